@@ -1,0 +1,283 @@
+//! Configuration: built-in defaults < user file < `PORTALDESK_*` env < flags.
+//!
+//! Every layer is merged as TOML before one typed parse, so a misspelt key
+//! in any layer is reported with its name instead of being ignored.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// The built-in defaults, documented key by key.
+pub const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+/// The merged configuration.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub database_url: String,
+    pub operator: String,
+    pub environment: String,
+    pub read_only: bool,
+    pub ui: UiConfig,
+    pub cases: CasesConfig,
+    pub codes: CodesConfig,
+    pub log: LogConfig,
+}
+
+/// `[ui]`: how the terminal looks and ticks.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UiConfig {
+    pub theme: String,
+    pub tick_ms: u64,
+    pub reveal_seconds: u64,
+    pub history_size: usize,
+}
+
+/// `[cases]`: the information-request clock and the sweep.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CasesConfig {
+    pub info_due_business_days: u32,
+    pub sweep_interval_secs: u64,
+}
+
+/// `[codes]`: registration code lifetimes and lockout.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CodesConfig {
+    pub employer_days: u32,
+    pub broker_hours: u32,
+    pub max_attempts: u32,
+}
+
+/// `[log]`: the log file's filter.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    pub level: String,
+}
+
+/// Where portaldesk keeps its files.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub config_file: PathBuf,
+    pub data_dir: PathBuf,
+    pub log_dir: PathBuf,
+}
+
+impl Paths {
+    /// The platform directories (XDG on Linux); `PORTALDESK_HOME` puts
+    /// everything under one folder instead, for tests and portable installs.
+    pub fn discover() -> Paths {
+        if let Some(home) = std::env::var_os("PORTALDESK_HOME") {
+            let home = PathBuf::from(home);
+            return Paths { config_file: home.join("config.toml"), data_dir: home.join("data"), log_dir: home.join("log") };
+        }
+        match directories::ProjectDirs::from("", "", "portaldesk") {
+            Some(d) => Paths {
+                config_file: d.config_dir().join("config.toml"),
+                data_dir: d.data_dir().to_path_buf(),
+                log_dir: d.data_local_dir().join("log"),
+            },
+            None => {
+                let home = PathBuf::from(".portaldesk");
+                Paths { config_file: home.join("config.toml"), data_dir: home.join("data"), log_dir: home.join("log") }
+            }
+        }
+    }
+
+    /// The demo database used when no URL is configured.
+    pub fn demo_db(&self) -> PathBuf {
+        self.data_dir.join("demo.sqlite")
+    }
+
+    /// The data key file used when `PORTALDESK_DATA_KEY` is not set.
+    pub fn key_file(&self) -> PathBuf {
+        self.data_dir.join("data.key")
+    }
+}
+
+/// Flag values that override everything else (unset flags are `None`).
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub database_url: Option<String>,
+    pub operator: Option<String>,
+    pub read_only: bool,
+}
+
+/// A configuration that could not be read, with where and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{source_name}: {message}")]
+pub struct ConfigError {
+    pub source_name: String,
+    pub message: String,
+}
+
+fn merge(base: &mut toml::Table, top: toml::Table) {
+    for (k, v) in top {
+        match (base.get_mut(&k), v) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(t)) => merge(b, t),
+            (_, v) => {
+                base.insert(k, v);
+            }
+        }
+    }
+}
+
+/// Turns `PORTALDESK_SECTION__KEY=value` variables into a table. Only keys
+/// the defaults know are taken, since other `PORTALDESK_*` variables (the
+/// data key, test URLs) are not configuration.
+fn env_layer(defaults: &toml::Table, vars: impl Iterator<Item = (String, String)>) -> Result<toml::Table, ConfigError> {
+    let mut out = toml::Table::new();
+    for (name, value) in vars {
+        let Some(rest) = name.strip_prefix("PORTALDESK_") else { continue };
+        let path: Vec<String> = rest.split("__").map(str::to_ascii_lowercase).collect();
+        let (section, key) = match path.as_slice() {
+            [k] => (None, k.as_str()),
+            [s, k] => (Some(s.as_str()), k.as_str()),
+            _ => continue,
+        };
+        let known = match section {
+            None => defaults.get(key).filter(|v| !v.is_table()),
+            Some(s) => defaults.get(s).and_then(|t| t.as_table()).and_then(|t| t.get(key)),
+        };
+        let Some(default) = known else { continue };
+        let parsed = match default {
+            toml::Value::String(_) => toml::Value::String(value.clone()),
+            toml::Value::Integer(_) => value.trim().parse().map(toml::Value::Integer).map_err(|_| ConfigError {
+                source_name: name.clone(),
+                message: format!("expected a whole number, got {value:?}"),
+            })?,
+            toml::Value::Boolean(_) => match value.trim() {
+                "1" | "true" | "yes" | "on" => toml::Value::Boolean(true),
+                "0" | "false" | "no" | "off" | "" => toml::Value::Boolean(false),
+                _ => return Err(ConfigError { source_name: name, message: format!("expected true or false, got {value:?}") }),
+            },
+            _ => continue,
+        };
+        let target = match section {
+            None => &mut out,
+            Some(s) => out.entry(s.to_owned()).or_insert_with(|| toml::Value::Table(toml::Table::new())).as_table_mut().expect("inserted as table"),
+        };
+        target.insert(key.to_owned(), parsed);
+    }
+    Ok(out)
+}
+
+fn parse_table(text: &str, source_name: &str) -> Result<toml::Table, ConfigError> {
+    text.parse::<toml::Table>().map_err(|e| ConfigError {
+        source_name: source_name.to_owned(),
+        message: e.message().to_owned() + &e.span().map(|s| format!(" (at byte {})", s.start)).unwrap_or_default(),
+    })
+}
+
+impl Config {
+    /// Builds the configuration from every layer. `user_file` may be absent.
+    pub fn load(
+        user_file: Option<&Path>,
+        env: impl Iterator<Item = (String, String)>,
+        flags: &Overrides,
+    ) -> Result<Config, ConfigError> {
+        let defaults = parse_table(DEFAULT_TOML, "built-in defaults")?;
+        let mut merged = defaults.clone();
+        if let Some(path) = user_file.filter(|p| p.exists()) {
+            let shown = path.display().to_string();
+            let text = std::fs::read_to_string(path).map_err(|e| ConfigError { source_name: shown.clone(), message: e.to_string() })?;
+            merge(&mut merged, parse_table(&text, &shown)?);
+        }
+        merge(&mut merged, env_layer(&defaults, env)?);
+        let mut cfg: Config = toml::Value::Table(merged).try_into().map_err(|e: toml::de::Error| ConfigError {
+            source_name: user_file.map(|p| p.display().to_string()).unwrap_or_else(|| "configuration".into()),
+            message: e.message().to_owned(),
+        })?;
+        if let Some(u) = &flags.database_url {
+            cfg.database_url = u.clone();
+        }
+        if let Some(o) = &flags.operator {
+            cfg.operator = o.clone();
+        }
+        cfg.read_only |= flags.read_only;
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |k: &str, m: &str| Err(ConfigError { source_name: "configuration".into(), message: format!("{k}: {m}") });
+        if !["default", "mono"].contains(&self.ui.theme.as_str()) {
+            return bad("ui.theme", "must be \"default\" or \"mono\"");
+        }
+        if self.ui.tick_ms < 16 || self.ui.tick_ms > 5000 {
+            return bad("ui.tick_ms", "must be between 16 and 5000");
+        }
+        if self.codes.max_attempts == 0 {
+            return bad("codes.max_attempts", "must be at least 1");
+        }
+        Ok(())
+    }
+
+    /// The operator login: config/flag, else the OS user name.
+    pub fn operator_login(&self) -> String {
+        if !self.operator.trim().is_empty() {
+            return self.operator.trim().to_owned();
+        }
+        std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(v: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
+        v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>().into_iter()
+    }
+
+    #[test]
+    fn defaults_parse_and_are_documented() {
+        let c = Config::load(None, env(&[]), &Overrides::default()).unwrap();
+        assert_eq!(c.cases.info_due_business_days, 10);
+        assert_eq!(c.ui.reveal_seconds, 30);
+        // Every key in the defaults has a comment line just above it.
+        let lines: Vec<&str> = DEFAULT_TOML.lines().collect();
+        for (i, l) in lines.iter().enumerate() {
+            if l.contains(" = ") && !l.starts_with('#') {
+                assert!(i > 0 && lines[i - 1].starts_with('#'), "undocumented key: {l}");
+            }
+        }
+    }
+
+    #[test]
+    fn precedence_defaults_file_env_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config.toml");
+        std::fs::write(&f, "operator = \"file\"\nenvironment = \"training\"\n[cases]\ninfo_due_business_days = 5\n[ui]\ntick_ms = 100\n").unwrap();
+        let c = Config::load(Some(&f), env(&[]), &Overrides::default()).unwrap();
+        assert_eq!((c.operator.as_str(), c.environment.as_str(), c.cases.info_due_business_days), ("file", "training", 5));
+
+        let e = env(&[("PORTALDESK_OPERATOR", "env"), ("PORTALDESK_CASES__INFO_DUE_BUSINESS_DAYS", "7"), ("PORTALDESK_DATA_KEY", "zz")]);
+        let c = Config::load(Some(&f), e, &Overrides::default()).unwrap();
+        assert_eq!((c.operator.as_str(), c.cases.info_due_business_days, c.ui.tick_ms), ("env", 7, 100));
+
+        let e = env(&[("PORTALDESK_OPERATOR", "env")]);
+        let flags = Overrides { operator: Some("flag".into()), database_url: Some("sqlite://x.db".into()), read_only: true };
+        let c = Config::load(Some(&f), e, &flags).unwrap();
+        assert_eq!((c.operator.as_str(), c.database_url.as_str(), c.read_only, c.environment.as_str()), ("flag", "sqlite://x.db", true, "training"));
+    }
+
+    #[test]
+    fn malformed_and_misspelt_config_is_reported() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config.toml");
+        std::fs::write(&f, "operator = \n").unwrap();
+        let e = Config::load(Some(&f), env(&[]), &Overrides::default()).unwrap_err();
+        assert!(e.source_name.contains("config.toml"), "{e}");
+        std::fs::write(&f, "[ui]\ntick_mss = 3\n").unwrap();
+        let e = Config::load(Some(&f), env(&[]), &Overrides::default()).unwrap_err();
+        assert!(e.to_string().contains("tick_mss"), "{e}");
+        let e = Config::load(None, env(&[("PORTALDESK_UI__TICK_MS", "fast")]), &Overrides::default()).unwrap_err();
+        assert!(e.to_string().contains("PORTALDESK_UI__TICK_MS"), "{e}");
+        std::fs::write(&f, "[ui]\ntheme = \"neon\"\n").unwrap();
+        assert!(Config::load(Some(&f), env(&[]), &Overrides::default()).is_err());
+    }
+}

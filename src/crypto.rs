@@ -1,0 +1,211 @@
+//! The data key and what it protects: SSN and tax ID ciphertext
+//! (AES-256-GCM), their keyed blind index (HMAC-SHA256) for exact search,
+//! and the keyed hashes of one-time codes.
+//!
+//! One 32-byte master key is read from `PORTALDESK_DATA_KEY` (64 hex digits)
+//! or from a key file with 0600 permissions; separate subkeys are derived
+//! for encryption, the index and codes so no key serves two purposes.
+
+use std::path::Path;
+
+use aes_gcm::aead::{Aead, KeyInit};
+use aes_gcm::{Aes256Gcm, Nonce};
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+
+type HmacSha256 = Hmac<Sha256>;
+
+/// The keys derived from the master data key.
+#[derive(Clone)]
+pub struct DataKey {
+    enc: [u8; 32],
+    index: [u8; 32],
+    codes: [u8; 32],
+}
+
+impl std::fmt::Debug for DataKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DataKey(..)")
+    }
+}
+
+/// Why the data key could not be had, phrased for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("PORTALDESK_DATA_KEY must be 64 hex digits (32 bytes)")]
+    BadEnv,
+    #[error("no data key: set PORTALDESK_DATA_KEY or create {0} (run `portaldesk demo` for a demo key)")]
+    Missing(String),
+    #[error("data key file {0} must have 0600 permissions: run `chmod 600 {0}`")]
+    Permissions(String),
+    #[error("data key file {0} must hold 64 hex digits")]
+    BadFile(String),
+    #[error("cannot read or write data key file {0}: {1}")]
+    Io(String, String),
+}
+
+fn derive(master: &[u8; 32], label: &str) -> [u8; 32] {
+    let mut m = <HmacSha256 as Mac>::new_from_slice(master).expect("HMAC takes any key length");
+    m.update(label.as_bytes());
+    m.finalize().into_bytes().into()
+}
+
+fn parse_hex_key(s: &str) -> Option<[u8; 32]> {
+    let bytes = hex::decode(s.trim()).ok()?;
+    bytes.try_into().ok()
+}
+
+impl DataKey {
+    /// Derives the working keys from a master key.
+    pub fn from_master(master: [u8; 32]) -> DataKey {
+        DataKey {
+            enc: derive(&master, "portaldesk/enc/v1"),
+            index: derive(&master, "portaldesk/index/v1"),
+            codes: derive(&master, "portaldesk/codes/v1"),
+        }
+    }
+
+    /// Loads the key: the environment variable wins over the file.
+    pub fn load(env_value: Option<&str>, file: &Path) -> Result<DataKey, KeyError> {
+        if let Some(v) = env_value.filter(|v| !v.trim().is_empty()) {
+            return parse_hex_key(v).map(DataKey::from_master).ok_or(KeyError::BadEnv);
+        }
+        let shown = file.display().to_string();
+        let text = match std::fs::read_to_string(file) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(KeyError::Missing(shown)),
+            Err(e) => return Err(KeyError::Io(shown, e.to_string())),
+        };
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(file).map_err(|e| KeyError::Io(shown.clone(), e.to_string()))?.permissions().mode();
+            if mode & 0o077 != 0 {
+                return Err(KeyError::Permissions(shown));
+            }
+        }
+        parse_hex_key(&text).map(DataKey::from_master).ok_or(KeyError::BadFile(shown))
+    }
+
+    /// Creates a fresh random key file (0600) unless one exists, then loads it.
+    pub fn load_or_create(file: &Path) -> Result<DataKey, KeyError> {
+        if !file.exists() {
+            let shown = file.display().to_string();
+            let mut master = [0u8; 32];
+            rand::rngs::OsRng.fill_bytes(&mut master);
+            if let Some(dir) = file.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| KeyError::Io(shown.clone(), e.to_string()))?;
+            }
+            write_private(file, &hex::encode(master)).map_err(|e| KeyError::Io(shown, e.to_string()))?;
+        }
+        DataKey::load(None, file)
+    }
+
+    /// Encrypts a secret: 12-byte random nonce followed by the ciphertext.
+    pub fn encrypt(&self, plaintext: &str) -> Vec<u8> {
+        let cipher = Aes256Gcm::new_from_slice(&self.enc).expect("32-byte key");
+        let mut nonce = [0u8; 12];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let ct = cipher.encrypt(Nonce::from_slice(&nonce), plaintext.as_bytes()).expect("AES-GCM encryption cannot fail for in-memory input");
+        let mut out = nonce.to_vec();
+        out.extend_from_slice(&ct);
+        out
+    }
+
+    /// Decrypts what `encrypt` made; `None` if it was tampered with or made by another key.
+    pub fn decrypt(&self, blob: &[u8]) -> Option<String> {
+        if blob.len() < 12 {
+            return None;
+        }
+        let cipher = Aes256Gcm::new_from_slice(&self.enc).ok()?;
+        let pt = cipher.decrypt(Nonce::from_slice(&blob[..12]), &blob[12..]).ok()?;
+        String::from_utf8(pt).ok()
+    }
+
+    /// The blind index of a secret: equal inputs give equal indexes, so an
+    /// exact search never decrypts a row, and without the key it reveals nothing.
+    pub fn blind_index(&self, kind: &str, value: &str) -> Vec<u8> {
+        let mut m = <HmacSha256 as Mac>::new_from_slice(&self.index).expect("any key length");
+        m.update(kind.as_bytes());
+        m.update(&[0]);
+        m.update(value.as_bytes());
+        m.finalize().into_bytes().to_vec()
+    }
+
+    /// The stored hash of a one-time code.
+    pub fn code_hash(&self, normalized_code: &str) -> Vec<u8> {
+        let mut m = <HmacSha256 as Mac>::new_from_slice(&self.codes).expect("any key length");
+        m.update(normalized_code.as_bytes());
+        m.finalize().into_bytes().to_vec()
+    }
+}
+
+/// Writes a file readable only by its owner.
+pub fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path)?;
+    f.write_all(content.as_bytes())?;
+    f.write_all(b"\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> DataKey {
+        DataKey::from_master([7; 32])
+    }
+
+    #[test]
+    fn encrypt_round_trips_and_is_not_deterministic() {
+        let k = key();
+        let a = k.encrypt("912345678");
+        let b = k.encrypt("912345678");
+        assert_ne!(a, b);
+        assert_eq!(k.decrypt(&a).as_deref(), Some("912345678"));
+        assert!(!a.windows(9).any(|w| w == b"912345678"));
+    }
+
+    #[test]
+    fn tampered_or_foreign_ciphertext_is_refused() {
+        let k = key();
+        let mut a = k.encrypt("912345678");
+        *a.last_mut().unwrap() ^= 1;
+        assert_eq!(k.decrypt(&a), None);
+        let other = DataKey::from_master([8; 32]);
+        assert_eq!(other.decrypt(&k.encrypt("x")), None);
+    }
+
+    #[test]
+    fn blind_index_is_keyed_and_kind_separated() {
+        let k = key();
+        assert_eq!(k.blind_index("ssn", "912345678"), k.blind_index("ssn", "912345678"));
+        assert_ne!(k.blind_index("ssn", "912345678"), k.blind_index("tax", "912345678"));
+        assert_ne!(k.blind_index("ssn", "912345678"), DataKey::from_master([8; 32]).blind_index("ssn", "912345678"));
+    }
+
+    #[test]
+    fn key_file_is_created_private_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data.key");
+        let k1 = DataKey::load_or_create(&path).unwrap();
+        let k2 = DataKey::load(None, &path).unwrap();
+        assert_eq!(k1.blind_index("ssn", "1"), k2.blind_index("ssn", "1"));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+            assert!(matches!(DataKey::load(None, &path), Err(KeyError::Permissions(_))));
+        }
+        assert!(matches!(DataKey::load(None, &dir.path().join("none")), Err(KeyError::Missing(_))));
+        assert!(matches!(DataKey::load(Some("abc"), &path), Err(KeyError::BadEnv)));
+    }
+}

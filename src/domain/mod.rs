@@ -1,0 +1,8 @@
+//! Pure types and rules of the portal domain: no I/O, unit tested.
+
+pub mod case;
+pub mod ein;
+pub mod npn;
+pub mod role;
+pub mod ssn;
+pub mod text;

@@ -1,0 +1,125 @@
+//! Social Security numbers: parsing, the spreadsheet repair, masking.
+//!
+//! The demo and tests use the 9xx area, which is never issued as an SSN, so
+//! that no real person's number is ever in a test database.
+
+use std::fmt;
+
+/// A well-formed SSN, held as its nine digits.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Ssn(String);
+
+/// Why text is not an SSN.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SsnError {
+    #[error("an SSN has 9 digits (NNN-NN-NNNN); {0} digits were given")]
+    Length(usize),
+    #[error("an SSN has only digits and dashes")]
+    NotDigits,
+    #[error("{0} is not a valid SSN: area 000 or 666, group 00 and serial 0000 are never issued")]
+    NeverIssued(String),
+}
+
+impl Ssn {
+    /// Parses `123-45-6789` or `123456789`, strictly (search input).
+    pub fn parse(s: &str) -> Result<Ssn, SsnError> {
+        let digits = digits_only(s)?;
+        if digits.len() != 9 {
+            return Err(SsnError::Length(digits.len()));
+        }
+        Self::check(digits)
+    }
+
+    /// Parses an SSN from an imported file: spreadsheets store SSNs as
+    /// numbers and drop leading zeros, so 7 or 8 digits are padded back.
+    pub fn parse_imported(s: &str) -> Result<Ssn, SsnError> {
+        let digits = digits_only(s)?;
+        if !(7..=9).contains(&digits.len()) || (digits.len() < 9 && s.contains('-')) {
+            return Err(SsnError::Length(digits.len()));
+        }
+        Self::check(format!("{digits:0>9}"))
+    }
+
+    fn check(d: String) -> Result<Ssn, SsnError> {
+        let (area, group, serial) = (&d[0..3], &d[3..5], &d[5..9]);
+        if area == "000" || area == "666" || group == "00" || serial == "0000" {
+            return Err(SsnError::NeverIssued(format!("{area}-{group}-{serial}")));
+        }
+        Ok(Ssn(d))
+    }
+
+    /// The nine digits, for encryption and the blind index only.
+    pub fn digits(&self) -> &str {
+        &self.0
+    }
+
+    /// The last four digits, stored in clear for recognition.
+    pub fn last4(&self) -> &str {
+        &self.0[5..]
+    }
+
+    /// `NNN-NN-NNNN`, for a permitted, audited reveal.
+    pub fn formatted(&self) -> String {
+        format!("{}-{}-{}", &self.0[0..3], &self.0[3..5], &self.0[5..])
+    }
+}
+
+/// Never prints the number: a stray `{:?}` in a log shows the mask.
+impl fmt::Debug for Ssn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&mask(Some(self.last4())))
+    }
+}
+
+/// `***-**-1234`, or `(none)` for members without an SSN.
+pub fn mask(last4: Option<&str>) -> String {
+    match last4 {
+        Some(l) => format!("***-**-{l}"),
+        None => "(none)".to_owned(),
+    }
+}
+
+fn digits_only(s: &str) -> Result<String, SsnError> {
+    let t = s.trim();
+    if t.chars().any(|c| !(c.is_ascii_digit() || c == '-' || c == ' ')) {
+        return Err(SsnError::NotDigits);
+    }
+    Ok(t.chars().filter(char::is_ascii_digit).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_with_and_without_dashes() {
+        assert_eq!(Ssn::parse("912-34-5678").unwrap().digits(), "912345678");
+        assert_eq!(Ssn::parse(" 912345678 ").unwrap().formatted(), "912-34-5678");
+    }
+
+    #[test]
+    fn rejects_wrong_lengths_letters_and_never_issued() {
+        assert_eq!(Ssn::parse("91234567"), Err(SsnError::Length(8)));
+        assert_eq!(Ssn::parse("9123456789"), Err(SsnError::Length(10)));
+        assert_eq!(Ssn::parse("91a-34-5678"), Err(SsnError::NotDigits));
+        assert!(matches!(Ssn::parse("000-00-0000"), Err(SsnError::NeverIssued(_))));
+        assert!(matches!(Ssn::parse("666-12-3456"), Err(SsnError::NeverIssued(_))));
+        assert!(matches!(Ssn::parse("912-00-3456"), Err(SsnError::NeverIssued(_))));
+        assert!(matches!(Ssn::parse("912-34-0000"), Err(SsnError::NeverIssued(_))));
+    }
+
+    #[test]
+    fn imported_ssns_get_leading_zeros_back() {
+        assert_eq!(Ssn::parse_imported("12345678").unwrap().digits(), "012345678");
+        assert_eq!(Ssn::parse_imported("2345678").unwrap().digits(), "002345678");
+        assert!(Ssn::parse_imported("123456").is_err());
+        assert!(Ssn::parse_imported("12-345-678").is_err());
+    }
+
+    #[test]
+    fn debug_and_mask_never_show_the_number() {
+        let s = Ssn::parse("912-34-5678").unwrap();
+        assert_eq!(format!("{s:?}"), "***-**-5678");
+        assert_eq!(mask(None), "(none)");
+    }
+}

@@ -1,0 +1,141 @@
+//! Text that came from the database or a user: safe display, search keys,
+//! and CSV cells that a spreadsheet will not run as formulas.
+
+use unicode_normalization::UnicodeNormalization;
+
+/// Removes control characters and terminal escape sequences, so text from
+/// the database is shown as data and never drives the terminal.
+pub fn sanitize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\u{1b}' => skip_escape(&mut chars),
+            // C1 CSI introduces a sequence too.
+            '\u{9b}' => skip_csi_body(&mut chars),
+            '\t' | '\n' => out.push(' '),
+            c if c.is_control() => {}
+            // Bidi overrides can disguise text; drop them.
+            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn skip_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    match chars.peek() {
+        Some('[') => {
+            chars.next();
+            skip_csi_body(chars);
+        }
+        // OSC, DCS, APC, PM, SOS: run to BEL or ST (ESC \).
+        Some(']' | 'P' | '_' | '^' | 'X') => {
+            chars.next();
+            while let Some(c) = chars.next() {
+                if c == '\u{7}' {
+                    break;
+                }
+                if c == '\u{1b}' {
+                    if chars.peek() == Some(&'\\') {
+                        chars.next();
+                    }
+                    break;
+                }
+            }
+        }
+        Some(_) => {
+            chars.next();
+        }
+        None => {}
+    }
+}
+
+fn skip_csi_body(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
+    for c in chars.by_ref() {
+        if ('\u{40}'..='\u{7e}').contains(&c) {
+            break;
+        }
+    }
+}
+
+/// The search key of a name: lower case, accents and punctuation removed,
+/// so `O'Brien`, `obrien` and `Ó Brien` meet, and `Müller` is found by `muller`.
+pub fn fold_key(s: &str) -> String {
+    s.nfkd()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// The exclusive upper bound of a prefix range over folded keys:
+/// `key >= p AND key < prefix_end(p)` finds every key starting with `p`
+/// and uses the index on both engines (binary collation).
+pub fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{10ffff}")
+}
+
+/// Makes a CSV cell safe to open in a spreadsheet: a cell starting with
+/// `=`, `+`, `-`, `@` (or a tab/CR that hides one) is prefixed with `'`.
+pub fn csv_safe(cell: &str) -> String {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}"),
+        _ => cell.to_owned(),
+    }
+}
+
+/// At most `n` characters of `s`, with `…` when cut; for quoting input in messages.
+pub fn clip(s: &str, n: usize) -> String {
+    if s.chars().count() <= n {
+        s.to_owned()
+    } else {
+        let mut t: String = s.chars().take(n).collect();
+        t.push('…');
+        t
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_strips_escapes_and_controls() {
+        assert_eq!(sanitize("a\u{1b}[31mred\u{1b}[0m"), "ared");
+        assert_eq!(sanitize("x\u{1b}]0;title\u{7}y"), "xy");
+        assert_eq!(sanitize("x\u{1b}]52;c;Zm9v\u{1b}\\y"), "xy");
+        assert_eq!(sanitize("bell\u{7}\r\nnext\tcol"), "bell nextcol".replace("nextcol", "next col"));
+        assert_eq!(sanitize("\u{9b}2Jclear"), "clear");
+        assert_eq!(sanitize("Zoë O'Brien-Nguyễn"), "Zoë O'Brien-Nguyễn");
+    }
+
+    #[test]
+    fn fold_key_meets_accents_case_and_apostrophes() {
+        assert_eq!(fold_key("O'Brien"), "obrien");
+        assert_eq!(fold_key("Müller"), "muller");
+        assert_eq!(fold_key("NGUYỄN"), "nguyen");
+        assert_eq!(fold_key("García-López"), "garcialopez");
+    }
+
+    #[test]
+    fn prefix_range_covers_longer_keys_only() {
+        let end = prefix_end("smi");
+        assert!("smith" < end.as_str() && "smi" < end.as_str());
+        assert!("smj" > end.as_str());
+    }
+
+    #[test]
+    fn csv_cells_that_start_a_formula_are_neutralised() {
+        assert_eq!(csv_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(csv_safe("+1"), "'+1");
+        assert_eq!(csv_safe("-2"), "'-2");
+        assert_eq!(csv_safe("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_safe("Smith"), "Smith");
+    }
+
+    #[test]
+    fn clip_marks_cut_text() {
+        assert_eq!(clip("abcdef", 3), "abc…");
+        assert_eq!(clip("ab", 3), "ab");
+    }
+}

@@ -1,0 +1,320 @@
+//! The data layer: one `Store` over typed SQLite and PostgreSQL pools.
+//!
+//! sqlx's `Any` driver cannot decode timestamps or SQLite booleans, so the
+//! store holds a typed pool and dispatches each query to it. Queries are
+//! written once (`$1` placeholders work on both) with `Arg` binds and decoded
+//! into `#[derive(FromRow)]` structs that implement `FromRow` for both rows.
+
+mod arg;
+pub mod paging;
+mod sql;
+mod tx;
+
+pub mod audit;
+pub mod cases;
+pub mod lists;
+pub mod staff;
+
+pub use arg::{Arg, sqlite_time};
+pub use paging::{Cursor, Dir, Page};
+pub use sql::Sql;
+pub use tx::Tx;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
+};
+use sqlx::{FromRow, PgPool, SqlitePool};
+
+/// Which engine a store talks to; a few statements differ by dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Lower-case name for banners and JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+/// A row type that decodes from either backend.
+pub trait Record:
+    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static
+{
+}
+impl<T> Record for T where
+    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static
+{
+}
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// How to open a store.
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    /// Refuse writes in the engine too (PostgreSQL session read-only; SQLite opened read-only).
+    pub read_only: bool,
+    /// Create a missing SQLite file (the demo and first run do; `--db` to a typo does not).
+    pub create: bool,
+}
+
+/// The handle every query goes through. Cheap to clone (pools are shared).
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: Pool,
+    url: String,
+    read_only: bool,
+}
+
+/// Why a store could not be opened, phrased for the person at the terminal.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("database URL {0:?} is not understood: use sqlite://PATH or postgres://USER@HOST/DB")]
+    BadUrl(String),
+    #[error("SQLite database {path} does not exist: run `portaldesk demo --db {url}` or `portaldesk migrate --db {url}` first")]
+    Missing { path: String, url: String },
+    #[error("cannot reach PostgreSQL at {url}: {cause}. Is the server running and the URL right?")]
+    Unreachable { url: String, cause: String },
+    #[error("{url} is locked by another process: close it or wait, then retry")]
+    Locked { url: String },
+    #[error("{url} is not a usable SQLite database ({cause}): restore it from a backup or point --db elsewhere")]
+    Corrupt { url: String, cause: String },
+    #[error("migrating {url} failed: {cause}")]
+    Migrate { url: String, cause: String },
+    #[error("{url} has no portal schema and the session is read-only: run `portaldesk migrate` first")]
+    NoSchema { url: String },
+    #[error("database error on {url}: {cause}")]
+    Other { url: String, cause: String },
+}
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+/// `postgres://user:secret@host/db` shown as `postgres://user:***@host/db`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => match userinfo.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+            None => url.to_owned(),
+        },
+        None => url.to_owned(),
+    }
+}
+
+fn sqlite_path(url: &str) -> &str {
+    let p = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    p.split('?').next().unwrap_or(p)
+}
+
+impl Store {
+    /// Opens (and, unless read-only, migrates) the database at `url`.
+    pub async fn open(url: &str, opts: &OpenOptions) -> Result<Store, OpenError> {
+        let shown = redact_url(url);
+        let pool = if url.starts_with("sqlite:") {
+            let path = sqlite_path(url);
+            if !opts.create && path != ":memory:" && !std::path::Path::new(path).exists() {
+                return Err(OpenError::Missing { path: path.to_owned(), url: shown });
+            }
+            let co = SqliteConnectOptions::from_str(url)
+                .map_err(|_| OpenError::BadUrl(shown.clone()))?
+                .create_if_missing(opts.create && !opts.read_only)
+                .read_only(opts.read_only)
+                .synchronous(SqliteSynchronous::Normal)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5))
+                .pragma("cache_size", "-65536")
+                .pragma("temp_store", "memory");
+            let co = if opts.read_only { co } else { co.journal_mode(SqliteJournalMode::Wal) };
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .acquire_timeout(Duration::from_secs(10))
+                .connect_with(co)
+                .await
+                .map_err(|e| classify_sqlite(&shown, e))?;
+            // A corrupt or foreign file opens fine and fails on first read.
+            sqlx::query("SELECT count(*) FROM sqlite_master")
+                .execute(&pool)
+                .await
+                .map_err(|e| classify_sqlite(&shown, e))?;
+            Pool::Sqlite(pool)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let mut co = PgConnectOptions::from_str(url)
+                .map_err(|_| OpenError::BadUrl(shown.clone()))?
+                .application_name("portaldesk");
+            if opts.read_only {
+                co = co.options([("default_transaction_read_only", "on")]);
+            }
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(5))
+                .connect_with(co)
+                .await
+                .map_err(|e| OpenError::Unreachable { url: shown.clone(), cause: short_cause(&e) })?;
+            Pool::Postgres(pool)
+        } else {
+            return Err(OpenError::BadUrl(shown));
+        };
+        let store = Store { pool, url: shown, read_only: opts.read_only };
+        if opts.read_only {
+            store.check_schema().await?;
+        } else {
+            store.migrate().await?;
+        }
+        Ok(store)
+    }
+
+    /// Applies pending migrations; running it again is a no-op.
+    pub async fn migrate(&self) -> Result<(), OpenError> {
+        let r = match &self.pool {
+            Pool::Sqlite(p) => SQLITE_MIGRATOR.run(p).await,
+            Pool::Postgres(p) => PG_MIGRATOR.run(p).await,
+        };
+        r.map_err(|e| match e {
+            sqlx::migrate::MigrateError::Execute(db) => self.classify(db),
+            other => OpenError::Migrate { url: self.url.clone(), cause: other.to_string() },
+        })
+    }
+
+    async fn check_schema(&self) -> Result<(), OpenError> {
+        let sql = self.pick(
+            "SELECT count(*) FROM sqlite_master WHERE name = 'audit_log'",
+            "SELECT count(*) FROM pg_tables WHERE tablename = 'audit_log'",
+        );
+        let (n,): (i64,) = self.fetch_one(sql, vec![]).await.map_err(|e| self.classify(e))?;
+        if n == 0 {
+            return Err(OpenError::NoSchema { url: self.url.clone() });
+        }
+        Ok(())
+    }
+
+    fn classify(&self, e: sqlx::Error) -> OpenError {
+        match self.backend() {
+            Backend::Sqlite => classify_sqlite(&self.url, e),
+            Backend::Postgres => OpenError::Other { url: self.url.clone(), cause: short_cause(&e) },
+        }
+    }
+
+    /// The engine behind this store.
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// The URL with any password hidden: safe for banners and logs.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Whether the engine was opened read-only.
+    pub fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    /// Chooses the statement for this dialect where the two differ.
+    pub fn pick(&self, sqlite: &'static str, postgres: &'static str) -> &'static str {
+        match self.backend() {
+            Backend::Sqlite => sqlite,
+            Backend::Postgres => postgres,
+        }
+    }
+
+    /// Starts a transaction; `Tx::commit` ends it, dropping it rolls back.
+    pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Starts a SQLite write transaction that takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so read-then-write steps cannot deadlock; on
+    /// PostgreSQL a plain transaction.
+    pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
+        Ok(match &self.pool {
+            Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+        })
+    }
+
+    /// Closes the pools (waits for connections to be returned).
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+
+    /// Runs `pg_cancel_backend` for a query that the user cancelled.
+    pub async fn cancel_backend(&self, pid: i32) {
+        if let Pool::Postgres(p) = &self.pool {
+            let _ = sqlx::query("SELECT pg_cancel_backend($1)").bind(pid).execute(p).await;
+        }
+    }
+}
+
+tx::executor_methods!(Store, [&self], match &self.pool => {
+    Pool::Sqlite(p) => sqlite(p),
+    Pool::Postgres(p) => pg(p),
+});
+
+/// The first line of an error, without sqlx's wrapping.
+pub fn short_cause(e: &sqlx::Error) -> String {
+    let s = match e {
+        sqlx::Error::Database(db) => db.message().to_owned(),
+        other => other.to_string(),
+    };
+    s.lines().next().unwrap_or_default().to_owned()
+}
+
+fn classify_sqlite(url: &str, e: sqlx::Error) -> OpenError {
+    let cause = short_cause(&e);
+    let lc = cause.to_lowercase();
+    if lc.contains("locked") || lc.contains("busy") {
+        OpenError::Locked { url: url.to_owned() }
+    } else if lc.contains("not a database") || lc.contains("malformed") || lc.contains("corrupt") {
+        OpenError::Corrupt { url: url.to_owned(), cause }
+    } else if lc.contains("unable to open") {
+        OpenError::Other { url: url.to_owned(), cause: format!("{cause} (check the folder exists and is writable)") }
+    } else {
+        OpenError::Other { url: url.to_owned(), cause }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords_only() {
+        assert_eq!(redact_url("postgres://u:pw@h:5432/db"), "postgres://u:***@h:5432/db");
+        assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact_url("sqlite:///tmp/x.db"), "sqlite:///tmp/x.db");
+    }
+
+    #[test]
+    fn sqlite_path_strips_scheme_and_query() {
+        assert_eq!(sqlite_path("sqlite:///tmp/a.db?mode=rwc"), "/tmp/a.db");
+        assert_eq!(sqlite_path("sqlite:rel.db"), "rel.db");
+    }
+}

@@ -1,0 +1,112 @@
+//! Transactions over either backend, with the same query methods as `Store`.
+
+use sqlx::{Postgres, Sqlite, Transaction};
+
+/// An open transaction. Dropping it without `commit` rolls back.
+pub enum Tx {
+    Sqlite(Transaction<'static, Sqlite>),
+    Postgres(Transaction<'static, Postgres>),
+}
+
+impl Tx {
+    /// Makes every change in the transaction durable.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await,
+            Tx::Postgres(t) => t.commit().await,
+        }
+    }
+
+    /// Undoes every change in the transaction.
+    pub async fn rollback(self) -> Result<(), sqlx::Error> {
+        match self {
+            Tx::Sqlite(t) => t.rollback().await,
+            Tx::Postgres(t) => t.rollback().await,
+        }
+    }
+
+    /// The engine behind this transaction.
+    pub fn backend(&self) -> super::Backend {
+        match self {
+            Tx::Sqlite(_) => super::Backend::Sqlite,
+            Tx::Postgres(_) => super::Backend::Postgres,
+        }
+    }
+
+    /// Chooses the statement for this dialect where the two differ.
+    pub fn pick(&self, sqlite: &'static str, postgres: &'static str) -> &'static str {
+        match self {
+            Tx::Sqlite(_) => sqlite,
+            Tx::Postgres(_) => postgres,
+        }
+    }
+}
+
+/// Generates `fetch_all`, `fetch_optional`, `fetch_one` and `execute` for a
+/// type, given how to reach its SQLite or PostgreSQL executor: the bodies are
+/// the same for a pool and a transaction, so they are written once here.
+macro_rules! executor_methods {
+    ($ty:ty, [$($recv:tt)*], match $e:expr => { $sq:pat => sqlite($sx:expr), $pq:pat => pg($px:expr) $(,)? }) => {
+        impl $ty {
+            /// Runs a query and decodes every row.
+            pub async fn fetch_all<T: $crate::store::Record>(
+                $($recv)*,
+                sql: impl sqlx::SqlSafeStr,
+                args: Vec<$crate::store::Arg>,
+            ) -> Result<Vec<T>, sqlx::Error> {
+                match $e {
+                    $sq => $crate::store::arg::bind_sqlite(sqlx::query_as(sql), args).fetch_all($sx).await,
+                    $pq => $crate::store::arg::bind_pg(sqlx::query_as(sql), args).fetch_all($px).await,
+                }
+            }
+
+            /// Runs a query and decodes the first row, if any.
+            pub async fn fetch_optional<T: $crate::store::Record>(
+                $($recv)*,
+                sql: impl sqlx::SqlSafeStr,
+                args: Vec<$crate::store::Arg>,
+            ) -> Result<Option<T>, sqlx::Error> {
+                match $e {
+                    $sq => $crate::store::arg::bind_sqlite(sqlx::query_as(sql), args).fetch_optional($sx).await,
+                    $pq => $crate::store::arg::bind_pg(sqlx::query_as(sql), args).fetch_optional($px).await,
+                }
+            }
+
+            /// Runs a query that must return a row.
+            pub async fn fetch_one<T: $crate::store::Record>(
+                $($recv)*,
+                sql: impl sqlx::SqlSafeStr,
+                args: Vec<$crate::store::Arg>,
+            ) -> Result<T, sqlx::Error> {
+                match $e {
+                    $sq => $crate::store::arg::bind_sqlite(sqlx::query_as(sql), args).fetch_one($sx).await,
+                    $pq => $crate::store::arg::bind_pg(sqlx::query_as(sql), args).fetch_one($px).await,
+                }
+            }
+
+            /// Runs a statement and returns the number of rows it touched.
+            pub async fn execute(
+                $($recv)*,
+                sql: impl sqlx::SqlSafeStr,
+                args: Vec<$crate::store::Arg>,
+            ) -> Result<u64, sqlx::Error> {
+                match $e {
+                    $sq => {
+                        let q: sqlx::query::QueryAs<'_, sqlx::Sqlite, (), _> = $crate::store::arg::bind_sqlite(sqlx::query_as(sql), args);
+                        Ok(sqlx::Executor::execute($sx, q).await?.rows_affected())
+                    }
+                    $pq => {
+                        let q: sqlx::query::QueryAs<'_, sqlx::Postgres, (), _> = $crate::store::arg::bind_pg(sqlx::query_as(sql), args);
+                        Ok(sqlx::Executor::execute($px, q).await?.rows_affected())
+                    }
+                }
+            }
+        }
+    };
+}
+pub(crate) use executor_methods;
+
+executor_methods!(Tx, [&mut self], match self => {
+    Tx::Sqlite(t) => sqlite(&mut **t),
+    Tx::Postgres(t) => pg(&mut **t),
+});
