@@ -72,7 +72,11 @@ impl Paths {
     pub fn discover() -> Paths {
         if let Some(home) = std::env::var_os("PORTALDESK_HOME") {
             let home = PathBuf::from(home);
-            return Paths { config_file: home.join("config.toml"), data_dir: home.join("data"), log_dir: home.join("log") };
+            return Paths {
+                config_file: home.join("config.toml"),
+                data_dir: home.join("data"),
+                log_dir: home.join("log"),
+            };
         }
         match directories::ProjectDirs::from("", "", "portaldesk") {
             Some(d) => Paths {
@@ -152,13 +156,22 @@ fn env_layer(defaults: &toml::Table, vars: impl Iterator<Item = (String, String)
             toml::Value::Boolean(_) => match value.trim() {
                 "1" | "true" | "yes" | "on" => toml::Value::Boolean(true),
                 "0" | "false" | "no" | "off" | "" => toml::Value::Boolean(false),
-                _ => return Err(ConfigError { source_name: name, message: format!("expected true or false, got {value:?}") }),
+                _ => {
+                    return Err(ConfigError {
+                        source_name: name,
+                        message: format!("expected true or false, got {value:?}"),
+                    });
+                }
             },
             _ => continue,
         };
         let target = match section {
             None => &mut out,
-            Some(s) => out.entry(s.to_owned()).or_insert_with(|| toml::Value::Table(toml::Table::new())).as_table_mut().expect("inserted as table"),
+            Some(s) => out
+                .entry(s.to_owned())
+                .or_insert_with(|| toml::Value::Table(toml::Table::new()))
+                .as_table_mut()
+                .expect("inserted as table"),
         };
         target.insert(key.to_owned(), parsed);
     }
@@ -183,7 +196,8 @@ impl Config {
         let mut merged = defaults.clone();
         if let Some(path) = user_file.filter(|p| p.exists()) {
             let shown = path.display().to_string();
-            let text = std::fs::read_to_string(path).map_err(|e| ConfigError { source_name: shown.clone(), message: e.to_string() })?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError { source_name: shown.clone(), message: e.to_string() })?;
             merge(&mut merged, parse_table(&text, &shown)?);
         }
         merge(&mut merged, env_layer(&defaults, env)?);
@@ -203,7 +217,8 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        let bad = |k: &str, m: &str| Err(ConfigError { source_name: "configuration".into(), message: format!("{k}: {m}") });
+        let bad =
+            |k: &str, m: &str| Err(ConfigError { source_name: "configuration".into(), message: format!("{k}: {m}") });
         if !["default", "mono"].contains(&self.ui.theme.as_str()) {
             return bad("ui.theme", "must be \"default\" or \"mono\"");
         }
@@ -221,8 +236,29 @@ impl Config {
         if !self.operator.trim().is_empty() {
             return self.operator.trim().to_owned();
         }
-        std::env::var("USER").or_else(|_| std::env::var("LOGNAME")).unwrap_or_else(|_| "unknown".into())
+        os_user().unwrap_or_else(|| "unknown".into())
     }
+}
+
+/// The operating-system user: `$USER`, `$LOGNAME`, else the name of this
+/// process's uid in /etc/passwd (services and containers often set neither).
+pub fn os_user() -> Option<String> {
+    for var in ["USER", "LOGNAME"] {
+        if let Ok(v) = std::env::var(var)
+            && !v.trim().is_empty()
+        {
+            return Some(v);
+        }
+    }
+    let uid = {
+        use std::os::unix::fs::MetadataExt;
+        std::fs::metadata("/proc/self").ok()?.uid()
+    };
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        (f.len() > 2 && f[2].parse() == Ok(uid)).then(|| f[0].to_owned())
+    })
 }
 
 #[cfg(test)]
@@ -253,16 +289,27 @@ mod tests {
         let f = dir.path().join("config.toml");
         std::fs::write(&f, "operator = \"file\"\nenvironment = \"training\"\n[cases]\ninfo_due_business_days = 5\n[ui]\ntick_ms = 100\n").unwrap();
         let c = Config::load(Some(&f), env(&[]), &Overrides::default()).unwrap();
-        assert_eq!((c.operator.as_str(), c.environment.as_str(), c.cases.info_due_business_days), ("file", "training", 5));
+        assert_eq!(
+            (c.operator.as_str(), c.environment.as_str(), c.cases.info_due_business_days),
+            ("file", "training", 5)
+        );
 
-        let e = env(&[("PORTALDESK_OPERATOR", "env"), ("PORTALDESK_CASES__INFO_DUE_BUSINESS_DAYS", "7"), ("PORTALDESK_DATA_KEY", "zz")]);
+        let e = env(&[
+            ("PORTALDESK_OPERATOR", "env"),
+            ("PORTALDESK_CASES__INFO_DUE_BUSINESS_DAYS", "7"),
+            ("PORTALDESK_DATA_KEY", "zz"),
+        ]);
         let c = Config::load(Some(&f), e, &Overrides::default()).unwrap();
         assert_eq!((c.operator.as_str(), c.cases.info_due_business_days, c.ui.tick_ms), ("env", 7, 100));
 
         let e = env(&[("PORTALDESK_OPERATOR", "env")]);
-        let flags = Overrides { operator: Some("flag".into()), database_url: Some("sqlite://x.db".into()), read_only: true };
+        let flags =
+            Overrides { operator: Some("flag".into()), database_url: Some("sqlite://x.db".into()), read_only: true };
         let c = Config::load(Some(&f), e, &flags).unwrap();
-        assert_eq!((c.operator.as_str(), c.database_url.as_str(), c.read_only, c.environment.as_str()), ("flag", "sqlite://x.db", true, "training"));
+        assert_eq!(
+            (c.operator.as_str(), c.database_url.as_str(), c.read_only, c.environment.as_str()),
+            ("flag", "sqlite://x.db", true, "training")
+        );
     }
 
     #[test]

@@ -80,7 +80,8 @@ impl DataKey {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(file).map_err(|e| KeyError::Io(shown.clone(), e.to_string()))?.permissions().mode();
+            let mode =
+                std::fs::metadata(file).map_err(|e| KeyError::Io(shown.clone(), e.to_string()))?.permissions().mode();
             if mode & 0o077 != 0 {
                 return Err(KeyError::Permissions(shown));
             }
@@ -107,7 +108,9 @@ impl DataKey {
         let cipher = Aes256Gcm::new_from_slice(&self.enc).expect("32-byte key");
         let mut nonce = [0u8; 12];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let ct = cipher.encrypt(Nonce::from_slice(&nonce), plaintext.as_bytes()).expect("AES-GCM encryption cannot fail for in-memory input");
+        let ct = cipher
+            .encrypt(Nonce::from_slice(&nonce), plaintext.as_bytes())
+            .expect("AES-GCM encryption cannot fail for in-memory input");
         let mut out = nonce.to_vec();
         out.extend_from_slice(&ct);
         out

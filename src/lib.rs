@@ -4,8 +4,19 @@
 //! The binary in `main.rs` is thin; everything lives here so the tests can
 //! drive the same code paths the terminal and the CLI use.
 
+pub mod action;
+pub mod cli;
+pub mod cmd;
+pub mod command;
 pub mod config;
 pub mod crypto;
-pub mod domain;
-pub mod store;
 pub mod demo;
+pub mod docs;
+pub mod domain;
+pub mod fatal;
+pub mod keymap;
+pub mod keys;
+pub mod ops;
+pub mod startup;
+pub mod store;
+pub mod tui;

@@ -1,1 +1,48 @@
-fn main() {}
+//! CLI entry: parse flags, load config, then run the TUI or a subcommand.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use portaldesk::cli::{Cli, Cmd};
+use portaldesk::config::Overrides;
+use portaldesk::fatal::Fatal;
+use portaldesk::{cmd, startup};
+
+fn main() -> ExitCode {
+    // Panic reports; ratatui's own hook restores the terminal before them.
+    let _ = color_eyre::install();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+        Ok(r) => r,
+        Err(e) => return fail(&Fatal::new(format!("cannot start the async runtime: {e}"))),
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => ExitCode::from(code),
+        Err(f) => fail(&f),
+    }
+}
+
+fn fail(f: &Fatal) -> ExitCode {
+    eprintln!("portaldesk: {f}");
+    ExitCode::from(f.code as u8)
+}
+
+async fn run(cli: Cli) -> Result<u8, Fatal> {
+    let overrides =
+        Overrides { database_url: cli.db.clone(), operator: cli.operator.clone(), read_only: cli.read_only };
+    let ctx = startup::context(&overrides)?;
+    let _log = startup::init_logging(&ctx);
+    match cli.command {
+        Some(Cmd::Info(j)) => cmd::info::run(&ctx, j.json),
+        Some(Cmd::Migrate) => cmd::demo::migrate(&ctx).await,
+        Some(Cmd::Demo(a)) => cmd::demo::run(&ctx, a.members, a.seed, a.force).await,
+        Some(Cmd::Case(c)) => {
+            let store = startup::open_store(&ctx).await?;
+            let ops = startup::ops(&ctx, store.clone()).await?;
+            let code = cmd::case::run(&ops, c).await;
+            store.close().await;
+            code
+        }
+        None => cmd::tui::run(&ctx).await,
+    }
+}

@@ -114,6 +114,7 @@ CREATE TABLE enrollments (
     status         TEXT NOT NULL CHECK (status IN ('active','terminated','pending'))
 );
 CREATE INDEX enrollments_member ON enrollments (member_id, coverage_start);
+CREATE INDEX enrollments_plan ON enrollments (plan_id);
 
 CREATE TABLE premiums (
     id           INTEGER PRIMARY KEY,
@@ -134,6 +135,7 @@ CREATE TABLE payments (
     reference    TEXT
 );
 CREATE INDEX payments_member ON payments (member_id, received_on);
+CREATE INDEX payments_premium ON payments (premium_id);
 
 CREATE TABLE communications (
     id        INTEGER PRIMARY KEY,
@@ -192,6 +194,7 @@ CREATE INDEX cases_awaiting ON cases (sla_due_at, priority, id) WHERE status = '
 CREATE INDEX cases_awaiting_due ON cases (info_due_at) WHERE status = 'awaiting_info';
 CREATE INDEX cases_all ON cases (sla_due_at, priority, id);
 CREATE INDEX cases_member ON cases (member_id);
+CREATE INDEX cases_group ON cases (group_id);
 
 CREATE TABLE case_events (
     id          INTEGER PRIMARY KEY,
@@ -202,6 +205,7 @@ CREATE TABLE case_events (
     body        TEXT NOT NULL
 );
 CREATE INDEX case_events_case ON case_events (case_id, at, id);
+CREATE INDEX case_events_staff ON case_events (staff_id);
 
 CREATE TABLE case_attachments (
     id          INTEGER PRIMARY KEY,
@@ -313,6 +317,7 @@ CREATE TABLE broker_access_grants (
 CREATE INDEX broker_access_broker ON broker_access_grants (broker_id, group_id);
 CREATE INDEX broker_access_agency ON broker_access_grants (agency_id, group_id);
 CREATE INDEX broker_access_group ON broker_access_grants (group_id);
+CREATE INDEX broker_access_employer ON broker_access_grants (employer_id, group_id);
 
 CREATE TABLE portal_users (
     id                  INTEGER PRIMARY KEY,
@@ -336,6 +341,7 @@ CREATE TABLE portal_users (
 CREATE INDEX portal_users_name ON portal_users (name_key, id);
 CREATE INDEX portal_users_status ON portal_users (status, name_key, id);
 CREATE INDEX portal_users_broker ON portal_users (broker_id);
+CREATE INDEX portal_users_employer ON portal_users (employer_id);
 
 CREATE TABLE one_time_codes (
     id            INTEGER PRIMARY KEY,

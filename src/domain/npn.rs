@@ -4,10 +4,7 @@
 pub fn parse_npn(s: &str) -> Result<String, String> {
     let t = s.trim();
     if t.is_empty() || t.len() > 10 || !t.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(format!(
-            "an NPN is 1 to 10 digits; got {:?}",
-            crate::domain::text::clip(t, 20)
-        ));
+        return Err(format!("an NPN is 1 to 10 digits; got {:?}", crate::domain::text::clip(t, 20)));
     }
     Ok(t.to_owned())
 }

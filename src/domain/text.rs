@@ -62,10 +62,7 @@ fn skip_csi_body(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
 /// The search key of a name: lower case, accents and punctuation removed,
 /// so `O'Brien`, `obrien` and `Ó Brien` meet, and `Müller` is found by `muller`.
 pub fn fold_key(s: &str) -> String {
-    s.nfkd()
-        .filter(|c| c.is_alphanumeric())
-        .flat_map(char::to_lowercase)
-        .collect()
+    s.nfkd().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
 }
 
 /// The exclusive upper bound of a prefix range over folded keys:

@@ -107,14 +107,6 @@ mod tests {
     #[test]
     fn args_macro_converts_mixed_values() {
         let v = args![1_i64, "x", None::<String>, true];
-        assert_eq!(
-            v,
-            vec![
-                Arg::I64(Some(1)),
-                Arg::Text(Some("x".into())),
-                Arg::Text(None),
-                Arg::Bool(Some(true))
-            ]
-        );
+        assert_eq!(v, vec![Arg::I64(Some(1)), Arg::Text(Some("x".into())), Arg::Text(None), Arg::Bool(Some(true))]);
     }
 }

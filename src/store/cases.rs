@@ -49,7 +49,14 @@ pub async fn assign_open(tx: &mut Tx, case_id: i64, staff_id: i64, row_version: 
 }
 
 /// Appends a timeline entry.
-pub async fn add_event(tx: &mut Tx, case_id: i64, staff_id: Option<i64>, kind: &str, body: &str, at: DateTime<Utc>) -> Result<(), sqlx::Error> {
+pub async fn add_event(
+    tx: &mut Tx,
+    case_id: i64,
+    staff_id: Option<i64>,
+    kind: &str,
+    body: &str,
+    at: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
     tx.execute(
         "INSERT INTO case_events (case_id, at, staff_id, kind, body) VALUES ($1, $2, $3, $4, $5)",
         args![case_id, at, staff_id, kind, body],
@@ -90,12 +97,32 @@ pub async fn events(store: &Store, case_id: i64) -> Result<Vec<CaseEvent>, sqlx:
 
 /// How many cases a view holds: shown beside each queue's name.
 pub async fn count(store: &Store, view: CaseView, me: i64) -> Result<i64, sqlx::Error> {
-    let (n,): (i64,) = match view {
-        CaseView::Queue(q) => store.fetch_one("SELECT count(*) FROM cases WHERE queue = $1 AND status IN ('new','open','awaiting_info')", args![q.as_str()]).await?,
-        CaseView::Mine => store.fetch_one("SELECT count(*) FROM cases WHERE assignee_id = $1 AND status IN ('new','open','awaiting_info')", args![me]).await?,
-        CaseView::Unassigned => store.fetch_one("SELECT count(*) FROM cases WHERE assignee_id IS NULL AND status IN ('new','open','awaiting_info')", args![]).await?,
-        CaseView::Awaiting => store.fetch_one("SELECT count(*) FROM cases WHERE status = 'awaiting_info'", args![]).await?,
-        CaseView::All => store.fetch_one("SELECT count(*) FROM cases", args![]).await?,
-    };
+    let (n,): (i64,) =
+        match view {
+            CaseView::Queue(q) => {
+                store
+                    .fetch_one(
+                        "SELECT count(*) FROM cases WHERE queue = $1 AND status IN ('new','open','awaiting_info')",
+                        args![q.as_str()],
+                    )
+                    .await?
+            }
+            CaseView::Mine => store
+                .fetch_one(
+                    "SELECT count(*) FROM cases WHERE assignee_id = $1 AND status IN ('new','open','awaiting_info')",
+                    args![me],
+                )
+                .await?,
+            CaseView::Unassigned => store
+                .fetch_one(
+                    "SELECT count(*) FROM cases WHERE assignee_id IS NULL AND status IN ('new','open','awaiting_info')",
+                    args![],
+                )
+                .await?,
+            CaseView::Awaiting => {
+                store.fetch_one("SELECT count(*) FROM cases WHERE status = 'awaiting_info'", args![]).await?
+            }
+            CaseView::All => store.fetch_one("SELECT count(*) FROM cases", args![]).await?,
+        };
     Ok(n)
 }

@@ -4,6 +4,9 @@
 //! Cells are sanitized here, once, so nothing from the database reaches the
 //! terminal with control characters in it; SSNs and tax IDs arrive masked.
 
+use std::sync::Arc;
+use std::sync::atomic::AtomicI32;
+
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{Arg, Cursor, Dir, Page, Sql, Store};
@@ -34,6 +37,8 @@ pub struct ListRequest {
     pub me: i64,
     /// The clock for ages and due times.
     pub now: DateTime<Utc>,
+    /// Where the PostgreSQL backend running the query is published, for cancelling.
+    pub backend_pid: Arc<AtomicI32>,
 }
 
 /// One row as the table shows it.
@@ -44,18 +49,51 @@ pub struct ListRow {
     pub cells: Vec<String>,
 }
 
-/// A column: its title and the width it wants (the last column takes the rest).
+/// A column: its title and width; `FILL` columns share what is left.
 pub type Column = (&'static str, u16);
+
+/// The width of a column that takes a share of the remaining space.
+pub const FILL: u16 = 0;
 
 /// The columns of a list.
 pub fn columns(kind: ListKind) -> &'static [Column] {
     match kind {
-        ListKind::Cases(_) => &[("Case", 9), ("Due", 8), ("P", 1), ("Status", 13), ("Company", 22), ("Group", 10), ("Subscriber", 18), ("Assignee", 10), ("Age", 4)],
-        ListKind::Members => &[("Name", 24), ("Member", 9), ("Type", 11), ("Group", 10), ("Born", 10), ("SSN", 11), ("Status", 12)],
-        ListKind::Brokers => &[("NPN", 10), ("Name", 22), ("Agency", 22), ("Tax ID", 11), ("States", 12), ("Status", 10)],
-        ListKind::Accounts => &[("Email", 30), ("Name", 20), ("Kind", 12), ("Status", 20), ("Last login", 10), ("Fails", 5)],
-        ListKind::Imports { .. } => &[("Job", 6), ("Status", 10), ("Kind", 11), ("Employer", 22), ("File", 24), ("OK", 7), ("Failed", 7), ("Uploaded", 10)],
-        ListKind::Codes => &[("Code", 6), ("Purpose", 21), ("Subject", 24), ("Last4", 5), ("Issued by", 10), ("Expires", 10), ("Status", 8), ("Tries", 5)],
+        ListKind::Cases(_) => &[
+            ("Case", 8),
+            ("Due", 5),
+            ("P", 1),
+            ("Status", 13),
+            ("Company", FILL),
+            ("Group", 9),
+            ("Subscriber", FILL),
+            ("Assignee", 8),
+            ("Age", 4),
+        ],
+        ListKind::Members => {
+            &[("Name", FILL), ("Member", 8), ("Type", 11), ("Group", 9), ("Born", 10), ("SSN", 11), ("Status", 10)]
+        }
+        ListKind::Brokers => &[("NPN", 10), ("Name", FILL), ("Agency", FILL), ("Tax ID", 11), ("States", 12), ("Status", 10)],
+        ListKind::Accounts => &[("Email", FILL), ("Name", FILL), ("Kind", 12), ("Status", 20), ("Last login", 10), ("Fails", 5)],
+        ListKind::Imports { .. } => &[
+            ("Job", 5),
+            ("Status", 9),
+            ("Kind", 11),
+            ("Employer", FILL),
+            ("File", FILL),
+            ("OK", 6),
+            ("Failed", 6),
+            ("Age", 4),
+        ],
+        ListKind::Codes => &[
+            ("Code", 5),
+            ("Purpose", 21),
+            ("Subject", FILL),
+            ("Last4", 5),
+            ("Issued by", 9),
+            ("Expires", 10),
+            ("Status", 8),
+            ("Tries", 5),
+        ],
     }
 }
 
@@ -73,7 +111,7 @@ pub async fn fetch(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sq
 
 async fn run<T: super::Record>(store: &Store, q: Sql, req: &ListRequest) -> Result<Page<T>, sqlx::Error> {
     let (sql, args) = q.into_parts();
-    let rows = store.fetch_all::<T>(sql, args).await?;
+    let rows = store.fetch_all_cancellable::<T>(sql, args, &req.backend_pid).await?;
     Ok(Page::from_fetched(rows, req.limit, &req.dir))
 }
 
@@ -97,7 +135,13 @@ pub fn age(now: DateTime<Utc>, t: DateTime<Utc>) -> String {
 
 /// A due time relative to now: `overdue 2d` or `in 5h`.
 pub fn due(now: DateTime<Utc>, t: DateTime<Utc>) -> String {
-    if t <= now { format!("-{}", age(now, t)) } else { format!("+{}", age(t, now)) }
+    if (t - now).num_seconds().abs() < 60 {
+        "now".to_owned()
+    } else if t < now {
+        format!("-{}", age(now, t))
+    } else {
+        format!("+{}", age(t, now))
+    }
 }
 
 #[derive(sqlx::FromRow)]

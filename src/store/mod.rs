@@ -24,9 +24,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions, PgRow};
-use sqlx::sqlite::{
-    SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous,
-};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteRow, SqliteSynchronous};
 use sqlx::{FromRow, PgPool, SqlitePool};
 
 /// Which engine a store talks to; a few statements differ by dialect.
@@ -47,14 +45,8 @@ impl Backend {
 }
 
 /// A row type that decodes from either backend.
-pub trait Record:
-    for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static
-{
-}
-impl<T> Record for T where
-    T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static
-{
-}
+pub trait Record: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static {}
+impl<T> Record for T where T: for<'r> FromRow<'r, SqliteRow> + for<'r> FromRow<'r, PgRow> + Send + Unpin + 'static {}
 
 #[derive(Clone, Debug)]
 enum Pool {
@@ -76,6 +68,8 @@ pub struct OpenOptions {
 pub struct Store {
     pool: Pool,
     url: String,
+    /// The URL as given (with any password), to open side connections.
+    raw_url: String,
     read_only: bool,
 }
 
@@ -84,7 +78,9 @@ pub struct Store {
 pub enum OpenError {
     #[error("database URL {0:?} is not understood: use sqlite://PATH or postgres://USER@HOST/DB")]
     BadUrl(String),
-    #[error("SQLite database {path} does not exist: run `portaldesk demo --db {url}` or `portaldesk migrate --db {url}` first")]
+    #[error(
+        "SQLite database {path} does not exist: run `portaldesk demo --db {url}` or `portaldesk migrate --db {url}` first"
+    )]
     Missing { path: String, url: String },
     #[error("cannot reach PostgreSQL at {url}: {cause}. Is the server running and the URL right?")]
     Unreachable { url: String, cause: String },
@@ -118,10 +114,7 @@ pub fn redact_url(url: &str) -> String {
 }
 
 fn sqlite_path(url: &str) -> &str {
-    let p = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-        .unwrap_or(url);
+    let p = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
     p.split('?').next().unwrap_or(p)
 }
 
@@ -173,7 +166,7 @@ impl Store {
         } else {
             return Err(OpenError::BadUrl(shown));
         };
-        let store = Store { pool, url: shown, read_only: opts.read_only };
+        let store = Store { pool, url: shown, raw_url: url.to_owned(), read_only: opts.read_only };
         if opts.read_only {
             store.check_schema().await?;
         } else {
@@ -257,6 +250,43 @@ impl Store {
         })
     }
 
+    /// Starts a transaction for loading many rows at once. Foreign keys are
+    /// checked once at the end rather than per statement: on SQLite the
+    /// transaction runs on a side connection with enforcement off, and
+    /// `check_foreign_keys` must be called after commit; on PostgreSQL the
+    /// (deferrable) constraints are deferred to commit.
+    pub async fn begin_bulk(&self) -> Result<Tx, sqlx::Error> {
+        match &self.pool {
+            Pool::Sqlite(_) => {
+                let co = SqliteConnectOptions::from_str(&self.raw_url)?
+                    .foreign_keys(false)
+                    .busy_timeout(Duration::from_secs(5))
+                    .pragma("cache_size", "-262144")
+                    .pragma("temp_store", "memory");
+                let side = SqlitePoolOptions::new().max_connections(1).connect_with(co).await?;
+                Ok(Tx::Sqlite(side.begin_with("BEGIN IMMEDIATE").await?))
+            }
+            Pool::Postgres(p) => {
+                let mut tx = Tx::Postgres(p.begin().await?);
+                tx.execute("SET CONSTRAINTS ALL DEFERRED", vec![]).await?;
+                Ok(tx)
+            }
+        }
+    }
+
+    /// Lists foreign-key violations after a bulk load (SQLite; PostgreSQL
+    /// has already refused to commit any). Returns `table → parent` pairs.
+    pub async fn check_foreign_keys(&self) -> Result<Vec<(String, String)>, sqlx::Error> {
+        match self.backend() {
+            Backend::Sqlite => {
+                let rows: Vec<(String, Option<i64>, String, i64)> =
+                    self.fetch_all("SELECT \"table\", rowid, parent, fkid FROM pragma_foreign_key_check", vec![]).await?;
+                Ok(rows.into_iter().map(|(t, _, p, _)| (t, p)).collect())
+            }
+            Backend::Postgres => Ok(Vec::new()),
+        }
+    }
+
     /// Closes the pools (waits for connections to be returned).
     pub async fn close(&self) {
         match &self.pool {
@@ -265,10 +295,34 @@ impl Store {
         }
     }
 
-    /// Runs `pg_cancel_backend` for a query that the user cancelled.
+    /// Runs `pg_cancel_backend` for a query that the user cancelled, so the
+    /// server stops working on it too (dropping the future alone does not).
     pub async fn cancel_backend(&self, pid: i32) {
         if let Pool::Postgres(p) = &self.pool {
+            // Best effort: the query may have finished meanwhile.
             let _ = sqlx::query("SELECT pg_cancel_backend($1)").bind(pid).execute(p).await;
+        }
+    }
+
+    /// As `fetch_all`, but on PostgreSQL publishes the server process id
+    /// running the query in `pid` (0 when none) so it can be cancelled.
+    pub async fn fetch_all_cancellable<T: Record>(
+        &self,
+        sql: impl sqlx::SqlSafeStr,
+        args: Vec<Arg>,
+        pid: &std::sync::atomic::AtomicI32,
+    ) -> Result<Vec<T>, sqlx::Error> {
+        use std::sync::atomic::Ordering;
+        match &self.pool {
+            Pool::Sqlite(_) => self.fetch_all(sql, args).await,
+            Pool::Postgres(p) => {
+                let mut conn = p.acquire().await?;
+                let (id,): (i32,) = sqlx::query_as("SELECT pg_backend_pid()").fetch_one(&mut *conn).await?;
+                pid.store(id, Ordering::SeqCst);
+                let rows = arg::bind_pg(sqlx::query_as(sql), args).fetch_all(&mut *conn).await;
+                pid.store(0, Ordering::SeqCst);
+                rows
+            }
         }
     }
 }

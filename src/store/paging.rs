@@ -17,6 +17,8 @@ pub enum Dir {
     After(Cursor),
     /// The page before the row with this key.
     Before(Cursor),
+    /// The page starting at the row with this key (refreshing in place).
+    From(Cursor),
 }
 
 /// One page of rows in sort order.
@@ -42,7 +44,7 @@ impl<T> Page<T> {
         let (more_before, more_after) = match dir {
             Dir::First => (false, more),
             Dir::Last => (more, false),
-            Dir::After(_) => (true, more),
+            Dir::After(_) | Dir::From(_) => (true, more),
             Dir::Before(_) => (more, true),
         };
         Page { rows, more_before, more_after }

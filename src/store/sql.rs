@@ -40,14 +40,20 @@ impl Sql {
     /// `where_started` says whether a WHERE clause is already open.
     pub fn keyset(&mut self, cols: &[&'static str], desc: bool, dir: &Dir, limit: usize, where_started: bool) {
         let key = match dir {
-            Dir::After(k) | Dir::Before(k) => Some((k, matches!(dir, Dir::After(_)) != desc)),
+            Dir::After(k) | Dir::Before(k) | Dir::From(k) => Some((k, matches!(dir, Dir::Before(_)) == desc)),
             _ => None,
         };
         if let Some((k, greater)) = key {
             debug_assert_eq!(k.len(), cols.len(), "cursor and sort columns differ");
             self.push(if where_started { " AND (" } else { " WHERE (" });
             self.list(cols);
-            self.push(if greater { ") > (" } else { ") < (" });
+            let inclusive = matches!(dir, Dir::From(_));
+            self.push(match (greater, inclusive) {
+                (true, false) => ") > (",
+                (true, true) => ") >= (",
+                (false, false) => ") < (",
+                (false, true) => ") <= (",
+            });
             for (i, v) in k.iter().enumerate() {
                 if i > 0 {
                     self.push(", ");
@@ -114,6 +120,9 @@ mod tests {
         let mut q = Sql::new("SELECT id FROM t");
         q.keyset(&["at", "id"], true, &Dir::After(vec![1_i64.into(), 2_i64.into()]), 10, false);
         assert_eq!(q.text(), "SELECT id FROM t WHERE (at, id) < ($1, $2) ORDER BY at DESC, id DESC LIMIT $3");
+        let mut q = Sql::new("SELECT id FROM t");
+        q.keyset(&["id"], false, &Dir::From(vec![9_i64.into()]), 10, false);
+        assert_eq!(q.text(), "SELECT id FROM t WHERE (id) >= ($1) ORDER BY id ASC LIMIT $2");
         let mut q = Sql::new("SELECT id FROM t");
         q.keyset(&["at", "id"], true, &Dir::Last, 10, false);
         assert_eq!(q.text(), "SELECT id FROM t ORDER BY at ASC, id ASC LIMIT $1");

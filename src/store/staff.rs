@@ -33,19 +33,32 @@ impl Staff {
 /// Finds a staff account by login.
 pub async fn by_login(store: &Store, login: &str) -> Result<Option<Staff>, sqlx::Error> {
     store
-        .fetch_optional("SELECT id, login, name, role, status, created_at, row_version FROM staff WHERE login = $1", args![login])
+        .fetch_optional(
+            "SELECT id, login, name, role, status, created_at, row_version FROM staff WHERE login = $1",
+            args![login],
+        )
         .await
 }
 
 /// Finds a staff account by id.
 pub async fn by_id(store: &Store, id: i64) -> Result<Option<Staff>, sqlx::Error> {
     store
-        .fetch_optional("SELECT id, login, name, role, status, created_at, row_version FROM staff WHERE id = $1", args![id])
+        .fetch_optional(
+            "SELECT id, login, name, role, status, created_at, row_version FROM staff WHERE id = $1",
+            args![id],
+        )
         .await
 }
 
 /// Adds a staff account inside a transaction and returns its id.
-pub async fn insert(tx: &mut Tx, login: &str, name: &str, role: Role, status: &str, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
+pub async fn insert(
+    tx: &mut Tx,
+    login: &str,
+    name: &str,
+    role: Role,
+    status: &str,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
     let (id,): (i64,) = tx
         .fetch_one(
             "INSERT INTO staff (login, name, role, status, created_at) VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -57,5 +70,7 @@ pub async fn insert(tx: &mut Tx, login: &str, name: &str, role: Role, status: &s
 
 /// Every staff account by login (the department has tens, not thousands).
 pub async fn all(store: &Store) -> Result<Vec<Staff>, sqlx::Error> {
-    store.fetch_all("SELECT id, login, name, role, status, created_at, row_version FROM staff ORDER BY login", args![]).await
+    store
+        .fetch_all("SELECT id, login, name, role, status, created_at, row_version FROM staff ORDER BY login", args![])
+        .await
 }

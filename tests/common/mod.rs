@@ -6,6 +6,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use portaldesk::store::{OpenOptions, Store};
 
+pub mod pty;
+pub mod seeded;
+
 /// A store under test, with what keeps its database alive.
 pub struct TestDb {
     pub store: Store,
@@ -28,6 +31,11 @@ pub fn pg_url() -> Option<String> {
     match std::env::var("PORTALDESK_TEST_PG_URL") {
         Ok(u) if !u.trim().is_empty() => Some(u),
         _ => {
+            // CI sets this so that a skipped PostgreSQL test fails the run.
+            assert!(
+                std::env::var_os("PORTALDESK_REQUIRE_PG").is_none(),
+                "PORTALDESK_REQUIRE_PG is set but PORTALDESK_TEST_PG_URL is not"
+            );
             eprintln!("PORTALDESK_TEST_PG_URL is not set: skipped PostgreSQL");
             None
         }
@@ -44,10 +52,7 @@ pub async fn pg_schema_url(base: &str) -> String {
     );
     let admin = sqlx::PgPool::connect(base).await.expect("connect to PORTALDESK_TEST_PG_URL");
     // The schema name is made here from numbers, never from input.
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-        .execute(&admin)
-        .await
-        .expect("create schema");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}"))).execute(&admin).await.expect("create schema");
     admin.close().await;
     let sep = if base.contains('?') { '&' } else { '?' };
     format!("{base}{sep}options[search_path]={schema}")

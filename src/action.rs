@@ -1,0 +1,148 @@
+//! Every user-visible operation as an `Action` with a stable dotted name.
+//!
+//! The keymap, the `:` command line, scripts and the CLI all resolve to
+//! these; the help screen, footer hints and docs are generated from `SPECS`,
+//! so what a person reads is always what the program does.
+
+use crate::domain::role::Role;
+
+/// A user-visible operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    Quit,
+    Back,
+    Cancel,
+    Down,
+    Up,
+    Top,
+    Bottom,
+    PageDown,
+    PageUp,
+    Open,
+    FocusNext,
+    AreaCases,
+    AreaMembers,
+    AreaBrokers,
+    AreaAccounts,
+    AreaImports,
+    AreaCodes,
+    CommandLine,
+    Filter,
+    Help,
+    Refresh,
+    CaseNextQueue,
+    CasePrevQueue,
+    CaseClaimNext,
+}
+
+/// What is known about an action, for dispatch, permission and help.
+#[derive(Debug, Clone, Copy)]
+pub struct ActionSpec {
+    pub action: Action,
+    /// Stable dotted name: scripts and keymaps depend on it.
+    pub name: &'static str,
+    /// One line for the help screen.
+    pub help: &'static str,
+    /// The least role allowed to run it (checked in the ops layer for changes).
+    pub min_role: Role,
+    /// Whether it changes data (such actions need a modified or shifted key).
+    pub writes: bool,
+    /// The `:` command that runs it, if it has one.
+    pub command: Option<&'static str>,
+    /// The CLI form, if it has one.
+    pub cli: Option<&'static str>,
+    /// Its word in the footer, if it is shown there.
+    pub footer: Option<&'static str>,
+}
+
+const fn ui(
+    action: Action,
+    name: &'static str,
+    help: &'static str,
+    command: Option<&'static str>,
+    footer: Option<&'static str>,
+) -> ActionSpec {
+    ActionSpec { action, name, help, min_role: Role::Agent, writes: false, command, cli: None, footer }
+}
+
+/// The table of every action.
+pub const SPECS: &[ActionSpec] = &[
+    ui(Action::Quit, "app.quit", "Quit portaldesk (from the top level)", Some("q"), Some("quit")),
+    ui(Action::Back, "nav.back", "Go back or close what is open; never quits", None, None),
+    ui(Action::Cancel, "app.cancel", "Cancel the running query, or the input being typed", None, None),
+    ui(Action::Down, "nav.down", "Move down one row", None, None),
+    ui(Action::Up, "nav.up", "Move up one row", None, None),
+    ui(Action::Top, "nav.top", "Go to the first row", None, None),
+    ui(Action::Bottom, "nav.bottom", "Go to the last row", None, None),
+    ui(Action::PageDown, "nav.page_down", "Next page", None, None),
+    ui(Action::PageUp, "nav.page_up", "Previous page", None, None),
+    ui(Action::Open, "nav.open", "Open the selected row", None, Some("open")),
+    ui(Action::FocusNext, "nav.focus_next", "Move focus to the next pane", None, None),
+    ui(Action::AreaCases, "area.cases", "Cases: the work queues", Some("cases"), None),
+    ui(Action::AreaMembers, "area.members", "Members: find by SSN, ID or name", Some("member"), None),
+    ui(Action::AreaBrokers, "area.brokers", "Brokers and their book of business", Some("brokers"), None),
+    ui(Action::AreaAccounts, "area.accounts", "Portal user accounts", Some("accounts"), None),
+    ui(Action::AreaImports, "area.imports", "Import jobs", Some("imports"), None),
+    ui(Action::AreaCodes, "area.codes", "Registration codes", Some("codes"), None),
+    ui(Action::CommandLine, "ui.command", "Open the : command line", None, Some("command")),
+    ui(Action::Filter, "ui.filter", "Filter the current list", None, Some("filter")),
+    ui(Action::Help, "ui.help", "Show every key and command", Some("help"), Some("help")),
+    ui(Action::Refresh, "ui.refresh", "Reload the current list", Some("refresh"), None),
+    ui(Action::CaseNextQueue, "case.next_queue", "Next case queue", None, Some("queue")),
+    ui(Action::CasePrevQueue, "case.prev_queue", "Previous case queue", None, None),
+    ActionSpec {
+        action: Action::CaseClaimNext,
+        name: "case.claim_next",
+        help: "Take the next unassigned case of this queue (due first)",
+        min_role: Role::Agent,
+        writes: true,
+        command: Some("take"),
+        cli: Some("case take --queue QUEUE"),
+        footer: Some("take"),
+    },
+];
+
+impl Action {
+    /// This action's entry in `SPECS`.
+    pub fn spec(self) -> &'static ActionSpec {
+        SPECS.iter().find(|s| s.action == self).expect("every action has a spec (tested)")
+    }
+
+    /// The stable dotted name.
+    pub fn name(self) -> &'static str {
+        self.spec().name
+    }
+
+    /// Finds an action by its dotted name.
+    pub fn by_name(name: &str) -> Option<Action> {
+        SPECS.iter().find(|s| s.name == name).map(|s| s.action)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    #[test]
+    fn names_are_unique_dotted_and_resolve() {
+        let mut seen = HashSet::new();
+        for s in SPECS {
+            assert!(seen.insert(s.name), "duplicate {}", s.name);
+            assert!(
+                s.name.contains('.') && s.name.chars().all(|c| c.is_ascii_lowercase() || c == '.' || c == '_'),
+                "{}",
+                s.name
+            );
+            assert_eq!(Action::by_name(s.name), Some(s.action));
+            assert_eq!(s.action.spec().name, s.name);
+        }
+    }
+
+    #[test]
+    fn every_writing_action_has_a_command_and_cli_form() {
+        for s in SPECS.iter().filter(|s| s.writes) {
+            assert!(s.command.is_some() && s.cli.is_some(), "{} lacks a command or CLI form", s.name);
+        }
+    }
+}

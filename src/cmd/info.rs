@@ -1,0 +1,41 @@
+//! `portaldesk info`: where everything is, for support calls and set-up.
+
+use serde_json::json;
+
+use crate::fatal::Fatal;
+use crate::startup::{Context, log_file};
+use crate::store::redact_url;
+
+/// Prints the config file, data dir, log file, database URL (password hidden) and operator.
+pub fn run(ctx: &Context, json_out: bool) -> Result<u8, Fatal> {
+    let exists = |p: &std::path::Path| if p.exists() { "" } else { " (not present)" };
+    let key_source = if std::env::var("PORTALDESK_DATA_KEY").is_ok_and(|v| !v.is_empty()) {
+        "PORTALDESK_DATA_KEY".to_owned()
+    } else {
+        ctx.paths.key_file().display().to_string()
+    };
+    if json_out {
+        super::print_json(&json!({
+            "config_file": ctx.paths.config_file,
+            "keymap_file": ctx.paths.config_file.with_file_name("keymap.toml"),
+            "data_dir": ctx.paths.data_dir,
+            "log_file": log_file(ctx),
+            "database_url": redact_url(&ctx.url),
+            "data_key": key_source,
+            "operator": ctx.config.operator_login(),
+            "environment": ctx.config.environment,
+            "read_only": ctx.config.read_only,
+        }));
+    } else {
+        println!("config file   {}{}", ctx.paths.config_file.display(), exists(&ctx.paths.config_file));
+        let km = ctx.paths.config_file.with_file_name("keymap.toml");
+        println!("keymap file   {}{}", km.display(), exists(&km));
+        println!("data dir      {}", ctx.paths.data_dir.display());
+        println!("log file      {}", log_file(ctx).display());
+        println!("database      {}{}", redact_url(&ctx.url), if ctx.is_demo { " (demo)" } else { "" });
+        println!("data key      {key_source}");
+        println!("operator      {}", ctx.config.operator_login());
+        println!("environment   {}{}", ctx.config.environment, if ctx.config.read_only { " (read-only)" } else { "" });
+    }
+    Ok(0)
+}

@@ -1,0 +1,155 @@
+//! The `:` command line vocabulary (BRIEF section 4). Scripts depend on it,
+//! so names are stable; parsing is pure and unit tested.
+
+use crate::domain::case::CaseView;
+
+/// A parsed `:` command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Command {
+    Cases(Option<CaseView>),
+    Case(String),
+    Take,
+    Member(String),
+    Brokers(String),
+    Broker(String),
+    Accounts(String),
+    Staff,
+    Imports { failed_only: bool },
+    Import(String),
+    Codes(String),
+    Audit(String),
+    Help,
+    Refresh,
+    Quit,
+}
+
+/// Every command word, for completion and help.
+pub const WORDS: &[(&str, &str)] = &[
+    ("cases", ":cases [eligibility|enrollment|billing|support|mine|unassigned|awaiting|all]"),
+    ("case", ":case C-000123"),
+    ("take", ":take  (claim the next case of this queue)"),
+    ("member", ":member ssn:…|id:M…|ind:I…|name:last[,first]|text"),
+    ("brokers", ":brokers [query]"),
+    ("broker", ":broker NPN"),
+    ("accounts", ":accounts [query]"),
+    ("staff", ":staff"),
+    ("imports", ":imports [failed|all]"),
+    ("import", ":import JOB-ID"),
+    ("codes", ":codes [EIN]"),
+    ("audit", ":audit [entity]"),
+    ("help", ":help"),
+    ("refresh", ":refresh"),
+    ("q", ":q  (quit)"),
+];
+
+/// Parses a command line (without the leading `:`).
+pub fn parse(line: &str) -> Result<Command, String> {
+    let line = line.trim();
+    let (word, rest) = match line.split_once(char::is_whitespace) {
+        Some((w, r)) => (w, r.trim()),
+        None => (line, ""),
+    };
+    let needs = |what: &str| -> Result<String, String> {
+        if rest.is_empty() { Err(format!(":{word} needs {what}")) } else { Ok(rest.to_owned()) }
+    };
+    match word {
+        "" => Err("type a command, e.g. :cases billing (Tab completes, :help lists all)".into()),
+        "cases" => match rest {
+            "" => Ok(Command::Cases(None)),
+            v => CaseView::parse(v).map(|v| Command::Cases(Some(v))).ok_or_else(|| {
+                format!(
+                    "no case view {:?}: use {}",
+                    crate::domain::text::clip(v, 30),
+                    CaseView::ALL.map(CaseView::name).join(", ")
+                )
+            }),
+        },
+        "case" => needs("a case ID, e.g. C-000123").map(Command::Case),
+        "take" => Ok(Command::Take),
+        "member" => needs("a query: ssn:…, id:M…, ind:I…, name:last[,first] or text").map(Command::Member),
+        "brokers" => Ok(Command::Brokers(rest.to_owned())),
+        "broker" => needs("an NPN").map(Command::Broker),
+        "accounts" => Ok(Command::Accounts(rest.to_owned())),
+        "staff" => Ok(Command::Staff),
+        "imports" => match rest {
+            "" | "all" => Ok(Command::Imports { failed_only: false }),
+            "failed" => Ok(Command::Imports { failed_only: true }),
+            _ => Err(":imports takes failed or all".into()),
+        },
+        "import" => needs("a job ID").map(Command::Import),
+        "codes" => Ok(Command::Codes(rest.to_owned())),
+        "audit" => Ok(Command::Audit(rest.to_owned())),
+        "help" | "h" => Ok(Command::Help),
+        "refresh" => Ok(Command::Refresh),
+        "q" | "quit" => Ok(Command::Quit),
+        other => {
+            Err(format!("unknown command :{} (Tab completes, :help lists all)", crate::domain::text::clip(other, 30)))
+        }
+    }
+}
+
+/// Completes a partial command line: the command word, then the case view
+/// or import filter. Returns every candidate line.
+pub fn complete(line: &str) -> Vec<String> {
+    match line.split_once(' ') {
+        None => WORDS.iter().filter(|(w, _)| w.starts_with(line)).map(|(w, _)| (*w).to_owned()).collect(),
+        Some((word, arg)) => {
+            let options: Vec<&str> = match word {
+                "cases" => CaseView::ALL.iter().map(|v| v.name()).collect(),
+                "imports" => vec!["failed", "all"],
+                _ => vec![],
+            };
+            options.into_iter().filter(|o| o.starts_with(arg.trim_start())).map(|o| format!("{word} {o}")).collect()
+        }
+    }
+}
+
+/// The longest common prefix of candidates: what Tab fills in when several match.
+pub fn common_prefix(c: &[String]) -> Option<String> {
+    let first = c.first()?;
+    let mut n = first.len();
+    for s in &c[1..] {
+        n = n.min(first.bytes().zip(s.bytes()).take_while(|(a, b)| a == b).count());
+    }
+    while !first.is_char_boundary(n) {
+        n -= 1;
+    }
+    Some(first[..n].to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::case::Queue;
+
+    #[test]
+    fn parses_the_vocabulary() {
+        assert_eq!(parse("cases billing"), Ok(Command::Cases(Some(CaseView::Queue(Queue::Billing)))));
+        assert_eq!(parse("cases"), Ok(Command::Cases(None)));
+        assert_eq!(parse(" take "), Ok(Command::Take));
+        assert_eq!(parse("member name:smith,john"), Ok(Command::Member("name:smith,john".into())));
+        assert_eq!(parse("imports failed"), Ok(Command::Imports { failed_only: true }));
+        assert_eq!(parse("q"), Ok(Command::Quit));
+        assert_eq!(parse("case C-000123"), Ok(Command::Case("C-000123".into())));
+    }
+
+    #[test]
+    fn bad_commands_say_what_to_do() {
+        assert!(parse("cases nope").unwrap_err().contains("eligibility"));
+        assert!(parse("case").unwrap_err().contains("C-000123"));
+        assert!(parse("frobnicate").unwrap_err().contains("unknown command"));
+        assert!(parse("").is_err());
+        let long = "x".repeat(10_000);
+        assert!(parse(&long).unwrap_err().len() < 200);
+    }
+
+    #[test]
+    fn completes_words_and_arguments() {
+        assert_eq!(complete("ta"), vec!["take"]);
+        assert_eq!(complete("cases bi"), vec!["cases billing"]);
+        let c = complete("ca");
+        assert_eq!(c, vec!["cases", "case"]);
+        assert_eq!(common_prefix(&c).as_deref(), Some("case"));
+        assert!(complete("zz").is_empty());
+    }
+}

@@ -1,0 +1,192 @@
+//! The one place that changes data. Every change goes through `Ops`: check
+//! the operator's role and read-only mode, make the change and write its
+//! audit row in the same transaction, so a change without its audit row (or
+//! the reverse) cannot exist. The TUI, the CLI and scripts all call here.
+
+pub mod cases;
+
+use chrono::{DateTime, Utc};
+
+use crate::action::Action;
+use crate::domain::role::Role;
+use crate::store::audit::{self, AuditEntry};
+use crate::store::staff::{self, Staff};
+use crate::store::{Store, Tx};
+
+/// Where "now" comes from: the system, or a fixed time for tests and snapshots.
+#[derive(Debug, Clone, Copy)]
+pub enum Clock {
+    System,
+    Fixed(DateTime<Utc>),
+}
+
+impl Clock {
+    /// The current time by this clock.
+    pub fn now(self) -> DateTime<Utc> {
+        match self {
+            Clock::System => Utc::now(),
+            Clock::Fixed(t) => t,
+        }
+    }
+}
+
+/// Why an operation did not happen, phrased for the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum OpError {
+    /// Not allowed: role, read-only mode, or a rule.
+    #[error("refused: {0}")]
+    Refused(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// Someone else changed it since it was read; nothing was overwritten.
+    #[error("changed by someone else: {0}")]
+    Conflict(String),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("database error: {0}")]
+    Db(String),
+}
+
+impl From<sqlx::Error> for OpError {
+    fn from(e: sqlx::Error) -> Self {
+        OpError::Db(crate::store::short_cause(&e))
+    }
+}
+
+impl OpError {
+    /// The CLI exit code: 1 for refused/not found/conflict/invalid, 2 for database trouble.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            OpError::Db(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+/// Why the operator may not work at all (exit code 2 at start).
+#[derive(Debug, thiserror::Error)]
+pub enum OperatorError {
+    #[error(
+        "operator {0:?} is not a staff account: pass --operator LOGIN, set `operator` in the config, or ask an admin to create it"
+    )]
+    Unknown(String),
+    #[error("staff account {0:?} is disabled: ask an admin to enable it")]
+    Disabled(String),
+    #[error("database error while checking operator {0:?}: {1}")]
+    Db(String, String),
+}
+
+/// The operations of one operator on one store.
+#[derive(Debug, Clone)]
+pub struct Ops {
+    store: Store,
+    operator: Staff,
+    role: Role,
+    read_only: bool,
+    script: Option<String>,
+    clock: Clock,
+}
+
+/// A change under way: holds the transaction until `finish` writes the audit row and commits.
+pub struct Change {
+    pub tx: Tx,
+    action: Action,
+}
+
+impl Ops {
+    /// Resolves the operator: it must be an active staff account.
+    pub async fn for_operator(store: Store, login: &str, read_only: bool, clock: Clock) -> Result<Ops, OperatorError> {
+        let staff = staff::by_login(&store, login)
+            .await
+            .map_err(|e| OperatorError::Db(login.to_owned(), crate::store::short_cause(&e)))?
+            .ok_or_else(|| OperatorError::Unknown(login.to_owned()))?;
+        if !staff.is_active() {
+            return Err(OperatorError::Disabled(login.to_owned()));
+        }
+        let role = staff.role().ok_or_else(|| OperatorError::Unknown(login.to_owned()))?;
+        Ok(Ops { store, operator: staff, role, read_only, script: None, clock })
+    }
+
+    /// Marks every change from here on as made by this script (audited).
+    pub fn with_script(mut self, name: impl Into<String>) -> Ops {
+        self.script = Some(name.into());
+        self
+    }
+
+    /// The store, for reads.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The operator's staff account.
+    pub fn operator(&self) -> &Staff {
+        &self.operator
+    }
+
+    /// The operator's role.
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// Whether changes are refused.
+    pub fn read_only(&self) -> bool {
+        self.read_only || self.store.read_only()
+    }
+
+    /// The time by this session's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    fn entry(&self, action: Action, entity: &str, ok: bool) -> AuditEntry {
+        AuditEntry {
+            operator: self.operator.login.clone(),
+            action: action.name().to_owned(),
+            entity: entity.to_owned(),
+            ok,
+            script: self.script.clone(),
+            ..AuditEntry::default()
+        }
+    }
+
+    /// Checks permission and opens the transaction for a change. A refusal
+    /// by role is itself audited (unless the session is read-only, where
+    /// nothing can be written).
+    pub async fn begin(&self, action: Action, entity: &str) -> Result<Change, OpError> {
+        let spec = action.spec();
+        if self.read_only() {
+            return Err(OpError::Refused(format!("{} changes data and this session is read-only", spec.name)));
+        }
+        if self.role < spec.min_role {
+            let mut tx = self.store.begin_write().await?;
+            audit::write(&mut tx, &self.entry(action, entity, false), self.now()).await?;
+            tx.commit().await?;
+            return Err(OpError::Refused(format!(
+                "{} needs the {} role; {} is {}",
+                spec.name,
+                spec.min_role.as_str(),
+                self.operator.login,
+                self.role.as_str()
+            )));
+        }
+        Ok(Change { tx: self.store.begin_write().await?, action })
+    }
+
+    /// Writes the audit row for the change and commits both together.
+    pub async fn finish(
+        &self,
+        mut change: Change,
+        entity: &str,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+        reason: Option<String>,
+    ) -> Result<(), OpError> {
+        let mut e = self.entry(change.action, entity, true);
+        e.before = before;
+        e.after = after;
+        e.reason = reason;
+        audit::write(&mut change.tx, &e, self.now()).await?;
+        change.tx.commit().await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,663 @@
+//! The app's state and how keys and task reports change it. Nothing here
+//! awaits: database work is spawned through `Tasks` and comes back as a `Msg`.
+
+use std::path::PathBuf;
+
+use crossterm::event::{Event, KeyCode, KeyModifiers};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::task::{Msg, Report, TaskId, Tasks};
+use super::theme::Theme;
+use crate::action::Action;
+use crate::command::{self, Command};
+use crate::config::Config;
+use crate::domain::case::CaseView;
+use crate::keymap::Keymap;
+use crate::keys::Key;
+use crate::ops::Ops;
+use crate::store::lists::{self, ListKind, ListRequest, ListRow};
+use crate::store::{Dir, short_cause};
+
+/// The six areas, in the order of their number keys.
+pub const AREAS: [(&str, Action); 6] = [
+    ("Cases", Action::AreaCases),
+    ("Members", Action::AreaMembers),
+    ("Brokers", Action::AreaBrokers),
+    ("Accounts", Action::AreaAccounts),
+    ("Imports", Action::AreaImports),
+    ("Codes", Action::AreaCodes),
+];
+
+/// Where the selection goes when a page arrives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Select {
+    First,
+    Last,
+    Index(usize),
+}
+
+/// One area's list: the rows on screen and how to fetch their neighbours.
+#[derive(Debug, Clone)]
+pub struct Pane {
+    pub kind: ListKind,
+    pub rows: Vec<ListRow>,
+    pub selected: usize,
+    pub more_before: bool,
+    pub more_after: bool,
+    pub loading: Option<(TaskId, bool, Select)>,
+    pub loaded: bool,
+    pub error: Option<String>,
+    pub filter: String,
+}
+
+impl Pane {
+    fn new(kind: ListKind) -> Pane {
+        Pane {
+            kind,
+            rows: Vec::new(),
+            selected: 0,
+            more_before: false,
+            more_after: false,
+            loading: None,
+            loaded: false,
+            error: None,
+            filter: String::new(),
+        }
+    }
+}
+
+/// What the keyboard is talking to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    Command,
+    /// Filtering; holds the filter to restore on Esc.
+    Filter(String),
+    Help,
+    Detail,
+}
+
+/// A line for the status bar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub text: String,
+    pub error: bool,
+}
+
+/// The whole state of the terminal app.
+pub struct App {
+    pub ops: Ops,
+    pub keymap: Keymap,
+    pub theme: Theme,
+    pub environment: String,
+    pub area: usize,
+    pub panes: Vec<Pane>,
+    pub case_view: CaseView,
+    pub counts: Vec<(CaseView, i64)>,
+    counts_task: Option<TaskId>,
+    op_task: Option<TaskId>,
+    pub mode: Mode,
+    pub input: Input,
+    history: Vec<String>,
+    history_pos: Option<usize>,
+    history_size: usize,
+    history_file: Option<PathBuf>,
+    pub message: Option<Message>,
+    pub tasks: Tasks,
+    pub size: (u16, u16),
+    pub quit: bool,
+    pub tick: u64,
+    pub help_scroll: u16,
+}
+
+impl App {
+    /// A new app on the Cases area; call `start` to load the first lists.
+    pub fn new(
+        ops: Ops,
+        keymap: Keymap,
+        config: &Config,
+        no_color: bool,
+        tasks: Tasks,
+        size: (u16, u16),
+        history_file: Option<PathBuf>,
+    ) -> App {
+        let case_view = CaseView::ALL[0];
+        let panes = vec![
+            Pane::new(ListKind::Cases(case_view)),
+            Pane::new(ListKind::Members),
+            Pane::new(ListKind::Brokers),
+            Pane::new(ListKind::Accounts),
+            Pane::new(ListKind::Imports { failed_only: false }),
+            Pane::new(ListKind::Codes),
+        ];
+        let history = history_file
+            .as_ref()
+            .and_then(|f| std::fs::read_to_string(f).ok())
+            .map(|t| t.lines().filter(|l| !l.trim().is_empty()).map(str::to_owned).collect())
+            .unwrap_or_default();
+        App {
+            ops,
+            keymap,
+            theme: Theme::named(&config.ui.theme, no_color),
+            environment: config.environment.clone(),
+            area: 0,
+            panes,
+            case_view,
+            counts: Vec::new(),
+            counts_task: None,
+            op_task: None,
+            mode: Mode::Normal,
+            input: Input::default(),
+            history,
+            history_pos: None,
+            history_size: config.ui.history_size,
+            history_file,
+            message: None,
+            tasks,
+            size,
+            quit: false,
+            tick: 0,
+            help_scroll: 0,
+        }
+    }
+
+    /// Loads the first area's list and the queue counts.
+    pub fn start(&mut self) {
+        self.load(self.area, Dir::First, Select::First);
+        self.load_counts();
+    }
+
+    /// Rows a page holds at the current size: the screen less banner, tabs,
+    /// breadcrumbs, table header, status and footer (and the queue strip).
+    pub fn page_len(&self) -> usize {
+        let chrome = if self.area == 0 { 7 } else { 6 };
+        usize::from(self.size.1.saturating_sub(chrome)).max(1)
+    }
+
+    /// Whether the terminal is big enough to work in.
+    pub fn too_small(&self) -> bool {
+        self.size.0 < 80 || self.size.1 < 24
+    }
+
+    /// The pane of the current area.
+    pub fn pane(&self) -> &Pane {
+        &self.panes[self.area]
+    }
+
+    fn say(&mut self, text: impl Into<String>) {
+        self.message = Some(Message { text: text.into(), error: false });
+    }
+
+    fn complain(&mut self, text: impl Into<String>) {
+        self.message = Some(Message { text: text.into(), error: true });
+    }
+
+    /// Whether any query or operation is still running.
+    pub fn busy(&self) -> bool {
+        self.tasks.pending() > 0
+    }
+
+    // ---- loading ----------------------------------------------------------
+
+    fn load(&mut self, area: usize, dir: Dir, select: Select) {
+        let limit = self.page_len();
+        let now = self.ops.now();
+        let me = self.ops.operator().id;
+        let pane = &mut self.panes[area];
+        if let Some((id, _, _)) = pane.loading.take() {
+            self.tasks.cancel(id);
+        }
+        let backend_pid = std::sync::Arc::default();
+        let req = ListRequest {
+            kind: pane.kind,
+            filter: pane.filter.clone(),
+            dir: dir.clone(),
+            limit,
+            me,
+            now,
+            backend_pid: std::sync::Arc::clone(&backend_pid),
+        };
+        let store = self.ops.store().clone();
+        let edge = matches!(dir, Dir::After(_) | Dir::Before(_));
+        let id = self.tasks.spawn_tracked(backend_pid, async move {
+            let result = lists::fetch(&store, &req).await.map_err(|e| short_cause(&e));
+            Report::List { area, result }
+        });
+        self.panes[area].loading = Some((id, edge, select));
+    }
+
+    fn reload_in_place(&mut self, area: usize) {
+        let pane = &self.panes[area];
+        let dir = match pane.rows.first() {
+            Some(first) if pane.more_before => Dir::From(first.key.clone()),
+            _ => Dir::First,
+        };
+        let select = Select::Index(pane.selected);
+        self.load(area, dir, select);
+    }
+
+    fn load_counts(&mut self) {
+        if let Some(id) = self.counts_task.take() {
+            self.tasks.cancel(id);
+        }
+        let store = self.ops.store().clone();
+        let me = self.ops.operator().id;
+        self.counts_task = Some(self.tasks.spawn(async move {
+            let mut out = Vec::new();
+            for v in CaseView::ALL {
+                if let Ok(n) = crate::store::cases::count(&store, v, me).await {
+                    out.push((v, n));
+                }
+            }
+            Report::Counts(out)
+        }));
+    }
+
+    /// Applies a task's report.
+    pub fn on_msg(&mut self, msg: Msg) {
+        self.tasks.finished(msg.id);
+        match msg.report {
+            Report::List { area, result } => {
+                let pane = &mut self.panes[area];
+                let Some((id, edge, select)) = pane.loading else { return };
+                if id != msg.id {
+                    return;
+                }
+                pane.loading = None;
+                match result {
+                    Ok(page) => {
+                        pane.error = None;
+                        pane.loaded = true;
+                        // A step past the edge that finds nothing keeps the rows.
+                        if edge && page.rows.is_empty() {
+                            pane.more_after &= page.more_after;
+                            pane.more_before &= page.more_before;
+                            return;
+                        }
+                        pane.rows = page.rows;
+                        pane.more_before = page.more_before;
+                        pane.more_after = page.more_after;
+                        let last = pane.rows.len().saturating_sub(1);
+                        pane.selected = match select {
+                            Select::First => 0,
+                            Select::Last => last,
+                            Select::Index(i) => i.min(last),
+                        };
+                    }
+                    Err(e) => pane.error = Some(e),
+                }
+            }
+            Report::Counts(c) => {
+                if self.counts_task == Some(msg.id) {
+                    self.counts_task = None;
+                    self.counts = c;
+                }
+            }
+            Report::Op(result) => {
+                if self.op_task == Some(msg.id) {
+                    self.op_task = None;
+                }
+                match result {
+                    Ok(text) => self.say(text),
+                    Err(text) => self.complain(text),
+                }
+                self.reload_in_place(self.area);
+                self.load_counts();
+            }
+        }
+    }
+
+    /// Advances clocks and the spinner.
+    pub fn on_tick(&mut self) {
+        self.tick = self.tick.wrapping_add(1);
+    }
+
+    /// The terminal changed size: refill the page to the new height.
+    pub fn on_resize(&mut self, w: u16, h: u16) {
+        let old = self.page_len();
+        self.size = (w, h);
+        if self.page_len() != old && self.pane().loaded {
+            self.reload_in_place(self.area);
+        }
+    }
+
+    // ---- keys -------------------------------------------------------------
+
+    /// Handles one key press.
+    pub fn on_key(&mut self, key: Key) {
+        match self.mode.clone() {
+            Mode::Command => self.command_key(key),
+            Mode::Filter(before) => self.filter_key(key, before),
+            Mode::Help => self.help_key(key),
+            Mode::Detail => match key.code {
+                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => self.mode = Mode::Normal,
+                _ => self.normal_key(key),
+            },
+            Mode::Normal => self.normal_key(key),
+        }
+    }
+
+    fn normal_key(&mut self, key: Key) {
+        match self.keymap.action(key) {
+            Some(a) => self.run(a),
+            None if key.code == KeyCode::Esc => self.mode = Mode::Normal,
+            None => {
+                self.complain(format!("{key} does nothing here; {} shows the keys", self.keymap.label(Action::Help)))
+            }
+        }
+    }
+
+    fn help_key(&mut self, key: Key) {
+        match self.keymap.action(key) {
+            Some(Action::Down) => self.help_scroll = self.help_scroll.saturating_add(1),
+            Some(Action::Up) => self.help_scroll = self.help_scroll.saturating_sub(1),
+            Some(Action::PageDown) => self.help_scroll = self.help_scroll.saturating_add(10),
+            Some(Action::PageUp) => self.help_scroll = self.help_scroll.saturating_sub(10),
+            Some(Action::Top) => self.help_scroll = 0,
+            _ => {
+                self.mode = Mode::Normal;
+                self.help_scroll = 0;
+            }
+        }
+    }
+
+    /// Runs an action (from a key, a command or a script).
+    pub fn run(&mut self, action: Action) {
+        if self.mode == Mode::Detail && !matches!(action, Action::Quit | Action::Back | Action::Cancel) {
+            self.mode = Mode::Normal;
+        }
+        match action {
+            Action::Quit => {
+                if self.mode == Mode::Normal {
+                    self.quit = true;
+                } else {
+                    self.mode = Mode::Normal;
+                }
+            }
+            Action::Back => {
+                if self.mode != Mode::Normal {
+                    self.mode = Mode::Normal;
+                } else if !self.pane().filter.is_empty() {
+                    self.panes[self.area].filter.clear();
+                    self.load(self.area, Dir::First, Select::First);
+                    self.say("filter cleared");
+                } else {
+                    self.message = None;
+                }
+            }
+            Action::Cancel => {
+                let n = self.tasks.cancel_all();
+                for p in &mut self.panes {
+                    p.loading = None;
+                }
+                self.counts_task = None;
+                self.op_task = None;
+                if n > 0 {
+                    self.say(format!("cancelled {n} running {}", if n == 1 { "query" } else { "queries" }));
+                } else if self.mode != Mode::Normal {
+                    self.mode = Mode::Normal;
+                } else {
+                    self.quit = true;
+                }
+            }
+            Action::Down => self.step_down(),
+            Action::Up => self.step_up(),
+            Action::Top => self.load(self.area, Dir::First, Select::First),
+            Action::Bottom => self.load(self.area, Dir::Last, Select::Last),
+            Action::PageDown => {
+                let p = self.pane();
+                match p.rows.last() {
+                    Some(last) if p.more_after => {
+                        let (dir, sel) = (Dir::After(last.key.clone()), Select::Index(p.selected));
+                        self.load(self.area, dir, sel);
+                    }
+                    _ => self.panes[self.area].selected = p.rows.len().saturating_sub(1),
+                }
+            }
+            Action::PageUp => {
+                let p = self.pane();
+                match p.rows.first() {
+                    Some(first) if p.more_before => {
+                        let (dir, sel) = (Dir::Before(first.key.clone()), Select::Index(p.selected));
+                        self.load(self.area, dir, sel);
+                    }
+                    _ => self.panes[self.area].selected = 0,
+                }
+            }
+            Action::Open => {
+                if self.pane().rows.is_empty() {
+                    self.complain("nothing selected");
+                } else {
+                    self.mode = Mode::Detail;
+                }
+            }
+            Action::FocusNext => {}
+            Action::AreaCases
+            | Action::AreaMembers
+            | Action::AreaBrokers
+            | Action::AreaAccounts
+            | Action::AreaImports
+            | Action::AreaCodes => {
+                let i = AREAS.iter().position(|(_, a)| *a == action).expect("area actions are in AREAS");
+                self.switch_area(i);
+            }
+            Action::CommandLine => {
+                self.input.reset();
+                self.history_pos = None;
+                self.mode = Mode::Command;
+            }
+            Action::Filter => {
+                let current = self.pane().filter.clone();
+                self.input = Input::new(current.clone());
+                self.mode = Mode::Filter(current);
+            }
+            Action::Help => {
+                self.help_scroll = 0;
+                self.mode = Mode::Help;
+            }
+            Action::Refresh => {
+                self.reload_in_place(self.area);
+                self.load_counts();
+            }
+            Action::CaseNextQueue | Action::CasePrevQueue => {
+                let i = CaseView::ALL.iter().position(|v| *v == self.case_view).unwrap_or(0);
+                let n = CaseView::ALL.len();
+                let next = if action == Action::CaseNextQueue { (i + 1) % n } else { (i + n - 1) % n };
+                self.set_case_view(CaseView::ALL[next]);
+            }
+            Action::CaseClaimNext => self.claim_next(),
+        }
+    }
+
+    fn step_down(&mut self) {
+        let p = &self.panes[self.area];
+        if p.selected + 1 < p.rows.len() {
+            self.panes[self.area].selected += 1;
+        } else if p.more_after && p.loading.is_none() {
+            // Scroll by one row: the page after the first row on screen.
+            let dir = Dir::After(p.rows[0].key.clone());
+            self.load(self.area, dir, Select::Last);
+        }
+    }
+
+    fn step_up(&mut self) {
+        let p = &self.panes[self.area];
+        if p.selected > 0 {
+            self.panes[self.area].selected -= 1;
+        } else if p.more_before && p.loading.is_none() {
+            let dir = Dir::Before(p.rows[p.rows.len() - 1].key.clone());
+            self.load(self.area, dir, Select::First);
+        }
+    }
+
+    fn switch_area(&mut self, i: usize) {
+        self.area = i;
+        self.mode = Mode::Normal;
+        if !self.panes[i].loaded && self.panes[i].loading.is_none() {
+            self.load(i, Dir::First, Select::First);
+        }
+    }
+
+    fn set_case_view(&mut self, v: CaseView) {
+        self.case_view = v;
+        self.area = 0;
+        self.panes[0].kind = ListKind::Cases(v);
+        self.load(0, Dir::First, Select::First);
+    }
+
+    fn set_filter(&mut self, area: usize, filter: &str) {
+        self.area = area;
+        self.mode = Mode::Normal;
+        self.panes[area].filter = crate::domain::text::sanitize(filter);
+        self.load(area, Dir::First, Select::First);
+    }
+
+    fn claim_next(&mut self) {
+        let CaseView::Queue(queue) = self.case_view else {
+            self.complain(format!("take works in a queue, not in {}: try :cases eligibility", self.case_view));
+            return;
+        };
+        if self.op_task.is_some() {
+            self.complain("still working on the last action");
+            return;
+        }
+        let ops = self.ops.clone();
+        self.op_task = Some(self.tasks.spawn(async move {
+            let r = match ops.claim_next(queue).await {
+                Ok(Some(c)) => Ok(format!(
+                    "took {} ({}, priority {}) — it is now yours (:cases mine)",
+                    c.case_number, c.queue, c.priority
+                )),
+                Ok(None) => Ok(format!("nothing to take: {} has no unassigned new case", queue.as_str())),
+                Err(e) => Err(e.to_string()),
+            };
+            Report::Op(r)
+        }));
+        self.say(format!("taking the next {} case…", queue.as_str()));
+    }
+
+    // ---- command line -------------------------------------------------------
+
+    fn command_key(&mut self, key: Key) {
+        match (key.code, key.mods) {
+            (KeyCode::Esc, _) | (KeyCode::Char('c'), KeyModifiers::CONTROL) => self.mode = Mode::Normal,
+            (KeyCode::Enter, _) => {
+                let line = self.input.value().trim().to_owned();
+                self.mode = Mode::Normal;
+                if !line.is_empty() {
+                    self.remember(&line);
+                    self.execute_line(&line);
+                }
+            }
+            (KeyCode::Tab, _) => {
+                let c = command::complete(self.input.value());
+                match c.len() {
+                    0 => self.complain("no completion"),
+                    1 => self.input = Input::new(format!("{} ", c[0])),
+                    _ => {
+                        let p = command::common_prefix(&c).unwrap_or_default();
+                        self.input = Input::new(p);
+                        self.say(c.join("  "));
+                    }
+                }
+            }
+            (KeyCode::Up, _) => self.history_step(true),
+            (KeyCode::Down, _) => self.history_step(false),
+            _ => {
+                self.input.handle_event(&Event::Key(key.to_event()));
+            }
+        }
+    }
+
+    fn history_step(&mut self, back: bool) {
+        if self.history.is_empty() {
+            return;
+        }
+        let last = self.history.len() - 1;
+        let pos = match (self.history_pos, back) {
+            (None, true) => Some(last),
+            (None, false) => None,
+            (Some(p), true) => Some(p.saturating_sub(1)),
+            (Some(p), false) if p < last => Some(p + 1),
+            (Some(_), false) => None,
+        };
+        self.history_pos = pos;
+        self.input = Input::new(pos.map(|p| self.history[p].clone()).unwrap_or_default());
+    }
+
+    fn remember(&mut self, line: &str) {
+        if self.history.last().map(String::as_str) != Some(line) {
+            self.history.push(line.to_owned());
+        }
+        let excess = self.history.len().saturating_sub(self.history_size);
+        self.history.drain(..excess);
+        if let Some(f) = &self.history_file {
+            // History is a convenience: failing to save it must not disturb work.
+            let _ = std::fs::write(f, self.history.join("\n") + "\n");
+        }
+    }
+
+    /// Runs a `:` command line (also used by scripts).
+    pub fn execute_line(&mut self, line: &str) {
+        match command::parse(line) {
+            Ok(cmd) => self.execute(cmd),
+            Err(e) => self.complain(e),
+        }
+    }
+
+    fn execute(&mut self, cmd: Command) {
+        let later = |what: &str, issue: u32| format!("{what} is not built yet (issue #{issue}); nothing was done");
+        match cmd {
+            Command::Cases(Some(v)) => self.set_case_view(v),
+            Command::Cases(None) => self.switch_area(0),
+            Command::Take => {
+                self.area = 0;
+                self.run(Action::CaseClaimNext)
+            }
+            Command::Brokers(q) => self.set_filter(2, &q),
+            Command::Accounts(q) => self.set_filter(3, &q),
+            Command::Imports { failed_only } => {
+                self.panes[4].kind = ListKind::Imports { failed_only };
+                self.set_filter(4, "");
+            }
+            Command::Codes(q) if q.is_empty() => self.switch_area(5),
+            Command::Help => self.run(Action::Help),
+            Command::Refresh => self.run(Action::Refresh),
+            Command::Quit => self.quit = true,
+            Command::Case(_) => self.complain(later("the case view", 4)),
+            Command::Member(_) => {
+                self.switch_area(1);
+                self.complain(later(":member search", 3));
+            }
+            Command::Broker(_) => self.complain(later("the broker view", 7)),
+            Command::Staff => self.complain(later(":staff", 7)),
+            Command::Import(_) => self.complain(later("the import job view", 5)),
+            Command::Codes(_) => self.complain(later(":codes by EIN", 8)),
+            Command::Audit(_) => self.complain(later(":audit", 6)),
+        }
+    }
+
+    // ---- filter -------------------------------------------------------------
+
+    fn filter_key(&mut self, key: Key, before: String) {
+        match (key.code, key.mods) {
+            (KeyCode::Esc, _) | (KeyCode::Char('c'), KeyModifiers::CONTROL) => {
+                self.mode = Mode::Normal;
+                if self.pane().filter != before {
+                    self.panes[self.area].filter = before;
+                    self.load(self.area, Dir::First, Select::First);
+                }
+            }
+            (KeyCode::Enter, _) => self.mode = Mode::Normal,
+            _ => {
+                if self.input.handle_event(&Event::Key(key.to_event())).is_some() {
+                    // Filter as you type; the previous query is cancelled by `load`.
+                    let f = crate::domain::text::sanitize(self.input.value());
+                    self.panes[self.area].filter = f;
+                    self.load(self.area, Dir::First, Select::First);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,118 @@
+//! Database work runs as tokio tasks that report back as messages; the
+//! event loop only spawns and receives, it never awaits a query.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
+
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+
+use crate::domain::case::CaseView;
+use crate::store::{Page, Store};
+use crate::store::lists::ListRow;
+
+/// Identifies one spawned task, so late or cancelled results can be told apart.
+pub type TaskId = u64;
+
+/// What a task reports.
+#[derive(Debug)]
+pub enum Report {
+    /// A page of the list of area `area`.
+    List { area: usize, result: Result<Page<ListRow>, String> },
+    /// Case counts per view.
+    Counts(Vec<(CaseView, i64)>),
+    /// An operation finished: the message to show, and whether it changed data.
+    Op(Result<String, String>),
+}
+
+/// A task's report with its id.
+#[derive(Debug)]
+pub struct Msg {
+    pub id: TaskId,
+    pub report: Report,
+}
+
+struct Running {
+    handle: JoinHandle<()>,
+    /// The PostgreSQL backend running the task's query, 0 when none.
+    backend_pid: Arc<AtomicI32>,
+}
+
+/// The running tasks of the app.
+pub struct Tasks {
+    tx: mpsc::UnboundedSender<Msg>,
+    store: Store,
+    running: HashMap<TaskId, Running>,
+    next: TaskId,
+}
+
+impl Tasks {
+    /// Tasks on `store` that report into `tx`.
+    pub fn new(tx: mpsc::UnboundedSender<Msg>, store: Store) -> Tasks {
+        Tasks { tx, store, running: HashMap::new(), next: 1 }
+    }
+
+    /// Spawns `work`; its report arrives as a `Msg` with the returned id.
+    pub fn spawn(&mut self, work: impl Future<Output = Report> + Send + 'static) -> TaskId {
+        self.spawn_tracked(Arc::default(), work)
+    }
+
+    /// As `spawn`, for work that publishes its PostgreSQL backend in
+    /// `backend_pid`, so that cancelling it also cancels it on the server.
+    pub fn spawn_tracked(&mut self, backend_pid: Arc<AtomicI32>, work: impl Future<Output = Report> + Send + 'static) -> TaskId {
+        let id = self.next;
+        self.next += 1;
+        let tx = self.tx.clone();
+        let handle = tokio::spawn(async move {
+            let report = work.await;
+            // The receiver is gone only when the app is shutting down.
+            let _ = tx.send(Msg { id, report });
+        });
+        self.running.insert(id, Running { handle, backend_pid });
+        id
+    }
+
+    fn stop(&self, r: Running) {
+        r.handle.abort();
+        let pid = r.backend_pid.load(Ordering::SeqCst);
+        if pid != 0 {
+            let store = self.store.clone();
+            tokio::spawn(async move { store.cancel_backend(pid).await });
+        }
+    }
+
+    /// Marks a task as reported.
+    pub fn finished(&mut self, id: TaskId) {
+        self.running.remove(&id);
+    }
+
+    /// Cancels a task: its future is dropped, so its report never arrives,
+    /// and a PostgreSQL query it was running is cancelled on the server.
+    /// Returns whether it was running.
+    pub fn cancel(&mut self, id: TaskId) -> bool {
+        match self.running.remove(&id) {
+            Some(r) => {
+                self.stop(r);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Cancels every task.
+    pub fn cancel_all(&mut self) -> usize {
+        let running: Vec<Running> = self.running.drain().map(|(_, r)| r).collect();
+        let n = running.len();
+        for r in running {
+            self.stop(r);
+        }
+        n
+    }
+
+    /// How many tasks have not reported yet; 0 means the app is idle.
+    pub fn pending(&self) -> usize {
+        self.running.len()
+    }
+}

@@ -1,0 +1,315 @@
+//! Drawing the app: banner, area tabs, breadcrumbs, the list, status and
+//! footer; help and detail overlays. Pure functions of `App`.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, TableState};
+
+use super::app::{AREAS, App, Mode};
+use crate::action::{Action, SPECS};
+use crate::command::WORDS;
+use crate::domain::case::CaseView;
+use crate::store::lists::{FILL, ListKind, columns};
+
+const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
+
+/// Draws one frame.
+pub fn render(f: &mut Frame, app: &App) {
+    let area = f.area();
+    if app.too_small() {
+        let msg = format!(
+            "portaldesk needs at least 80x24; this terminal is {}x{}. Enlarge it, or press q to quit.",
+            area.width, area.height
+        );
+        f.render_widget(Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }), area);
+        return;
+    }
+    let strip = if app.area == 0 { 1 } else { 0 };
+    let [banner, tabs, crumbs, queues, body, status, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(strip),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_banner(f, app, banner);
+    draw_tabs(f, app, tabs);
+    draw_crumbs(f, app, crumbs);
+    if strip == 1 {
+        draw_queues(f, app, queues);
+    }
+    draw_list(f, app, body);
+    draw_status(f, app, status);
+    draw_footer(f, app, footer);
+    match app.mode {
+        Mode::Help => draw_help(f, app, area),
+        Mode::Detail => draw_detail(f, app, body),
+        _ => {}
+    }
+}
+
+/// Shortens text from the left (`…/data/demo.sqlite`), keeping the end that tells most.
+fn clip_left(s: &str, n: usize) -> String {
+    let len = s.chars().count();
+    if len <= n {
+        return s.to_owned();
+    }
+    let tail: String = s.chars().skip(len - n.saturating_sub(1)).collect();
+    format!("…{tail}")
+}
+
+fn draw_banner(f: &mut Frame, app: &App, r: Rect) {
+    let t = &app.theme;
+    let op = app.ops.operator();
+    let env = format!(" {} ", app.environment.to_uppercase());
+    let who = format!(" {} ({}) ", op.login, app.ops.role().as_str());
+    let ro = if app.ops.read_only() { " READ-ONLY " } else { "" };
+    let clock = app.ops.now().format(" %H:%M UTC ").to_string();
+    let fixed = " portaldesk ".len() + env.chars().count() + who.chars().count() + ro.len();
+    let width = usize::from(r.width);
+    // The database gets what is left; the clock goes first when space is short.
+    let show_clock = width >= fixed + clock.len() + 30;
+    let room = width.saturating_sub(fixed + if show_clock { clock.len() } else { 0 } + 2);
+    let db = format!(" {} ", clip_left(app.ops.store().url(), room));
+    let mut spans = vec![
+        Span::styled(" portaldesk ", t.banner),
+        Span::styled(env, t.env),
+        Span::styled(db, t.banner),
+        Span::styled(who, t.banner),
+        Span::styled(ro, t.env),
+    ];
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    if show_clock {
+        spans.push(Span::styled(" ".repeat(width.saturating_sub(used + clock.len())), t.banner));
+        spans.push(Span::styled(clock, t.banner));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)).style(t.banner), r);
+}
+
+fn draw_tabs(f: &mut Frame, app: &App, r: Rect) {
+    let t = &app.theme;
+    let mut spans = Vec::new();
+    for (i, (name, action)) in AREAS.iter().enumerate() {
+        let label = format!(" {} {} ", app.keymap.label(*action), name);
+        spans.push(Span::styled(label, if i == app.area { t.tab_active } else { t.tab }));
+        spans.push(Span::raw(" "));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), r);
+}
+
+fn crumbs(app: &App) -> String {
+    let pane = app.pane();
+    let mut parts = vec![AREAS[app.area].0.to_owned()];
+    match pane.kind {
+        ListKind::Cases(v) => parts.push(v.name().to_owned()),
+        ListKind::Imports { failed_only: true } => parts.push("failed".into()),
+        _ => {}
+    }
+    if !pane.filter.is_empty() {
+        parts.push(format!("/{}", pane.filter));
+    }
+    if app.mode == Mode::Detail
+        && let Some(row) = pane.rows.get(pane.selected)
+    {
+        parts.push(row.cells[0].clone());
+    }
+    parts.join(" › ")
+}
+
+fn draw_crumbs(f: &mut Frame, app: &App, r: Rect) {
+    let pane = app.pane();
+    let mut spans = vec![Span::styled(crumbs(app), app.theme.header)];
+    if pane.loading.is_some() {
+        spans.push(Span::styled(
+            format!("  {} loading… (Ctrl-C cancels)", SPINNER[(app.tick % 4) as usize]),
+            app.theme.dim,
+        ));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), r);
+}
+
+/// A short name for narrow terminals.
+fn short_view(v: CaseView) -> &'static str {
+    match v.name() {
+        "eligibility" => "elig",
+        "enrollment" => "enrol",
+        "support" => "supp",
+        "unassigned" => "unasg",
+        "awaiting" => "await",
+        other => other,
+    }
+}
+
+fn draw_queues(f: &mut Frame, app: &App, r: Rect) {
+    let t = &app.theme;
+    let keys = format!("{}/{} ", app.keymap.label(Action::CasePrevQueue), app.keymap.label(Action::CaseNextQueue));
+    let label = |v: CaseView, short: bool| {
+        let n = app.counts.iter().find(|(c, _)| *c == v).map(|(_, n)| n.to_string()).unwrap_or_else(|| "…".into());
+        format!("{} {}", if short { short_view(v) } else { v.name() }, n)
+    };
+    let full: usize = keys.len() + CaseView::ALL.iter().map(|v| label(*v, false).chars().count() + 1).sum::<usize>();
+    let short = full > usize::from(r.width);
+    let mut spans = vec![Span::styled(keys, t.key)];
+    for v in CaseView::ALL {
+        let style = if v == app.case_view { t.tab_active } else { t.tab };
+        spans.push(Span::styled(label(v, short), style));
+        spans.push(Span::raw(" "));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), r);
+}
+
+fn draw_list(f: &mut Frame, app: &App, r: Rect) {
+    let t = &app.theme;
+    let pane = app.pane();
+    let cols = columns(pane.kind);
+    if let Some(e) = &pane.error {
+        let msg = format!("Could not load this list: {e}\nPress Ctrl-R to retry.");
+        f.render_widget(Paragraph::new(msg).style(t.error), r);
+        return;
+    }
+    if pane.loaded && pane.rows.is_empty() && pane.loading.is_none() {
+        let msg = if pane.filter.is_empty() {
+            "Nothing here.".to_owned()
+        } else {
+            format!("Nothing matches /{} — Esc clears the filter.", pane.filter)
+        };
+        f.render_widget(Paragraph::new(msg).style(t.dim), r);
+        return;
+    }
+    let header = Row::new(cols.iter().map(|(h, _)| Cell::from(*h))).style(t.header);
+    let rows = pane.rows.iter().map(|row| {
+        let cells = row.cells.iter().enumerate().map(|(i, c)| {
+            // Overdue cases stand out in the Due column.
+            let style = if matches!(pane.kind, ListKind::Cases(_)) && i == 1 && c.starts_with('-') {
+                t.overdue
+            } else {
+                Style::new()
+            };
+            Cell::from(c.as_str()).style(style)
+        });
+        Row::new(cells)
+    });
+    let widths = cols.iter().map(|(_, w)| if *w == FILL { Constraint::Fill(1) } else { Constraint::Length(*w) });
+    let table = Table::new(rows, widths).header(header).row_highlight_style(t.selected).column_spacing(1);
+    let mut state = TableState::default().with_selected(if pane.rows.is_empty() { None } else { Some(pane.selected) });
+    f.render_stateful_widget(table, r, &mut state);
+}
+
+fn draw_status(f: &mut Frame, app: &App, r: Rect) {
+    let t = &app.theme;
+    let (prefix, editing) = match &app.mode {
+        Mode::Command => (":", true),
+        Mode::Filter(_) => ("/", true),
+        _ => ("", false),
+    };
+    if editing {
+        let width = usize::from(r.width.saturating_sub(1));
+        let scroll = app.input.visual_scroll(width);
+        let shown: String = app.input.value().chars().skip(scroll).collect();
+        f.render_widget(Paragraph::new(format!("{prefix}{}", crate::domain::text::sanitize(&shown))), r);
+        let x = (app.input.visual_cursor().saturating_sub(scroll) + 1) as u16;
+        f.set_cursor_position((r.x + x.min(r.width.saturating_sub(1)), r.y));
+        return;
+    }
+    let pane = app.pane();
+    let position = if pane.rows.is_empty() {
+        String::new()
+    } else {
+        let more = match (pane.more_before, pane.more_after) {
+            (false, false) => "all",
+            (false, true) => "top",
+            (true, false) => "end",
+            (true, true) => "more",
+        };
+        format!(" row {}/{} ({more}) ", pane.selected + 1, pane.rows.len())
+    };
+    let (text, style) = match &app.message {
+        Some(m) => (m.text.clone(), if m.error { t.error } else { t.ok }),
+        None => (String::new(), Style::new()),
+    };
+    let avail = usize::from(r.width).saturating_sub(position.len());
+    let line = Line::from(vec![Span::styled(crate::domain::text::clip(&text, avail.saturating_sub(1)), style)]);
+    let [left, right] = Layout::horizontal([Constraint::Min(1), Constraint::Length(position.len() as u16)]).areas(r);
+    f.render_widget(Paragraph::new(line), left);
+    f.render_widget(Paragraph::new(position).style(t.dim), right);
+}
+
+/// The hints the footer shows in the current mode.
+pub fn footer_hints(app: &App) -> Vec<(String, &'static str)> {
+    match app.mode {
+        Mode::Command => vec![
+            ("Enter".into(), "run"),
+            ("Tab".into(), "complete"),
+            ("Up/Down".into(), "history"),
+            ("Esc".into(), "cancel"),
+        ],
+        Mode::Filter(_) => vec![("Enter".into(), "keep"), ("Esc".into(), "undo filter")],
+        Mode::Help => vec![("j/k".into(), "scroll"), ("Esc".into(), "close")],
+        Mode::Detail => vec![("Esc".into(), "back")],
+        Mode::Normal => SPECS
+            .iter()
+            .filter(|s| app.area == 0 || !s.name.starts_with("case."))
+            .filter_map(|s| s.footer.map(|word| (app.keymap.label(s.action), word)))
+            .collect(),
+    }
+}
+
+fn draw_footer(f: &mut Frame, app: &App, r: Rect) {
+    let t = &app.theme;
+    let mut spans = Vec::new();
+    for (k, what) in footer_hints(app) {
+        spans.push(Span::styled(k, t.key));
+        spans.push(Span::styled(format!(" {what}  "), t.dim));
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), r);
+}
+
+fn centered(r: Rect, w: u16, h: u16) -> Rect {
+    let w = w.min(r.width);
+    let h = h.min(r.height);
+    Rect { x: r.x + (r.width - w) / 2, y: r.y + (r.height - h) / 2, width: w, height: h }
+}
+
+/// The help text: every action with its keys, then every command.
+pub fn help_lines(app: &App) -> Vec<String> {
+    let mut out = vec!["Keys (from the live keymap)".to_owned()];
+    for (action, keys) in app.keymap.bindings() {
+        let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
+        out.push(format!("  {:<16} {:<18} {}", keys.join(" "), action.name(), action.spec().help));
+    }
+    out.push(String::new());
+    out.push("Commands".to_owned());
+    for (_, usage) in WORDS {
+        out.push(format!("  {usage}"));
+    }
+    out
+}
+
+fn draw_help(f: &mut Frame, app: &App, area: Rect) {
+    let r = centered(area, area.width.saturating_sub(4), area.height.saturating_sub(2));
+    f.render_widget(Clear, r);
+    let text: Vec<Line> = help_lines(app).into_iter().map(Line::from).collect();
+    let block = Block::default().borders(Borders::ALL).title(" Help — Esc closes, j/k scroll ");
+    f.render_widget(Paragraph::new(text).block(block).scroll((app.help_scroll, 0)), r);
+}
+
+fn draw_detail(f: &mut Frame, app: &App, body: Rect) {
+    let pane = app.pane();
+    let Some(row) = pane.rows.get(pane.selected) else { return };
+    let cols = columns(pane.kind);
+    let r = centered(body, 70, (cols.len() as u16) + 4);
+    f.render_widget(Clear, r);
+    let mut lines: Vec<Line> = cols
+        .iter()
+        .zip(&row.cells)
+        .map(|((h, _), v)| Line::from(vec![Span::styled(format!("{h:>12}  "), app.theme.header), Span::raw(v.clone())]))
+        .collect();
+    lines.push(Line::from(Span::styled("  The full record view comes with this area's issue.", app.theme.dim)));
+    let block = Block::default().borders(Borders::ALL).title(format!(" {} — Esc back ", row.cells[0]));
+    f.render_widget(Paragraph::new(lines).block(block), r);
+}

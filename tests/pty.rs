@@ -1,0 +1,154 @@
+//! End to end in a real pseudo-terminal: start the binary, switch areas,
+//! use `:`, take a case, quit, and check the terminal was restored.
+
+mod common;
+
+use common::pty::{Pty, run};
+
+#[test]
+fn starts_navigates_takes_a_case_quits_and_restores_the_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let out = run(home.path(), &["demo", "--members", "300"]);
+    assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
+
+    // After the app exits, the shell prints its exit code and the tty modes.
+    let mut pty = Pty::shell(home.path(), "\"$0\"; echo \"EXIT=$?\"; stty -a", 80, 24);
+    pty.wait_for("the case queue", |s| s.contains("1 Cases") && s.contains("C-0"));
+    assert_eq!(pty.modes(), (true, true), "the app runs on the alternate screen with the cursor hidden");
+
+    pty.send("2");
+    pty.wait_for("the member list", |s| s.lines().nth(3).is_some_and(|l| l.contains("Member")));
+
+    pty.send(":");
+    pty.wait_for("the command line", |s| s.lines().nth(22).is_some_and(|l| l.starts_with(':')));
+    pty.send("cases billing\r");
+    pty.wait_for("the billing queue", |s| s.contains("Cases › billing"));
+
+    pty.send("T");
+    let s = pty.wait_for("the take message", |s| s.contains("took C-") || s.contains("nothing to take"));
+    let taken = s.split_whitespace().find(|w| w.starts_with("C-")).map(str::to_owned);
+
+    pty.send("q");
+    let s = pty.wait_for("the shell after exit", |s| s.contains("EXIT=") && s.contains("icanon"));
+    assert!(s.contains("EXIT=0"), "{s}");
+    let words: Vec<&str> = s.split_whitespace().collect();
+    assert!(words.contains(&"icanon") && words.contains(&"echo"), "raw mode was not turned off:\n{s}");
+    assert_eq!(pty.modes(), (false, false), "alternate screen left and cursor shown again");
+    let _ = pty.child.wait();
+
+    // The change is in the database, made by the operator, audited.
+    if let Some(case) = taken {
+        let url = format!("sqlite://{}", home.path().join("data/demo.sqlite").display());
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let store = portaldesk::store::Store::open(&url, &Default::default()).await.unwrap();
+            let (login,): (String,) = store
+                .fetch_one(
+                    "SELECT s.login FROM cases c JOIN staff s ON s.id = c.assignee_id WHERE c.case_number = $1",
+                    portaldesk::args![case.clone()],
+                )
+                .await
+                .unwrap();
+            assert_eq!(login, "tester");
+            let (n,): (i64,) = store
+                .fetch_one(
+                    "SELECT count(*) FROM audit_log WHERE entity = $1",
+                    portaldesk::args![format!("case:{case}")],
+                )
+                .await
+                .unwrap();
+            assert_eq!(n, 1);
+        });
+    }
+}
+
+#[test]
+fn bad_start_up_input_gets_one_line_and_exit_code_2() {
+    let home = tempfile::tempdir().unwrap();
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (vec!["--db", "mysql://x", "info"], ""),
+        (vec!["--db", "mysql://x", "case", "take", "--queue", "billing"], "not understood"),
+        (
+            vec!["--db", "postgres://nobody@127.0.0.1:1/none", "case", "take", "--queue", "billing"],
+            "cannot reach PostgreSQL",
+        ),
+        (vec!["--db", "sqlite:///nonexistent-dir/x.sqlite", "case", "take", "--queue", "billing"], "does not exist"),
+    ];
+    for (args, needle) in cases {
+        let out = run(home.path(), &args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        if needle.is_empty() {
+            assert!(out.status.success(), "{args:?}: {err}");
+            continue;
+        }
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{args:?}: one line expected: {err}");
+        assert!(!err.contains("panicked") && !err.contains("backtrace"), "{err}");
+    }
+
+    // A corrupt SQLite file and a malformed config.
+    let bad = home.path().join("bad.sqlite");
+    std::fs::write(&bad, b"this is not a database, just text that is long enough to look like a file header").unwrap();
+    let url = format!("sqlite://{}", bad.display());
+    let out = run(home.path(), &["--db", &url, "case", "take", "--queue", "billing"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("not a usable SQLite database"), "{err}");
+
+    std::fs::write(home.path().join("config.toml"), "operator = [\n").unwrap();
+    let out = run(home.path(), &["info"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("config.toml"), "{err}");
+    std::fs::remove_file(home.path().join("config.toml")).unwrap();
+
+    // No terminal, no subcommand.
+    let out = run(home.path(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs a terminal"));
+}
+
+#[test]
+fn keymap_conflicts_stop_the_start_loudly() {
+    let home = tempfile::tempdir().unwrap();
+    assert!(run(home.path(), &["demo", "--members", "100"]).status.success());
+    std::fs::write(home.path().join("keymap.toml"), "[keys]\n\"nav.down\" = [\"k\"]\n").unwrap();
+    let mut pty = Pty::shell(home.path(), "\"$0\"; echo \"EXIT=$?\"", 80, 24);
+    let s = pty.wait_for("the conflict report", |s| s.contains("EXIT="));
+    assert!(s.contains("bound to both") && s.contains("EXIT=2"), "{s}");
+    let _ = pty.child.wait();
+    pty.send("");
+}
+
+#[test]
+fn unknown_operator_missing_key_and_locked_database_are_explained() {
+    let home = tempfile::tempdir().unwrap();
+    assert!(run(home.path(), &["demo", "--members", "100"]).status.success());
+
+    let out = run(home.path(), &["--operator", "nobody", "case", "take", "--queue", "billing"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("\"nobody\" is not a staff account"), "{err}");
+
+    // Another process holds the write lock: the change waits, then says so.
+    let db = home.path().join("data/demo.sqlite");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let holder = rt.block_on(async {
+        let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+        sqlx::query("BEGIN EXCLUSIVE").execute(&mut c).await.unwrap();
+        c
+    });
+    let out = run(home.path(), &["case", "take", "--queue", "billing"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("locked"), "{err}");
+    drop(holder);
+
+    // Without the data key the app does not start.
+    std::fs::remove_file(home.path().join("data/data.key")).unwrap();
+    let mut pty = Pty::shell(home.path(), "\"$0\"; echo \"EXIT=$?\"", 80, 24);
+    let s = pty.wait_for("the key message", |s| s.contains("EXIT="));
+    assert!(s.contains("no data key") && s.contains("EXIT=2"), "{s}");
+    let _ = pty.child.wait();
+}
