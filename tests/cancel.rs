@@ -26,7 +26,8 @@ async fn a_cancelled_postgres_query_stops_on_the_server() {
     let pid = Arc::new(AtomicI32::new(0));
     let slot = pid.clone();
     let task = tokio::spawn(async move {
-        let _: Result<Vec<(String,)>, _> = store.fetch_all_cancellable("SELECT pg_sleep(30)::text", args![], &slot).await;
+        let _: Result<Vec<(String,)>, _> =
+            store.fetch_all_cancellable("SELECT pg_sleep(30)::text", args![], &slot).await;
     });
     let start = Instant::now();
     while pid.load(Ordering::SeqCst) == 0 {

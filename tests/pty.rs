@@ -135,7 +135,8 @@ fn unknown_operator_missing_key_and_locked_database_are_explained() {
     let db = home.path().join("data/demo.sqlite");
     let rt = tokio::runtime::Runtime::new().unwrap();
     let holder = rt.block_on(async {
-        let mut c = <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+        let mut c =
+            <sqlx::SqliteConnection as sqlx::Connection>::connect(&format!("sqlite://{}", db.display())).await.unwrap();
         sqlx::query("BEGIN EXCLUSIVE").execute(&mut c).await.unwrap();
         c
     });

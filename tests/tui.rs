@@ -38,7 +38,7 @@ async fn too_small_says_so() {
 async fn number_keys_switch_areas_and_lists_load() {
     let (_db, mut h) = app(120, 40).await;
     for (key, header) in
-        [("2", "Member"), ("3", "NPN"), ("4", "Email"), ("5", "Uploaded"), ("6", "Purpose"), ("1", "Subscriber")]
+        [("2", "Member"), ("3", "NPN"), ("4", "Email"), ("5", "Failed"), ("6", "Purpose"), ("1", "Subscriber")]
     {
         h.press(key).await.unwrap();
         let s = h.screen();

@@ -85,17 +85,6 @@ impl Batch {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn builds_numbered_placeholders_per_row() {
-        assert_eq!(insert_sql("t", &["a", "b"], 2, true), "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)");
-        assert_eq!(insert_sql("t", &["a", "b"], 2, false), "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)");
-    }
-}
-
 /// The secondary indexes of the schema, as (name, CREATE statement): a
 /// bulk load drops them and builds them again at the end, since sorting a
 /// finished table into an index is far cheaper than inserting into it row
@@ -120,9 +109,24 @@ pub async fn drop_indexes(tx: &mut Tx, indexes: &[(String, String)]) -> Result<(
 
 /// Builds the indexes again from their saved definitions.
 pub async fn create_indexes(tx: &mut Tx, indexes: &[(String, String)]) -> Result<(), sqlx::Error> {
+    if tx.backend() == Backend::Postgres {
+        // PostgreSQL will not index a table with deferred key checks pending: run them now.
+        tx.execute("SET CONSTRAINTS ALL IMMEDIATE", vec![]).await?;
+    }
     for (_, create) in indexes {
         // The definition comes from the database's own catalog.
         tx.execute(sqlx::AssertSqlSafe(create.clone()), vec![]).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builds_numbered_placeholders_per_row() {
+        assert_eq!(insert_sql("t", &["a", "b"], 2, true), "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)");
+        assert_eq!(insert_sql("t", &["a", "b"], 2, false), "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)");
+    }
 }

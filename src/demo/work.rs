@@ -116,7 +116,13 @@ pub async fn cases(
         let member = members.choose(rng).unwrap();
         let (group_id, employer_id, group_number) = &groups.all[member.group];
         let company = &groups.employer_names[(*employer_id - 1) as usize];
-        let submitted = now - Duration::minutes(rng.gen_range(10..60 * 24 * 40));
+        // Open work is days old (some past its SLA); closed work is older.
+        let minutes_ago = if matches!(status, "resolved" | "closed_no_response") {
+            60 * 24 * 5..60 * 24 * 40
+        } else {
+            10..60 * 24 * 6
+        };
+        let submitted = now - Duration::minutes(rng.gen_range(minutes_ago));
         let sla = submitted + Duration::hours([24, 48, 72, 120][rng.gen_range(0..4)]);
         let assignee = (status != "new").then(|| workers.choose(rng).unwrap());
         let retro = queue == "eligibility" && subject.starts_with("Retroactive");

@@ -72,8 +72,12 @@ pub fn columns(kind: ListKind) -> &'static [Column] {
         ListKind::Members => {
             &[("Name", FILL), ("Member", 8), ("Type", 11), ("Group", 9), ("Born", 10), ("SSN", 11), ("Status", 10)]
         }
-        ListKind::Brokers => &[("NPN", 10), ("Name", FILL), ("Agency", FILL), ("Tax ID", 11), ("States", 12), ("Status", 10)],
-        ListKind::Accounts => &[("Email", FILL), ("Name", FILL), ("Kind", 12), ("Status", 20), ("Last login", 10), ("Fails", 5)],
+        ListKind::Brokers => {
+            &[("NPN", 10), ("Name", FILL), ("Agency", FILL), ("Tax ID", 11), ("States", 12), ("Status", 10)]
+        }
+        ListKind::Accounts => {
+            &[("Email", FILL), ("Name", FILL), ("Kind", 12), ("Status", 20), ("Last login", 10), ("Fails", 5)]
+        }
         ListKind::Imports { .. } => &[
             ("Job", 5),
             ("Status", 9),

@@ -279,8 +279,9 @@ impl Store {
     pub async fn check_foreign_keys(&self) -> Result<Vec<(String, String)>, sqlx::Error> {
         match self.backend() {
             Backend::Sqlite => {
-                let rows: Vec<(String, Option<i64>, String, i64)> =
-                    self.fetch_all("SELECT \"table\", rowid, parent, fkid FROM pragma_foreign_key_check", vec![]).await?;
+                let rows: Vec<(String, Option<i64>, String, i64)> = self
+                    .fetch_all("SELECT \"table\", rowid, parent, fkid FROM pragma_foreign_key_check", vec![])
+                    .await?;
                 Ok(rows.into_iter().map(|(t, _, p, _)| (t, p)).collect())
             }
             Backend::Postgres => Ok(Vec::new()),

@@ -10,8 +10,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::domain::case::CaseView;
-use crate::store::{Page, Store};
 use crate::store::lists::ListRow;
+use crate::store::{Page, Store};
 
 /// Identifies one spawned task, so late or cancelled results can be told apart.
 pub type TaskId = u64;
@@ -61,7 +61,11 @@ impl Tasks {
 
     /// As `spawn`, for work that publishes its PostgreSQL backend in
     /// `backend_pid`, so that cancelling it also cancels it on the server.
-    pub fn spawn_tracked(&mut self, backend_pid: Arc<AtomicI32>, work: impl Future<Output = Report> + Send + 'static) -> TaskId {
+    pub fn spawn_tracked(
+        &mut self,
+        backend_pid: Arc<AtomicI32>,
+        work: impl Future<Output = Report> + Send + 'static,
+    ) -> TaskId {
         let id = self.next;
         self.next += 1;
         let tx = self.tx.clone();
