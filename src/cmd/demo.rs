@@ -65,8 +65,13 @@ pub async fn create(ctx: &Context, members: u64, seed_value: u64) -> Result<(), 
     }
     eprintln!("seeding {} with {members} members…", store.url());
     let started = Instant::now();
-    let opts =
-        DemoOptions { members, seed: seed_value, admin_login: ctx.config.operator_login(), now: chrono::Utc::now() };
+    let opts = DemoOptions {
+        members,
+        seed: seed_value,
+        admin_login: ctx.config.operator_login(),
+        now: chrono::Utc::now(),
+        progress: true,
+    };
     let s = seed(&store, &key, &opts)
         .await
         .map_err(|e| Fatal::new(format!("seeding failed: {}", crate::store::short_cause(&e))))?;

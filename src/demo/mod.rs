@@ -30,6 +30,8 @@ pub struct DemoOptions {
     pub admin_login: String,
     /// The moment the data is made around (ages, due dates, expiries).
     pub now: DateTime<Utc>,
+    /// Print each phase and its time on stderr (the CLI does; tests do not).
+    pub progress: bool,
 }
 
 /// How many rows of the main kinds were made, for the closing message.
@@ -71,18 +73,30 @@ pub async fn seed(store: &Store, key: &DataKey, opts: &DemoOptions) -> Result<De
     let brokers = (n / 2_000).clamp(10, 5_000) as usize;
     let n_cases = (n / 20).max(200);
 
+    let started = std::time::Instant::now();
+    let phase = |name: &str| {
+        if opts.progress {
+            eprintln!("  {:>6.1} s  {name}", started.elapsed().as_secs_f64());
+        }
+    };
     let mut tx = store.begin_bulk().await?;
     let indexes = batch::secondary_indexes(&mut tx).await?;
     batch::drop_indexes(&mut tx, &indexes).await?;
     let (staff, workers) = work::staff(&mut tx, &opts.admin_login, now).await?;
+    phase("staff");
     let groups = people::employers(&mut tx, &mut rng, employers, now).await?;
+    phase("employers, groups and plans");
     let (member_count, refs) = people::members(&mut tx, &mut rng, key, &groups, n, now).await?;
+    phase("members and their records");
     let cases = work::cases(&mut tx, &mut rng, &groups, &refs, &workers, n_cases, now).await?;
+    phase("cases");
     let import_jobs = work::imports(&mut tx, &mut rng, &groups, now).await?;
     let b = work::brokers(&mut tx, &mut rng, key, &groups, brokers, now).await?;
     let codes = work::codes(&mut tx, &mut rng, key, employers, brokers, now).await?;
     work::outbox_and_audit(&mut tx, now, &opts.admin_login).await?;
+    phase("imports, brokers, accounts, codes");
     batch::create_indexes(&mut tx, &indexes).await?;
+    phase("indexes");
     if tx.backend() == Backend::Postgres {
         for table in EXPLICIT_IDS {
             // Table names are the static list above.
@@ -91,6 +105,7 @@ pub async fn seed(store: &Store, key: &DataKey, opts: &DemoOptions) -> Result<De
         }
     }
     tx.commit().await?;
+    phase("commit");
     let broken = store.check_foreign_keys().await?;
     if let Some((table, parent)) = broken.first() {
         return Err(sqlx::Error::Protocol(format!(
@@ -98,8 +113,13 @@ pub async fn seed(store: &Store, key: &DataKey, opts: &DemoOptions) -> Result<De
             broken.len()
         )));
     }
-    // Fresh statistics, so the planners pick the indexes from the first query.
+    // Fresh statistics, so the planners pick the indexes from the first
+    // query; on SQLite sampled (analysis_limit), which is enough for that.
+    if store.backend() == Backend::Sqlite {
+        store.execute("PRAGMA analysis_limit = 1000", vec![]).await?;
+    }
     store.execute("ANALYZE", vec![]).await?;
+    phase("key check and statistics");
     Ok(DemoSummary {
         employers: employers as u64,
         groups: groups.all.len() as u64,

@@ -22,7 +22,7 @@ pub fn key() -> DataKey {
 
 /// Seeds `db` with a small deterministic demo whose admin is `tester`.
 pub async fn seed_small(db: &TestDb) {
-    let opts = DemoOptions { members: 300, seed: 7, admin_login: "tester".into(), now: now() };
+    let opts = DemoOptions { members: 300, seed: 7, admin_login: "tester".into(), now: now(), progress: false };
     seed(&db.store, &key(), &opts).await.expect("seed");
 }
 
