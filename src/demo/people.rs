@@ -11,7 +11,7 @@ use super::names::*;
 use crate::args;
 use crate::crypto::DataKey;
 use crate::domain::text::fold_key;
-use crate::store::{Arg, Tx};
+use crate::store::Tx;
 
 /// What later seeding steps need to know about the groups.
 pub struct Groups {
@@ -133,9 +133,8 @@ fn first_of_next_month(d: NaiveDate) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, 1).unwrap()
 }
 
-/// Members in families (subscribers, QBs and direct-bill members with
-/// their spouses and children), with everything the member view shows.
-/// Returns how many were made, and some for cases to point at.
+/// Members in families (returns how many, and some to point cases at): (subscriber or QB or direct-bill, with spouse and
+/// children as dependents), with everything the member view shows.
 pub async fn members(
     tx: &mut Tx,
     rng: &mut ChaCha8Rng,
@@ -144,7 +143,7 @@ pub async fn members(
     n: u64,
     now: DateTime<Utc>,
 ) -> Result<(u64, Vec<MemberRef>), sqlx::Error> {
-    let m = Batch::new(
+    let mut m = Batch::new(
         "members",
         &[
             "id",
@@ -174,7 +173,7 @@ pub async fn members(
             "created_at",
         ],
     );
-    let ev = Batch::new(
+    let mut ev = Batch::new(
         "qualifying_events",
         &[
             "member_id",
@@ -187,71 +186,22 @@ pub async fn members(
             "created_at",
         ],
     );
-    let en = Batch::new("enrollments", &["member_id", "plan_id", "tier", "coverage_start", "coverage_end", "status"]);
-    let pr = Batch::new("premiums", &["id", "member_id", "period_start", "due_date", "amount_cents"]);
-    let pay =
+    let mut en =
+        Batch::new("enrollments", &["member_id", "plan_id", "tier", "coverage_start", "coverage_end", "status"]);
+    let mut pr = Batch::new("premiums", &["id", "member_id", "period_start", "due_date", "amount_cents"]);
+    let mut pay =
         Batch::new("payments", &["member_id", "premium_id", "amount_cents", "received_on", "method", "reference"]);
-    let com = Batch::new("communications", &["member_id", "channel", "subject", "body", "sent_at"]);
-    let let_ = Batch::new("letters", &["member_id", "letter_type", "file_name", "created_at"]);
-    let mut batches = [m, ev, en, pr, pay, com, let_];
-    let (send, mut recv) = tokio::sync::mpsc::channel(1024);
-    let (start, key, all) = (rng.clone(), key.clone(), groups.all.clone());
-    let maker = std::thread::spawn(move || generate_members(start, key, all, n, now, send));
-    let mut result = Ok(());
-    while let Some(rows) = recv.recv().await {
-        for (table, row) in rows {
-            if let Err(e) = batches[table].push(tx, row).await {
-                result = Err(e);
-                break;
-            }
-        }
-        if result.is_err() {
-            break;
-        }
-    }
-    drop(recv);
-    let (after, refs) = maker.join().expect("the member generator does not panic");
-    result?;
-    for b in &mut batches {
-        b.flush(tx).await?;
-    }
-    *rng = after;
-    Ok((batches[MEMBERS].count, refs))
-}
-
-/// Which batch a generated row goes to.
-const MEMBERS: usize = 0;
-const EVENTS: usize = 1;
-const ENROLLMENTS: usize = 2;
-const PREMIUMS: usize = 3;
-const PAYMENTS: usize = 4;
-const COMMUNICATIONS: usize = 5;
-const LETTERS: usize = 6;
-
-/// Generates the member rows (and their events, enrollments, premiums,
-/// payments, communications and letters) family by family, sending each
-/// family's rows to the inserter. Runs on its own thread so that making rows
-/// and inserting them overlap.
-fn generate_members(
-    mut rng: ChaCha8Rng,
-    key: DataKey,
-    groups_all: Vec<(i64, i64, String)>,
-    n: u64,
-    now: DateTime<Utc>,
-    send: tokio::sync::mpsc::Sender<Vec<(usize, Vec<Arg>)>>,
-) -> (ChaCha8Rng, Vec<MemberRef>) {
-    let rng = &mut rng;
-    let key = &key;
+    let mut com = Batch::new("communications", &["member_id", "channel", "subject", "body", "sent_at"]);
+    let mut let_ = Batch::new("letters", &["member_id", "letter_type", "file_name", "created_at"]);
     let today = now.date_naive();
-    let mut out: Vec<(usize, Vec<Arg>)> = Vec::new();
     let mut refs = Vec::new();
     let (mut id, mut premium_id) = (0i64, 0i64);
     let mut shared: Option<(String, String)> = None;
     let mut families = 0u64;
     while (id as u64) < n {
         families += 1;
-        let g = rng.gen_range(0..groups_all.len());
-        let (group_id, _, _) = &groups_all[g];
+        let g = rng.gen_range(0..groups.all.len());
+        let (group_id, _, _) = &groups.all[g];
         let plan_base = (group_id - 1) * 3;
         let last = LAST.choose(rng).unwrap().to_string();
         let (city, state, zip) = *CITIES.choose(rng).unwrap();
@@ -317,8 +267,8 @@ fn generate_members(
             let email =
                 (rel == "self").then(|| format!("{}.{}{}@mail.example", fold_key(&first), fold_key(&last_name), id));
             let number = format!("M{id:07}");
-            out.push((
-                MEMBERS,
+            m.push(
+                tx,
                 args![
                     id,
                     number.clone(),
@@ -346,15 +296,16 @@ fn generate_members(
                     status,
                     now - Duration::days(rng.gen_range(1..2000))
                 ],
-            ));
+            )
+            .await?;
             if refs.len() < 64 && (k == 0 || rng.gen_bool(0.2)) {
                 refs.push(MemberRef { id, number: number.clone(), name: format!("{last_name}, {first}"), group: g });
             }
             let start = date_between(rng, today - Duration::days(900), today - Duration::days(60));
             let tier = if family == 0 { "employee" } else { "family" };
             let ended = status == "terminated" || status == "cobra_expired";
-            out.push((
-                ENROLLMENTS,
+            en.push(
+                tx,
                 args![
                     id,
                     plan_base + 1,
@@ -363,10 +314,10 @@ fn generate_members(
                     ended.then(|| today - Duration::days(10)),
                     if ended { "terminated" } else { "active" }
                 ],
-            ));
-            // Subscribers often add dental; dependents follow the subscriber's medical plan.
-            if k == 0 && rng.gen_bool(0.5) {
-                out.push((ENROLLMENTS, args![id, plan_base + 2, tier, start, None::<NaiveDate>, "active"]));
+            )
+            .await?;
+            if rng.gen_bool(0.5) {
+                en.push(tx, args![id, plan_base + 2, tier, start, None::<NaiveDate>, "active"]).await?;
             }
             if k == 0 && mtype == "QB" {
                 let code = [1, 1, 1, 1, 2, 2, 3, 4, 5, 6, 7][rng.gen_range(0..11)];
@@ -374,15 +325,13 @@ fn generate_members(
                 let loss = first_of_next_month(event);
                 let notice = event + Duration::days(rng.gen_range(7..30));
                 let elected = (status == "cobra_elected").then(|| notice + Duration::days(rng.gen_range(5..55)));
-                out.push((
-                    EVENTS,
-                    args![id, code as i64, event, loss, notice, elected, code <= 2 && rng.gen_bool(0.05), now],
-                ));
+                ev.push(tx, args![id, code as i64, event, loss, notice, elected, code <= 2 && rng.gen_bool(0.05), now])
+                    .await?;
                 let sent = now - Duration::days(rng.gen_range(3..300));
                 let body = format!("Election notice mailed to {address}, {city}, {state} {zip}.");
-                out.push((COMMUNICATIONS, args![id, "mail", "COBRA election notice", body, sent]));
+                com.push(tx, args![id, "mail", "COBRA election notice", body, sent]).await?;
                 let file = format!("election-notice-{number}.pdf");
-                out.push((LETTERS, args![id, "cobra_election_notice", file, sent]));
+                let_.push(tx, args![id, "cobra_election_notice", file, sent]).await?;
             }
             if k == 0 && (mtype == "QB" || mtype == "DIRECT_BILL") {
                 let due_cents = [61_200_i64, 48_750, 125_000, 89_900][rng.gen_range(0..4)];
@@ -390,7 +339,7 @@ fn generate_members(
                     premium_id += 1;
                     let period = first_of_next_month(today - Duration::days(62 - 31 * month));
                     let due = period;
-                    out.push((PREMIUMS, args![premium_id, id, period, due, due_cents]));
+                    pr.push(tx, args![premium_id, id, period, due, due_cents]).await?;
                     let roll = rng.gen_range(0..10);
                     let (amount, late) = match roll {
                         0 => continue,                                                       // missed
@@ -400,14 +349,13 @@ fn generate_members(
                     };
                     let method = ["check", "ach", "card"][rng.gen_range(0..3)];
                     let reference = format!("PMT-{premium_id:08}");
-                    out.push((PAYMENTS, args![id, premium_id, amount, due + Duration::days(late), method, reference]));
+                    pay.push(tx, args![id, premium_id, amount, due + Duration::days(late), method, reference]).await?;
                 }
             }
         }
-        // The inserter has stopped (a database error): stop generating.
-        if send.blocking_send(std::mem::take(&mut out)).is_err() {
-            break;
-        }
     }
-    (rng.clone(), refs)
+    for b in [&mut m, &mut ev, &mut en, &mut pr, &mut pay, &mut com, &mut let_] {
+        b.flush(tx).await?;
+    }
+    Ok((m.count, refs))
 }
