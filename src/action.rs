@@ -33,6 +33,18 @@ pub enum Action {
     CaseNextQueue,
     CasePrevQueue,
     CaseClaimNext,
+    CaseMark,
+    CaseAssignMe,
+    CaseAssign,
+    CaseNote,
+    CaseRequestInfo,
+    CaseInfoReceived,
+    CaseResolve,
+    CaseReopen,
+    CasePriority,
+    CaseBulkAssign,
+    CaseBulkResolve,
+    CaseSweep,
 }
 
 /// What is known about an action, for dispatch, permission and help.
@@ -65,6 +77,19 @@ const fn ui(
     ActionSpec { action, name, help, min_role: Role::Agent, writes: false, command, cli: None, footer }
 }
 
+/// An action that changes a case.
+const fn case_write(
+    action: Action,
+    name: &'static str,
+    help: &'static str,
+    min_role: Role,
+    command: &'static str,
+    cli: &'static str,
+    footer: Option<&'static str>,
+) -> ActionSpec {
+    ActionSpec { action, name, help, min_role, writes: true, command: Some(command), cli: Some(cli), footer }
+}
+
 /// The table of every action.
 pub const SPECS: &[ActionSpec] = &[
     ui(Action::Quit, "app.quit", "Quit portaldesk (from the top level)", Some("q"), Some("quit")),
@@ -90,16 +115,115 @@ pub const SPECS: &[ActionSpec] = &[
     ui(Action::Refresh, "ui.refresh", "Reload the current list", Some("refresh"), None),
     ui(Action::CaseNextQueue, "case.next_queue", "Next case queue", None, Some("queue")),
     ui(Action::CasePrevQueue, "case.prev_queue", "Previous case queue", None, None),
-    ActionSpec {
-        action: Action::CaseClaimNext,
-        name: "case.claim_next",
-        help: "Take the next unassigned case of this queue (due first)",
-        min_role: Role::Agent,
-        writes: true,
-        command: Some("take"),
-        cli: Some("case take --queue QUEUE"),
-        footer: Some("take"),
-    },
+    case_write(
+        Action::CaseClaimNext,
+        "case.claim_next",
+        "Take the next unassigned case of this queue (due first)",
+        Role::Agent,
+        "take",
+        "case take --queue QUEUE",
+        Some("take"),
+    ),
+    ui(Action::CaseMark, "case.mark", "Mark or unmark the selected case for a bulk change", Some("mark"), Some("mark")),
+    case_write(
+        Action::CaseAssignMe,
+        "case.assign_me",
+        "Assign the case to yourself",
+        Role::Agent,
+        "assign me",
+        "case assign ID --to me",
+        Some("mine"),
+    ),
+    case_write(
+        Action::CaseAssign,
+        "case.assign",
+        "Assign the case to a named staff member",
+        Role::Supervisor,
+        "assign LOGIN",
+        "case assign ID --to LOGIN",
+        None,
+    ),
+    case_write(
+        Action::CaseNote,
+        "case.note",
+        "Add a note: internal, or to the submitter (Tab switches)",
+        Role::Agent,
+        "note TEXT | :reply TEXT",
+        "case note ID --text TEXT [--to-submitter]",
+        Some("note"),
+    ),
+    case_write(
+        Action::CaseRequestInfo,
+        "case.request_info",
+        "Request additional information by a due date (pauses the SLA)",
+        Role::Agent,
+        "request-info [DATE]",
+        "case request-info ID [--due DATE]",
+        Some("ask"),
+    ),
+    case_write(
+        Action::CaseInfoReceived,
+        "case.info_received",
+        "Record the requested information as received (SLA resumes)",
+        Role::Agent,
+        "received",
+        "case received ID",
+        None,
+    ),
+    case_write(
+        Action::CaseResolve,
+        "case.resolve",
+        "Resolve the case with resolution comments",
+        Role::Agent,
+        "resolve TEXT",
+        "case resolve ID --comment TEXT",
+        Some("resolve"),
+    ),
+    case_write(
+        Action::CaseReopen,
+        "case.reopen",
+        "Reopen a closed case",
+        Role::Agent,
+        "reopen",
+        "case reopen ID",
+        None,
+    ),
+    case_write(
+        Action::CasePriority,
+        "case.priority",
+        "Change the priority: 1 urgent … 4 low",
+        Role::Agent,
+        "priority N",
+        "case priority ID N",
+        None,
+    ),
+    case_write(
+        Action::CaseBulkAssign,
+        "case.bulk_assign",
+        "Assign every marked case (preview first)",
+        Role::Supervisor,
+        "bulk-assign LOGIN",
+        "case assign ID ID… --to LOGIN",
+        None,
+    ),
+    case_write(
+        Action::CaseBulkResolve,
+        "case.bulk_resolve",
+        "Resolve every marked case with one comment (preview first)",
+        Role::Supervisor,
+        "bulk-resolve TEXT",
+        "case resolve ID ID… --comment TEXT",
+        None,
+    ),
+    case_write(
+        Action::CaseSweep,
+        "case.sweep",
+        "Close cases awaiting information past their due date",
+        Role::Agent,
+        "sweep",
+        "case sweep",
+        None,
+    ),
 ];
 
 impl Action {

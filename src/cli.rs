@@ -29,8 +29,11 @@ pub enum Cmd {
     Migrate,
     /// Create and fill a realistic demo database.
     Demo(DemoArgs),
-    /// Work with cases.
+    /// Measure the performance targets on a seeded database (changes it: takes cases).
     #[command(subcommand)]
+    Bench(BenchCmd),
+    /// Work with cases (also `cases`).
+    #[command(subcommand, visible_alias = "cases")]
     Case(CaseCmd),
 }
 
@@ -48,6 +51,9 @@ pub struct DemoArgs {
     /// How many members to create.
     #[arg(long, default_value_t = 5000)]
     pub members: u64,
+    /// How many cases (default: one per twenty members, at least 200).
+    #[arg(long)]
+    pub cases: Option<u64>,
     /// Seed for the generator: the same seed gives the same data.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -56,14 +62,109 @@ pub struct DemoArgs {
     pub force: bool,
 }
 
-/// `portaldesk case …`.
+/// `portaldesk bench …`.
+#[derive(Debug, Subcommand)]
+pub enum BenchCmd {
+    /// Case queue pages at page 1, 10 000 and last; take; concurrent takers on PostgreSQL.
+    Cases {
+        /// Timed runs of each measurement.
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+        /// Concurrent takers (PostgreSQL only; 0 skips).
+        #[arg(long, default_value_t = 32)]
+        takers: usize,
+    },
+}
+
+/// `portaldesk case …`: one subcommand per case action.
 #[derive(Debug, Subcommand)]
 pub enum CaseCmd {
+    /// List a queue or view, due first (read-only).
+    List {
+        /// eligibility, enrollment, billing, support, mine, unassigned, awaiting or all.
+        #[arg(long, default_value = "all")]
+        queue: String,
+        /// Narrow by company, case ID, subscriber or group.
+        #[arg(long, default_value = "")]
+        filter: String,
+        /// At most this many cases.
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Show a case with its attachments and timeline (read-only).
+    Show {
+        id: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
     /// Take the next unassigned case of a queue (case.claim_next).
     Take {
         /// eligibility, enrollment, billing or support.
         #[arg(long)]
         queue: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Assign cases to a staff login or `me` (case.assign, case.assign_me; several IDs: case.bulk_assign).
+    Assign {
+        #[arg(required = true)]
+        ids: Vec<String>,
+        #[arg(long, value_name = "LOGIN")]
+        to: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Add a note, internal unless --to-submitter (case.note).
+    Note {
+        id: String,
+        #[arg(long)]
+        text: String,
+        #[arg(long)]
+        to_submitter: bool,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Request additional information; the SLA pauses (case.request_info).
+    RequestInfo {
+        id: String,
+        /// YYYY-MM-DD or MM/DD/YYYY; default: the configured business days from today.
+        #[arg(long)]
+        due: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Record the requested information as received; the SLA resumes (case.info_received).
+    Received {
+        id: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Resolve cases with resolution comments (case.resolve; several IDs: case.bulk_resolve).
+    Resolve {
+        #[arg(required = true)]
+        ids: Vec<String>,
+        #[arg(long)]
+        comment: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Reopen a closed case (case.reopen).
+    Reopen {
+        id: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Set the priority, 1 (urgent) to 4 (low) (case.priority).
+    Priority {
+        id: String,
+        priority: i64,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Close cases awaiting information past their due date (case.sweep); safe from cron on several machines.
+    Sweep {
         #[command(flatten)]
         json: JsonFlag,
     },

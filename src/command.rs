@@ -9,12 +9,30 @@ pub enum Command {
     Cases(Option<CaseView>),
     Case(String),
     Take,
+    Mark,
+    /// `:assign LOGIN` or `:assign me`.
+    Assign(String),
+    Note {
+        text: String,
+        to_submitter: bool,
+    },
+    /// `:request-info [DATE]`: the due date, or the default.
+    RequestInfo(Option<String>),
+    Received,
+    Resolve(String),
+    Reopen,
+    Priority(String),
+    BulkAssign(String),
+    BulkResolve(String),
+    Sweep,
     Member(String),
     Brokers(String),
     Broker(String),
     Accounts(String),
     Staff,
-    Imports { failed_only: bool },
+    Imports {
+        failed_only: bool,
+    },
     Import(String),
     Codes(String),
     Audit(String),
@@ -28,6 +46,18 @@ pub const WORDS: &[(&str, &str)] = &[
     ("cases", ":cases [eligibility|enrollment|billing|support|mine|unassigned|awaiting|all]"),
     ("case", ":case C-000123"),
     ("take", ":take  (claim the next case of this queue)"),
+    ("mark", ":mark  (mark or unmark the selected case)"),
+    ("assign", ":assign me|LOGIN  (the open or selected case)"),
+    ("note", ":note TEXT  (internal note)"),
+    ("reply", ":reply TEXT  (note to the submitter)"),
+    ("request-info", ":request-info [YYYY-MM-DD]  (default: the configured business days)"),
+    ("received", ":received  (requested information arrived)"),
+    ("resolve", ":resolve TEXT  (resolution comments)"),
+    ("reopen", ":reopen"),
+    ("priority", ":priority 1-4"),
+    ("bulk-assign", ":bulk-assign LOGIN  (every marked case)"),
+    ("bulk-resolve", ":bulk-resolve TEXT  (every marked case)"),
+    ("sweep", ":sweep  (close cases awaiting info past due)"),
     ("member", ":member ssn:…|id:M…|ind:I…|name:last[,first]|text"),
     ("brokers", ":brokers [query]"),
     ("broker", ":broker NPN"),
@@ -66,6 +96,18 @@ pub fn parse(line: &str) -> Result<Command, String> {
         },
         "case" => needs("a case ID, e.g. C-000123").map(Command::Case),
         "take" => Ok(Command::Take),
+        "mark" => Ok(Command::Mark),
+        "assign" => needs("me or a staff login").map(Command::Assign),
+        "note" => needs("the note's text").map(|text| Command::Note { text, to_submitter: false }),
+        "reply" => needs("the text for the submitter").map(|text| Command::Note { text, to_submitter: true }),
+        "request-info" => Ok(Command::RequestInfo((!rest.is_empty()).then(|| rest.to_owned()))),
+        "received" => Ok(Command::Received),
+        "resolve" => needs("resolution comments").map(Command::Resolve),
+        "reopen" => Ok(Command::Reopen),
+        "priority" => needs("a priority, 1 (urgent) to 4 (low)").map(Command::Priority),
+        "bulk-assign" => needs("me or a staff login").map(Command::BulkAssign),
+        "bulk-resolve" => needs("resolution comments").map(Command::BulkResolve),
+        "sweep" => Ok(Command::Sweep),
         "member" => needs("a query: ssn:…, id:M…, ind:I…, name:last[,first] or text").map(Command::Member),
         "brokers" => Ok(Command::Brokers(rest.to_owned())),
         "broker" => needs("an NPN").map(Command::Broker),
@@ -131,12 +173,21 @@ mod tests {
         assert_eq!(parse("imports failed"), Ok(Command::Imports { failed_only: true }));
         assert_eq!(parse("q"), Ok(Command::Quit));
         assert_eq!(parse("case C-000123"), Ok(Command::Case("C-000123".into())));
+        assert_eq!(
+            parse("reply  Sent the form. "),
+            Ok(Command::Note { text: "Sent the form.".into(), to_submitter: true })
+        );
+        assert_eq!(parse("request-info"), Ok(Command::RequestInfo(None)));
+        assert_eq!(parse("request-info 2026-12-01"), Ok(Command::RequestInfo(Some("2026-12-01".into()))));
+        assert_eq!(parse("assign me"), Ok(Command::Assign("me".into())));
     }
 
     #[test]
     fn bad_commands_say_what_to_do() {
         assert!(parse("cases nope").unwrap_err().contains("eligibility"));
         assert!(parse("case").unwrap_err().contains("C-000123"));
+        assert!(parse("resolve").unwrap_err().contains("resolution comments"));
+        assert!(parse("note   ").unwrap_err().contains("text"));
         assert!(parse("frobnicate").unwrap_err().contains("unknown command"));
         assert!(parse("").is_err());
         let long = "x".repeat(10_000);
@@ -147,6 +198,7 @@ mod tests {
     fn completes_words_and_arguments() {
         assert_eq!(complete("ta"), vec!["take"]);
         assert_eq!(complete("cases bi"), vec!["cases billing"]);
+        assert_eq!(complete("rec"), vec!["received"]);
         let c = complete("ca");
         assert_eq!(c, vec!["cases", "case"]);
         assert_eq!(common_prefix(&c).as_deref(), Some("case"));

@@ -5,6 +5,7 @@
 //! drive the same code paths the terminal and the CLI use.
 
 pub mod action;
+pub mod bench;
 pub mod cli;
 pub mod cmd;
 pub mod command;

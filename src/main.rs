@@ -35,11 +35,18 @@ async fn run(cli: Cli) -> Result<u8, Fatal> {
     match cli.command {
         Some(Cmd::Info(j)) => cmd::info::run(&ctx, j.json),
         Some(Cmd::Migrate) => cmd::demo::migrate(&ctx).await,
-        Some(Cmd::Demo(a)) => cmd::demo::run(&ctx, a.members, a.seed, a.force).await,
+        Some(Cmd::Demo(a)) => cmd::demo::run(&ctx, &a).await,
         Some(Cmd::Case(c)) => {
             let store = startup::open_store(&ctx).await?;
             let ops = startup::ops(&ctx, store.clone()).await?;
-            let code = cmd::case::run(&ops, c).await;
+            let code = cmd::case::run(&ops, &ctx.config, c).await;
+            store.close().await;
+            code
+        }
+        Some(Cmd::Bench(b)) => {
+            let store = startup::open_store(&ctx).await?;
+            let ops = startup::ops(&ctx, store.clone()).await?;
+            let code = cmd::bench::run(&ops, b).await;
             store.close().await;
             code
         }

@@ -9,8 +9,14 @@ use portaldesk::demo::{DemoOptions, seed};
 use portaldesk::store::Store;
 
 async fn seeded(store: &Store, seed_value: u64) {
-    let opts =
-        DemoOptions { members: 300, seed: seed_value, admin_login: "tester".into(), now: now(), progress: false };
+    let opts = DemoOptions {
+        members: 300,
+        seed: seed_value,
+        admin_login: "tester".into(),
+        now: now(),
+        progress: false,
+        cases: None,
+    };
     let s = seed(store, &key(), &opts).await.expect("seed");
     assert_eq!(s.members, 300);
 }

@@ -5,6 +5,12 @@ mod common;
 
 use common::pty::{Pty, run};
 
+/// The case number in the status line's `took C-…` message.
+fn taken_case(screen: &str) -> Option<String> {
+    let rest = &screen[screen.find("took C-")? + "took ".len()..];
+    rest.split_whitespace().next().map(str::to_owned)
+}
+
 #[test]
 fn starts_navigates_takes_a_case_quits_and_restores_the_terminal() {
     let home = tempfile::tempdir().unwrap();
@@ -26,7 +32,7 @@ fn starts_navigates_takes_a_case_quits_and_restores_the_terminal() {
 
     pty.send("T");
     let s = pty.wait_for("the take message", |s| s.contains("took C-") || s.contains("nothing to take"));
-    let taken = s.split_whitespace().find(|w| w.starts_with("C-")).map(str::to_owned);
+    let taken = taken_case(&s);
 
     pty.send("q");
     let s = pty.wait_for("the shell after exit", |s| s.contains("EXIT=") && s.contains("icanon"));
@@ -152,4 +158,69 @@ fn unknown_operator_missing_key_and_locked_database_are_explained() {
     let s = pty.wait_for("the key message", |s| s.contains("EXIT="));
     assert!(s.contains("no data key") && s.contains("EXIT=2"), "{s}");
     let _ = pty.child.wait();
+}
+
+#[test]
+fn takes_notes_and_resolves_a_case_in_a_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let out = run(home.path(), &["demo", "--members", "300"]);
+    assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    let mut pty = Pty::shell(home.path(), "\"$0\"; echo \"EXIT=$?\"", 80, 24);
+    pty.wait_for("the case queue", |s| s.contains("1 Cases") && s.contains("C-0"));
+    pty.send(":cases support\r");
+    pty.wait_for("the support queue", |s| s.contains("Cases › support"));
+    pty.send("T");
+    let s = pty.wait_for("the take message", |s| s.contains("took C-"));
+    let case = taken_case(&s).expect("a taken case");
+    pty.send(&format!(":case {case}\r"));
+    pty.wait_for("the case view", |s| s.contains(&format!("Cases › support › {case}")));
+    pty.send("N");
+    pty.wait_for("the note prompt", |s| s.contains("Internal note on"));
+    pty.send("Checked the billing history.\r");
+    pty.wait_for("the note saved", |s| s.contains("internal note added"));
+    pty.send("R");
+    pty.wait_for("the resolve prompt", |s| s.contains("Resolution comments for"));
+    pty.send("Refund issued.\r");
+    pty.wait_for("the confirmation", |s| s.contains(&format!("Resolve {case}?")));
+    pty.send("y");
+    pty.wait_for("the resolved case", |s| s.contains("· resolved ·"));
+    pty.send("\x1b");
+    pty.wait_for("the queue again", |s| s.lines().nth(2).is_some_and(|l| l.trim() == "Cases › support"));
+    pty.send("q");
+    let s = pty.wait_for("the shell after exit", |s| s.contains("EXIT="));
+    assert!(s.contains("EXIT=0"), "{s}");
+    let _ = pty.child.wait();
+
+    let url = format!("sqlite://{}", home.path().join("data/demo.sqlite").display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = portaldesk::store::Store::open(&url, &Default::default()).await.unwrap();
+        let (status, resolution, login): (String, String, String) = store
+            .fetch_one(
+                "SELECT c.status, c.resolution, s.login FROM cases c JOIN staff s ON s.id = c.assignee_id \
+                 WHERE c.case_number = $1",
+                portaldesk::args![case.clone()],
+            )
+            .await
+            .unwrap();
+        assert_eq!((status.as_str(), resolution.as_str(), login.as_str()), ("resolved", "Refund issued.", "tester"));
+        let actions: Vec<(String,)> = store
+            .fetch_all(
+                "SELECT action FROM audit_log WHERE entity = $1 ORDER BY id",
+                portaldesk::args![format!("case:{case}")],
+            )
+            .await
+            .unwrap();
+        let actions: Vec<&str> = actions.iter().map(|(a,)| a.as_str()).collect();
+        assert_eq!(actions, ["case.claim_next", "case.note", "case.resolve"]);
+        let (note,): (String,) = store
+            .fetch_one(
+                "SELECT e.body FROM case_events e JOIN cases c ON c.id = e.case_id \
+                 WHERE c.case_number = $1 AND e.kind = 'note_internal'",
+                portaldesk::args![case.clone()],
+            )
+            .await
+            .unwrap();
+        assert_eq!(note, "Checked the billing history.");
+    });
 }

@@ -158,3 +158,117 @@ async fn escape_never_quits_and_q_does() {
     h.press("q").await.unwrap();
     assert!(h.app.quit);
 }
+
+/// The case of the seeded demo with the longest timeline: attachments,
+/// notes and status changes to show.
+async fn busiest_case(db: &common::TestDb) -> String {
+    let (number,): (String,) = db
+        .store
+        .fetch_one(
+            "SELECT c.case_number FROM cases c JOIN case_events e ON e.case_id = c.id \
+             WHERE c.member_id IS NOT NULL GROUP BY c.case_number ORDER BY count(*) DESC, c.case_number LIMIT 1",
+            args![],
+        )
+        .await
+        .unwrap();
+    number
+}
+
+#[tokio::test]
+async fn queue_and_case_view_snapshots() {
+    for (w, hgt) in [(80u16, 24u16), (120, 40)] {
+        let (db, mut h) = app(w, hgt).await;
+        h.press(":cases billing<Enter>").await.unwrap();
+        insta::assert_snapshot!(format!("queue_billing_{w}x{hgt}"), stable(&h.screen(), &db));
+        let number = busiest_case(&db).await;
+        h.press(&format!(":case {number}<Enter>")).await.unwrap();
+        let s = stable(&h.screen(), &db);
+        assert!(s.contains(&format!("Cases › billing › {number}")), "{s}");
+        insta::assert_snapshot!(format!("case_view_{w}x{hgt}"), s);
+        h.press("<Esc>").await.unwrap();
+        assert!(h.app.case_screen.is_none());
+    }
+}
+
+#[tokio::test]
+async fn working_a_case_from_its_view() {
+    let (db, mut h) = app(120, 40).await;
+    h.press("<Enter>").await.unwrap();
+    let number = h.app.case_screen.as_ref().unwrap().number.clone();
+    h.press("A").await.unwrap();
+    assert!(h.screen().contains(&format!("{number}: assigned to tester")), "{}", h.screen());
+    // A note: typed, switched to the submitter with Tab, saved.
+    h.press("NSent the exception form.<Tab><Enter>").await.unwrap();
+    // Resolve: empty comments keep the prompt open with a message.
+    h.press("R<Enter>").await.unwrap();
+    let s = h.screen();
+    assert!(s.contains("resolution comment is empty") && s.contains("Resolution comments for"), "{s}");
+    h.press("Dependent added.<Enter>").await.unwrap();
+    assert!(h.screen().contains(&format!("Resolve {number}?")));
+    // Anything but y cancels.
+    h.press("n").await.unwrap();
+    assert!(h.screen().contains("cancelled; nothing was changed"));
+    h.press("RDependent added.<Enter>y").await.unwrap();
+    let s = h.screen();
+    assert!(s.contains("· resolved ·") && s.contains("resolved: Dependent added."), "{s}");
+
+    let rows: Vec<(String, String)> = db
+        .store
+        .fetch_all(
+            "SELECT e.kind, e.body FROM case_events e JOIN cases c ON c.id = e.case_id \
+             WHERE c.case_number = $1 AND e.staff_id IS NOT NULL ORDER BY e.id",
+            args![number.clone()],
+        )
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = rows.iter().map(|(k, _)| k.as_str()).collect();
+    assert!(kinds.ends_with(&["note_submitter", "status"]), "{rows:?}");
+    assert_eq!(rows[rows.len() - 2].1, "Sent the exception form.");
+}
+
+#[tokio::test]
+async fn marks_and_bulk_assign_preview_then_apply() {
+    let (db, mut h) = app(120, 40).await;
+    h.press(":cases unassigned<Enter>").await.unwrap();
+    let numbers: Vec<String> = h.app.pane().rows.iter().take(2).map(|r| r.cells[0].clone()).collect();
+    h.press("<Space><Space>").await.unwrap();
+    assert!(h.screen().contains("2 marked"));
+    h.press("Bnobody<Enter>").await.unwrap();
+    assert!(h.screen().contains("no staff account"), "{}", h.screen());
+    h.press("Btester<Enter>").await.unwrap();
+    let s = h.screen();
+    assert!(s.contains("Assign these 2 cases?") && s.contains(&numbers[0]), "{s}");
+    h.press("y").await.unwrap();
+    assert!(h.screen().contains("changed 2 cases"), "{}", h.screen());
+    assert!(h.app.marked.is_empty());
+    for n in &numbers {
+        let (login,): (String,) = db
+            .store
+            .fetch_one(
+                "SELECT s.login FROM cases c JOIN staff s ON s.id = c.assignee_id WHERE c.case_number = $1",
+                args![n.clone()],
+            )
+            .await
+            .unwrap();
+        assert_eq!(login, "tester");
+    }
+}
+
+#[tokio::test]
+async fn a_stale_case_view_refuses_and_refreshes() {
+    let (db, mut h) = app(120, 40).await;
+    h.press("<Enter>").await.unwrap();
+    let number = h.app.case_screen.as_ref().unwrap().number.clone();
+    // Someone else changes the case behind the screen's back.
+    db.store
+        .execute(
+            "UPDATE cases SET priority = 1, row_version = row_version + 1 WHERE case_number = $1",
+            args![number.clone()],
+        )
+        .await
+        .unwrap();
+    h.press("P2<Enter>").await.unwrap();
+    let s = h.screen();
+    assert!(s.contains("changed by someone else"), "{s}");
+    assert!(s.contains("priority 1"), "the view shows the other change now:\n{s}");
+}

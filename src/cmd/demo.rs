@@ -25,10 +25,10 @@ pub async fn migrate(ctx: &Context) -> Result<u8, Fatal> {
 }
 
 /// `portaldesk demo`: a fresh database full of realistic data.
-pub async fn run(ctx: &Context, members: u64, seed_value: u64, force: bool) -> Result<u8, Fatal> {
+pub async fn run(ctx: &Context, a: &crate::cli::DemoArgs) -> Result<u8, Fatal> {
     if let Some(path) = sqlite_file(&ctx.url) {
         if path.exists() {
-            if !force {
+            if !a.force {
                 return Err(Fatal::new(format!("{} exists: pass --force to replace it", path.display())));
             }
             for suffix in ["", "-wal", "-shm"] {
@@ -42,12 +42,12 @@ pub async fn run(ctx: &Context, members: u64, seed_value: u64, force: bool) -> R
             std::fs::create_dir_all(dir).map_err(|e| Fatal::new(format!("cannot create {}: {e}", dir.display())))?;
         }
     }
-    create(ctx, members, seed_value).await?;
+    create(ctx, a.members, a.cases, a.seed).await?;
     Ok(0)
 }
 
 /// Creates, migrates and seeds the database at `ctx.url`, printing progress to stderr.
-pub async fn create(ctx: &Context, members: u64, seed_value: u64) -> Result<(), Fatal> {
+pub async fn create(ctx: &Context, members: u64, cases: Option<u64>, seed_value: u64) -> Result<(), Fatal> {
     let key = match std::env::var("PORTALDESK_DATA_KEY").ok().filter(|v| !v.is_empty()) {
         Some(v) => DataKey::load(Some(&v), &ctx.paths.key_file())?,
         None => DataKey::load_or_create(&ctx.paths.key_file())?,
@@ -67,6 +67,7 @@ pub async fn create(ctx: &Context, members: u64, seed_value: u64) -> Result<(), 
     let started = Instant::now();
     let opts = DemoOptions {
         members,
+        cases,
         seed: seed_value,
         admin_login: ctx.config.operator_login(),
         now: chrono::Utc::now(),

@@ -13,7 +13,7 @@ pub async fn run(ctx: &Context) -> Result<u8, Fatal> {
     }
     if ctx.is_demo && !ctx.paths.demo_db().exists() {
         eprintln!("first run: creating the demo database at {}", ctx.paths.demo_db().display());
-        super::demo::create(ctx, super::demo::FIRST_RUN_MEMBERS, 1).await?;
+        super::demo::create(ctx, super::demo::FIRST_RUN_MEMBERS, None, 1).await?;
     }
     let keymap = startup::keymap(ctx)?;
     startup::data_key(ctx)?;

@@ -24,6 +24,8 @@ use crate::store::{Backend, Store};
 pub struct DemoOptions {
     /// How many members (subscribers, QBs, direct-bill members and dependents).
     pub members: u64,
+    /// How many cases; default one per twenty members (at least 200).
+    pub cases: Option<u64>,
     /// The generator's seed: same seed, same data.
     pub seed: u64,
     /// The staff login made an active admin, so the person who ran the demo can work in it.
@@ -71,7 +73,7 @@ pub async fn seed(store: &Store, key: &DataKey, opts: &DemoOptions) -> Result<De
     let n = opts.members.max(1);
     let employers = (n / 2_000).clamp(5, 2_000) as usize;
     let brokers = (n / 2_000).clamp(10, 5_000) as usize;
-    let n_cases = (n / 20).max(200);
+    let n_cases = opts.cases.unwrap_or((n / 20).max(200));
 
     let started = std::time::Instant::now();
     let phase = |name: &str| {

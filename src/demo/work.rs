@@ -126,9 +126,15 @@ pub async fn cases(
         let sla = submitted + Duration::hours([24, 48, 72, 120][rng.gen_range(0..4)]);
         let assignee = (status != "new").then(|| workers.choose(rng).unwrap());
         let retro = queue == "eligibility" && subject.starts_with("Retroactive");
-        let info_due = (status == "awaiting_info").then(|| now + Duration::days(rng.gen_range(-5..10)));
         let closed =
             matches!(status, "resolved" | "closed_no_response").then(|| now - Duration::hours(rng.gen_range(1..200)));
+        // Awaited information is due in the coming days, or (some) already
+        // overdue; a case closed for no response was due when it closed.
+        let info_due = match status {
+            "awaiting_info" => Some(now + Duration::days(rng.gen_range(-5..10))),
+            "closed_no_response" => closed,
+            _ => None,
+        };
         let resolution = (status == "resolved").then_some("Updated the record and confirmed with the submitter.");
         let submitter = format!("hr{}@{}.example", employer_id, fold_key(company).chars().take(10).collect::<String>());
         c.push(
@@ -179,26 +185,22 @@ pub async fn cases(
                 )
                 .await?;
             }
-            if status == "awaiting_info" {
-                ev.push(
-                    tx,
-                    args![
-                        id,
-                        submitted + Duration::hours(2),
-                        *sid,
-                        "info_requested",
-                        "Please send the signed enrollment form."
-                    ],
-                )
-                .await?;
+            if let Some(due) = info_due {
+                let asked = submitted + Duration::hours(2);
+                let body =
+                    format!("additional information requested, due {}; SLA clock paused", due.format("%Y-%m-%d"));
+                ev.push(tx, args![id, asked, *sid, "info_requested", body]).await?;
+                ev.push(tx, args![id, asked, *sid, "status", "open → awaiting_info"]).await?;
             }
             if let Some(t) = closed {
-                let (kind, body) = if status == "resolved" {
-                    ("status", "open → resolved")
-                } else {
-                    ("status", "awaiting_info → closed_no_response")
+                let body = match (resolution, info_due) {
+                    (Some(r), _) => format!("open → resolved: {r}"),
+                    (None, Some(due)) => {
+                        format!("awaiting_info → closed_no_response: no information by {}", due.format("%Y-%m-%d"))
+                    }
+                    (None, None) => "open → closed_no_response".to_owned(),
                 };
-                ev.push(tx, args![id, t, *sid, kind, body]).await?;
+                ev.push(tx, args![id, t, *sid, "status", body]).await?;
             }
         }
         // Retroactive requests need an Exception Request Form; some lack one.

@@ -1,6 +1,7 @@
 //! Pure types and rules of the portal domain: no I/O, unit tested.
 
 pub mod case;
+pub mod case_change;
 pub mod ein;
 pub mod npn;
 pub mod role;

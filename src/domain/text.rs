@@ -6,6 +6,16 @@ use unicode_normalization::UnicodeNormalization;
 /// Removes control characters and terminal escape sequences, so text from
 /// the database is shown as data and never drives the terminal.
 pub fn sanitize(s: &str) -> String {
+    clean(s, false)
+}
+
+/// As `sanitize`, but keeps line breaks (as `\n`): for notes and comments
+/// that people write in paragraphs.
+pub fn sanitize_multiline(s: &str) -> String {
+    clean(&s.replace("\r\n", "\n"), true)
+}
+
+fn clean(s: &str, keep_newlines: bool) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
@@ -13,6 +23,7 @@ pub fn sanitize(s: &str) -> String {
             '\u{1b}' => skip_escape(&mut chars),
             // C1 CSI introduces a sequence too.
             '\u{9b}' => skip_csi_body(&mut chars),
+            '\n' if keep_newlines => out.push('\n'),
             '\t' | '\n' => out.push(' '),
             c if c.is_control() => {}
             // Bidi overrides can disguise text; drop them.
@@ -104,6 +115,11 @@ mod tests {
         assert_eq!(sanitize("bell\u{7}\r\nnext\tcol"), "bell nextcol".replace("nextcol", "next col"));
         assert_eq!(sanitize("\u{9b}2Jclear"), "clear");
         assert_eq!(sanitize("Zoë O'Brien-Nguyễn"), "Zoë O'Brien-Nguyễn");
+    }
+
+    #[test]
+    fn multiline_keeps_line_breaks_only() {
+        assert_eq!(sanitize_multiline("one\r\ntwo\u{1b}[2J\nthree\u{7}"), "one\ntwo\nthree");
     }
 
     #[test]

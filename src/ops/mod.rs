@@ -172,10 +172,11 @@ impl Ops {
         Ok(Change { tx: self.store.begin_write().await?, action })
     }
 
-    /// Writes the audit row for the change and commits both together.
-    pub async fn finish(
+    /// Writes an audit row for one entity the change touched; a change that
+    /// touches several (a bulk action, a sweep) records each.
+    pub async fn record(
         &self,
-        mut change: Change,
+        change: &mut Change,
         entity: &str,
         before: Option<serde_json::Value>,
         after: Option<serde_json::Value>,
@@ -186,6 +187,19 @@ impl Ops {
         e.after = after;
         e.reason = reason;
         audit::write(&mut change.tx, &e, self.now()).await?;
+        Ok(())
+    }
+
+    /// Writes the audit row for the change and commits both together.
+    pub async fn finish(
+        &self,
+        mut change: Change,
+        entity: &str,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+        reason: Option<String>,
+    ) -> Result<(), OpError> {
+        self.record(&mut change, entity, before, after, reason).await?;
         change.tx.commit().await?;
         Ok(())
     }

@@ -47,6 +47,9 @@ pub struct ListRow {
     pub id: i64,
     pub key: Cursor,
     pub cells: Vec<String>,
+    /// The row's `row_version` where it has one (cases), so an action taken
+    /// from the list is refused if the row changed since it was shown.
+    pub version: Option<i64>,
 }
 
 /// A column: its title and width; `FILL` columns share what is left.
@@ -62,6 +65,7 @@ pub fn columns(kind: ListKind) -> &'static [Column] {
             ("Case", 8),
             ("Due", 5),
             ("P", 1),
+            ("!", 2),
             ("Status", 13),
             ("Company", FILL),
             ("Group", 9),
@@ -160,12 +164,20 @@ struct CaseItem {
     subscriber_name: Option<String>,
     assignee: Option<String>,
     submitted_at: DateTime<Utc>,
+    missing_paperwork: bool,
+    row_version: i64,
 }
 
 async fn cases(store: &Store, req: &ListRequest, view: CaseView) -> Result<Page<ListRow>, sqlx::Error> {
+    // The paperwork flag is a scalar subquery with LIMIT rather than NOT
+    // EXISTS: PostgreSQL would hash NOT EXISTS over every attachment (30 ms
+    // per page); this way it looks up the page's 50 cases by index.
     let mut q = Sql::new(
         "SELECT c.id, c.case_number, c.sla_due_at, c.priority, c.status, c.company_name, c.group_numbers, \
-         c.subscriber_name, s.login AS assignee, c.submitted_at FROM cases c LEFT JOIN staff s ON s.id = c.assignee_id WHERE ",
+         c.subscriber_name, s.login AS assignee, c.submitted_at, c.row_version, \
+         (c.queue = 'eligibility' AND c.retroactive AND (SELECT 1 FROM case_attachments a \
+         WHERE a.case_id = c.id AND a.kind = 'exception_request_form' LIMIT 1) IS NULL) AS missing_paperwork \
+         FROM cases c LEFT JOIN staff s ON s.id = c.assignee_id WHERE ",
     );
     // Each condition matches a partial index of the migration word for word.
     match view {
@@ -197,12 +209,15 @@ async fn cases(store: &Store, req: &ListRequest, view: CaseView) -> Result<Page<
     let page: Page<CaseItem> = run(store, q, req).await?;
     Ok(page.map(|c| ListRow {
         id: c.id,
+        version: Some(c.row_version),
         key: vec![Arg::Time(Some(c.sla_due_at)), Arg::I64(Some(c.priority)), Arg::I64(Some(c.id))],
         cells: vec![
             c.case_number,
-            due(req.now, c.sla_due_at),
+            // While information is awaited the SLA clock is paused.
+            if c.status == "awaiting_info" { "pause".to_owned() } else { due(req.now, c.sla_due_at) },
             c.priority.to_string(),
-            c.status,
+            if c.missing_paperwork { "!".to_owned() } else { String::new() },
+            if c.status == "closed_no_response" { "no_response".to_owned() } else { c.status },
             sanitize(&c.company_name),
             sanitize(&c.group_numbers),
             sanitize(c.subscriber_name.as_deref().unwrap_or("")),
@@ -236,15 +251,22 @@ async fn members(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx
         "SELECT m.id, m.last_name_key, m.first_name_key, m.first_name, m.last_name, m.member_number, m.member_type, \
          g.group_number, m.birth_date, m.ssn_last4, m.status FROM members m JOIN employer_groups g ON g.id = m.group_id",
     );
-    let key = fold_key(&req.filter);
+    let typed = req.filter.trim();
+    let key = fold_key(typed);
     let filtered = !key.is_empty();
-    if filtered {
+    if typed.chars().any(|c| c.is_ascii_digit()) {
+        // Names have no digits: a member ID (`M0001234`) or a group number
+        // (`ACM101-01`), which the case view's links open.
+        let exact = typed.to_uppercase();
+        q.push(" WHERE (m.member_number = ").bind(exact.clone()).push(" OR g.group_number = ").bind(exact).push(")");
+    } else if filtered {
         q.push(" WHERE m.last_name_key >= ").bind(key.clone()).push(" AND m.last_name_key < ").bind(prefix_end(&key));
     }
     q.keyset(&["m.last_name_key", "m.first_name_key", "m.id"], false, &req.dir, req.limit, filtered);
     let page: Page<MemberItem> = run(store, q, req).await?;
     Ok(page.map(|m| ListRow {
         id: m.id,
+        version: None,
         key: vec![m.last_name_key.into(), m.first_name_key.into(), m.id.into()],
         cells: vec![
             sanitize(&format!("{}, {}", m.last_name, m.first_name)),
@@ -286,6 +308,7 @@ async fn brokers(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx
     let page: Page<BrokerItem> = run(store, q, req).await?;
     Ok(page.map(|b| ListRow {
         id: b.id,
+        version: None,
         key: vec![b.last_name_key.into(), b.id.into()],
         cells: vec![
             b.npn,
@@ -324,6 +347,7 @@ async fn accounts(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sql
     let page: Page<AccountItem> = run(store, q, req).await?;
     Ok(page.map(|a| ListRow {
         id: a.id,
+        version: None,
         key: vec![a.name_key.into(), a.id.into()],
         cells: vec![
             sanitize(&a.email),
@@ -363,6 +387,7 @@ async fn imports(store: &Store, req: &ListRequest, failed_only: bool) -> Result<
     let page: Page<ImportItem> = run(store, q, req).await?;
     Ok(page.map(|j| ListRow {
         id: j.id,
+        version: None,
         key: vec![Arg::Time(Some(j.uploaded_at)), j.id.into()],
         cells: vec![
             j.id.to_string(),
@@ -405,6 +430,7 @@ async fn codes(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::
         let status = if c.status == "active" && c.expires_at <= req.now { "expired".to_owned() } else { c.status };
         ListRow {
             id: c.id,
+            version: None,
             key: vec![Arg::Time(Some(c.issued_at)), c.id.into()],
             cells: vec![
                 c.id.to_string(),

@@ -113,6 +113,26 @@ pub fn redact_url(url: &str) -> String {
     }
 }
 
+/// Copies the SQLite write-ahead log into the database file every second,
+/// on a connection of its own. Connections are opened with
+/// `wal_autocheckpoint = 0`, because otherwise the commit that crosses the
+/// WAL size limit does the checkpoint and its fsyncs itself: one `take` in
+/// fifty would wait several milliseconds for them. Ends when the pool closes.
+async fn checkpoint_wal(pool: sqlx::SqlitePool) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        if pool.is_closed() {
+            return;
+        }
+        // PASSIVE never blocks readers or writers; a busy moment is simply retried next tick.
+        if let Err(sqlx::Error::PoolClosed) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+            return;
+        }
+    }
+}
+
 fn sqlite_path(url: &str) -> &str {
     let p = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
     p.split('?').next().unwrap_or(p)
@@ -135,7 +155,8 @@ impl Store {
                 .foreign_keys(true)
                 .busy_timeout(Duration::from_secs(5))
                 .pragma("cache_size", "-65536")
-                .pragma("temp_store", "memory");
+                .pragma("temp_store", "memory")
+                .pragma("wal_autocheckpoint", "0");
             let co = if opts.read_only { co } else { co.journal_mode(SqliteJournalMode::Wal) };
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
@@ -148,6 +169,9 @@ impl Store {
                 .execute(&pool)
                 .await
                 .map_err(|e| classify_sqlite(&shown, e))?;
+            if !opts.read_only {
+                tokio::spawn(checkpoint_wal(pool.clone()));
+            }
             Pool::Sqlite(pool)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let mut co = PgConnectOptions::from_str(url)

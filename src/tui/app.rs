@@ -1,12 +1,14 @@
 //! The app's state and how keys and task reports change it. Nothing here
 //! awaits: database work is spawned through `Tasks` and comes back as a `Msg`.
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use crossterm::event::{Event, KeyCode, KeyModifiers};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
+use super::cases::{CaseScreen, Confirm, Prompt};
 use super::task::{Msg, Report, TaskId, Tasks};
 use super::theme::Theme;
 use crate::action::Action;
@@ -76,6 +78,10 @@ pub enum Mode {
     Filter(String),
     Help,
     Detail,
+    /// Typing the text an action needs (a note, a login, a date).
+    Prompt(Prompt),
+    /// Waiting for `y` before a destructive or bulk change.
+    Confirm(Box<Confirm>),
 }
 
 /// A line for the status bar.
@@ -96,7 +102,15 @@ pub struct App {
     pub case_view: CaseView,
     pub counts: Vec<(CaseView, i64)>,
     counts_task: Option<TaskId>,
-    op_task: Option<TaskId>,
+    pub(super) op_task: Option<TaskId>,
+    /// The open case, when the Cases area shows one case instead of the list.
+    pub case_screen: Option<CaseScreen>,
+    /// Case numbers marked for a bulk change.
+    pub marked: BTreeSet<String>,
+    /// Business days given for requested information (config).
+    pub(super) info_due_days: u32,
+    /// Ticks between awaiting-info sweeps; 0 when the timer is off.
+    sweep_every: u64,
     pub mode: Mode,
     pub input: Input,
     history: Vec<String>,
@@ -147,6 +161,10 @@ impl App {
             counts: Vec::new(),
             counts_task: None,
             op_task: None,
+            case_screen: None,
+            marked: BTreeSet::new(),
+            info_due_days: config.cases.info_due_business_days,
+            sweep_every: (config.cases.sweep_interval_secs * 1000).checked_div(config.ui.tick_ms.max(1)).unwrap_or(0),
             mode: Mode::Normal,
             input: Input::default(),
             history,
@@ -185,11 +203,11 @@ impl App {
         &self.panes[self.area]
     }
 
-    fn say(&mut self, text: impl Into<String>) {
+    pub(super) fn say(&mut self, text: impl Into<String>) {
         self.message = Some(Message { text: text.into(), error: false });
     }
 
-    fn complain(&mut self, text: impl Into<String>) {
+    pub(super) fn complain(&mut self, text: impl Into<String>) {
         self.message = Some(Message { text: text.into(), error: true });
     }
 
@@ -227,7 +245,7 @@ impl App {
         self.panes[area].loading = Some((id, edge, select));
     }
 
-    fn reload_in_place(&mut self, area: usize) {
+    pub(super) fn reload_in_place(&mut self, area: usize) {
         let pane = &self.panes[area];
         let dir = match pane.rows.first() {
             Some(first) if pane.more_before => Dir::From(first.key.clone()),
@@ -237,7 +255,7 @@ impl App {
         self.load(area, dir, select);
     }
 
-    fn load_counts(&mut self) {
+    pub(super) fn load_counts(&mut self) {
         if let Some(id) = self.counts_task.take() {
             self.tasks.cancel(id);
         }
@@ -299,18 +317,44 @@ impl App {
                     self.op_task = None;
                 }
                 match result {
+                    // A timer's sweep that closed nothing has nothing to say.
+                    Ok(text) if text.is_empty() => {}
                     Ok(text) => self.say(text),
                     Err(text) => self.complain(text),
                 }
-                self.reload_in_place(self.area);
-                self.load_counts();
+                self.after_change();
             }
+            Report::Bulk(result) => {
+                if self.op_task == Some(msg.id) {
+                    self.op_task = None;
+                }
+                match result {
+                    Ok(text) => {
+                        self.marked.clear();
+                        self.say(text);
+                    }
+                    Err(text) => self.complain(text),
+                }
+                self.after_change();
+            }
+            Report::Case { number, result } => self.on_case_file(msg.id, number, result),
+            Report::Preview { change, result } => self.on_preview(msg.id, change, result),
         }
+    }
+
+    /// Reloads what a change may have touched: the list, the open case, the counts.
+    fn after_change(&mut self) {
+        self.reload_in_place(self.area);
+        self.reload_case();
+        self.load_counts();
     }
 
     /// Advances clocks and the spinner.
     pub fn on_tick(&mut self) {
         self.tick = self.tick.wrapping_add(1);
+        if self.sweep_every > 0 && self.tick.is_multiple_of(self.sweep_every) && !self.ops.read_only() {
+            self.sweep(true);
+        }
     }
 
     /// The terminal changed size: refill the page to the new height.
@@ -334,6 +378,8 @@ impl App {
                 KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => self.mode = Mode::Normal,
                 _ => self.normal_key(key),
             },
+            Mode::Prompt(p) => self.prompt_key(key, p),
+            Mode::Confirm(c) => self.confirm_key(key, *c),
             Mode::Normal => self.normal_key(key),
         }
     }
@@ -368,6 +414,9 @@ impl App {
             self.mode = Mode::Normal;
         }
         match action {
+            Action::Quit if self.mode == Mode::Normal && self.area == 0 && self.case_screen.is_some() => {
+                self.case_screen = None;
+            }
             Action::Quit => {
                 if self.mode == Mode::Normal {
                     self.quit = true;
@@ -378,6 +427,8 @@ impl App {
             Action::Back => {
                 if self.mode != Mode::Normal {
                     self.mode = Mode::Normal;
+                } else if self.area == 0 && self.case_screen.is_some() {
+                    self.case_screen = None;
                 } else if !self.pane().filter.is_empty() {
                     self.panes[self.area].filter.clear();
                     self.load(self.area, Dir::First, Select::First);
@@ -400,6 +451,11 @@ impl App {
                 } else {
                     self.quit = true;
                 }
+            }
+            Action::Down | Action::Up | Action::PageDown | Action::PageUp | Action::Top | Action::FocusNext
+                if self.area == 0 && self.case_screen.is_some() =>
+            {
+                self.case_screen_move(action)
             }
             Action::Down => self.step_down(),
             Action::Up => self.step_up(),
@@ -425,6 +481,7 @@ impl App {
                     _ => self.panes[self.area].selected = 0,
                 }
             }
+            Action::Open if self.area == 0 => self.open_selected_case(),
             Action::Open => {
                 if self.pane().rows.is_empty() {
                     self.complain("nothing selected");
@@ -467,6 +524,18 @@ impl App {
                 self.set_case_view(CaseView::ALL[next]);
             }
             Action::CaseClaimNext => self.claim_next(),
+            Action::CaseMark
+            | Action::CaseAssignMe
+            | Action::CaseAssign
+            | Action::CaseNote
+            | Action::CaseRequestInfo
+            | Action::CaseInfoReceived
+            | Action::CaseResolve
+            | Action::CaseReopen
+            | Action::CasePriority
+            | Action::CaseBulkAssign
+            | Action::CaseBulkResolve => self.case_action(action),
+            Action::CaseSweep => self.sweep(false),
         }
     }
 
@@ -502,15 +571,29 @@ impl App {
     fn set_case_view(&mut self, v: CaseView) {
         self.case_view = v;
         self.area = 0;
+        self.case_screen = None;
         self.panes[0].kind = ListKind::Cases(v);
         self.load(0, Dir::First, Select::First);
     }
 
-    fn set_filter(&mut self, area: usize, filter: &str) {
+    pub(super) fn set_filter(&mut self, area: usize, filter: &str) {
         self.area = area;
         self.mode = Mode::Normal;
         self.panes[area].filter = crate::domain::text::sanitize(filter);
         self.load(area, Dir::First, Select::First);
+    }
+
+    /// Runs a change as a task whose report is shown in the status line;
+    /// refuses while another change is still running.
+    pub(super) fn spawn_op(&mut self, doing: String, work: impl std::future::Future<Output = Report> + Send + 'static) {
+        if self.op_task.is_some() {
+            self.complain("still working on the last action");
+            return;
+        }
+        self.op_task = Some(self.tasks.spawn(work));
+        if !doing.is_empty() {
+            self.say(doing);
+        }
     }
 
     fn claim_next(&mut self) {
@@ -518,12 +601,8 @@ impl App {
             self.complain(format!("take works in a queue, not in {}: try :cases eligibility", self.case_view));
             return;
         };
-        if self.op_task.is_some() {
-            self.complain("still working on the last action");
-            return;
-        }
         let ops = self.ops.clone();
-        self.op_task = Some(self.tasks.spawn(async move {
+        self.spawn_op(format!("taking the next {} case…", queue.as_str()), async move {
             let r = match ops.claim_next(queue).await {
                 Ok(Some(c)) => Ok(format!(
                     "took {} ({}, priority {}) — it is now yours (:cases mine)",
@@ -533,8 +612,7 @@ impl App {
                 Err(e) => Err(e.to_string()),
             };
             Report::Op(r)
-        }));
-        self.say(format!("taking the next {} case…", queue.as_str()));
+        });
     }
 
     // ---- command line -------------------------------------------------------
@@ -615,6 +693,18 @@ impl App {
                 self.area = 0;
                 self.run(Action::CaseClaimNext)
             }
+            Command::Case(number) => self.open_case(&number),
+            Command::Mark => self.run(Action::CaseMark),
+            Command::Sweep => self.run(Action::CaseSweep),
+            Command::Assign(_)
+            | Command::Note { .. }
+            | Command::RequestInfo(_)
+            | Command::Received
+            | Command::Resolve(_)
+            | Command::Reopen
+            | Command::Priority(_)
+            | Command::BulkAssign(_)
+            | Command::BulkResolve(_) => self.case_command(cmd),
             Command::Brokers(q) => self.set_filter(2, &q),
             Command::Accounts(q) => self.set_filter(3, &q),
             Command::Imports { failed_only } => {
@@ -625,7 +715,6 @@ impl App {
             Command::Help => self.run(Action::Help),
             Command::Refresh => self.run(Action::Refresh),
             Command::Quit => self.quit = true,
-            Command::Case(_) => self.complain(later("the case view", 4)),
             Command::Member(_) => {
                 self.switch_area(1);
                 self.complain(later(":member search", 3));

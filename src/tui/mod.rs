@@ -2,6 +2,8 @@
 //! driver that tests (and headless scripts) use to run the same app.
 
 pub mod app;
+pub mod case_view;
+pub mod cases;
 pub mod task;
 pub mod theme;
 pub mod view;

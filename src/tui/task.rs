@@ -10,6 +10,9 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::domain::case::CaseView;
+use crate::domain::case_change::CaseChange;
+use crate::ops::cases::BulkLine;
+use crate::store::cases::CaseFile;
 use crate::store::lists::ListRow;
 use crate::store::{Page, Store};
 
@@ -23,8 +26,14 @@ pub enum Report {
     List { area: usize, result: Result<Page<ListRow>, String> },
     /// Case counts per view.
     Counts(Vec<(CaseView, i64)>),
-    /// An operation finished: the message to show, and whether it changed data.
+    /// An operation finished: the message to show.
     Op(Result<String, String>),
+    /// A bulk change finished: on success the marks are cleared.
+    Bulk(Result<String, String>),
+    /// A case for the case view (`None`: no such case).
+    Case { number: String, result: Result<Option<Box<CaseFile>>, String> },
+    /// The preview of a bulk change, to confirm.
+    Preview { change: CaseChange, result: Result<Vec<BulkLine>, String> },
 }
 
 /// A task's report with its id.

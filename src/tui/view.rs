@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, TableState};
 
 use super::app::{AREAS, App, Mode};
+use super::case_view;
 use crate::action::{Action, SPECS};
 use crate::command::WORDS;
 use crate::domain::case::CaseView;
@@ -43,12 +44,17 @@ pub fn render(f: &mut Frame, app: &App) {
     if strip == 1 {
         draw_queues(f, app, queues);
     }
-    draw_list(f, app, body);
+    match (&app.case_screen, app.area) {
+        (Some(s), 0) => case_view::draw_case(f, app, s, body),
+        _ => draw_list(f, app, body),
+    }
     draw_status(f, app, status);
     draw_footer(f, app, footer);
-    match app.mode {
+    match &app.mode {
         Mode::Help => draw_help(f, app, area),
         Mode::Detail => draw_detail(f, app, body),
+        Mode::Prompt(p) => case_view::draw_prompt(f, app, p, body),
+        Mode::Confirm(c) => case_view::draw_confirm(f, app, c, area),
         _ => {}
     }
 }
@@ -113,10 +119,15 @@ fn crumbs(app: &App) -> String {
     if !pane.filter.is_empty() {
         parts.push(format!("/{}", pane.filter));
     }
-    if app.mode == Mode::Detail
+    if let (Some(s), 0) = (&app.case_screen, app.area) {
+        parts.push(s.number.clone());
+    } else if app.mode == Mode::Detail
         && let Some(row) = pane.rows.get(pane.selected)
     {
         parts.push(row.cells[0].clone());
+    }
+    if app.area == 0 && !app.marked.is_empty() {
+        parts.push(format!("{} marked", app.marked.len()));
     }
     parts.join(" › ")
 }
@@ -124,7 +135,8 @@ fn crumbs(app: &App) -> String {
 fn draw_crumbs(f: &mut Frame, app: &App, r: Rect) {
     let pane = app.pane();
     let mut spans = vec![Span::styled(crumbs(app), app.theme.header)];
-    if pane.loading.is_some() {
+    let case_loading = app.area == 0 && app.case_screen.as_ref().is_some_and(|s| s.loading.is_some());
+    if pane.loading.is_some() || case_loading {
         spans.push(Span::styled(
             format!("  {} loading… (Ctrl-C cancels)", SPINNER[(app.tick % 4) as usize]),
             app.theme.dim,
@@ -182,17 +194,19 @@ fn draw_list(f: &mut Frame, app: &App, r: Rect) {
         return;
     }
     let header = Row::new(cols.iter().map(|(h, _)| Cell::from(*h))).style(t.header);
+    let cases = matches!(pane.kind, ListKind::Cases(_));
     let rows = pane.rows.iter().map(|row| {
+        let marked = cases && app.marked.contains(&row.cells[0]);
         let cells = row.cells.iter().enumerate().map(|(i, c)| {
-            // Overdue cases stand out in the Due column.
-            let style = if matches!(pane.kind, ListKind::Cases(_)) && i == 1 && c.starts_with('-') {
-                t.overdue
-            } else {
-                Style::new()
-            };
+            // Overdue cases stand out in the Due column; marked ones carry a `*`.
+            let style = if cases && i == 1 && c.starts_with('-') { t.overdue } else { Style::new() };
+            if cases && i == 3 {
+                let flags = format!("{}{c}", if marked { "*" } else { "" });
+                return Cell::from(flags).style(t.error);
+            }
             Cell::from(c.as_str()).style(style)
         });
-        Row::new(cells)
+        Row::new(cells).style(if marked { t.key } else { Style::new() })
     });
     let widths = cols.iter().map(|(_, w)| if *w == FILL { Constraint::Fill(1) } else { Constraint::Length(*w) });
     let table = Table::new(rows, widths).header(header).row_highlight_style(t.selected).column_spacing(1);
@@ -217,7 +231,7 @@ fn draw_status(f: &mut Frame, app: &App, r: Rect) {
         return;
     }
     let pane = app.pane();
-    let position = if pane.rows.is_empty() {
+    let position = if pane.rows.is_empty() || (app.area == 0 && app.case_screen.is_some()) {
         String::new()
     } else {
         let more = match (pane.more_before, pane.more_after) {
@@ -241,7 +255,7 @@ fn draw_status(f: &mut Frame, app: &App, r: Rect) {
 
 /// The hints the footer shows in the current mode.
 pub fn footer_hints(app: &App) -> Vec<(String, &'static str)> {
-    match app.mode {
+    match &app.mode {
         Mode::Command => vec![
             ("Enter".into(), "run"),
             ("Tab".into(), "complete"),
@@ -251,9 +265,40 @@ pub fn footer_hints(app: &App) -> Vec<(String, &'static str)> {
         Mode::Filter(_) => vec![("Enter".into(), "keep"), ("Esc".into(), "undo filter")],
         Mode::Help => vec![("j/k".into(), "scroll"), ("Esc".into(), "close")],
         Mode::Detail => vec![("Esc".into(), "back")],
+        Mode::Prompt(p) => {
+            let mut v = vec![("Enter".into(), "save"), ("Esc".into(), "cancel")];
+            if matches!(p.kind, super::cases::PromptKind::Note { .. }) {
+                v.push(("Tab".into(), "internal/submitter"));
+            }
+            v
+        }
+        Mode::Confirm(_) => vec![("y".into(), "apply"), ("other".into(), "cancel")],
+        Mode::Normal if app.area == 0 && app.case_screen.is_some() => {
+            let mut v: Vec<(String, &'static str)> = [
+                (Action::Back, "back"),
+                (Action::CaseAssignMe, "mine"),
+                (Action::CaseNote, "note"),
+                (Action::CaseRequestInfo, "ask info"),
+                (Action::CaseResolve, "resolve"),
+                (Action::Down, "scroll"),
+                (Action::CommandLine, "more"),
+            ]
+            .into_iter()
+            .map(|(a, w)| (app.keymap.label(a), w))
+            .collect();
+            v.push((app.keymap.label(Action::Help), "help"));
+            v
+        }
         Mode::Normal => SPECS
             .iter()
             .filter(|s| app.area == 0 || !s.name.starts_with("case."))
+            .filter(|s| {
+                app.area != 0
+                    || !matches!(
+                        s.action,
+                        Action::CaseAssignMe | Action::CaseNote | Action::CaseRequestInfo | Action::CaseResolve
+                    )
+            })
             .filter_map(|s| s.footer.map(|word| (app.keymap.label(s.action), word)))
             .collect(),
     }

@@ -22,7 +22,8 @@ pub fn key() -> DataKey {
 
 /// Seeds `db` with a small deterministic demo whose admin is `tester`.
 pub async fn seed_small(db: &TestDb) {
-    let opts = DemoOptions { members: 300, seed: 7, admin_login: "tester".into(), now: now(), progress: false };
+    let opts =
+        DemoOptions { members: 300, seed: 7, admin_login: "tester".into(), now: now(), progress: false, cases: None };
     seed(&db.store, &key(), &opts).await.expect("seed");
 }
 

@@ -1,0 +1,183 @@
+//! `portaldesk bench`: the performance targets measured on a seeded
+//! database, printed as medians and p99s. Timed here, never in tests.
+
+use std::time::{Duration, Instant};
+
+use crate::domain::case::{CaseView, Queue};
+use crate::domain::role::Role;
+use crate::ops::{Clock, OpError, Ops};
+use crate::store::lists::{self, ListKind, ListRequest};
+use crate::store::{Arg, Backend, Dir, Store};
+
+/// Median and 99th percentile of some timings.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Figures {
+    pub median: Duration,
+    pub p99: Duration,
+    pub samples: usize,
+}
+
+impl Figures {
+    /// The figures of a set of timings (at least one).
+    pub fn of(mut t: Vec<Duration>) -> Figures {
+        t.sort();
+        let n = t.len().max(1);
+        let at = |q: f64| t.get(((q * n as f64).ceil() as usize).clamp(1, n) - 1).copied().unwrap_or_default();
+        Figures { median: at(0.5), p99: at(0.99), samples: t.len() }
+    }
+}
+
+impl std::fmt::Display for Figures {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        write!(f, "median {:>7.3} ms   p99 {:>7.3} ms   ({} samples)", ms(self.median), ms(self.p99), self.samples)
+    }
+}
+
+/// Times `samples` runs of `f`.
+async fn time<F, Fut, T, E>(samples: usize, mut f: F) -> Result<Figures, E>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, E>>,
+{
+    let mut t = Vec::with_capacity(samples);
+    for _ in 0..samples {
+        let start = Instant::now();
+        f().await?;
+        t.push(start.elapsed());
+    }
+    Ok(Figures::of(t))
+}
+
+fn request(kind: ListKind, dir: Dir, ops: &Ops) -> ListRequest {
+    ListRequest {
+        kind,
+        filter: String::new(),
+        dir,
+        limit: 50,
+        me: ops.operator().id,
+        now: ops.now(),
+        backend_pid: Default::default(),
+    }
+}
+
+/// The cursor of the row `depth` rows into a case view, found once with
+/// OFFSET (set-up only: the timed pages start from it by keyset).
+async fn cursor_at(store: &Store, depth: i64) -> Result<Option<Vec<Arg>>, sqlx::Error> {
+    let row: Option<(chrono::DateTime<chrono::Utc>, i64, i64)> = store
+        .fetch_optional(
+            "SELECT sla_due_at, priority, id FROM cases ORDER BY sla_due_at, priority, id LIMIT 1 OFFSET $1",
+            crate::args![depth],
+        )
+        .await?;
+    Ok(row.map(|(t, p, id)| vec![Arg::Time(Some(t)), Arg::I64(Some(p)), Arg::I64(Some(id))]))
+}
+
+/// One printed line of a benchmark.
+pub type Line = (String, String);
+
+/// Case queue pages at every depth, `take`, and (PostgreSQL) concurrent takers.
+pub async fn cases(ops: &Ops, samples: usize, takers: usize) -> Result<Vec<Line>, OpError> {
+    let store = ops.store();
+    let mut out: Vec<Line> = Vec::new();
+    let (total,): (i64,) = store.fetch_one("SELECT count(*) FROM cases", vec![]).await?;
+    out.push(("cases in the database".into(), total.to_string()));
+
+    let all = ListKind::Cases(CaseView::All);
+    let page = |dir: Dir| {
+        let req = request(all, dir, ops);
+        async move { lists::fetch(store, &req).await }
+    };
+    out.push(("page 1 of `all` (50 rows)".into(), time(samples, || page(Dir::First)).await?.to_string()));
+    let depth = 50 * 9_999;
+    match cursor_at(store, depth).await? {
+        Some(key) => {
+            let f = time(samples, || page(Dir::After(key.clone()))).await?;
+            out.push(("page 10 000 of `all` (rows 499 951…)".into(), f.to_string()));
+        }
+        None => out.push(("page 10 000 of `all`".into(), format!("fewer than {depth} cases: seed more with --cases"))),
+    }
+    out.push(("last page of `all`".into(), time(samples, || page(Dir::Last)).await?.to_string()));
+    let queue = ListKind::Cases(CaseView::Queue(Queue::Eligibility));
+    let qpage = |dir: Dir| {
+        let req = request(queue, dir, ops);
+        async move { lists::fetch(store, &req).await }
+    };
+    out.push(("page 1 of `eligibility`".into(), time(samples, || qpage(Dir::First)).await?.to_string()));
+    out.push(("last page of `eligibility`".into(), time(samples, || qpage(Dir::Last)).await?.to_string()));
+    let floor = time(samples, || async {
+        store.fetch_all::<(i64,)>("SELECT id FROM cases ORDER BY sla_due_at, priority, id LIMIT 51", vec![]).await
+    })
+    .await?;
+    out.push(("engine floor: 51 ids by the index".into(), floor.to_string()));
+
+    let take = time(samples, || ops.claim_next(Queue::Support)).await?;
+    out.push(("take (case.claim_next, support)".into(), take.to_string()));
+
+    if store.backend() == Backend::Postgres && takers > 0 {
+        out.push(concurrent_takers(ops, takers, samples * 10).await?);
+    }
+    Ok(out)
+}
+
+/// `takers` staff taking from the enrollment queue at once until `claims`
+/// cases are taken: throughput, and a check that no case went twice.
+async fn concurrent_takers(ops: &Ops, takers: usize, claims: usize) -> Result<Line, OpError> {
+    let store = ops.store().clone();
+    let mut tx = store.begin_write().await?;
+    for i in 0..takers {
+        let login = format!("bench_taker{i}");
+        if crate::store::staff::by_login(&store, &login).await?.is_none() {
+            crate::store::staff::insert(&mut tx, &login, "Bench taker", Role::Agent, "active", ops.now()).await?;
+        }
+    }
+    tx.commit().await?;
+    let left = std::sync::Arc::new(std::sync::atomic::AtomicI64::new(claims as i64));
+    let start = Instant::now();
+    let mut handles = Vec::new();
+    for i in 0..takers {
+        let o = Ops::for_operator(store.clone(), &format!("bench_taker{i}"), false, Clock::System)
+            .await
+            .map_err(|e| OpError::Db(e.to_string()))?;
+        let left = left.clone();
+        handles.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            while left.fetch_sub(1, std::sync::atomic::Ordering::SeqCst) > 0 {
+                match o.claim_next(Queue::Enrollment).await {
+                    Ok(Some(c)) => got.push(c.case_number),
+                    Ok(None) => break,
+                    Err(OpError::Conflict(_)) => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            Ok(got)
+        }));
+    }
+    let mut all = Vec::new();
+    for h in handles {
+        all.extend(h.await.map_err(|e| OpError::Db(e.to_string()))??);
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let n = all.len();
+    all.sort();
+    all.dedup();
+    let twice = n - all.len();
+    Ok((
+        format!("{takers} concurrent takers (PostgreSQL)"),
+        format!("{n} cases in {secs:.2} s = {:.0} takes/s; taken twice: {twice}", n as f64 / secs),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_pick_the_right_samples() {
+        let t: Vec<Duration> = (1..=100).rev().map(Duration::from_millis).collect();
+        let f = Figures::of(t);
+        assert_eq!((f.median, f.p99, f.samples), (Duration::from_millis(50), Duration::from_millis(99), 100));
+        let one = Figures::of(vec![Duration::from_millis(3)]);
+        assert_eq!((one.median, one.p99), (Duration::from_millis(3), Duration::from_millis(3)));
+    }
+}

@@ -1,0 +1,19 @@
+//! `portaldesk bench …`: prints the measured figures.
+
+use crate::bench;
+use crate::cli::BenchCmd;
+use crate::fatal::Fatal;
+use crate::ops::Ops;
+
+/// Runs a benchmark and prints one line per figure.
+pub async fn run(ops: &Ops, cmd: BenchCmd) -> Result<u8, Fatal> {
+    let lines = match cmd {
+        BenchCmd::Cases { samples, takers } => bench::cases(ops, samples.max(1), takers).await,
+    }
+    .map_err(|e| Fatal::new(e.to_string()))?;
+    println!("{} on {}", env!("CARGO_PKG_NAME"), ops.store().url());
+    for (what, figure) in lines {
+        println!("  {what:<40} {figure}");
+    }
+    Ok(0)
+}

@@ -1,0 +1,168 @@
+//! Drawing the case view, the prompt box and the confirmation dialog.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+use super::app::App;
+use super::cases::{CaseScreen, Confirm, Prompt};
+use crate::action::Action;
+use crate::domain::text::sanitize;
+use crate::store::cases::CaseFile;
+use crate::store::lists::due;
+
+fn size(bytes: i64) -> String {
+    match bytes {
+        b if b >= 1 << 20 => format!("{:.1} MB", b as f64 / f64::from(1 << 20)),
+        b if b >= 1 << 10 => format!("{:.1} KB", b as f64 / 1024.0),
+        b => format!("{b} B"),
+    }
+}
+
+fn when(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// The case view's lines (before scrolling): the facts, compact enough
+/// that the timeline starts on screen at 80x24, then the timeline, oldest first.
+pub fn case_lines<'a>(app: &App, s: &CaseScreen, f: &'a CaseFile) -> Vec<Line<'a>> {
+    let t = &app.theme;
+    let c = &f.case;
+    let now = app.ops.now();
+    let label = |l: &str| Span::styled(format!("{l:<12}"), t.header);
+    let sla = if c.status == "awaiting_info" {
+        Span::styled("SLA paused (awaiting information)", t.dim)
+    } else if c.closed_at.is_some() {
+        Span::styled(format!("closed {}", c.closed_at.map(when).unwrap_or_default()), t.dim)
+    } else {
+        let style = if c.sla_due_at < now { t.overdue } else { t.dim };
+        Span::styled(format!("SLA due {} ({})", when(c.sla_due_at), due(now, c.sla_due_at)), style)
+    };
+    let subscriber = match (&c.subscriber_name, &c.subscriber_ref) {
+        (Some(n), Some(r)) => format!("{n} ({r})"),
+        (Some(n), None) => n.clone(),
+        _ => "-".into(),
+    };
+    let mut out = vec![
+        Line::from(vec![
+            Span::styled(format!("{}  ", c.case_number), t.header),
+            Span::raw(format!("{} · {} · priority {} · v{}", c.queue, c.status, c.priority, c.row_version)),
+        ]),
+        Line::from(vec![label("Subject"), Span::raw(sanitize(&c.subject))]),
+        Line::from(vec![
+            label("Company"),
+            Span::raw(sanitize(&format!("{} · groups {}", c.company_name, c.group_numbers))),
+        ]),
+        Line::from(vec![label("Subscriber"), Span::raw(sanitize(&subscriber))]),
+        Line::from(vec![
+            label("Submitted"),
+            Span::raw(format!("{} by {}", when(c.submitted_at), sanitize(&c.submitted_by))),
+        ]),
+        Line::from(vec![
+            label("Assignee"),
+            Span::raw(format!("{} · ", c.assignee_login.as_deref().unwrap_or("unassigned"))),
+            sla,
+            Span::raw(c.info_due_at.map(|d| format!(" · info due {}", when(d))).unwrap_or_default()),
+        ]),
+    ];
+    if let Some(r) = &c.resolution {
+        out.push(Line::from(vec![label("Resolution"), Span::raw(sanitize(r))]));
+    }
+    let links = s.links();
+    if !links.is_empty() {
+        let mut spans = vec![label("Open")];
+        for (i, (what, key)) in links.iter().enumerate() {
+            let style = if i == s.link { t.selected } else { t.key };
+            spans.push(Span::styled(format!("[{what} {key}]"), style));
+            spans.push(Span::raw(" "));
+        }
+        let (open, next) = (app.keymap.label(Action::Open), app.keymap.label(Action::FocusNext));
+        spans.push(Span::styled(format!("{open} opens, {next} moves"), t.dim));
+        out.push(Line::from(spans));
+    }
+    if f.missing_paperwork() {
+        out.push(Line::from(Span::styled(
+            "! Retroactive request without an Exception Request Form: missing paperwork",
+            t.error,
+        )));
+    }
+    let description = crate::domain::text::sanitize_multiline(&c.description);
+    for (i, l) in description.lines().enumerate() {
+        out.push(Line::from(vec![label(if i == 0 { "Description" } else { "" }), Span::raw(l.to_owned())]));
+    }
+    let files: Vec<String> = f
+        .attachments
+        .iter()
+        .map(|a| format!("{} ({}, {})", sanitize(&a.file_name), a.kind, size(a.size_bytes)))
+        .collect();
+    out.push(Line::from(vec![
+        label("Attachments"),
+        Span::raw(if files.is_empty() { "none".to_owned() } else { files.join(" · ") }),
+    ]));
+    out.push(Line::from(Span::styled(format!("Timeline ({})", f.events.len()), t.header)));
+    for e in &f.events {
+        let who = e.staff_login.clone().unwrap_or_else(|| "portal".into());
+        let text = crate::domain::text::sanitize_multiline(&e.body);
+        let mut body = text.lines();
+        let first = body.next().unwrap_or("").to_owned();
+        out.push(Line::from(vec![
+            Span::styled(format!("  {}  {who:<10} {:<14} ", when(e.at), e.kind), t.dim),
+            Span::raw(first),
+        ]));
+        for more in body {
+            out.push(Line::from(format!("{:>45}{more}", "")));
+        }
+    }
+    out
+}
+
+/// Draws the open case in the list's place.
+pub fn draw_case(f: &mut Frame, app: &App, s: &CaseScreen, r: Rect) {
+    let t = &app.theme;
+    if let Some(e) = &s.error {
+        let msg = format!("Could not load {}: {e}\nPress Ctrl-R to retry, Esc to go back.", s.number);
+        f.render_widget(Paragraph::new(msg).style(t.error), r);
+        return;
+    }
+    let Some(file) = &s.file else {
+        f.render_widget(Paragraph::new(format!("Loading {}…", s.number)).style(t.dim), r);
+        return;
+    };
+    let lines = case_lines(app, s, file);
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((s.scroll, 0)), r);
+}
+
+/// Draws the prompt as a box over the bottom of the body.
+pub fn draw_prompt(f: &mut Frame, app: &App, p: &Prompt, body: Rect) {
+    let h = 3.min(body.height);
+    let r = Rect { x: body.x, y: body.y + body.height - h, width: body.width, height: h };
+    f.render_widget(Clear, r);
+    let title = format!(" {} — Enter saves, Esc cancels ", p.title(app.marked.len()));
+    let block =
+        Block::default().borders(Borders::ALL).title(crate::domain::text::clip(&title, usize::from(r.width) - 2));
+    let inner = block.inner(r);
+    let width = usize::from(inner.width.saturating_sub(1));
+    let scroll = app.input.visual_scroll(width);
+    let shown: String = app.input.value().chars().skip(scroll).collect();
+    f.render_widget(Paragraph::new(sanitize(&shown)).block(block), r);
+    let x = (app.input.visual_cursor().saturating_sub(scroll)) as u16;
+    f.set_cursor_position((inner.x + x.min(inner.width.saturating_sub(1)), inner.y));
+}
+
+/// Draws a confirmation dialog: the title, what will change, and how to answer.
+pub fn draw_confirm(f: &mut Frame, app: &App, c: &Confirm, area: Rect) {
+    let w = area.width.saturating_sub(8).min(100);
+    let h = (c.lines.len() as u16 + 4).min(area.height.saturating_sub(4));
+    let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+    f.render_widget(Clear, r);
+    let answer = match c.pending {
+        super::cases::Pending::Nothing => "any key closes",
+        _ => "y applies · any other key cancels",
+    };
+    let mut lines: Vec<Line> = c.lines.iter().map(|l| Line::from(sanitize(l))).collect();
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(answer, app.theme.key)));
+    let block = Block::default().borders(Borders::ALL).title(format!(" {} ", c.title));
+    f.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), r);
+}

@@ -1,0 +1,522 @@
+//! Working cases in the TUI: the case view, the prompts that collect what
+//! an action needs, confirmation of destructive and bulk changes, marks,
+//! and the sweep timer. Every change is a task calling the ops layer.
+
+use crossterm::event::{Event, KeyCode, KeyModifiers};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::app::{App, Mode};
+use super::task::{Report, TaskId};
+use crate::action::Action;
+use crate::command::Command;
+use crate::domain::case_change::{CaseChange, clean_text, default_info_due, end_of_day, parse_due_date};
+use crate::keys::Key;
+use crate::ops::cases::BulkLine;
+use crate::store::cases::{self as store, CaseFile};
+use crate::store::short_cause;
+
+/// The case the Cases area shows instead of its list.
+#[derive(Debug, Clone)]
+pub struct CaseScreen {
+    pub number: String,
+    pub file: Option<Box<CaseFile>>,
+    pub loading: Option<TaskId>,
+    pub error: Option<String>,
+    /// Lines scrolled down.
+    pub scroll: u16,
+    /// The focused link: 0 the member, 1 the group.
+    pub link: usize,
+}
+
+impl CaseScreen {
+    /// The case's number and the version on screen, once loaded.
+    fn target(&self) -> Option<(String, Option<i64>)> {
+        self.file.as_ref().map(|f| (f.case.case_number.clone(), Some(f.case.row_version)))
+    }
+
+    /// The links the view offers, as (label, what opening it filters the Members list by).
+    pub fn links(&self) -> Vec<(&'static str, String)> {
+        let Some(f) = &self.file else { return Vec::new() };
+        let mut out = Vec::new();
+        if let Some(m) = &f.case.member_number {
+            out.push(("member", m.clone()));
+        }
+        if let Some(g) = &f.case.group_number {
+            out.push(("group", g.clone()));
+        }
+        out
+    }
+}
+
+/// What a prompt collects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptKind {
+    Assign,
+    Note { to_submitter: bool },
+    RequestInfo,
+    Resolve,
+    Priority,
+    BulkAssign,
+    BulkResolve,
+}
+
+/// A prompt for one case (or, for bulk kinds, the marked cases).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub kind: PromptKind,
+    pub number: String,
+    pub seen: Option<i64>,
+}
+
+impl Prompt {
+    /// The prompt's title: what is being typed, for which case.
+    pub fn title(&self, marked: usize) -> String {
+        let n = &self.number;
+        match self.kind {
+            PromptKind::Assign => format!("Assign {n} to (staff login, or me)"),
+            PromptKind::Note { to_submitter: false } => format!("Internal note on {n} (Tab: to submitter)"),
+            PromptKind::Note { to_submitter: true } => format!("Note TO THE SUBMITTER on {n} (Tab: internal)"),
+            PromptKind::RequestInfo => format!("Information on {n} due by (YYYY-MM-DD)"),
+            PromptKind::Resolve => format!("Resolution comments for {n}"),
+            PromptKind::Priority => format!("Priority of {n}: 1 urgent … 4 low"),
+            PromptKind::BulkAssign => format!("Assign {marked} marked case(s) to (staff login, or me)"),
+            PromptKind::BulkResolve => format!("Resolution comments for {marked} marked case(s)"),
+        }
+    }
+}
+
+/// A change waiting for `y`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pending {
+    Case {
+        number: String,
+        seen: Option<i64>,
+        change: CaseChange,
+    },
+    Bulk {
+        lines: Vec<BulkLine>,
+        change: CaseChange,
+    },
+    /// Nothing can be applied (the preview refused some cases): any key closes.
+    Nothing,
+}
+
+/// A confirmation dialog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confirm {
+    pub title: String,
+    pub lines: Vec<String>,
+    pub pending: Pending,
+}
+
+fn result_text(r: Result<String, crate::ops::OpError>) -> Report {
+    Report::Op(r.map_err(|e| e.to_string()))
+}
+
+impl App {
+    /// The case an action applies to: the open case, else the selected row
+    /// of the case list; with the version the operator is looking at.
+    fn current_case(&self) -> Option<(String, Option<i64>)> {
+        if self.area != 0 {
+            return None;
+        }
+        if let Some(s) = &self.case_screen {
+            return s.target();
+        }
+        let p = &self.panes[0];
+        p.rows.get(p.selected).map(|r| (r.cells[0].clone(), r.version))
+    }
+
+    /// Opens the selected row's case.
+    pub(super) fn open_selected_case(&mut self) {
+        if let Some(s) = &self.case_screen {
+            // In the case view Enter follows the focused link.
+            let links = s.links();
+            match links.get(s.link.min(links.len().saturating_sub(1))) {
+                Some((what, key)) => {
+                    let key = key.clone();
+                    self.set_filter(1, &key);
+                    self.say(format!("members of {what} {key}"));
+                }
+                None => self.complain("this case links to no member or group"),
+            }
+            return;
+        }
+        let p = &self.panes[0];
+        match p.rows.get(p.selected) {
+            Some(row) => {
+                let number = row.cells[0].clone();
+                self.open_case(&number);
+            }
+            None => self.complain("nothing selected"),
+        }
+    }
+
+    /// `:case C-000123`: shows that case.
+    pub(super) fn open_case(&mut self, typed: &str) {
+        let number = match crate::ops::cases::normalize_number(typed) {
+            Ok(n) => n,
+            Err(e) => return self.complain(e.to_string()),
+        };
+        self.area = 0;
+        self.mode = Mode::Normal;
+        self.case_screen =
+            Some(CaseScreen { number: number.clone(), file: None, loading: None, error: None, scroll: 0, link: 0 });
+        self.load_case(number);
+    }
+
+    fn load_case(&mut self, number: String) {
+        let store = self.ops.store().clone();
+        if let Some(old) = self.case_screen.as_mut().and_then(|s| s.loading.take()) {
+            self.tasks.cancel(old);
+        }
+        let id = self.tasks.spawn(async move {
+            let result =
+                store::file_by_number(&store, &number).await.map(|f| f.map(Box::new)).map_err(|e| short_cause(&e));
+            Report::Case { number, result }
+        });
+        if let Some(s) = &mut self.case_screen {
+            s.loading = Some(id);
+        }
+    }
+
+    /// Reloads the open case (after a change, or a refused one).
+    pub(super) fn reload_case(&mut self) {
+        if let Some(number) = self.case_screen.as_ref().map(|s| s.number.clone()) {
+            self.load_case(number);
+        }
+    }
+
+    /// A case arrived for the case view.
+    pub(super) fn on_case_file(&mut self, id: TaskId, number: String, result: Result<Option<Box<CaseFile>>, String>) {
+        let Some(s) = &mut self.case_screen else { return };
+        if s.loading != Some(id) || s.number != number {
+            return;
+        }
+        s.loading = None;
+        match result {
+            Ok(Some(f)) => {
+                s.file = Some(f);
+                s.error = None;
+            }
+            Ok(None) => {
+                self.case_screen = None;
+                self.complain(format!("no case {number}"));
+            }
+            Err(e) => s.error = Some(e),
+        }
+    }
+
+    /// Scrolls the case view or moves its link focus.
+    pub(super) fn case_screen_move(&mut self, action: Action) {
+        let Some(s) = &mut self.case_screen else { return };
+        s.scroll = match action {
+            Action::Down => s.scroll.saturating_add(1),
+            Action::Up => s.scroll.saturating_sub(1),
+            Action::PageDown => s.scroll.saturating_add(10),
+            Action::PageUp => s.scroll.saturating_sub(10),
+            Action::Top => 0,
+            _ => s.scroll,
+        };
+        if action == Action::FocusNext {
+            let n = s.links().len().max(1);
+            s.link = (s.link + 1) % n;
+        }
+    }
+
+    /// A case action from a key: marks, starts a prompt, or runs at once.
+    pub(super) fn case_action(&mut self, action: Action) {
+        let spec = action.spec();
+        if self.ops.role() < spec.min_role {
+            return self.complain(format!(
+                "{} needs the {} role; you are {}",
+                spec.name,
+                spec.min_role.as_str(),
+                self.ops.role().as_str()
+            ));
+        }
+        if action == Action::CaseMark {
+            return self.toggle_mark();
+        }
+        if matches!(action, Action::CaseBulkAssign | Action::CaseBulkResolve) {
+            if self.area != 0 || self.marked.is_empty() {
+                return self.complain("no cases are marked: mark some in a case list with Space first");
+            }
+            let kind = if action == Action::CaseBulkAssign { PromptKind::BulkAssign } else { PromptKind::BulkResolve };
+            return self.prompt(Prompt { kind, number: String::new(), seen: None }, String::new());
+        }
+        let Some((number, seen)) = self.current_case() else {
+            return self.complain("open or select a case first (1 shows the case queues)");
+        };
+        let me = self.ops.operator();
+        let (kind, initial) = match action {
+            Action::CaseAssignMe => {
+                let change = CaseChange::Assign { to: me.id, login: me.login.clone() };
+                return self.submit(number, seen, change);
+            }
+            Action::CaseInfoReceived => return self.submit(number, seen, CaseChange::InfoReceived),
+            Action::CaseReopen => return self.submit(number, seen, CaseChange::Reopen),
+            Action::CaseAssign => (PromptKind::Assign, String::new()),
+            Action::CaseNote => (PromptKind::Note { to_submitter: false }, String::new()),
+            Action::CaseRequestInfo => {
+                let due = default_info_due(self.ops.now(), self.info_due_days);
+                (PromptKind::RequestInfo, due.format("%Y-%m-%d").to_string())
+            }
+            Action::CaseResolve => (PromptKind::Resolve, String::new()),
+            Action::CasePriority => (PromptKind::Priority, String::new()),
+            _ => return,
+        };
+        self.prompt(Prompt { kind, number, seen }, initial);
+    }
+
+    fn prompt(&mut self, p: Prompt, initial: String) {
+        self.input = Input::new(initial);
+        self.mode = Mode::Prompt(p);
+    }
+
+    fn toggle_mark(&mut self) {
+        if self.area != 0 || self.case_screen.is_some() {
+            return self.complain("marks are set in a case list");
+        }
+        let p = &self.panes[0];
+        let Some(row) = p.rows.get(p.selected) else { return self.complain("nothing selected") };
+        let number = row.cells[0].clone();
+        if !self.marked.remove(&number) {
+            self.marked.insert(number);
+        }
+        let n = self.marked.len();
+        let (b, x) = (self.keymap.label(Action::CaseBulkAssign), self.keymap.label(Action::CaseBulkResolve));
+        self.say(format!("{n} case(s) marked; {b} assigns them, {x} resolves them"));
+        self.run(Action::Down);
+    }
+
+    /// A `:` command for the current case.
+    pub(super) fn case_command(&mut self, cmd: Command) {
+        let (kind, text) = match cmd {
+            Command::Received => return self.case_action(Action::CaseInfoReceived),
+            Command::Reopen => return self.case_action(Action::CaseReopen),
+            Command::Assign(t) => (PromptKind::Assign, t),
+            Command::Note { text, to_submitter } => (PromptKind::Note { to_submitter }, text),
+            Command::RequestInfo(d) => (
+                PromptKind::RequestInfo,
+                d.unwrap_or_else(|| {
+                    default_info_due(self.ops.now(), self.info_due_days).format("%Y-%m-%d").to_string()
+                }),
+            ),
+            Command::Resolve(t) => (PromptKind::Resolve, t),
+            Command::Priority(t) => (PromptKind::Priority, t),
+            Command::BulkAssign(t) => (PromptKind::BulkAssign, t),
+            Command::BulkResolve(t) => (PromptKind::BulkResolve, t),
+            _ => return,
+        };
+        let bulk = matches!(kind, PromptKind::BulkAssign | PromptKind::BulkResolve);
+        let target = if bulk { Some((String::new(), None)) } else { self.current_case() };
+        let Some((number, seen)) = target else {
+            return self.complain("open or select a case first (1 shows the case queues)");
+        };
+        if let Err(e) = self.submit_prompt(Prompt { kind, number, seen }, &text) {
+            self.complain(e);
+        }
+    }
+
+    pub(super) fn prompt_key(&mut self, key: Key, mut p: Prompt) {
+        match (key.code, key.mods) {
+            (KeyCode::Esc, _) | (KeyCode::Char('c'), KeyModifiers::CONTROL) => {
+                self.mode = Mode::Normal;
+                self.say("cancelled; nothing was changed");
+            }
+            (KeyCode::Tab, _) => {
+                if let PromptKind::Note { to_submitter } = p.kind {
+                    p.kind = PromptKind::Note { to_submitter: !to_submitter };
+                    self.mode = Mode::Prompt(p);
+                }
+            }
+            (KeyCode::Enter, _) => {
+                let text = self.input.value().to_owned();
+                self.mode = Mode::Normal;
+                // A refusal keeps the prompt and what was typed.
+                if let Err(e) = self.submit_prompt(p.clone(), &text) {
+                    self.mode = Mode::Prompt(p);
+                    self.complain(e);
+                }
+            }
+            _ => {
+                self.input.handle_event(&Event::Key(key.to_event()));
+            }
+        }
+    }
+
+    /// Turns typed text into a change: checks it here first, so a mistake
+    /// is reported while the text is still there to correct.
+    fn submit_prompt(&mut self, p: Prompt, text: &str) -> Result<(), String> {
+        let Prompt { kind, number, seen } = p;
+        match kind {
+            PromptKind::Note { to_submitter } => {
+                let text = clean_text("note", text)?;
+                self.submit(number, seen, CaseChange::Note { text, to_submitter });
+            }
+            PromptKind::RequestInfo => {
+                let due = end_of_day(parse_due_date(text)?);
+                self.submit(number, seen, CaseChange::RequestInfo { due });
+            }
+            PromptKind::Priority => {
+                let p = text.trim().parse::<i64>().ok().filter(|p| (1..=4).contains(p));
+                let p = p.ok_or_else(|| {
+                    format!("{:?} is not a priority: 1 (urgent) to 4 (low)", crate::domain::text::clip(text, 10))
+                })?;
+                self.submit(number, seen, CaseChange::Priority(p));
+            }
+            PromptKind::Resolve => {
+                let comment = clean_text("resolution comment", text)?;
+                self.confirm(Confirm {
+                    title: format!("Resolve {number}?"),
+                    lines: comment.lines().map(str::to_owned).collect(),
+                    pending: Pending::Case { number, seen, change: CaseChange::Resolve { comment } },
+                });
+            }
+            PromptKind::Assign => {
+                let login = non_empty_login(text)?;
+                let ops = self.ops.clone();
+                self.spawn_op(format!("assigning {number} to {login}…"), async move {
+                    let r = async {
+                        let change = ops.assignment(&login).await?;
+                        let done = ops.change_case(&number, seen, change).await?;
+                        Ok(format!("{} assigned to {}", done.case_number, done.assignee.unwrap_or_default()))
+                    };
+                    result_text(r.await)
+                });
+            }
+            PromptKind::BulkAssign => {
+                let login = non_empty_login(text)?;
+                let (ops, numbers) = (self.ops.clone(), self.marked.iter().cloned().collect::<Vec<_>>());
+                self.spawn_preview(async move {
+                    let change = ops.assignment(&login).await.map_err(|e| e.to_string())?;
+                    let lines = ops.preview_bulk(&numbers, &change).await.map_err(|e| e.to_string())?;
+                    Ok((change, lines))
+                });
+            }
+            PromptKind::BulkResolve => {
+                let comment = clean_text("resolution comment", text)?;
+                let (ops, numbers) = (self.ops.clone(), self.marked.iter().cloned().collect::<Vec<_>>());
+                self.spawn_preview(async move {
+                    let change = CaseChange::Resolve { comment };
+                    let lines = ops.preview_bulk(&numbers, &change).await.map_err(|e| e.to_string())?;
+                    Ok((change, lines))
+                });
+            }
+        }
+        Ok(())
+    }
+
+    fn confirm(&mut self, c: Confirm) {
+        self.mode = Mode::Confirm(Box::new(c));
+    }
+
+    fn spawn_preview(
+        &mut self,
+        work: impl std::future::Future<Output = Result<(CaseChange, Vec<BulkLine>), String>> + Send + 'static,
+    ) {
+        self.spawn_op("previewing the bulk change…".into(), async move {
+            match work.await {
+                Ok((change, lines)) => Report::Preview { change, result: Ok(lines) },
+                Err(e) => Report::Op(Err(e)),
+            }
+        });
+    }
+
+    /// The preview of a bulk change arrived: ask to confirm it.
+    pub(super) fn on_preview(&mut self, id: TaskId, change: CaseChange, result: Result<Vec<BulkLine>, String>) {
+        if self.op_task == Some(id) {
+            self.op_task = None;
+        }
+        let lines = match result {
+            Ok(l) => l,
+            Err(e) => return self.complain(e),
+        };
+        let refused = lines.iter().filter(|l| l.outcome.is_err()).count();
+        let text = lines
+            .iter()
+            .map(|l| match &l.outcome {
+                Ok(what) => format!("{}  {what}", l.case_number),
+                Err(why) => format!("{}  REFUSED: {why}", l.case_number),
+            })
+            .collect();
+        let verb = if matches!(change, CaseChange::Assign { .. }) { "Assign" } else { "Resolve" };
+        let (title, pending) = if refused > 0 {
+            (
+                format!("{refused} of {} marked cases cannot change: unmark them (Space) and retry", lines.len()),
+                Pending::Nothing,
+            )
+        } else {
+            (format!("{verb} these {} cases?", lines.len()), Pending::Bulk { lines, change })
+        };
+        self.message = None;
+        self.confirm(Confirm { title, lines: text, pending });
+    }
+
+    pub(super) fn confirm_key(&mut self, key: Key, c: Confirm) {
+        self.mode = Mode::Normal;
+        let yes = key.code == KeyCode::Char('y') && key.mods.difference(KeyModifiers::SHIFT).is_empty();
+        match c.pending {
+            Pending::Case { number, seen, change } if yes => self.submit(number, seen, change),
+            Pending::Bulk { lines, change } if yes => {
+                let ops = self.ops.clone();
+                let n = lines.len();
+                self.spawn_op(format!("changing {n} cases…"), async move {
+                    Report::Bulk(match ops.apply_bulk(&lines, &change).await {
+                        Ok(done) => Ok(format!("changed {} cases", done.len())),
+                        Err(e) => Err(e.to_string()),
+                    })
+                });
+            }
+            Pending::Nothing => {}
+            _ => self.say("cancelled; nothing was changed"),
+        }
+    }
+
+    /// Runs one change on one case.
+    fn submit(&mut self, number: String, seen: Option<i64>, change: CaseChange) {
+        let ops = self.ops.clone();
+        let what = match &change {
+            CaseChange::Assign { login, .. } => format!("assigned to {login}"),
+            CaseChange::Note { to_submitter: true, .. } => "note to the submitter added".into(),
+            CaseChange::Note { .. } => "internal note added".into(),
+            CaseChange::RequestInfo { due } => format!("information requested by {}", due.format("%Y-%m-%d")),
+            CaseChange::InfoReceived => "information received; SLA clock resumed".into(),
+            CaseChange::Resolve { .. } => "resolved".into(),
+            CaseChange::Reopen => "reopened".into(),
+            CaseChange::Priority(p) => format!("priority set to {p}"),
+            CaseChange::CloseNoResponse => "closed: no response".into(),
+        };
+        self.spawn_op(format!("{number}: saving…"), async move {
+            result_text(ops.change_case(&number, seen, change).await.map(|d| format!("{}: {what}", d.case_number)))
+        });
+    }
+
+    /// Closes cases awaiting information past due. The timer's sweeps say
+    /// nothing unless they closed something.
+    pub(super) fn sweep(&mut self, quiet: bool) {
+        if quiet && self.op_task.is_some() {
+            return;
+        }
+        let ops = self.ops.clone();
+        let work = async move {
+            match ops.sweep().await {
+                Ok(closed) if closed.is_empty() && quiet => Report::Op(Ok(String::new())),
+                Ok(closed) => Report::Op(Ok(format!(
+                    "sweep closed {} case(s) awaiting information past due{}",
+                    closed.len(),
+                    closed.first().map(|c| format!(" (first {c})")).unwrap_or_default()
+                ))),
+                Err(e) => Report::Op(Err(e.to_string())),
+            }
+        };
+        self.spawn_op(if quiet { String::new() } else { "sweeping…".into() }, work);
+    }
+}
+
+fn non_empty_login(text: &str) -> Result<String, String> {
+    let t = crate::domain::text::sanitize(text).trim().to_owned();
+    if t.is_empty() { Err("type a staff login, or me".into()) } else { Ok(t) }
+}

@@ -1,0 +1,354 @@
+//! Every case action through the ops layer on SQLite and PostgreSQL: the
+//! change, its timeline and audit rows, the permission matrix, conflicts,
+//! bad input, bulk changes and the sweep.
+
+mod common;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use portaldesk::args;
+use portaldesk::domain::case::{Queue, case_number};
+use portaldesk::domain::case_change::CaseChange;
+use portaldesk::domain::role::Role;
+use portaldesk::ops::{Clock, OpError, Ops};
+use portaldesk::store::{Store, audit, cases, staff};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap()
+}
+
+/// Staff in every role (and a disabled one) and cases 1..=n in billing,
+/// new, due `n` hours from now.
+async fn fixture(store: &Store, n: i64) {
+    let mut tx = store.begin_write().await.unwrap();
+    for (login, role, status) in [
+        ("ann", Role::Agent, "active"),
+        ("sam", Role::Supervisor, "active"),
+        ("ada", Role::Admin, "active"),
+        ("bob", Role::Agent, "disabled"),
+    ] {
+        staff::insert(&mut tx, login, login, role, status, t0()).await.unwrap();
+    }
+    for i in 1..=n {
+        tx.execute(
+            "INSERT INTO cases (id, case_number, queue, status, priority, subject, description, company_name, \
+             group_numbers, submitted_at, submitted_by, sla_due_at) \
+             VALUES ($1, $2, 'billing', 'new', 3, 'subj', 'desc', 'Acme', 'ACM100', $3, 'hr@acme.test', $4)",
+            args![i, case_number(i), t0() - Duration::days(1), t0() + Duration::hours(i)],
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+async fn ops_at(store: &Store, login: &str, at: DateTime<Utc>) -> Ops {
+    Ops::for_operator(store.clone(), login, false, Clock::Fixed(at)).await.unwrap()
+}
+
+async fn ops(store: &Store, login: &str) -> Ops {
+    ops_at(store, login, t0()).await
+}
+
+async fn head(store: &Store, n: i64) -> cases::CaseHead {
+    cases::head_by_number(store, &case_number(n)).await.unwrap().unwrap()
+}
+
+async fn timeline(store: &Store, n: i64) -> Vec<(String, String)> {
+    let h = head(store, n).await;
+    cases::events(store, h.id).await.unwrap().into_iter().map(|e| (e.kind, e.body)).collect()
+}
+
+async fn audit_actions(store: &Store, n: i64) -> Vec<(String, String)> {
+    let mut rows = audit::for_entity(store, &format!("case:{}", case_number(n)), 100).await.unwrap();
+    rows.sort_by_key(|r| r.id);
+    rows.into_iter().map(|r| (r.action, r.outcome)).collect()
+}
+
+fn assign_change(id: i64, login: &str) -> CaseChange {
+    CaseChange::Assign { to: id, login: login.into() }
+}
+
+#[tokio::test]
+async fn a_case_goes_through_its_whole_life() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        fixture(s, 1).await;
+        let ann = ops(s, "ann").await;
+        let me = ann.assignment("me").await.unwrap();
+        let d = ann.change_case("C-000001", Some(1), me).await.unwrap();
+        assert_eq!((d.status.as_str(), d.assignee.as_deref(), d.row_version), ("open", Some("ann"), 2), "{}", db.label);
+
+        let note = CaseChange::Note { text: "Called HR.".into(), to_submitter: false };
+        ann.change_case("c-1", Some(2), note).await.unwrap();
+        let reply = CaseChange::Note { text: "Please send the form.".into(), to_submitter: true };
+        ann.change_case("1", None, reply).await.unwrap();
+
+        let due = t0() + Duration::days(14);
+        let d = ann.change_case("C-000001", None, CaseChange::RequestInfo { due }).await.unwrap();
+        assert_eq!(d.status, "awaiting_info");
+        let h = head(s, 1).await;
+        assert_eq!((h.info_due_at, h.paused_at), (Some(due), Some(t0())), "{}", db.label);
+
+        // Three days later the information arrives: the SLA moves by three days.
+        let later = ops_at(s, "ann", t0() + Duration::days(3)).await;
+        later.change_case("C-000001", None, CaseChange::InfoReceived).await.unwrap();
+        let h = head(s, 1).await;
+        assert_eq!(h.status, "open");
+        assert_eq!(h.sla_due_at, t0() + Duration::hours(1) + Duration::days(3), "{}", db.label);
+        assert_eq!(h.info_due_at, None);
+
+        later.change_case("C-000001", None, CaseChange::Priority(1)).await.unwrap();
+        let resolve = CaseChange::Resolve { comment: "Form received; dependent added.".into() };
+        later.change_case("C-000001", None, resolve).await.unwrap();
+        let h = head(s, 1).await;
+        assert_eq!(
+            (h.status.as_str(), h.resolution.as_deref(), h.closed_at, h.priority),
+            ("resolved", Some("Form received; dependent added."), Some(t0() + Duration::days(3)), 1),
+            "{}",
+            db.label
+        );
+        later.change_case("C-000001", None, CaseChange::Reopen).await.unwrap();
+        let h = head(s, 1).await;
+        assert_eq!((h.status.as_str(), h.resolution, h.closed_at), ("open", None, None), "{}", db.label);
+
+        let kinds: Vec<String> = timeline(s, 1).await.into_iter().map(|(k, _)| k).collect();
+        assert_eq!(
+            kinds,
+            [
+                "assignment",
+                "status",
+                "note_internal",
+                "note_submitter",
+                "info_requested",
+                "status",
+                "info_received",
+                "status",
+                "priority",
+                "status",
+                "status"
+            ],
+            "{}",
+            db.label
+        );
+        let actions: Vec<String> = audit_actions(s, 1).await.into_iter().map(|(a, _)| a).collect();
+        assert_eq!(
+            actions,
+            [
+                "case.assign_me",
+                "case.note",
+                "case.note",
+                "case.request_info",
+                "case.info_received",
+                "case.priority",
+                "case.resolve",
+                "case.reopen"
+            ],
+            "{}",
+            db.label
+        );
+        assert_eq!(head(s, 1).await.row_version, 9, "{}", db.label);
+    }
+}
+
+#[tokio::test]
+async fn the_permission_matrix_holds_and_refusals_are_audited() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        fixture(s, 3).await;
+        let sam_id = staff::by_login(s, "sam").await.unwrap().unwrap().id;
+        let ann_id = staff::by_login(s, "ann").await.unwrap().unwrap().id;
+        // (operator, change, allowed)
+        let matrix = [
+            ("ann", assign_change(sam_id, "sam"), false),
+            ("ann", assign_change(ann_id, "ann"), true),
+            ("sam", assign_change(ann_id, "ann"), true),
+            ("ada", assign_change(sam_id, "sam"), true),
+        ];
+        for (i, (login, change, allowed)) in matrix.into_iter().enumerate() {
+            let o = ops(s, login).await;
+            // A fresh case for each row, so rules other than role do not interfere.
+            let n = (i % 3) as i64 + 1;
+            s.execute("UPDATE cases SET assignee_id = NULL, status = 'new' WHERE id = $1", args![n]).await.unwrap();
+            let r = o.change_case(&case_number(n), None, change).await;
+            assert_eq!(r.is_ok(), allowed, "{}: {login} row {i}: {r:?}", db.label);
+            if !allowed {
+                let e = r.unwrap_err();
+                assert!(matches!(e, OpError::Refused(ref m) if m.contains("supervisor")), "{e}");
+                let rows = audit::for_entity(s, &format!("case:{}", case_number(n)), 10).await.unwrap();
+                assert!(rows.iter().any(|r| r.action == "case.assign" && r.outcome == "refused"), "{}", db.label);
+                assert_eq!(head(s, n).await.assignee_id, None, "{}", db.label);
+            }
+        }
+        // Bulk changes are for supervisors.
+        let ann = ops(s, "ann").await;
+        let lines = ann.preview_bulk(&["C-000001".into()], &CaseChange::Resolve { comment: "x".into() }).await.unwrap();
+        let e = ann.apply_bulk(&lines, &CaseChange::Resolve { comment: "x".into() }).await.unwrap_err();
+        assert!(e.to_string().contains("case.bulk_resolve needs the supervisor role"), "{e}");
+    }
+}
+
+#[tokio::test]
+async fn a_change_from_a_stale_view_is_refused_and_nothing_is_overwritten() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        fixture(s, 1).await;
+        let ann = ops(s, "ann").await;
+        let sam = ops(s, "sam").await;
+        // Both open the case at version 1; Sam changes it first.
+        sam.change_case("C-000001", Some(1), CaseChange::Priority(1)).await.unwrap();
+        let e = ann.change_case("C-000001", Some(1), CaseChange::Resolve { comment: "done".into() }).await.unwrap_err();
+        assert!(matches!(e, OpError::Conflict(ref m) if m.contains("changed by someone else")), "{}: {e}", db.label);
+        let h = head(s, 1).await;
+        assert_eq!((h.status.as_str(), h.priority, h.row_version), ("new", 1, 2), "{}", db.label);
+        assert_eq!(timeline(s, 1).await.len(), 1, "{}: only Sam's entry", db.label);
+    }
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_clear_message_and_changes_nothing() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        fixture(s, 2).await;
+        let ann = ops(s, "ann").await;
+        let sam = ops(s, "sam").await;
+        let cases_: [(&Ops, &str, CaseChange, &str); 6] = [
+            (&ann, "C-000001", CaseChange::Resolve { comment: "   ".into() }, "empty"),
+            (&ann, "C-000001", CaseChange::Note { text: "x".repeat(1 << 20), to_submitter: false }, "limit is 20000"),
+            (&ann, "C-000099", CaseChange::Reopen, "no case C-000099"),
+            (&ann, "C-0000zz", CaseChange::Reopen, "not a case ID"),
+            (&ann, "C-000001", CaseChange::Priority(7), "1 (urgent)"),
+            (&sam, "C-000001", CaseChange::InfoReceived, "not awaiting"),
+        ];
+        for (o, number, change, expect) in cases_ {
+            let e = o.change_case(number, None, change).await.unwrap_err();
+            assert!(e.to_string().contains(expect), "{}: {e}", db.label);
+            assert_eq!(e.exit_code(), 1);
+        }
+        assert!(sam.assignment("nobody").await.unwrap_err().to_string().contains("no staff account"));
+        assert!(sam.assignment("bob").await.unwrap_err().to_string().contains("disabled"));
+
+        // A case closed meanwhile refuses further work.
+        sam.change_case("C-000002", None, CaseChange::Resolve { comment: "dup of C-000001".into() }).await.unwrap();
+        let e = ann.change_case("C-000002", None, CaseChange::Note { text: "hi".into(), to_submitter: false }).await;
+        assert!(e.unwrap_err().to_string().contains("resolved"), "{}", db.label);
+
+        // Escape sequences in a note are stored as plain text.
+        let evil = "look\u{1b}]52;c;cHduZWQ=\u{7} here\u{1b}[2J";
+        ann.change_case("C-000001", None, CaseChange::Note { text: evil.into(), to_submitter: false }).await.unwrap();
+        let last = timeline(s, 1).await.pop().unwrap();
+        assert_eq!(last, ("note_internal".to_owned(), "look here".to_owned()), "{}", db.label);
+
+        let h = head(s, 1).await;
+        assert_eq!((h.status.as_str(), h.priority, h.row_version), ("new", 3, 2), "{}", db.label);
+    }
+}
+
+#[tokio::test]
+async fn bulk_changes_preview_then_apply_all_or_nothing() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        fixture(s, 4).await;
+        let sam = ops(s, "sam").await;
+        let ann_id = staff::by_login(s, "ann").await.unwrap().unwrap().id;
+        let to_ann = sam.assignment("ann").await.unwrap();
+        assert_eq!(to_ann, assign_change(ann_id, "ann"));
+        let numbers: Vec<String> = (1..=3).map(case_number).collect();
+        let lines = sam.preview_bulk(&numbers, &to_ann).await.unwrap();
+        assert!(lines.iter().all(|l| l.outcome.as_deref() == Ok("unassigned → ann, open")), "{lines:?}");
+
+        // One case moves on after the preview: the whole batch is refused.
+        ops(s, "ada").await.change_case("C-000002", None, CaseChange::Priority(1)).await.unwrap();
+        let e = sam.apply_bulk(&lines, &to_ann).await.unwrap_err();
+        assert!(matches!(e, OpError::Conflict(_)), "{}: {e}", db.label);
+        assert_eq!(head(s, 1).await.assignee_id, None, "{}: nothing half-applied", db.label);
+
+        let lines = sam.preview_bulk(&numbers, &to_ann).await.unwrap();
+        let done = sam.apply_bulk(&lines, &to_ann).await.unwrap();
+        assert_eq!(done.len(), 3);
+        for n in 1..=3 {
+            assert_eq!(head(s, n).await.assignee_id, Some(ann_id), "{}", db.label);
+            assert!(audit_actions(s, n).await.contains(&("case.bulk_assign".into(), "ok".into())), "{}", db.label);
+        }
+        assert_eq!(head(s, 4).await.assignee_id, None);
+
+        let resolve = CaseChange::Resolve { comment: "Duplicate submissions.".into() };
+        let lines = sam.preview_bulk(&numbers, &resolve).await.unwrap();
+        sam.apply_bulk(&lines, &resolve).await.unwrap();
+        for n in 1..=3 {
+            assert_eq!(head(s, n).await.status, "resolved", "{}", db.label);
+        }
+        // Resolving them again is refused in the preview.
+        let lines = sam.preview_bulk(&numbers, &resolve).await.unwrap();
+        assert!(lines.iter().all(|l| l.outcome.as_ref().is_err_and(|e| e.contains("already resolved"))));
+    }
+}
+
+#[tokio::test]
+async fn the_sweep_closes_past_due_waits_once() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        fixture(s, 3).await;
+        let ann = ops(s, "ann").await;
+        // 1 waits until tomorrow, 2 until the day after; 3 is not waiting.
+        ann.change_case("C-000001", None, CaseChange::RequestInfo { due: t0() + Duration::days(1) }).await.unwrap();
+        ann.change_case("C-000002", None, CaseChange::RequestInfo { due: t0() + Duration::days(2) }).await.unwrap();
+        let later = ops_at(s, "ann", t0() + Duration::days(1) + Duration::hours(1)).await;
+        assert_eq!(later.sweep().await.unwrap(), ["C-000001"], "{}", db.label);
+        let again = later.sweep().await.unwrap();
+        assert!(again.is_empty(), "{}: second run changes nothing", db.label);
+        let h = head(s, 1).await;
+        assert_eq!(h.status, "closed_no_response", "{}", db.label);
+        let last = timeline(s, 1).await.pop().unwrap();
+        assert_eq!(
+            last.1,
+            format!(
+                "awaiting_info → closed_no_response: no information by {}",
+                (t0() + Duration::days(1)).format("%Y-%m-%d")
+            )
+        );
+        assert_eq!(head(s, 2).await.status, "awaiting_info");
+        assert_eq!(head(s, 3).await.status, "new");
+        let (n,): (i64,) =
+            s.fetch_one("SELECT count(*) FROM audit_log WHERE action = 'case.sweep'", args![]).await.unwrap();
+        assert_eq!(n, 1, "{}: one audit row for the one closed case", db.label);
+    }
+}
+
+#[tokio::test]
+async fn concurrent_sweeps_on_postgres_close_each_case_once() {
+    let Some(db) = common::postgres().await else { return };
+    let s = &db.store;
+    fixture(s, 300).await;
+    s.execute("UPDATE cases SET status = 'awaiting_info', info_due_at = $1", args![t0() - Duration::hours(1)])
+        .await
+        .unwrap();
+    let mut handles = Vec::new();
+    for _ in 0..4 {
+        let o = ops(s, "ann").await;
+        handles.push(tokio::spawn(async move { o.sweep().await.unwrap() }));
+    }
+    let mut all = Vec::new();
+    for h in handles {
+        all.extend(h.await.unwrap());
+    }
+    let total = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!((total, all.len()), (300, 300), "every case closed exactly once");
+    let (events,): (i64,) =
+        s.fetch_one("SELECT count(*) FROM case_events WHERE kind = 'status'", args![]).await.unwrap();
+    assert_eq!(events, 300);
+}
+
+#[tokio::test]
+async fn take_uses_the_shared_rules_and_refuses_nothing_to_take() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        fixture(s, 1).await;
+        let ann = ops(s, "ann").await;
+        let c = ann.claim_next(Queue::Billing).await.unwrap().unwrap();
+        assert_eq!(c.case_number, "C-000001");
+        assert_eq!(timeline(s, 1).await[0], ("assignment".into(), "assigned to ann".into()), "{}", db.label);
+        assert!(ann.claim_next(Queue::Billing).await.unwrap().is_none());
+    }
+}
