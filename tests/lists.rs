@@ -39,10 +39,10 @@ async fn every_case_view_pages_through_all_its_cases_in_due_order() {
             assert_eq!(rows.len() as i64, n, "{}: {view}", db.label);
             assert!(n > 0, "{}: {view} is empty in the demo", db.label);
             let statuses: Vec<&str> = rows.iter().map(|r| r[4].as_str()).collect();
-            let open = ["new", "open", "awaiting_info"];
+            let open = ["new", "open", "awaiting"];
             match view {
                 CaseView::All => assert!(statuses.contains(&"resolved") && statuses.contains(&"no_response")),
-                CaseView::Awaiting => assert!(statuses.iter().all(|s| *s == "awaiting_info")),
+                CaseView::Awaiting => assert!(statuses.iter().all(|s| *s == "awaiting")),
                 _ => assert!(statuses.iter().all(|s| open.contains(s)), "{}: {view}: {statuses:?}", db.label),
             }
             if view == CaseView::Unassigned {

@@ -352,3 +352,42 @@ async fn take_uses_the_shared_rules_and_refuses_nothing_to_take() {
         assert!(ann.claim_next(Queue::Billing).await.unwrap().is_none());
     }
 }
+
+#[tokio::test]
+async fn every_case_action_is_allowed_exactly_from_its_role_up() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        fixture(s, 1).await;
+        let ada_id = staff::by_login(s, "ada").await.unwrap().unwrap().id;
+        for (login, role) in [("ann", Role::Agent), ("sam", Role::Supervisor), ("ada", Role::Admin)] {
+            let o = ops(s, login).await;
+            let me = staff::by_login(s, login).await.unwrap().unwrap().id;
+            // Each change from a state where the rules allow it, so only the role decides.
+            let steps: [(&str, &str, CaseChange); 8] = [
+                ("case.assign_me", "new", assign_change(me, login)),
+                ("case.assign", "open", assign_change(if login == "ada" { 0 } else { ada_id }, "ada")),
+                ("case.note", "open", CaseChange::Note { text: "n".into(), to_submitter: false }),
+                ("case.priority", "open", CaseChange::Priority(1)),
+                ("case.request_info", "open", CaseChange::RequestInfo { due: t0() + Duration::days(3) }),
+                ("case.info_received", "awaiting_info", CaseChange::InfoReceived),
+                ("case.resolve", "open", CaseChange::Resolve { comment: "done".into() }),
+                ("case.reopen", "resolved", CaseChange::Reopen),
+            ];
+            for (name, status, change) in steps {
+                if name == "case.assign" && login == "ada" {
+                    continue; // Assigning to oneself is case.assign_me, covered above.
+                }
+                s.execute(
+                    "UPDATE cases SET status = $1, assignee_id = NULL, priority = 3, \
+                     info_due_at = CASE WHEN $1 = 'awaiting_info' THEN sla_due_at ELSE NULL END",
+                    args![status],
+                )
+                .await
+                .unwrap();
+                let min = portaldesk::action::Action::by_name(name).unwrap().spec().min_role;
+                let r = o.change_case("C-000001", None, change).await;
+                assert_eq!(r.is_ok(), role >= min, "{}: {login} {name}: {r:?}", db.label);
+            }
+        }
+    }
+}

@@ -272,3 +272,27 @@ async fn a_stale_case_view_refuses_and_refreshes() {
     assert!(s.contains("changed by someone else"), "{s}");
     assert!(s.contains("priority 1"), "the view shows the other change now:\n{s}");
 }
+
+#[tokio::test]
+async fn the_sweep_runs_on_its_timer() {
+    let db = common::sqlite().await;
+    seed_small(&db).await;
+    let mut s = session(&db, "tester", Keymap::from_texts(None).unwrap()).await;
+    s.config.cases.sweep_interval_secs = 1;
+    s.config.ui.tick_ms = 250;
+    let mut h = Headless::start(s, 120, 40).await.unwrap();
+    let overdue = "SELECT count(*) FROM cases WHERE status = 'awaiting_info' AND info_due_at < $1";
+    let (before,): (i64,) = db.store.fetch_one(overdue, args![common::seeded::now()]).await.unwrap();
+    assert!(before > 0, "the demo has awaiting-info cases past due");
+    for _ in 0..3 {
+        h.app.on_tick();
+    }
+    h.settle(std::time::Duration::from_secs(30)).await.unwrap();
+    let (n,): (i64,) = db.store.fetch_one(overdue, args![common::seeded::now()]).await.unwrap();
+    assert_eq!(n, before, "no sweep before the interval");
+    h.app.on_tick();
+    h.settle(std::time::Duration::from_secs(30)).await.unwrap();
+    let (n,): (i64,) = db.store.fetch_one(overdue, args![common::seeded::now()]).await.unwrap();
+    assert_eq!(n, 0);
+    assert!(h.screen().contains(&format!("sweep closed {before} case(s)")), "{}", h.screen());
+}

@@ -66,7 +66,7 @@ pub fn columns(kind: ListKind) -> &'static [Column] {
             ("Due", 5),
             ("P", 1),
             ("!", 2),
-            ("Status", 13),
+            ("Status", 11),
             ("Company", FILL),
             ("Group", 9),
             ("Subscriber", FILL),
@@ -217,7 +217,12 @@ async fn cases(store: &Store, req: &ListRequest, view: CaseView) -> Result<Page<
             if c.status == "awaiting_info" { "pause".to_owned() } else { due(req.now, c.sla_due_at) },
             c.priority.to_string(),
             if c.missing_paperwork { "!".to_owned() } else { String::new() },
-            if c.status == "closed_no_response" { "no_response".to_owned() } else { c.status },
+            // Short forms keep the column narrow at 80 columns.
+            match c.status.as_str() {
+                "awaiting_info" => "awaiting".to_owned(),
+                "closed_no_response" => "no_response".to_owned(),
+                _ => c.status,
+            },
             sanitize(&c.company_name),
             sanitize(&c.group_numbers),
             sanitize(c.subscriber_name.as_deref().unwrap_or("")),

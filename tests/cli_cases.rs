@@ -1,0 +1,82 @@
+//! `portaldesk case …` without a screen: output, JSON, exit codes and the
+//! changes in the database.
+
+mod common;
+
+use common::pty::run;
+
+fn json(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+fn code(out: &std::process::Output) -> i32 {
+    out.status.code().unwrap_or(-1)
+}
+
+#[test]
+fn every_case_subcommand_works_and_says_why_not() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    assert!(run(h, &["demo", "--members", "300"]).status.success());
+
+    let out = run(h, &["case", "list", "--queue", "unassigned", "--limit", "3", "--json"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json(&out);
+    let cases = v["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 3);
+    assert!(cases.iter().all(|c| c["assignee"] == "-"));
+    let a = cases[0]["case"].as_str().unwrap().to_owned();
+    let b = cases[1]["case"].as_str().unwrap().to_owned();
+
+    // An agent may not assign to others: refused, exit 1, nothing changed.
+    let out = run(h, &["--operator", "agarcia", "case", "assign", &a, "--to", "lchen"]);
+    assert_eq!(code(&out), 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs the supervisor role"));
+    let out = run(h, &["case", "assign", &a, "--to", "mmuller"]);
+    assert_eq!(code(&out), 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("disabled"));
+
+    // Two IDs: one bulk change.
+    let out = run(h, &["case", "assign", &a, &b, "--to", "lchen", "--json"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json(&out);
+    assert_eq!(v["result"].as_array().unwrap().len(), 2);
+    assert!(v["result"].as_array().unwrap().iter().all(|c| c["assignee"] == "lchen" && c["status"] == "open"));
+
+    let note = "Called\u{1b}[31m HR";
+    assert_eq!(code(&run(h, &["case", "note", &a, "--text", note, "--to-submitter"])), 0);
+    let out = run(h, &["case", "resolve", &a, "--comment", "  "]);
+    assert_eq!(code(&out), 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("empty"));
+    let out = run(h, &["case", "resolve", &a, "--comment", "Fixed the dependent's plan."]);
+    assert_eq!(code(&out), 0);
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("{a}: resolved")));
+
+    let out = run(h, &["case", "show", &a, "--json"]);
+    assert_eq!(code(&out), 0);
+    let v = json(&out);
+    assert_eq!(v["result"]["case"]["status"], "resolved");
+    assert_eq!(v["result"]["case"]["resolution"], "Fixed the dependent's plan.");
+    let bodies: Vec<&str> = v["result"]["events"].as_array().unwrap().iter().map(|e| e["body"].as_str().unwrap()).collect();
+    assert!(bodies.contains(&"Called HR"), "{bodies:?}");
+    let text = run(h, &["case", "show", &a]);
+    assert!(String::from_utf8_lossy(&text.stdout).contains("resolution  Fixed the dependent's plan."));
+
+    assert_eq!(code(&run(h, &["case", "show", "C-999999"])), 1);
+    assert_eq!(code(&run(h, &["case", "list", "--queue", "nope"])), 2);
+    assert_eq!(code(&run(h, &["case", "request-info", &b, "--due", "02/30/2026"])), 2);
+
+    // The sweep closes what is past due, then finds nothing.
+    let out = run(h, &["cases", "sweep", "--json"]);
+    assert_eq!(code(&out), 0);
+    let closed = json(&out)["result"].as_array().unwrap().len();
+    assert!(closed > 0, "the demo has awaiting-info cases past due");
+    let again = json(&run(h, &["case", "sweep", "--json"]));
+    assert_eq!(again["result"].as_array().unwrap().len(), 0);
+
+    // Read-only sessions change nothing.
+    let out = run(h, &["--read-only", "case", "reopen", &a]);
+    assert_eq!(code(&out), 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("read-only"));
+}
