@@ -45,6 +45,10 @@ pub enum Action {
     CaseBulkAssign,
     CaseBulkResolve,
     CaseSweep,
+    CodeIssue,
+    CodeRevoke,
+    CodeReissue,
+    CodeRedeem,
 }
 
 /// What is known about an action, for dispatch, permission and help.
@@ -224,6 +228,46 @@ pub const SPECS: &[ActionSpec] = &[
         "case sweep",
         None,
     ),
+    ActionSpec {
+        action: Action::CodeIssue,
+        name: "code.issue",
+        help: "Issue a registration code for an employer (EIN) or broker (npn:N); shown once",
+        min_role: Role::Supervisor,
+        writes: true,
+        command: Some("issue-code EIN|npn:NPN"),
+        cli: Some("code issue --employer EIN | --broker NPN"),
+        footer: Some("issue"),
+    },
+    ActionSpec {
+        action: Action::CodeRevoke,
+        name: "code.revoke",
+        help: "Revoke the selected active code, with a reason",
+        min_role: Role::Supervisor,
+        writes: true,
+        command: Some("revoke-code REASON"),
+        cli: Some("code revoke ID --reason TEXT"),
+        footer: Some("revoke"),
+    },
+    ActionSpec {
+        action: Action::CodeReissue,
+        name: "code.reissue",
+        help: "Issue a new code for the selected code's subject (revokes the old one)",
+        min_role: Role::Supervisor,
+        writes: true,
+        command: Some("reissue-code"),
+        cli: Some("code reissue ID"),
+        footer: None,
+    },
+    ActionSpec {
+        action: Action::CodeRedeem,
+        name: "code.redeem",
+        help: "Redeem a code as the portal does (for integration and tests)",
+        min_role: Role::Agent,
+        writes: true,
+        command: Some("redeem CODE EIN|npn:NPN"),
+        cli: Some("code redeem --code CODE --ein EIN | --npn NPN"),
+        footer: None,
+    },
 ];
 
 impl Action {

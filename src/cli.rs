@@ -32,6 +32,9 @@ pub enum Cmd {
     /// Measure the performance targets on a seeded database (changes it: takes cases).
     #[command(subcommand)]
     Bench(BenchCmd),
+    /// Registration codes for employers and brokers (also `codes`).
+    #[command(subcommand, visible_alias = "codes")]
+    Code(CodeCmd),
     /// Work with cases (also `cases`).
     #[command(subcommand, visible_alias = "cases")]
     Case(CaseCmd),
@@ -165,6 +168,56 @@ pub enum CaseCmd {
     },
     /// Close cases awaiting information past their due date (case.sweep); safe from cron on several machines.
     Sweep {
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+/// `portaldesk code …`.
+#[derive(Debug, Subcommand)]
+pub enum CodeCmd {
+    /// Issue a code (code.issue): printed once; the notice goes to the outbox and, for an employer, a letter file.
+    Issue {
+        /// The employer's EIN (NN-NNNNNNN): a New Client Login registration code.
+        #[arg(long, conflicts_with = "broker", required_unless_present = "broker")]
+        employer: Option<String>,
+        /// The broker's NPN: a verification code.
+        #[arg(long)]
+        broker: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// List codes, newest first, optionally of one EIN or NPN (read-only).
+    List {
+        #[arg(long, default_value = "")]
+        subject: String,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Revoke an active code (code.revoke).
+    Revoke {
+        id: i64,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Issue a new code for a code's subject, revoking theirs (code.reissue).
+    Reissue {
+        id: i64,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Redeem a code as the portal does (code.redeem): exit 0 redeemed, 1 refused.
+    Redeem {
+        #[arg(long)]
+        code: String,
+        #[arg(long, conflicts_with = "npn", required_unless_present = "npn")]
+        ein: Option<String>,
+        #[arg(long)]
+        npn: Option<String>,
         #[command(flatten)]
         json: JsonFlag,
     },

@@ -128,12 +128,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn default_keymap_loads_and_binds_every_action() {
+    fn default_keymap_loads_and_reaches_every_action() {
         let km = Keymap::from_texts(None).unwrap();
         assert_eq!(km.action(Key::parse("j").unwrap()), Some(Action::Down));
         assert_eq!(km.action(Key::parse("T").unwrap()), Some(Action::CaseClaimNext));
+        // Every action has a key, or (like code.redeem, the portal's side) a `:` command.
         for s in SPECS {
-            assert!(!km.keys(s.action).is_empty(), "{} has no key", s.name);
+            assert!(!km.keys(s.action).is_empty() || s.command.is_some(), "{} has no key", s.name);
         }
     }
 

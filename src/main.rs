@@ -43,6 +43,15 @@ async fn run(cli: Cli) -> Result<u8, Fatal> {
             store.close().await;
             code
         }
+        Some(Cmd::Code(c)) => {
+            let key = startup::data_key(&ctx)?;
+            let store = startup::open_store(&ctx).await?;
+            let ops = startup::ops(&ctx, store.clone()).await?;
+            let letters = ctx.paths.data_dir.join("letters");
+            let code = cmd::code::run(&ops, &key, (&ctx.config.codes).into(), &letters, c).await;
+            store.close().await;
+            code
+        }
         Some(Cmd::Bench(b)) => {
             let store = startup::open_store(&ctx).await?;
             let ops = startup::ops(&ctx, store.clone()).await?;

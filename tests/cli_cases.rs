@@ -58,7 +58,8 @@ fn every_case_subcommand_works_and_says_why_not() {
     let v = json(&out);
     assert_eq!(v["result"]["case"]["status"], "resolved");
     assert_eq!(v["result"]["case"]["resolution"], "Fixed the dependent's plan.");
-    let bodies: Vec<&str> = v["result"]["events"].as_array().unwrap().iter().map(|e| e["body"].as_str().unwrap()).collect();
+    let bodies: Vec<&str> =
+        v["result"]["events"].as_array().unwrap().iter().map(|e| e["body"].as_str().unwrap()).collect();
     assert!(bodies.contains(&"Called HR"), "{bodies:?}");
     let text = run(h, &["case", "show", &a]);
     assert!(String::from_utf8_lossy(&text.stdout).contains("resolution  Fixed the dependent's plan."));

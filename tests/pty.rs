@@ -224,3 +224,63 @@ fn takes_notes_and_resolves_a_case_in_a_terminal() {
         assert_eq!(note, "Checked the billing history.");
     });
 }
+
+#[test]
+fn issues_a_code_in_a_terminal_and_the_portal_redeems_it() {
+    let home = tempfile::tempdir().unwrap();
+    let out = run(home.path(), &["demo", "--members", "300"]);
+    assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    let list = run(home.path(), &["code", "list", "--json"]);
+    assert!(list.status.success());
+    let url = format!("sqlite://{}", home.path().join("data/demo.sqlite").display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let ein: String = rt.block_on(async {
+        let store = portaldesk::store::Store::open(&url, &Default::default()).await.unwrap();
+        let (ein,): (String,) =
+            store.fetch_one("SELECT ein FROM employers ORDER BY id DESC LIMIT 1", portaldesk::args![]).await.unwrap();
+        ein
+    });
+
+    let mut pty = Pty::shell(home.path(), "\"$0\"; echo \"EXIT=$?\"", 80, 24);
+    pty.wait_for("the app", |s| s.contains("1 Cases"));
+    pty.send("6");
+    pty.wait_for("the code list", |s| s.contains("Purpose"));
+    pty.send("C");
+    pty.wait_for("the prompt", |s| s.contains("Issue a registration code for"));
+    pty.send(&format!("{ein}\r"));
+    pty.wait_for("the confirmation", |s| s.contains(&format!("EIN {ein}?")));
+    pty.send("y");
+    let s = pty.wait_for("the code", |s| s.contains("shown once") && s.contains("Single use"));
+    let code = s
+        .split_whitespace()
+        .find(|w| {
+            w.len() == 19 && w.split('-').count() == 4 && w.chars().all(|c| c == '-' || c.is_ascii_alphanumeric())
+        })
+        .expect("a code on screen")
+        .to_owned();
+    pty.send("q");
+    pty.wait_for("the dialog closed", |s| s.contains("is not shown again") && !s.contains(&code));
+    pty.send("q");
+    let s = pty.wait_for("the shell", |s| s.contains("EXIT="));
+    assert!(s.contains("EXIT=0"), "{s}");
+    let _ = pty.child.wait();
+
+    // The portal's side: a wrong EIN is refused, the right one redeems once.
+    let wrong = run(home.path(), &["code", "redeem", "--code", &code, "--ein", "99-9999999"]);
+    assert_eq!(wrong.status.code(), Some(1));
+    let ok = run(home.path(), &["code", "redeem", "--code", &code.to_lowercase(), "--ein", &ein]);
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let again = run(home.path(), &["code", "redeem", "--code", &code, "--ein", &ein]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already used"));
+
+    // The letter holds the code, readable by its owner only; the log never does.
+    let letters: Vec<_> = std::fs::read_dir(home.path().join("data/letters")).unwrap().flatten().collect();
+    assert_eq!(letters.len(), 1);
+    let letter = std::fs::read_to_string(letters[0].path()).unwrap();
+    assert!(letter.contains(&code) && letter.contains("New Client Login"));
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(letters[0].metadata().unwrap().permissions().mode() & 0o777, 0o600);
+    let log = std::fs::read_to_string(home.path().join("log/portaldesk.log")).unwrap_or_default();
+    assert!(!log.contains(&code) && !log.contains(&code.replace('-', "")));
+}

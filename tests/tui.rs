@@ -296,3 +296,45 @@ async fn the_sweep_runs_on_its_timer() {
     assert_eq!(n, 0);
     assert!(h.screen().contains(&format!("sweep closed {before} case(s)")), "{}", h.screen());
 }
+
+#[tokio::test]
+async fn code_list_and_issue_dialog_snapshots() {
+    for (w, hgt) in [(80u16, 24u16), (120, 40)] {
+        let (db, mut h) = app(w, hgt).await;
+        h.press("6").await.unwrap();
+        insta::assert_snapshot!(format!("codes_{w}x{hgt}"), stable(&h.screen(), &db));
+        let (ein,): (String,) =
+            db.store.fetch_one("SELECT ein FROM employers ORDER BY id LIMIT 1", args![]).await.unwrap();
+        // A bad subject keeps the prompt and what was typed.
+        h.press("C12-34<Enter>").await.unwrap();
+        assert!(h.screen().contains("NN-NNNNNNN"), "{}", h.screen());
+        h.press(&format!("{}{ein}<Enter>", "<BS>".repeat(5))).await.unwrap();
+        assert!(h.screen().contains(&format!("Issue a registration code for the employer with EIN {ein}?")));
+        h.press("y").await.unwrap();
+        let code = match &h.app.mode {
+            portaldesk::tui::app::Mode::ShowCode(c) => c.issued.code.clone(),
+            m => panic!("no code dialog: {m:?}"),
+        };
+        // The code, and its last four in the list row behind the dialog, are random.
+        let s: Vec<String> = stable(&h.screen(), &db)
+            .replace(&code, "XXXX-XXXX-XXXX-XXXX")
+            .lines()
+            .enumerate()
+            .map(|(i, l)| if i == 4 { l.replace(&code[15..], "XXXX") } else { l.to_owned() })
+            .collect();
+        let s = s.join("\n") + "\n";
+        insta::assert_snapshot!(format!("code_issued_{w}x{hgt}"), s);
+        h.press("c").await.unwrap();
+        assert_eq!(h.app.clipboard.as_deref(), Some(code.as_str()));
+        h.press("<Esc>").await.unwrap();
+        let s = h.screen();
+        assert!(!s.contains(&code), "the code is shown once:\n{s}");
+        assert!(s.contains(&format!("…{} ", &code[15..])) || s.contains(&code[15..]), "{s}");
+        assert_eq!(h.app.pane().rows[0].cells[6], "active", "the new code heads the list");
+    }
+}
+
+#[test]
+fn osc52_carries_the_code_base64_encoded() {
+    assert_eq!(portaldesk::tui::osc52("7KQH-M3XD"), "\u{1b}]52;c;N0tRSC1NM1hE\u{7}");
+}

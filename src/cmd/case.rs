@@ -13,11 +13,11 @@ use crate::domain::text::sanitize;
 use crate::fatal::Fatal;
 use crate::ops::{OpError, Ops};
 use crate::store::cases::{CaseFile, file_by_number};
-use crate::store::lists::{self, ListKind, ListRequest, columns};
+use crate::store::lists::{self, ListKind, ListRequest};
 use crate::store::{Dir, short_cause};
 
 /// Prints an operation's result: `text` on success (or JSON), the refusal on stderr.
-fn report<T: Serialize>(json: bool, r: Result<T, OpError>, text: impl FnOnce(&T) -> String) -> u8 {
+pub(super) fn report<T: Serialize>(json: bool, r: Result<T, OpError>, text: impl FnOnce(&T) -> String) -> u8 {
     match r {
         Ok(v) => {
             if json {
@@ -152,13 +152,8 @@ async fn list(ops: &Ops, queue: &str, filter: &str, limit: usize, json: bool) ->
         backend_pid: Default::default(),
     };
     let page = lists::fetch(ops.store(), &req).await.map_err(|e| Fatal::new(short_cause(&e)))?;
-    let cols = columns(kind);
     if json {
-        let rows: Vec<serde_json::Map<String, serde_json::Value>> = page
-            .rows
-            .iter()
-            .map(|r| cols.iter().zip(&r.cells).map(|((h, _), c)| (h.to_lowercase(), json!(c))).collect())
-            .collect();
+        let rows = super::rows_json(kind, &page.rows);
         super::print_json(&json!({"view": view.name(), "cases": rows, "more": page.more_after}));
     } else {
         for r in &page.rows {

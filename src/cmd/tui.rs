@@ -16,7 +16,7 @@ pub async fn run(ctx: &Context) -> Result<u8, Fatal> {
         super::demo::create(ctx, super::demo::FIRST_RUN_MEMBERS, None, 1).await?;
     }
     let keymap = startup::keymap(ctx)?;
-    startup::data_key(ctx)?;
+    let key = startup::data_key(ctx)?;
     let store = startup::open_store(ctx).await?;
     let ops = startup::ops(ctx, store.clone()).await?;
     std::fs::create_dir_all(&ctx.paths.data_dir).ok();
@@ -26,6 +26,8 @@ pub async fn run(ctx: &Context) -> Result<u8, Fatal> {
         config: ctx.config.clone(),
         no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
         history_file: Some(ctx.paths.data_dir.join("history")),
+        key,
+        letters_dir: Some(ctx.paths.data_dir.join("letters")),
     };
     run_terminal(session).await?;
     store.close().await;

@@ -2,6 +2,7 @@
 
 pub mod case;
 pub mod case_change;
+pub mod code;
 pub mod ein;
 pub mod npn;
 pub mod role;

@@ -4,6 +4,7 @@
 //! the reverse) cannot exist. The TUI, the CLI and scripts all call here.
 
 pub mod cases;
+pub mod codes;
 
 use chrono::{DateTime, Utc};
 
@@ -186,6 +187,16 @@ impl Ops {
         e.before = before;
         e.after = after;
         e.reason = reason;
+        audit::write(&mut change.tx, &e, self.now()).await?;
+        Ok(())
+    }
+
+    /// Writes an audit row for an attempt the rules refused inside a change
+    /// (a failed redemption), with why; the caller commits what the attempt
+    /// itself changed, such as a counter.
+    pub async fn record_refused(&self, change: &mut Change, entity: &str, why: &str) -> Result<(), OpError> {
+        let mut e = self.entry(change.action, entity, false);
+        e.reason = Some(why.to_owned());
         audit::write(&mut change.tx, &e, self.now()).await?;
         Ok(())
     }

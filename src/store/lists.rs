@@ -428,7 +428,13 @@ async fn codes(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::
          LEFT JOIN brokers b ON c.subject_kind = 'broker' AND b.id = c.subject_id \
          LEFT JOIN portal_users u ON c.subject_kind = 'portal_user' AND u.id = c.subject_id",
     );
-    q.keyset(&["c.issued_at", "c.id"], true, &req.dir, req.limit, false);
+    // `:codes EIN` or an NPN: that subject's codes.
+    let subject = req.filter.trim();
+    let filtered = !subject.is_empty();
+    if filtered {
+        q.push(" WHERE (e.ein = ").bind(subject).push(" OR b.npn = ").bind(subject).push(")");
+    }
+    q.keyset(&["c.issued_at", "c.id"], true, &req.dir, req.limit, filtered);
     let page: Page<CodeItem> = run(store, q, req).await?;
     Ok(page.map(|c| {
         // Expiry is a fact of time, not a stored status.

@@ -12,6 +12,7 @@ mod tx;
 
 pub mod audit;
 pub mod cases;
+pub mod codes;
 pub mod lists;
 pub mod staff;
 

@@ -9,6 +9,7 @@ use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
 use super::cases::{CaseScreen, Confirm, Prompt};
+use super::codes::ShownCode;
 use super::task::{Msg, Report, TaskId, Tasks};
 use super::theme::Theme;
 use crate::action::Action;
@@ -82,6 +83,8 @@ pub enum Mode {
     Prompt(Prompt),
     /// Waiting for `y` before a destructive or bulk change.
     Confirm(Box<Confirm>),
+    /// A registration code, shown this once.
+    ShowCode(Box<ShownCode>),
 }
 
 /// A line for the status bar.
@@ -111,6 +114,14 @@ pub struct App {
     pub(super) info_due_days: u32,
     /// Ticks between awaiting-info sweeps; 0 when the timer is off.
     sweep_every: u64,
+    /// The data key, for codes (absent only in tests that need none).
+    pub key: Option<crate::crypto::DataKey>,
+    /// Code lifetimes and lockout (config).
+    pub(super) code_policy: crate::ops::codes::CodePolicy,
+    /// Where New Client Login letters go.
+    pub letters_dir: Option<PathBuf>,
+    /// Text to put on the terminal's clipboard (OSC 52) after this key.
+    pub clipboard: Option<String>,
     pub mode: Mode,
     pub input: Input,
     history: Vec<String>,
@@ -164,6 +175,10 @@ impl App {
             case_screen: None,
             marked: BTreeSet::new(),
             info_due_days: config.cases.info_due_business_days,
+            key: None,
+            code_policy: (&config.codes).into(),
+            letters_dir: None,
+            clipboard: None,
             sweep_every: (config.cases.sweep_interval_secs * 1000).checked_div(config.ui.tick_ms.max(1)).unwrap_or(0),
             mode: Mode::Normal,
             input: Input::default(),
@@ -339,6 +354,7 @@ impl App {
             }
             Report::Case { number, result } => self.on_case_file(msg.id, number, result),
             Report::Preview { change, result } => self.on_preview(msg.id, change, result),
+            Report::Issued(result) => self.on_issued(msg.id, result),
         }
     }
 
@@ -380,6 +396,7 @@ impl App {
             },
             Mode::Prompt(p) => self.prompt_key(key, p),
             Mode::Confirm(c) => self.confirm_key(key, *c),
+            Mode::ShowCode(_) => self.show_code_key(key),
             Mode::Normal => self.normal_key(key),
         }
     }
@@ -536,6 +553,9 @@ impl App {
             | Action::CaseBulkAssign
             | Action::CaseBulkResolve => self.case_action(action),
             Action::CaseSweep => self.sweep(false),
+            Action::CodeIssue | Action::CodeRevoke | Action::CodeReissue | Action::CodeRedeem => {
+                self.code_action(action)
+            }
         }
     }
 
@@ -711,7 +731,11 @@ impl App {
                 self.panes[4].kind = ListKind::Imports { failed_only };
                 self.set_filter(4, "");
             }
-            Command::Codes(q) if q.is_empty() => self.switch_area(5),
+            Command::Codes(q) => self.set_filter(5, &q),
+            Command::IssueCode(who) => self.code_command(Action::CodeIssue, who),
+            Command::RevokeCode(reason) => self.code_command(Action::CodeRevoke, reason),
+            Command::ReissueCode => self.code_command(Action::CodeReissue, String::new()),
+            Command::Redeem(args) => self.code_command(Action::CodeRedeem, args),
             Command::Help => self.run(Action::Help),
             Command::Refresh => self.run(Action::Refresh),
             Command::Quit => self.quit = true,
@@ -722,7 +746,6 @@ impl App {
             Command::Broker(_) => self.complain(later("the broker view", 7)),
             Command::Staff => self.complain(later(":staff", 7)),
             Command::Import(_) => self.complain(later("the import job view", 5)),
-            Command::Codes(_) => self.complain(later(":codes by EIN", 8)),
             Command::Audit(_) => self.complain(later(":audit", 6)),
         }
     }

@@ -53,12 +53,18 @@ impl CaseScreen {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PromptKind {
     Assign,
-    Note { to_submitter: bool },
+    Note {
+        to_submitter: bool,
+    },
     RequestInfo,
     Resolve,
     Priority,
     BulkAssign,
     BulkResolve,
+    /// For codes: the subject (EIN or NPN) of a new code.
+    IssueCode,
+    /// For codes: why code `id` is revoked.
+    RevokeCode(i64),
 }
 
 /// A prompt for one case (or, for bulk kinds, the marked cases).
@@ -82,6 +88,8 @@ impl Prompt {
             PromptKind::Priority => format!("Priority of {n}: 1 urgent … 4 low"),
             PromptKind::BulkAssign => format!("Assign {marked} marked case(s) to (staff login, or me)"),
             PromptKind::BulkResolve => format!("Resolution comments for {marked} marked case(s)"),
+            PromptKind::IssueCode => "Issue a registration code for (EIN NN-NNNNNNN, or npn:NPN)".into(),
+            PromptKind::RevokeCode(id) => format!("Why is code {id} revoked?"),
         }
     }
 }
@@ -100,6 +108,8 @@ pub enum Pending {
     },
     /// Nothing can be applied (the preview refused some cases): any key closes.
     Nothing,
+    /// A code change, run by `tui::codes`.
+    Code(super::codes::CodeJob),
 }
 
 /// A confirmation dialog.
@@ -270,7 +280,7 @@ impl App {
         self.prompt(Prompt { kind, number, seen }, initial);
     }
 
-    fn prompt(&mut self, p: Prompt, initial: String) {
+    pub(super) fn prompt(&mut self, p: Prompt, initial: String) {
         self.input = Input::new(initial);
         self.mode = Mode::Prompt(p);
     }
@@ -352,6 +362,7 @@ impl App {
     fn submit_prompt(&mut self, p: Prompt, text: &str) -> Result<(), String> {
         let Prompt { kind, number, seen } = p;
         match kind {
+            PromptKind::IssueCode | PromptKind::RevokeCode(_) => return self.submit_code_prompt(&kind, text),
             PromptKind::Note { to_submitter } => {
                 let text = clean_text("note", text)?;
                 self.submit(number, seen, CaseChange::Note { text, to_submitter });
@@ -409,7 +420,7 @@ impl App {
         Ok(())
     }
 
-    fn confirm(&mut self, c: Confirm) {
+    pub(super) fn confirm(&mut self, c: Confirm) {
         self.mode = Mode::Confirm(Box::new(c));
     }
 
@@ -470,6 +481,7 @@ impl App {
                     })
                 });
             }
+            Pending::Code(job) if yes => self.run_code_job(job),
             Pending::Nothing => {}
             _ => self.say("cancelled; nothing was changed"),
         }

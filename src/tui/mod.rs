@@ -4,6 +4,7 @@
 pub mod app;
 pub mod case_view;
 pub mod cases;
+pub mod codes;
 pub mod task;
 pub mod theme;
 pub mod view;
@@ -20,6 +21,7 @@ use tokio::sync::mpsc;
 use self::app::App;
 use self::task::{Msg, Tasks};
 use crate::config::Config;
+use crate::crypto::DataKey;
 use crate::keymap::Keymap;
 use crate::keys::{Key, KeyError, parse_sequence};
 use crate::ops::Ops;
@@ -31,13 +33,27 @@ pub struct Session {
     pub config: Config,
     pub no_color: bool,
     pub history_file: Option<PathBuf>,
+    /// The data key: codes are hashed with it.
+    pub key: DataKey,
+    /// Where New Client Login letters are written; none, none written.
+    pub letters_dir: Option<PathBuf>,
 }
 
 impl Session {
     fn app(self, tx: mpsc::UnboundedSender<Msg>, size: (u16, u16)) -> App {
         let tasks = Tasks::new(tx, self.ops.store().clone());
-        App::new(self.ops, self.keymap, &self.config, self.no_color, tasks, size, self.history_file)
+        let mut app = App::new(self.ops, self.keymap, &self.config, self.no_color, tasks, size, self.history_file);
+        app.key = Some(self.key);
+        app.letters_dir = self.letters_dir;
+        app
     }
+}
+
+/// The OSC 52 sequence that puts `text` on the clipboard of the terminal
+/// the operator sits at, through SSH and tmux alike.
+pub fn osc52(text: &str) -> String {
+    use base64::Engine;
+    format!("\x1b]52;c;{}\x07", base64::engine::general_purpose::STANDARD.encode(text))
 }
 
 /// Runs the interactive app until the operator quits or a SIGTERM/SIGHUP
@@ -66,7 +82,15 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, session: Session, t
         terminal.draw(|f| view::render(f, &app))?;
         tokio::select! {
             ev = events.next() => match ev {
-                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => app.on_key(Key::from_event(k)),
+                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
+                    app.on_key(Key::from_event(k));
+                    if let Some(text) = app.clipboard.take() {
+                        use std::io::Write;
+                        let mut out = std::io::stdout();
+                        out.write_all(osc52(&text).as_bytes())?;
+                        out.flush()?;
+                    }
+                }
                 Some(Ok(Event::Resize(w, h))) => app.on_resize(w, h),
                 Some(Ok(_)) => {}
                 Some(Err(e)) => return Err(e),

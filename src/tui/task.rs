@@ -32,6 +32,8 @@ pub enum Report {
     Bulk(Result<String, String>),
     /// A case for the case view (`None`: no such case).
     Case { number: String, result: Result<Option<Box<CaseFile>>, String> },
+    /// A code was issued (or reissued): show it once.
+    Issued(Result<Box<crate::tui::codes::ShownCode>, String>),
     /// The preview of a bulk change, to confirm.
     Preview { change: CaseChange, result: Result<Vec<BulkLine>, String> },
 }

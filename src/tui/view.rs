@@ -55,6 +55,7 @@ pub fn render(f: &mut Frame, app: &App) {
         Mode::Detail => draw_detail(f, app, body),
         Mode::Prompt(p) => case_view::draw_prompt(f, app, p, body),
         Mode::Confirm(c) => case_view::draw_confirm(f, app, c, area),
+        Mode::ShowCode(c) => draw_code(f, app, c, area),
         _ => {}
     }
 }
@@ -273,6 +274,7 @@ pub fn footer_hints(app: &App) -> Vec<(String, &'static str)> {
             v
         }
         Mode::Confirm(_) => vec![("y".into(), "apply"), ("other".into(), "cancel")],
+        Mode::ShowCode(_) => vec![("c".into(), "copy"), ("other".into(), "close")],
         Mode::Normal if app.area == 0 && app.case_screen.is_some() => {
             let mut v: Vec<(String, &'static str)> = [
                 (Action::Back, "back"),
@@ -292,6 +294,7 @@ pub fn footer_hints(app: &App) -> Vec<(String, &'static str)> {
         Mode::Normal => SPECS
             .iter()
             .filter(|s| app.area == 0 || !s.name.starts_with("case."))
+            .filter(|s| app.area == 5 || !s.name.starts_with("code."))
             .filter(|s| {
                 app.area != 0
                     || !matches!(
@@ -341,6 +344,31 @@ fn draw_help(f: &mut Frame, app: &App, area: Rect) {
     let text: Vec<Line> = help_lines(app).into_iter().map(Line::from).collect();
     let block = Block::default().borders(Borders::ALL).title(" Help — Esc closes, j/k scroll ");
     f.render_widget(Paragraph::new(text).block(block).scroll((app.help_scroll, 0)), r);
+}
+
+/// The code dialog: the code, whom it is for, until when, where the notice went.
+fn draw_code(f: &mut Frame, app: &App, c: &super::codes::ShownCode, area: Rect) {
+    let t = &app.theme;
+    let i = &c.issued;
+    let r = centered(area, 72.min(area.width.saturating_sub(4)), 12);
+    f.render_widget(Clear, r);
+    let mut lines = vec![
+        Line::from(format!("For {} ({})", crate::domain::text::sanitize(&i.subject), i.subject_key)),
+        Line::from(""),
+        Line::from(Span::styled(format!("    {}", i.code), t.key)),
+        Line::from(""),
+        Line::from(format!("Single use, expires {}", i.expires_at.format("%Y-%m-%d %H:%M UTC"))),
+        Line::from(match &i.emailed_to {
+            Some(to) => format!("Notice queued in the outbox for {}", crate::domain::text::sanitize(to)),
+            None => "No email address on file: no notice was queued".to_owned(),
+        }),
+    ];
+    if let Some(l) = &c.letter {
+        lines.push(Line::from(format!("Letter: {l}")));
+    }
+    lines.push(Line::from(Span::styled("c copies it (OSC 52) · any other key closes: it is not shown again", t.dim)));
+    let block = Block::default().borders(Borders::ALL).title(" Registration code — shown once ");
+    f.render_widget(Paragraph::new(lines).block(block).wrap(ratatui::widgets::Wrap { trim: false }), r);
 }
 
 fn draw_detail(f: &mut Frame, app: &App, body: Rect) {

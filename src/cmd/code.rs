@@ -1,0 +1,101 @@
+//! `portaldesk code …`: registration codes without a screen.
+
+use std::path::Path;
+
+use serde_json::json;
+
+use super::case::report;
+use crate::cli::CodeCmd;
+use crate::crypto::DataKey;
+use crate::domain::text::sanitize;
+use crate::fatal::Fatal;
+use crate::ops::codes::{CodeFor, CodePolicy, Issued};
+use crate::ops::{OpError, Ops};
+use crate::store::lists::{self, ListKind, ListRequest};
+use crate::store::{Dir, short_cause};
+
+fn subject(ein: Option<String>, npn: Option<String>) -> Result<CodeFor, Fatal> {
+    let typed = match (ein, npn) {
+        (Some(e), _) => format!("ein:{e}"),
+        (None, Some(n)) => format!("npn:{n}"),
+        (None, None) => return Err(Fatal::new("name the subject: --employer EIN or --broker NPN")),
+    };
+    CodeFor::parse(&typed).map_err(Fatal::new)
+}
+
+/// Prints an issued code once, and writes an employer's letter.
+fn issued(json: bool, letters: &Path, r: Result<Issued, OpError>) -> u8 {
+    let r = r.and_then(|i| {
+        let letter = if i.purpose == "employer_registration" {
+            std::fs::create_dir_all(letters)
+                .map_err(|e| OpError::Db(format!("cannot create {}: {e}", letters.display())))?;
+            let path = letters.join(format!("new-client-login-{}-{}.txt", i.subject_key, i.id));
+            crate::crypto::write_private(&path, &i.notice)
+                .map_err(|e| OpError::Db(format!("cannot write {}: {e}", path.display())))?;
+            Some(path.display().to_string())
+        } else {
+            None
+        };
+        Ok((i, letter))
+    });
+    report(json, r.map(|(i, letter)| json!({"issued": i, "letter": letter})), |v| {
+        let i = &v["issued"];
+        let mut out = format!(
+            "code {} for {} ({}): {}\nsingle use, expires {}",
+            i["id"],
+            sanitize(i["subject"].as_str().unwrap_or("")),
+            i["subject_key"].as_str().unwrap_or(""),
+            i["code"].as_str().unwrap_or(""),
+            i["expires_at"].as_str().unwrap_or("")
+        );
+        match i["emailed_to"].as_str() {
+            Some(to) => out.push_str(&format!("\nnotice queued in the outbox for {}", sanitize(to))),
+            None => out.push_str("\nno email address on file: no notice queued"),
+        }
+        if let Some(l) = v["letter"].as_str() {
+            out.push_str(&format!("\nletter written to {l}"));
+        }
+        out
+    })
+}
+
+/// Runs a code subcommand.
+pub async fn run(ops: &Ops, key: &DataKey, policy: CodePolicy, letters: &Path, cmd: CodeCmd) -> Result<u8, Fatal> {
+    Ok(match cmd {
+        CodeCmd::Issue { employer, broker, json } => {
+            let who = subject(employer, broker)?;
+            issued(json.json, letters, ops.issue_code(key, policy, &who).await)
+        }
+        CodeCmd::Reissue { id, json } => issued(json.json, letters, ops.reissue_code(key, policy, id).await),
+        CodeCmd::Revoke { id, reason, json } => {
+            report(json.json, ops.revoke_code(id, &reason).await, |()| format!("code {id} revoked"))
+        }
+        CodeCmd::Redeem { code, ein, npn, json } => {
+            let who = subject(ein, npn)?;
+            report(json.json, ops.redeem_code(key, policy, &code, &who).await, |r| {
+                format!("code {} redeemed for {} ({})", r.id, sanitize(&r.subject), r.purpose)
+            })
+        }
+        CodeCmd::List { subject, limit, json } => {
+            let req = ListRequest {
+                kind: ListKind::Codes,
+                filter: subject.trim().to_owned(),
+                dir: Dir::First,
+                limit: limit.clamp(1, 10_000),
+                me: ops.operator().id,
+                now: ops.now(),
+                backend_pid: Default::default(),
+            };
+            let page = lists::fetch(ops.store(), &req).await.map_err(|e| Fatal::new(short_cause(&e)))?;
+            if json.json {
+                let rows = super::rows_json(ListKind::Codes, &page.rows);
+                super::print_json(&json!({"codes": rows, "more": page.more_after}));
+            } else {
+                for r in &page.rows {
+                    println!("{}", r.cells.join("  "));
+                }
+            }
+            if page.rows.is_empty() { 1 } else { 0 }
+        }
+    })
+}

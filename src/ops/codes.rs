@@ -1,0 +1,303 @@
+//! Registration codes: issue (revoking the subject's previous code), revoke,
+//! reissue, and redeem exactly once.
+//!
+//! A code exists in plain text only in the value `issue` returns, in the
+//! notice letter and in the outbox email that carry it to its owner. The
+//! database holds its keyed hash and last four characters; audit rows and
+//! logs never see it.
+
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore;
+use serde::Serialize;
+use serde_json::json;
+
+use super::{OpError, Ops};
+use crate::action::Action;
+use crate::config::CodesConfig;
+use crate::crypto::DataKey;
+use crate::domain::code::{self, CODE_BYTES};
+use crate::domain::ein::Ein;
+use crate::domain::npn::parse_npn;
+use crate::store::codes::{self as store, Email, NewCode, Subject};
+
+/// Whom to issue a code for, as typed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeFor {
+    Employer(Ein),
+    Broker(String),
+}
+
+impl CodeFor {
+    /// Parses `12-3456789` or `ein:…` as an employer, `npn:…` or bare digits as a broker.
+    pub fn parse(typed: &str) -> Result<CodeFor, String> {
+        let t = typed.trim();
+        if let Some(npn) = t.strip_prefix("npn:") {
+            return parse_npn(npn).map(CodeFor::Broker);
+        }
+        if let Some(ein) = t.strip_prefix("ein:") {
+            return Ein::parse(ein).map(CodeFor::Employer).map_err(|e| e.to_string());
+        }
+        if t.contains('-') {
+            return Ein::parse(t).map(CodeFor::Employer).map_err(|e| e.to_string());
+        }
+        parse_npn(t).map(CodeFor::Broker).map_err(|_| {
+            format!("{:?} is neither an EIN (NN-NNNNNNN) nor an NPN (npn:DIGITS)", crate::domain::text::clip(t, 20))
+        })
+    }
+}
+
+/// Lifetimes and lockout, from `[codes]` in the config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodePolicy {
+    pub employer_days: i64,
+    pub broker_hours: i64,
+    pub max_attempts: i64,
+}
+
+impl From<&CodesConfig> for CodePolicy {
+    fn from(c: &CodesConfig) -> Self {
+        CodePolicy {
+            employer_days: i64::from(c.employer_days),
+            broker_hours: i64::from(c.broker_hours),
+            max_attempts: i64::from(c.max_attempts),
+        }
+    }
+}
+
+/// A code just issued: the only time its text exists outside the notice.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Issued {
+    pub id: i64,
+    /// Grouped for reading: `7KQH-M3XD-9TWA-P2RC`.
+    pub code: String,
+    pub purpose: String,
+    pub subject: String,
+    pub subject_key: String,
+    pub expires_at: DateTime<Utc>,
+    /// Codes of the same subject this one replaced.
+    pub revoked: Vec<i64>,
+    /// The notice text (letter and email body).
+    pub notice: String,
+    /// Who the outbox email goes to, if the subject has an address.
+    pub emailed_to: Option<String>,
+}
+
+/// A successful redemption.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Redeemed {
+    pub id: i64,
+    pub subject: String,
+    pub purpose: String,
+}
+
+/// The one answer for a code that does not exist or a subject that does
+/// not match it, so neither can be told from the other.
+pub const NO_MATCH: &str = "the code and the EIN or NPN do not match an active registration code";
+
+impl Ops {
+    async fn subject(&self, who: &CodeFor) -> Result<Subject, OpError> {
+        let found = match who {
+            CodeFor::Employer(ein) => store::employer_by_ein(self.store(), &ein.to_string()).await?,
+            CodeFor::Broker(npn) => store::broker_by_npn(self.store(), npn).await?,
+        };
+        found.ok_or_else(|| match who {
+            CodeFor::Employer(ein) => OpError::NotFound(format!("no employer with EIN {ein}")),
+            CodeFor::Broker(npn) => OpError::NotFound(format!("no broker with NPN {npn}")),
+        })
+    }
+
+    /// `code.issue`: a new code for an employer (registration) or a broker
+    /// (verification), revoking the subject's previous one, with its notice
+    /// queued in the outbox. The caller shows the code once and may write
+    /// the notice letter.
+    pub async fn issue_code(&self, key: &DataKey, policy: CodePolicy, who: &CodeFor) -> Result<Issued, OpError> {
+        let subject = self.subject(who).await?;
+        self.issue_for(Action::CodeIssue, key, policy, subject).await
+    }
+
+    /// `code.reissue`: issues a new code for the subject of code `id`.
+    pub async fn reissue_code(&self, key: &DataKey, policy: CodePolicy, id: i64) -> Result<Issued, OpError> {
+        let mut tx = self.store().begin().await?;
+        let row = store::by_id_locked(&mut tx, id).await?.ok_or_else(|| OpError::NotFound(format!("no code {id}")))?;
+        let subject = store::subject_of(&mut tx, &row.subject_kind, row.subject_id)
+            .await?
+            .ok_or_else(|| OpError::NotFound(format!("code {id} has no subject any more")))?;
+        tx.rollback().await?;
+        self.issue_for(Action::CodeReissue, key, policy, subject).await
+    }
+
+    async fn issue_for(
+        &self,
+        action: Action,
+        key: &DataKey,
+        policy: CodePolicy,
+        subject: Subject,
+    ) -> Result<Issued, OpError> {
+        let entity = format!("{}:{}", subject.kind, subject.key);
+        let mut change = self.begin(action, &entity).await?;
+        let now = self.now();
+        let (purpose, life) = match subject.kind.as_str() {
+            "broker" => ("broker_verification", Duration::hours(policy.broker_hours)),
+            _ => ("employer_registration", Duration::days(policy.employer_days)),
+        };
+        let revoked =
+            store::revoke_active(&mut change.tx, &subject.kind, subject.id, purpose, now, "replaced by a new code")
+                .await?;
+        let mut bytes = [0u8; CODE_BYTES];
+        rand::rngs::OsRng.fill_bytes(&mut bytes);
+        let shown = code::format_code(&bytes);
+        let canonical = code::normalize(&shown).expect("a formatted code normalizes");
+        let expires_at = now + life;
+        let id = store::insert(
+            &mut change.tx,
+            NewCode {
+                purpose,
+                subject: &subject,
+                hash: key.code_hash(&canonical),
+                last4: code::last4(&canonical),
+                issued_by: &self.operator().login,
+                issued_at: now,
+                expires_at,
+            },
+        )
+        .await?;
+        let (template, title, notice) = match subject.kind.as_str() {
+            "broker" => (
+                "broker_verification",
+                "Verify your broker registration",
+                code::broker_verification_notice(&subject.name, &subject.key, &shown, expires_at),
+            ),
+            _ => (
+                "new_client_login",
+                "New Client Login",
+                code::new_client_notice(&subject.name, &subject.key, &shown, expires_at),
+            ),
+        };
+        if let Some(to) = &subject.email {
+            let mail = Email { template, recipient: to, subject: title, body: &notice, entity: &format!("code:{id}") };
+            store::queue_email(&mut change.tx, mail, now).await?;
+        }
+        let after = json!({
+            "code_id": id, "purpose": purpose, "last4": code::last4(&canonical),
+            "expires_at": expires_at, "revoked": revoked, "emailed_to": subject.email,
+        });
+        self.finish(change, &entity, None, Some(after), None).await?;
+        Ok(Issued {
+            id,
+            code: shown,
+            purpose: purpose.to_owned(),
+            subject: subject.name,
+            subject_key: subject.key,
+            expires_at,
+            revoked,
+            notice,
+            emailed_to: subject.email,
+        })
+    }
+
+    /// `code.revoke`: ends an active code, with a reason.
+    pub async fn revoke_code(&self, id: i64, reason: &str) -> Result<(), OpError> {
+        let reason = crate::domain::text::sanitize(reason).trim().to_owned();
+        if reason.is_empty() {
+            return Err(OpError::Invalid("say why the code is revoked (--reason)".into()));
+        }
+        let entity = format!("code:{id}");
+        let mut change = self.begin(Action::CodeRevoke, &entity).await?;
+        let now = self.now();
+        let row =
+            store::by_id_locked(&mut change.tx, id).await?.ok_or_else(|| OpError::NotFound(format!("no code {id}")))?;
+        let status = shown_status(&row.status, row.expires_at, now);
+        if status != "active" {
+            return Err(OpError::Refused(format!("code {id} is {status}; only an active code can be revoked")));
+        }
+        if !store::close(&mut change.tx, id, row.row_version, "revoked", now, Some(&reason)).await? {
+            return Err(OpError::Conflict(format!("code {id} changed meanwhile; nothing was changed")));
+        }
+        let after = json!({"status": "revoked", "last4": row.last4});
+        self.finish(change, &entity, Some(json!({"status": row.status})), Some(after), Some(reason)).await
+    }
+
+    /// `code.redeem` (the portal's side): checks the code and its subject,
+    /// and marks it used exactly once. A wrong code and a wrong EIN get the
+    /// same answer; a wrong EIN for a real code counts an attempt and locks
+    /// the code at the limit. Every attempt is audited, never with the code.
+    pub async fn redeem_code(
+        &self,
+        key: &DataKey,
+        policy: CodePolicy,
+        typed: &str,
+        who: &CodeFor,
+    ) -> Result<Redeemed, OpError> {
+        let refused = || OpError::Refused(NO_MATCH.into());
+        let mut change = self.begin(Action::CodeRedeem, "code:?").await?;
+        let now = self.now();
+        let found = match code::normalize(typed) {
+            Ok(canonical) => {
+                let hash = key.code_hash(&canonical);
+                store::by_hash_locked(&mut change.tx, &hash).await?.map(|row| (row, hash))
+            }
+            Err(_) => None,
+        };
+        let Some((row, hash)) = found else {
+            self.record_refused(&mut change, "code:unknown", "no such code").await?;
+            change.tx.commit().await?;
+            return Err(refused());
+        };
+        let entity = format!("code:{}", row.id);
+        let subject = store::subject_of(&mut change.tx, &row.subject_kind, row.subject_id).await?;
+        let matches = code::constant_time_eq(&row.code_hash, &hash)
+            && subject.as_ref().is_some_and(|s| match who {
+                CodeFor::Employer(ein) => s.kind == "employer" && s.key == ein.to_string(),
+                CodeFor::Broker(npn) => s.kind == "broker" && &s.key == npn,
+            });
+        if !matches {
+            let (attempts, status) = store::fail_attempt(&mut change.tx, row.id, policy.max_attempts).await?;
+            self.record_refused(&mut change, &entity, &format!("subject mismatch; attempt {attempts}, {status}"))
+                .await?;
+            change.tx.commit().await?;
+            return Err(refused());
+        }
+        let status = shown_status(&row.status, row.expires_at, now);
+        if status != "active" {
+            self.record_refused(&mut change, &entity, &format!("code is {status}")).await?;
+            change.tx.commit().await?;
+            return Err(OpError::Refused(match status {
+                "used" => "this code was already used: sign in with your username and password".into(),
+                "expired" => "this code has expired: ask your account manager for a new one".into(),
+                "locked" => {
+                    "this code is locked after too many attempts: ask your account manager for a new one".into()
+                }
+                _ => "this code is no longer valid: ask your account manager for a new one".into(),
+            }));
+        }
+        // The status check in the UPDATE makes a racing second redemption find nothing.
+        if !store::close(&mut change.tx, row.id, row.row_version, "used", now, None).await? {
+            change.tx.rollback().await?;
+            return Err(OpError::Refused("this code was already used: sign in with your username and password".into()));
+        }
+        let after = json!({"status": "used", "last4": row.last4});
+        self.finish(change, &entity, Some(json!({"status": "active"})), Some(after), None).await?;
+        Ok(Redeemed { id: row.id, subject: subject.map(|s| s.name).unwrap_or_default(), purpose: row.purpose })
+    }
+}
+
+/// A code's status as people see it: an active code past its expiry is expired.
+pub fn shown_status(stored: &str, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> &str {
+    if stored == "active" && expires_at <= now { "expired" } else { stored }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subjects_parse_by_shape_or_prefix() {
+        assert!(matches!(CodeFor::parse("12-3456789"), Ok(CodeFor::Employer(_))));
+        assert!(matches!(CodeFor::parse("ein:123456789"), Ok(CodeFor::Employer(_))));
+        assert_eq!(CodeFor::parse("npn:1234567"), Ok(CodeFor::Broker("1234567".into())));
+        assert_eq!(CodeFor::parse("1234567"), Ok(CodeFor::Broker("1234567".into())));
+        assert!(CodeFor::parse("12-34").unwrap_err().contains("NN-NNNNNNN"));
+        assert!(CodeFor::parse("npn:12345678901").is_err());
+        assert!(CodeFor::parse("acme").unwrap_err().contains("neither"));
+    }
+}

@@ -1,0 +1,209 @@
+//! Registration codes in the TUI: issue (shown once, copyable over SSH
+//! with OSC 52), revoke with a reason, reissue, and redeem for testing.
+
+use crossterm::event::KeyCode;
+
+use super::app::{App, Mode};
+use super::cases::{Confirm, Pending, Prompt, PromptKind};
+use super::task::{Report, TaskId};
+use crate::action::Action;
+use crate::keys::Key;
+use crate::ops::codes::{CodeFor, Issued};
+
+/// A code change waiting for `y`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CodeJob {
+    Issue(CodeFor),
+    Revoke { id: i64, reason: String },
+    Reissue(i64),
+}
+
+/// A code just issued, with the letter written for it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ShownCode {
+    pub issued: Issued,
+    pub letter: Option<String>,
+}
+
+/// Writes the New Client Login letter (it holds the code: owner-only).
+fn write_letter(dir: &std::path::Path, issued: &Issued) -> Result<String, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let path = dir.join(format!("new-client-login-{}-{}.txt", issued.subject_key, issued.id));
+    crate::crypto::write_private(&path, &issued.notice).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(path.display().to_string())
+}
+
+/// The report of an issue: the code to show, with the employer's letter written.
+fn issued_report(dir: Option<std::path::PathBuf>, r: Result<Issued, crate::ops::OpError>) -> Report {
+    Report::Issued(r.map_err(|e| e.to_string()).and_then(|issued| {
+        let letter = match (&dir, issued.purpose.as_str()) {
+            (Some(d), "employer_registration") => Some(write_letter(d, &issued)?),
+            _ => None,
+        };
+        Ok(Box::new(ShownCode { issued, letter }))
+    }))
+}
+
+impl App {
+    /// The selected code's id, in the Codes area.
+    fn selected_code(&self) -> Option<i64> {
+        let p = &self.panes[5];
+        p.rows.get(p.selected).map(|r| r.id)
+    }
+
+    /// A code action from a key.
+    pub(super) fn code_action(&mut self, action: Action) {
+        self.code_command(action, String::new());
+    }
+
+    /// A code action from a key (empty `arg`) or a `:` command.
+    pub(super) fn code_command(&mut self, action: Action, arg: String) {
+        let spec = action.spec();
+        if self.ops.role() < spec.min_role {
+            return self.complain(format!(
+                "{} needs the {} role; you are {}",
+                spec.name,
+                spec.min_role.as_str(),
+                self.ops.role().as_str()
+            ));
+        }
+        if action == Action::CodeRedeem {
+            return self.redeem(&arg);
+        }
+        if self.area != 5 {
+            self.switch_to_codes();
+        }
+        let prompt = |kind| Prompt { kind, number: String::new(), seen: None };
+        match action {
+            Action::CodeIssue if arg.is_empty() => self.prompt(prompt(PromptKind::IssueCode), String::new()),
+            Action::CodeIssue => {
+                if let Err(e) = self.submit_code_prompt(&PromptKind::IssueCode, &arg) {
+                    self.complain(e);
+                }
+            }
+            Action::CodeRevoke | Action::CodeReissue => {
+                let Some(id) = self.selected_code() else { return self.complain("select a code first") };
+                if action == Action::CodeReissue {
+                    return self.confirm(Confirm {
+                        title: format!("Issue a new code for the subject of code {id}?"),
+                        lines: vec!["Their current code, if still active, is revoked.".into()],
+                        pending: Pending::Code(CodeJob::Reissue(id)),
+                    });
+                }
+                if arg.is_empty() {
+                    self.prompt(prompt(PromptKind::RevokeCode(id)), String::new());
+                } else if let Err(e) = self.submit_code_prompt(&PromptKind::RevokeCode(id), &arg) {
+                    self.complain(e);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn switch_to_codes(&mut self) {
+        self.run(Action::AreaCodes);
+    }
+
+    /// Checks what a code prompt collected, then asks to confirm.
+    pub(super) fn submit_code_prompt(&mut self, kind: &PromptKind, text: &str) -> Result<(), String> {
+        match kind {
+            PromptKind::IssueCode => {
+                let who = CodeFor::parse(text)?;
+                let whom = match &who {
+                    CodeFor::Employer(ein) => format!("the employer with EIN {ein}"),
+                    CodeFor::Broker(npn) => format!("the broker with NPN {npn}"),
+                };
+                self.confirm(Confirm {
+                    title: format!("Issue a registration code for {whom}?"),
+                    lines: vec![
+                        "Their current code, if any, is revoked; the notice goes to the outbox.".into(),
+                        "The code is shown once, on the next screen.".into(),
+                    ],
+                    pending: Pending::Code(CodeJob::Issue(who)),
+                });
+            }
+            PromptKind::RevokeCode(id) => {
+                let reason = crate::domain::text::sanitize(text).trim().to_owned();
+                if reason.is_empty() {
+                    return Err("type why the code is revoked".into());
+                }
+                self.confirm(Confirm {
+                    title: format!("Revoke code {id}?"),
+                    lines: vec![format!("Reason: {reason}")],
+                    pending: Pending::Code(CodeJob::Revoke { id: *id, reason }),
+                });
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Runs a confirmed code change.
+    pub(super) fn run_code_job(&mut self, job: CodeJob) {
+        let Some(key) = self.key.clone() else { return self.complain("no data key loaded: codes cannot be issued") };
+        let (ops, policy, dir) = (self.ops.clone(), self.code_policy, self.letters_dir.clone());
+        match job {
+            CodeJob::Issue(who) => self.spawn_op("issuing the code…".into(), async move {
+                issued_report(dir, ops.issue_code(&key, policy, &who).await)
+            }),
+            CodeJob::Reissue(id) => self.spawn_op(format!("reissuing for code {id}…"), async move {
+                issued_report(dir, ops.reissue_code(&key, policy, id).await)
+            }),
+            CodeJob::Revoke { id, reason } => self.spawn_op(format!("revoking code {id}…"), async move {
+                Report::Op(
+                    ops.revoke_code(id, &reason)
+                        .await
+                        .map(|()| format!("code {id} revoked"))
+                        .map_err(|e| e.to_string()),
+                )
+            }),
+        }
+    }
+
+    /// `:redeem CODE EIN|npn:NPN`.
+    fn redeem(&mut self, args: &str) {
+        let mut words = args.split_whitespace();
+        let (Some(code), Some(subject), None) = (words.next(), words.next(), words.next()) else {
+            return self
+                .complain(":redeem takes a code and an EIN or npn:NPN, e.g. :redeem 7KQH-M3XD-9TWA-P2RC 12-3456789");
+        };
+        let who = match CodeFor::parse(subject) {
+            Ok(w) => w,
+            Err(e) => return self.complain(e),
+        };
+        let Some(key) = self.key.clone() else { return self.complain("no data key loaded") };
+        let (ops, policy, code) = (self.ops.clone(), self.code_policy, code.to_owned());
+        self.spawn_op("redeeming…".into(), async move {
+            let r = ops.redeem_code(&key, policy, &code, &who).await;
+            Report::Op(r.map(|d| format!("code {} redeemed for {}", d.id, d.subject)).map_err(|e| e.to_string()))
+        });
+    }
+
+    /// A code was issued: show it, this once.
+    pub(super) fn on_issued(&mut self, id: TaskId, result: Result<Box<ShownCode>, String>) {
+        if self.op_task == Some(id) {
+            self.op_task = None;
+        }
+        match result {
+            Ok(shown) => {
+                self.message = None;
+                self.mode = Mode::ShowCode(shown);
+            }
+            Err(e) => self.complain(e),
+        }
+        self.reload_in_place(5);
+    }
+
+    /// In the code dialog: `c` copies the code, anything else closes it for good.
+    pub(super) fn show_code_key(&mut self, key: Key) {
+        let Mode::ShowCode(shown) = &self.mode else { return };
+        if key.code == KeyCode::Char('c') && key.mods.is_empty() {
+            self.clipboard = Some(shown.issued.code.clone());
+            self.say("code copied to your terminal's clipboard (OSC 52); press any other key to close");
+            return;
+        }
+        let last4 = shown.issued.code.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect::<String>();
+        self.mode = Mode::Normal;
+        self.say(format!("code …{last4} issued; it is not shown again"));
+    }
+}
