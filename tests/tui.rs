@@ -330,7 +330,7 @@ async fn code_list_and_issue_dialog_snapshots() {
         let s = h.screen();
         assert!(!s.contains(&code), "the code is shown once:\n{s}");
         assert!(s.contains(&format!("…{} ", &code[15..])) || s.contains(&code[15..]), "{s}");
-        assert_eq!(h.app.pane().rows[0].cells[6], "active", "the new code heads the list");
+        assert_eq!(h.app.pane().rows[0].cells[7], "active", "the new code heads the list");
     }
 }
 

@@ -93,13 +93,14 @@ pub fn columns(kind: ListKind) -> &'static [Column] {
             ("Age", 4),
         ],
         ListKind::Codes => &[
-            ("Code", 5),
-            ("Purpose", 21),
+            ("Code", 4),
+            ("Purpose", 12),
             ("Subject", FILL),
             ("Last4", 5),
             ("Issued by", 9),
+            ("Issued", 10),
             ("Expires", 10),
-            ("Status", 8),
+            ("Status", 7),
             ("Tries", 5),
         ],
     }
@@ -438,18 +439,24 @@ async fn codes(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::
     let page: Page<CodeItem> = run(store, q, req).await?;
     Ok(page.map(|c| {
         // Expiry is a fact of time, not a stored status.
-        let status = if c.status == "active" && c.expires_at <= req.now { "expired".to_owned() } else { c.status };
+        let status = crate::ops::codes::shown_status(&c.status, c.expires_at, req.now).to_owned();
         ListRow {
             id: c.id,
             version: None,
             key: vec![Arg::Time(Some(c.issued_at)), c.id.into()],
             cells: vec![
                 c.id.to_string(),
-                c.purpose,
+                // The subject says whose; the purpose word says which kind.
+                match c.purpose.as_str() {
+                    "employer_registration" | "portal_registration" => "registration".to_owned(),
+                    "broker_verification" => "verification".to_owned(),
+                    _ => c.purpose.replace('_', " "),
+                },
                 sanitize(&c.subject),
                 c.last4,
                 c.issued_by,
-                c.expires_at.format("%Y-%m-%d").to_string(),
+                date(c.issued_at.date_naive()),
+                date(c.expires_at.date_naive()),
                 status,
                 c.attempts.to_string(),
             ],
