@@ -58,6 +58,7 @@ fn request(kind: ListKind, dir: Dir, ops: &Ops) -> ListRequest {
         me: ops.operator().id,
         now: ops.now(),
         backend_pid: Default::default(),
+        members: None,
     }
 }
 
@@ -166,6 +167,102 @@ async fn concurrent_takers(ops: &Ops, takers: usize, claims: usize) -> Result<Li
         format!("{takers} concurrent takers (PostgreSQL)"),
         format!("{n} cases in {secs:.2} s = {:.0} takes/s; taken twice: {twice}", n as f64 / secs),
     ))
+}
+
+/// Member lookups on the search path the screen uses (parse, blind index,
+/// keyset page), and the member view's first frame.
+pub async fn members(ops: &Ops, key: &crate::crypto::DataKey, samples: usize) -> Result<Vec<Line>, OpError> {
+    use crate::store::members::MemberSearch;
+    let store = ops.store();
+    let mut out: Vec<Line> = Vec::new();
+    let (total,): (i64,) = store.fetch_one("SELECT count(*) FROM members", vec![]).await?;
+    out.push(("members in the database".into(), total.to_string()));
+    // Sample members spread over the table (set-up: decrypting is the test's privilege).
+    let step = (total / samples.max(1) as i64).max(1);
+    let picked: Vec<(String, String, Option<Vec<u8>>)> = store
+        .fetch_all(
+            "SELECT member_number, last_name_key, ssn_cipher FROM members WHERE id % $1 = 0 ORDER BY id LIMIT $2",
+            crate::args![step, samples as i64],
+        )
+        .await?;
+    let ssns: Vec<String> = picked.iter().filter_map(|(_, _, c)| c.as_ref().and_then(|c| key.decrypt(c))).collect();
+    let search = |q: String| {
+        let req = MemberSearch::parse(&q, Some(key)).map(|members| ListRequest {
+            kind: ListKind::Members,
+            filter: String::new(),
+            dir: Dir::First,
+            limit: 50,
+            me: ops.operator().id,
+            now: ops.now(),
+            backend_pid: Default::default(),
+            members,
+        });
+        async move {
+            let req = req.map_err(OpError::Invalid)?;
+            let page = lists::fetch(store, &req).await?;
+            if page.rows.is_empty() {
+                return Err(OpError::NotFound(format!(
+                    "benchmark query {} found nothing",
+                    crate::domain::ssn::redact(&q)
+                )));
+            }
+            Ok(page.rows.len())
+        }
+    };
+    // Warm the caches first: the figures are for a database in use.
+    for q in ssns.iter().take(20).chain(picked.iter().take(20).map(|p| &p.0)) {
+        search(q.clone()).await?;
+    }
+    let mut i = 0;
+    let f = time(ssns.len(), || {
+        i += 1;
+        search(ssns[i - 1].clone())
+    })
+    .await?;
+    out.push(("SSN (blind index)".into(), f.to_string()));
+    let mut i = 0;
+    let f = time(picked.len(), || {
+        i += 1;
+        search(picked[i - 1].0.clone())
+    })
+    .await?;
+    out.push(("member ID".into(), f.to_string()));
+    let mut i = 0;
+    let f = time(picked.len(), || {
+        i += 1;
+        search(picked[i - 1].1.chars().take(3).collect())
+    })
+    .await?;
+    out.push(("last-name prefix, first page of 50".into(), f.to_string()));
+
+    // The member view's first frame: Enter on a found member until the frame is drawn.
+    let session = crate::tui::Session {
+        ops: ops.clone(),
+        keymap: crate::keymap::Keymap::from_texts(None).map_err(|e| OpError::Invalid(e.join("; ")))?,
+        config: crate::config::Config::load(None, std::iter::empty(), &Default::default())
+            .map_err(|e| OpError::Invalid(e.to_string()))?,
+        no_color: true,
+        history_file: None,
+        key: key.clone(),
+        letters_dir: None,
+    };
+    let mut h = crate::tui::Headless::start(session, 120, 40).await.map_err(|e| OpError::Db(e.to_string()))?;
+    let mut frames = Vec::new();
+    for (number, _, _) in picked.iter().take(samples.min(100)) {
+        h.app.execute_line(&format!("member {number}"));
+        h.settle(Duration::from_secs(30)).await.map_err(|e| OpError::Db(e.to_string()))?;
+        let start = Instant::now();
+        h.app.run(crate::action::Action::Open);
+        h.settle(Duration::from_secs(30)).await.map_err(|e| OpError::Db(e.to_string()))?;
+        let screen = h.screen();
+        frames.push(start.elapsed());
+        if !screen.contains("Demographics") {
+            return Err(OpError::Db(format!("the member view did not open for {number}")));
+        }
+        h.app.run(crate::action::Action::Back);
+    }
+    out.push(("member view, Enter to first frame (audited)".into(), Figures::of(frames).to_string()));
+    Ok(out)
 }
 
 #[cfg(test)]

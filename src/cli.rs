@@ -32,6 +32,9 @@ pub enum Cmd {
     /// Measure the performance targets on a seeded database (changes it: takes cases).
     #[command(subcommand)]
     Bench(BenchCmd),
+    /// Find members and show their records (also `members`).
+    #[command(subcommand, visible_alias = "members")]
+    Member(MemberCmd),
     /// Registration codes for employers and brokers (also `codes`).
     #[command(subcommand, visible_alias = "codes")]
     Code(CodeCmd),
@@ -76,6 +79,11 @@ pub enum BenchCmd {
         /// Concurrent takers (PostgreSQL only; 0 skips).
         #[arg(long, default_value_t = 32)]
         takers: usize,
+    },
+    /// Member lookups by SSN, member ID and last-name prefix; the member view's first frame.
+    Members {
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
     },
 }
 
@@ -218,6 +226,40 @@ pub enum CodeCmd {
         ein: Option<String>,
         #[arg(long)]
         npn: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+/// `portaldesk member …`.
+#[derive(Debug, Subcommand)]
+pub enum MemberCmd {
+    /// Find members: SSN, M… member ID, I… individual ID, last[,first], `1234 smith`; type:QB, group:ABC101.
+    Find {
+        query: String,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        /// Write every match to this CSV file (SSNs masked; audited).
+        #[arg(long, value_name = "FILE")]
+        csv: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Show a member's record (member.view, audited); SSN masked unless --reveal.
+    Show {
+        member_id: String,
+        /// Show the full SSN (member.reveal_ssn: supervisor or admin, audited with --reason).
+        #[arg(long, requires = "reason")]
+        reveal: bool,
+        #[arg(long)]
+        reason: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Quick eligibility check: covered on DATE (MM/DD/YYYY)?
+    Elig {
+        query: String,
+        date: String,
         #[command(flatten)]
         json: JsonFlag,
     },

@@ -14,6 +14,7 @@ pub mod crypto;
 pub mod demo;
 pub mod docs;
 pub mod domain;
+pub mod export;
 pub mod fatal;
 pub mod keymap;
 pub mod keys;

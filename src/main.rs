@@ -43,6 +43,14 @@ async fn run(cli: Cli) -> Result<u8, Fatal> {
             store.close().await;
             code
         }
+        Some(Cmd::Member(m)) => {
+            let key = startup::data_key(&ctx)?;
+            let store = startup::open_store(&ctx).await?;
+            let ops = startup::ops(&ctx, store.clone()).await?;
+            let code = cmd::member::run(&ops, &key, m).await;
+            store.close().await;
+            code
+        }
         Some(Cmd::Code(c)) => {
             let key = startup::data_key(&ctx)?;
             let store = startup::open_store(&ctx).await?;
@@ -53,9 +61,10 @@ async fn run(cli: Cli) -> Result<u8, Fatal> {
             code
         }
         Some(Cmd::Bench(b)) => {
+            let key = startup::data_key(&ctx)?;
             let store = startup::open_store(&ctx).await?;
             let ops = startup::ops(&ctx, store.clone()).await?;
-            let code = cmd::bench::run(&ops, b).await;
+            let code = cmd::bench::run(&ops, &key, b).await;
             store.close().await;
             code
         }

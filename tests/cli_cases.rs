@@ -81,3 +81,46 @@ fn every_case_subcommand_works_and_says_why_not() {
     assert_eq!(code(&out), 1);
     assert!(String::from_utf8_lossy(&out.stderr).contains("read-only"));
 }
+
+#[test]
+fn member_subcommands_find_show_reveal_and_export() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    assert!(run(h, &["demo", "--members", "300"]).status.success());
+    let out = run(h, &["member", "find", "type:QB", "--limit", "2", "--json"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json(&out);
+    let m = &v["members"][0];
+    let number = m["member"].as_str().unwrap().to_owned();
+    assert!(m["ssn"].as_str().unwrap().starts_with("***-**-"));
+    assert_eq!(m["type"], "QB");
+
+    let out = run(h, &["member", "show", &number, "--json"]);
+    assert_eq!(code(&out), 0);
+    let v = json(&out);
+    assert!(v["result"]["ssn"].as_str().unwrap().starts_with("***-**-"));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("ssn_cipher"));
+
+    // An agent may not reveal; the refusal is the exit code and the message.
+    let out = run(h, &["--operator", "agarcia", "member", "show", &number, "--reveal", "--reason", "asked"]);
+    assert_eq!(code(&out), 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("supervisor"));
+    let out = run(h, &["member", "show", &number, "--reveal", "--reason", "verified caller", "--json"]);
+    assert_eq!(code(&out), 0);
+    let ssn = json(&out)["result"]["ssn"].as_str().unwrap().to_owned();
+    assert!(ssn.len() == 11 && !ssn.contains('*'), "{ssn}");
+
+    // Found again by that SSN, and exported with it masked.
+    let csv = h.join("found.csv");
+    let out = run(h, &["member", "find", &ssn, "--csv", csv.to_str().unwrap()]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(text.starts_with("Name,Member,Type,Group,Born,SSN,Status") && text.contains(&number), "{text}");
+    assert!(!text.contains(&ssn) && text.contains(&format!("***-**-{}", &ssn[7..])), "{text}");
+
+    let out = run(h, &["member", "elig", &number, "01/01/2000"]);
+    assert_eq!(code(&out), 1, "nobody was covered in 2000");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("NOT ELIGIBLE"));
+    assert_eq!(code(&run(h, &["member", "find", "91234567"])), 2);
+    assert_eq!(code(&run(h, &["member", "elig", &number, "02/30/2024"])), 2);
+}

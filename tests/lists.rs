@@ -7,10 +7,20 @@ use common::seeded::{now, seed_small};
 use portaldesk::domain::case::CaseView;
 use portaldesk::store::cases::{count, file_by_number};
 use portaldesk::store::lists::{ListKind, ListRequest, fetch};
+use portaldesk::store::members::MemberSearch;
 use portaldesk::store::{Dir, Store, staff};
 
 fn request(kind: ListKind, dir: Dir, filter: &str, me: i64) -> ListRequest {
-    ListRequest { kind, filter: filter.into(), dir, limit: 25, me, now: now(), backend_pid: Default::default() }
+    ListRequest {
+        kind,
+        filter: filter.into(),
+        dir,
+        limit: 25,
+        me,
+        now: now(),
+        backend_pid: Default::default(),
+        members: None,
+    }
 }
 
 /// Every row of a list, page by page.
@@ -64,15 +74,19 @@ async fn every_case_view_pages_through_all_its_cases_in_due_order() {
 }
 
 #[tokio::test]
-async fn the_member_list_filters_by_member_id_and_group_number() {
+async fn the_member_list_opens_by_member_id_and_group_number() {
     for db in common::all_backends().await {
         let s = &db.store;
         seed_small(&db).await;
-        let page = fetch(s, &request(ListKind::Members, Dir::First, "m0000042", 0)).await.unwrap();
+        let search = |q: &str| MemberSearch::parse(q, None).unwrap();
+        let by_id = ListRequest { members: search("M0000042"), ..request(ListKind::Members, Dir::First, "", 0) };
+        let page = fetch(s, &by_id).await.unwrap();
         let ids: Vec<&str> = page.rows.iter().map(|r| r.cells[1].as_str()).collect();
         assert_eq!(ids, ["M0000042"], "{}", db.label);
         let group = page.rows[0].cells[3].clone();
-        let page = fetch(s, &request(ListKind::Members, Dir::First, &group, 0)).await.unwrap();
+        let by_group =
+            ListRequest { members: search(&format!("group:{group}")), ..request(ListKind::Members, Dir::First, "", 0) };
+        let page = fetch(s, &by_group).await.unwrap();
         assert!(page.rows.len() > 1 && page.rows.iter().all(|r| r.cells[3] == group), "{}", db.label);
     }
 }

@@ -284,3 +284,47 @@ fn issues_a_code_in_a_terminal_and_the_portal_redeems_it() {
     let log = std::fs::read_to_string(home.path().join("log/portaldesk.log")).unwrap_or_default();
     assert!(!log.contains(&code) && !log.contains(&code.replace('-', "")));
 }
+
+#[test]
+fn finds_a_member_by_ssn_and_opens_the_record() {
+    let home = tempfile::tempdir().unwrap();
+    let out = run(home.path(), &["demo", "--members", "300"]);
+    assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    // The test reads one SSN the way only a permitted reveal may: with the data key.
+    let key = portaldesk::crypto::DataKey::load(None, &home.path().join("data/data.key")).unwrap();
+    let url = format!("sqlite://{}", home.path().join("data/demo.sqlite").display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (number, last, cipher): (String, String, Vec<u8>) = rt.block_on(async {
+        let store = portaldesk::store::Store::open(&url, &Default::default()).await.unwrap();
+        store
+            .fetch_one(
+                "SELECT member_number, last_name, ssn_cipher FROM members WHERE ssn_cipher IS NOT NULL ORDER BY id LIMIT 1",
+                portaldesk::args![],
+            )
+            .await
+            .unwrap()
+    });
+    let digits = key.decrypt(&cipher).unwrap();
+    let ssn = format!("{}-{}-{}", &digits[..3], &digits[3..5], &digits[5..]);
+
+    let mut pty = Pty::shell(home.path(), "\"$0\"; echo \"EXIT=$?\"", 80, 24);
+    pty.wait_for("the app", |s| s.contains("1 Cases"));
+    pty.send(&format!(":member {ssn}\r"));
+    let s = pty.wait_for("the one match", |s| s.contains(&number) && s.contains("Members ›"));
+    assert!(s.contains(&format!("***-**-{}", &digits[5..])), "masked in the list:\n{s}");
+    pty.send("\r");
+    let s = pty.wait_for("the member view", |s| s.contains("Demographics") && s.contains("Member ID"));
+    assert!(s.contains(&last) || s.contains(&number), "{s}");
+    assert!(!s.contains(&ssn) && !s.contains(&digits), "the SSN is masked on screen:\n{s}");
+    pty.send("\t");
+    pty.wait_for("the Events tab", |s| s.contains("qualifying events") || s.contains("months"));
+    pty.send("\x1b");
+    pty.wait_for("the list again", |s| s.contains("Type") && s.contains("Born"));
+    pty.send("q");
+    let s = pty.wait_for("the shell", |s| s.contains("EXIT="));
+    assert!(s.contains("EXIT=0"), "{s}");
+    let _ = pty.child.wait();
+    let history = std::fs::read_to_string(home.path().join("data/history")).unwrap();
+    assert!(history.contains(&format!("member ***-**-{}", &digits[5..])), "{history}");
+    assert!(!history.contains(&ssn), "the history file keeps no SSN: {history}");
+}

@@ -338,3 +338,97 @@ async fn code_list_and_issue_dialog_snapshots() {
 fn osc52_carries_the_code_base64_encoded() {
     assert_eq!(portaldesk::tui::osc52("7KQH-M3XD"), "\u{1b}]52;c;N0tRSC1NM1hE\u{7}");
 }
+
+/// A QB member of the seeded demo with events, premiums and letters.
+async fn rich_member(db: &common::TestDb) -> String {
+    let (number,): (String,) = db
+        .store
+        .fetch_one(
+            "SELECT m.member_number FROM members m WHERE m.member_type = 'QB' \
+             AND EXISTS (SELECT 1 FROM qualifying_events e WHERE e.member_id = m.id) \
+             AND EXISTS (SELECT 1 FROM premiums p WHERE p.member_id = m.id) \
+             AND EXISTS (SELECT 1 FROM members d WHERE d.subscriber_id = m.id) ORDER BY m.id LIMIT 1",
+            args![],
+        )
+        .await
+        .unwrap();
+    number
+}
+
+#[tokio::test]
+async fn member_search_and_every_member_tab_snapshots() {
+    for (w, hgt) in [(80u16, 24u16), (120, 40)] {
+        let (db, mut h) = app(w, hgt).await;
+        let number = rich_member(&db).await;
+        let (last,): (String,) = db
+            .store
+            .fetch_one("SELECT last_name FROM members WHERE member_number = $1", args![number.clone()])
+            .await
+            .unwrap();
+        h.press(&format!(":member {last}<Enter>")).await.unwrap();
+        let s = stable(&h.screen(), &db);
+        assert!(!s.contains("(none)") || s.contains("***-**-"), "SSNs masked:\n{s}");
+        insta::assert_snapshot!(format!("member_results_{w}x{hgt}"), s);
+        h.press(&format!(":member {number}<Enter><Enter>")).await.unwrap();
+        for (i, tab) in portaldesk::tui::members::TABS.iter().enumerate() {
+            let s = stable(&h.screen(), &db);
+            assert!(s.contains(&format!("Members › /{number} › {number}")), "{s}");
+            assert!(!s.lines().any(|l| l.starts_with("SSN") && !l.contains("***-**-") && !l.contains("(none)")), "{s}");
+            let name = tab.to_lowercase().replace(' ', "_");
+            insta::assert_snapshot!(format!("member_tab{i}_{name}_{w}x{hgt}"), s);
+            h.press("<Tab>").await.unwrap();
+        }
+        // Opening a member was audited.
+        let (n,): (i64,) = db
+            .store
+            .fetch_one(
+                "SELECT count(*) FROM audit_log WHERE action = 'member.view' AND entity = $1",
+                args![format!("member:{number}")],
+            )
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+    }
+}
+
+#[tokio::test]
+async fn revealing_an_ssn_asks_why_and_masks_it_again() {
+    let (db, mut h) = app(120, 40).await;
+    let number = rich_member(&db).await;
+    h.press(&format!(":member {number}<Enter><Enter>U<Enter>")).await.unwrap();
+    assert!(h.screen().contains("type why you need the SSN"), "{}", h.screen());
+    h.press("caller verified<Enter>").await.unwrap();
+    let s = h.screen();
+    let line = s.lines().find(|l| l.starts_with("SSN")).unwrap().to_owned();
+    assert!(line.contains("revealed") && !line.contains("***"), "{line}");
+    for _ in 0..h.app.tick_ms.max(1).pow(0) * 120 {
+        h.app.on_tick();
+    }
+    let s = h.screen();
+    let line = s.lines().find(|l| l.starts_with("SSN")).unwrap();
+    assert!(line.contains("***-**-"), "masked again after 30 s of ticks: {line}");
+    let (reason,): (Option<String>,) = db
+        .store
+        .fetch_one("SELECT reason FROM audit_log WHERE action = 'member.reveal_ssn' AND outcome = 'ok'", args![])
+        .await
+        .unwrap();
+    assert_eq!(reason.as_deref(), Some("caller verified"));
+}
+
+#[tokio::test]
+async fn bad_member_queries_say_so_and_keep_the_list() {
+    let (_db, mut h) = app(120, 40).await;
+    h.press("2").await.unwrap();
+    let before = h.app.pane().rows.clone();
+    for (q, why) in [("91234567", "9 digits"), ("000-00-0000", "never issued"), ("1234 02/30/2024", "not a date")] {
+        h.press(&format!(":member {q}<Enter>")).await.unwrap();
+        assert!(h.screen().contains(why), "{q}: {}", h.screen());
+        assert_eq!(h.app.pane().rows, before);
+    }
+    let long = "x".repeat(10_000);
+    h.app.execute_line(&format!("member {long}"));
+    h.settle(std::time::Duration::from_secs(5)).await.unwrap();
+    assert!(h.screen().contains("at most 200"));
+    h.press(":member smi\u{1b}[31mth<Enter>").await.ok();
+    assert!(!h.screen().contains('\u{1b}'));
+}

@@ -6,9 +6,10 @@ use crate::fatal::Fatal;
 use crate::ops::Ops;
 
 /// Runs a benchmark and prints one line per figure.
-pub async fn run(ops: &Ops, cmd: BenchCmd) -> Result<u8, Fatal> {
+pub async fn run(ops: &Ops, key: &crate::crypto::DataKey, cmd: BenchCmd) -> Result<u8, Fatal> {
     let lines = match cmd {
         BenchCmd::Cases { samples, takers } => bench::cases(ops, samples.max(1), takers).await,
+        BenchCmd::Members { samples } => bench::members(ops, key, samples.max(1)).await,
     }
     .map_err(|e| Fatal::new(e.to_string()))?;
     println!("{} on {}", env!("CARGO_PKG_NAME"), ops.store().url());

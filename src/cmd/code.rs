@@ -85,6 +85,7 @@ pub async fn run(ops: &Ops, key: &DataKey, policy: CodePolicy, letters: &Path, c
                 me: ops.operator().id,
                 now: ops.now(),
                 backend_pid: Default::default(),
+                members: None,
             };
             let page = lists::fetch(ops.store(), &req).await.map_err(|e| Fatal::new(short_cause(&e)))?;
             if json.json {

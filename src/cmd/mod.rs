@@ -5,6 +5,7 @@ pub mod case;
 pub mod code;
 pub mod demo;
 pub mod info;
+pub mod member;
 pub mod tui;
 
 /// Prints a value as pretty JSON on stdout.

@@ -2,8 +2,10 @@
 
 pub mod case;
 pub mod case_change;
+pub mod cobra;
 pub mod code;
 pub mod ein;
+pub mod member_query;
 pub mod npn;
 pub mod role;
 pub mod ssn;

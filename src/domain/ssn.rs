@@ -16,8 +16,8 @@ pub enum SsnError {
     Length(usize),
     #[error("an SSN has only digits and dashes")]
     NotDigits,
-    #[error("{0} is not a valid SSN: area 000 or 666, group 00 and serial 0000 are never issued")]
-    NeverIssued(String),
+    #[error("not a valid SSN: area 000 or 666, group 00 and serial 0000 are never issued")]
+    NeverIssued,
 }
 
 impl Ssn {
@@ -43,7 +43,7 @@ impl Ssn {
     fn check(d: String) -> Result<Ssn, SsnError> {
         let (area, group, serial) = (&d[0..3], &d[3..5], &d[5..9]);
         if area == "000" || area == "666" || group == "00" || serial == "0000" {
-            return Err(SsnError::NeverIssued(format!("{area}-{group}-{serial}")));
+            return Err(SsnError::NeverIssued);
         }
         Ok(Ssn(d))
     }
@@ -71,6 +71,24 @@ impl fmt::Debug for Ssn {
     }
 }
 
+/// Masks anything in `text` shaped like an SSN (`123-45-6789`, `123456789`):
+/// for text that is shown or kept after it was typed, such as breadcrumbs
+/// and the command history.
+pub fn redact(text: &str) -> String {
+    static SSN_LIKE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(^|[^0-9])[0-9]{3}-?[0-9]{2}-?([0-9]{4})($|[^0-9])").expect("a valid pattern")
+    });
+    // Matches may touch (`…6789 123…`): repeat until nothing changes.
+    let mut out = text.to_owned();
+    loop {
+        let next = SSN_LIKE.replace_all(&out, "${1}***-**-${2}${3}").into_owned();
+        if next == out {
+            return out;
+        }
+        out = next;
+    }
+}
+
 /// `***-**-1234`, or `(none)` for members without an SSN.
 pub fn mask(last4: Option<&str>) -> String {
     match last4 {
@@ -92,6 +110,15 @@ mod tests {
     use super::*;
 
     #[test]
+    fn ssn_shaped_text_is_redacted() {
+        assert_eq!(redact("member 912-34-5678"), "member ***-**-5678");
+        assert_eq!(redact("member 912345678 and 923-45-1111"), "member ***-**-5678 and ***-**-1111");
+        assert_eq!(redact("1234 smith"), "1234 smith");
+        assert_eq!(redact("M0000042"), "M0000042");
+        assert_eq!(redact("9123456789"), "9123456789", "ten digits are not an SSN");
+    }
+
+    #[test]
     fn parses_with_and_without_dashes() {
         assert_eq!(Ssn::parse("912-34-5678").unwrap().digits(), "912345678");
         assert_eq!(Ssn::parse(" 912345678 ").unwrap().formatted(), "912-34-5678");
@@ -102,10 +129,10 @@ mod tests {
         assert_eq!(Ssn::parse("91234567"), Err(SsnError::Length(8)));
         assert_eq!(Ssn::parse("9123456789"), Err(SsnError::Length(10)));
         assert_eq!(Ssn::parse("91a-34-5678"), Err(SsnError::NotDigits));
-        assert!(matches!(Ssn::parse("000-00-0000"), Err(SsnError::NeverIssued(_))));
-        assert!(matches!(Ssn::parse("666-12-3456"), Err(SsnError::NeverIssued(_))));
-        assert!(matches!(Ssn::parse("912-00-3456"), Err(SsnError::NeverIssued(_))));
-        assert!(matches!(Ssn::parse("912-34-0000"), Err(SsnError::NeverIssued(_))));
+        assert!(matches!(Ssn::parse("000-00-0000"), Err(SsnError::NeverIssued)));
+        assert!(matches!(Ssn::parse("666-12-3456"), Err(SsnError::NeverIssued)));
+        assert!(matches!(Ssn::parse("912-00-3456"), Err(SsnError::NeverIssued)));
+        assert!(matches!(Ssn::parse("912-34-0000"), Err(SsnError::NeverIssued)));
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod cases;
 pub mod codes;
+pub mod members;
 
 use chrono::{DateTime, Utc};
 

@@ -9,6 +9,7 @@ use std::sync::atomic::AtomicI32;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::members::MemberSearch;
 use super::{Arg, Cursor, Dir, Page, Sql, Store};
 use crate::domain::case::CaseView;
 use crate::domain::ssn::mask;
@@ -39,6 +40,8 @@ pub struct ListRequest {
     pub now: DateTime<Utc>,
     /// Where the PostgreSQL backend running the query is published, for cancelling.
     pub backend_pid: Arc<AtomicI32>,
+    /// The Members list's search (from `:member` or `/`); `None` lists everyone.
+    pub members: Option<MemberSearch>,
 }
 
 /// One row as the table shows it.
@@ -257,17 +260,7 @@ async fn members(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx
         "SELECT m.id, m.last_name_key, m.first_name_key, m.first_name, m.last_name, m.member_number, m.member_type, \
          g.group_number, m.birth_date, m.ssn_last4, m.status FROM members m JOIN employer_groups g ON g.id = m.group_id",
     );
-    let typed = req.filter.trim();
-    let key = fold_key(typed);
-    let filtered = !key.is_empty();
-    if typed.chars().any(|c| c.is_ascii_digit()) {
-        // Names have no digits: a member ID (`M0001234`) or a group number
-        // (`ACM101-01`), which the case view's links open.
-        let exact = typed.to_uppercase();
-        q.push(" WHERE (m.member_number = ").bind(exact.clone()).push(" OR g.group_number = ").bind(exact).push(")");
-    } else if filtered {
-        q.push(" WHERE m.last_name_key >= ").bind(key.clone()).push(" AND m.last_name_key < ").bind(prefix_end(&key));
-    }
+    let filtered = req.members.as_ref().is_some_and(|m| m.push_where(&mut q));
     q.keyset(&["m.last_name_key", "m.first_name_key", "m.id"], false, &req.dir, req.limit, filtered);
     let page: Page<MemberItem> = run(store, q, req).await?;
     Ok(page.map(|m| ListRow {
@@ -281,7 +274,8 @@ async fn members(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx
             m.group_number,
             date(m.birth_date),
             mask(m.ssn_last4.as_deref()),
-            m.status,
+            // Short forms keep the column narrow; the type column says COBRA.
+            m.status.strip_prefix("cobra_").map(str::to_owned).unwrap_or(m.status),
         ],
     }))
 }

@@ -14,6 +14,7 @@ pub mod audit;
 pub mod cases;
 pub mod codes;
 pub mod lists;
+pub mod members;
 pub mod staff;
 
 pub use arg::{Arg, sqlite_time};

@@ -10,6 +10,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::cases::{CaseScreen, Confirm, Prompt};
 use super::codes::ShownCode;
+use super::members::MemberScreen;
 use super::task::{Msg, Report, TaskId, Tasks};
 use super::theme::Theme;
 use crate::action::Action;
@@ -110,6 +111,13 @@ pub struct App {
     pub case_screen: Option<CaseScreen>,
     /// Case numbers marked for a bulk change.
     pub marked: BTreeSet<String>,
+    /// The open member, when the Members area shows one member instead of the list.
+    pub member_screen: Option<MemberScreen>,
+    /// How long a revealed SSN stays, in seconds and in ticks.
+    pub(super) reveal_seconds: u64,
+    pub(super) reveal_ticks: u64,
+    /// Milliseconds per tick (config).
+    pub tick_ms: u64,
     /// Business days given for requested information (config).
     pub(super) info_due_days: u32,
     /// Ticks between awaiting-info sweeps; 0 when the timer is off.
@@ -174,6 +182,10 @@ impl App {
             op_task: None,
             case_screen: None,
             marked: BTreeSet::new(),
+            member_screen: None,
+            reveal_seconds: config.ui.reveal_seconds,
+            tick_ms: config.ui.tick_ms.max(1),
+            reveal_ticks: (config.ui.reveal_seconds * 1000).div_ceil(config.ui.tick_ms.max(1)),
             info_due_days: config.cases.info_due_business_days,
             key: None,
             code_policy: (&config.codes).into(),
@@ -233,24 +245,36 @@ impl App {
 
     // ---- loading ----------------------------------------------------------
 
+    /// The request for a page of area `area`'s list, or why the typed
+    /// member search cannot be run.
+    pub(super) fn request(&self, area: usize, dir: Dir, limit: usize) -> Result<ListRequest, String> {
+        let pane = &self.panes[area];
+        let members = match pane.kind {
+            ListKind::Members => crate::store::members::MemberSearch::parse(&pane.filter, self.key.as_ref())?,
+            _ => None,
+        };
+        Ok(ListRequest {
+            kind: pane.kind,
+            filter: pane.filter.clone(),
+            dir,
+            limit,
+            me: self.ops.operator().id,
+            now: self.ops.now(),
+            backend_pid: std::sync::Arc::default(),
+            members,
+        })
+    }
+
     fn load(&mut self, area: usize, dir: Dir, select: Select) {
-        let limit = self.page_len();
-        let now = self.ops.now();
-        let me = self.ops.operator().id;
+        let req = match self.request(area, dir.clone(), self.page_len()) {
+            Ok(r) => r,
+            Err(e) => return self.complain(e),
+        };
         let pane = &mut self.panes[area];
         if let Some((id, _, _)) = pane.loading.take() {
             self.tasks.cancel(id);
         }
-        let backend_pid = std::sync::Arc::default();
-        let req = ListRequest {
-            kind: pane.kind,
-            filter: pane.filter.clone(),
-            dir: dir.clone(),
-            limit,
-            me,
-            now,
-            backend_pid: std::sync::Arc::clone(&backend_pid),
-        };
+        let backend_pid = std::sync::Arc::clone(&req.backend_pid);
         let store = self.ops.store().clone();
         let edge = matches!(dir, Dir::After(_) | Dir::Before(_));
         let id = self.tasks.spawn_tracked(backend_pid, async move {
@@ -355,6 +379,9 @@ impl App {
             Report::Case { number, result } => self.on_case_file(msg.id, number, result),
             Report::Preview { change, result } => self.on_preview(msg.id, change, result),
             Report::Issued(result) => self.on_issued(msg.id, result),
+            Report::Member { result, .. } => self.on_member_file(msg.id, result),
+            Report::Revealed { number, result } => self.on_revealed(msg.id, number, result),
+            Report::Info { title, lines } => self.on_info(msg.id, title, lines),
         }
     }
 
@@ -368,6 +395,7 @@ impl App {
     /// Advances clocks and the spinner.
     pub fn on_tick(&mut self) {
         self.tick = self.tick.wrapping_add(1);
+        self.expire_reveal();
         if self.sweep_every > 0 && self.tick.is_multiple_of(self.sweep_every) && !self.ops.read_only() {
             self.sweep(true);
         }
@@ -434,6 +462,9 @@ impl App {
             Action::Quit if self.mode == Mode::Normal && self.area == 0 && self.case_screen.is_some() => {
                 self.case_screen = None;
             }
+            Action::Quit if self.mode == Mode::Normal && self.area == 1 && self.member_screen.is_some() => {
+                self.member_screen = None;
+            }
             Action::Quit => {
                 if self.mode == Mode::Normal {
                     self.quit = true;
@@ -446,6 +477,8 @@ impl App {
                     self.mode = Mode::Normal;
                 } else if self.area == 0 && self.case_screen.is_some() {
                     self.case_screen = None;
+                } else if self.area == 1 && self.member_screen.is_some() {
+                    self.member_screen = None;
                 } else if !self.pane().filter.is_empty() {
                     self.panes[self.area].filter.clear();
                     self.load(self.area, Dir::First, Select::First);
@@ -474,6 +507,11 @@ impl App {
             {
                 self.case_screen_move(action)
             }
+            Action::Down | Action::Up | Action::PageDown | Action::PageUp | Action::Top | Action::FocusNext
+                if self.area == 1 && self.member_screen.is_some() =>
+            {
+                self.member_screen_move(action)
+            }
             Action::Down => self.step_down(),
             Action::Up => self.step_up(),
             Action::Top => self.load(self.area, Dir::First, Select::First),
@@ -499,6 +537,7 @@ impl App {
                 }
             }
             Action::Open if self.area == 0 => self.open_selected_case(),
+            Action::Open | Action::MemberView if self.area == 1 => self.open_member_item(),
             Action::Open => {
                 if self.pane().rows.is_empty() {
                     self.complain("nothing selected");
@@ -556,6 +595,10 @@ impl App {
             Action::CodeIssue | Action::CodeRevoke | Action::CodeReissue | Action::CodeRedeem => {
                 self.code_action(action)
             }
+            Action::MemberView => self.complain(":member QUERY finds members; Enter opens one"),
+            Action::MemberRevealSsn => self.reveal(None),
+            Action::MemberEligibility => self.complain("type :elig MEMBER-ID|LAST-NAME MM/DD/YYYY"),
+            Action::ListExport => self.complain("type :export FILE.csv"),
         }
     }
 
@@ -684,7 +727,10 @@ impl App {
         self.input = Input::new(pos.map(|p| self.history[p].clone()).unwrap_or_default());
     }
 
+    /// Keeps a command in the history, with SSNs masked: the history is a
+    /// file, and an SSN typed into `:member` must not end up in it.
     fn remember(&mut self, line: &str) {
+        let line = &crate::domain::ssn::redact(line);
         if self.history.last().map(String::as_str) != Some(line) {
             self.history.push(line.to_owned());
         }
@@ -739,10 +785,10 @@ impl App {
             Command::Help => self.run(Action::Help),
             Command::Refresh => self.run(Action::Refresh),
             Command::Quit => self.quit = true,
-            Command::Member(_) => {
-                self.switch_area(1);
-                self.complain(later(":member search", 3));
-            }
+            Command::Member(q) => self.set_filter(1, &q),
+            Command::Elig(args) => self.eligibility(&args),
+            Command::Reveal(reason) => self.reveal(Some(reason)),
+            Command::Export(file) => self.export(&file),
             Command::Broker(_) => self.complain(later("the broker view", 7)),
             Command::Staff => self.complain(later(":staff", 7)),
             Command::Import(_) => self.complain(later("the import job view", 5)),

@@ -160,7 +160,12 @@ pub fn draw_confirm(f: &mut Frame, app: &App, c: &Confirm, area: Rect) {
         super::cases::Pending::Nothing => "any key closes",
         _ => "y applies · any other key cancels",
     };
-    let mut lines: Vec<Line> = c.lines.iter().map(|l| Line::from(sanitize(l))).collect();
+    let room = usize::from(h.saturating_sub(4));
+    let mut lines: Vec<Line> = c.lines.iter().take(room).map(|l| Line::from(sanitize(l))).collect();
+    if c.lines.len() > room && room > 0 {
+        lines.pop();
+        lines.push(Line::from(format!("… and {} more lines", c.lines.len() - room + 1)));
+    }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(answer, app.theme.key)));
     let block = Block::default().borders(Borders::ALL).title(format!(" {} ", c.title));

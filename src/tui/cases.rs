@@ -65,6 +65,8 @@ pub enum PromptKind {
     IssueCode,
     /// For codes: why code `id` is revoked.
     RevokeCode(i64),
+    /// For members: why the open member's SSN is needed.
+    RevealReason,
 }
 
 /// A prompt for one case (or, for bulk kinds, the marked cases).
@@ -90,6 +92,7 @@ impl Prompt {
             PromptKind::BulkResolve => format!("Resolution comments for {marked} marked case(s)"),
             PromptKind::IssueCode => "Issue a registration code for (EIN NN-NNNNNNN, or npn:NPN)".into(),
             PromptKind::RevokeCode(id) => format!("Why is code {id} revoked?"),
+            PromptKind::RevealReason => format!("Why do you need the SSN of {n}? (audited)"),
         }
     }
 }
@@ -145,9 +148,10 @@ impl App {
             let links = s.links();
             match links.get(s.link.min(links.len().saturating_sub(1))) {
                 Some((what, key)) => {
-                    let key = key.clone();
-                    self.set_filter(1, &key);
-                    self.say(format!("members of {what} {key}"));
+                    let (what, key) = (*what, key.clone());
+                    let filter = if what == "group" { format!("group:{key}") } else { key.clone() };
+                    self.set_filter(1, &filter);
+                    self.say(format!("{what} {key}: Enter opens a member"));
                 }
                 None => self.complain("this case links to no member or group"),
             }
@@ -363,6 +367,7 @@ impl App {
         let Prompt { kind, number, seen } = p;
         match kind {
             PromptKind::IssueCode | PromptKind::RevokeCode(_) => return self.submit_code_prompt(&kind, text),
+            PromptKind::RevealReason => return self.submit_reveal(text),
             PromptKind::Note { to_submitter } => {
                 let text = clean_text("note", text)?;
                 self.submit(number, seen, CaseChange::Note { text, to_submitter });

@@ -5,6 +5,8 @@ pub mod app;
 pub mod case_view;
 pub mod cases;
 pub mod codes;
+pub mod member_view;
+pub mod members;
 pub mod task;
 pub mod theme;
 pub mod view;

@@ -34,6 +34,12 @@ pub enum Report {
     Case { number: String, result: Result<Option<Box<CaseFile>>, String> },
     /// A code was issued (or reissued): show it once.
     Issued(Result<Box<crate::tui::codes::ShownCode>, String>),
+    /// A member for the member view (opening it was audited).
+    Member { number: String, result: Result<Box<crate::store::members::MemberFile>, String> },
+    /// A revealed SSN for the open member.
+    Revealed { number: String, result: Result<String, String> },
+    /// Lines to show in a box (the eligibility answer).
+    Info { title: String, lines: Vec<String> },
     /// The preview of a bulk change, to confirm.
     Preview { change: CaseChange, result: Result<Vec<BulkLine>, String> },
 }

@@ -44,8 +44,9 @@ pub fn render(f: &mut Frame, app: &App) {
     if strip == 1 {
         draw_queues(f, app, queues);
     }
-    match (&app.case_screen, app.area) {
-        (Some(s), 0) => case_view::draw_case(f, app, s, body),
+    match (&app.case_screen, &app.member_screen, app.area) {
+        (Some(s), _, 0) => case_view::draw_case(f, app, s, body),
+        (_, Some(m), 1) => super::member_view::draw_member(f, app, m, body),
         _ => draw_list(f, app, body),
     }
     draw_status(f, app, status);
@@ -118,10 +119,12 @@ fn crumbs(app: &App) -> String {
         _ => {}
     }
     if !pane.filter.is_empty() {
-        parts.push(format!("/{}", pane.filter));
+        parts.push(format!("/{}", crate::domain::ssn::redact(&pane.filter)));
     }
     if let (Some(s), 0) = (&app.case_screen, app.area) {
         parts.push(s.number.clone());
+    } else if let (Some(m), 1) = (&app.member_screen, app.area) {
+        parts.push(m.number.clone());
     } else if app.mode == Mode::Detail
         && let Some(row) = pane.rows.get(pane.selected)
     {
@@ -137,7 +140,8 @@ fn draw_crumbs(f: &mut Frame, app: &App, r: Rect) {
     let pane = app.pane();
     let mut spans = vec![Span::styled(crumbs(app), app.theme.header)];
     let case_loading = app.area == 0 && app.case_screen.as_ref().is_some_and(|s| s.loading.is_some());
-    if pane.loading.is_some() || case_loading {
+    let member_loading = app.area == 1 && app.member_screen.as_ref().is_some_and(|s| s.loading.is_some());
+    if pane.loading.is_some() || case_loading || member_loading {
         spans.push(Span::styled(
             format!("  {} loading… (Ctrl-C cancels)", SPINNER[(app.tick % 4) as usize]),
             app.theme.dim,
@@ -189,7 +193,7 @@ fn draw_list(f: &mut Frame, app: &App, r: Rect) {
         let msg = if pane.filter.is_empty() {
             "Nothing here.".to_owned()
         } else {
-            format!("Nothing matches /{} — Esc clears the filter.", pane.filter)
+            format!("Nothing matches /{} — Esc clears the filter.", crate::domain::ssn::redact(&pane.filter))
         };
         f.render_widget(Paragraph::new(msg).style(t.dim), r);
         return;
@@ -232,7 +236,8 @@ fn draw_status(f: &mut Frame, app: &App, r: Rect) {
         return;
     }
     let pane = app.pane();
-    let position = if pane.rows.is_empty() || (app.area == 0 && app.case_screen.is_some()) {
+    let screen_open = (app.area == 0 && app.case_screen.is_some()) || (app.area == 1 && app.member_screen.is_some());
+    let position = if pane.rows.is_empty() || screen_open {
         String::new()
     } else {
         let more = match (pane.more_before, pane.more_after) {
@@ -291,10 +296,22 @@ pub fn footer_hints(app: &App) -> Vec<(String, &'static str)> {
             v.push((app.keymap.label(Action::Help), "help"));
             v
         }
+        Mode::Normal if app.area == 1 && app.member_screen.is_some() => [
+            (Action::Back, "back"),
+            (Action::FocusNext, "next tab"),
+            (Action::Open, "open"),
+            (Action::MemberRevealSsn, "reveal SSN"),
+            (Action::CommandLine, "command"),
+            (Action::Help, "help"),
+        ]
+        .into_iter()
+        .map(|(a, w)| (app.keymap.label(a), w))
+        .collect(),
         Mode::Normal => SPECS
             .iter()
             .filter(|s| app.area == 0 || !s.name.starts_with("case."))
             .filter(|s| app.area == 5 || !s.name.starts_with("code."))
+            .filter(|s| app.area == 1 || !s.name.starts_with("member."))
             .filter(|s| {
                 app.area != 0
                     || !matches!(

@@ -1,0 +1,60 @@
+//! Member records: every view of one is audited, and revealing an SSN
+//! needs the supervisor role, a reason, and leaves an audit row.
+
+use super::{OpError, Ops};
+use crate::action::Action;
+use crate::crypto::DataKey;
+use crate::domain::ssn::Ssn;
+use crate::store::members::{self as store, MemberFile};
+
+impl Ops {
+    /// `member.view`: the member record, with an audit row saying who looked
+    /// at it. A read-only session cannot write that row, so it cannot open
+    /// records (the list, with masked SSNs, still works).
+    pub async fn view_member(&self, number: &str) -> Result<MemberFile, OpError> {
+        let number = number.trim().to_uppercase();
+        let entity = format!("member:{number}");
+        if self.read_only() {
+            return Err(OpError::Refused(
+                "opening a member record is audited, and this session is read-only: the list still works".into(),
+            ));
+        }
+        let file = store::file_by_number(self.store(), &number)
+            .await?
+            .ok_or_else(|| OpError::NotFound(format!("no member {}", crate::domain::text::clip(&number, 20))))?;
+        let change = self.begin(Action::MemberView, &entity).await?;
+        self.finish(change, &entity, None, None, None).await?;
+        Ok(file)
+    }
+
+    /// `member.reveal_ssn`: the full SSN, for a supervisor or admin who
+    /// gives a reason; refusals are audited too (by `begin`).
+    pub async fn reveal_ssn(&self, key: &DataKey, number: &str, reason: &str) -> Result<String, OpError> {
+        let number = number.trim().to_uppercase();
+        let reason = crate::domain::text::sanitize(reason).trim().to_owned();
+        let entity = format!("member:{number}");
+        if reason.is_empty() {
+            return Err(OpError::Invalid("say why the SSN is needed: the reason is audited".into()));
+        }
+        let change = self.begin(Action::MemberRevealSsn, &entity).await?;
+        let cipher = match store::ssn_cipher(self.store(), &number).await? {
+            None => return Err(OpError::NotFound(format!("no member {}", crate::domain::text::clip(&number, 20)))),
+            Some(None) => return Err(OpError::NotFound(format!("{number} has no SSN on file"))),
+            Some(Some(c)) => c,
+        };
+        let digits =
+            key.decrypt(&cipher).ok_or_else(|| OpError::Db("the SSN cannot be decrypted with this data key".into()))?;
+        let ssn = Ssn::parse(&digits).map(|s| s.formatted()).unwrap_or(digits);
+        self.finish(change, &entity, None, None, Some(reason)).await?;
+        Ok(ssn)
+    }
+
+    /// Audits an export of member data (`list.export` on the Members list).
+    /// The entity names the query, with any SSN in it masked.
+    pub async fn audit_export(&self, entity: &str, rows: usize, file: &str) -> Result<(), OpError> {
+        let entity = crate::domain::ssn::redact(entity);
+        let change = self.begin(Action::ListExport, &entity).await?;
+        let after = serde_json::json!({"rows": rows, "file": file});
+        self.finish(change, &entity, None, Some(after), None).await
+    }
+}

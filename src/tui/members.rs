@@ -1,0 +1,290 @@
+//! Members in the TUI: the member view and its tabs, the audited SSN
+//! reveal that masks itself again, the eligibility check and CSV export.
+
+use super::app::{App, Mode};
+use super::cases::{Confirm, Pending, Prompt, PromptKind};
+use super::task::{Report, TaskId};
+use crate::action::Action;
+use crate::domain::member_query::parse_date;
+use crate::domain::text::{clip, sanitize};
+use crate::store::members::{self as store, MemberFile, MemberSearch};
+use crate::store::{Dir, lists};
+
+/// The member view's tabs, in order.
+pub const TABS: [&str; 7] =
+    ["Demographics", "Events", "Plan enrollments", "Payments", "Communications", "Letters", "Cases"];
+
+/// The member the Members area shows instead of its list.
+#[derive(Debug, Clone)]
+pub struct MemberScreen {
+    pub number: String,
+    pub file: Option<Box<MemberFile>>,
+    pub loading: Option<TaskId>,
+    pub error: Option<String>,
+    pub tab: usize,
+    pub scroll: u16,
+    /// The selected link: a relative on Demographics, a case on Cases.
+    pub selected: usize,
+    /// The revealed SSN and the tick at which it is masked again.
+    pub revealed: Option<(String, u64)>,
+}
+
+impl MemberScreen {
+    /// What Enter can open on the current tab: (label, member ID or case ID, is a case).
+    pub fn links(&self) -> Vec<(String, String, bool)> {
+        let Some(f) = &self.file else { return Vec::new() };
+        match TABS[self.tab] {
+            "Demographics" => f
+                .subscriber
+                .iter()
+                .map(|r| ("subscriber", r))
+                .chain(f.dependents.iter().map(|r| ("dependent", r)))
+                .map(|(what, r)| {
+                    let label =
+                        format!("{what} {} {}, {} ({})", r.member_number, r.last_name, r.first_name, r.relationship);
+                    (sanitize(&label), r.member_number.clone(), false)
+                })
+                .collect(),
+            "Cases" => f
+                .cases
+                .iter()
+                .map(|c| {
+                    (sanitize(&format!("{} {} {}", c.case_number, c.status, c.subject)), c.case_number.clone(), true)
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+}
+
+impl App {
+    /// Opens the selected member of the list, or follows the member view's link.
+    pub(super) fn open_member_item(&mut self) {
+        if let Some(s) = &self.member_screen {
+            let links = s.links();
+            let Some((_, key, is_case)) = links.get(s.selected).cloned() else {
+                return self.complain("nothing to open on this tab: Tab moves between tabs");
+            };
+            if is_case {
+                self.open_case(&key);
+            } else {
+                self.open_member(&key);
+            }
+            return;
+        }
+        let p = &self.panes[1];
+        match p.rows.get(p.selected) {
+            Some(row) => {
+                let number = row.cells[1].clone();
+                self.open_member(&number);
+            }
+            None => self.complain("nothing selected"),
+        }
+    }
+
+    /// Opens a member's view (audited by the ops layer).
+    pub(super) fn open_member(&mut self, number: &str) {
+        self.area = 1;
+        self.mode = Mode::Normal;
+        let number = number.to_owned();
+        let ops = self.ops.clone();
+        let n = number.clone();
+        let id = self.tasks.spawn(async move {
+            let result = ops.view_member(&n).await.map(Box::new).map_err(|e| e.to_string());
+            Report::Member { number: n, result }
+        });
+        self.member_screen = Some(MemberScreen {
+            number,
+            file: None,
+            loading: Some(id),
+            error: None,
+            tab: 0,
+            scroll: 0,
+            selected: 0,
+            revealed: None,
+        });
+    }
+
+    /// A member arrived for the view.
+    pub(super) fn on_member_file(&mut self, id: TaskId, result: Result<Box<MemberFile>, String>) {
+        let Some(s) = &mut self.member_screen else { return };
+        if s.loading != Some(id) {
+            return;
+        }
+        s.loading = None;
+        match result {
+            Ok(f) => s.file = Some(f),
+            Err(e) => {
+                self.member_screen = None;
+                self.complain(e);
+            }
+        }
+    }
+
+    /// Moves within the member view: Tab to the next tab, j/k through links or lines.
+    pub(super) fn member_screen_move(&mut self, action: Action) {
+        let Some(s) = &mut self.member_screen else { return };
+        let links = s.links().len();
+        match action {
+            Action::FocusNext => {
+                s.tab = (s.tab + 1) % TABS.len();
+                s.scroll = 0;
+                s.selected = 0;
+            }
+            Action::Down if links > 0 => s.selected = (s.selected + 1).min(links - 1),
+            Action::Up if links > 0 => s.selected = s.selected.saturating_sub(1),
+            Action::Down => s.scroll = s.scroll.saturating_add(1),
+            Action::Up => s.scroll = s.scroll.saturating_sub(1),
+            Action::PageDown => s.scroll = s.scroll.saturating_add(10),
+            Action::PageUp => s.scroll = s.scroll.saturating_sub(10),
+            Action::Top => {
+                s.scroll = 0;
+                s.selected = 0;
+            }
+            _ => {}
+        }
+    }
+
+    /// `member.reveal_ssn` from a key (asks the reason) or `:reveal REASON`.
+    pub(super) fn reveal(&mut self, reason: Option<String>) {
+        let Some(number) = self.member_screen.as_ref().filter(|_| self.area == 1).map(|s| s.number.clone()) else {
+            return self.complain("open a member first: the SSN shown is the open member's");
+        };
+        let spec = Action::MemberRevealSsn.spec();
+        if self.ops.role() < spec.min_role {
+            // Still asked of the ops layer, so the refusal is audited.
+            let ops = self.ops.clone();
+            let key = self.key.clone();
+            return self.spawn_op(String::new(), async move {
+                let r = match key {
+                    Some(k) => ops.reveal_ssn(&k, &number, "(refused)").await,
+                    None => Err(crate::ops::OpError::Refused("no data key".into())),
+                };
+                Report::Op(r.map(|_| String::new()).map_err(|e| e.to_string()))
+            });
+        }
+        match reason {
+            Some(r) => {
+                if let Err(e) = self.submit_reveal(&r) {
+                    self.complain(e);
+                }
+            }
+            None => self.prompt(Prompt { kind: PromptKind::RevealReason, number, seen: None }, String::new()),
+        }
+    }
+
+    /// Asks the ops layer for the SSN with the typed reason.
+    pub(super) fn submit_reveal(&mut self, reason: &str) -> Result<(), String> {
+        let reason = sanitize(reason).trim().to_owned();
+        if reason.is_empty() {
+            return Err("type why you need the SSN: the reason is audited".into());
+        }
+        let Some(number) = self.member_screen.as_ref().map(|s| s.number.clone()) else {
+            return Err("open a member first".into());
+        };
+        let Some(key) = self.key.clone() else { return Err("no data key loaded: SSNs cannot be revealed".into()) };
+        let ops = self.ops.clone();
+        self.spawn_op("revealing…".into(), async move {
+            Report::Revealed {
+                number: number.clone(),
+                result: ops.reveal_ssn(&key, &number, &reason).await.map_err(|e| e.to_string()),
+            }
+        });
+        Ok(())
+    }
+
+    /// The SSN arrived: show it until the configured time has passed.
+    pub(super) fn on_revealed(&mut self, id: TaskId, number: String, result: Result<String, String>) {
+        if self.op_task == Some(id) {
+            self.op_task = None;
+        }
+        match result {
+            Ok(ssn) => {
+                let until = self.tick + self.reveal_ticks;
+                if let Some(s) = self.member_screen.as_mut().filter(|s| s.number == number) {
+                    s.revealed = Some((ssn, until));
+                    s.tab = 0;
+                }
+                self.say(format!("SSN shown for {} s; the view was audited with your reason", self.reveal_seconds));
+            }
+            Err(e) => self.complain(e),
+        }
+    }
+
+    /// Masks a revealed SSN again once its time is up.
+    pub(super) fn expire_reveal(&mut self) {
+        if let Some(s) = &mut self.member_screen
+            && s.revealed.as_ref().is_some_and(|(_, until)| self.tick >= *until)
+        {
+            s.revealed = None;
+        }
+    }
+
+    /// `:elig QUERY DATE`: whether the members the query finds were covered then.
+    pub(super) fn eligibility(&mut self, args: &str) {
+        let Some((query, date)) = args.trim().rsplit_once(char::is_whitespace) else {
+            return self.complain(":elig takes a member ID or last name and a date, e.g. :elig M0000042 01/31/2026");
+        };
+        let on = match parse_date(date.trim()) {
+            Ok(d) => d,
+            Err(e) => return self.complain(e),
+        };
+        let search = match MemberSearch::parse(query, self.key.as_ref()) {
+            Ok(Some(s)) => s,
+            Ok(None) => return self.complain(":elig needs a member ID or a last name"),
+            Err(e) => return self.complain(e),
+        };
+        let store = self.ops.store().clone();
+        let query = clip(query.trim(), 40);
+        self.spawn_op("checking eligibility…".into(), async move {
+            match store::coverage_on(&store, &search, on, 50).await {
+                Ok(rows) => Report::Info {
+                    title: format!("Eligibility of {query} on {}", on.format("%m/%d/%Y")),
+                    lines: store::describe_coverage(&rows),
+                },
+                Err(e) => Report::Op(Err(crate::store::short_cause(&e))),
+            }
+        });
+    }
+
+    /// `:export FILE`: every row of the current list (not just the page on
+    /// screen) to CSV, cells neutralised against spreadsheet formulas.
+    pub(super) fn export(&mut self, file: &str) {
+        let path = std::path::PathBuf::from(file.trim());
+        match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {
+                return self.complain(format!("folder {} does not exist", dir.display()));
+            }
+            _ => {}
+        }
+        let area = self.area;
+        let req = match self.request(area, Dir::First, 1000) {
+            Ok(r) => r,
+            Err(e) => return self.complain(e),
+        };
+        let (ops, kind) = (self.ops.clone(), req.kind);
+        if matches!(kind, lists::ListKind::Members) && ops.read_only() {
+            return self.complain("exporting members is audited, and this session is read-only");
+        }
+        let what = format!("{}:{}", super::app::AREAS[area].0.to_lowercase(), clip(&self.panes[area].filter, 60));
+        self.spawn_op(format!("exporting to {}…", path.display()), async move {
+            let r = async {
+                let n = crate::export::export_csv(ops.store(), req, &path).await?;
+                if matches!(kind, lists::ListKind::Members) {
+                    ops.audit_export(&what, n, &path.display().to_string()).await.map_err(|e| e.to_string())?;
+                }
+                Ok::<_, String>(format!("exported {n} rows to {}", path.display()))
+            };
+            Report::Op(r.await)
+        });
+    }
+
+    /// Shows an information box (any key closes it).
+    pub(super) fn on_info(&mut self, id: TaskId, title: String, lines: Vec<String>) {
+        if self.op_task == Some(id) {
+            self.op_task = None;
+        }
+        self.message = None;
+        self.confirm(Confirm { title, lines, pending: Pending::Nothing });
+    }
+}
