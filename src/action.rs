@@ -53,6 +53,20 @@ pub enum Action {
     MemberRevealSsn,
     MemberEligibility,
     ListExport,
+    BrokerView,
+    AccessGrant,
+    AccessChange,
+    AccessRevoke,
+    AccountUnlock,
+    AccountDisable,
+    AccountEnable,
+    AccountResendRegistration,
+    AccountResetPassword,
+    AccountTools,
+    StaffCreate,
+    StaffSetRole,
+    StaffDisable,
+    StaffEnable,
 }
 
 /// What is known about an action, for dispatch, permission and help.
@@ -96,6 +110,18 @@ const fn case_write(
     footer: Option<&'static str>,
 ) -> ActionSpec {
     ActionSpec { action, name, help, min_role, writes: true, command: Some(command), cli: Some(cli), footer }
+}
+
+/// An action that changes data, for a supervisor or admin.
+const fn admin_write(
+    action: Action,
+    name: &'static str,
+    help: &'static str,
+    min_role: Role,
+    command: &'static str,
+    cli: &'static str,
+) -> ActionSpec {
+    ActionSpec { action, name, help, min_role, writes: true, command: Some(command), cli: Some(cli), footer: None }
 }
 
 /// The table of every action.
@@ -312,6 +338,120 @@ pub const SPECS: &[ActionSpec] = &[
         cli: Some("member find QUERY --csv FILE"),
         footer: None,
     },
+    ActionSpec {
+        action: Action::BrokerView,
+        name: "broker.view",
+        help: "Open a broker: agency, licences, office staff, book of business",
+        min_role: Role::Agent,
+        writes: false,
+        command: Some("broker NPN"),
+        cli: Some("broker show NPN"),
+        footer: None,
+    },
+    admin_write(
+        Action::AccessGrant,
+        "access.grant",
+        "Grant the open broker access to groups of one employer",
+        Role::Supervisor,
+        "grant GROUP[,GROUP…] PERMS [YYYY-MM-DD]",
+        "access grant --broker NPN --group G --perm view,enrollment",
+    ),
+    admin_write(
+        Action::AccessChange,
+        "access.change",
+        "Change the permissions of the selected grant",
+        Role::Supervisor,
+        "perms view,enrollment,billing",
+        "access change GRANT --perm …",
+    ),
+    admin_write(
+        Action::AccessRevoke,
+        "access.revoke",
+        "Revoke the selected grant (it ends; office staff lose it too)",
+        Role::Supervisor,
+        "revoke-access [YYYY-MM-DD]",
+        "access revoke GRANT",
+    ),
+    admin_write(
+        Action::AccountUnlock,
+        "account.unlock",
+        "Unlock the selected portal user",
+        Role::Supervisor,
+        "unlock",
+        "account unlock EMAIL",
+    ),
+    admin_write(
+        Action::AccountDisable,
+        "account.disable",
+        "Disable the selected portal user",
+        Role::Supervisor,
+        "disable",
+        "account disable EMAIL",
+    ),
+    admin_write(
+        Action::AccountEnable,
+        "account.enable",
+        "Enable the selected portal user",
+        Role::Supervisor,
+        "enable",
+        "account enable EMAIL",
+    ),
+    admin_write(
+        Action::AccountResendRegistration,
+        "account.resend_registration",
+        "Resend the registration email (the old link stops working)",
+        Role::Supervisor,
+        "resend-registration",
+        "account resend-registration EMAIL",
+    ),
+    admin_write(
+        Action::AccountResetPassword,
+        "account.reset_password",
+        "Send a single-use password reset email",
+        Role::Supervisor,
+        "reset-password",
+        "account reset-password EMAIL",
+    ),
+    admin_write(
+        Action::AccountTools,
+        "account.tools",
+        "Set the selected portal user's tool access",
+        Role::Supervisor,
+        "tools eligibility,billing,commissions,book|none",
+        "account tools EMAIL --set …",
+    ),
+    admin_write(
+        Action::StaffCreate,
+        "staff.create",
+        "Create a staff account",
+        Role::Admin,
+        "staff-create LOGIN ROLE NAME",
+        "staff create LOGIN --role R --name N",
+    ),
+    admin_write(
+        Action::StaffSetRole,
+        "staff.set_role",
+        "Change a staff account's role",
+        Role::Admin,
+        "staff-role LOGIN ROLE",
+        "staff set-role LOGIN ROLE",
+    ),
+    admin_write(
+        Action::StaffDisable,
+        "staff.disable",
+        "Disable a staff account",
+        Role::Admin,
+        "staff-disable LOGIN",
+        "staff disable LOGIN",
+    ),
+    admin_write(
+        Action::StaffEnable,
+        "staff.enable",
+        "Enable a staff account",
+        Role::Admin,
+        "staff-enable LOGIN",
+        "staff enable LOGIN",
+    ),
 ];
 
 impl Action {

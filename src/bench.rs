@@ -58,7 +58,7 @@ fn request(kind: ListKind, dir: Dir, ops: &Ops) -> ListRequest {
         me: ops.operator().id,
         now: ops.now(),
         backend_pid: Default::default(),
-        members: None,
+        search: None,
     }
 }
 
@@ -187,7 +187,7 @@ pub async fn members(ops: &Ops, key: &crate::crypto::DataKey, samples: usize) ->
         .await?;
     let ssns: Vec<String> = picked.iter().filter_map(|(_, _, c)| c.as_ref().and_then(|c| key.decrypt(c))).collect();
     let search = |q: String| {
-        let req = MemberSearch::parse(&q, Some(key)).map(|members| ListRequest {
+        let req = MemberSearch::parse(&q, Some(key)).map(|m| ListRequest {
             kind: ListKind::Members,
             filter: String::new(),
             dir: Dir::First,
@@ -195,7 +195,7 @@ pub async fn members(ops: &Ops, key: &crate::crypto::DataKey, samples: usize) ->
             me: ops.operator().id,
             now: ops.now(),
             backend_pid: Default::default(),
-            members,
+            search: m.map(lists::Search::Members),
         });
         async move {
             let req = req.map_err(OpError::Invalid)?;
@@ -262,6 +262,91 @@ pub async fn members(ops: &Ops, key: &crate::crypto::DataKey, samples: usize) ->
         h.app.run(crate::action::Action::Back);
     }
     out.push(("member view, Enter to first frame (audited)".into(), Figures::of(frames).to_string()));
+    Ok(out)
+}
+
+/// The broker view of a broker with `groups` groups in its book: set up
+/// once (an employer with that many groups, a broker, one grant each,
+/// through `access.grant`), then `:broker NPN` to first frame.
+pub async fn brokers(
+    ops: &Ops,
+    key: &crate::crypto::DataKey,
+    groups: usize,
+    samples: usize,
+) -> Result<Vec<Line>, OpError> {
+    const NPN: &str = "9999999001";
+    const EIN: &str = "99-9999001";
+    let store = ops.store();
+    let now = ops.now();
+    let have: Option<(i64,)> = store.fetch_optional("SELECT id FROM brokers WHERE npn = $1", crate::args![NPN]).await?;
+    if have.is_none() {
+        let mut tx = store.begin_write().await?;
+        let (employer,): (i64,) = tx
+            .fetch_one(
+                "INSERT INTO employers (ein, legal_name, name_key, created_at) VALUES ($1, 'Bench Holdings', 'benchholdings', $2) RETURNING id",
+                crate::args![EIN, now],
+            )
+            .await?;
+        for i in 0..groups {
+            tx.execute(
+                "INSERT INTO employer_groups (employer_id, group_number, name, status, original_effective_date, renewal_date) \
+                 VALUES ($1, $2, 'Bench Holdings', 'active', $3, $3)",
+                crate::args![employer, format!("BEN{i:05}"), now.date_naive()],
+            )
+            .await?;
+        }
+        tx.execute(
+            "INSERT INTO brokers (npn, first_name, last_name, last_name_key, email, tax_id_cipher, tax_id_index, tax_id_last4, \
+             states_appointed, status, created_at) VALUES ($1, 'Bench', 'Broker', 'broker', 'bench@agency.example', $2, $3, \
+             '0001', 'TX', 'active', $4)",
+            crate::args![NPN, key.encrypt("999990001"), key.blind_index("tax", "999990001"), now],
+        )
+        .await?;
+        tx.commit().await?;
+        let numbers: Vec<String> = (0..groups).map(|i| format!("BEN{i:05}")).collect();
+        let start = Instant::now();
+        ops.grant_access(
+            &crate::ops::access::Grantee::Broker(NPN.into()),
+            Some(EIN),
+            &numbers,
+            crate::domain::access::Perms::parse("view,enrollment").map_err(OpError::Invalid)?,
+            None,
+        )
+        .await?;
+        let secs = start.elapsed().as_secs_f64();
+        return Ok(vec![(
+            "set-up: access.grant of all groups in one change".into(),
+            format!("{groups} groups in {secs:.2} s (run again to measure)"),
+        )]);
+    }
+    let mut out: Vec<Line> = Vec::new();
+    let today = now.date_naive();
+    let load = time(samples, || crate::store::brokers::file_by_npn(store, NPN, today)).await?;
+    let n = crate::store::brokers::file_by_npn(store, NPN, today).await?.map_or(0, |f| f.book.len());
+    out.push((format!("broker file with {n} grants (query)"), load.to_string()));
+    let session = crate::tui::Session {
+        ops: ops.clone(),
+        keymap: crate::keymap::Keymap::from_texts(None).map_err(|e| OpError::Invalid(e.join("; ")))?,
+        config: crate::config::Config::load(None, std::iter::empty(), &Default::default())
+            .map_err(|e| OpError::Invalid(e.to_string()))?,
+        no_color: true,
+        history_file: None,
+        key: key.clone(),
+        letters_dir: None,
+    };
+    let mut h = crate::tui::Headless::start(session, 120, 40).await.map_err(|e| OpError::Db(e.to_string()))?;
+    let mut frames = Vec::new();
+    for _ in 0..samples {
+        let start = Instant::now();
+        h.app.execute_line(&format!("broker {NPN}"));
+        h.settle(Duration::from_secs(30)).await.map_err(|e| OpError::Db(e.to_string()))?;
+        let screen = h.screen();
+        frames.push(start.elapsed());
+        if !screen.contains("Book of business") {
+            return Err(OpError::Db("the broker view did not open".into()));
+        }
+    }
+    out.push(("broker view, :broker to first frame".into(), Figures::of(frames).to_string()));
     Ok(out)
 }
 

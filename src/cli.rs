@@ -35,6 +35,18 @@ pub enum Cmd {
     /// Find members and show their records (also `members`).
     #[command(subcommand, visible_alias = "members")]
     Member(MemberCmd),
+    /// Find brokers and show their book of business (also `brokers`).
+    #[command(subcommand, visible_alias = "brokers")]
+    Broker(BrokerCmd),
+    /// Grant, change and revoke broker access to groups.
+    #[command(subcommand)]
+    Access(AccessCmd),
+    /// Portal user accounts (also `accounts`).
+    #[command(subcommand, visible_alias = "accounts")]
+    Account(AccountCmd),
+    /// Staff accounts (admin).
+    #[command(subcommand)]
+    Staff(StaffCmd),
     /// Registration codes for employers and brokers (also `codes`).
     #[command(subcommand, visible_alias = "codes")]
     Code(CodeCmd),
@@ -79,6 +91,13 @@ pub enum BenchCmd {
         /// Concurrent takers (PostgreSQL only; 0 skips).
         #[arg(long, default_value_t = 32)]
         takers: usize,
+    },
+    /// The book of business of a broker with many groups (sets it up on the first run).
+    Brokers {
+        #[arg(long, default_value_t = 5000)]
+        groups: usize,
+        #[arg(long, default_value_t = 50)]
+        samples: usize,
     },
     /// Member lookups by SSN, member ID and last-name prefix; the member view's first frame.
     Members {
@@ -222,10 +241,13 @@ pub enum CodeCmd {
     Redeem {
         #[arg(long)]
         code: String,
-        #[arg(long, conflicts_with = "npn", required_unless_present = "npn")]
+        #[arg(long, conflicts_with_all = ["npn", "email"], required_unless_present_any = ["npn", "email"])]
         ein: Option<String>,
-        #[arg(long)]
+        #[arg(long, conflicts_with = "email")]
         npn: Option<String>,
+        /// A portal user's registration or password reset token.
+        #[arg(long)]
+        email: Option<String>,
         #[command(flatten)]
         json: JsonFlag,
     },
@@ -260,6 +282,169 @@ pub enum MemberCmd {
     Elig {
         query: String,
         date: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+/// `portaldesk broker …`.
+#[derive(Debug, Subcommand)]
+pub enum BrokerCmd {
+    /// Find brokers by NPN, tax ID, email, agency:NAME or last name.
+    Find {
+        #[arg(default_value = "")]
+        query: String,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// A broker with licences, office staff and book of business.
+    Show {
+        npn: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+/// `portaldesk access …`.
+#[derive(Debug, Subcommand)]
+pub enum AccessCmd {
+    /// Grant a broker (or an agency, by id) access to groups of one employer (access.grant).
+    Grant {
+        #[arg(long, conflicts_with = "agency", required_unless_present = "agency")]
+        broker: Option<String>,
+        #[arg(long)]
+        agency: Option<i64>,
+        /// Every group must belong to this employer (default: the first group's).
+        #[arg(long, value_name = "EIN")]
+        employer: Option<String>,
+        /// A group number; repeat for several.
+        #[arg(long = "group", required = true)]
+        groups: Vec<String>,
+        /// view,enrollment,billing
+        #[arg(long, default_value = "view")]
+        perm: String,
+        /// First day of access, YYYY-MM-DD (default today).
+        #[arg(long)]
+        from: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Change a grant's permissions (access.change).
+    Change {
+        grant: i64,
+        #[arg(long)]
+        perm: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// End a grant (access.revoke); never deletes it.
+    Revoke {
+        grant: i64,
+        /// Last day is the day before this, YYYY-MM-DD (default today).
+        #[arg(long)]
+        on: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// The history of grants of a group (who can see it, with what) or of a broker.
+    List {
+        #[arg(long, conflicts_with = "broker", required_unless_present = "broker")]
+        group: Option<String>,
+        #[arg(long)]
+        broker: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+/// `portaldesk account …`: portal users by email.
+#[derive(Debug, Subcommand)]
+pub enum AccountCmd {
+    /// List portal users by name.
+    List {
+        #[arg(default_value = "")]
+        query: String,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Unlock a locked account (account.unlock).
+    Unlock {
+        email: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Disable an account (account.disable).
+    Disable {
+        email: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Enable a disabled account (account.enable).
+    Enable {
+        email: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Resend the registration email with a new token (account.resend_registration).
+    ResendRegistration {
+        email: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Queue a single-use password reset email (account.reset_password); same answer whether or not the email exists.
+    ResetPassword {
+        email: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Set tool access: eligibility,billing,commissions,book or none (account.tools).
+    Tools {
+        email: String,
+        #[arg(long)]
+        set: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+/// `portaldesk staff …` (admin).
+#[derive(Debug, Subcommand)]
+pub enum StaffCmd {
+    /// Every staff account.
+    List {
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Create a staff account (staff.create).
+    Create {
+        login: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Change a role (staff.set_role).
+    SetRole {
+        login: String,
+        role: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Disable a staff account (staff.disable).
+    Disable {
+        login: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Enable a staff account (staff.enable).
+    Enable {
+        login: String,
         #[command(flatten)]
         json: JsonFlag,
     },

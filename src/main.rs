@@ -51,6 +51,14 @@ async fn run(cli: Cli) -> Result<u8, Fatal> {
             store.close().await;
             code
         }
+        Some(c @ (Cmd::Broker(_) | Cmd::Access(_) | Cmd::Account(_) | Cmd::Staff(_))) => {
+            let key = startup::data_key(&ctx)?;
+            let store = startup::open_store(&ctx).await?;
+            let ops = startup::ops(&ctx, store.clone()).await?;
+            let code = cmd::admin::run(&ops, &key, c).await;
+            store.close().await;
+            code
+        }
         Some(Cmd::Code(c)) => {
             let key = startup::data_key(&ctx)?;
             let store = startup::open_store(&ctx).await?;

@@ -6,7 +6,7 @@ mod common;
 use common::seeded::{now, seed_small};
 use portaldesk::domain::case::CaseView;
 use portaldesk::store::cases::{count, file_by_number};
-use portaldesk::store::lists::{ListKind, ListRequest, fetch};
+use portaldesk::store::lists::{ListKind, ListRequest, Search, fetch};
 use portaldesk::store::members::MemberSearch;
 use portaldesk::store::{Dir, Store, staff};
 
@@ -19,7 +19,7 @@ fn request(kind: ListKind, dir: Dir, filter: &str, me: i64) -> ListRequest {
         me,
         now: now(),
         backend_pid: Default::default(),
-        members: None,
+        search: None,
     }
 }
 
@@ -78,14 +78,14 @@ async fn the_member_list_opens_by_member_id_and_group_number() {
     for db in common::all_backends().await {
         let s = &db.store;
         seed_small(&db).await;
-        let search = |q: &str| MemberSearch::parse(q, None).unwrap();
-        let by_id = ListRequest { members: search("M0000042"), ..request(ListKind::Members, Dir::First, "", 0) };
+        let search = |q: &str| MemberSearch::parse(q, None).unwrap().map(Search::Members);
+        let by_id = ListRequest { search: search("M0000042"), ..request(ListKind::Members, Dir::First, "", 0) };
         let page = fetch(s, &by_id).await.unwrap();
         let ids: Vec<&str> = page.rows.iter().map(|r| r.cells[1].as_str()).collect();
         assert_eq!(ids, ["M0000042"], "{}", db.label);
         let group = page.rows[0].cells[3].clone();
         let by_group =
-            ListRequest { members: search(&format!("group:{group}")), ..request(ListKind::Members, Dir::First, "", 0) };
+            ListRequest { search: search(&format!("group:{group}")), ..request(ListKind::Members, Dir::First, "", 0) };
         let page = fetch(s, &by_group).await.unwrap();
         assert!(page.rows.len() > 1 && page.rows.iter().all(|r| r.cells[3] == group), "{}", db.label);
     }

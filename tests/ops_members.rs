@@ -9,7 +9,7 @@ use portaldesk::args;
 use portaldesk::crypto::DataKey;
 use portaldesk::domain::role::Role;
 use portaldesk::ops::{Clock, OpError, Ops};
-use portaldesk::store::lists::{ListKind, ListRequest, fetch};
+use portaldesk::store::lists::{ListKind, ListRequest, Search, fetch};
 use portaldesk::store::members::{MemberSearch, coverage_on};
 use portaldesk::store::{Dir, Store, staff};
 
@@ -113,7 +113,7 @@ async fn fixture(store: &Store) {
 }
 
 async fn find(store: &Store, query: &str) -> Result<Vec<String>, String> {
-    let members = MemberSearch::parse(query, Some(&key()))?;
+    let search = MemberSearch::parse(query, Some(&key()))?.map(Search::Members);
     let req = ListRequest {
         kind: ListKind::Members,
         filter: String::new(),
@@ -122,7 +122,7 @@ async fn find(store: &Store, query: &str) -> Result<Vec<String>, String> {
         me: 0,
         now: t0(),
         backend_pid: Default::default(),
-        members,
+        search,
     };
     let page = fetch(store, &req).await.map_err(|e| e.to_string())?;
     Ok(page.rows.into_iter().map(|r| r.cells[1].clone()).collect())
@@ -202,12 +202,16 @@ async fn the_ssn_is_found_through_the_blind_index_not_by_decrypting() {
             me: 0,
             now: t0(),
             backend_pid: Default::default(),
-            members: other,
+            search: other.map(Search::Members),
         };
         assert!(fetch(s, &req).await.unwrap().rows.is_empty());
         // Members without an SSN show none, masked or not.
-        let row =
-            fetch(s, &ListRequest { members: MemberSearch::parse("M0000003", None).unwrap(), ..req }).await.unwrap();
+        let row = fetch(
+            s,
+            &ListRequest { search: MemberSearch::parse("M0000003", None).unwrap().map(Search::Members), ..req },
+        )
+        .await
+        .unwrap();
         assert_eq!(row.rows[0].cells[5], "(none)");
     }
 }

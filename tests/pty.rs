@@ -328,3 +328,59 @@ fn finds_a_member_by_ssn_and_opens_the_record() {
     assert!(history.contains(&format!("member ***-**-{}", &digits[5..])), "{history}");
     assert!(!history.contains(&ssn), "the history file keeps no SSN: {history}");
 }
+
+#[test]
+fn unlocks_a_locked_broker_office_user_in_a_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let out = run(home.path(), &["demo", "--members", "300"]);
+    assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    let url = format!("sqlite://{}", home.path().join("data/demo.sqlite").display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (email, name): (String, String) = rt.block_on(async {
+        let store = portaldesk::store::Store::open(&url, &Default::default()).await.unwrap();
+        store
+            .fetch_one(
+                "SELECT email, last_name FROM portal_users WHERE status = 'locked' AND kind = 'broker_staff' ORDER BY id LIMIT 1",
+                portaldesk::args![],
+            )
+            .await
+            .unwrap()
+    });
+    let mut pty = Pty::shell(home.path(), "\"$0\"; echo \"EXIT=$?\"", 80, 24);
+    pty.wait_for("the app", |s| s.contains("1 Cases"));
+    pty.send(&format!(":accounts {name}\r"));
+    pty.wait_for("the account", |s| s.contains(&email[..email.len().min(12)]));
+    // Walk down to the locked user (the filter may list namesakes first).
+    for _ in 0..10 {
+        if pty.screen().lines().any(|l| l.contains("locked") && l.contains(&email[..email.len().min(12)])) {
+            break;
+        }
+        pty.send("j");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    pty.send("K");
+    pty.wait_for("the unlock message", |s| s.contains("unlocked"));
+    pty.send("q");
+    let s = pty.wait_for("the shell", |s| s.contains("EXIT="));
+    assert!(s.contains("EXIT=0"), "{s}");
+    let _ = pty.child.wait();
+    rt.block_on(async {
+        let store = portaldesk::store::Store::open(&url, &Default::default()).await.unwrap();
+        let (status, fails): (String, i64) = store
+            .fetch_one(
+                "SELECT status, failed_logins FROM portal_users WHERE email = $1",
+                portaldesk::args![email.clone()],
+            )
+            .await
+            .unwrap();
+        assert_eq!((status.as_str(), fails), ("active", 0));
+        let (op, outcome): (String, String) = store
+            .fetch_one(
+                "SELECT operator, outcome FROM audit_log WHERE action = 'account.unlock' AND entity = $1",
+                portaldesk::args![format!("portal_user:{email}")],
+            )
+            .await
+            .unwrap();
+        assert_eq!((op.as_str(), outcome.as_str()), ("tester", "ok"));
+    });
+}

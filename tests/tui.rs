@@ -432,3 +432,55 @@ async fn bad_member_queries_say_so_and_keep_the_list() {
     h.press(":member smi\u{1b}[31mth<Enter>").await.ok();
     assert!(!h.screen().contains('\u{1b}'));
 }
+
+#[tokio::test]
+async fn broker_view_book_and_accounts_snapshots() {
+    for (w, hgt) in [(80u16, 24u16), (120, 40)] {
+        let (db, mut h) = app(w, hgt).await;
+        let (npn,): (String,) = db
+            .store
+            .fetch_one(
+                "SELECT b.npn FROM brokers b JOIN broker_access_grants a ON a.broker_id = b.id \
+                 GROUP BY b.npn ORDER BY count(*) DESC, b.npn LIMIT 1",
+                args![],
+            )
+            .await
+            .unwrap();
+        h.press(&format!(":broker {npn}<Enter>")).await.unwrap();
+        let s = stable(&h.screen(), &db);
+        assert!(s.contains(&format!("NPN {npn}")) && s.contains("Book of business"), "{s}");
+        insta::assert_snapshot!(format!("broker_view_{w}x{hgt}"), s);
+        h.press("j").await.unwrap();
+        insta::assert_snapshot!(format!("broker_book_row2_{w}x{hgt}"), stable(&h.screen(), &db));
+        h.press("4").await.unwrap();
+        insta::assert_snapshot!(format!("accounts_{w}x{hgt}"), stable(&h.screen(), &db));
+    }
+}
+
+#[tokio::test]
+async fn supervisor_actions_on_accounts_and_grants_from_the_screen() {
+    let (db, mut h) = app(120, 40).await;
+    let (email,): (String,) = db
+        .store
+        .fetch_one("SELECT email FROM portal_users WHERE status = 'locked' ORDER BY name_key, id LIMIT 1", args![])
+        .await
+        .unwrap();
+    h.press("4").await.unwrap();
+    let row = h.app.pane().rows.iter().position(|r| r.cells[0] == email).expect("the locked user on the first page");
+    for _ in 0..row {
+        h.press("j").await.unwrap();
+    }
+    h.press("K").await.unwrap();
+    assert!(h.screen().contains(&format!("{email} unlocked")), "{}", h.screen());
+    h.press("J").await.unwrap();
+    assert!(h.screen().contains(&format!("Disable portal user {email}?")));
+    h.press("n").await.unwrap();
+    let (status,): (String,) =
+        db.store.fetch_one("SELECT status FROM portal_users WHERE email = $1", args![email.clone()]).await.unwrap();
+    assert_eq!(status, "active");
+    // Staff accounts are an admin's, in the same area.
+    h.press(":staff<Enter>").await.unwrap();
+    assert!(h.screen().contains("Accounts › staff") && h.screen().contains("tester"));
+    h.press(":staff-create jdoe agent Jane Doe<Enter>").await.unwrap();
+    assert!(h.screen().contains("staff account jdoe created"), "{}", h.screen());
+}

@@ -150,7 +150,7 @@ async fn list(ops: &Ops, queue: &str, filter: &str, limit: usize, json: bool) ->
         me: ops.operator().id,
         now: ops.now(),
         backend_pid: Default::default(),
-        members: None,
+        search: None,
     };
     let page = lists::fetch(ops.store(), &req).await.map_err(|e| Fatal::new(short_cause(&e)))?;
     if json {

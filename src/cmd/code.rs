@@ -14,11 +14,12 @@ use crate::ops::{OpError, Ops};
 use crate::store::lists::{self, ListKind, ListRequest};
 use crate::store::{Dir, short_cause};
 
-fn subject(ein: Option<String>, npn: Option<String>) -> Result<CodeFor, Fatal> {
-    let typed = match (ein, npn) {
-        (Some(e), _) => format!("ein:{e}"),
-        (None, Some(n)) => format!("npn:{n}"),
-        (None, None) => return Err(Fatal::new("name the subject: --employer EIN or --broker NPN")),
+fn subject(ein: Option<String>, npn: Option<String>, email: Option<String>) -> Result<CodeFor, Fatal> {
+    let typed = match (ein, npn, email) {
+        (Some(e), _, _) => format!("ein:{e}"),
+        (None, Some(n), _) => format!("npn:{n}"),
+        (None, None, Some(e)) => e,
+        (None, None, None) => return Err(Fatal::new("name the subject: --employer EIN or --broker NPN")),
     };
     CodeFor::parse(&typed).map_err(Fatal::new)
 }
@@ -63,15 +64,15 @@ fn issued(json: bool, letters: &Path, r: Result<Issued, OpError>) -> u8 {
 pub async fn run(ops: &Ops, key: &DataKey, policy: CodePolicy, letters: &Path, cmd: CodeCmd) -> Result<u8, Fatal> {
     Ok(match cmd {
         CodeCmd::Issue { employer, broker, json } => {
-            let who = subject(employer, broker)?;
+            let who = subject(employer, broker, None)?;
             issued(json.json, letters, ops.issue_code(key, policy, &who).await)
         }
         CodeCmd::Reissue { id, json } => issued(json.json, letters, ops.reissue_code(key, policy, id).await),
         CodeCmd::Revoke { id, reason, json } => {
             report(json.json, ops.revoke_code(id, &reason).await, |()| format!("code {id} revoked"))
         }
-        CodeCmd::Redeem { code, ein, npn, json } => {
-            let who = subject(ein, npn)?;
+        CodeCmd::Redeem { code, ein, npn, email, json } => {
+            let who = subject(ein, npn, email)?;
             report(json.json, ops.redeem_code(key, policy, &code, &who).await, |r| {
                 format!("code {} redeemed for {} ({})", r.id, sanitize(&r.subject), r.purpose)
             })
@@ -85,7 +86,7 @@ pub async fn run(ops: &Ops, key: &DataKey, policy: CodePolicy, letters: &Path, c
                 me: ops.operator().id,
                 now: ops.now(),
                 backend_pid: Default::default(),
-                members: None,
+                search: None,
             };
             let page = lists::fetch(ops.store(), &req).await.map_err(|e| Fatal::new(short_cause(&e)))?;
             if json.json {

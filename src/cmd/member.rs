@@ -25,7 +25,7 @@ fn search(query: &str, key: &DataKey) -> Result<MemberSearch, Fatal> {
 pub async fn run(ops: &Ops, key: &DataKey, cmd: MemberCmd) -> Result<u8, Fatal> {
     match cmd {
         MemberCmd::Find { query, limit, csv, json } => {
-            let members = Some(search(&query, key)?);
+            let search = Some(crate::store::lists::Search::Members(search(&query, key)?));
             let req = ListRequest {
                 kind: ListKind::Members,
                 filter: String::new(),
@@ -34,7 +34,7 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: MemberCmd) -> Result<u8, Fatal> 
                 me: ops.operator().id,
                 now: ops.now(),
                 backend_pid: Default::default(),
-                members,
+                search,
             };
             let page = lists::fetch(ops.store(), &req).await.map_err(|e| Fatal::new(short_cause(&e)))?;
             if let Some(path) = csv {

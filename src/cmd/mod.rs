@@ -1,5 +1,6 @@
 //! What each subcommand does; `main.rs` only dispatches here.
 
+pub mod admin;
 pub mod bench;
 pub mod case;
 pub mod code;

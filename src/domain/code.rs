@@ -103,6 +103,24 @@ pub fn broker_verification_notice(name: &str, npn: &str, code: &str, expires: Da
     )
 }
 
+/// The email that (re)sends a portal user's registration link.
+pub fn registration_notice(name: &str, email: &str, code: &str, expires: DateTime<Utc>) -> String {
+    format!(
+        "Hello {name},\n\nFinish registering your portal account ({email}) with this code:\n\n    {code}\n\n\
+         It can be used once, until {expires}. Any earlier registration email no longer works.\n",
+        expires = expires.format("%B %-d, %Y %H:%M UTC"),
+    )
+}
+
+/// The email with a single-use password reset code.
+pub fn password_reset_notice(name: &str, email: &str, code: &str, expires: DateTime<Utc>) -> String {
+    format!(
+        "Hello {name},\n\nA password reset was requested for your portal account ({email}). Use this code:\n\n    \
+         {code}\n\nIt can be used once, until {expires}. If you did not ask for it, ignore this email.\n",
+        expires = expires.format("%B %-d, %Y %H:%M UTC"),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

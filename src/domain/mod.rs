@@ -1,5 +1,6 @@
 //! Pure types and rules of the portal domain: no I/O, unit tested.
 
+pub mod access;
 pub mod case;
 pub mod case_change;
 pub mod cobra;

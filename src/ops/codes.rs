@@ -25,12 +25,17 @@ use crate::store::codes::{self as store, Email, NewCode, Subject};
 pub enum CodeFor {
     Employer(Ein),
     Broker(String),
+    /// A portal user's registration or password reset token, by email.
+    PortalUser(String),
 }
 
 impl CodeFor {
     /// Parses `12-3456789` or `ein:…` as an employer, `npn:…` or bare digits as a broker.
     pub fn parse(typed: &str) -> Result<CodeFor, String> {
         let t = typed.trim();
+        if t.contains('@') {
+            return crate::domain::access::check_email(t).map(CodeFor::PortalUser);
+        }
         if let Some(npn) = t.strip_prefix("npn:") {
             return parse_npn(npn).map(CodeFor::Broker);
         }
@@ -82,6 +87,58 @@ pub struct Issued {
     pub emailed_to: Option<String>,
 }
 
+/// What a kind of token is for, how long it lasts and the notice that carries it.
+#[derive(Clone, Copy)]
+pub struct TokenKind {
+    pub purpose: &'static str,
+    pub life: Duration,
+    pub template: &'static str,
+    pub title: &'static str,
+    /// (name, EIN/NPN/email, code, expiry) → the notice text.
+    pub notice: fn(&str, &str, &str, DateTime<Utc>) -> String,
+}
+
+impl TokenKind {
+    /// The New Client Login registration code of an employer.
+    pub const EMPLOYER_REGISTRATION: TokenKind = TokenKind {
+        purpose: "employer_registration",
+        life: Duration::days(30),
+        template: "new_client_login",
+        title: "New Client Login",
+        notice: code::new_client_notice,
+    };
+    /// A broker's verification code.
+    pub const BROKER_VERIFICATION: TokenKind = TokenKind {
+        purpose: "broker_verification",
+        life: Duration::hours(48),
+        template: "broker_verification",
+        title: "Verify your broker registration",
+        notice: code::broker_verification_notice,
+    };
+
+    /// A portal user's registration link, resent.
+    pub const PORTAL_REGISTRATION: TokenKind = TokenKind {
+        purpose: "portal_registration",
+        life: Duration::days(7),
+        template: "registration",
+        title: "Finish your portal registration",
+        notice: code::registration_notice,
+    };
+    /// A single-use password reset.
+    pub const PASSWORD_RESET: TokenKind = TokenKind {
+        purpose: "password_reset",
+        life: Duration::hours(24),
+        template: "password_reset",
+        title: "Reset your portal password",
+        notice: code::password_reset_notice,
+    };
+
+    /// The same kind with another lifetime (from the config).
+    pub fn lasting(self, life: Duration) -> TokenKind {
+        TokenKind { life, ..self }
+    }
+}
+
 /// A successful redemption.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Redeemed {
@@ -99,10 +156,12 @@ impl Ops {
         let found = match who {
             CodeFor::Employer(ein) => store::employer_by_ein(self.store(), &ein.to_string()).await?,
             CodeFor::Broker(npn) => store::broker_by_npn(self.store(), npn).await?,
+            CodeFor::PortalUser(_) => None,
         };
         found.ok_or_else(|| match who {
             CodeFor::Employer(ein) => OpError::NotFound(format!("no employer with EIN {ein}")),
             CodeFor::Broker(npn) => OpError::NotFound(format!("no broker with NPN {npn}")),
+            CodeFor::PortalUser(_) => OpError::Invalid("portal users get tokens from account actions".into()),
         })
     }
 
@@ -135,24 +194,48 @@ impl Ops {
     ) -> Result<Issued, OpError> {
         let entity = format!("{}:{}", subject.kind, subject.key);
         let mut change = self.begin(action, &entity).await?;
-        let now = self.now();
-        let (purpose, life) = match subject.kind.as_str() {
-            "broker" => ("broker_verification", Duration::hours(policy.broker_hours)),
-            _ => ("employer_registration", Duration::days(policy.employer_days)),
+        let kind = match subject.kind.as_str() {
+            "broker" => TokenKind::BROKER_VERIFICATION.lasting(Duration::hours(policy.broker_hours)),
+            _ => TokenKind::EMPLOYER_REGISTRATION.lasting(Duration::days(policy.employer_days)),
         };
-        let revoked =
-            store::revoke_active(&mut change.tx, &subject.kind, subject.id, purpose, now, "replaced by a new code")
-                .await?;
+        let issued = self.issue_token(&mut change, key, &subject, kind).await?;
+        let after = json!({
+            "code_id": issued.id, "purpose": issued.purpose, "last4": code::last4(&issued.code.replace('-', "")),
+            "expires_at": issued.expires_at, "revoked": issued.revoked, "emailed_to": issued.emailed_to,
+        });
+        self.finish(change, &entity, None, Some(after), None).await?;
+        Ok(issued)
+    }
+
+    /// Inside a change: revokes the subject's active tokens of this kind,
+    /// stores a new one (hashed) and queues its notice in the outbox.
+    pub(super) async fn issue_token(
+        &self,
+        change: &mut super::Change,
+        key: &DataKey,
+        subject: &Subject,
+        kind: TokenKind,
+    ) -> Result<Issued, OpError> {
+        let now = self.now();
+        let revoked = store::revoke_active(
+            &mut change.tx,
+            &subject.kind,
+            subject.id,
+            kind.purpose,
+            now,
+            "replaced by a new code",
+        )
+        .await?;
         let mut bytes = [0u8; CODE_BYTES];
         rand::rngs::OsRng.fill_bytes(&mut bytes);
         let shown = code::format_code(&bytes);
-        let canonical = code::normalize(&shown).expect("a formatted code normalizes");
-        let expires_at = now + life;
+        let canonical = code::normalize(&shown).map_err(|e| OpError::Db(e.to_string()))?;
+        let expires_at = now + kind.life;
         let id = store::insert(
             &mut change.tx,
             NewCode {
-                purpose,
-                subject: &subject,
+                purpose: kind.purpose,
+                subject,
                 hash: key.code_hash(&canonical),
                 last4: code::last4(&canonical),
                 issued_by: &self.operator().login,
@@ -161,37 +244,27 @@ impl Ops {
             },
         )
         .await?;
-        let (template, title, notice) = match subject.kind.as_str() {
-            "broker" => (
-                "broker_verification",
-                "Verify your broker registration",
-                code::broker_verification_notice(&subject.name, &subject.key, &shown, expires_at),
-            ),
-            _ => (
-                "new_client_login",
-                "New Client Login",
-                code::new_client_notice(&subject.name, &subject.key, &shown, expires_at),
-            ),
-        };
+        let notice = (kind.notice)(&subject.name, &subject.key, &shown, expires_at);
         if let Some(to) = &subject.email {
-            let mail = Email { template, recipient: to, subject: title, body: &notice, entity: &format!("code:{id}") };
+            let mail = Email {
+                template: kind.template,
+                recipient: to,
+                subject: kind.title,
+                body: &notice,
+                entity: &format!("code:{id}"),
+            };
             store::queue_email(&mut change.tx, mail, now).await?;
         }
-        let after = json!({
-            "code_id": id, "purpose": purpose, "last4": code::last4(&canonical),
-            "expires_at": expires_at, "revoked": revoked, "emailed_to": subject.email,
-        });
-        self.finish(change, &entity, None, Some(after), None).await?;
         Ok(Issued {
             id,
             code: shown,
-            purpose: purpose.to_owned(),
-            subject: subject.name,
-            subject_key: subject.key,
+            purpose: kind.purpose.to_owned(),
+            subject: subject.name.clone(),
+            subject_key: subject.key.clone(),
             expires_at,
             revoked,
             notice,
-            emailed_to: subject.email,
+            emailed_to: subject.email.clone(),
         })
     }
 
@@ -249,6 +322,7 @@ impl Ops {
             && subject.as_ref().is_some_and(|s| match who {
                 CodeFor::Employer(ein) => s.kind == "employer" && s.key == ein.to_string(),
                 CodeFor::Broker(npn) => s.kind == "broker" && &s.key == npn,
+                CodeFor::PortalUser(email) => s.kind == "portal_user" && &s.key == email,
             });
         if !matches {
             let (attempts, status) = store::fail_attempt(&mut change.tx, row.id, policy.max_attempts).await?;

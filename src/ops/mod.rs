@@ -3,9 +3,12 @@
 //! audit row in the same transaction, so a change without its audit row (or
 //! the reverse) cannot exist. The TUI, the CLI and scripts all call here.
 
+pub mod access;
+pub mod accounts;
 pub mod cases;
 pub mod codes;
 pub mod members;
+pub mod staff_accounts;
 
 use chrono::{DateTime, Utc};
 

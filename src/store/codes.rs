@@ -95,6 +95,10 @@ pub async fn subject_of(tx: &mut Tx, kind: &str, id: i64) -> Result<Option<Subje
             "SELECT 'broker' AS kind, id, first_name || ' ' || last_name AS name, npn AS key, email \
              FROM brokers WHERE id = $1"
         }
+        "portal_user" => {
+            "SELECT 'portal_user' AS kind, id, first_name || ' ' || last_name AS name, lower(email) AS key, email \
+             FROM portal_users WHERE id = $1"
+        }
         _ => return Ok(None),
     };
     tx.fetch_optional(sql, args![id]).await

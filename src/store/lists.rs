@@ -9,6 +9,7 @@ use std::sync::atomic::AtomicI32;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use super::brokers::BrokerSearch;
 use super::members::MemberSearch;
 use super::{Arg, Cursor, Dir, Page, Sql, Store};
 use crate::domain::case::CaseView;
@@ -22,7 +23,11 @@ pub enum ListKind {
     Members,
     Brokers,
     Accounts,
-    Imports { failed_only: bool },
+    /// The department's own staff accounts (`:staff`, in the Accounts area).
+    Staff,
+    Imports {
+        failed_only: bool,
+    },
     Codes,
 }
 
@@ -40,8 +45,15 @@ pub struct ListRequest {
     pub now: DateTime<Utc>,
     /// Where the PostgreSQL backend running the query is published, for cancelling.
     pub backend_pid: Arc<AtomicI32>,
-    /// The Members list's search (from `:member` or `/`); `None` lists everyone.
-    pub members: Option<MemberSearch>,
+    /// The Members or Brokers list's search (from `:member`, `:brokers` or `/`); `None` lists everyone.
+    pub search: Option<Search>,
+}
+
+/// A parsed search of the Members or Brokers list.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Search {
+    Members(MemberSearch),
+    Brokers(BrokerSearch),
 }
 
 /// One row as the table shows it.
@@ -82,6 +94,7 @@ pub fn columns(kind: ListKind) -> &'static [Column] {
         ListKind::Brokers => {
             &[("NPN", 10), ("Name", FILL), ("Agency", FILL), ("Tax ID", 11), ("States", 12), ("Status", 10)]
         }
+        ListKind::Staff => &[("Login", 12), ("Name", FILL), ("Role", 10), ("Status", 8), ("Since", 10)],
         ListKind::Accounts => {
             &[("Email", FILL), ("Name", FILL), ("Kind", 12), ("Status", 20), ("Last login", 10), ("Fails", 5)]
         }
@@ -116,6 +129,7 @@ pub async fn fetch(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sq
         ListKind::Members => members(store, req).await,
         ListKind::Brokers => brokers(store, req).await,
         ListKind::Accounts => accounts(store, req).await,
+        ListKind::Staff => staff(store, req).await,
         ListKind::Imports { failed_only } => imports(store, req, failed_only).await,
         ListKind::Codes => codes(store, req).await,
     }
@@ -260,7 +274,10 @@ async fn members(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx
         "SELECT m.id, m.last_name_key, m.first_name_key, m.first_name, m.last_name, m.member_number, m.member_type, \
          g.group_number, m.birth_date, m.ssn_last4, m.status FROM members m JOIN employer_groups g ON g.id = m.group_id",
     );
-    let filtered = req.members.as_ref().is_some_and(|m| m.push_where(&mut q));
+    let filtered = match &req.search {
+        Some(Search::Members(m)) => m.push_where(&mut q),
+        _ => false,
+    };
     q.keyset(&["m.last_name_key", "m.first_name_key", "m.id"], false, &req.dir, req.limit, filtered);
     let page: Page<MemberItem> = run(store, q, req).await?;
     Ok(page.map(|m| ListRow {
@@ -298,12 +315,10 @@ async fn brokers(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx
         "SELECT b.id, b.npn, b.last_name_key, b.first_name, b.last_name, a.name AS agency, b.tax_id_last4, \
          b.states_appointed, b.status FROM brokers b LEFT JOIN agencies a ON a.id = b.agency_id",
     );
-    let key = fold_key(&req.filter);
-    let filtered = !key.is_empty();
-    if filtered {
-        q.push(" WHERE ((b.last_name_key >= ").bind(key.clone()).push(" AND b.last_name_key < ").bind(prefix_end(&key));
-        q.push(") OR b.npn = ").bind(key.clone()).push(")");
-    }
+    let filtered = match &req.search {
+        Some(Search::Brokers(b)) => b.push_where(&mut q),
+        _ => false,
+    };
     q.keyset(&["b.last_name_key", "b.id"], false, &req.dir, req.limit, filtered);
     let page: Page<BrokerItem> = run(store, q, req).await?;
     Ok(page.map(|b| ListRow {
@@ -357,6 +372,18 @@ async fn accounts(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sql
             a.last_login_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "never".into()),
             a.failed_logins.to_string(),
         ],
+    }))
+}
+
+async fn staff(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::Error> {
+    let mut q = Sql::new("SELECT id, login, name, role, status, created_at, row_version FROM staff s");
+    q.keyset(&["s.login", "s.id"], false, &req.dir, req.limit, false);
+    let page: Page<super::staff::Staff> = run(store, q, req).await?;
+    Ok(page.map(|s| ListRow {
+        id: s.id,
+        version: Some(s.row_version),
+        key: vec![s.login.clone().into(), s.id.into()],
+        cells: vec![s.login, sanitize(&s.name), s.role, s.status, date(s.created_at.date_naive())],
     }))
 }
 

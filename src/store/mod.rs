@@ -10,7 +10,9 @@ pub mod paging;
 mod sql;
 mod tx;
 
+pub mod accounts;
 pub mod audit;
+pub mod brokers;
 pub mod cases;
 pub mod codes;
 pub mod lists;
@@ -176,9 +178,13 @@ impl Store {
             }
             Pool::Sqlite(pool)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            // JIT compilation pays off for long analytical queries; for an
+            // interactive tool it adds 100+ ms to any query the planner
+            // costs high (a broker's 5 000-grant book), so it is off.
             let mut co = PgConnectOptions::from_str(url)
                 .map_err(|_| OpenError::BadUrl(shown.clone()))?
-                .application_name("portaldesk");
+                .application_name("portaldesk")
+                .options([("jit", "off")]);
             if opts.read_only {
                 co = co.options([("default_transaction_read_only", "on")]);
             }

@@ -74,3 +74,34 @@ pub async fn all(store: &Store) -> Result<Vec<Staff>, sqlx::Error> {
         .fetch_all("SELECT id, login, name, role, status, created_at, row_version FROM staff ORDER BY login", args![])
         .await
 }
+
+/// A staff account locked for a change.
+pub async fn lock_by_login(tx: &mut Tx, login: &str) -> Result<Option<Staff>, sqlx::Error> {
+    let sql = tx.pick(
+        "SELECT id, login, name, role, status, created_at, row_version FROM staff WHERE login = $1",
+        "SELECT id, login, name, role, status, created_at, row_version FROM staff WHERE login = $1 FOR UPDATE",
+    );
+    tx.fetch_optional(sql, args![login]).await
+}
+
+/// How many active admins there are, locking them (PostgreSQL) so two
+/// admins demoting each other at once cannot both succeed.
+pub async fn active_admins(tx: &mut Tx) -> Result<i64, sqlx::Error> {
+    let sql = tx.pick(
+        "SELECT id FROM staff WHERE role = 'admin' AND status = 'active'",
+        "SELECT id FROM staff WHERE role = 'admin' AND status = 'active' FOR UPDATE",
+    );
+    let rows: Vec<(i64,)> = tx.fetch_all(sql, args![]).await?;
+    Ok(rows.len() as i64)
+}
+
+/// Saves role and status if still at `row_version`.
+pub async fn save(tx: &mut Tx, s: &Staff) -> Result<bool, sqlx::Error> {
+    let n = tx
+        .execute(
+            "UPDATE staff SET role = $1, status = $2, row_version = row_version + 1 WHERE id = $3 AND row_version = $4",
+            args![s.role.clone(), s.status.clone(), s.id, s.row_version],
+        )
+        .await?;
+    Ok(n == 1)
+}

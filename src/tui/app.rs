@@ -113,6 +113,8 @@ pub struct App {
     pub marked: BTreeSet<String>,
     /// The open member, when the Members area shows one member instead of the list.
     pub member_screen: Option<MemberScreen>,
+    /// The open broker, when the Brokers area shows one broker instead of the list.
+    pub broker_screen: Option<super::admin::BrokerScreen>,
     /// How long a revealed SSN stays, in seconds and in ticks.
     pub(super) reveal_seconds: u64,
     pub(super) reveal_ticks: u64,
@@ -183,6 +185,7 @@ impl App {
             case_screen: None,
             marked: BTreeSet::new(),
             member_screen: None,
+            broker_screen: None,
             reveal_seconds: config.ui.reveal_seconds,
             tick_ms: config.ui.tick_ms.max(1),
             reveal_ticks: (config.ui.reveal_seconds * 1000).div_ceil(config.ui.tick_ms.max(1)),
@@ -249,8 +252,14 @@ impl App {
     /// member search cannot be run.
     pub(super) fn request(&self, area: usize, dir: Dir, limit: usize) -> Result<ListRequest, String> {
         let pane = &self.panes[area];
-        let members = match pane.kind {
-            ListKind::Members => crate::store::members::MemberSearch::parse(&pane.filter, self.key.as_ref())?,
+        let search = match pane.kind {
+            ListKind::Members => {
+                crate::store::members::MemberSearch::parse(&pane.filter, self.key.as_ref())?.map(lists::Search::Members)
+            }
+            ListKind::Brokers => Some(lists::Search::Brokers(crate::store::brokers::BrokerSearch::parse(
+                &pane.filter,
+                self.key.as_ref(),
+            )?)),
             _ => None,
         };
         Ok(ListRequest {
@@ -261,7 +270,7 @@ impl App {
             me: self.ops.operator().id,
             now: self.ops.now(),
             backend_pid: std::sync::Arc::default(),
-            members,
+            search,
         })
     }
 
@@ -380,6 +389,7 @@ impl App {
             Report::Preview { change, result } => self.on_preview(msg.id, change, result),
             Report::Issued(result) => self.on_issued(msg.id, result),
             Report::Member { result, .. } => self.on_member_file(msg.id, result),
+            Report::Broker { result, .. } => self.on_broker_file(msg.id, result),
             Report::Revealed { number, result } => self.on_revealed(msg.id, number, result),
             Report::Info { title, lines } => self.on_info(msg.id, title, lines),
         }
@@ -389,6 +399,7 @@ impl App {
     fn after_change(&mut self) {
         self.reload_in_place(self.area);
         self.reload_case();
+        self.reload_broker();
         self.load_counts();
     }
 
@@ -465,6 +476,9 @@ impl App {
             Action::Quit if self.mode == Mode::Normal && self.area == 1 && self.member_screen.is_some() => {
                 self.member_screen = None;
             }
+            Action::Quit if self.mode == Mode::Normal && self.area == 2 && self.broker_screen.is_some() => {
+                self.broker_screen = None;
+            }
             Action::Quit => {
                 if self.mode == Mode::Normal {
                     self.quit = true;
@@ -479,6 +493,8 @@ impl App {
                     self.case_screen = None;
                 } else if self.area == 1 && self.member_screen.is_some() {
                     self.member_screen = None;
+                } else if self.area == 2 && self.broker_screen.is_some() {
+                    self.broker_screen = None;
                 } else if !self.pane().filter.is_empty() {
                     self.panes[self.area].filter.clear();
                     self.load(self.area, Dir::First, Select::First);
@@ -512,6 +528,11 @@ impl App {
             {
                 self.member_screen_move(action)
             }
+            Action::Down | Action::Up | Action::PageDown | Action::PageUp | Action::Top | Action::Bottom
+                if self.area == 2 && self.broker_screen.is_some() =>
+            {
+                self.broker_screen_move(action)
+            }
             Action::Down => self.step_down(),
             Action::Up => self.step_up(),
             Action::Top => self.load(self.area, Dir::First, Select::First),
@@ -538,6 +559,17 @@ impl App {
             }
             Action::Open if self.area == 0 => self.open_selected_case(),
             Action::Open | Action::MemberView if self.area == 1 => self.open_member_item(),
+            Action::Open | Action::BrokerView if self.area == 2 => match &self.broker_screen {
+                // Enter on a book row lists the group's members.
+                Some(s) => match s.file.as_ref().and_then(|f| f.book.get(s.selected)) {
+                    Some(g) => {
+                        let filter = format!("group:{}", g.group_number);
+                        self.set_filter(1, &filter);
+                    }
+                    None => self.complain("this broker has no groups"),
+                },
+                None => self.open_broker(None),
+            },
             Action::Open => {
                 if self.pane().rows.is_empty() {
                     self.complain("nothing selected");
@@ -599,6 +631,20 @@ impl App {
             Action::MemberRevealSsn => self.reveal(None),
             Action::MemberEligibility => self.complain("type :elig MEMBER-ID|LAST-NAME MM/DD/YYYY"),
             Action::ListExport => self.complain("type :export FILE.csv"),
+            Action::BrokerView => self.complain(":broker NPN opens a broker; Enter opens the selected one"),
+            Action::AccessGrant
+            | Action::AccessChange
+            | Action::AccessRevoke
+            | Action::AccountUnlock
+            | Action::AccountDisable
+            | Action::AccountEnable
+            | Action::AccountResendRegistration
+            | Action::AccountResetPassword
+            | Action::AccountTools
+            | Action::StaffCreate
+            | Action::StaffSetRole
+            | Action::StaffDisable
+            | Action::StaffEnable => self.admin_action(action, String::new()),
         }
     }
 
@@ -642,6 +688,12 @@ impl App {
     pub(super) fn set_filter(&mut self, area: usize, filter: &str) {
         self.area = area;
         self.mode = Mode::Normal;
+        // A new search shows its list, not the record that was open.
+        match area {
+            1 => self.member_screen = None,
+            2 => self.broker_screen = None,
+            _ => {}
+        }
         self.panes[area].filter = crate::domain::text::sanitize(filter);
         self.load(area, Dir::First, Select::First);
     }
@@ -772,7 +824,11 @@ impl App {
             | Command::BulkAssign(_)
             | Command::BulkResolve(_) => self.case_command(cmd),
             Command::Brokers(q) => self.set_filter(2, &q),
-            Command::Accounts(q) => self.set_filter(3, &q),
+            Command::Accounts(q) => {
+                self.panes[3].kind = ListKind::Accounts;
+                self.set_filter(3, &q);
+            }
+            Command::Admin(action, arg) => self.admin_action(action, arg),
             Command::Imports { failed_only } => {
                 self.panes[4].kind = ListKind::Imports { failed_only };
                 self.set_filter(4, "");
@@ -789,8 +845,8 @@ impl App {
             Command::Elig(args) => self.eligibility(&args),
             Command::Reveal(reason) => self.reveal(Some(reason)),
             Command::Export(file) => self.export(&file),
-            Command::Broker(_) => self.complain(later("the broker view", 7)),
-            Command::Staff => self.complain(later(":staff", 7)),
+            Command::Broker(npn) => self.open_broker(Some(npn)),
+            Command::Staff => self.show_staff(),
             Command::Import(_) => self.complain(later("the import job view", 5)),
             Command::Audit(_) => self.complain(later(":audit", 6)),
         }

@@ -67,6 +67,12 @@ pub enum PromptKind {
     RevokeCode(i64),
     /// For members: why the open member's SSN is needed.
     RevealReason,
+    /// For brokers: `GROUP[,GROUP…] PERMS [DATE]` to grant the open broker.
+    Grant,
+    /// For brokers: the new permissions of grant `id`.
+    Perms(i64),
+    /// For accounts: the tools of the selected portal user.
+    Tools,
 }
 
 /// A prompt for one case (or, for bulk kinds, the marked cases).
@@ -93,6 +99,9 @@ impl Prompt {
             PromptKind::IssueCode => "Issue a registration code for (EIN NN-NNNNNNN, or npn:NPN)".into(),
             PromptKind::RevokeCode(id) => format!("Why is code {id} revoked?"),
             PromptKind::RevealReason => format!("Why do you need the SSN of {n}? (audited)"),
+            PromptKind::Grant => format!("Grant broker {n}: GROUP[,GROUP…] view,enrollment,billing [YYYY-MM-DD]"),
+            PromptKind::Perms(id) => format!("New permissions of grant {id}: view,enrollment,billing"),
+            PromptKind::Tools => format!("Tools for {n}: eligibility,billing,commissions,book (or none)"),
         }
     }
 }
@@ -113,6 +122,8 @@ pub enum Pending {
     Nothing,
     /// A code change, run by `tui::codes`.
     Code(super::codes::CodeJob),
+    /// A broker, account or staff change, run by `tui::admin`.
+    Admin(Box<super::admin::AdminJob>),
 }
 
 /// A confirmation dialog.
@@ -368,6 +379,9 @@ impl App {
         match kind {
             PromptKind::IssueCode | PromptKind::RevokeCode(_) => return self.submit_code_prompt(&kind, text),
             PromptKind::RevealReason => return self.submit_reveal(text),
+            PromptKind::Grant | PromptKind::Perms(_) | PromptKind::Tools => {
+                return self.submit_admin_prompt(&kind, &number, text);
+            }
             PromptKind::Note { to_submitter } => {
                 let text = clean_text("note", text)?;
                 self.submit(number, seen, CaseChange::Note { text, to_submitter });
@@ -487,6 +501,7 @@ impl App {
                 });
             }
             Pending::Code(job) if yes => self.run_code_job(job),
+            Pending::Admin(job) if yes => self.run_admin_job(*job),
             Pending::Nothing => {}
             _ => self.say("cancelled; nothing was changed"),
         }

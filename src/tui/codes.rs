@@ -112,6 +112,7 @@ impl App {
                 let whom = match &who {
                     CodeFor::Employer(ein) => format!("the employer with EIN {ein}"),
                     CodeFor::Broker(npn) => format!("the broker with NPN {npn}"),
+                    CodeFor::PortalUser(_) => return Err("portal users get tokens from the Accounts area".into()),
                 };
                 self.confirm(Confirm {
                     title: format!("Issue a registration code for {whom}?"),

@@ -1,7 +1,9 @@
 //! The terminal UI: set-up and restore, the event loop, and an off-screen
 //! driver that tests (and headless scripts) use to run the same app.
 
+pub mod admin;
 pub mod app;
+pub mod broker_view;
 pub mod case_view;
 pub mod cases;
 pub mod codes;

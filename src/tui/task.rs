@@ -36,6 +36,8 @@ pub enum Report {
     Issued(Result<Box<crate::tui::codes::ShownCode>, String>),
     /// A member for the member view (opening it was audited).
     Member { number: String, result: Result<Box<crate::store::members::MemberFile>, String> },
+    /// A broker for the broker view (`None`: no such NPN).
+    Broker { npn: String, result: Result<Option<Box<crate::store::brokers::BrokerFile>>, String> },
     /// A revealed SSN for the open member.
     Revealed { number: String, result: Result<String, String> },
     /// Lines to show in a box (the eligibility answer).

@@ -44,9 +44,10 @@ pub fn render(f: &mut Frame, app: &App) {
     if strip == 1 {
         draw_queues(f, app, queues);
     }
-    match (&app.case_screen, &app.member_screen, app.area) {
-        (Some(s), _, 0) => case_view::draw_case(f, app, s, body),
-        (_, Some(m), 1) => super::member_view::draw_member(f, app, m, body),
+    match (&app.case_screen, &app.member_screen, &app.broker_screen, app.area) {
+        (Some(s), _, _, 0) => case_view::draw_case(f, app, s, body),
+        (_, Some(m), _, 1) => super::member_view::draw_member(f, app, m, body),
+        (_, _, Some(b), 2) => super::broker_view::draw_broker(f, app, b, body),
         _ => draw_list(f, app, body),
     }
     draw_status(f, app, status);
@@ -116,6 +117,7 @@ fn crumbs(app: &App) -> String {
     match pane.kind {
         ListKind::Cases(v) => parts.push(v.name().to_owned()),
         ListKind::Imports { failed_only: true } => parts.push("failed".into()),
+        ListKind::Staff => parts.push("staff".into()),
         _ => {}
     }
     if !pane.filter.is_empty() {
@@ -125,6 +127,8 @@ fn crumbs(app: &App) -> String {
         parts.push(s.number.clone());
     } else if let (Some(m), 1) = (&app.member_screen, app.area) {
         parts.push(m.number.clone());
+    } else if let (Some(b), 2) = (&app.broker_screen, app.area) {
+        parts.push(format!("NPN {}", b.npn));
     } else if app.mode == Mode::Detail
         && let Some(row) = pane.rows.get(pane.selected)
     {
@@ -141,7 +145,8 @@ fn draw_crumbs(f: &mut Frame, app: &App, r: Rect) {
     let mut spans = vec![Span::styled(crumbs(app), app.theme.header)];
     let case_loading = app.area == 0 && app.case_screen.as_ref().is_some_and(|s| s.loading.is_some());
     let member_loading = app.area == 1 && app.member_screen.as_ref().is_some_and(|s| s.loading.is_some());
-    if pane.loading.is_some() || case_loading || member_loading {
+    let broker_loading = app.area == 2 && app.broker_screen.as_ref().is_some_and(|s| s.loading.is_some());
+    if pane.loading.is_some() || case_loading || member_loading || broker_loading {
         spans.push(Span::styled(
             format!("  {} loading… (Ctrl-C cancels)", SPINNER[(app.tick % 4) as usize]),
             app.theme.dim,
@@ -236,7 +241,9 @@ fn draw_status(f: &mut Frame, app: &App, r: Rect) {
         return;
     }
     let pane = app.pane();
-    let screen_open = (app.area == 0 && app.case_screen.is_some()) || (app.area == 1 && app.member_screen.is_some());
+    let screen_open = (app.area == 0 && app.case_screen.is_some())
+        || (app.area == 1 && app.member_screen.is_some())
+        || (app.area == 2 && app.broker_screen.is_some());
     let position = if pane.rows.is_empty() || screen_open {
         String::new()
     } else {
@@ -301,6 +308,31 @@ pub fn footer_hints(app: &App) -> Vec<(String, &'static str)> {
             (Action::FocusNext, "next tab"),
             (Action::Open, "open"),
             (Action::MemberRevealSsn, "reveal SSN"),
+            (Action::CommandLine, "command"),
+            (Action::Help, "help"),
+        ]
+        .into_iter()
+        .map(|(a, w)| (app.keymap.label(a), w))
+        .collect(),
+        Mode::Normal if app.area == 2 && app.broker_screen.is_some() => [
+            (Action::Back, "back"),
+            (Action::Open, "members"),
+            (Action::AccessGrant, "grant"),
+            (Action::AccessChange, "perms"),
+            (Action::AccessRevoke, "revoke"),
+            (Action::CommandLine, "command"),
+            (Action::Help, "help"),
+        ]
+        .into_iter()
+        .map(|(a, w)| (app.keymap.label(a), w))
+        .collect(),
+        Mode::Normal if app.area == 3 && app.pane().kind == ListKind::Accounts => [
+            (Action::AccountUnlock, "unlock"),
+            (Action::AccountDisable, "disable"),
+            (Action::AccountEnable, "enable"),
+            (Action::AccountResendRegistration, "resend reg."),
+            (Action::AccountResetPassword, "reset pw"),
+            (Action::AccountTools, "tools"),
             (Action::CommandLine, "command"),
             (Action::Help, "help"),
         ]

@@ -1,0 +1,234 @@
+//! `portaldesk broker|access|account|staff …`: brokers, access grants,
+//! portal users and staff accounts without a screen.
+
+use serde_json::json;
+
+use super::case::report;
+use crate::cli::{AccessCmd, AccountCmd, BrokerCmd, Cmd, StaffCmd};
+use crate::crypto::DataKey;
+use crate::domain::access::Perms;
+use crate::domain::member_query::parse_date;
+use crate::domain::role::Role;
+use crate::domain::text::sanitize;
+use crate::fatal::Fatal;
+use crate::ops::access::Grantee;
+use crate::ops::accounts::Tools;
+use crate::ops::{OpError, Ops};
+use crate::store::brokers::{self, BrokerSearch};
+use crate::store::lists::{self, ListKind, ListRequest, Search};
+use crate::store::{Dir, short_cause};
+
+fn request(ops: &Ops, kind: ListKind, filter: &str, search: Option<Search>, limit: usize) -> ListRequest {
+    ListRequest {
+        kind,
+        filter: filter.to_owned(),
+        dir: Dir::First,
+        limit: limit.clamp(1, 1000),
+        me: ops.operator().id,
+        now: ops.now(),
+        backend_pid: Default::default(),
+        search,
+    }
+}
+
+/// Prints a list page as text or JSON; exit 1 when empty.
+async fn print_list(ops: &Ops, req: ListRequest, name: &str, json: bool) -> Result<u8, Fatal> {
+    let page = lists::fetch(ops.store(), &req).await.map_err(|e| Fatal::new(short_cause(&e)))?;
+    if json {
+        super::print_json(&json!({name: super::rows_json(req.kind, &page.rows), "more": page.more_after}));
+    } else {
+        for r in &page.rows {
+            println!("{}", r.cells.join("  "));
+        }
+    }
+    Ok(if page.rows.is_empty() { 1 } else { 0 })
+}
+
+fn date(s: Option<String>) -> Result<Option<chrono::NaiveDate>, Fatal> {
+    s.map(|d| parse_date(&d).map_err(Fatal::new)).transpose()
+}
+
+fn role(s: &str) -> Result<Role, Fatal> {
+    Role::parse(&s.to_lowercase()).ok_or_else(|| Fatal::new(format!("no role {s:?}: agent, supervisor or admin")))
+}
+
+/// Runs a broker, access, account or staff subcommand.
+pub async fn run(ops: &Ops, key: &DataKey, cmd: Cmd) -> Result<u8, Fatal> {
+    let account = |r: Result<crate::store::accounts::AccountHead, OpError>| {
+        r.map(|a| json!({"email": a.email, "status": a.status, "tools": {
+            "eligibility": a.tool_eligibility, "billing": a.tool_billing, "commissions": a.tool_commissions, "book": a.tool_book}}))
+    };
+    let say = |v: &serde_json::Value| {
+        format!("{}: {}", v["email"].as_str().unwrap_or(""), v["status"].as_str().unwrap_or(""))
+    };
+    let staff = |r: Result<crate::store::staff::Staff, OpError>| {
+        r.map(|s| json!({"login": s.login, "role": s.role, "status": s.status}))
+    };
+    let said = |v: &serde_json::Value| {
+        format!(
+            "{}: {} · {}",
+            v["login"].as_str().unwrap_or(""),
+            v["role"].as_str().unwrap_or(""),
+            v["status"].as_str().unwrap_or("")
+        )
+    };
+    Ok(match cmd {
+        Cmd::Broker(BrokerCmd::Find { query, limit, json }) => {
+            let search = BrokerSearch::parse(&query, Some(key)).map_err(Fatal::new)?;
+            return print_list(
+                ops,
+                request(ops, ListKind::Brokers, "", Some(Search::Brokers(search)), limit),
+                "brokers",
+                json.json,
+            )
+            .await;
+        }
+        Cmd::Broker(BrokerCmd::Show { npn, json }) => {
+            crate::domain::npn::parse_npn(&npn).map_err(Fatal::new)?;
+            let file = brokers::file_by_npn(ops.store(), &npn, ops.now().date_naive())
+                .await
+                .map_err(|e| Fatal::new(short_cause(&e)))?;
+            let r = file.ok_or_else(|| OpError::NotFound(format!("no broker with NPN {npn}")));
+            report(json.json, r, |f| {
+                let b = &f.broker;
+                let mut out = vec![sanitize(&format!(
+                    "NPN {}  {}, {} · {} · agency {} · tax ID ***-**-{}",
+                    b.npn,
+                    b.last_name,
+                    b.first_name,
+                    b.status,
+                    b.agency.as_deref().unwrap_or("none"),
+                    b.tax_id_last4
+                ))];
+                for u in &f.office {
+                    out.push(sanitize(&format!("office      {} <{}> {}", u.first_name, u.email, u.status)));
+                }
+                for g in &f.book {
+                    out.push(format!(
+                        "grant {:<5} {:<12} {:<8} subs {:<5} {:<8} view={} enroll={} bill={} {} – {}",
+                        g.grant_id,
+                        g.group_number,
+                        g.group_status,
+                        g.subscribers,
+                        g.via,
+                        g.can_view,
+                        g.can_enroll,
+                        g.can_bill,
+                        g.starts_on,
+                        g.ends_on.map(|d| d.to_string()).unwrap_or_else(|| "open".into())
+                    ));
+                }
+                out.join("\n")
+            })
+        }
+        Cmd::Access(AccessCmd::Grant { broker, agency, employer, groups, perm, from, json }) => {
+            let to = match (broker, agency) {
+                (Some(npn), _) => Grantee::Broker(npn),
+                (None, Some(a)) => Grantee::Agency(a),
+                (None, None) => return Err(Fatal::new("name the grantee: --broker NPN or --agency ID")),
+            };
+            let perms = Perms::parse(&perm).map_err(Fatal::new)?;
+            let r = ops.grant_access(&to, employer.as_deref(), &groups, perms, date(from)?).await;
+            report(json.json, r, |ids| format!("granted {} on {}: grant {ids:?}", perms.describe(), groups.join(", ")))
+        }
+        Cmd::Access(AccessCmd::Change { grant, perm, json }) => {
+            let perms = Perms::parse(&perm).map_err(Fatal::new)?;
+            report(json.json, ops.change_access(grant, perms).await, |()| {
+                format!("grant {grant} now allows {}", perms.describe())
+            })
+        }
+        Cmd::Access(AccessCmd::Revoke { grant, on, json }) => {
+            report(json.json, ops.revoke_access(grant, date(on)?).await, |()| format!("grant {grant} revoked"))
+        }
+        Cmd::Access(AccessCmd::List { group, broker, json }) => {
+            let rows = match (group, broker) {
+                (Some(g), _) => brokers::grants_for_group(ops.store(), &g.to_uppercase()).await,
+                (None, Some(npn)) => match brokers::file_by_npn(ops.store(), &npn, ops.now().date_naive()).await {
+                    Ok(f) => Ok(f.map(|f| f.book).unwrap_or_default()),
+                    Err(e) => Err(e),
+                },
+                (None, None) => return Err(Fatal::new("name --group G or --broker NPN")),
+            }
+            .map_err(|e| Fatal::new(short_cause(&e)))?;
+            if json.json {
+                super::print_json(&json!({"grants": rows}));
+            } else {
+                for g in &rows {
+                    println!(
+                        "grant {:<5} {:<12} {:<24} view={} enroll={} bill={} {} – {} by {}",
+                        g.grant_id,
+                        g.group_number,
+                        sanitize(&g.holder),
+                        g.can_view,
+                        g.can_enroll,
+                        g.can_bill,
+                        g.starts_on,
+                        g.ends_on.map(|d| d.to_string()).unwrap_or_else(|| "open".into()),
+                        g.granted_by
+                    );
+                }
+            }
+            if rows.is_empty() { 1 } else { 0 }
+        }
+        Cmd::Account(AccountCmd::List { query, limit, json }) => {
+            return print_list(ops, request(ops, ListKind::Accounts, &query, None, limit), "accounts", json.json).await;
+        }
+        Cmd::Account(AccountCmd::Unlock { email, json }) => {
+            report(json.json, account(ops.unlock_account(&email).await), say)
+        }
+        Cmd::Account(AccountCmd::Disable { email, json }) => {
+            report(json.json, account(ops.disable_account(&email).await), say)
+        }
+        Cmd::Account(AccountCmd::Enable { email, json }) => {
+            report(json.json, account(ops.enable_account(&email).await), say)
+        }
+        Cmd::Account(AccountCmd::Tools { email, set, json }) => {
+            let tools = Tools::parse(&set).map_err(Fatal::new)?;
+            report(json.json, account(ops.set_tools(&email, tools).await), say)
+        }
+        Cmd::Account(AccountCmd::ResendRegistration { email, json }) => {
+            let r = ops
+                .resend_registration(key, &email)
+                .await
+                .map(|i| json!({"queued_for": i.emailed_to, "expires_at": i.expires_at}));
+            report(json.json, r, |v| {
+                format!("registration email queued for {}", v["queued_for"].as_str().unwrap_or(""))
+            })
+        }
+        Cmd::Account(AccountCmd::ResetPassword { email, json }) => {
+            // The same answer whether or not the account exists.
+            let r =
+                ops.reset_password(key, &email).await.map(|_| json!({"queued": "if an account exists for that email"}));
+            report(json.json, r, |_| {
+                format!("if an account exists for {}, a password reset email is queued", sanitize(&email))
+            })
+        }
+        Cmd::Staff(StaffCmd::List { json }) => {
+            return print_list(ops, request(ops, ListKind::Staff, "", None, 1000), "staff", json.json).await;
+        }
+        Cmd::Staff(StaffCmd::Create { login, role: r, name, json }) => {
+            let role = role(&r)?;
+            report(
+                json.json,
+                ops.create_staff(&login, &name, role)
+                    .await
+                    .map(|id| json!({"id": id, "login": login, "role": role.as_str()})),
+                |v| {
+                    format!(
+                        "staff account {} created ({})",
+                        v["login"].as_str().unwrap_or(""),
+                        v["role"].as_str().unwrap_or("")
+                    )
+                },
+            )
+        }
+        Cmd::Staff(StaffCmd::SetRole { login, role: r, json }) => {
+            report(json.json, staff(ops.set_staff_role(&login, role(&r)?).await), said)
+        }
+        Cmd::Staff(StaffCmd::Disable { login, json }) => {
+            report(json.json, staff(ops.disable_staff(&login).await), said)
+        }
+        Cmd::Staff(StaffCmd::Enable { login, json }) => report(json.json, staff(ops.enable_staff(&login).await), said),
+        _ => return Err(Fatal::new("not a broker, access, account or staff command")),
+    })
+}

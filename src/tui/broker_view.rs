@@ -1,0 +1,131 @@
+//! Drawing the broker view: who the broker is, licences, office staff, and
+//! the book of business with each grant's permissions and dates.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+
+use super::admin::BrokerScreen;
+use super::app::App;
+use crate::domain::access::in_force;
+use crate::domain::ssn::mask;
+use crate::domain::text::sanitize;
+
+/// Draws the open broker in the list's place.
+pub fn draw_broker(f: &mut Frame, app: &App, s: &BrokerScreen, r: Rect) {
+    let t = &app.theme;
+    let Some(file) = &s.file else {
+        f.render_widget(Paragraph::new(format!("Loading broker {}…", s.npn)).style(t.dim), r);
+        return;
+    };
+    let b = &file.broker;
+    let today = app.ops.now().date_naive();
+    let label = |l: &str| Span::styled(format!("{l:<10}"), t.header);
+    let licences: Vec<String> = file
+        .licences
+        .iter()
+        .map(|l| format!("{} {} (to {})", l.state, sanitize(&l.license_number), l.expires_on.format("%m/%d/%Y")))
+        .collect();
+    let office: Vec<String> = file
+        .office
+        .iter()
+        .map(|u| sanitize(&format!("{} {} <{}> {}", u.first_name, u.last_name, u.email, u.status)))
+        .collect();
+    let head = vec![
+        Line::from(vec![
+            Span::styled(format!("NPN {}  ", b.npn), t.header),
+            Span::raw(sanitize(&format!(
+                "{}, {} · {} · tax ID {}",
+                b.last_name,
+                b.first_name,
+                b.status,
+                mask(Some(&b.tax_id_last4))
+            ))),
+        ]),
+        Line::from(vec![
+            label("Agency"),
+            Span::raw(sanitize(&format!(
+                "{}{} · {}",
+                b.agency.as_deref().unwrap_or("none"),
+                b.upline.as_deref().map(|u| format!(" (upline {u})")).unwrap_or_default(),
+                b.email
+            ))),
+        ]),
+        Line::from(vec![
+            label("Licences"),
+            Span::raw(if licences.is_empty() { "none".into() } else { licences.join(" · ") }),
+        ]),
+        Line::from(vec![
+            label("Office"),
+            Span::raw(if office.is_empty() { "no office staff users".into() } else { office.join(" · ") }),
+        ]),
+    ];
+    let in_book = file.book.iter().filter(|g| in_force(g.starts_on, g.ends_on, today)).count();
+    let [top, title, table] =
+        Layout::vertical([Constraint::Length(head.len() as u16 + 1), Constraint::Length(1), Constraint::Min(1)])
+            .areas(r);
+    f.render_widget(Paragraph::new(head).wrap(ratatui::widgets::Wrap { trim: true }), top);
+    f.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(
+                format!("Book of business: {in_book} group(s) in force, {} grant(s) in all", file.book.len()),
+                t.header,
+            ),
+            Span::styled("  j/k select · Enter members · F grant · H perms · W revoke", t.dim),
+        ])),
+        title,
+    );
+    // Below 100 columns the group's own dates give way, and years shorten.
+    let wide = r.width >= 100;
+    let day = |d: chrono::NaiveDate| d.format(if wide { "%m/%d/%Y" } else { "%m/%d/%y" }).to_string();
+    let mut titles = vec!["Grant", "Group", "Parent", "Status"];
+    if wide {
+        titles.extend(["Effective", "Renewal"]);
+    }
+    titles.extend(["Subs", "Via", "Perms", "From", "Until"]);
+    let header = Row::new(titles).style(t.header);
+    // Only the rows that fit are built: a book may hold thousands of grants.
+    let visible = usize::from(table.height.saturating_sub(1)).max(1);
+    let first = s.selected.saturating_sub(visible - 1);
+    let rows = file.book.iter().skip(first).take(visible).map(|g| {
+        let ended = !in_force(g.starts_on, g.ends_on, today);
+        let perms = [(g.can_view, "V"), (g.can_enroll, "E"), (g.can_bill, "B")]
+            .iter()
+            .map(|(on, c)| if *on { *c } else { "-" })
+            .collect::<String>();
+        let mut cells = vec![
+            g.grant_id.to_string(),
+            sanitize(&g.group_number),
+            g.parent_number.clone().unwrap_or_else(|| "-".into()),
+            g.group_status.clone(),
+        ];
+        if wide {
+            cells.extend([day(g.original_effective_date), day(g.renewal_date)]);
+        }
+        cells.extend([
+            g.subscribers.to_string(),
+            g.via.clone(),
+            perms,
+            day(g.starts_on),
+            g.ends_on.map(day).unwrap_or_else(|| "-".into()),
+        ]);
+        let row = Row::new(cells.into_iter().map(Cell::from));
+        if ended { row.style(t.dim) } else { row }
+    });
+    let date_w = if wide { 10 } else { 8 };
+    let mut widths = vec![Constraint::Length(5), Constraint::Fill(1), Constraint::Length(9), Constraint::Length(6)];
+    if wide {
+        widths.extend([Constraint::Length(date_w), Constraint::Length(date_w)]);
+    }
+    widths.extend([
+        Constraint::Length(4),
+        Constraint::Length(8),
+        Constraint::Length(5),
+        Constraint::Length(date_w),
+        Constraint::Length(date_w),
+    ]);
+    let tbl = Table::new(rows, widths).header(header).row_highlight_style(t.selected).column_spacing(1);
+    let mut state = TableState::default().with_selected((!file.book.is_empty()).then_some(s.selected - first));
+    f.render_stateful_widget(tbl, table, &mut state);
+}
