@@ -67,6 +67,7 @@ pub enum Action {
     StaffSetRole,
     StaffDisable,
     StaffEnable,
+    MacroRecord,
 }
 
 /// What is known about an action, for dispatch, permission and help.
@@ -451,6 +452,13 @@ pub const SPECS: &[ActionSpec] = &[
         Role::Admin,
         "staff-enable LOGIN",
         "staff enable LOGIN",
+    ),
+    ui(
+        Action::MacroRecord,
+        "macro.record",
+        "Start, or stop and name, recording a macro of actions",
+        Some("record"),
+        None,
     ),
 ];
 

@@ -245,6 +245,7 @@ pub async fn members(ops: &Ops, key: &crate::crypto::DataKey, samples: usize) ->
         history_file: None,
         key: key.clone(),
         letters_dir: None,
+        macros_dir: None,
     };
     let mut h = crate::tui::Headless::start(session, 120, 40).await.map_err(|e| OpError::Db(e.to_string()))?;
     let mut frames = Vec::new();
@@ -333,6 +334,7 @@ pub async fn brokers(
         history_file: None,
         key: key.clone(),
         letters_dir: None,
+        macros_dir: None,
     };
     let mut h = crate::tui::Headless::start(session, 120, 40).await.map_err(|e| OpError::Db(e.to_string()))?;
     let mut frames = Vec::new();
@@ -348,6 +350,46 @@ pub async fn brokers(
     }
     out.push(("broker view, :broker to first frame".into(), Figures::of(frames).to_string()));
     Ok(out)
+}
+
+/// A headless script of `steps` steps (moves, pages, queue and area
+/// switches, searches, expectations) on this database: total time.
+pub async fn script(ops: &Ops, key: &crate::crypto::DataKey, steps: usize) -> Result<Vec<Line>, OpError> {
+    const CYCLE: [&str; 10] = [
+        "j",
+        "<PageDown>",
+        "k",
+        "expect /portaldesk/",
+        ":cases billing",
+        "G",
+        "2",
+        ":member smith",
+        "expect /Members/",
+        "1",
+    ];
+    let text: String = (0..steps).map(|i| format!("{}\n", CYCLE[i % CYCLE.len()])).collect();
+    let parsed = crate::script::parse(&text, "bench").map_err(|e| OpError::Invalid(e.to_string()))?;
+    let session = crate::tui::Session {
+        ops: ops.clone(),
+        keymap: crate::keymap::Keymap::from_texts(None).map_err(|e| OpError::Invalid(e.join("; ")))?,
+        config: crate::config::Config::load(None, std::iter::empty(), &Default::default())
+            .map_err(|e| OpError::Invalid(e.to_string()))?,
+        no_color: true,
+        history_file: None,
+        key: key.clone(),
+        letters_dir: None,
+        macros_dir: None,
+    };
+    let mut h = crate::tui::Headless::start(session, 120, 40).await.map_err(|e| OpError::Db(e.to_string()))?;
+    let start = Instant::now();
+    crate::script::run::run(&mut h, &parsed, std::path::Path::new("."), Duration::from_secs(30))
+        .await
+        .map_err(|f| OpError::Db(format!("line {}: {}", f.line, f.message)))?;
+    let secs = start.elapsed().as_secs_f64();
+    Ok(vec![(
+        format!("headless script of {steps} steps"),
+        format!("{secs:.2} s ({:.2} ms per step)", secs * 1e3 / steps as f64),
+    )])
 }
 
 #[cfg(test)]

@@ -16,6 +16,21 @@ pub struct Cli {
     /// Refuse every change (PostgreSQL sessions are read-only too).
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// Keys to feed the app (script notation: j, <Enter>, <C-c>, :cases billing<Enter>).
+    #[arg(long, global = true, value_name = "KEYS")]
+    pub keys: Option<String>,
+    /// Run keys or a script off-screen: no terminal needed.
+    #[arg(long, global = true)]
+    pub headless: bool,
+    /// The off-screen terminal's size, WIDTHxHEIGHT.
+    #[arg(long, global = true, default_value = "80x24", value_name = "WxH")]
+    pub size: String,
+    /// Let keys and scripts change data (audited with the script's name).
+    #[arg(long, global = true)]
+    pub allow_writes: bool,
+    /// Seconds one script step may keep the app busy before the run fails.
+    #[arg(long, global = true, default_value_t = 30.0, value_name = "SECONDS")]
+    pub step_timeout: f64,
     #[command(subcommand)]
     pub command: Option<Cmd>,
 }
@@ -23,6 +38,10 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Cmd {
+    /// Run a key script: keys, :commands, wait/expect/expect-not/screenshot/sleep steps.
+    Run { file: std::path::PathBuf },
+    /// Every action with its keys, `:` command, CLI form and role.
+    Actions(JsonFlag),
     /// Show the config file, data directory, log file, database and operator.
     Info(JsonFlag),
     /// Create or update the portal schema of a database.
@@ -98,6 +117,11 @@ pub enum BenchCmd {
         groups: usize,
         #[arg(long, default_value_t = 50)]
         samples: usize,
+    },
+    /// A headless script of many steps on this database.
+    Script {
+        #[arg(long, default_value_t = 1000)]
+        steps: usize,
     },
     /// Member lookups by SSN, member ID and last-name prefix; the member view's first frame.
     Members {

@@ -49,6 +49,10 @@ pub enum Command {
     Audit(String),
     Help,
     Refresh,
+    /// `:macro NAME`: replay a recorded macro.
+    Macro(String),
+    /// `:record`: start or stop recording a macro.
+    Record,
     Quit,
 }
 
@@ -98,6 +102,8 @@ pub const WORDS: &[(&str, &str)] = &[
     ("reissue-code", ":reissue-code  (the selected code's subject)"),
     ("redeem", ":redeem CODE EIN|npn:NPN  (as the portal does)"),
     ("audit", ":audit [entity]"),
+    ("macro", ":macro NAME  (replay a recorded macro)"),
+    ("record", ":record  (start or stop recording a macro)"),
     ("help", ":help"),
     ("refresh", ":refresh"),
     ("q", ":q  (quit)"),
@@ -173,6 +179,8 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "reissue-code" => Ok(Command::ReissueCode),
         "redeem" => needs("a code and an EIN or npn:NPN").map(Command::Redeem),
         "audit" => Ok(Command::Audit(rest.to_owned())),
+        "macro" => needs("a macro name").map(Command::Macro),
+        "record" => Ok(Command::Record),
         "help" | "h" => Ok(Command::Help),
         "refresh" => Ok(Command::Refresh),
         "q" | "quit" => Ok(Command::Quit),
@@ -250,7 +258,7 @@ mod tests {
     fn completes_words_and_arguments() {
         assert_eq!(complete("ta"), vec!["take"]);
         assert_eq!(complete("cases bi"), vec!["cases billing"]);
-        assert_eq!(complete("rec"), vec!["received"]);
+        assert_eq!(complete("rece"), vec!["received"]);
         let c = complete("ca");
         assert_eq!(c, vec!["cases", "case"]);
         assert_eq!(common_prefix(&c).as_deref(), Some("case"));

@@ -19,6 +19,7 @@ pub mod fatal;
 pub mod keymap;
 pub mod keys;
 pub mod ops;
+pub mod script;
 pub mod startup;
 pub mod store;
 pub mod tui;

@@ -27,12 +27,21 @@ fn fail(f: &Fatal) -> ExitCode {
     ExitCode::from(f.code as u8)
 }
 
-async fn run(cli: Cli) -> Result<u8, Fatal> {
+fn script_options(cli: &Cli) -> cmd::script::Options {
+    cmd::script::Options {
+        headless: cli.headless,
+        size: cli.size.clone(),
+        allow_writes: cli.allow_writes,
+        step_timeout: cli.step_timeout,
+    }
+}
+
+async fn run(mut cli: Cli) -> Result<u8, Fatal> {
     let overrides =
         Overrides { database_url: cli.db.clone(), operator: cli.operator.clone(), read_only: cli.read_only };
     let ctx = startup::context(&overrides)?;
     let _log = startup::init_logging(&ctx);
-    match cli.command {
+    match cli.command.take() {
         Some(Cmd::Info(j)) => cmd::info::run(&ctx, j.json),
         Some(Cmd::Migrate) => cmd::demo::migrate(&ctx).await,
         Some(Cmd::Demo(a)) => cmd::demo::run(&ctx, &a).await,
@@ -76,6 +85,11 @@ async fn run(cli: Cli) -> Result<u8, Fatal> {
             store.close().await;
             code
         }
-        None => cmd::tui::run(&ctx).await,
+        Some(Cmd::Actions(j)) => cmd::script::actions(&ctx, j.json),
+        Some(Cmd::Run { file }) => cmd::script::run(&ctx, &script_options(&cli), Some(file), None).await,
+        None if cli.keys.is_some() && cli.headless => {
+            cmd::script::run(&ctx, &script_options(&cli), None, cli.keys.clone()).await
+        }
+        None => cmd::tui::run(&ctx, cli.keys.as_deref()).await,
     }
 }

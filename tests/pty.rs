@@ -384,3 +384,56 @@ fn unlocks_a_locked_broker_office_user_in_a_terminal() {
         assert_eq!((op.as_str(), outcome.as_str()), ("tester", "ok"));
     });
 }
+
+#[test]
+fn a_macro_recorded_in_a_terminal_replays_headless_with_the_same_change() {
+    let home = tempfile::tempdir().unwrap();
+    let out = run(home.path(), &["demo", "--members", "300"]);
+    assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    let mut pty = Pty::shell(home.path(), "\"$0\"; echo \"EXIT=$?\"", 80, 24);
+    pty.wait_for("the app", |s| s.contains("1 Cases"));
+    pty.send("\x14"); // Ctrl-T: start recording
+    pty.wait_for("recording", |s| s.contains("recording a macro"));
+    pty.send(":cases support\r");
+    pty.wait_for("the support queue", |s| s.contains("Cases › support"));
+    pty.send("T");
+    let s = pty.wait_for("the take", |s| s.contains("took C-"));
+    let first = taken_case(&s).unwrap();
+    pty.send("\x14");
+    pty.wait_for("the name prompt", |s| s.contains("Save the recorded macro as"));
+    pty.send("takeone\r");
+    pty.wait_for("the macro saved", |s| s.contains("macro saved"));
+    pty.send("q");
+    pty.wait_for("the shell", |s| s.contains("EXIT="));
+    let _ = pty.child.wait();
+
+    let file = home.path().join("data/macros/takeone.pdscript");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.contains(":cases support") && text.contains("action case.claim_next"), "{text}");
+    let replay = run(home.path(), &["--headless", "--allow-writes", "run", file.to_str().unwrap()]);
+    assert_eq!(replay.status.code(), Some(0), "{}", String::from_utf8_lossy(&replay.stderr));
+
+    let url = format!("sqlite://{}", home.path().join("data/demo.sqlite").display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = portaldesk::store::Store::open(&url, &Default::default()).await.unwrap();
+        let rows: Vec<(String, Option<String>)> = store
+            .fetch_all(
+                "SELECT entity, script FROM audit_log WHERE action = 'case.claim_next' AND outcome = 'ok' AND operator = 'tester' ORDER BY id",
+                portaldesk::args![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert_eq!(rows[0], (format!("case:{first}"), None));
+        assert_eq!(rows[1].1.as_deref(), Some("script:takeone.pdscript"));
+        let (queue, login): (String, String) = store
+            .fetch_one(
+                "SELECT c.queue, s.login FROM cases c JOIN staff s ON s.id = c.assignee_id WHERE c.case_number = $1",
+                portaldesk::args![rows[1].0.trim_start_matches("case:").to_owned()],
+            )
+            .await
+            .unwrap();
+        assert_eq!((queue.as_str(), login.as_str()), ("support", "tester"), "the replay made the same change");
+    });
+}

@@ -7,6 +7,7 @@ pub mod code;
 pub mod demo;
 pub mod info;
 pub mod member;
+pub mod script;
 pub mod tui;
 
 /// Prints a value as pretty JSON on stdout.

@@ -6,21 +6,12 @@ use crate::fatal::Fatal;
 use crate::startup::{self, Context};
 use crate::tui::{Session, run_terminal};
 
-/// Opens the TUI; on first run creates the demo database first.
-pub async fn run(ctx: &Context) -> Result<u8, Fatal> {
-    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
-        return Err(Fatal::new("portaldesk needs a terminal: run it in one, or use a subcommand (portaldesk --help)"));
-    }
-    if ctx.is_demo && !ctx.paths.demo_db().exists() {
-        eprintln!("first run: creating the demo database at {}", ctx.paths.demo_db().display());
-        super::demo::create(ctx, super::demo::FIRST_RUN_MEMBERS, None, 1).await?;
-    }
+/// Everything the app needs, for the terminal and for scripts.
+pub fn session(ctx: &Context, ops: crate::ops::Ops) -> Result<Session, Fatal> {
     let keymap = startup::keymap(ctx)?;
     let key = startup::data_key(ctx)?;
-    let store = startup::open_store(ctx).await?;
-    let ops = startup::ops(ctx, store.clone()).await?;
     std::fs::create_dir_all(&ctx.paths.data_dir).ok();
-    let session = Session {
+    Ok(Session {
         ops,
         keymap,
         config: ctx.config.clone(),
@@ -28,8 +19,30 @@ pub async fn run(ctx: &Context) -> Result<u8, Fatal> {
         history_file: Some(ctx.paths.data_dir.join("history")),
         key,
         letters_dir: Some(ctx.paths.data_dir.join("letters")),
+        macros_dir: Some(ctx.paths.data_dir.join("macros")),
+    })
+}
+
+/// Opens the TUI; on first run creates the demo database first.
+/// `keys` (from `--keys`) are typed as the app starts, then it is yours.
+pub async fn run(ctx: &Context, keys: Option<&str>) -> Result<u8, Fatal> {
+    let prefeed = match keys {
+        Some(k) => vec![crate::script::Step::Keys(
+            crate::keys::parse_sequence(k).map_err(|e| Fatal::new(format!("--keys: {e}")))?,
+        )],
+        None => Vec::new(),
     };
-    run_terminal(session).await?;
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Err(Fatal::new("portaldesk needs a terminal: run it in one, or use a subcommand (portaldesk --help)"));
+    }
+    if ctx.is_demo && !ctx.paths.demo_db().exists() {
+        eprintln!("first run: creating the demo database at {}", ctx.paths.demo_db().display());
+        super::demo::create(ctx, super::demo::FIRST_RUN_MEMBERS, None, 1).await?;
+    }
+    let store = startup::open_store(ctx).await?;
+    let ops = startup::ops(ctx, store.clone()).await?;
+    let session = session(ctx, ops)?;
+    run_terminal(session, prefeed).await?;
     store.close().await;
     Ok(0)
 }

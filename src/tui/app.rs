@@ -132,6 +132,14 @@ pub struct App {
     pub letters_dir: Option<PathBuf>,
     /// Text to put on the terminal's clipboard (OSC 52) after this key.
     pub clipboard: Option<String>,
+    /// Macro steps still to run (`:macro NAME`), one whenever the app is idle.
+    pub script_queue: std::collections::VecDeque<crate::script::Step>,
+    /// The session's own ops while a macro runs as itself (audited with its name).
+    pub(super) macro_ops: Option<(String, Ops)>,
+    /// The script lines of a macro being recorded.
+    pub recording: Option<Vec<String>>,
+    /// Where macros are saved.
+    pub macros_dir: Option<PathBuf>,
     pub mode: Mode,
     pub input: Input,
     history: Vec<String>,
@@ -194,6 +202,10 @@ impl App {
             code_policy: (&config.codes).into(),
             letters_dir: None,
             clipboard: None,
+            script_queue: std::collections::VecDeque::new(),
+            macro_ops: None,
+            recording: None,
+            macros_dir: None,
             sweep_every: (config.cases.sweep_interval_secs * 1000).checked_div(config.ui.tick_ms.max(1)).unwrap_or(0),
             mode: Mode::Normal,
             input: Input::default(),
@@ -425,6 +437,7 @@ impl App {
 
     /// Handles one key press.
     pub fn on_key(&mut self, key: Key) {
+        self.record_key(key);
         match self.mode.clone() {
             Mode::Command => self.command_key(key),
             Mode::Filter(before) => self.filter_key(key, before),
@@ -632,6 +645,7 @@ impl App {
             Action::MemberEligibility => self.complain("type :elig MEMBER-ID|LAST-NAME MM/DD/YYYY"),
             Action::ListExport => self.complain("type :export FILE.csv"),
             Action::BrokerView => self.complain(":broker NPN opens a broker; Enter opens the selected one"),
+            Action::MacroRecord => self.toggle_recording(),
             Action::AccessGrant
             | Action::AccessChange
             | Action::AccessRevoke
@@ -838,6 +852,8 @@ impl App {
             Command::RevokeCode(reason) => self.code_command(Action::CodeRevoke, reason),
             Command::ReissueCode => self.code_command(Action::CodeReissue, String::new()),
             Command::Redeem(args) => self.code_command(Action::CodeRedeem, args),
+            Command::Macro(name) => self.replay_macro(&name),
+            Command::Record => self.run(Action::MacroRecord),
             Command::Help => self.run(Action::Help),
             Command::Refresh => self.run(Action::Refresh),
             Command::Quit => self.quit = true,

@@ -73,6 +73,8 @@ pub enum PromptKind {
     Perms(i64),
     /// For accounts: the tools of the selected portal user.
     Tools,
+    /// The name to save a recorded macro under.
+    MacroName,
 }
 
 /// A prompt for one case (or, for bulk kinds, the marked cases).
@@ -102,6 +104,7 @@ impl Prompt {
             PromptKind::Grant => format!("Grant broker {n}: GROUP[,GROUP…] view,enrollment,billing [YYYY-MM-DD]"),
             PromptKind::Perms(id) => format!("New permissions of grant {id}: view,enrollment,billing"),
             PromptKind::Tools => format!("Tools for {n}: eligibility,billing,commissions,book (or none)"),
+            PromptKind::MacroName => "Save the recorded macro as (a-z, 0-9, - _)".into(),
         }
     }
 }
@@ -379,6 +382,7 @@ impl App {
         match kind {
             PromptKind::IssueCode | PromptKind::RevokeCode(_) => return self.submit_code_prompt(&kind, text),
             PromptKind::RevealReason => return self.submit_reveal(text),
+            PromptKind::MacroName => return self.save_macro(text),
             PromptKind::Grant | PromptKind::Perms(_) | PromptKind::Tools => {
                 return self.submit_admin_prompt(&kind, &number, text);
             }

@@ -7,6 +7,7 @@ pub mod broker_view;
 pub mod case_view;
 pub mod cases;
 pub mod codes;
+pub mod macros;
 pub mod member_view;
 pub mod members;
 pub mod task;
@@ -41,6 +42,8 @@ pub struct Session {
     pub key: DataKey,
     /// Where New Client Login letters are written; none, none written.
     pub letters_dir: Option<PathBuf>,
+    /// Where recorded macros are kept; none, macros are off.
+    pub macros_dir: Option<PathBuf>,
 }
 
 impl Session {
@@ -49,6 +52,7 @@ impl Session {
         let mut app = App::new(self.ops, self.keymap, &self.config, self.no_color, tasks, size, self.history_file);
         app.key = Some(self.key);
         app.letters_dir = self.letters_dir;
+        app.macros_dir = self.macros_dir;
         app
     }
 }
@@ -63,20 +67,26 @@ pub fn osc52(text: &str) -> String {
 /// Runs the interactive app until the operator quits or a SIGTERM/SIGHUP
 /// arrives; the terminal is restored on every way out, panics included
 /// (ratatui's hook restores before the panic report is printed).
-pub async fn run_terminal(session: Session) -> std::io::Result<()> {
+pub async fn run_terminal(session: Session, prefeed: Vec<crate::script::Step>) -> std::io::Result<()> {
     let tick = Duration::from_millis(session.config.ui.tick_ms);
     let mut terminal = ratatui::try_init()?;
-    let result = event_loop(&mut terminal, session, tick).await;
+    let result = event_loop(&mut terminal, session, tick, prefeed).await;
     let restored = ratatui::try_restore();
     result.and(restored)
 }
 
-async fn event_loop(terminal: &mut ratatui::DefaultTerminal, session: Session, tick: Duration) -> std::io::Result<()> {
+async fn event_loop(
+    terminal: &mut ratatui::DefaultTerminal,
+    session: Session,
+    tick: Duration,
+    prefeed: Vec<crate::script::Step>,
+) -> std::io::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     let (tx, mut rx) = mpsc::unbounded_channel();
     let size = terminal.size()?;
     let mut app = session.app(tx, (size.width, size.height));
     app.start();
+    app.script_queue.extend(prefeed);
     // EventStream needs a terminal: it is created only on this path.
     let mut events = EventStream::new();
     let mut ticker = tokio::time::interval(tick);
@@ -105,6 +115,8 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, session: Session, t
             _ = term.recv() => break,
             _ = hup.recv() => break,
         }
+        // A replayed macro moves on whenever the app is idle.
+        while app.run_queued_step() {}
         if app.quit {
             break;
         }
@@ -113,12 +125,19 @@ async fn event_loop(terminal: &mut ratatui::DefaultTerminal, session: Session, t
     Ok(())
 }
 
-/// The app on an off-screen terminal: keys in, settled screens out.
-pub struct Headless {
+/// The app driven by keys and scripts rather than a person: off-screen
+/// (`Headless`, for tests and `--headless`) or on a real terminal (a
+/// script run where someone can watch). Keys in, settled screens out.
+pub struct Driver<B: ratatui::backend::Backend> {
     pub app: App,
     rx: mpsc::UnboundedReceiver<Msg>,
-    terminal: Terminal<TestBackend>,
+    terminal: Terminal<B>,
+    /// The last frame drawn, for screenshots with colours.
+    last: Option<ratatui::buffer::Buffer>,
 }
+
+/// The app on an off-screen terminal.
+pub type Headless = Driver<TestBackend>;
 
 /// A headless run that did not settle in time.
 #[derive(Debug, thiserror::Error)]
@@ -128,26 +147,45 @@ pub struct NotIdle(pub Duration, pub usize);
 impl Headless {
     /// Starts the app at `width`x`height` and waits for its first lists.
     pub async fn start(session: Session, width: u16, height: u16) -> Result<Headless, NotIdle> {
-        let (tx, rx) = mpsc::unbounded_channel();
-        let mut app = session.app(tx, (width, height));
-        app.start();
         let terminal = Terminal::new(TestBackend::new(width, height)).expect("the test backend cannot fail");
-        let mut h = Headless { app, rx, terminal };
+        Driver::with_terminal(session, terminal).await
+    }
+
+    /// Changes the off-screen terminal's size.
+    pub fn resize(&mut self, width: u16, height: u16) {
+        self.terminal.backend_mut().resize(width, height);
+        self.app.on_resize(width, height);
+    }
+}
+
+impl<B: ratatui::backend::Backend> Driver<B> {
+    /// Starts the app on `terminal` and waits for its first lists.
+    pub async fn with_terminal(session: Session, terminal: Terminal<B>) -> Result<Driver<B>, NotIdle> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let size = terminal.size().map(|s| (s.width, s.height)).unwrap_or((80, 24));
+        let mut app = session.app(tx, size);
+        app.start();
+        let mut h = Driver { app, rx, terminal, last: None };
         h.settle(Duration::from_secs(30)).await?;
         Ok(h)
     }
 
-    /// Applies task reports until nothing is running.
+    /// Applies task reports until nothing is running, then runs any queued
+    /// macro steps the same way.
     pub async fn settle(&mut self, limit: Duration) -> Result<(), NotIdle> {
         let deadline = tokio::time::Instant::now() + limit;
-        while self.app.busy() {
-            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
-                Ok(Some(msg)) => self.app.on_msg(msg),
-                Ok(None) => break,
-                Err(_) => return Err(NotIdle(limit, self.app.tasks.pending())),
+        loop {
+            while self.app.busy() {
+                match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                    Ok(Some(msg)) => self.app.on_msg(msg),
+                    Ok(None) => break,
+                    Err(_) => return Err(NotIdle(limit, self.app.tasks.pending())),
+                }
+            }
+            if !self.app.run_queued_step() {
+                return Ok(());
             }
         }
-        Ok(())
     }
 
     /// Presses keys in the script notation, settling after each.
@@ -161,15 +199,73 @@ impl Headless {
 
     /// Draws and returns the screen as text, one line per row, trailing blanks trimmed.
     pub fn screen(&mut self) -> String {
-        self.terminal.draw(|f| view::render(f, &self.app)).expect("the test backend cannot fail");
-        buffer_text(self.terminal.backend().buffer())
+        let app = &self.app;
+        let frame = self.terminal.draw(|f| view::render(f, app)).map(|c| c.buffer.clone());
+        match frame {
+            Ok(buf) => {
+                let text = buffer_text(&buf);
+                self.last = Some(buf);
+                text
+            }
+            Err(e) => format!("(the screen could not be drawn: {e})"),
+        }
     }
 
-    /// Changes the off-screen terminal's size.
-    pub fn resize(&mut self, width: u16, height: u16) {
-        self.terminal.backend_mut().resize(width, height);
-        self.app.on_resize(width, height);
+    /// The screen with its colours and styles as ANSI escape sequences.
+    pub fn screen_ansi(&mut self) -> String {
+        self.screen();
+        self.last.as_ref().map(buffer_ansi).unwrap_or_default()
     }
+}
+
+/// A buffer as text with SGR escape sequences for colours and styles.
+pub fn buffer_ansi(buf: &ratatui::buffer::Buffer) -> String {
+    use ratatui::style::{Color, Modifier};
+    fn colour(c: Color, bg: bool) -> Option<u8> {
+        let base = match c {
+            Color::Black => 30,
+            Color::Red => 31,
+            Color::Green => 32,
+            Color::Yellow => 33,
+            Color::Blue => 34,
+            Color::Magenta => 35,
+            Color::Cyan => 36,
+            Color::Gray => 37,
+            Color::DarkGray => 90,
+            Color::LightRed => 91,
+            Color::LightGreen => 92,
+            Color::LightYellow => 93,
+            Color::LightBlue => 94,
+            Color::LightMagenta => 95,
+            Color::LightCyan => 96,
+            Color::White => 97,
+            _ => return None,
+        };
+        Some(if bg { base + 10 } else { base })
+    }
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        let mut current = None;
+        for x in 0..buf.area.width {
+            let cell = &buf[(x, y)];
+            let style = (cell.fg, cell.bg, cell.modifier);
+            if current != Some(style) {
+                let mut codes = vec!["0".to_owned()];
+                codes.extend(colour(cell.fg, false).map(|c| c.to_string()));
+                codes.extend(colour(cell.bg, true).map(|c| c.to_string()));
+                for (m, code) in [(Modifier::BOLD, "1"), (Modifier::UNDERLINED, "4"), (Modifier::REVERSED, "7")] {
+                    if cell.modifier.contains(m) {
+                        codes.push(code.to_owned());
+                    }
+                }
+                out.push_str(&format!("\x1b[{}m", codes.join(";")));
+                current = Some(style);
+            }
+            out.push_str(cell.symbol());
+        }
+        out.push_str("\x1b[0m\n");
+    }
+    out
 }
 
 /// A headless key press that failed.

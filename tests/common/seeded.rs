@@ -35,7 +35,16 @@ pub fn config() -> Config {
 /// A session for `login` on `db` with the fixed clock.
 pub async fn session(db: &TestDb, login: &str, keymap: Keymap) -> Session {
     let ops = Ops::for_operator(db.store.clone(), login, false, Clock::Fixed(now())).await.expect("operator");
-    Session { ops, keymap, config: config(), no_color: true, history_file: None, key: key(), letters_dir: None }
+    Session {
+        ops,
+        keymap,
+        config: config(),
+        no_color: true,
+        history_file: None,
+        key: key(),
+        letters_dir: None,
+        macros_dir: None,
+    }
 }
 
 /// The headless app as `tester` with the built-in keymap.
