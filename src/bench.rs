@@ -9,6 +9,22 @@ use crate::ops::{Clock, OpError, Ops};
 use crate::store::lists::{self, ListKind, ListRequest};
 use crate::store::{Arg, Backend, Dir, Store};
 
+/// The app off-screen at 120x40 with the built-in keymap and config.
+async fn headless(ops: &Ops, key: &crate::crypto::DataKey) -> Result<crate::tui::Headless, OpError> {
+    let session = crate::tui::Session {
+        ops: ops.clone(),
+        keymap: crate::keymap::Keymap::from_texts(None).map_err(|e| OpError::Invalid(e.join("; ")))?,
+        config: crate::config::Config::load(None, std::iter::empty(), &Default::default())
+            .map_err(|e| OpError::Invalid(e.to_string()))?,
+        no_color: true,
+        history_file: None,
+        key: key.clone(),
+        letters_dir: None,
+        macros_dir: None,
+    };
+    crate::tui::Headless::start(session, 120, 40).await.map_err(|e| OpError::Db(e.to_string()))
+}
+
 /// Median and 99th percentile of some timings.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Figures {
@@ -236,18 +252,7 @@ pub async fn members(ops: &Ops, key: &crate::crypto::DataKey, samples: usize) ->
     out.push(("last-name prefix, first page of 50".into(), f.to_string()));
 
     // The member view's first frame: Enter on a found member until the frame is drawn.
-    let session = crate::tui::Session {
-        ops: ops.clone(),
-        keymap: crate::keymap::Keymap::from_texts(None).map_err(|e| OpError::Invalid(e.join("; ")))?,
-        config: crate::config::Config::load(None, std::iter::empty(), &Default::default())
-            .map_err(|e| OpError::Invalid(e.to_string()))?,
-        no_color: true,
-        history_file: None,
-        key: key.clone(),
-        letters_dir: None,
-        macros_dir: None,
-    };
-    let mut h = crate::tui::Headless::start(session, 120, 40).await.map_err(|e| OpError::Db(e.to_string()))?;
+    let mut h = headless(ops, key).await?;
     let mut frames = Vec::new();
     for (number, _, _) in picked.iter().take(samples.min(100)) {
         h.app.execute_line(&format!("member {number}"));
@@ -325,18 +330,7 @@ pub async fn brokers(
     let load = time(samples, || crate::store::brokers::file_by_npn(store, NPN, today)).await?;
     let n = crate::store::brokers::file_by_npn(store, NPN, today).await?.map_or(0, |f| f.book.len());
     out.push((format!("broker file with {n} grants (query)"), load.to_string()));
-    let session = crate::tui::Session {
-        ops: ops.clone(),
-        keymap: crate::keymap::Keymap::from_texts(None).map_err(|e| OpError::Invalid(e.join("; ")))?,
-        config: crate::config::Config::load(None, std::iter::empty(), &Default::default())
-            .map_err(|e| OpError::Invalid(e.to_string()))?,
-        no_color: true,
-        history_file: None,
-        key: key.clone(),
-        letters_dir: None,
-        macros_dir: None,
-    };
-    let mut h = crate::tui::Headless::start(session, 120, 40).await.map_err(|e| OpError::Db(e.to_string()))?;
+    let mut h = headless(ops, key).await?;
     let mut frames = Vec::new();
     for _ in 0..samples {
         let start = Instant::now();
@@ -369,18 +363,7 @@ pub async fn script(ops: &Ops, key: &crate::crypto::DataKey, steps: usize) -> Re
     ];
     let text: String = (0..steps).map(|i| format!("{}\n", CYCLE[i % CYCLE.len()])).collect();
     let parsed = crate::script::parse(&text, "bench").map_err(|e| OpError::Invalid(e.to_string()))?;
-    let session = crate::tui::Session {
-        ops: ops.clone(),
-        keymap: crate::keymap::Keymap::from_texts(None).map_err(|e| OpError::Invalid(e.join("; ")))?,
-        config: crate::config::Config::load(None, std::iter::empty(), &Default::default())
-            .map_err(|e| OpError::Invalid(e.to_string()))?,
-        no_color: true,
-        history_file: None,
-        key: key.clone(),
-        letters_dir: None,
-        macros_dir: None,
-    };
-    let mut h = crate::tui::Headless::start(session, 120, 40).await.map_err(|e| OpError::Db(e.to_string()))?;
+    let mut h = headless(ops, key).await?;
     let start = Instant::now();
     crate::script::run::run(&mut h, &parsed, std::path::Path::new("."), Duration::from_secs(30))
         .await

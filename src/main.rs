@@ -27,6 +27,26 @@ fn fail(f: &Fatal) -> ExitCode {
     ExitCode::from(f.code as u8)
 }
 
+/// Runs a subcommand that works as the operator: data key, store and ops
+/// opened here, the store closed after.
+async fn with_ops(ctx: &startup::Context, c: Cmd) -> Result<u8, Fatal> {
+    let key = startup::data_key(ctx)?;
+    let store = startup::open_store(ctx).await?;
+    let ops = startup::ops(ctx, store.clone()).await?;
+    let code = match c {
+        Cmd::Case(c) => cmd::case::run(&ops, &ctx.config, c).await,
+        Cmd::Member(m) => cmd::member::run(&ops, &key, m).await,
+        Cmd::Code(c) => {
+            let letters = ctx.paths.data_dir.join("letters");
+            cmd::code::run(&ops, &key, (&ctx.config.codes).into(), &letters, c).await
+        }
+        Cmd::Bench(b) => cmd::bench::run(&ops, &key, b).await,
+        other => cmd::admin::run(&ops, &key, other).await,
+    };
+    store.close().await;
+    code
+}
+
 fn script_options(cli: &Cli) -> cmd::script::Options {
     cmd::script::Options {
         headless: cli.headless,
@@ -45,46 +65,10 @@ async fn run(mut cli: Cli) -> Result<u8, Fatal> {
         Some(Cmd::Info(j)) => cmd::info::run(&ctx, j.json),
         Some(Cmd::Migrate) => cmd::demo::migrate(&ctx).await,
         Some(Cmd::Demo(a)) => cmd::demo::run(&ctx, &a).await,
-        Some(Cmd::Case(c)) => {
-            let store = startup::open_store(&ctx).await?;
-            let ops = startup::ops(&ctx, store.clone()).await?;
-            let code = cmd::case::run(&ops, &ctx.config, c).await;
-            store.close().await;
-            code
+        Some(c @ (Cmd::Case(_) | Cmd::Member(_) | Cmd::Broker(_) | Cmd::Access(_) | Cmd::Account(_))) => {
+            with_ops(&ctx, c).await
         }
-        Some(Cmd::Member(m)) => {
-            let key = startup::data_key(&ctx)?;
-            let store = startup::open_store(&ctx).await?;
-            let ops = startup::ops(&ctx, store.clone()).await?;
-            let code = cmd::member::run(&ops, &key, m).await;
-            store.close().await;
-            code
-        }
-        Some(c @ (Cmd::Broker(_) | Cmd::Access(_) | Cmd::Account(_) | Cmd::Staff(_))) => {
-            let key = startup::data_key(&ctx)?;
-            let store = startup::open_store(&ctx).await?;
-            let ops = startup::ops(&ctx, store.clone()).await?;
-            let code = cmd::admin::run(&ops, &key, c).await;
-            store.close().await;
-            code
-        }
-        Some(Cmd::Code(c)) => {
-            let key = startup::data_key(&ctx)?;
-            let store = startup::open_store(&ctx).await?;
-            let ops = startup::ops(&ctx, store.clone()).await?;
-            let letters = ctx.paths.data_dir.join("letters");
-            let code = cmd::code::run(&ops, &key, (&ctx.config.codes).into(), &letters, c).await;
-            store.close().await;
-            code
-        }
-        Some(Cmd::Bench(b)) => {
-            let key = startup::data_key(&ctx)?;
-            let store = startup::open_store(&ctx).await?;
-            let ops = startup::ops(&ctx, store.clone()).await?;
-            let code = cmd::bench::run(&ops, &key, b).await;
-            store.close().await;
-            code
-        }
+        Some(c @ (Cmd::Staff(_) | Cmd::Code(_) | Cmd::Bench(_))) => with_ops(&ctx, c).await,
         Some(Cmd::Actions(j)) => cmd::script::actions(&ctx, j.json),
         Some(Cmd::Run { file }) => cmd::script::run(&ctx, &script_options(&cli), Some(file), None).await,
         None if cli.keys.is_some() && cli.headless => {

@@ -16,20 +16,7 @@ use crate::ops::accounts::Tools;
 use crate::ops::{OpError, Ops};
 use crate::store::brokers::{self, BrokerSearch};
 use crate::store::lists::{self, ListKind, ListRequest, Search};
-use crate::store::{Dir, short_cause};
-
-fn request(ops: &Ops, kind: ListKind, filter: &str, search: Option<Search>, limit: usize) -> ListRequest {
-    ListRequest {
-        kind,
-        filter: filter.to_owned(),
-        dir: Dir::First,
-        limit: limit.clamp(1, 1000),
-        me: ops.operator().id,
-        now: ops.now(),
-        backend_pid: Default::default(),
-        search,
-    }
-}
+use crate::store::short_cause;
 
 /// Prints a list page as text or JSON; exit 1 when empty.
 async fn print_list(ops: &Ops, req: ListRequest, name: &str, json: bool) -> Result<u8, Fatal> {
@@ -77,7 +64,7 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: Cmd) -> Result<u8, Fatal> {
             let search = BrokerSearch::parse(&query, Some(key)).map_err(Fatal::new)?;
             return print_list(
                 ops,
-                request(ops, ListKind::Brokers, "", Some(Search::Brokers(search)), limit),
+                super::first_page(ops, ListKind::Brokers, "", Some(Search::Brokers(search)), limit),
                 "brokers",
                 json.json,
             )
@@ -171,7 +158,13 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: Cmd) -> Result<u8, Fatal> {
             if rows.is_empty() { 1 } else { 0 }
         }
         Cmd::Account(AccountCmd::List { query, limit, json }) => {
-            return print_list(ops, request(ops, ListKind::Accounts, &query, None, limit), "accounts", json.json).await;
+            return print_list(
+                ops,
+                super::first_page(ops, ListKind::Accounts, &query, None, limit),
+                "accounts",
+                json.json,
+            )
+            .await;
         }
         Cmd::Account(AccountCmd::Unlock { email, json }) => {
             report(json.json, account(ops.unlock_account(&email).await), say)
@@ -204,7 +197,7 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: Cmd) -> Result<u8, Fatal> {
             })
         }
         Cmd::Staff(StaffCmd::List { json }) => {
-            return print_list(ops, request(ops, ListKind::Staff, "", None, 1000), "staff", json.json).await;
+            return print_list(ops, super::first_page(ops, ListKind::Staff, "", None, 1000), "staff", json.json).await;
         }
         Cmd::Staff(StaffCmd::Create { login, role: r, name, json }) => {
             let role = role(&r)?;

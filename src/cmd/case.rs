@@ -13,8 +13,8 @@ use crate::domain::text::sanitize;
 use crate::fatal::Fatal;
 use crate::ops::{OpError, Ops};
 use crate::store::cases::{CaseFile, file_by_number};
-use crate::store::lists::{self, ListKind, ListRequest};
-use crate::store::{Dir, short_cause};
+use crate::store::lists::{self, ListKind};
+use crate::store::short_cause;
 
 /// Prints an operation's result: `text` on success (or JSON), the refusal on stderr.
 pub(super) fn report<T: Serialize>(json: bool, r: Result<T, OpError>, text: impl FnOnce(&T) -> String) -> u8 {
@@ -142,16 +142,7 @@ async fn list(ops: &Ops, queue: &str, filter: &str, limit: usize, json: bool) ->
         usage(format!("no case view {queue:?}: use {}", CaseView::ALL.map(CaseView::name).join(", ")))
     })?;
     let kind = ListKind::Cases(view);
-    let req = ListRequest {
-        kind,
-        filter: sanitize(filter),
-        dir: Dir::First,
-        limit: limit.clamp(1, 10_000),
-        me: ops.operator().id,
-        now: ops.now(),
-        backend_pid: Default::default(),
-        search: None,
-    };
+    let req = super::first_page(ops, kind, &sanitize(filter), None, limit);
     let page = lists::fetch(ops.store(), &req).await.map_err(|e| Fatal::new(short_cause(&e)))?;
     if json {
         let rows = super::rows_json(kind, &page.rows);

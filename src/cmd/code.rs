@@ -11,8 +11,8 @@ use crate::domain::text::sanitize;
 use crate::fatal::Fatal;
 use crate::ops::codes::{CodeFor, CodePolicy, Issued};
 use crate::ops::{OpError, Ops};
-use crate::store::lists::{self, ListKind, ListRequest};
-use crate::store::{Dir, short_cause};
+use crate::store::lists::{self, ListKind};
+use crate::store::short_cause;
 
 fn subject(ein: Option<String>, npn: Option<String>, email: Option<String>) -> Result<CodeFor, Fatal> {
     let typed = match (ein, npn, email) {
@@ -78,16 +78,7 @@ pub async fn run(ops: &Ops, key: &DataKey, policy: CodePolicy, letters: &Path, c
             })
         }
         CodeCmd::List { subject, limit, json } => {
-            let req = ListRequest {
-                kind: ListKind::Codes,
-                filter: subject.trim().to_owned(),
-                dir: Dir::First,
-                limit: limit.clamp(1, 10_000),
-                me: ops.operator().id,
-                now: ops.now(),
-                backend_pid: Default::default(),
-                search: None,
-            };
+            let req = super::first_page(ops, ListKind::Codes, subject.trim(), None, limit);
             let page = lists::fetch(ops.store(), &req).await.map_err(|e| Fatal::new(short_cause(&e)))?;
             if json.json {
                 let rows = super::rows_json(ListKind::Codes, &page.rows);

@@ -11,9 +11,9 @@ use crate::domain::ssn::mask;
 use crate::domain::text::sanitize;
 use crate::fatal::Fatal;
 use crate::ops::{OpError, Ops};
-use crate::store::lists::{self, ListKind, ListRequest};
+use crate::store::lists::{self, ListKind};
 use crate::store::members::{MemberSearch, coverage_on, describe_coverage};
-use crate::store::{Dir, short_cause};
+use crate::store::short_cause;
 
 fn search(query: &str, key: &DataKey) -> Result<MemberSearch, Fatal> {
     MemberSearch::parse(query, Some(key))
@@ -26,16 +26,7 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: MemberCmd) -> Result<u8, Fatal> 
     match cmd {
         MemberCmd::Find { query, limit, csv, json } => {
             let search = Some(crate::store::lists::Search::Members(search(&query, key)?));
-            let req = ListRequest {
-                kind: ListKind::Members,
-                filter: String::new(),
-                dir: Dir::First,
-                limit: limit.clamp(1, 1000),
-                me: ops.operator().id,
-                now: ops.now(),
-                backend_pid: Default::default(),
-                search,
-            };
+            let req = super::first_page(ops, ListKind::Members, "", search, limit.min(1000));
             let page = lists::fetch(ops.store(), &req).await.map_err(|e| Fatal::new(short_cause(&e)))?;
             if let Some(path) = csv {
                 if ops.read_only() {

@@ -15,6 +15,26 @@ pub fn print_json(v: &impl serde::Serialize) {
     println!("{}", serde_json::to_string_pretty(v).expect("our types serialize"));
 }
 
+/// The first page of a list, as the operator would see it.
+pub fn first_page(
+    ops: &crate::ops::Ops,
+    kind: crate::store::lists::ListKind,
+    filter: &str,
+    search: Option<crate::store::lists::Search>,
+    limit: usize,
+) -> crate::store::lists::ListRequest {
+    crate::store::lists::ListRequest {
+        kind,
+        filter: filter.to_owned(),
+        dir: crate::store::Dir::First,
+        limit: limit.clamp(1, 10_000),
+        me: ops.operator().id,
+        now: ops.now(),
+        backend_pid: Default::default(),
+        search,
+    }
+}
+
 /// A list page as JSON objects keyed by the lower-cased column titles.
 pub fn rows_json(
     kind: crate::store::lists::ListKind,

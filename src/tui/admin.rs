@@ -146,14 +146,8 @@ impl App {
 
     /// A broker, account or staff action from a key (empty `arg`) or a `:` command.
     pub(super) fn admin_action(&mut self, action: Action, arg: String) {
-        let spec = action.spec();
-        if self.ops.role() < spec.min_role {
-            return self.complain(format!(
-                "{} needs the {} role; you are {}",
-                spec.name,
-                spec.min_role.as_str(),
-                self.ops.role().as_str()
-            ));
+        if self.lacks_role(action) {
+            return;
         }
         let arg = arg.trim().to_owned();
         let prompt = |kind, number: String| Prompt { kind, number, seen: None };
@@ -221,7 +215,8 @@ impl App {
                 _ => return self.complain(":staff-role LOGIN ROLE"),
             },
             Action::StaffDisable | Action::StaffEnable if arg.is_empty() => {
-                return self.complain(format!(":{} LOGIN", spec.command.unwrap_or("").split(' ').next().unwrap_or("")));
+                let word = action.spec().command.and_then(|c| c.split(' ').next()).unwrap_or("");
+                return self.complain(format!(":{word} LOGIN"));
             }
             Action::StaffDisable => AdminJob::StaffDisable(arg),
             Action::StaffEnable => AdminJob::StaffEnable(arg),

@@ -249,6 +249,18 @@ impl App {
         self.message = Some(Message { text: text.into(), error: false });
     }
 
+    /// Says so and returns true when the operator's role may not run
+    /// `action` (the ops layer checks again; this saves typing in vain).
+    pub(super) fn lacks_role(&mut self, action: Action) -> bool {
+        let spec = action.spec();
+        let lacks = self.ops.role() < spec.min_role;
+        if lacks {
+            let (need, have) = (spec.min_role.as_str(), self.ops.role().as_str());
+            self.complain(format!("{} needs the {need} role; you are {have}", spec.name));
+        }
+        lacks
+    }
+
     pub(super) fn complain(&mut self, text: impl Into<String>) {
         self.message = Some(Message { text: text.into(), error: true });
     }

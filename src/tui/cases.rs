@@ -255,14 +255,8 @@ impl App {
 
     /// A case action from a key: marks, starts a prompt, or runs at once.
     pub(super) fn case_action(&mut self, action: Action) {
-        let spec = action.spec();
-        if self.ops.role() < spec.min_role {
-            return self.complain(format!(
-                "{} needs the {} role; you are {}",
-                spec.name,
-                spec.min_role.as_str(),
-                self.ops.role().as_str()
-            ));
+        if self.lacks_role(action) {
+            return;
         }
         if action == Action::CaseMark {
             return self.toggle_mark();

@@ -58,14 +58,8 @@ impl App {
 
     /// A code action from a key (empty `arg`) or a `:` command.
     pub(super) fn code_command(&mut self, action: Action, arg: String) {
-        let spec = action.spec();
-        if self.ops.role() < spec.min_role {
-            return self.complain(format!(
-                "{} needs the {} role; you are {}",
-                spec.name,
-                spec.min_role.as_str(),
-                self.ops.role().as_str()
-            ));
+        if self.lacks_role(action) {
+            return;
         }
         if action == Action::CodeRedeem {
             return self.redeem(&arg);
