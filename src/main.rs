@@ -30,21 +30,37 @@ fn fail(f: &Fatal) -> ExitCode {
 /// Runs a subcommand that works as the operator: data key, store and ops
 /// opened here, the store closed after.
 async fn with_ops(ctx: &startup::Context, c: Cmd) -> Result<u8, Fatal> {
-    let key = startup::data_key(ctx)?;
     let store = startup::open_store(ctx).await?;
     let ops = startup::ops(ctx, store.clone()).await?;
-    let code = match c {
-        Cmd::Case(c) => cmd::case::run(&ops, &ctx.config, c).await,
-        Cmd::Member(m) => cmd::member::run(&ops, &key, m).await,
-        Cmd::Code(c) => {
-            let letters = ctx.paths.data_dir.join("letters");
-            cmd::code::run(&ops, &key, (&ctx.config.codes).into(), &letters, c).await
-        }
-        Cmd::Bench(b) => cmd::bench::run(&ops, &key, b).await,
-        other => cmd::admin::run(&ops, &key, other).await,
+    // Cases need no data key; everything else may meet an SSN, tax ID or code.
+    let key = match &c {
+        Cmd::Case(_) => None,
+        _ => Some(startup::data_key(ctx)?),
+    };
+    let code = match (c, key) {
+        (Cmd::Case(c), _) => cmd::case::run(&ops, &ctx.config, c).await,
+        (c, Some(key)) => with_key(ctx, &ops, &key, c).await,
+        (_, None) => Ok(0),
     };
     store.close().await;
     code
+}
+
+async fn with_key(
+    ctx: &startup::Context,
+    ops: &portaldesk::ops::Ops,
+    key: &portaldesk::crypto::DataKey,
+    c: Cmd,
+) -> Result<u8, Fatal> {
+    match c {
+        Cmd::Member(m) => cmd::member::run(ops, key, m).await,
+        Cmd::Code(c) => {
+            let letters = ctx.paths.data_dir.join("letters");
+            cmd::code::run(ops, key, (&ctx.config.codes).into(), &letters, c).await
+        }
+        Cmd::Bench(b) => cmd::bench::run(ops, key, b).await,
+        other => cmd::admin::run(ops, key, other).await,
+    }
 }
 
 fn script_options(cli: &Cli) -> cmd::script::Options {
