@@ -377,7 +377,7 @@ pub fn help_lines(app: &App) -> Vec<String> {
     let mut out = vec!["Keys (from the live keymap)".to_owned()];
     for (action, keys) in app.keymap.bindings() {
         let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
-        out.push(format!("  {:<16} {:<18} {}", keys.join(" "), action.name(), action.spec().help));
+        out.push(format!("  {:<16} {:<27} {}", keys.join(" "), action.name(), action.spec().help));
     }
     out.push(String::new());
     out.push("Commands".to_owned());
@@ -392,7 +392,8 @@ fn draw_help(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Clear, r);
     let text: Vec<Line> = help_lines(app).into_iter().map(Line::from).collect();
     let block = Block::default().borders(Borders::ALL).title(" Help — Esc closes, j/k scroll ");
-    f.render_widget(Paragraph::new(text).block(block).scroll((app.help_scroll, 0)), r);
+    let help = Paragraph::new(text).block(block).wrap(ratatui::widgets::Wrap { trim: false });
+    f.render_widget(help.scroll((app.help_scroll, 0)), r);
 }
 
 /// The code dialog: the code, whom it is for, until when, where the notice went.
