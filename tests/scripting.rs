@@ -121,3 +121,33 @@ fn the_cli_runs_scripts_with_exit_codes() {
     let names: Vec<&str> = v["actions"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
     assert!(names.contains(&"case.claim_next") && names.contains(&"macro.record"));
 }
+
+#[test]
+fn a_step_that_never_becomes_idle_fails_with_a_clear_message() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path().to_owned();
+    assert!(common::pty::run(&h, &["demo", "--members", "300"]).status.success());
+    let script = h.join("take.pdscript");
+    std::fs::write(&script, ":cases support\nT\n").unwrap();
+    let url = format!("sqlite://{}", h.join("data/demo.sqlite").display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let out = rt.block_on(async {
+        // Another writer holds the database: the take waits for it.
+        let store = portaldesk::store::Store::open(&url, &Default::default()).await.unwrap();
+        let tx = store.begin_write().await.unwrap();
+        let (home, script) = (h.clone(), script.clone());
+        let out = tokio::task::spawn_blocking(move || {
+            common::pty::run(
+                &home,
+                &["--headless", "--allow-writes", "--step-timeout", "1", "run", script.to_str().unwrap()],
+            )
+        })
+        .await
+        .unwrap();
+        tx.rollback().await.unwrap();
+        out
+    });
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("take.pdscript:2: the app did not become idle within 1s"), "{err}");
+}
