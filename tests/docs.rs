@@ -7,17 +7,26 @@ use portaldesk::keymap::Keymap;
 
 const KEYMAP_MD: &str = "docs/keymap.md";
 
-#[test]
-fn keymap_reference_matches_the_program() {
-    let generated = keymap_reference(&Keymap::from_texts(None).unwrap());
+/// Compares a generated document with the committed one (or rewrites it).
+fn matches_on_disk(path: &str, generated: &str) {
     if std::env::var_os("PORTALDESK_WRITE_DOCS").is_some() {
-        std::fs::write(KEYMAP_MD, &generated).unwrap();
+        std::fs::write(path, generated).unwrap();
     }
-    let on_disk = std::fs::read_to_string(KEYMAP_MD).unwrap_or_default();
+    let on_disk = std::fs::read_to_string(path).unwrap_or_default();
     assert!(
         on_disk == generated,
-        "{KEYMAP_MD} is out of date: run `PORTALDESK_WRITE_DOCS=1 cargo test --test docs` and commit it"
+        "{path} is out of date: run `PORTALDESK_WRITE_DOCS=1 cargo test --test docs` and commit it"
     );
+}
+
+#[test]
+fn keymap_reference_matches_the_program() {
+    matches_on_disk(KEYMAP_MD, &keymap_reference(&Keymap::from_texts(None).unwrap()));
+}
+
+#[test]
+fn import_spec_matches_the_validation() {
+    matches_on_disk("docs/import-spec.md", &portaldesk::domain::import_spec::markdown());
 }
 
 #[test]

@@ -6,6 +6,7 @@ pub mod case_change;
 pub mod cobra;
 pub mod code;
 pub mod ein;
+pub mod import_spec;
 pub mod member_query;
 pub mod npn;
 pub mod role;

@@ -1,0 +1,418 @@
+//! The import specification, in one place: for each kind of file employers
+//! upload (demographic, dependent, event, plan) its columns, which are
+//! required, their formats, and the natural key rows are applied by. Row
+//! validation and `docs/import-spec.md` both come from here, so the
+//! documentation cannot drift from what is checked (a test compares them).
+
+use chrono::NaiveDate;
+
+use super::member_query::parse_date;
+use super::ssn::Ssn;
+
+/// A kind of import file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ImportKind {
+    Demographic,
+    Dependent,
+    Event,
+    Plan,
+}
+
+impl ImportKind {
+    /// Every kind, in the order the portal lists them.
+    pub const ALL: [ImportKind; 4] =
+        [ImportKind::Demographic, ImportKind::Dependent, ImportKind::Event, ImportKind::Plan];
+
+    /// The stored and typed name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImportKind::Demographic => "demographic",
+            ImportKind::Dependent => "dependent",
+            ImportKind::Event => "event",
+            ImportKind::Plan => "plan",
+        }
+    }
+
+    /// Parses a stored or typed name.
+    pub fn parse(s: &str) -> Option<ImportKind> {
+        ImportKind::ALL.into_iter().find(|k| k.as_str() == s.trim().to_lowercase())
+    }
+
+    /// What the file is for, for the documentation.
+    pub fn purpose(self) -> &'static str {
+        match self {
+            ImportKind::Demographic => "adds or updates subscribers, qualified beneficiaries and direct-bill members",
+            ImportKind::Dependent => "adds or updates dependents of a subscriber on file",
+            ImportKind::Event => "records COBRA qualifying events of members on file",
+            ImportKind::Plan => "enrolls members on file in plans of their group",
+        }
+    }
+
+    /// The columns of this kind.
+    pub fn columns(self) -> &'static [Column] {
+        match self {
+            ImportKind::Demographic => DEMOGRAPHIC,
+            ImportKind::Dependent => DEPENDENT,
+            ImportKind::Event => EVENT,
+            ImportKind::Plan => PLAN,
+        }
+    }
+
+    /// The columns whose values identify a row's record: applying the same
+    /// row twice finds the same record and changes nothing.
+    pub fn natural_key(self) -> &'static [&'static str] {
+        match self {
+            ImportKind::Demographic => &["group_number", "ssn"],
+            ImportKind::Dependent => &["subscriber_ssn", "first_name", "birth_date"],
+            ImportKind::Event => &["member_id", "event_code", "event_date"],
+            ImportKind::Plan => &["member_id", "plan_code", "coverage_start"],
+        }
+    }
+}
+
+/// How a value is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// Free text up to this many characters.
+    Text(usize),
+    /// `YYYY-MM-DD` or `MM/DD/YYYY`.
+    Date,
+    /// Nine digits, dashes optional (`123-45-6789`); kept as text, so leading zeros stay.
+    Ssn,
+    /// A group number of the employer (`ABC101`, `ABC101-01`).
+    Group,
+    /// A two-letter US state or territory code.
+    State,
+    /// `NNNNN` or `NNNNN-NNNN`.
+    Zip,
+    /// `F`, `M`, `X` or `U`.
+    Gender,
+    /// `spouse` or `child`.
+    Relationship,
+    /// `SUBSCRIBER`, `QB` or `DIRECT_BILL`.
+    MemberType,
+    /// A member ID (`M` and digits) of the employer's groups.
+    MemberId,
+    /// An X12 qualifying event code, 1 to 7.
+    EventCode,
+    /// A plan code that exists for the member's group.
+    PlanCode,
+    /// `employee`, `employee_spouse`, `employee_children` or `family`.
+    Tier,
+    /// `Y` or `N`.
+    YesNo,
+}
+
+impl Format {
+    /// How the documentation describes it.
+    pub fn describe(self) -> String {
+        match self {
+            Format::Text(n) => format!("text, at most {n} characters"),
+            Format::Date => "date: `YYYY-MM-DD` or `MM/DD/YYYY`".into(),
+            Format::Ssn => "9 digits, dashes optional (`123-45-6789` or `123456789`); keep the column as text so leading zeros stay".into(),
+            Format::Group => "a group number of the employer, e.g. `ABC101` or `ABC101-01`".into(),
+            Format::State => "two-letter state code, e.g. `TX`".into(),
+            Format::Zip => "`NNNNN` or `NNNNN-NNNN`".into(),
+            Format::Gender => "`F`, `M`, `X` or `U`".into(),
+            Format::Relationship => "`spouse` or `child`".into(),
+            Format::MemberType => "`SUBSCRIBER`, `QB` or `DIRECT_BILL` (default `SUBSCRIBER`)".into(),
+            Format::MemberId => "a member ID on file, `M` and digits".into(),
+            Format::EventCode => "X12 qualifying event code 1–7 (1 termination, 2 reduction of hours, 3 Medicare, 4 death, 5 divorce, 6 legal separation, 7 loss of dependent status)".into(),
+            Format::PlanCode => "a plan code of the member's group, e.g. `MPPO`".into(),
+            Format::Tier => "`employee`, `employee_spouse`, `employee_children` or `family`".into(),
+            Format::YesNo => "`Y` or `N`".into(),
+        }
+    }
+}
+
+/// One column of a kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Column {
+    pub name: &'static str,
+    pub required: bool,
+    pub format: Format,
+}
+
+const fn req(name: &'static str, format: Format) -> Column {
+    Column { name, required: true, format }
+}
+
+const fn opt(name: &'static str, format: Format) -> Column {
+    Column { name, required: false, format }
+}
+
+const DEMOGRAPHIC: &[Column] = &[
+    req("group_number", Format::Group),
+    req("ssn", Format::Ssn),
+    req("first_name", Format::Text(60)),
+    req("last_name", Format::Text(60)),
+    req("birth_date", Format::Date),
+    req("gender", Format::Gender),
+    req("address_line", Format::Text(120)),
+    req("city", Format::Text(60)),
+    req("state", Format::State),
+    req("zip", Format::Zip),
+    opt("member_type", Format::MemberType),
+    opt("phone", Format::Text(30)),
+    opt("email", Format::Text(254)),
+];
+
+const DEPENDENT: &[Column] = &[
+    req("subscriber_ssn", Format::Ssn),
+    req("first_name", Format::Text(60)),
+    req("last_name", Format::Text(60)),
+    req("birth_date", Format::Date),
+    req("relationship", Format::Relationship),
+    opt("ssn", Format::Ssn),
+    opt("gender", Format::Gender),
+];
+
+const EVENT: &[Column] = &[
+    req("member_id", Format::MemberId),
+    req("event_code", Format::EventCode),
+    req("event_date", Format::Date),
+    req("notice_date", Format::Date),
+    opt("loss_of_coverage_date", Format::Date),
+    opt("disability_extension", Format::YesNo),
+];
+
+const PLAN: &[Column] = &[
+    req("member_id", Format::MemberId),
+    req("plan_code", Format::PlanCode),
+    req("tier", Format::Tier),
+    req("coverage_start", Format::Date),
+    opt("coverage_end", Format::Date),
+];
+
+const STATES: &[&str] = &[
+    "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA",
+    "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ", "NM", "NY", "NC", "ND", "OH", "OK", "OR",
+    "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT", "VA", "WA", "WV", "WI", "WY", "PR", "GU", "VI", "AS", "MP",
+];
+
+/// A value in its checked form.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    Text(String),
+    Date(NaiveDate),
+    Ssn(Ssn),
+    Int(i64),
+    Bool(bool),
+}
+
+/// Why one cell is wrong: a stable code for summaries and filters, and a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellError {
+    pub column: &'static str,
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// Checks one cell against its column (trimmed first). `Ok(None)` for an
+/// empty optional cell. Cells that name records (groups, members, plans)
+/// are checked here for shape; whether they exist is the importer's check.
+pub fn check_cell(col: &Column, raw: &str) -> Result<Option<Value>, CellError> {
+    let v = raw.trim();
+    let err = |code: &'static str, message: String| CellError { column: col.name, code, message };
+    if v.is_empty() {
+        return if col.required { Err(err("required", format!("{} is required", col.name))) } else { Ok(None) };
+    }
+    if v.chars().any(char::is_control) {
+        return Err(err("control_character", format!("{} holds a control character", col.name)));
+    }
+    let one_of = |list: &[&str], code: &'static str| -> Result<Option<Value>, CellError> {
+        let hit = list.iter().find(|x| x.eq_ignore_ascii_case(v));
+        hit.map(|x| Some(Value::Text((*x).to_owned()))).ok_or_else(|| {
+            err(code, format!("{} must be one of {}; got {:?}", col.name, list.join(", "), super::text::clip(v, 20)))
+        })
+    };
+    match col.format {
+        Format::Text(n) if v.chars().count() > n => {
+            Err(err("too_long", format!("{} is longer than {n} characters", col.name)))
+        }
+        Format::Text(_) => Ok(Some(Value::Text(v.to_owned()))),
+        Format::Date => parse_date(v).map(|d| Some(Value::Date(d))).map_err(|m| err("date_invalid", m)),
+        Format::Ssn => Ssn::parse(v).map(|s| Some(Value::Ssn(s))).map_err(|e| err("ssn_invalid", e.to_string())),
+        Format::Group => {
+            let ok = v.len() <= 20 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+            if ok {
+                Ok(Some(Value::Text(v.to_uppercase())))
+            } else {
+                Err(err("group_invalid", format!("{:?} is not a group number", super::text::clip(v, 20))))
+            }
+        }
+        Format::State => one_of(STATES, "state_invalid"),
+        Format::Zip => {
+            let b = v.as_bytes();
+            let ok = (b.len() == 5 || (b.len() == 10 && b[5] == b'-'))
+                && b.iter().enumerate().all(|(i, c)| c.is_ascii_digit() || (i == 5 && *c == b'-'));
+            if ok {
+                Ok(Some(Value::Text(v.to_owned())))
+            } else {
+                Err(err("zip_invalid", format!("{v:?} is not a ZIP or ZIP+4")))
+            }
+        }
+        Format::Gender => one_of(&["F", "M", "X", "U"], "gender_invalid"),
+        Format::Relationship => one_of(&["spouse", "child"], "relationship_invalid"),
+        Format::MemberType => one_of(&["SUBSCRIBER", "QB", "DIRECT_BILL"], "member_type_invalid"),
+        Format::Tier => one_of(&["employee", "employee_spouse", "employee_children", "family"], "tier_invalid"),
+        Format::MemberId => {
+            let ok = v.len() > 1
+                && v.len() <= 13
+                && v[..1].eq_ignore_ascii_case("M")
+                && v[1..].bytes().all(|b| b.is_ascii_digit());
+            if ok {
+                Ok(Some(Value::Text(v.to_uppercase())))
+            } else {
+                Err(err("member_id_invalid", format!("{:?} is not a member ID", super::text::clip(v, 20))))
+            }
+        }
+        Format::EventCode => match v.parse::<i64>() {
+            Ok(c @ 1..=7) => Ok(Some(Value::Int(c))),
+            _ => Err(err("event_code_invalid", format!("event code {:?} is not 1 to 7", super::text::clip(v, 10)))),
+        },
+        Format::PlanCode => {
+            let ok = v.len() <= 12 && v.bytes().all(|b| b.is_ascii_alphanumeric());
+            if ok {
+                Ok(Some(Value::Text(v.to_uppercase())))
+            } else {
+                Err(err("plan_invalid", format!("{:?} is not a plan code", super::text::clip(v, 20))))
+            }
+        }
+        Format::YesNo => match v.to_ascii_uppercase().as_str() {
+            "Y" | "YES" => Ok(Some(Value::Bool(true))),
+            "N" | "NO" => Ok(Some(Value::Bool(false))),
+            _ => Err(err("yes_no_invalid", format!("{} must be Y or N", col.name))),
+        },
+    }
+}
+
+/// Why a file cannot be imported at all.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeaderError {
+    pub code: &'static str,
+    pub message: String,
+}
+
+/// Maps a header row to the kind's columns: the index of each column in
+/// the file (`None` for an absent optional one). Names are matched
+/// case-insensitively, ignoring surrounding spaces and a byte-order mark.
+pub fn map_header(kind: ImportKind, header: &[&str]) -> Result<Vec<Option<usize>>, HeaderError> {
+    let names: Vec<String> = header.iter().map(|h| h.trim().trim_start_matches('\u{feff}').to_lowercase()).collect();
+    let cols = kind.columns();
+    if let Some(extra) = names.iter().find(|n| !n.is_empty() && !cols.iter().any(|c| c.name == n.as_str())) {
+        let close = cols.iter().find(|c| !names.contains(&c.name.to_owned())).map(|c| c.name);
+        return Err(HeaderError {
+            code: "header_unknown_column",
+            message: match close {
+                Some(c) => format!("column {extra:?} is not in a {} file (is it {c}?)", kind.as_str()),
+                None => format!("column {extra:?} is not in a {} file", kind.as_str()),
+            },
+        });
+    }
+    let mut out = Vec::with_capacity(cols.len());
+    for c in cols {
+        let at = names.iter().position(|n| n == c.name);
+        if at.is_none() && c.required {
+            return Err(HeaderError {
+                code: "header_missing_column",
+                message: format!("column {} is missing from the {} file", c.name, kind.as_str()),
+            });
+        }
+        out.push(at);
+    }
+    Ok(out)
+}
+
+/// The specification as Markdown: `docs/import-spec.md`.
+pub fn markdown() -> String {
+    let mut out = String::from(
+        "# Import file specification\n\n\
+         Generated from `src/domain/import_spec.rs` (`PORTALDESK_WRITE_DOCS=1 cargo test --test docs` rewrites it);\n\
+         a test fails when the two differ.\n\n\
+         Files are CSV in UTF-8 (a byte-order mark is fine), with a header row naming the columns in any order,\n\
+         case-insensitively. Fields may be quoted; quoted fields may hold commas and line breaks. Spaces around\n\
+         values are ignored, as are empty lines at the end. A column the kind does not have, or a missing required\n\
+         column, fails the whole file; a bad value fails its row, with its row number, column and error code.\n",
+    );
+    for kind in ImportKind::ALL {
+        out.push_str(&format!(
+            "\n## {} files\n\nThis file {}. Rows are applied by their natural key: {}.\n\n",
+            kind.as_str(),
+            kind.purpose(),
+            kind.natural_key().iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(" + ")
+        ));
+        out.push_str("| Column | Required | Format |\n|---|---|---|\n");
+        for c in kind.columns() {
+            out.push_str(&format!(
+                "| `{}` | {} | {} |\n",
+                c.name,
+                if c.required { "yes" } else { "no" },
+                c.format.describe()
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn col(kind: ImportKind, name: &str) -> &'static Column {
+        kind.columns().iter().find(|c| c.name == name).unwrap()
+    }
+
+    #[test]
+    fn cells_are_checked_by_format() {
+        let d = ImportKind::Demographic;
+        assert!(matches!(check_cell(col(d, "ssn"), " 912-34-5678 "), Ok(Some(Value::Ssn(_)))));
+        assert_eq!(check_cell(col(d, "ssn"), "91234567").unwrap_err().code, "ssn_invalid");
+        assert_eq!(check_cell(col(d, "birth_date"), "02/30/2024").unwrap_err().code, "date_invalid");
+        assert_eq!(
+            check_cell(col(d, "birth_date"), "03/07/1990"),
+            Ok(Some(Value::Date(NaiveDate::from_ymd_opt(1990, 3, 7).unwrap())))
+        );
+        assert_eq!(check_cell(col(d, "state"), "tx"), Ok(Some(Value::Text("TX".into()))));
+        assert_eq!(check_cell(col(d, "state"), "ZZ").unwrap_err().code, "state_invalid");
+        assert!(check_cell(col(d, "zip"), "78701-1234").is_ok());
+        assert_eq!(check_cell(col(d, "zip"), "7870").unwrap_err().code, "zip_invalid");
+        assert_eq!(check_cell(col(d, "first_name"), "").unwrap_err().code, "required");
+        assert_eq!(check_cell(col(d, "phone"), ""), Ok(None));
+        assert_eq!(check_cell(col(d, "first_name"), "a\u{1b}[2J").unwrap_err().code, "control_character");
+        let e = ImportKind::Event;
+        assert_eq!(check_cell(col(e, "event_code"), "9").unwrap_err().code, "event_code_invalid");
+        assert_eq!(check_cell(col(e, "member_id"), "m42"), Ok(Some(Value::Text("M42".into()))));
+        assert_eq!(check_cell(col(ImportKind::Plan, "tier"), "Family"), Ok(Some(Value::Text("family".into()))));
+    }
+
+    #[test]
+    fn headers_map_columns_and_name_what_is_wrong() {
+        let map =
+            map_header(ImportKind::Event, &["\u{feff}Member_ID", "event_date", "event_code", " notice_date "]).unwrap();
+        assert_eq!(map, vec![Some(0), Some(2), Some(1), Some(3), None, None]);
+        let e = map_header(
+            ImportKind::Dependent,
+            &["subscriber_ssn", "first_name", "last_nme", "birth_date", "relationship"],
+        )
+        .unwrap_err();
+        assert_eq!(e.code, "header_unknown_column");
+        assert!(e.message.contains("last_nme") && e.message.contains("last_name"), "{}", e.message);
+        let e = map_header(ImportKind::Plan, &["member_id", "plan_code", "tier"]).unwrap_err();
+        assert_eq!(
+            (e.code, e.message.as_str()),
+            ("header_missing_column", "column coverage_start is missing from the plan file")
+        );
+    }
+
+    #[test]
+    fn every_kind_keys_by_required_columns() {
+        for kind in ImportKind::ALL {
+            for k in kind.natural_key() {
+                assert!(kind.columns().iter().any(|c| c.name == *k && c.required), "{}: {k}", kind.as_str());
+            }
+            assert_eq!(ImportKind::parse(kind.as_str()), Some(kind));
+        }
+        assert!(markdown().contains("| `subscriber_ssn` | yes |"));
+    }
+}
