@@ -16,6 +16,7 @@ pub mod docs;
 pub mod domain;
 pub mod export;
 pub mod fatal;
+pub mod import;
 pub mod keymap;
 pub mod keys;
 pub mod ops;

@@ -217,9 +217,18 @@ pub fn check_cell(col: &Column, raw: &str) -> Result<Option<Value>, CellError> {
     if v.is_empty() {
         return if col.required { Err(err("required", format!("{} is required", col.name))) } else { Ok(None) };
     }
-    if v.chars().any(char::is_control) {
+    // Line breaks inside a quoted cell (an address on two lines) read as spaces;
+    // any other control character is refused.
+    if v.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
         return Err(err("control_character", format!("{} holds a control character", col.name)));
     }
+    let joined: String;
+    let v = if v.contains(['\n', '\r', '\t']) {
+        joined = v.split(['\n', '\r', '\t']).map(str::trim).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" ");
+        joined.as_str()
+    } else {
+        v
+    };
     let one_of = |list: &[&str], code: &'static str| -> Result<Option<Value>, CellError> {
         let hit = list.iter().find(|x| x.eq_ignore_ascii_case(v));
         hit.map(|x| Some(Value::Text((*x).to_owned()))).ok_or_else(|| {
