@@ -68,6 +68,10 @@ pub enum Action {
     StaffDisable,
     StaffEnable,
     MacroRecord,
+    ImportEnqueue,
+    ImportRun,
+    ImportRetry,
+    ImportAbandon,
 }
 
 /// What is known about an action, for dispatch, permission and help.
@@ -459,6 +463,38 @@ pub const SPECS: &[ActionSpec] = &[
         "Start, or stop and name, recording a macro of actions",
         Some("record"),
         None,
+    ),
+    admin_write(
+        Action::ImportEnqueue,
+        "import.enqueue",
+        "Store a file as a queued import job",
+        Role::Agent,
+        "import-enqueue FILE EIN KIND",
+        "import enqueue FILE --employer EIN --kind KIND",
+    ),
+    admin_write(
+        Action::ImportRun,
+        "import.run",
+        "Run a queued or interrupted import job",
+        Role::Agent,
+        "import-run JOB",
+        "import run JOB",
+    ),
+    admin_write(
+        Action::ImportRetry,
+        "import.retry",
+        "Retry an import job, whole or its failed rows only",
+        Role::Agent,
+        "import-retry JOB [failed]",
+        "import retry JOB [--failed-rows-only]",
+    ),
+    admin_write(
+        Action::ImportAbandon,
+        "import.abandon",
+        "Abandon an import job, with a reason",
+        Role::Agent,
+        "import-abandon JOB REASON",
+        "import abandon JOB --reason TEXT",
     ),
 ];
 

@@ -66,6 +66,9 @@ pub enum Cmd {
     /// Staff accounts (admin).
     #[command(subcommand)]
     Staff(StaffCmd),
+    /// Import jobs: enqueue, run, retry, errors, abandon (also `imports`).
+    #[command(subcommand, visible_alias = "imports")]
+    Import(ImportCmd),
     /// Registration codes for employers and brokers (also `codes`).
     #[command(subcommand, visible_alias = "codes")]
     Code(CodeCmd),
@@ -469,6 +472,71 @@ pub enum StaffCmd {
     /// Enable a staff account (staff.enable).
     Enable {
         login: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+/// `portaldesk import …`.
+#[derive(Debug, Subcommand)]
+pub enum ImportCmd {
+    /// Store a file as a queued job (import.enqueue); the same file again needs --force.
+    Enqueue {
+        file: std::path::PathBuf,
+        #[arg(long, value_name = "EIN")]
+        employer: String,
+        /// demographic, dependent, event or plan
+        #[arg(long)]
+        kind: String,
+        #[arg(long)]
+        force: bool,
+        /// The job this corrected file replaces.
+        #[arg(long, value_name = "JOB")]
+        parent: Option<i64>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Import jobs, newest first.
+    List {
+        /// Only failed and partial jobs.
+        #[arg(long)]
+        failed: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// A job with its counts and a summary of its row errors.
+    Show {
+        job: i64,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Run a queued or interrupted job (import.run).
+    Run {
+        job: i64,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Retry a job (import.retry), whole or its failed rows only.
+    Retry {
+        job: i64,
+        #[arg(long)]
+        failed_rows_only: bool,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Write a job's failed rows with their errors to CSV (SSNs masked).
+    Errors {
+        job: i64,
+        #[arg(long, value_name = "FILE")]
+        csv: std::path::PathBuf,
+    },
+    /// Abandon a job, with a reason (import.abandon).
+    Abandon {
+        job: i64,
+        #[arg(long)]
+        reason: String,
         #[command(flatten)]
         json: JsonFlag,
     },

@@ -49,6 +49,8 @@ pub enum Command {
     Audit(String),
     Help,
     Refresh,
+    /// `:import-…` commands with what was typed after the word.
+    Import2(crate::action::Action, String),
     /// `:macro NAME`: replay a recorded macro.
     Macro(String),
     /// `:record`: start or stop recording a macro.
@@ -96,6 +98,10 @@ pub const WORDS: &[(&str, &str)] = &[
     ("staff-enable", ":staff-enable LOGIN"),
     ("imports", ":imports [failed|all]"),
     ("import", ":import JOB-ID"),
+    ("import-enqueue", ":import-enqueue FILE EIN KIND"),
+    ("import-run", ":import-run JOB"),
+    ("import-retry", ":import-retry JOB [failed]"),
+    ("import-abandon", ":import-abandon JOB REASON"),
     ("codes", ":codes [EIN|NPN]"),
     ("issue-code", ":issue-code EIN|npn:NPN  (shown once)"),
     ("revoke-code", ":revoke-code REASON  (the selected code)"),
@@ -173,6 +179,12 @@ pub fn parse(line: &str) -> Result<Command, String> {
             _ => Err(":imports takes failed or all".into()),
         },
         "import" => needs("a job ID").map(Command::Import),
+        "import-enqueue" => needs("FILE EIN KIND").map(|t| Command::Import2(crate::action::Action::ImportEnqueue, t)),
+        "import-run" => needs("a job ID").map(|t| Command::Import2(crate::action::Action::ImportRun, t)),
+        "import-retry" => needs("a job ID").map(|t| Command::Import2(crate::action::Action::ImportRetry, t)),
+        "import-abandon" => {
+            needs("a job ID and a reason").map(|t| Command::Import2(crate::action::Action::ImportAbandon, t))
+        }
         "codes" => Ok(Command::Codes(rest.to_owned())),
         "issue-code" => needs("an EIN (NN-NNNNNNN) or npn:NPN").map(Command::IssueCode),
         "revoke-code" => needs("a reason").map(Command::RevokeCode),

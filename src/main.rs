@@ -59,6 +59,7 @@ async fn with_key(
             cmd::code::run(ops, key, (&ctx.config.codes).into(), &letters, c).await
         }
         Cmd::Bench(b) => cmd::bench::run(ops, key, b).await,
+        Cmd::Import(i) => cmd::imports::run(ops, key, i).await,
         other => cmd::admin::run(ops, key, other).await,
     }
 }
@@ -84,7 +85,7 @@ async fn run(mut cli: Cli) -> Result<u8, Fatal> {
         Some(c @ (Cmd::Case(_) | Cmd::Member(_) | Cmd::Broker(_) | Cmd::Access(_) | Cmd::Account(_))) => {
             with_ops(&ctx, c).await
         }
-        Some(c @ (Cmd::Staff(_) | Cmd::Code(_) | Cmd::Bench(_))) => with_ops(&ctx, c).await,
+        Some(c @ (Cmd::Staff(_) | Cmd::Code(_) | Cmd::Bench(_) | Cmd::Import(_))) => with_ops(&ctx, c).await,
         Some(Cmd::Actions(j)) => cmd::script::actions(&ctx, j.json),
         Some(Cmd::Run { file }) => cmd::script::run(&ctx, &script_options(&cli), Some(file), None).await,
         None if cli.keys.is_some() && cli.headless => {

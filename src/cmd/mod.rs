@@ -5,6 +5,7 @@ pub mod bench;
 pub mod case;
 pub mod code;
 pub mod demo;
+pub mod imports;
 pub mod info;
 pub mod member;
 pub mod script;

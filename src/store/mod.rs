@@ -15,6 +15,7 @@ pub mod audit;
 pub mod brokers;
 pub mod cases;
 pub mod codes;
+pub mod imports;
 pub mod lists;
 pub mod members;
 pub mod staff;

@@ -658,6 +658,9 @@ impl App {
             Action::ListExport => self.complain("type :export FILE.csv"),
             Action::BrokerView => self.complain(":broker NPN opens a broker; Enter opens the selected one"),
             Action::MacroRecord => self.toggle_recording(),
+            Action::ImportEnqueue | Action::ImportRun | Action::ImportRetry | Action::ImportAbandon => {
+                self.complain(format!("type :{}", action.spec().command.unwrap_or("imports")))
+            }
             Action::AccessGrant
             | Action::AccessChange
             | Action::AccessRevoke
@@ -865,6 +868,7 @@ impl App {
             Command::ReissueCode => self.code_command(Action::CodeReissue, String::new()),
             Command::Redeem(args) => self.code_command(Action::CodeRedeem, args),
             Command::Macro(name) => self.replay_macro(&name),
+            Command::Import2(action, args) => self.import_command(action, &args),
             Command::Record => self.run(Action::MacroRecord),
             Command::Help => self.run(Action::Help),
             Command::Refresh => self.run(Action::Refresh),

@@ -1,0 +1,446 @@
+//! Import jobs: enqueue a file, run it (every row checked, valid rows
+//! applied by natural key in batches, each batch one transaction that also
+//! records the rows it did, so a run that dies resumes where it stopped),
+//! retry whole or failed rows only, abandon.
+
+use chrono::NaiveDate;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use super::{OpError, Ops};
+use crate::action::Action;
+use crate::args;
+use crate::crypto::DataKey;
+use crate::domain::import_spec::{ImportKind, Value};
+use crate::domain::text::fold_key;
+use crate::import::{Row, check_bytes, read};
+use crate::store::Tx;
+use crate::store::imports::{self as store, JobHead, NewJob};
+
+/// Rows applied per transaction.
+pub const BATCH: usize = 500;
+
+/// Why one row could not be applied (beyond the file's own checks).
+struct RowFault {
+    field: &'static str,
+    code: &'static str,
+    message: String,
+}
+
+fn fault(field: &'static str, code: &'static str, message: String) -> RowFault {
+    RowFault { field, code, message }
+}
+
+fn text(kind: ImportKind, values: &[Option<Value>], name: &str) -> Option<String> {
+    let i = kind.columns().iter().position(|c| c.name == name)?;
+    match values.get(i)? {
+        Some(Value::Text(t)) => Some(t.clone()),
+        _ => None,
+    }
+}
+
+fn date(kind: ImportKind, values: &[Option<Value>], name: &str) -> Option<NaiveDate> {
+    let i = kind.columns().iter().position(|c| c.name == name)?;
+    match values.get(i)? {
+        Some(Value::Date(d)) => Some(*d),
+        _ => None,
+    }
+}
+
+fn ssn(kind: ImportKind, values: &[Option<Value>], name: &str) -> Option<crate::domain::ssn::Ssn> {
+    let i = kind.columns().iter().position(|c| c.name == name)?;
+    match values.get(i)? {
+        Some(Value::Ssn(s)) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn int(kind: ImportKind, values: &[Option<Value>], name: &str) -> Option<i64> {
+    let i = kind.columns().iter().position(|c| c.name == name)?;
+    match values.get(i)? {
+        Some(Value::Int(n)) => Some(*n),
+        Some(Value::Bool(b)) => Some(i64::from(*b)),
+        _ => None,
+    }
+}
+
+impl Ops {
+    /// `import.enqueue`: stores the file and its SHA-256 as a queued job.
+    /// The same file for the same employer again needs `force`.
+    pub async fn enqueue_import(
+        &self,
+        ein: &str,
+        kind: ImportKind,
+        file_name: &str,
+        content: &[u8],
+        force: bool,
+        parent: Option<i64>,
+    ) -> Result<i64, OpError> {
+        let ein = crate::domain::ein::Ein::parse(ein).map_err(|e| OpError::Invalid(e.to_string()))?.to_string();
+        // Only a file too large to store is refused here; any other problem
+        // with the file is the job's: it fails with that file-level error.
+        if content.len() as u64 > crate::import::MAX_BYTES {
+            let e = check_bytes(content, content.len() as u64).err().map(|e| e.message).unwrap_or_default();
+            return Err(OpError::Invalid(e));
+        }
+        let sha = hex::encode(Sha256::digest(content));
+        let entity = format!("employer:{ein}");
+        let mut change = self.begin(Action::ImportEnqueue, &entity).await?;
+        let employer: Option<(i64,)> =
+            change.tx.fetch_optional("SELECT id FROM employers WHERE ein = $1", args![ein.clone()]).await?;
+        let Some((employer_id,)) = employer else {
+            return Err(OpError::NotFound(format!("no employer with EIN {ein}")));
+        };
+        if !force && let Some(other) = store::same_file(&mut change.tx, employer_id, &sha).await? {
+            return Err(OpError::Refused(format!(
+                "this file was already uploaded for {ein} as job {other}; pass --force to import it again"
+            )));
+        }
+        let name = crate::domain::text::sanitize(file_name);
+        let job = NewJob {
+            employer_id,
+            parent,
+            kind: kind.as_str(),
+            file_name: &name,
+            sha: &sha,
+            content,
+            uploaded_by: &self.operator().login,
+        };
+        let id = store::insert_job(&mut change.tx, job, self.now()).await?;
+        self.finish(
+            change,
+            &format!("import:{id}"),
+            None,
+            Some(json!({"kind": kind.as_str(), "file": name, "sha256": sha, "parent": parent})),
+            None,
+        )
+        .await?;
+        Ok(id)
+    }
+
+    /// `import.run`: runs a queued (or interrupted) job to its end. With
+    /// `batches`, stops after that many batches, as a killed process would.
+    pub async fn run_import(&self, key: &DataKey, id: i64, batches: Option<usize>) -> Result<JobHead, OpError> {
+        self.run_job(Action::ImportRun, key, id, false, batches).await
+    }
+
+    /// `import.retry`: runs the job again; with `failed_only`, only the rows
+    /// that failed (after their cause was fixed); otherwise every row, the
+    /// applied ones finding their records unchanged.
+    pub async fn retry_import(&self, key: &DataKey, id: i64, failed_only: bool) -> Result<JobHead, OpError> {
+        self.run_job(Action::ImportRetry, key, id, !failed_only, None).await
+    }
+
+    async fn run_job(
+        &self,
+        action: Action,
+        key: &DataKey,
+        id: i64,
+        all_rows: bool,
+        batches: Option<usize>,
+    ) -> Result<JobHead, OpError> {
+        let entity = format!("import:{id}");
+        let mut change = self.begin(action, &entity).await?;
+        let mut job = store::lock_job(&mut change.tx, id)
+            .await?
+            .ok_or_else(|| OpError::NotFound(format!("no import job {id}")))?;
+        if job.status == "abandoned" {
+            return Err(OpError::Refused(format!("import job {id} was abandoned")));
+        }
+        let kind =
+            ImportKind::parse(&job.kind).ok_or_else(|| OpError::Db(format!("job {id} has kind {:?}", job.kind)))?;
+        if action == Action::ImportRetry {
+            if all_rows {
+                change.tx.execute("DELETE FROM import_row_errors WHERE job_id = $1", args![id]).await?;
+                change.tx.execute("DELETE FROM import_rows WHERE job_id = $1", args![id]).await?;
+            } else {
+                store::forget_failed(&mut change.tx, id).await?;
+            }
+        }
+        let content = store::content(self.store(), id).await?;
+        let mut rows: Vec<Row> = Vec::new();
+        let read_result = check_bytes(&content[..content.len().min(64 * 1024)], content.len() as u64)
+            .and_then(|()| read(kind, content.as_slice(), |r| rows.push(r)));
+        let now = self.now();
+        if let Err(e) = read_result {
+            (job.total_rows, job.ok_rows, job.failed_rows) = (0, 0, 0);
+            store::set_job(&mut change.tx, &job, "failed", Some(&e.message), Some(now), Some(now), None).await?;
+            self.finish(change, &entity, None, Some(json!({"status": "failed", "file_error": e.code})), None).await?;
+            return self.job_head(id).await;
+        }
+        if !store::set_job(&mut change.tx, &job, "running", None, Some(now), None, None).await? {
+            return Err(OpError::Conflict(format!("import job {id} changed meanwhile")));
+        }
+        let done: std::collections::HashSet<i64> = store::done_rows(&mut change.tx, id).await?.into_iter().collect();
+        self.record(
+            &mut change,
+            &entity,
+            Some(json!({"status": job.status})),
+            Some(json!({"status": "running", "rows": rows.len()})),
+            None,
+        )
+        .await?;
+        change.tx.commit().await?;
+
+        let todo: Vec<&Row> = rows.iter().filter(|r| !done.contains(&(r.number as i64))).collect();
+        for (n, chunk) in todo.chunks(BATCH).enumerate() {
+            if batches.is_some_and(|b| n >= b) {
+                return self.job_head(id).await;
+            }
+            let mut tx = self.store().begin_write().await?;
+            for row in chunk {
+                self.apply_row(&mut tx, key, &job, kind, row).await?;
+            }
+            tx.commit().await?;
+        }
+        let mut tx = self.store().begin_write().await?;
+        let mut job =
+            store::lock_job(&mut tx, id).await?.ok_or_else(|| OpError::NotFound(format!("no import job {id}")))?;
+        let (applied, unchanged, failed) = store::counts(&mut tx, id).await?;
+        (job.total_rows, job.ok_rows, job.failed_rows) = (rows.len() as i64, applied + unchanged, failed);
+        let status = if failed > 0 { "partial" } else { "succeeded" };
+        store::set_job(&mut tx, &job, status, None, None, Some(self.now()), None).await?;
+        tx.commit().await?;
+        self.job_head(id).await
+    }
+
+    async fn job_head(&self, id: i64) -> Result<JobHead, OpError> {
+        store::job(self.store(), id).await?.ok_or_else(|| OpError::NotFound(format!("no import job {id}")))
+    }
+
+    /// Applies one row inside a batch and records what happened to it.
+    async fn apply_row(
+        &self,
+        tx: &mut Tx,
+        key: &DataKey,
+        job: &JobHead,
+        kind: ImportKind,
+        row: &Row,
+    ) -> Result<(), OpError> {
+        let raw = crate::domain::ssn::redact(&row.raw.join(","));
+        let number = row.number as i64;
+        let checked = match &row.checked {
+            Ok(c) => c,
+            Err(errors) => {
+                store::record_row(tx, job.id, number, "", "failed").await?;
+                for e in errors {
+                    store::record_error(tx, job.id, number, e.column, e.code, &e.message, &raw).await?;
+                }
+                return Ok(());
+            }
+        };
+        let key_text = &checked.natural_key;
+        match self.apply_values(tx, key, job.employer_id, kind, &checked.values).await? {
+            Ok(applied) => {
+                store::record_row(tx, job.id, number, key_text, if applied { "applied" } else { "unchanged" }).await?
+            }
+            Err(f) => {
+                store::record_row(tx, job.id, number, key_text, "failed").await?;
+                store::record_error(tx, job.id, number, f.field, f.code, &f.message, &raw).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Finds the row's record by natural key and adds or updates it;
+    /// `Ok(Ok(true))` when something changed, `Ok(Ok(false))` when it was
+    /// already so, `Ok(Err(..))` when the row names what is not on file.
+    async fn apply_values(
+        &self,
+        tx: &mut Tx,
+        key: &DataKey,
+        employer: i64,
+        kind: ImportKind,
+        v: &[Option<Value>],
+    ) -> Result<Result<bool, RowFault>, OpError> {
+        let now = self.now();
+        let t = |n: &str| text(kind, v, n).unwrap_or_default();
+        match kind {
+            ImportKind::Demographic => {
+                let group = t("group_number");
+                let Some(group_id) = store::group_of(tx, employer, &group).await? else {
+                    return Ok(Err(fault(
+                        "group_number",
+                        "group_unknown",
+                        format!("group {group} is not one of this employer's"),
+                    )));
+                };
+                let Some(s) = ssn(kind, v, "ssn") else { return Ok(Err(fault("ssn", "ssn_invalid", "no SSN".into()))) };
+                let index = key.blind_index("ssn", s.digits());
+                let (first, last, born) = (t("first_name"), t("last_name"), date(kind, v, "birth_date"));
+                let address = [t("address_line"), t("city"), t("state"), t("zip"), t("gender")];
+                if let Some((id, _)) = store::member_by_ssn(tx, employer, &index).await? {
+                    let n = tx
+                        .execute(
+                            "UPDATE members SET first_name = $1, last_name = $2, first_name_key = $3, last_name_key = $4, \
+                             birth_date = $5, address_line = $6, city = $7, state = $8, zip = $9, gender = $10, \
+                             row_version = row_version + 1 WHERE id = $11 AND NOT (first_name = $1 AND last_name = $2 \
+                             AND birth_date = $5 AND address_line = $6 AND city = $7 AND state = $8 AND zip = $9 AND gender = $10)",
+                            args![first.clone(), last.clone(), fold_key(&first), fold_key(&last), born, address[0].clone(), address[1].clone(), address[2].clone(), address[3].clone(), address[4].clone(), id],
+                        )
+                        .await?;
+                    return Ok(Ok(n == 1));
+                }
+                let id = store::next_member_id(tx).await?;
+                let mtype = text(kind, v, "member_type").unwrap_or_else(|| "SUBSCRIBER".into());
+                tx.execute(
+                    "INSERT INTO members (id, member_number, individual_id, group_id, member_type, relationship, first_name, \
+                     last_name, first_name_key, last_name_key, birth_date, gender, address_line, city, state, zip, phone, \
+                     email, language, ssn_cipher, ssn_index, ssn_last4, status, created_at) VALUES ($1, $2, $3, $4, $5, 'self', \
+                     $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'English', $18, $19, $20, 'active', $21)",
+                    args![
+                        id, format!("M{id:07}"), format!("I{:07}", id + 1_000_000), group_id, mtype, first.clone(), last.clone(),
+                        fold_key(&first), fold_key(&last), born, address[4].clone(), address[0].clone(), address[1].clone(),
+                        address[2].clone(), address[3].clone(), text(kind, v, "phone"), text(kind, v, "email"),
+                        key.encrypt(s.digits()), index, s.last4().to_owned(), now
+                    ],
+                )
+                .await?;
+                Ok(Ok(true))
+            }
+            ImportKind::Dependent => {
+                let Some(sub_ssn) = ssn(kind, v, "subscriber_ssn") else {
+                    return Ok(Err(fault("subscriber_ssn", "ssn_invalid", "no SSN".into())));
+                };
+                let Some((sub, _)) =
+                    store::member_by_ssn(tx, employer, &key.blind_index("ssn", sub_ssn.digits())).await?
+                else {
+                    return Ok(Err(fault(
+                        "subscriber_ssn",
+                        "subscriber_unknown",
+                        "no subscriber with that SSN in this employer's groups".into(),
+                    )));
+                };
+                let (first, last, born) = (t("first_name"), t("last_name"), date(kind, v, "birth_date"));
+                let exists = store::exists(
+                    tx,
+                    "SELECT id FROM members WHERE subscriber_id = $1 AND first_name_key = $2 AND birth_date = $3",
+                    args![sub, fold_key(&first), born],
+                )
+                .await?;
+                if exists {
+                    return Ok(Ok(false));
+                }
+                let id = store::next_member_id(tx).await?;
+                let own = ssn(kind, v, "ssn");
+                tx.execute(
+                    "INSERT INTO members (id, member_number, individual_id, group_id, subscriber_id, member_type, relationship, \
+                     first_name, last_name, first_name_key, last_name_key, birth_date, gender, address_line, city, state, zip, \
+                     language, ssn_cipher, ssn_index, ssn_last4, status, created_at) \
+                     SELECT $1, $2, $3, s.group_id, s.id, 'DEPENDENT', $4, $5, $6, $7, $8, $9, $10, s.address_line, s.city, \
+                     s.state, s.zip, s.language, $11, $12, $13, 'active', $14 FROM members s WHERE s.id = $15",
+                    args![
+                        id, format!("M{id:07}"), format!("I{:07}", id + 1_000_000), t("relationship"), first.clone(), last.clone(),
+                        fold_key(&first), fold_key(&last), born, text(kind, v, "gender").unwrap_or_else(|| "U".into()),
+                        own.as_ref().map(|s| key.encrypt(s.digits())), own.as_ref().map(|s| key.blind_index("ssn", s.digits())),
+                        own.as_ref().map(|s| s.last4().to_owned()), now, sub
+                    ],
+                )
+                .await?;
+                Ok(Ok(true))
+            }
+            ImportKind::Event => {
+                let member = t("member_id");
+                let Some((mid, _)) = store::member_of(tx, employer, &member).await? else {
+                    return Ok(Err(fault(
+                        "member_id",
+                        "member_unknown",
+                        format!("no member {member} in this employer's groups"),
+                    )));
+                };
+                let (code, on) = (int(kind, v, "event_code"), date(kind, v, "event_date"));
+                let exists = store::exists(
+                    tx,
+                    "SELECT id FROM qualifying_events WHERE member_id = $1 AND event_code = $2 AND event_date = $3",
+                    args![mid, code, on],
+                )
+                .await?;
+                if exists {
+                    return Ok(Ok(false));
+                }
+                let loss = date(kind, v, "loss_of_coverage_date").or(on.map(store::first_of_next_month));
+                tx.execute(
+                    "INSERT INTO qualifying_events (member_id, event_code, event_date, loss_of_coverage_date, notice_date, \
+                     disability_extension, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                    args![mid, code, on, loss, date(kind, v, "notice_date"), int(kind, v, "disability_extension").unwrap_or(0) == 1, now],
+                )
+                .await?;
+                Ok(Ok(true))
+            }
+            ImportKind::Plan => {
+                let member = t("member_id");
+                let Some((mid, gid)) = store::member_of(tx, employer, &member).await? else {
+                    return Ok(Err(fault(
+                        "member_id",
+                        "member_unknown",
+                        format!("no member {member} in this employer's groups"),
+                    )));
+                };
+                let code = t("plan_code");
+                let plan: Option<(i64,)> = tx
+                    .fetch_optional(
+                        "SELECT id FROM plans WHERE group_id = $1 AND plan_code = $2",
+                        args![gid, code.clone()],
+                    )
+                    .await?;
+                let Some((plan_id,)) = plan else {
+                    return Ok(Err(fault(
+                        "plan_code",
+                        "plan_unknown",
+                        format!("plan {code} does not exist for this member's group"),
+                    )));
+                };
+                let start = date(kind, v, "coverage_start");
+                let exists = store::exists(
+                    tx,
+                    "SELECT id FROM enrollments WHERE member_id = $1 AND plan_id = $2 AND coverage_start = $3",
+                    args![mid, plan_id, start],
+                )
+                .await?;
+                if exists {
+                    return Ok(Ok(false));
+                }
+                tx.execute(
+                    "INSERT INTO enrollments (member_id, plan_id, tier, coverage_start, coverage_end, status) VALUES ($1, $2, $3, $4, $5, 'active')",
+                    args![mid, plan_id, t("tier"), start, date(kind, v, "coverage_end")],
+                )
+                .await?;
+                Ok(Ok(true))
+            }
+        }
+    }
+
+    /// `import.abandon`: a job nobody will run again, with why.
+    pub async fn abandon_import(&self, id: i64, reason: &str) -> Result<(), OpError> {
+        let reason = crate::domain::text::sanitize(reason).trim().to_owned();
+        if reason.is_empty() {
+            return Err(OpError::Invalid("say why the job is abandoned".into()));
+        }
+        let entity = format!("import:{id}");
+        let mut change = self.begin(Action::ImportAbandon, &entity).await?;
+        let job = store::lock_job(&mut change.tx, id)
+            .await?
+            .ok_or_else(|| OpError::NotFound(format!("no import job {id}")))?;
+        if matches!(job.status.as_str(), "abandoned" | "succeeded") {
+            return Err(OpError::Refused(format!("import job {id} is {}", job.status)));
+        }
+        store::set_job(
+            &mut change.tx,
+            &job,
+            "abandoned",
+            job.file_error.as_deref(),
+            None,
+            Some(self.now()),
+            Some(&reason),
+        )
+        .await?;
+        self.finish(
+            change,
+            &entity,
+            Some(json!({"status": job.status})),
+            Some(json!({"status": "abandoned"})),
+            Some(reason),
+        )
+        .await
+    }
+}

@@ -1,0 +1,223 @@
+//! Import jobs and what applying their rows reads and writes.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{Store, Tx};
+use crate::args;
+
+/// A job's fields the importer works with.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct JobHead {
+    pub id: i64,
+    pub employer_id: i64,
+    pub ein: String,
+    pub kind: String,
+    pub file_name: String,
+    pub status: String,
+    pub total_rows: i64,
+    pub ok_rows: i64,
+    pub failed_rows: i64,
+    pub file_error: Option<String>,
+    pub parent_job_id: Option<i64>,
+    pub row_version: i64,
+}
+
+macro_rules! job_select {
+    () => {
+        "SELECT j.id, j.employer_id, e.ein, j.kind, j.file_name, j.status, j.total_rows, j.ok_rows, j.failed_rows, \
+         j.file_error, j.parent_job_id, j.row_version FROM import_jobs j JOIN employers e ON e.id = j.employer_id "
+    };
+}
+
+/// A job by id.
+pub async fn job(store: &Store, id: i64) -> Result<Option<JobHead>, sqlx::Error> {
+    store.fetch_optional(concat!(job_select!(), "WHERE j.id = $1"), args![id]).await
+}
+
+/// A job by id, locked for a change.
+pub async fn lock_job(tx: &mut Tx, id: i64) -> Result<Option<JobHead>, sqlx::Error> {
+    let sql =
+        tx.pick(concat!(job_select!(), "WHERE j.id = $1"), concat!(job_select!(), "WHERE j.id = $1 FOR UPDATE OF j"));
+    tx.fetch_optional(sql, args![id]).await
+}
+
+/// A job's stored file.
+pub async fn content(store: &Store, id: i64) -> Result<Vec<u8>, sqlx::Error> {
+    let (c,): (Vec<u8>,) = store.fetch_one("SELECT content FROM import_jobs WHERE id = $1", args![id]).await?;
+    Ok(c)
+}
+
+/// A live (not abandoned) job of the employer with the same file, if any.
+pub async fn same_file(tx: &mut Tx, employer_id: i64, sha: &str) -> Result<Option<i64>, sqlx::Error> {
+    let row: Option<(i64,)> = tx
+        .fetch_optional(
+            "SELECT id FROM import_jobs WHERE employer_id = $1 AND file_sha256 = $2 AND status <> 'abandoned' ORDER BY id LIMIT 1",
+            args![employer_id, sha],
+        )
+        .await?;
+    Ok(row.map(|(id,)| id))
+}
+
+/// A new job's fields.
+pub struct NewJob<'a> {
+    pub employer_id: i64,
+    pub parent: Option<i64>,
+    pub kind: &'a str,
+    pub file_name: &'a str,
+    pub sha: &'a str,
+    pub content: &'a [u8],
+    pub uploaded_by: &'a str,
+}
+
+/// Stores a queued job; returns its id.
+pub async fn insert_job(tx: &mut Tx, j: NewJob<'_>, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = tx
+        .fetch_one(
+            "INSERT INTO import_jobs (employer_id, parent_job_id, kind, file_name, file_sha256, content, uploaded_at, \
+             uploaded_by, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued') RETURNING id",
+            args![j.employer_id, j.parent, j.kind, j.file_name, j.sha, j.content, now, j.uploaded_by],
+        )
+        .await?;
+    Ok(id)
+}
+
+/// Sets a job's status and counts (and file error, times) if still at `row_version`.
+#[allow(clippy::too_many_arguments)]
+pub async fn set_job(
+    tx: &mut Tx,
+    j: &JobHead,
+    status: &str,
+    file_error: Option<&str>,
+    started: Option<DateTime<Utc>>,
+    finished: Option<DateTime<Utc>>,
+    abandoned: Option<&str>,
+) -> Result<bool, sqlx::Error> {
+    let n = tx
+        .execute(
+            "UPDATE import_jobs SET status = $1, total_rows = $2, ok_rows = $3, failed_rows = $4, file_error = $5, \
+             started_at = COALESCE($6, started_at), finished_at = $7, abandoned_reason = COALESCE($8, abandoned_reason), \
+             row_version = row_version + 1 WHERE id = $9 AND row_version = $10",
+            args![status, j.total_rows, j.ok_rows, j.failed_rows, file_error, started, finished, abandoned, j.id, j.row_version],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// The row numbers of the job already recorded (a resumed run skips them).
+pub async fn done_rows(tx: &mut Tx, job: i64) -> Result<Vec<i64>, sqlx::Error> {
+    let rows: Vec<(i64,)> =
+        tx.fetch_all("SELECT row_number FROM import_rows WHERE job_id = $1 ORDER BY row_number", args![job]).await?;
+    Ok(rows.into_iter().map(|(n,)| n).collect())
+}
+
+/// Forgets the failed rows of a job (and their errors), so they are tried again.
+pub async fn forget_failed(tx: &mut Tx, job: i64) -> Result<u64, sqlx::Error> {
+    tx.execute("DELETE FROM import_row_errors WHERE job_id = $1", args![job]).await?;
+    tx.execute("DELETE FROM import_rows WHERE job_id = $1 AND status = 'failed'", args![job]).await
+}
+
+/// Records a row's outcome.
+pub async fn record_row(tx: &mut Tx, job: i64, row: i64, key: &str, status: &str) -> Result<(), sqlx::Error> {
+    tx.execute(
+        "INSERT INTO import_rows (job_id, row_number, natural_key, status) VALUES ($1, $2, $3, $4)",
+        args![job, row, key, status],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Records one error of a row, with its values (SSNs already masked).
+pub async fn record_error(
+    tx: &mut Tx,
+    job: i64,
+    row: i64,
+    field: &str,
+    code: &str,
+    message: &str,
+    raw: &str,
+) -> Result<(), sqlx::Error> {
+    tx.execute(
+        "INSERT INTO import_row_errors (job_id, row_number, field, code, message, raw_values) VALUES ($1, $2, $3, $4, $5, $6)",
+        args![job, row, field, code, message, raw],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Counts of a job's recorded rows by outcome: (applied, unchanged, failed).
+pub async fn counts(tx: &mut Tx, job: i64) -> Result<(i64, i64, i64), sqlx::Error> {
+    let rows: Vec<(String, i64)> =
+        tx.fetch_all("SELECT status, count(*) FROM import_rows WHERE job_id = $1 GROUP BY status", args![job]).await?;
+    let get = |s: &str| rows.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
+    Ok((get("applied"), get("unchanged"), get("failed")))
+}
+
+/// A row error as the job view and the error export show it.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+pub struct RowError {
+    pub row_number: i64,
+    pub field: String,
+    pub code: String,
+    pub message: String,
+    pub raw_values: String,
+}
+
+/// A job's row errors, by row.
+pub async fn errors(store: &Store, job: i64) -> Result<Vec<RowError>, sqlx::Error> {
+    store
+        .fetch_all(
+            "SELECT row_number, field, code, message, raw_values FROM import_row_errors WHERE job_id = $1 ORDER BY row_number, id",
+            args![job],
+        )
+        .await
+}
+
+/// A group of the employer by number.
+pub async fn group_of(tx: &mut Tx, employer: i64, number: &str) -> Result<Option<i64>, sqlx::Error> {
+    let r: Option<(i64,)> = tx
+        .fetch_optional(
+            "SELECT id FROM employer_groups WHERE employer_id = $1 AND group_number = $2",
+            args![employer, number],
+        )
+        .await?;
+    Ok(r.map(|(id,)| id))
+}
+
+/// A member of the employer's groups by member ID: (id, group id).
+pub async fn member_of(tx: &mut Tx, employer: i64, number: &str) -> Result<Option<(i64, i64)>, sqlx::Error> {
+    tx.fetch_optional(
+        "SELECT m.id, m.group_id FROM members m JOIN employer_groups g ON g.id = m.group_id \
+         WHERE g.employer_id = $1 AND m.member_number = $2",
+        args![employer, number],
+    )
+    .await
+}
+
+/// A member of the employer's groups by SSN blind index: (id, group id).
+pub async fn member_by_ssn(tx: &mut Tx, employer: i64, index: &[u8]) -> Result<Option<(i64, i64)>, sqlx::Error> {
+    tx.fetch_optional(
+        "SELECT m.id, m.group_id FROM members m JOIN employer_groups g ON g.id = m.group_id \
+         WHERE g.employer_id = $1 AND m.ssn_index = $2 ORDER BY m.id LIMIT 1",
+        args![employer, index],
+    )
+    .await
+}
+
+/// The next member id (imports run one job at a time per database write lock).
+pub async fn next_member_id(tx: &mut Tx) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) = tx.fetch_one("SELECT COALESCE(MAX(id), 0) + 1 FROM members", args![]).await?;
+    Ok(n)
+}
+
+/// Whether a row exists for the query and arguments (the natural-key lookups).
+pub async fn exists(tx: &mut Tx, sql: &'static str, args: Vec<super::Arg>) -> Result<bool, sqlx::Error> {
+    let r: Option<(i64,)> = tx.fetch_optional(sql, args).await?;
+    Ok(r.is_some())
+}
+
+/// The first day of the month after `d`: when coverage ends after an event.
+pub fn first_of_next_month(d: NaiveDate) -> NaiveDate {
+    use chrono::Datelike;
+    let (y, m) = if d.month() == 12 { (d.year() + 1, 1) } else { (d.year(), d.month() + 1) };
+    NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(d)
+}

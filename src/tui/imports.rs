@@ -1,0 +1,71 @@
+//! Import jobs from the command line of the TUI: enqueue, run, retry,
+//! abandon, each through the ops layer, reported in the status line.
+
+use super::app::App;
+use super::task::Report;
+use crate::action::Action;
+use crate::domain::import_spec::ImportKind;
+
+impl App {
+    /// `:import-enqueue FILE EIN KIND`, `:import-run JOB`, `:import-retry JOB [failed]`, `:import-abandon JOB REASON`.
+    pub(super) fn import_command(&mut self, action: Action, args: &str) {
+        if self.lacks_role(action) {
+            return;
+        }
+        let words: Vec<&str> = args.split_whitespace().collect();
+        let job = || words.first().and_then(|w| w.parse::<i64>().ok());
+        let ops = self.ops.clone();
+        let Some(key) = self.key.clone() else { return self.complain("no data key loaded") };
+        let done = |r: Result<String, crate::ops::OpError>| Report::Op(r.map_err(|e| e.to_string()));
+        let summary = |j: crate::store::imports::JobHead| {
+            format!(
+                "import job {}: {} ({} rows, {} ok, {} failed)",
+                j.id, j.status, j.total_rows, j.ok_rows, j.failed_rows
+            )
+        };
+        match action {
+            Action::ImportEnqueue => {
+                let [file, ein, kind] = words.as_slice() else { return self.complain(":import-enqueue FILE EIN KIND") };
+                let Some(kind) = ImportKind::parse(kind) else {
+                    return self.complain("KIND is demographic, dependent, event or plan");
+                };
+                let content = match std::fs::read(file) {
+                    Ok(c) => c,
+                    Err(e) => return self.complain(format!("cannot read {file}: {e}")),
+                };
+                let (file, ein) = (file.to_string(), ein.to_string());
+                self.spawn_op(format!("enqueueing {file}…"), async move {
+                    let name = std::path::Path::new(&file)
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or(file);
+                    done(
+                        ops.enqueue_import(&ein, kind, &name, &content, false, None)
+                            .await
+                            .map(|id| format!("queued as import job {id}: :import-run {id}")),
+                    )
+                });
+            }
+            Action::ImportRun | Action::ImportRetry => {
+                let Some(id) = job() else { return self.complain("name a job ID, e.g. :import-run 12") };
+                let failed_only = words.get(1) == Some(&"failed");
+                self.spawn_op(format!("running import job {id}…"), async move {
+                    let r = if action == Action::ImportRun {
+                        ops.run_import(&key, id, None).await
+                    } else {
+                        ops.retry_import(&key, id, failed_only).await
+                    };
+                    done(r.map(summary))
+                });
+            }
+            Action::ImportAbandon => {
+                let Some(id) = job() else { return self.complain(":import-abandon JOB REASON") };
+                let reason = words[1..].join(" ");
+                self.spawn_op(format!("abandoning import job {id}…"), async move {
+                    done(ops.abandon_import(id, &reason).await.map(|()| format!("import job {id} abandoned")))
+                });
+            }
+            _ => {}
+        }
+    }
+}
