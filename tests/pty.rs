@@ -437,3 +437,76 @@ fn a_macro_recorded_in_a_terminal_replays_headless_with_the_same_change() {
         assert_eq!((queue.as_str(), login.as_str()), ("support", "tester"), "the replay made the same change");
     });
 }
+
+#[test]
+fn retries_a_failed_import_in_a_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let out = run(home.path(), &["demo", "--members", "300"]);
+    assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    let url = format!("sqlite://{}", home.path().join("data/demo.sqlite").display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let (member, group, ein): (String, i64, String) = rt.block_on(async {
+        let store = portaldesk::store::Store::open(&url, &Default::default()).await.unwrap();
+        store
+            .fetch_one(
+                "SELECT m.member_number, m.group_id, e.ein FROM members m JOIN employer_groups g ON g.id = m.group_id \
+                 JOIN employers e ON e.id = g.employer_id ORDER BY m.id LIMIT 1",
+                portaldesk::args![],
+            )
+            .await
+            .unwrap()
+    });
+    let file = home.path().join("gold.csv");
+    std::fs::write(&file, format!("member_id,plan_code,tier,coverage_start\n{member},MGOLD,family,2027-01-01\n"))
+        .unwrap();
+    let out = run(
+        home.path(),
+        &["import", "enqueue", file.to_str().unwrap(), "--employer", &ein, "--kind", "plan", "--json"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let job = v["result"].as_i64().unwrap().to_string();
+    let out = run(home.path(), &["import", "run", &job]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("partial"), "{}", String::from_utf8_lossy(&out.stdout));
+    // The plan is set up now; the failed row can go in.
+    rt.block_on(async {
+        let store = portaldesk::store::Store::open(&url, &Default::default()).await.unwrap();
+        store
+            .execute(
+                "INSERT INTO plans (group_id, plan_code, name, coverage_type) VALUES ($1, 'MGOLD', 'Gold', 'medical')",
+                portaldesk::args![group],
+            )
+            .await
+            .unwrap();
+    });
+    let mut pty = Pty::shell(home.path(), "\"$0\"; echo \"EXIT=$?\"", 80, 24);
+    pty.wait_for("the app", |s| s.contains("1 Cases"));
+    pty.send(&format!(":import {job}\r"));
+    pty.wait_for("the job view", |s| s.contains(&format!("Import job {job}")) && s.contains("plan_unknown"));
+    pty.send("Q");
+    pty.wait_for("the retry", |s| s.contains(&format!("import job {job}: succeeded")));
+    pty.send("q");
+    pty.send("q");
+    let s = pty.wait_for("the shell", |s| s.contains("EXIT="));
+    assert!(s.contains("EXIT=0"), "{s}");
+    let _ = pty.child.wait();
+    rt.block_on(async {
+        let store = portaldesk::store::Store::open(&url, &Default::default()).await.unwrap();
+        let (status, failed): (String, i64) = store
+            .fetch_one(
+                "SELECT status, failed_rows FROM import_jobs WHERE id = $1",
+                portaldesk::args![job.parse::<i64>().unwrap()],
+            )
+            .await
+            .unwrap();
+        assert_eq!((status.as_str(), failed), ("succeeded", 0));
+        let (n,): (i64,) = store
+            .fetch_one(
+                "SELECT count(*) FROM audit_log WHERE action = 'import.retry' AND entity = $1",
+                portaldesk::args![format!("import:{job}")],
+            )
+            .await
+            .unwrap();
+        assert_eq!(n, 1);
+    });
+}

@@ -484,3 +484,29 @@ async fn supervisor_actions_on_accounts_and_grants_from_the_screen() {
     h.press(":staff-create jdoe agent Jane Doe<Enter>").await.unwrap();
     assert!(h.screen().contains("staff account jdoe created"), "{}", h.screen());
 }
+
+#[tokio::test]
+async fn import_queue_and_job_error_view_snapshots() {
+    for (w, hgt) in [(80u16, 24u16), (120, 40)] {
+        let (db, mut h) = app(w, hgt).await;
+        h.press("5").await.unwrap();
+        insta::assert_snapshot!(format!("imports_{w}x{hgt}"), stable(&h.screen(), &db));
+        let (job,): (i64,) = db
+            .store
+            .fetch_one(
+                "SELECT j.id FROM import_jobs j WHERE EXISTS (SELECT 1 FROM import_row_errors e WHERE e.job_id = j.id) \
+                 ORDER BY (SELECT count(*) FROM import_row_errors e WHERE e.job_id = j.id) DESC, j.id LIMIT 1",
+                args![],
+            )
+            .await
+            .unwrap();
+        h.press(&format!(":import {job}<Enter>")).await.unwrap();
+        let s = stable(&h.screen(), &db);
+        assert!(s.contains(&format!("Import job {job}")) && s.contains("Errors by code"), "{s}");
+        assert!(!s.lines().any(|l| l.contains("912-") || l.contains("934-")), "SSNs masked:\n{s}");
+        insta::assert_snapshot!(format!("import_job_{w}x{hgt}"), s);
+        h.press("<Tab>").await.unwrap();
+        let s = h.screen();
+        assert!(s.contains("Showing ") && !s.contains("Showing all codes"), "{s}");
+    }
+}

@@ -380,8 +380,8 @@ pub async fn imports(
             let lines: Vec<&str> = content.lines().collect();
             for (row, field, code, message) in job.errors {
                 let raw = lines.get(*row as usize).map(|l| mask_ssns(l)).unwrap_or_default();
-                errs.push(tx, args![id, *row, *field, *code, *message, serde_json::json!({ "line": raw }).to_string()])
-                    .await?;
+                // Rows are numbered as a spreadsheet shows them: the header is row 1.
+                errs.push(tx, args![id, *row + 1, *field, *code, *message, raw]).await?;
             }
             if done && !file_level {
                 for r in 1..=total {
@@ -390,7 +390,7 @@ pub async fn imports(
                         tx,
                         args![
                             id,
-                            r,
+                            r + 1,
                             format!("{group_number}:{}:{r}", job.kind),
                             if failed { "failed" } else { "applied" }
                         ],

@@ -115,6 +115,8 @@ pub struct App {
     pub member_screen: Option<MemberScreen>,
     /// The open broker, when the Brokers area shows one broker instead of the list.
     pub broker_screen: Option<super::admin::BrokerScreen>,
+    /// The open import job, when the Imports area shows one job instead of the list.
+    pub import_screen: Option<super::import_view::ImportScreen>,
     /// How long a revealed SSN stays, in seconds and in ticks.
     pub(super) reveal_seconds: u64,
     pub(super) reveal_ticks: u64,
@@ -194,6 +196,7 @@ impl App {
             marked: BTreeSet::new(),
             member_screen: None,
             broker_screen: None,
+            import_screen: None,
             reveal_seconds: config.ui.reveal_seconds,
             tick_ms: config.ui.tick_ms.max(1),
             reveal_ticks: (config.ui.reveal_seconds * 1000).div_ceil(config.ui.tick_ms.max(1)),
@@ -414,6 +417,7 @@ impl App {
             Report::Issued(result) => self.on_issued(msg.id, result),
             Report::Member { result, .. } => self.on_member_file(msg.id, result),
             Report::Broker { result, .. } => self.on_broker_file(msg.id, result),
+            Report::Import { id, result } => self.on_import(msg.id, id, result),
             Report::Revealed { number, result } => self.on_revealed(msg.id, number, result),
             Report::Info { title, lines } => self.on_info(msg.id, title, lines),
         }
@@ -424,6 +428,7 @@ impl App {
         self.reload_in_place(self.area);
         self.reload_case();
         self.reload_broker();
+        self.reload_import();
         self.load_counts();
     }
 
@@ -504,6 +509,9 @@ impl App {
             Action::Quit if self.mode == Mode::Normal && self.area == 2 && self.broker_screen.is_some() => {
                 self.broker_screen = None;
             }
+            Action::Quit if self.mode == Mode::Normal && self.area == 4 && self.import_screen.is_some() => {
+                self.import_screen = None;
+            }
             Action::Quit => {
                 if self.mode == Mode::Normal {
                     self.quit = true;
@@ -520,6 +528,8 @@ impl App {
                     self.member_screen = None;
                 } else if self.area == 2 && self.broker_screen.is_some() {
                     self.broker_screen = None;
+                } else if self.area == 4 && self.import_screen.is_some() {
+                    self.import_screen = None;
                 } else if !self.pane().filter.is_empty() {
                     self.panes[self.area].filter.clear();
                     self.load(self.area, Dir::First, Select::First);
@@ -558,6 +568,17 @@ impl App {
             {
                 self.broker_screen_move(action)
             }
+            Action::Down
+            | Action::Up
+            | Action::PageDown
+            | Action::PageUp
+            | Action::Top
+            | Action::Bottom
+            | Action::FocusNext
+                if self.area == 4 && self.import_screen.is_some() =>
+            {
+                self.import_screen_move(action)
+            }
             Action::Down => self.step_down(),
             Action::Up => self.step_up(),
             Action::Top => self.load(self.area, Dir::First, Select::First),
@@ -584,6 +605,7 @@ impl App {
             }
             Action::Open if self.area == 0 => self.open_selected_case(),
             Action::Open | Action::MemberView if self.area == 1 => self.open_member_item(),
+            Action::Open if self.area == 4 && self.import_screen.is_none() => self.open_import(None),
             Action::Open | Action::BrokerView if self.area == 2 => match &self.broker_screen {
                 // Enter on a book row lists the group's members.
                 Some(s) => match s.file.as_ref().and_then(|f| f.book.get(s.selected)) {
@@ -658,7 +680,8 @@ impl App {
             Action::ListExport => self.complain("type :export FILE.csv"),
             Action::BrokerView => self.complain(":broker NPN opens a broker; Enter opens the selected one"),
             Action::MacroRecord => self.toggle_recording(),
-            Action::ImportEnqueue | Action::ImportRun | Action::ImportRetry | Action::ImportAbandon => {
+            Action::ImportRetry => self.retry_selected_import(),
+            Action::ImportEnqueue | Action::ImportRun | Action::ImportAbandon => {
                 self.complain(format!("type :{}", action.spec().command.unwrap_or("imports")))
             }
             Action::AccessGrant
@@ -859,6 +882,7 @@ impl App {
             }
             Command::Admin(action, arg) => self.admin_action(action, arg),
             Command::Imports { failed_only } => {
+                self.import_screen = None;
                 self.panes[4].kind = ListKind::Imports { failed_only };
                 self.set_filter(4, "");
             }
@@ -879,7 +903,10 @@ impl App {
             Command::Export(file) => self.export(&file),
             Command::Broker(npn) => self.open_broker(Some(npn)),
             Command::Staff => self.show_staff(),
-            Command::Import(_) => self.complain(later("the import job view", 5)),
+            Command::Import(id) => match id.trim().parse::<i64>() {
+                Ok(id) => self.open_import(Some(id)),
+                Err(_) => self.complain(":import takes a job number, e.g. :import 12"),
+            },
             Command::Audit(_) => self.complain(later(":audit", 6)),
         }
     }

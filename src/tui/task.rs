@@ -38,6 +38,11 @@ pub enum Report {
     Member { number: String, result: Result<Box<crate::store::members::MemberFile>, String> },
     /// A broker for the broker view (`None`: no such NPN).
     Broker { npn: String, result: Result<Option<Box<crate::store::brokers::BrokerFile>>, String> },
+    /// An import job with its row errors (`None`: no such job).
+    Import {
+        id: i64,
+        result: Result<Option<(crate::store::imports::JobHead, Vec<crate::store::imports::RowError>)>, String>,
+    },
     /// A revealed SSN for the open member.
     Revealed { number: String, result: Result<String, String> },
     /// Lines to show in a box (the eligibility answer).

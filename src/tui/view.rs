@@ -48,7 +48,10 @@ pub fn render(f: &mut Frame, app: &App) {
         (Some(s), _, _, 0) => case_view::draw_case(f, app, s, body),
         (_, Some(m), _, 1) => super::member_view::draw_member(f, app, m, body),
         (_, _, Some(b), 2) => super::broker_view::draw_broker(f, app, b, body),
-        _ => draw_list(f, app, body),
+        _ => match (&app.import_screen, app.area) {
+            (Some(i), 4) => super::import_view::draw_import(f, app, i, body),
+            _ => draw_list(f, app, body),
+        },
     }
     draw_status(f, app, status);
     draw_footer(f, app, footer);
@@ -129,6 +132,8 @@ fn crumbs(app: &App) -> String {
         parts.push(m.number.clone());
     } else if let (Some(b), 2) = (&app.broker_screen, app.area) {
         parts.push(format!("NPN {}", b.npn));
+    } else if let (Some(i), 4) = (&app.import_screen, app.area) {
+        parts.push(format!("job {}", i.id));
     } else if app.mode == Mode::Detail
         && let Some(row) = pane.rows.get(pane.selected)
     {
@@ -243,7 +248,8 @@ fn draw_status(f: &mut Frame, app: &App, r: Rect) {
     let pane = app.pane();
     let screen_open = (app.area == 0 && app.case_screen.is_some())
         || (app.area == 1 && app.member_screen.is_some())
-        || (app.area == 2 && app.broker_screen.is_some());
+        || (app.area == 2 && app.broker_screen.is_some())
+        || (app.area == 4 && app.import_screen.is_some());
     let position = if pane.rows.is_empty() || screen_open {
         String::new()
     } else {

@@ -1,0 +1,201 @@
+//! The import job view: the job's counts, its row errors summarised by
+//! code and listed with their (SSN-masked) values; Tab narrows the list to
+//! one code at a time; `Q` retries.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
+
+use super::app::{App, Mode};
+use super::task::{Report, TaskId};
+use crate::action::Action;
+use crate::domain::text::sanitize;
+use crate::store::imports::{self as store, JobHead, RowError};
+
+/// The job the Imports area shows instead of its list.
+#[derive(Debug, Clone)]
+pub struct ImportScreen {
+    pub id: i64,
+    pub job: Option<(JobHead, Vec<RowError>)>,
+    pub loading: Option<TaskId>,
+    /// Only errors of this code, when set.
+    pub code: Option<String>,
+    pub selected: usize,
+}
+
+impl ImportScreen {
+    /// Error codes with their counts, most frequent first.
+    pub fn summary(&self) -> Vec<(String, usize)> {
+        let mut m: std::collections::BTreeMap<String, usize> = Default::default();
+        for e in self.job.iter().flat_map(|(_, e)| e) {
+            *m.entry(e.code.clone()).or_default() += 1;
+        }
+        let mut v: Vec<(String, usize)> = m.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        v
+    }
+
+    /// The errors the list shows (all, or one code's).
+    pub fn shown(&self) -> Vec<&RowError> {
+        self.job.iter().flat_map(|(_, e)| e).filter(|e| self.code.as_ref().is_none_or(|c| &e.code == c)).collect()
+    }
+}
+
+impl App {
+    /// Opens a job: `:import ID`, or Enter on the list.
+    pub(super) fn open_import(&mut self, id: Option<i64>) {
+        let id = match id {
+            Some(i) => i,
+            None => match self.panes[4].rows.get(self.panes[4].selected) {
+                Some(r) => r.id,
+                None => return self.complain("nothing selected"),
+            },
+        };
+        self.area = 4;
+        self.mode = Mode::Normal;
+        self.import_screen = Some(ImportScreen { id, job: None, loading: None, code: None, selected: 0 });
+        self.reload_import();
+    }
+
+    /// Loads (again) the open job.
+    pub(super) fn reload_import(&mut self) {
+        let Some(id) = self.import_screen.as_ref().map(|s| s.id) else { return };
+        let st = self.ops.store().clone();
+        let task = self.tasks.spawn(async move {
+            let r = async {
+                let job = store::job(&st, id).await?;
+                match job {
+                    Some(j) => Ok(Some((j, store::errors(&st, id).await?))),
+                    None => Ok(None),
+                }
+            };
+            Report::Import { id, result: r.await.map_err(|e: sqlx::Error| crate::store::short_cause(&e)) }
+        });
+        if let Some(s) = &mut self.import_screen {
+            s.loading = Some(task);
+        }
+    }
+
+    /// A job arrived for the job view.
+    pub(super) fn on_import(
+        &mut self,
+        task: TaskId,
+        id: i64,
+        result: Result<Option<(JobHead, Vec<RowError>)>, String>,
+    ) {
+        let Some(s) = &mut self.import_screen else { return };
+        if s.loading != Some(task) {
+            return;
+        }
+        s.loading = None;
+        match result {
+            Ok(Some(j)) => s.job = Some(j),
+            Ok(None) => {
+                self.import_screen = None;
+                self.complain(format!("no import job {id}"));
+            }
+            Err(e) => self.complain(e),
+        }
+    }
+
+    /// Moves in the job view: j/k through errors, Tab through error codes.
+    pub(super) fn import_screen_move(&mut self, action: Action) {
+        let Some(s) = &mut self.import_screen else { return };
+        let n = s.shown().len();
+        match action {
+            Action::FocusNext => {
+                let codes: Vec<String> = s.summary().into_iter().map(|(c, _)| c).collect();
+                s.code = match &s.code {
+                    None => codes.first().cloned(),
+                    Some(c) => codes.iter().position(|x| x == c).and_then(|i| codes.get(i + 1)).cloned(),
+                };
+                s.selected = 0;
+            }
+            Action::Down => s.selected = (s.selected + 1).min(n.saturating_sub(1)),
+            Action::Up => s.selected = s.selected.saturating_sub(1),
+            Action::PageDown => s.selected = (s.selected + 10).min(n.saturating_sub(1)),
+            Action::PageUp => s.selected = s.selected.saturating_sub(10),
+            Action::Top => s.selected = 0,
+            Action::Bottom => s.selected = n.saturating_sub(1),
+            _ => {}
+        }
+    }
+
+    /// `Q`: retries the open (or selected) job: only its failed rows when
+    /// some rows went in, else the whole file.
+    pub(super) fn retry_selected_import(&mut self) {
+        let target = match &self.import_screen {
+            Some(s) => s.job.as_ref().map(|(j, _)| (j.id, j.ok_rows > 0)),
+            None => self.panes[4].rows.get(self.panes[4].selected).map(|r| (r.id, r.cells[5] != "0")),
+        };
+        let Some((id, some_ok)) = target.filter(|_| self.area == 4) else {
+            return self.complain("open or select an import job first (5)");
+        };
+        let args = if some_ok { format!("{id} failed") } else { id.to_string() };
+        self.import_command(Action::ImportRetry, &args);
+    }
+}
+
+/// Draws the open job in the list's place.
+pub fn draw_import(f: &mut Frame, app: &App, s: &ImportScreen, r: Rect) {
+    let t = &app.theme;
+    let Some((j, _)) = &s.job else {
+        f.render_widget(Paragraph::new(format!("Loading import job {}…", s.id)).style(t.dim), r);
+        return;
+    };
+    let summary: Vec<String> = s.summary().iter().map(|(c, n)| format!("{c} {n}")).collect();
+    let mut head = vec![
+        Line::from(vec![
+            Span::styled(format!("Import job {}  ", j.id), t.header),
+            Span::raw(sanitize(&format!("{} · {} · employer {} · {}", j.kind, j.status, j.ein, j.file_name))),
+        ]),
+        Line::from(format!(
+            "{} rows: {} in, {} failed{}",
+            j.total_rows,
+            j.ok_rows,
+            j.failed_rows,
+            j.parent_job_id.map(|p| format!(" · corrects job {p}")).unwrap_or_default()
+        )),
+    ];
+    if let Some(e) = &j.file_error {
+        head.push(Line::from(Span::styled(format!("File error: {}", sanitize(e)), t.error)));
+    }
+    head.push(Line::from(vec![
+        Span::styled("Errors by code: ", t.header),
+        Span::raw(if summary.is_empty() { "none".into() } else { summary.join(" · ") }),
+    ]));
+    head.push(Line::from(Span::styled(
+        format!(
+            "Showing {} · Tab next code · Q retry{}",
+            s.code.as_deref().unwrap_or("all codes"),
+            if j.ok_rows > 0 { " failed rows" } else { "" }
+        ),
+        t.dim,
+    )));
+    let [top, table] = Layout::vertical([Constraint::Length(head.len() as u16), Constraint::Min(1)]).areas(r);
+    f.render_widget(Paragraph::new(head), top);
+    let shown = s.shown();
+    let visible = usize::from(table.height.saturating_sub(1)).max(1);
+    let first = s.selected.saturating_sub(visible - 1);
+    let rows = shown.iter().skip(first).take(visible).map(|e| {
+        Row::new(vec![
+            Cell::from(e.row_number.to_string()),
+            Cell::from(e.field.clone()),
+            Cell::from(e.code.clone()),
+            Cell::from(sanitize(&e.message)),
+            Cell::from(sanitize(&e.raw_values)),
+        ])
+    });
+    let header = Row::new(["Row", "Field", "Code", "Message", "Values"]).style(t.header);
+    let widths = [
+        Constraint::Length(5),
+        Constraint::Length(14),
+        Constraint::Length(20),
+        Constraint::Fill(2),
+        Constraint::Fill(1),
+    ];
+    let tbl = Table::new(rows, widths).header(header).row_highlight_style(t.selected).column_spacing(1);
+    let mut state = TableState::default().with_selected((!shown.is_empty()).then_some(s.selected - first));
+    f.render_stateful_widget(tbl, table, &mut state);
+}
