@@ -71,53 +71,92 @@ pub fn check_bytes(head: &[u8], total_len: u64) -> Result<(), FileError> {
     }
 }
 
-/// Reads `input` as a `kind` file, calling `each` with every data row in
-/// order. Rows with the same natural key as an earlier row are errors
-/// (`duplicate_in_file`): the first one wins. Returns the number of rows.
-pub fn read<R: Read>(kind: ImportKind, input: R, mut each: impl FnMut(Row)) -> Result<u64, FileError> {
-    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(input);
-    let mut record = csv::StringRecord::new();
-    let unreadable = |e: csv::Error| match e.kind() {
+/// Reads a `kind` file row by row (for a run that applies rows in batches
+/// while reading, so memory does not grow with the file).
+pub struct RowReader<R: Read> {
+    rdr: csv::Reader<R>,
+    record: csv::StringRecord,
+    header_len: usize,
+    map: Vec<Option<usize>>,
+    kind: ImportKind,
+    key_cols: Vec<usize>,
+    seen: HashSet<String>,
+    rows: u64,
+}
+
+fn unreadable(e: csv::Error) -> FileError {
+    match e.kind() {
         csv::ErrorKind::Utf8 { .. } => {
             file_error("encoding", "the file is not UTF-8 (perhaps Latin-1): save it as CSV UTF-8 and upload it again")
         }
         _ => file_error("unreadable", format!("the file cannot be read as CSV: {e}")),
-    };
-    // The header: the first non-empty line.
-    let header = loop {
-        if !rdr.read_record(&mut record).map_err(unreadable)? {
-            return Err(file_error("empty", "the file has no header row"));
-        }
-        if record.iter().any(|c| !c.is_empty()) {
-            break record.iter().map(str::to_owned).collect::<Vec<_>>();
-        }
-    };
-    let names: Vec<&str> = header.iter().map(String::as_str).collect();
-    let map = map_header(kind, &names).map_err(|e| file_error(e.code, e.message))?;
-    let cols = kind.columns();
-    let key_cols: Vec<usize> =
-        kind.natural_key().iter().filter_map(|k| cols.iter().position(|c| c.name == *k)).collect();
-    let mut seen: HashSet<String> = HashSet::new();
-    let mut n = 0u64;
-    while rdr.read_record(&mut record).map_err(unreadable)? {
-        // Trailing empty lines are not rows.
-        if record.iter().all(str::is_empty) {
-            continue;
-        }
-        n += 1;
-        // Rows are numbered as a spreadsheet shows them: the header is row 1.
-        let number = n + 1;
-        let raw: Vec<String> = record.iter().map(str::to_owned).collect();
-        let checked = if raw.len() != header.len() {
-            Err(vec![CellError {
-                column: "row",
-                code: "field_count",
-                message: format!("the row has {} fields; the header has {}", raw.len(), header.len()),
-            }])
-        } else {
-            check_row(cols, &map, &raw, &key_cols, &mut seen)
+    }
+}
+
+impl<R: Read> RowReader<R> {
+    /// Reads the header and maps it to the kind's columns.
+    pub fn new(kind: ImportKind, input: R) -> Result<RowReader<R>, FileError> {
+        let mut rdr =
+            csv::ReaderBuilder::new().has_headers(false).flexible(true).trim(csv::Trim::All).from_reader(input);
+        let mut record = csv::StringRecord::new();
+        // The header: the first non-empty line.
+        let header = loop {
+            if !rdr.read_record(&mut record).map_err(unreadable)? {
+                return Err(file_error("empty", "the file has no header row"));
+            }
+            if record.iter().any(|c| !c.is_empty()) {
+                break record.iter().map(str::to_owned).collect::<Vec<_>>();
+            }
         };
-        each(Row { number, raw, checked });
+        let names: Vec<&str> = header.iter().map(String::as_str).collect();
+        let map = map_header(kind, &names).map_err(|e| file_error(e.code, e.message))?;
+        let cols = kind.columns();
+        let key_cols = kind.natural_key().iter().filter_map(|k| cols.iter().position(|c| c.name == *k)).collect();
+        Ok(RowReader { rdr, record, header_len: header.len(), map, kind, key_cols, seen: HashSet::new(), rows: 0 })
+    }
+
+    /// The next data row, checked; `None` at the end.
+    pub fn next_row(&mut self) -> Result<Option<Row>, FileError> {
+        loop {
+            if !self.rdr.read_record(&mut self.record).map_err(unreadable)? {
+                return Ok(None);
+            }
+            // Empty lines (trailing ones included) are not rows.
+            if self.record.iter().all(str::is_empty) {
+                continue;
+            }
+            self.rows += 1;
+            // Rows are numbered as a spreadsheet shows them: the header is row 1.
+            let number = self.rows + 1;
+            let raw: Vec<String> = self.record.iter().map(str::to_owned).collect();
+            let checked = if raw.len() != self.header_len {
+                Err(vec![CellError {
+                    column: "row",
+                    code: "field_count",
+                    message: format!("the row has {} fields; the header has {}", raw.len(), self.header_len),
+                }])
+            } else {
+                check_row(self.kind.columns(), &self.map, &raw, &self.key_cols, &mut self.seen)
+            };
+            return Ok(Some(Row { number, raw, checked }));
+        }
+    }
+
+    /// How far into the input the reader is, in bytes (for progress).
+    pub fn bytes_read(&self) -> u64 {
+        self.rdr.position().byte()
+    }
+}
+
+/// Reads `input` as a `kind` file, calling `each` with every data row in
+/// order. Rows with the same natural key as an earlier row are errors
+/// (`duplicate_in_file`): the first one wins. Returns the number of rows.
+pub fn read<R: Read>(kind: ImportKind, input: R, mut each: impl FnMut(Row)) -> Result<u64, FileError> {
+    let mut r = RowReader::new(kind, input)?;
+    let mut n = 0;
+    while let Some(row) = r.next_row()? {
+        n += 1;
+        each(row);
     }
     Ok(n)
 }

@@ -3,6 +3,8 @@
 //! records the rows it did, so a run that dies resumes where it stopped),
 //! retry whole or failed rows only, abandon.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use chrono::NaiveDate;
 use serde_json::json;
 use sha2::{Digest, Sha256};
@@ -13,9 +15,17 @@ use crate::args;
 use crate::crypto::DataKey;
 use crate::domain::import_spec::{ImportKind, Value};
 use crate::domain::text::fold_key;
-use crate::import::{Row, check_bytes, read};
+use crate::import::{Row, RowReader, check_bytes};
 use crate::store::Tx;
 use crate::store::imports::{self as store, JobHead, NewJob};
+
+/// How far a running job is, for the screen.
+#[derive(Debug, Default)]
+pub struct Progress {
+    pub rows: AtomicU64,
+    pub bytes: AtomicU64,
+    pub total_bytes: AtomicU64,
+}
 
 /// Rows applied per transaction.
 pub const BATCH: usize = 500;
@@ -121,14 +131,28 @@ impl Ops {
     /// `import.run`: runs a queued (or interrupted) job to its end. With
     /// `batches`, stops after that many batches, as a killed process would.
     pub async fn run_import(&self, key: &DataKey, id: i64, batches: Option<usize>) -> Result<JobHead, OpError> {
-        self.run_job(Action::ImportRun, key, id, false, batches).await
+        self.run_job(Action::ImportRun, key, id, false, batches, None).await
+    }
+
+    /// `run_import` reporting into `progress` as batches commit.
+    pub async fn run_import_with(
+        &self,
+        key: &DataKey,
+        id: i64,
+        retry: Option<bool>,
+        progress: &Progress,
+    ) -> Result<JobHead, OpError> {
+        match retry {
+            None => self.run_job(Action::ImportRun, key, id, false, None, Some(progress)).await,
+            Some(failed_only) => self.run_job(Action::ImportRetry, key, id, !failed_only, None, Some(progress)).await,
+        }
     }
 
     /// `import.retry`: runs the job again; with `failed_only`, only the rows
     /// that failed (after their cause was fixed); otherwise every row, the
     /// applied ones finding their records unchanged.
     pub async fn retry_import(&self, key: &DataKey, id: i64, failed_only: bool) -> Result<JobHead, OpError> {
-        self.run_job(Action::ImportRetry, key, id, !failed_only, None).await
+        self.run_job(Action::ImportRetry, key, id, !failed_only, None, None).await
     }
 
     async fn run_job(
@@ -138,6 +162,7 @@ impl Ops {
         id: i64,
         all_rows: bool,
         batches: Option<usize>,
+        progress: Option<&Progress>,
     ) -> Result<JobHead, OpError> {
         let entity = format!("import:{id}");
         let mut change = self.begin(action, &entity).await?;
@@ -158,16 +183,19 @@ impl Ops {
             }
         }
         let content = store::content(self.store(), id).await?;
-        let mut rows: Vec<Row> = Vec::new();
-        let read_result = check_bytes(&content[..content.len().min(64 * 1024)], content.len() as u64)
-            .and_then(|()| read(kind, content.as_slice(), |r| rows.push(r)));
         let now = self.now();
-        if let Err(e) = read_result {
-            (job.total_rows, job.ok_rows, job.failed_rows) = (0, 0, 0);
-            store::set_job(&mut change.tx, &job, "failed", Some(&e.message), Some(now), Some(now), None).await?;
-            self.finish(change, &entity, None, Some(json!({"status": "failed", "file_error": e.code})), None).await?;
-            return self.job_head(id).await;
-        }
+        let reader = check_bytes(&content[..content.len().min(64 * 1024)], content.len() as u64)
+            .and_then(|()| RowReader::new(kind, content.as_slice()));
+        let mut reader = match reader {
+            Ok(r) => r,
+            Err(e) => {
+                (job.total_rows, job.ok_rows, job.failed_rows) = (0, 0, 0);
+                store::set_job(&mut change.tx, &job, "failed", Some(&e.message), Some(now), Some(now), None).await?;
+                self.finish(change, &entity, None, Some(json!({"status": "failed", "file_error": e.code})), None)
+                    .await?;
+                return self.job_head(id).await;
+            }
+        };
         if !store::set_job(&mut change.tx, &job, "running", None, Some(now), None, None).await? {
             return Err(OpError::Conflict(format!("import job {id} changed meanwhile")));
         }
@@ -176,28 +204,64 @@ impl Ops {
             &mut change,
             &entity,
             Some(json!({"status": job.status})),
-            Some(json!({"status": "running", "rows": rows.len()})),
+            Some(json!({"status": "running"})),
             None,
         )
         .await?;
         change.tx.commit().await?;
+        if let Some(p) = progress {
+            p.total_bytes.store(content.len() as u64, Ordering::Relaxed);
+        }
 
-        let todo: Vec<&Row> = rows.iter().filter(|r| !done.contains(&(r.number as i64))).collect();
-        for (n, chunk) in todo.chunks(BATCH).enumerate() {
-            if batches.is_some_and(|b| n >= b) {
-                return self.job_head(id).await;
+        // Batches are read, applied and committed one after another: a run
+        // that stops (killed, cancelled, disconnected) leaves whole batches
+        // recorded, and the next run skips them.
+        let mut total = 0i64;
+        let mut batch: Vec<Row> = Vec::with_capacity(BATCH);
+        let mut n = 0usize;
+        loop {
+            batch.clear();
+            let mut end = false;
+            while batch.len() < BATCH {
+                match reader.next_row() {
+                    Ok(Some(row)) => {
+                        total += 1;
+                        if !done.contains(&(row.number as i64)) {
+                            batch.push(row);
+                        }
+                    }
+                    Ok(None) => {
+                        end = true;
+                        break;
+                    }
+                    // A row the CSV reader cannot read ends the file's readable part.
+                    Err(e) => return Err(OpError::Invalid(format!("import job {id}: {}", e.message))),
+                }
             }
-            let mut tx = self.store().begin_write().await?;
-            for row in chunk {
-                self.apply_row(&mut tx, key, &job, kind, row).await?;
+            if !batch.is_empty() {
+                if batches.is_some_and(|b| n >= b) {
+                    return self.job_head(id).await;
+                }
+                let mut tx = self.store().begin_write().await?;
+                for row in &batch {
+                    self.apply_row(&mut tx, key, &job, kind, row).await?;
+                }
+                tx.commit().await?;
+                n += 1;
+                if let Some(p) = progress {
+                    p.rows.fetch_add(batch.len() as u64, Ordering::Relaxed);
+                    p.bytes.store(reader.bytes_read(), Ordering::Relaxed);
+                }
             }
-            tx.commit().await?;
+            if end {
+                break;
+            }
         }
         let mut tx = self.store().begin_write().await?;
         let mut job =
             store::lock_job(&mut tx, id).await?.ok_or_else(|| OpError::NotFound(format!("no import job {id}")))?;
         let (applied, unchanged, failed) = store::counts(&mut tx, id).await?;
-        (job.total_rows, job.ok_rows, job.failed_rows) = (rows.len() as i64, applied + unchanged, failed);
+        (job.total_rows, job.ok_rows, job.failed_rows) = (total, applied + unchanged, failed);
         let status = if failed > 0 { "partial" } else { "succeeded" };
         store::set_job(&mut tx, &job, status, None, None, Some(self.now()), None).await?;
         tx.commit().await?;

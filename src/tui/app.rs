@@ -117,6 +117,8 @@ pub struct App {
     pub broker_screen: Option<super::admin::BrokerScreen>,
     /// The open import job, when the Imports area shows one job instead of the list.
     pub import_screen: Option<super::import_view::ImportScreen>,
+    /// A running import: its job, the tick it started at, and its progress.
+    pub(super) import_progress: Option<(i64, u64, std::sync::Arc<crate::ops::imports::Progress>)>,
     /// How long a revealed SSN stays, in seconds and in ticks.
     pub(super) reveal_seconds: u64,
     pub(super) reveal_ticks: u64,
@@ -197,6 +199,7 @@ impl App {
             member_screen: None,
             broker_screen: None,
             import_screen: None,
+            import_progress: None,
             reveal_seconds: config.ui.reveal_seconds,
             tick_ms: config.ui.tick_ms.max(1),
             reveal_ticks: (config.ui.reveal_seconds * 1000).div_ceil(config.ui.tick_ms.max(1)),
@@ -436,6 +439,7 @@ impl App {
     pub fn on_tick(&mut self) {
         self.tick = self.tick.wrapping_add(1);
         self.expire_reveal();
+        self.show_import_progress();
         if self.sweep_every > 0 && self.tick.is_multiple_of(self.sweep_every) && !self.ops.read_only() {
             self.sweep(true);
         }

@@ -7,6 +7,24 @@ use crate::action::Action;
 use crate::domain::import_spec::ImportKind;
 
 impl App {
+    /// Shows how far a running import is: rows in, rate, an estimate of rows left.
+    pub(super) fn show_import_progress(&mut self) {
+        use std::sync::atomic::Ordering::Relaxed;
+        let Some((id, start, p)) = &self.import_progress else { return };
+        if self.op_task.is_none() {
+            self.import_progress = None;
+            return;
+        }
+        let (rows, bytes, total) = (p.rows.load(Relaxed), p.bytes.load(Relaxed), p.total_bytes.load(Relaxed));
+        let secs = ((self.tick - start) * self.tick_ms) as f64 / 1000.0;
+        let rate = if secs > 0.0 { rows as f64 / secs } else { 0.0 };
+        let left = if bytes > 0 { (total.saturating_sub(bytes) as f64 * rows as f64 / bytes as f64) as u64 } else { 0 };
+        let text = format!(
+            "import job {id}: {rows} rows in, {rate:.0} rows/s, ~{left} left — Ctrl-C stops; the job resumes later"
+        );
+        self.say(text);
+    }
+
     /// `:import-enqueue FILE EIN KIND`, `:import-run JOB`, `:import-retry JOB [failed]`, `:import-abandon JOB REASON`.
     pub(super) fn import_command(&mut self, action: Action, args: &str) {
         if self.lacks_role(action) {
@@ -49,14 +67,13 @@ impl App {
             Action::ImportRun | Action::ImportRetry => {
                 let Some(id) = job() else { return self.complain("name a job ID, e.g. :import-run 12") };
                 let failed_only = words.get(1) == Some(&"failed");
+                let progress = std::sync::Arc::new(crate::ops::imports::Progress::default());
+                let p = progress.clone();
                 self.spawn_op(format!("running import job {id}…"), async move {
-                    let r = if action == Action::ImportRun {
-                        ops.run_import(&key, id, None).await
-                    } else {
-                        ops.retry_import(&key, id, failed_only).await
-                    };
-                    done(r.map(summary))
+                    let retry = (action == Action::ImportRetry).then_some(failed_only);
+                    done(ops.run_import_with(&key, id, retry, &p).await.map(summary))
                 });
+                self.import_progress = Some((id, self.tick, progress));
             }
             Action::ImportAbandon => {
                 let Some(id) = job() else { return self.complain(":import-abandon JOB REASON") };
