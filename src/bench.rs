@@ -375,6 +375,95 @@ pub async fn script(ops: &Ops, key: &crate::crypto::DataKey, steps: usize) -> Re
     )])
 }
 
+/// Applies an `rows`-row demographic file (new members, one group) and,
+/// in the same run, loads the same file with the plain engine: `sqlite3
+/// .import` into a table with the same indexes, or `psql \copy`.
+pub async fn imports(ops: &Ops, key: &crate::crypto::DataKey, rows: usize, url: &str) -> Result<Vec<Line>, OpError> {
+    use crate::domain::import_spec::ImportKind;
+    let store = ops.store();
+    let (group, ein): (String, String) = store
+        .fetch_one(
+            "SELECT g.group_number, e.ein FROM employer_groups g JOIN employers e ON e.id = g.employer_id ORDER BY g.id LIMIT 1",
+            vec![],
+        )
+        .await?;
+    let (seed,): (i64,) = store.fetch_one("SELECT COALESCE(MAX(id), 0) FROM import_jobs", vec![]).await?;
+    let mut file =
+        String::from("group_number,ssn,first_name,last_name,birth_date,gender,address_line,city,state,zip\n");
+    for i in 0..rows {
+        // 8xx SSNs: never issued, and apart from the demo's 9xx ones.
+        let n = (seed as usize * 7_919 + i) % 89_999_999;
+        file.push_str(&format!(
+            "{group},8{:02}-{:02}-{:04},First{i},Last{},1980-01-{:02},F,{i} Main St,Austin,TX,78701\n",
+            10 + n % 89,
+            1 + (n / 89) % 99,
+            1 + (n / 8811) % 9999,
+            i % 5000,
+            1 + i % 28
+        ));
+    }
+    let dir = std::env::temp_dir().join(format!("portaldesk-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| OpError::Db(e.to_string()))?;
+    let csv_path = dir.join("demographic.csv");
+    std::fs::write(&csv_path, &file).map_err(|e| OpError::Db(e.to_string()))?;
+    let mut out: Vec<Line> = Vec::new();
+    let (members,): (i64,) = store.fetch_one("SELECT count(*) FROM members", vec![]).await?;
+    out.push(("members already in the database".into(), members.to_string()));
+
+    let id = ops.enqueue_import(&ein, ImportKind::Demographic, "bench.csv", file.as_bytes(), true, None).await?;
+    let start = Instant::now();
+    let job = ops.run_import(key, id, None).await?;
+    let secs = start.elapsed().as_secs_f64();
+    out.push((
+        format!("portaldesk import of {rows} rows (every row validated)"),
+        format!("{secs:.2} s = {:.0} rows/s ({} in, {} failed)", rows as f64 / secs, job.ok_rows, job.failed_rows),
+    ));
+
+    let plain = match store.backend() {
+        Backend::Sqlite => {
+            let db = dir.join("plain.sqlite");
+            let setup = "CREATE TABLE m (group_number TEXT, ssn TEXT, first_name TEXT, last_name TEXT, birth_date TEXT,                          gender TEXT, address_line TEXT, city TEXT, state TEXT, zip TEXT);                          CREATE INDEX m_ssn ON m (ssn); CREATE INDEX m_name ON m (last_name, first_name);                          CREATE INDEX m_group ON m (group_number);";
+            let _ = std::fs::remove_file(&db);
+            let start = Instant::now();
+            let status = std::process::Command::new("sqlite3")
+                .arg(&db)
+                .arg(setup)
+                .arg(format!(".import --csv --skip 1 {} m", csv_path.display()))
+                .status();
+            status
+                .ok()
+                .filter(|s| s.success())
+                .map(|_| ("sqlite3 .import, same file, table with 3 indexes", start.elapsed()))
+        }
+        Backend::Postgres => {
+            let setup = "DROP TABLE IF EXISTS pd_bench_m; CREATE TABLE pd_bench_m (group_number TEXT, ssn TEXT, first_name TEXT,                          last_name TEXT, birth_date TEXT, gender TEXT, address_line TEXT, city TEXT, state TEXT, zip TEXT);                          CREATE INDEX ON pd_bench_m (ssn); CREATE INDEX ON pd_bench_m (last_name, first_name);                          CREATE INDEX ON pd_bench_m (group_number);";
+            let start = Instant::now();
+            let copy = format!("\\copy pd_bench_m FROM '{}' WITH (FORMAT csv, HEADER true)", csv_path.display());
+            let status =
+                std::process::Command::new("psql").arg(url).arg("-q").arg("-c").arg(setup).arg("-c").arg(copy).status();
+            let r = status
+                .ok()
+                .filter(|s| s.success())
+                .map(|_| ("psql \\copy, same file, table with 3 indexes", start.elapsed()));
+            let _ = std::process::Command::new("psql")
+                .arg(url)
+                .arg("-q")
+                .arg("-c")
+                .arg("DROP TABLE IF EXISTS pd_bench_m")
+                .status();
+            r
+        }
+    };
+    match plain {
+        Some((what, t)) => {
+            out.push((what.into(), format!("{:.2} s = {:.0} rows/s", t.as_secs_f64(), rows as f64 / t.as_secs_f64())))
+        }
+        None => out.push(("plain engine".into(), "sqlite3 or psql could not be run".into())),
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -121,6 +121,11 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 50)]
         samples: usize,
     },
+    /// Apply a demographic file of many rows, beside the plain engine loading it.
+    Imports {
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+    },
     /// A headless script of many steps on this database.
     Script {
         #[arg(long, default_value_t = 1000)]

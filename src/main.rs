@@ -9,6 +9,12 @@ use portaldesk::fatal::Fatal;
 use portaldesk::{cmd, startup};
 
 fn main() -> ExitCode {
+    // Output piped into `head` ends quietly, as for any command-line tool,
+    // instead of a panic about a broken pipe.
+    // SAFETY: setting a signal to its default action before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     // Panic reports; ratatui's own hook restores the terminal before them.
     let _ = color_eyre::install();
     let cli = Cli::parse();

@@ -180,8 +180,11 @@ fn check_row(
     if !errors.is_empty() {
         return Err(errors);
     }
-    let natural_key = key_cols.iter().map(|i| key_text(values[*i].as_ref())).collect::<Vec<_>>().join("|");
-    if !seen.insert(natural_key.clone()) {
+    // Duplicates are found on the whole values (in memory only); what is
+    // kept shows an SSN by its last four.
+    let whole = key_cols.iter().map(|i| key_text(values[*i].as_ref(), true)).collect::<Vec<_>>().join("|");
+    let natural_key = key_cols.iter().map(|i| key_text(values[*i].as_ref(), false)).collect::<Vec<_>>().join("|");
+    if !seen.insert(whole) {
         return Err(vec![CellError {
             column: "row",
             code: "duplicate_in_file",
@@ -191,12 +194,14 @@ fn check_row(
     Ok(Checked { values, natural_key })
 }
 
-/// A value as it goes into a natural key. SSNs enter only as their last
-/// four here; the importer keys them by blind index.
-fn key_text(v: Option<&Value>) -> String {
+/// A value as it goes into a natural key: SSNs whole only for finding
+/// duplicates in memory, else by their last four (the importer finds
+/// records by the SSN's blind index).
+fn key_text(v: Option<&Value>, whole: bool) -> String {
     match v {
         Some(Value::Text(t)) => t.to_lowercase(),
         Some(Value::Date(d)) => d.to_string(),
+        Some(Value::Ssn(s)) if whole => s.digits().to_owned(),
         Some(Value::Ssn(s)) => format!("ssn…{}", s.last4()),
         Some(Value::Int(i)) => i.to_string(),
         Some(Value::Bool(b)) => b.to_string(),
