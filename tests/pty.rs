@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::pty::{Pty, run};
+use common::pty::{Pty, demo_home, run};
 
 /// The case number in the status line's `took C-…` message.
 fn taken_case(screen: &str) -> Option<String> {
@@ -13,9 +13,7 @@ fn taken_case(screen: &str) -> Option<String> {
 
 #[test]
 fn starts_navigates_takes_a_case_quits_and_restores_the_terminal() {
-    let home = tempfile::tempdir().unwrap();
-    let out = run(home.path(), &["demo", "--members", "300"]);
-    assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    let home = demo_home();
 
     // After the app exits, the shell prints its exit code and the tty modes.
     let mut pty = Pty::shell(home.path(), "\"$0\"; echo \"EXIT=$?\"; stty -a", 80, 24);
@@ -162,9 +160,7 @@ fn unknown_operator_missing_key_and_locked_database_are_explained() {
 
 #[test]
 fn takes_notes_and_resolves_a_case_in_a_terminal() {
-    let home = tempfile::tempdir().unwrap();
-    let out = run(home.path(), &["demo", "--members", "300"]);
-    assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    let home = demo_home();
     let mut pty = Pty::shell(home.path(), "\"$0\"; echo \"EXIT=$?\"", 80, 24);
     pty.wait_for("the case queue", |s| s.contains("1 Cases") && s.contains("C-0"));
     pty.send(":cases support\r");
@@ -227,9 +223,7 @@ fn takes_notes_and_resolves_a_case_in_a_terminal() {
 
 #[test]
 fn issues_a_code_in_a_terminal_and_the_portal_redeems_it() {
-    let home = tempfile::tempdir().unwrap();
-    let out = run(home.path(), &["demo", "--members", "300"]);
-    assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    let home = demo_home();
     let list = run(home.path(), &["code", "list", "--json"]);
     assert!(list.status.success());
     let url = format!("sqlite://{}", home.path().join("data/demo.sqlite").display());
@@ -260,10 +254,7 @@ fn issues_a_code_in_a_terminal_and_the_portal_redeems_it() {
         .to_owned();
     pty.send("q");
     pty.wait_for("the dialog closed", |s| s.contains("is not shown again") && !s.contains(&code));
-    pty.send("q");
-    let s = pty.wait_for("the shell", |s| s.contains("EXIT="));
-    assert!(s.contains("EXIT=0"), "{s}");
-    let _ = pty.child.wait();
+    pty.quit_ok();
 
     // The portal's side: a wrong EIN is refused, the right one redeems once.
     let wrong = run(home.path(), &["code", "redeem", "--code", &code, "--ein", "99-9999999"]);
@@ -287,9 +278,7 @@ fn issues_a_code_in_a_terminal_and_the_portal_redeems_it() {
 
 #[test]
 fn finds_a_member_by_ssn_and_opens_the_record() {
-    let home = tempfile::tempdir().unwrap();
-    let out = run(home.path(), &["demo", "--members", "300"]);
-    assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    let home = demo_home();
     // The test reads one SSN the way only a permitted reveal may: with the data key.
     let key = portaldesk::crypto::DataKey::load(None, &home.path().join("data/data.key")).unwrap();
     let url = format!("sqlite://{}", home.path().join("data/demo.sqlite").display());
@@ -320,10 +309,7 @@ fn finds_a_member_by_ssn_and_opens_the_record() {
     pty.wait_for("the Events tab", |s| s.contains("qualifying events") || s.contains("months"));
     pty.send("\x1b");
     pty.wait_for("the list again", |s| s.contains("Type") && s.contains("Born"));
-    pty.send("q");
-    let s = pty.wait_for("the shell", |s| s.contains("EXIT="));
-    assert!(s.contains("EXIT=0"), "{s}");
-    let _ = pty.child.wait();
+    pty.quit_ok();
     let history = std::fs::read_to_string(home.path().join("data/history")).unwrap();
     assert!(history.contains(&format!("member ***-**-{}", &digits[5..])), "{history}");
     assert!(!history.contains(&ssn), "the history file keeps no SSN: {history}");
@@ -331,9 +317,7 @@ fn finds_a_member_by_ssn_and_opens_the_record() {
 
 #[test]
 fn unlocks_a_locked_broker_office_user_in_a_terminal() {
-    let home = tempfile::tempdir().unwrap();
-    let out = run(home.path(), &["demo", "--members", "300"]);
-    assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    let home = demo_home();
     let url = format!("sqlite://{}", home.path().join("data/demo.sqlite").display());
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (email, name): (String, String) = rt.block_on(async {
@@ -360,10 +344,7 @@ fn unlocks_a_locked_broker_office_user_in_a_terminal() {
     }
     pty.send("K");
     pty.wait_for("the unlock message", |s| s.contains("unlocked"));
-    pty.send("q");
-    let s = pty.wait_for("the shell", |s| s.contains("EXIT="));
-    assert!(s.contains("EXIT=0"), "{s}");
-    let _ = pty.child.wait();
+    pty.quit_ok();
     rt.block_on(async {
         let store = portaldesk::store::Store::open(&url, &Default::default()).await.unwrap();
         let (status, fails): (String, i64) = store
@@ -387,9 +368,7 @@ fn unlocks_a_locked_broker_office_user_in_a_terminal() {
 
 #[test]
 fn a_macro_recorded_in_a_terminal_replays_headless_with_the_same_change() {
-    let home = tempfile::tempdir().unwrap();
-    let out = run(home.path(), &["demo", "--members", "300"]);
-    assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    let home = demo_home();
     let mut pty = Pty::shell(home.path(), "\"$0\"; echo \"EXIT=$?\"", 80, 24);
     pty.wait_for("the app", |s| s.contains("1 Cases"));
     pty.send("\x14"); // Ctrl-T: start recording
@@ -440,9 +419,7 @@ fn a_macro_recorded_in_a_terminal_replays_headless_with_the_same_change() {
 
 #[test]
 fn retries_a_failed_import_in_a_terminal() {
-    let home = tempfile::tempdir().unwrap();
-    let out = run(home.path(), &["demo", "--members", "300"]);
-    assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    let home = demo_home();
     let url = format!("sqlite://{}", home.path().join("data/demo.sqlite").display());
     let rt = tokio::runtime::Runtime::new().unwrap();
     let (member, group, ein): (String, i64, String) = rt.block_on(async {
@@ -486,10 +463,7 @@ fn retries_a_failed_import_in_a_terminal() {
     pty.send("Q");
     pty.wait_for("the retry", |s| s.contains(&format!("import job {job}: succeeded")));
     pty.send("q");
-    pty.send("q");
-    let s = pty.wait_for("the shell", |s| s.contains("EXIT="));
-    assert!(s.contains("EXIT=0"), "{s}");
-    let _ = pty.child.wait();
+    pty.quit_ok();
     rt.block_on(async {
         let store = portaldesk::store::Store::open(&url, &Default::default()).await.unwrap();
         let (status, failed): (String, i64) = store

@@ -24,6 +24,14 @@ pub fn run(home: &Path, args: &[&str]) -> std::process::Output {
         .expect("run portaldesk")
 }
 
+/// A home with a fresh 300-member demo database in it.
+pub fn demo_home() -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    let out = run(home.path(), &["demo", "--members", "300"]);
+    assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    home
+}
+
 /// A program running in a pseudo-terminal.
 pub struct Pty {
     parser: Arc<Mutex<vt100::Parser>>,
@@ -77,6 +85,14 @@ impl Pty {
     pub fn modes(&self) -> (bool, bool) {
         let p = self.parser.lock().unwrap();
         (p.screen().alternate_screen(), p.screen().hide_cursor())
+    }
+
+    /// Quits the app from its top level and checks it exited with 0.
+    pub fn quit_ok(&mut self) {
+        self.send("q");
+        let s = self.wait_for("the shell after exit", |s| s.contains("EXIT="));
+        assert!(s.contains("EXIT=0"), "{s}");
+        let _ = self.child.wait();
     }
 
     /// Waits until the screen satisfies `pred`, or fails with the screen shown.
