@@ -609,7 +609,10 @@ impl App {
             }
             Action::Open if self.area == 0 => self.open_selected_case(),
             Action::Open | Action::MemberView if self.area == 1 => self.open_member_item(),
-            Action::Open if self.area == 4 && self.import_screen.is_none() => self.open_import(None),
+            Action::Open if self.area == 4 => match self.import_screen {
+                Some(_) => self.say("Tab shows one error code at a time, Q retries, Esc goes back"),
+                None => self.open_import(None),
+            },
             Action::Open | Action::BrokerView if self.area == 2 => match &self.broker_screen {
                 // Enter on a book row lists the group's members.
                 Some(s) => match s.file.as_ref().and_then(|f| f.book.get(s.selected)) {
