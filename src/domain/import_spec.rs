@@ -241,7 +241,16 @@ pub fn check_cell(col: &Column, raw: &str) -> Result<Option<Value>, CellError> {
         }
         Format::Text(_) => Ok(Some(Value::Text(v.to_owned()))),
         Format::Date => parse_date(v).map(|d| Some(Value::Date(d))).map_err(|m| err("date_invalid", m)),
-        Format::Ssn => Ssn::parse(v).map(|s| Some(Value::Ssn(s))).map_err(|e| err("ssn_invalid", e.to_string())),
+        Format::Ssn => Ssn::parse(v).map(|s| Some(Value::Ssn(s))).map_err(|e| {
+            // A spreadsheet that stored SSNs as numbers dropped their leading zeros.
+            let hint = match e {
+                super::ssn::SsnError::Length(7 | 8) => {
+                    " (if a spreadsheet dropped leading zeros, format the column as text and export again)"
+                }
+                _ => "",
+            };
+            err("ssn_invalid", format!("{e}{hint}"))
+        }),
         Format::Group => {
             let ok = v.len() <= 20 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
             if ok {

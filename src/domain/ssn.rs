@@ -30,16 +30,6 @@ impl Ssn {
         Self::check(digits)
     }
 
-    /// Parses an SSN from an imported file: spreadsheets store SSNs as
-    /// numbers and drop leading zeros, so 7 or 8 digits are padded back.
-    pub fn parse_imported(s: &str) -> Result<Ssn, SsnError> {
-        let digits = digits_only(s)?;
-        if !(7..=9).contains(&digits.len()) || (digits.len() < 9 && s.contains('-')) {
-            return Err(SsnError::Length(digits.len()));
-        }
-        Self::check(format!("{digits:0>9}"))
-    }
-
     fn check(d: String) -> Result<Ssn, SsnError> {
         let (area, group, serial) = (&d[0..3], &d[3..5], &d[5..9]);
         if area == "000" || area == "666" || group == "00" || serial == "0000" {
@@ -133,14 +123,6 @@ mod tests {
         assert!(matches!(Ssn::parse("666-12-3456"), Err(SsnError::NeverIssued)));
         assert!(matches!(Ssn::parse("912-00-3456"), Err(SsnError::NeverIssued)));
         assert!(matches!(Ssn::parse("912-34-0000"), Err(SsnError::NeverIssued)));
-    }
-
-    #[test]
-    fn imported_ssns_get_leading_zeros_back() {
-        assert_eq!(Ssn::parse_imported("12345678").unwrap().digits(), "012345678");
-        assert_eq!(Ssn::parse_imported("2345678").unwrap().digits(), "002345678");
-        assert!(Ssn::parse_imported("123456").is_err());
-        assert!(Ssn::parse_imported("12-345-678").is_err());
     }
 
     #[test]
