@@ -68,7 +68,7 @@ impl App {
             Some(n) => n.trim().to_owned(),
             None => match self.panes[2].rows.get(self.panes[2].selected) {
                 Some(r) => r.cells[0].clone(),
-                None => return self.complain("nothing selected"),
+                None => return self.nothing_selected(),
             },
         };
         if let Err(e) = crate::domain::npn::parse_npn(&npn) {

@@ -267,6 +267,12 @@ impl App {
         lacks
     }
 
+    /// Says why nothing opened: the list is empty, or still loading.
+    pub(super) fn nothing_selected(&mut self) {
+        let loading = self.panes[self.area].loading.is_some();
+        self.complain(if loading { "the list is still loading: try again when it shows" } else { "nothing selected" });
+    }
+
     pub(super) fn complain(&mut self, text: impl Into<String>) {
         self.message = Some(Message { text: text.into(), error: true });
     }
@@ -626,7 +632,7 @@ impl App {
             },
             Action::Open => {
                 if self.pane().rows.is_empty() {
-                    self.complain("nothing selected");
+                    self.nothing_selected();
                 } else {
                     self.mode = Mode::Detail;
                 }

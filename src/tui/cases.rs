@@ -177,7 +177,7 @@ impl App {
                 let number = row.cells[0].clone();
                 self.open_case(&number);
             }
-            None => self.complain("nothing selected"),
+            None => self.nothing_selected(),
         }
     }
 
@@ -302,7 +302,7 @@ impl App {
             return self.complain("marks are set in a case list");
         }
         let p = &self.panes[0];
-        let Some(row) = p.rows.get(p.selected) else { return self.complain("nothing selected") };
+        let Some(row) = p.rows.get(p.selected) else { return self.nothing_selected() };
         let number = row.cells[0].clone();
         if !self.marked.remove(&number) {
             self.marked.insert(number);

@@ -49,7 +49,7 @@ impl App {
             Some(i) => i,
             None => match self.panes[4].rows.get(self.panes[4].selected) {
                 Some(r) => r.id,
-                None => return self.complain("nothing selected"),
+                None => return self.nothing_selected(),
             },
         };
         self.area = 4;

@@ -78,7 +78,7 @@ impl App {
                 let number = row.cells[1].clone();
                 self.open_member(&number);
             }
-            None => self.complain("nothing selected"),
+            None => self.nothing_selected(),
         }
     }
 
