@@ -3,6 +3,7 @@
 //! records the rows it did, so a run that dies resumes where it stopped),
 //! retry whole or failed rows only, abandon.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::NaiveDate;
@@ -217,6 +218,7 @@ impl Ops {
         // that stops (killed, cancelled, disconnected) leaves whole batches
         // recorded, and the next run skips them.
         let mut total = 0i64;
+        let mut groups: HashMap<String, Option<i64>> = HashMap::new();
         let mut batch: Vec<Row> = Vec::with_capacity(BATCH);
         let mut n = 0usize;
         loop {
@@ -243,8 +245,12 @@ impl Ops {
                     return self.job_head(id).await;
                 }
                 let mut tx = self.store().begin_write().await?;
-                for row in &batch {
-                    self.apply_row(&mut tx, key, &job, kind, row).await?;
+                if kind == ImportKind::Demographic {
+                    self.apply_demographic_batch(&mut tx, key, &job, &batch, &mut groups).await?;
+                } else {
+                    for row in &batch {
+                        self.apply_row(&mut tx, key, &job, kind, row).await?;
+                    }
                 }
                 tx.commit().await?;
                 n += 1;
@@ -270,6 +276,172 @@ impl Ops {
 
     async fn job_head(&self, id: i64) -> Result<JobHead, OpError> {
         store::job(self.store(), id).await?.ok_or_else(|| OpError::NotFound(format!("no import job {id}")))
+    }
+
+    /// A batch of demographic rows, set-based: the groups named (cached for
+    /// the run), one query for the members already on file by SSN blind
+    /// index, one multi-row insert for the new ones, one for the row records;
+    /// an UPDATE only for members whose details changed.
+    async fn apply_demographic_batch(
+        &self,
+        tx: &mut Tx,
+        key: &DataKey,
+        job: &JobHead,
+        batch: &[Row],
+        groups: &mut HashMap<String, Option<i64>>,
+    ) -> Result<(), OpError> {
+        let kind = ImportKind::Demographic;
+        let mut ready = Vec::new();
+        let mut outcomes: Vec<(i64, String, &'static str)> = Vec::with_capacity(batch.len());
+        for row in batch {
+            let Ok(checked) = &row.checked else {
+                self.apply_row(tx, key, job, kind, row).await?;
+                continue;
+            };
+            let v = &checked.values;
+            let group = text(kind, v, "group_number").unwrap_or_default();
+            if !groups.contains_key(&group) {
+                let id = store::group_of(tx, job.employer_id, &group).await?;
+                groups.insert(group.clone(), id);
+            }
+            let (Some(Some(group_id)), Some(s)) = (groups.get(&group), ssn(kind, v, "ssn")) else {
+                // The per-row path records the precise error.
+                self.apply_row(tx, key, job, kind, row).await?;
+                continue;
+            };
+            let index = key.blind_index("ssn", s.digits());
+            ready.push((row, checked, *group_id, s, index));
+        }
+        if ready.is_empty() {
+            return Ok(());
+        }
+        // From the SSN index first; the employer's groups only filter.
+        let mut q = crate::store::Sql::new(
+            "SELECT m.ssn_index, m.id FROM members m WHERE m.group_id IN (SELECT id FROM employer_groups WHERE employer_id = ",
+        );
+        q.bind(job.employer_id).push(") AND m.ssn_index IN (");
+        for (i, r) in ready.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.bind(r.4.clone());
+        }
+        q.push(")");
+        let (sql, args) = q.into_parts();
+        let found: Vec<(Vec<u8>, i64)> = tx.fetch_all(sql, args).await?;
+        let existing: HashMap<Vec<u8>, i64> = found.into_iter().collect();
+        let now = self.now();
+        let mut next = store::next_member_id(tx).await?;
+        let mut insert = crate::store::Sql::new(
+            "INSERT INTO members (id, member_number, individual_id, group_id, member_type, relationship, first_name, \
+             last_name, first_name_key, last_name_key, birth_date, gender, address_line, city, state, zip, phone, email, \
+             language, ssn_cipher, ssn_index, ssn_last4, status, created_at) VALUES ",
+        );
+        let mut inserts = 0;
+        for (row, checked, group_id, s, index) in &ready {
+            let v = &checked.values;
+            let t = |n: &str| text(kind, v, n).unwrap_or_default();
+            if let Some(id) = existing.get(index) {
+                let applied = self.update_member(tx, *id, v).await?;
+                outcomes.push((
+                    row.number as i64,
+                    checked.natural_key.clone(),
+                    if applied { "applied" } else { "unchanged" },
+                ));
+                continue;
+            }
+            let id = next;
+            next += 1;
+            if inserts > 0 {
+                insert.push(", ");
+            }
+            inserts += 1;
+            let (first, last) = (t("first_name"), t("last_name"));
+            insert
+                .push("(")
+                .bind(id)
+                .push(", ")
+                .bind(format!("M{id:07}"))
+                .push(", ")
+                .bind(format!("I{:07}", id + 1_000_000));
+            insert
+                .push(", ")
+                .bind(*group_id)
+                .push(", ")
+                .bind(text(kind, v, "member_type").unwrap_or_else(|| "SUBSCRIBER".into()));
+            insert
+                .push(", 'self', ")
+                .bind(first.clone())
+                .push(", ")
+                .bind(last.clone())
+                .push(", ")
+                .bind(fold_key(&first));
+            insert
+                .push(", ")
+                .bind(fold_key(&last))
+                .push(", ")
+                .bind(date(kind, v, "birth_date"))
+                .push(", ")
+                .bind(t("gender"));
+            insert.push(", ").bind(t("address_line")).push(", ").bind(t("city")).push(", ").bind(t("state"));
+            insert
+                .push(", ")
+                .bind(t("zip"))
+                .push(", ")
+                .bind(text(kind, v, "phone"))
+                .push(", ")
+                .bind(text(kind, v, "email"));
+            insert.push(", 'English', ").bind(key.encrypt(s.digits())).push(", ").bind(index.clone());
+            insert.push(", ").bind(s.last4().to_owned()).push(", 'active', ").bind(now).push(")");
+            outcomes.push((row.number as i64, checked.natural_key.clone(), "applied"));
+        }
+        if inserts > 0 {
+            let (sql, args) = insert.into_parts();
+            tx.execute(sql, args).await?;
+        }
+        if !outcomes.is_empty() {
+            let mut rec =
+                crate::store::Sql::new("INSERT INTO import_rows (job_id, row_number, natural_key, status) VALUES ");
+            for (i, (number, natural_key, status)) in outcomes.iter().enumerate() {
+                if i > 0 {
+                    rec.push(", ");
+                }
+                rec.push("(").bind(job.id).push(", ").bind(*number).push(", ").bind(natural_key.clone()).push(", ");
+                rec.push(if *status == "applied" { "'applied')" } else { "'unchanged')" });
+            }
+            let (sql, args) = rec.into_parts();
+            tx.execute(sql, args).await?;
+        }
+        Ok(())
+    }
+
+    /// Updates a member's details from a demographic row; whether anything changed.
+    async fn update_member(&self, tx: &mut Tx, id: i64, v: &[Option<Value>]) -> Result<bool, OpError> {
+        let kind = ImportKind::Demographic;
+        let t = |n: &str| text(kind, v, n).unwrap_or_default();
+        let (first, last) = (t("first_name"), t("last_name"));
+        let n = tx
+            .execute(
+                "UPDATE members SET first_name = $1, last_name = $2, first_name_key = $3, last_name_key = $4, \
+                 birth_date = $5, address_line = $6, city = $7, state = $8, zip = $9, gender = $10, \
+                 row_version = row_version + 1 WHERE id = $11 AND NOT (first_name = $1 AND last_name = $2 \
+                 AND birth_date = $5 AND address_line = $6 AND city = $7 AND state = $8 AND zip = $9 AND gender = $10)",
+                args![
+                    first.clone(),
+                    last.clone(),
+                    fold_key(&first),
+                    fold_key(&last),
+                    date(kind, v, "birth_date"),
+                    t("address_line"),
+                    t("city"),
+                    t("state"),
+                    t("zip"),
+                    t("gender"),
+                    id
+                ],
+            )
+            .await?;
+        Ok(n == 1)
     }
 
     /// Applies one row inside a batch and records what happened to it.
@@ -334,16 +506,7 @@ impl Ops {
                 let (first, last, born) = (t("first_name"), t("last_name"), date(kind, v, "birth_date"));
                 let address = [t("address_line"), t("city"), t("state"), t("zip"), t("gender")];
                 if let Some((id, _)) = store::member_by_ssn(tx, employer, &index).await? {
-                    let n = tx
-                        .execute(
-                            "UPDATE members SET first_name = $1, last_name = $2, first_name_key = $3, last_name_key = $4, \
-                             birth_date = $5, address_line = $6, city = $7, state = $8, zip = $9, gender = $10, \
-                             row_version = row_version + 1 WHERE id = $11 AND NOT (first_name = $1 AND last_name = $2 \
-                             AND birth_date = $5 AND address_line = $6 AND city = $7 AND state = $8 AND zip = $9 AND gender = $10)",
-                            args![first.clone(), last.clone(), fold_key(&first), fold_key(&last), born, address[0].clone(), address[1].clone(), address[2].clone(), address[3].clone(), address[4].clone(), id],
-                        )
-                        .await?;
-                    return Ok(Ok(n == 1));
+                    return Ok(Ok(self.update_member(tx, id, v).await?));
                 }
                 let id = store::next_member_id(tx).await?;
                 let mtype = text(kind, v, "member_type").unwrap_or_else(|| "SUBSCRIBER".into());

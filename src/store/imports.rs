@@ -186,8 +186,8 @@ pub async fn group_of(tx: &mut Tx, employer: i64, number: &str) -> Result<Option
 /// A member of the employer's groups by member ID: (id, group id).
 pub async fn member_of(tx: &mut Tx, employer: i64, number: &str) -> Result<Option<(i64, i64)>, sqlx::Error> {
     tx.fetch_optional(
-        "SELECT m.id, m.group_id FROM members m JOIN employer_groups g ON g.id = m.group_id \
-         WHERE g.employer_id = $1 AND m.member_number = $2",
+        "SELECT m.id, m.group_id FROM members m WHERE m.member_number = $2 \
+         AND m.group_id IN (SELECT id FROM employer_groups WHERE employer_id = $1)",
         args![employer, number],
     )
     .await
@@ -196,8 +196,9 @@ pub async fn member_of(tx: &mut Tx, employer: i64, number: &str) -> Result<Optio
 /// A member of the employer's groups by SSN blind index: (id, group id).
 pub async fn member_by_ssn(tx: &mut Tx, employer: i64, index: &[u8]) -> Result<Option<(i64, i64)>, sqlx::Error> {
     tx.fetch_optional(
-        "SELECT m.id, m.group_id FROM members m JOIN employer_groups g ON g.id = m.group_id \
-         WHERE g.employer_id = $1 AND m.ssn_index = $2 ORDER BY m.id LIMIT 1",
+        // Written so the planner starts from the SSN index, not from the employer's members.
+        "SELECT m.id, m.group_id FROM members m WHERE m.ssn_index = $2 \
+         AND m.group_id IN (SELECT id FROM employer_groups WHERE employer_id = $1) ORDER BY m.id LIMIT 1",
         args![employer, index],
     )
     .await
