@@ -506,6 +506,9 @@ pub enum ImportCmd {
         /// Only failed and partial jobs.
         #[arg(long)]
         failed: bool,
+        /// Only jobs in this status: queued, running, succeeded, partial, failed, abandoned.
+        #[arg(long)]
+        status: Option<String>,
         #[arg(long, default_value_t = 50)]
         limit: usize,
         #[command(flatten)]

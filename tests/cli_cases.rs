@@ -124,3 +124,27 @@ fn member_subcommands_find_show_reveal_and_export() {
     assert_eq!(code(&run(h, &["member", "find", "91234567"])), 2);
     assert_eq!(code(&run(h, &["member", "elig", &number, "02/30/2024"])), 2);
 }
+
+#[test]
+fn import_subcommands_enqueue_run_show_and_filter_by_status() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    assert!(run(h, &["demo", "--members", "300"]).status.success());
+    let out = run(h, &["import", "list", "--status", "partial", "--json"]);
+    assert_eq!(code(&out), 0);
+    let v = json(&out);
+    let jobs = v["jobs"].as_array().unwrap();
+    assert!(!jobs.is_empty() && jobs.iter().all(|j| j["status"] == "partial"), "{v}");
+    let job = jobs[0]["job"].as_str().unwrap().to_owned();
+    let out = run(h, &["import", "show", &job]);
+    assert_eq!(code(&out), 0);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("partial"));
+    let csv = h.join("errors.csv");
+    assert_eq!(code(&run(h, &["import", "errors", &job, "--csv", csv.to_str().unwrap()])), 0);
+    assert!(std::fs::read_to_string(&csv).unwrap().starts_with("row,field,code,message,values"));
+    assert_eq!(code(&run(h, &["import", "run", "99999"])), 1);
+    assert_eq!(
+        code(&run(h, &["import", "enqueue", "/nonexistent.csv", "--employer", "12-3456789", "--kind", "plan"])),
+        2
+    );
+}

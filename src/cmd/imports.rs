@@ -44,8 +44,9 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: ImportCmd) -> Result<u8, Fatal> 
             let r = ops.enqueue_import(&employer, kind, &name, &content, force, parent).await;
             report(json.json, r, |id| format!("queued as import job {id}"))
         }
-        ImportCmd::List { failed, limit, json } => {
-            let req = super::first_page(ops, ListKind::Imports { failed_only: failed }, "", None, limit);
+        ImportCmd::List { failed, status, limit, json } => {
+            let filter = status.map(|s| format!("status:{s}")).unwrap_or_default();
+            let req = super::first_page(ops, ListKind::Imports { failed_only: failed }, &filter, None, limit);
             let page = crate::store::lists::fetch(ops.store(), &req).await.map_err(|e| Fatal::new(short_cause(&e)))?;
             if json.json {
                 super::print_json(&json!({"jobs": super::rows_json(req.kind, &page.rows)}));

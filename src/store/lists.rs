@@ -406,7 +406,10 @@ async fn imports(store: &Store, req: &ListRequest, failed_only: bool) -> Result<
     );
     q.push(if failed_only { "j.status IN ('failed','partial')" } else { "1 = 1" });
     let f = req.filter.trim().to_lowercase();
-    if !f.is_empty() {
+    // `status:partial` narrows by status; other text matches the file name.
+    if let Some(status) = f.strip_prefix("status:") {
+        q.push(" AND j.status = ").bind(status.trim().to_owned());
+    } else if !f.is_empty() {
         q.push(" AND lower(j.file_name) LIKE ").bind(format!("%{}%", escape_like(&f))).push(" ESCAPE '\\'");
     }
     // Newest first.
