@@ -8,6 +8,22 @@ use crate::domain::text::csv_safe;
 use crate::store::lists::{self, ListRequest};
 use crate::store::{Dir, Store, short_cause};
 
+/// Writes an import job's row errors to `path`, to correct outside and
+/// upload again: row, field, code, message and the row's values (SSNs
+/// already masked when they were recorded).
+pub fn import_errors_csv(errors: &[crate::store::imports::RowError], path: &Path) -> Result<usize, String> {
+    let mut out = csv::Writer::from_path(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let fail = |e: csv::Error| format!("writing {} failed: {e}", path.display());
+    out.write_record(["row", "field", "code", "message", "values"]).map_err(fail)?;
+    for e in errors {
+        let row = e.row_number.to_string();
+        let cells = [row.as_str(), &e.field, &e.code, &e.message, &e.raw_values];
+        out.write_record(cells.iter().map(|c| csv_safe(c))).map_err(fail)?;
+    }
+    out.flush().map_err(|e| format!("writing {} failed: {e}", path.display()))?;
+    Ok(errors.len())
+}
+
 /// Writes the whole list behind `req` to `path`; returns how many rows.
 pub async fn export_csv(store: &Store, mut req: ListRequest, path: &Path) -> Result<usize, String> {
     let mut out = csv::Writer::from_path(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;

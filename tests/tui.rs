@@ -510,3 +510,24 @@ async fn import_queue_and_job_error_view_snapshots() {
         assert!(s.contains("Showing ") && !s.contains("Showing all codes"), "{s}");
     }
 }
+
+#[tokio::test]
+async fn export_in_a_job_view_writes_its_row_errors() {
+    let (db, mut h) = app(120, 40).await;
+    let (job, n): (i64, i64) = db
+        .store
+        .fetch_one(
+            "SELECT job_id, count(*) FROM import_row_errors GROUP BY job_id ORDER BY count(*) DESC, job_id LIMIT 1",
+            args![],
+        )
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("errors.csv");
+    h.press(&format!(":import {job}<Enter>")).await.unwrap();
+    h.press(&format!(":export {}<Enter>", file.display())).await.unwrap();
+    assert!(h.screen().contains(&format!("{n} row errors written")), "{}", h.screen());
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.starts_with("row,field,code,message,values"));
+    assert_eq!(text.lines().count() as i64, n + 1);
+}

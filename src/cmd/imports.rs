@@ -6,7 +6,6 @@ use super::case::report;
 use crate::cli::ImportCmd;
 use crate::crypto::DataKey;
 use crate::domain::import_spec::ImportKind;
-use crate::domain::text::csv_safe;
 use crate::fatal::Fatal;
 use crate::ops::{OpError, Ops};
 use crate::store::imports::{self as store, JobHead};
@@ -99,16 +98,7 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: ImportCmd) -> Result<u8, Fatal> 
         }
         ImportCmd::Errors { job, csv } => {
             let errors = store::errors(ops.store(), job).await.map_err(|e| Fatal::new(short_cause(&e)))?;
-            let mut out =
-                csv::Writer::from_path(&csv).map_err(|e| Fatal::new(format!("cannot write {}: {e}", csv.display())))?;
-            let fail = |e: csv::Error| Fatal::new(format!("writing {} failed: {e}", csv.display()));
-            out.write_record(["row", "field", "code", "message", "values"]).map_err(fail)?;
-            for e in &errors {
-                let row = e.row_number.to_string();
-                let cells = [row.as_str(), &e.field, &e.code, &e.message, &e.raw_values];
-                out.write_record(cells.iter().map(|c| csv_safe(c))).map_err(fail)?;
-            }
-            out.flush().map_err(|e| Fatal::new(e.to_string()))?;
+            crate::export::import_errors_csv(&errors, &csv).map_err(Fatal::new)?;
             eprintln!("{} row errors written to {}", errors.len(), csv.display());
             if errors.is_empty() { 1 } else { 0 }
         }

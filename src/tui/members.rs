@@ -258,6 +258,18 @@ impl App {
             _ => {}
         }
         let area = self.area;
+        // In an import job's view, the export is its row errors.
+        let errors =
+            self.import_screen.as_ref().filter(|_| area == 4).and_then(|s| s.job.as_ref()).map(|(_, e)| e.clone());
+        if let Some(errors) = errors {
+            return match crate::export::import_errors_csv(&errors, &path) {
+                Ok(n) => self.say(format!(
+                    "{n} row errors written to {}: correct them, then enqueue the file as a child job",
+                    path.display()
+                )),
+                Err(e) => self.complain(e),
+            };
+        }
         let req = match self.request(area, Dir::First, 1000) {
             Ok(r) => r,
             Err(e) => return self.complain(e),
