@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::case::report;
+use super::report;
 use crate::cli::{AccessCmd, AccountCmd, BrokerCmd, Cmd, StaffCmd};
 use crate::crypto::DataKey;
 use crate::domain::access::Perms;

@@ -2,40 +2,20 @@
 //! and cron. Exit codes: 0 done, 1 refused, not found or nothing to do,
 //! 2 usage or database trouble.
 
-use serde::Serialize;
 use serde_json::json;
 
+use super::report;
 use crate::cli::CaseCmd;
 use crate::config::Config;
 use crate::domain::case::{CaseView, Queue};
-use crate::domain::case_change::{CaseChange, default_info_due, end_of_day, parse_due_date};
+use crate::domain::case_change::{CaseChange, default_info_due, end_of_day};
+use crate::domain::member_query::parse_date;
 use crate::domain::text::sanitize;
 use crate::fatal::Fatal;
 use crate::ops::{OpError, Ops};
 use crate::store::cases::{CaseFile, file_by_number};
 use crate::store::lists::{self, ListKind};
 use crate::store::short_cause;
-
-/// Prints an operation's result: `text` on success (or JSON), the refusal on stderr.
-pub(super) fn report<T: Serialize>(json: bool, r: Result<T, OpError>, text: impl FnOnce(&T) -> String) -> u8 {
-    match r {
-        Ok(v) => {
-            if json {
-                super::print_json(&json!({"ok": true, "result": v}));
-            } else {
-                println!("{}", text(&v));
-            }
-            0
-        }
-        Err(e) => {
-            if json {
-                super::print_json(&json!({"ok": false, "error": e.to_string()}));
-            }
-            eprintln!("portaldesk: {e}");
-            e.exit_code() as u8
-        }
-    }
-}
 
 fn usage(e: String) -> Fatal {
     Fatal::new(e)
@@ -95,7 +75,7 @@ pub async fn run(ops: &Ops, config: &Config, cmd: CaseCmd) -> Result<u8, Fatal> 
         }
         CaseCmd::RequestInfo { id, due, json } => {
             let due = match due {
-                Some(d) => end_of_day(parse_due_date(&d).map_err(usage)?),
+                Some(d) => end_of_day(parse_date(&d).map_err(usage)?),
                 None => default_info_due(ops.now(), config.cases.info_due_business_days),
             };
             report(json.json, ops.change_case(&id, None, CaseChange::RequestInfo { due }).await, changed)

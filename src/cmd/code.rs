@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde_json::json;
 
-use super::case::report;
+use super::report;
 use crate::cli::CodeCmd;
 use crate::crypto::DataKey;
 use crate::domain::text::sanitize;
@@ -27,16 +27,7 @@ fn subject(ein: Option<String>, npn: Option<String>, email: Option<String>) -> R
 /// Prints an issued code once, and writes an employer's letter.
 fn issued(json: bool, letters: &Path, r: Result<Issued, OpError>) -> u8 {
     let r = r.and_then(|i| {
-        let letter = if i.purpose == "employer_registration" {
-            std::fs::create_dir_all(letters)
-                .map_err(|e| OpError::Db(format!("cannot create {}: {e}", letters.display())))?;
-            let path = letters.join(format!("new-client-login-{}-{}.txt", i.subject_key, i.id));
-            crate::crypto::write_private(&path, &i.notice)
-                .map_err(|e| OpError::Db(format!("cannot write {}: {e}", path.display())))?;
-            Some(path.display().to_string())
-        } else {
-            None
-        };
+        let letter = crate::ops::codes::write_letter(letters, &i).map_err(OpError::Db)?;
         Ok((i, letter))
     });
     report(json, r.map(|(i, letter)| json!({"issued": i, "letter": letter})), |v| {

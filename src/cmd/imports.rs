@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::case::report;
+use super::report;
 use crate::cli::ImportCmd;
 use crate::crypto::DataKey;
 use crate::domain::import_spec::ImportKind;

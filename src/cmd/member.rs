@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::case::report;
+use super::report;
 use crate::cli::MemberCmd;
 use crate::crypto::DataKey;
 use crate::domain::member_query::parse_date;

@@ -16,6 +16,31 @@ pub fn print_json(v: &impl serde::Serialize) {
     println!("{}", serde_json::to_string_pretty(v).expect("our types serialize"));
 }
 
+/// Prints an operation's result: `text` on success (or JSON), the refusal on stderr.
+pub fn report<T: serde::Serialize>(
+    json: bool,
+    r: Result<T, crate::ops::OpError>,
+    text: impl FnOnce(&T) -> String,
+) -> u8 {
+    match r {
+        Ok(v) => {
+            if json {
+                print_json(&serde_json::json!({"ok": true, "result": v}));
+            } else {
+                println!("{}", text(&v));
+            }
+            0
+        }
+        Err(e) => {
+            if json {
+                print_json(&serde_json::json!({"ok": false, "error": e.to_string()}));
+            }
+            eprintln!("portaldesk: {e}");
+            e.exit_code() as u8
+        }
+    }
+}
+
 /// The first page of a list, as the operator would see it.
 pub fn first_page(
     ops: &crate::ops::Ops,

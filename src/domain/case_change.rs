@@ -109,14 +109,6 @@ pub fn end_of_day(d: NaiveDate) -> DateTime<Utc> {
     d.and_hms_opt(23, 59, 59).expect("23:59:59 is a valid time").and_utc()
 }
 
-/// Parses a typed due date, `YYYY-MM-DD` or `MM/DD/YYYY`.
-pub fn parse_due_date(s: &str) -> Result<NaiveDate, String> {
-    let t = s.trim();
-    NaiveDate::parse_from_str(t, "%Y-%m-%d")
-        .or_else(|_| NaiveDate::parse_from_str(t, "%m/%d/%Y"))
-        .map_err(|_| format!("{:?} is not a date: use YYYY-MM-DD or MM/DD/YYYY", super::text::clip(t, 20)))
-}
-
 /// Whether a case lacks the paperwork its kind needs: a retroactive
 /// eligibility-maintenance request needs an Exception Request Form.
 pub fn missing_paperwork(queue: Queue, retroactive: bool, has_exception_form: bool) -> bool {
@@ -285,11 +277,12 @@ mod tests {
 
     #[test]
     fn due_dates_parse_in_both_forms() {
+        use crate::domain::member_query::parse_date;
         let d = NaiveDate::from_ymd_opt(2026, 12, 4).unwrap();
-        assert_eq!(parse_due_date("2026-12-04"), Ok(d));
-        assert_eq!(parse_due_date("12/04/2026"), Ok(d));
-        assert!(parse_due_date("02/30/2026").unwrap_err().contains("YYYY-MM-DD"));
-        assert!(parse_due_date("").is_err());
+        assert_eq!(parse_date(" 2026-12-04 "), Ok(d));
+        assert_eq!(parse_date("12/04/2026"), Ok(d));
+        assert!(parse_date("02/30/2026").unwrap_err().contains("YYYY-MM-DD"));
+        assert!(parse_date("").is_err());
     }
 
     #[test]

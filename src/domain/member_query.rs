@@ -43,11 +43,13 @@ pub struct MemberQuery {
 
 const TYPES: [&str; 4] = ["QB", "DIRECT_BILL", "SUBSCRIBER", "DEPENDENT"];
 
-/// Parses `MM/DD/YYYY` or `YYYY-MM-DD`.
+/// Parses a typed date, `YYYY-MM-DD` or `MM/DD/YYYY` (the two forms the
+/// portals use everywhere: searches, due dates, import files).
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
-    NaiveDate::parse_from_str(s, "%m/%d/%Y")
-        .or_else(|_| NaiveDate::parse_from_str(s, "%Y-%m-%d"))
-        .map_err(|_| format!("{:?} is not a date: use MM/DD/YYYY or YYYY-MM-DD", clip(s, 20)))
+    let t = s.trim();
+    NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(t, "%m/%d/%Y"))
+        .map_err(|_| format!("{:?} is not a date: use YYYY-MM-DD or MM/DD/YYYY", clip(t, 20)))
 }
 
 fn looks_like_date(s: &str) -> bool {

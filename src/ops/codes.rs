@@ -355,6 +355,18 @@ impl Ops {
     }
 }
 
+/// Writes an employer code's New Client Login letter into `dir` (the file
+/// holds the code, so only its owner may read it); brokers get none.
+pub fn write_letter(dir: &std::path::Path, issued: &Issued) -> Result<Option<String>, String> {
+    if issued.purpose != "employer_registration" {
+        return Ok(None);
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let path = dir.join(format!("new-client-login-{}-{}.txt", issued.subject_key, issued.id));
+    crate::crypto::write_private(&path, &issued.notice).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(Some(path.display().to_string()))
+}
+
 /// A code's status as people see it: an active code past its expiry is expired.
 pub fn shown_status(stored: &str, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> &str {
     if stored == "active" && expires_at <= now { "expired" } else { stored }

@@ -42,35 +42,37 @@ fn fault(field: &'static str, code: &'static str, message: String) -> RowFault {
     RowFault { field, code, message }
 }
 
-fn text(kind: ImportKind, values: &[Option<Value>], name: &str) -> Option<String> {
+/// The checked value of a column of the row.
+fn value<'a>(kind: ImportKind, values: &'a [Option<Value>], name: &str) -> Option<&'a Value> {
     let i = kind.columns().iter().position(|c| c.name == name)?;
-    match values.get(i)? {
-        Some(Value::Text(t)) => Some(t.clone()),
+    values.get(i)?.as_ref()
+}
+
+fn text(kind: ImportKind, values: &[Option<Value>], name: &str) -> Option<String> {
+    match value(kind, values, name)? {
+        Value::Text(t) => Some(t.clone()),
         _ => None,
     }
 }
 
 fn date(kind: ImportKind, values: &[Option<Value>], name: &str) -> Option<NaiveDate> {
-    let i = kind.columns().iter().position(|c| c.name == name)?;
-    match values.get(i)? {
-        Some(Value::Date(d)) => Some(*d),
+    match value(kind, values, name)? {
+        Value::Date(d) => Some(*d),
         _ => None,
     }
 }
 
 fn ssn(kind: ImportKind, values: &[Option<Value>], name: &str) -> Option<crate::domain::ssn::Ssn> {
-    let i = kind.columns().iter().position(|c| c.name == name)?;
-    match values.get(i)? {
-        Some(Value::Ssn(s)) => Some(s.clone()),
+    match value(kind, values, name)? {
+        Value::Ssn(s) => Some(s.clone()),
         _ => None,
     }
 }
 
 fn int(kind: ImportKind, values: &[Option<Value>], name: &str) -> Option<i64> {
-    let i = kind.columns().iter().position(|c| c.name == name)?;
-    match values.get(i)? {
-        Some(Value::Int(n)) => Some(*n),
-        Some(Value::Bool(b)) => Some(i64::from(*b)),
+    match value(kind, values, name)? {
+        Value::Int(n) => Some(*n),
+        Value::Bool(b) => Some(i64::from(*b)),
         _ => None,
     }
 }
@@ -304,9 +306,10 @@ impl Ops {
                 let id = store::group_of(tx, job.employer_id, &group).await?;
                 groups.insert(group.clone(), id);
             }
+            // The SSN is a required column: a checked row has one.
             let (Some(Some(group_id)), Some(s)) = (groups.get(&group), ssn(kind, v, "ssn")) else {
-                // The per-row path records the precise error.
-                self.apply_row(tx, key, job, kind, row).await?;
+                let f = fault("group_number", "group_unknown", format!("group {group} is not one of this employer's"));
+                self.record_outcome(tx, job, row, &checked.natural_key, Err(f)).await?;
                 continue;
             };
             let index = key.blind_index("ssn", s.digits());
@@ -465,13 +468,28 @@ impl Ops {
                 return Ok(());
             }
         };
-        let key_text = &checked.natural_key;
-        match self.apply_values(tx, key, job.employer_id, kind, &checked.values).await? {
+        let outcome = self.apply_values(tx, key, job.employer_id, kind, &checked.values).await?;
+        self.record_outcome(tx, job, row, &checked.natural_key, outcome).await
+    }
+
+    /// Records what happened to a checked row: applied, unchanged, or its fault.
+    async fn record_outcome(
+        &self,
+        tx: &mut Tx,
+        job: &JobHead,
+        row: &Row,
+        natural_key: &str,
+        outcome: Result<bool, RowFault>,
+    ) -> Result<(), OpError> {
+        let number = row.number as i64;
+        match outcome {
             Ok(applied) => {
-                store::record_row(tx, job.id, number, key_text, if applied { "applied" } else { "unchanged" }).await?
+                store::record_row(tx, job.id, number, natural_key, if applied { "applied" } else { "unchanged" })
+                    .await?
             }
             Err(f) => {
-                store::record_row(tx, job.id, number, key_text, "failed").await?;
+                let raw = crate::domain::ssn::redact(&row.raw.join(","));
+                store::record_row(tx, job.id, number, natural_key, "failed").await?;
                 store::record_error(tx, job.id, number, f.field, f.code, &f.message, &raw).await?;
             }
         }
@@ -492,39 +510,8 @@ impl Ops {
         let now = self.now();
         let t = |n: &str| text(kind, v, n).unwrap_or_default();
         match kind {
-            ImportKind::Demographic => {
-                let group = t("group_number");
-                let Some(group_id) = store::group_of(tx, employer, &group).await? else {
-                    return Ok(Err(fault(
-                        "group_number",
-                        "group_unknown",
-                        format!("group {group} is not one of this employer's"),
-                    )));
-                };
-                let Some(s) = ssn(kind, v, "ssn") else { return Ok(Err(fault("ssn", "ssn_invalid", "no SSN".into()))) };
-                let index = key.blind_index("ssn", s.digits());
-                let (first, last, born) = (t("first_name"), t("last_name"), date(kind, v, "birth_date"));
-                let address = [t("address_line"), t("city"), t("state"), t("zip"), t("gender")];
-                if let Some((id, _)) = store::member_by_ssn(tx, employer, &index).await? {
-                    return Ok(Ok(self.update_member(tx, id, v).await?));
-                }
-                let id = store::next_member_id(tx).await?;
-                let mtype = text(kind, v, "member_type").unwrap_or_else(|| "SUBSCRIBER".into());
-                tx.execute(
-                    "INSERT INTO members (id, member_number, individual_id, group_id, member_type, relationship, first_name, \
-                     last_name, first_name_key, last_name_key, birth_date, gender, address_line, city, state, zip, phone, \
-                     email, language, ssn_cipher, ssn_index, ssn_last4, status, created_at) VALUES ($1, $2, $3, $4, $5, 'self', \
-                     $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, 'English', $18, $19, $20, 'active', $21)",
-                    args![
-                        id, format!("M{id:07}"), format!("I{:07}", id + 1_000_000), group_id, mtype, first.clone(), last.clone(),
-                        fold_key(&first), fold_key(&last), born, address[4].clone(), address[0].clone(), address[1].clone(),
-                        address[2].clone(), address[3].clone(), text(kind, v, "phone"), text(kind, v, "email"),
-                        key.encrypt(s.digits()), index, s.last4().to_owned(), now
-                    ],
-                )
-                .await?;
-                Ok(Ok(true))
-            }
+            // Demographic rows are applied a batch at a time (`apply_demographic_batch`).
+            ImportKind::Demographic => Err(OpError::Db("demographic rows are applied in batches".into())),
             ImportKind::Dependent => {
                 let Some(sub_ssn) = ssn(kind, v, "subscriber_ssn") else {
                     return Ok(Err(fault("subscriber_ssn", "ssn_invalid", "no SSN".into())));

@@ -250,7 +250,8 @@ async fn cases(store: &Store, req: &ListRequest, view: CaseView) -> Result<Page<
     }))
 }
 
-fn escape_like(s: &str) -> String {
+/// Escapes `\\`, `%` and `_` for a `LIKE … ESCAPE '\\'` pattern.
+pub(super) fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 

@@ -359,6 +359,10 @@ impl App {
     /// Applies a task's report.
     pub fn on_msg(&mut self, msg: Msg) {
         self.tasks.finished(msg.id);
+        // Whatever the report, the change that was running is over.
+        if self.op_task == Some(msg.id) {
+            self.op_task = None;
+        }
         match msg.report {
             Report::List { area, result } => {
                 let pane = &mut self.panes[area];
@@ -397,9 +401,6 @@ impl App {
                 }
             }
             Report::Op(result) => {
-                if self.op_task == Some(msg.id) {
-                    self.op_task = None;
-                }
                 match result {
                     // A timer's sweep that closed nothing has nothing to say.
                     Ok(text) if text.is_empty() => {}
@@ -409,9 +410,6 @@ impl App {
                 self.after_change();
             }
             Report::Bulk(result) => {
-                if self.op_task == Some(msg.id) {
-                    self.op_task = None;
-                }
                 match result {
                     Ok(text) => {
                         self.marked.clear();
@@ -422,13 +420,13 @@ impl App {
                 self.after_change();
             }
             Report::Case { number, result } => self.on_case_file(msg.id, number, result),
-            Report::Preview { change, result } => self.on_preview(msg.id, change, result),
-            Report::Issued(result) => self.on_issued(msg.id, result),
+            Report::Preview { change, result } => self.on_preview(change, result),
+            Report::Issued(result) => self.on_issued(result),
             Report::Member { result, .. } => self.on_member_file(msg.id, result),
             Report::Broker { result, .. } => self.on_broker_file(msg.id, result),
             Report::Import { id, result } => self.on_import(msg.id, id, result),
-            Report::Revealed { number, result } => self.on_revealed(msg.id, number, result),
-            Report::Info { title, lines } => self.on_info(msg.id, title, lines),
+            Report::Revealed { number, result } => self.on_revealed(number, result),
+            Report::Info { title, lines } => self.on_info(title, lines),
         }
     }
 

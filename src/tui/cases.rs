@@ -10,7 +10,8 @@ use super::app::{App, Mode};
 use super::task::{Report, TaskId};
 use crate::action::Action;
 use crate::command::Command;
-use crate::domain::case_change::{CaseChange, clean_text, default_info_due, end_of_day, parse_due_date};
+use crate::domain::case_change::{CaseChange, clean_text, default_info_due, end_of_day};
+use crate::domain::member_query::parse_date;
 use crate::keys::Key;
 use crate::ops::cases::BulkLine;
 use crate::store::cases::{self as store, CaseFile};
@@ -385,7 +386,7 @@ impl App {
                 self.submit(number, seen, CaseChange::Note { text, to_submitter });
             }
             PromptKind::RequestInfo => {
-                let due = end_of_day(parse_due_date(text)?);
+                let due = end_of_day(parse_date(text)?);
                 self.submit(number, seen, CaseChange::RequestInfo { due });
             }
             PromptKind::Priority => {
@@ -454,10 +455,7 @@ impl App {
     }
 
     /// The preview of a bulk change arrived: ask to confirm it.
-    pub(super) fn on_preview(&mut self, id: TaskId, change: CaseChange, result: Result<Vec<BulkLine>, String>) {
-        if self.op_task == Some(id) {
-            self.op_task = None;
-        }
+    pub(super) fn on_preview(&mut self, change: CaseChange, result: Result<Vec<BulkLine>, String>) {
         let lines = match result {
             Ok(l) => l,
             Err(e) => return self.complain(e),

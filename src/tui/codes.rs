@@ -5,7 +5,7 @@ use crossterm::event::KeyCode;
 
 use super::app::{App, Mode};
 use super::cases::{Confirm, Pending, Prompt, PromptKind};
-use super::task::{Report, TaskId};
+use super::task::Report;
 use crate::action::Action;
 use crate::keys::Key;
 use crate::ops::codes::{CodeFor, Issued};
@@ -25,20 +25,12 @@ pub struct ShownCode {
     pub letter: Option<String>,
 }
 
-/// Writes the New Client Login letter (it holds the code: owner-only).
-fn write_letter(dir: &std::path::Path, issued: &Issued) -> Result<String, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let path = dir.join(format!("new-client-login-{}-{}.txt", issued.subject_key, issued.id));
-    crate::crypto::write_private(&path, &issued.notice).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(path.display().to_string())
-}
-
 /// The report of an issue: the code to show, with the employer's letter written.
 fn issued_report(dir: Option<std::path::PathBuf>, r: Result<Issued, crate::ops::OpError>) -> Report {
     Report::Issued(r.map_err(|e| e.to_string()).and_then(|issued| {
-        let letter = match (&dir, issued.purpose.as_str()) {
-            (Some(d), "employer_registration") => Some(write_letter(d, &issued)?),
-            _ => None,
+        let letter = match &dir {
+            Some(d) => crate::ops::codes::write_letter(d, &issued)?,
+            None => None,
         };
         Ok(Box::new(ShownCode { issued, letter }))
     }))
@@ -175,10 +167,7 @@ impl App {
     }
 
     /// A code was issued: show it, this once.
-    pub(super) fn on_issued(&mut self, id: TaskId, result: Result<Box<ShownCode>, String>) {
-        if self.op_task == Some(id) {
-            self.op_task = None;
-        }
+    pub(super) fn on_issued(&mut self, result: Result<Box<ShownCode>, String>) {
         match result {
             Ok(shown) => {
                 self.message = None;

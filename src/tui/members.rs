@@ -194,10 +194,7 @@ impl App {
     }
 
     /// The SSN arrived: show it until the configured time has passed.
-    pub(super) fn on_revealed(&mut self, id: TaskId, number: String, result: Result<String, String>) {
-        if self.op_task == Some(id) {
-            self.op_task = None;
-        }
+    pub(super) fn on_revealed(&mut self, number: String, result: Result<String, String>) {
         match result {
             Ok(ssn) => {
                 let until = self.tick + self.reveal_ticks;
@@ -292,10 +289,7 @@ impl App {
     }
 
     /// Shows an information box (any key closes it).
-    pub(super) fn on_info(&mut self, id: TaskId, title: String, lines: Vec<String>) {
-        if self.op_task == Some(id) {
-            self.op_task = None;
-        }
+    pub(super) fn on_info(&mut self, title: String, lines: Vec<String>) {
         self.message = None;
         self.confirm(Confirm { title, lines, pending: Pending::Nothing });
     }
