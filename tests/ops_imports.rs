@@ -9,6 +9,7 @@ use portaldesk::args;
 use portaldesk::crypto::DataKey;
 use portaldesk::domain::import_spec::ImportKind;
 use portaldesk::domain::role::Role;
+use portaldesk::ops::imports::BATCH;
 use portaldesk::ops::{Clock, Ops};
 use portaldesk::store::{Store, imports, staff};
 
@@ -178,12 +179,14 @@ async fn failed_rows_retry_once_their_cause_is_fixed() {
 async fn an_interrupted_job_resumes_to_the_same_end_state() {
     let header = "group_number,ssn,first_name,last_name,birth_date,gender,address_line,city,state,zip\n";
     let mut file = header.to_owned();
-    for i in 0..1_200 {
+    // Two whole batches and part of a third.
+    let rows = 2 * BATCH + 200;
+    for i in 0..rows {
         file.push_str(&format!(
             "ACM101,9{:02}-{:02}-{:04},First{i},Last{i},1980-01-01,F,1 Main St,Austin,TX,78701\n",
             10 + i % 80,
-            1 + i % 90,
-            1000 + i
+            1 + (i / 80) % 90,
+            1 + i % 9999
         ));
     }
     for backend in 0..2 {
@@ -207,10 +210,11 @@ async fn an_interrupted_job_resumes_to_the_same_end_state() {
                 let j = ops.run_import(&key(), id, Some(1)).await.unwrap();
                 assert_eq!(j.status, "running", "{}: stopped after one batch", db.label);
                 let (n,): (i64,) = s.fetch_one("SELECT count(*) FROM members", args![]).await.unwrap();
-                assert_eq!(n, 500, "{}: one whole batch, nothing half-applied", db.label);
+                assert_eq!(n as usize, BATCH, "{}: one whole batch, nothing half-applied", db.label);
             }
             let j = ops.run_import(&key(), id, None).await.unwrap();
-            assert_eq!((j.status.as_str(), j.total_rows, j.ok_rows), ("succeeded", 1_200, 1_200), "{}", db.label);
+            let r = rows as i64;
+            assert_eq!((j.status.as_str(), j.total_rows, j.ok_rows), ("succeeded", r, r), "{}", db.label);
             let state: Vec<(String, String)> = s
                 .fetch_all("SELECT member_number, first_name FROM members ORDER BY member_number", args![])
                 .await

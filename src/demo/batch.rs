@@ -16,10 +16,8 @@ pub struct Batch {
     pub count: u64,
 }
 
-/// `numbered` gives `$1, $2…` (PostgreSQL); otherwise `?` (SQLite, which
-/// treats `$N` as named parameters and looks each name up in a list, so a
-/// statement with thousands of them would take quadratic time to prepare).
-fn insert_sql(table: &str, cols: &[&str], rows: usize, numbered: bool) -> String {
+/// `$1, $2…` as every statement is written (the store gives SQLite `?`).
+fn insert_sql(table: &str, cols: &[&str], rows: usize) -> String {
     let mut s = format!("INSERT INTO {table} ({}) VALUES ", cols.join(", "));
     let mut n = 0;
     for r in 0..rows {
@@ -32,12 +30,8 @@ fn insert_sql(table: &str, cols: &[&str], rows: usize, numbered: bool) -> String
                 s.push_str(", ");
             }
             n += 1;
-            if numbered {
-                s.push('$');
-                s.push_str(&n.to_string());
-            } else {
-                s.push('?');
-            }
+            s.push('$');
+            s.push_str(&n.to_string());
         }
         s.push(')');
     }
@@ -60,11 +54,8 @@ impl Batch {
         self.pending.extend(row);
         self.count += 1;
         if self.pending.len() == self.per_stmt * self.cols.len() {
-            let numbered = tx.backend() == Backend::Postgres;
-            let sql = self
-                .full_sql
-                .get_or_insert_with(|| insert_sql(self.table, self.cols, self.per_stmt, numbered).into())
-                .clone();
+            let sql =
+                self.full_sql.get_or_insert_with(|| insert_sql(self.table, self.cols, self.per_stmt).into()).clone();
             let args = std::mem::take(&mut self.pending);
             // Table and column names are static; every value is bound.
             tx.execute(sqlx::AssertSqlSafe(sql), args).await?;
@@ -79,7 +70,7 @@ impl Batch {
         }
         let rows = self.pending.len() / self.cols.len();
         let args = std::mem::take(&mut self.pending);
-        let sql = insert_sql(self.table, self.cols, rows, tx.backend() == Backend::Postgres);
+        let sql = insert_sql(self.table, self.cols, rows);
         tx.execute(sqlx::AssertSqlSafe(sql), args).await?;
         Ok(())
     }
@@ -126,7 +117,6 @@ mod tests {
 
     #[test]
     fn builds_numbered_placeholders_per_row() {
-        assert_eq!(insert_sql("t", &["a", "b"], 2, true), "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)");
-        assert_eq!(insert_sql("t", &["a", "b"], 2, false), "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)");
+        assert_eq!(insert_sql("t", &["a", "b"], 2), "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)");
     }
 }

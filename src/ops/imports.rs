@@ -3,7 +3,7 @@
 //! records the rows it did, so a run that dies resumes where it stopped),
 //! retry whole or failed rows only, abandon.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::NaiveDate;
@@ -28,14 +28,92 @@ pub struct Progress {
     pub total_bytes: AtomicU64,
 }
 
-/// Rows applied per transaction.
-pub const BATCH: usize = 500;
+/// Rows applied per transaction: a run that stops resumes from the last
+/// whole batch. Large, because every commit writes out each index page its
+/// rows touched, and the rows of a file land all over the member indexes.
+pub const BATCH: usize = 5000;
+
+/// Rows per multi-row statement, under SQLite's 32 766 and PostgreSQL's
+/// 65 535 bound parameters.
+const ROWS_PER_STATEMENT: usize = 1000;
 
 /// Why one row could not be applied (beyond the file's own checks).
 struct RowFault {
     field: &'static str,
     code: &'static str,
     message: String,
+}
+
+/// A member's SSN as stored: its blind index and its ciphertext.
+struct Sealed {
+    index: Vec<u8>,
+    cipher: Vec<u8>,
+}
+
+/// A row read and checked, its SSN sealed when it is a demographic row.
+struct Prepared {
+    row: Row,
+    sealed: Option<Sealed>,
+}
+
+/// A batch of rows not yet done, and how far into the file it reaches.
+struct ReadBatch {
+    rows: Vec<Prepared>,
+    /// Rows of the file up to here, done ones included.
+    seen: i64,
+    bytes_read: u64,
+    /// The file ends with this batch.
+    end: bool,
+}
+
+/// Reads, checks and seals the file's rows on a thread of their own, one
+/// batch ahead of the one being applied, so the CPU work overlaps the
+/// database's. Stops when the receiver is dropped (a run cancelled).
+fn read_ahead<R: std::io::Read + Send + 'static>(
+    mut reader: RowReader<R>,
+    done: HashSet<i64>,
+    key: DataKey,
+    kind: ImportKind,
+) -> tokio::sync::mpsc::Receiver<Result<ReadBatch, crate::import::FileError>> {
+    let (send, receive) = tokio::sync::mpsc::channel(1);
+    tokio::task::spawn_blocking(move || {
+        let mut seen = 0i64;
+        loop {
+            let mut rows = Vec::with_capacity(BATCH);
+            let mut end = false;
+            while rows.len() < BATCH {
+                match reader.next_row() {
+                    Ok(Some(row)) => {
+                        seen += 1;
+                        if done.contains(&(row.number as i64)) {
+                            continue;
+                        }
+                        let sealed = match (&row.checked, kind) {
+                            (Ok(c), ImportKind::Demographic) => ssn(kind, &c.values, "ssn").map(|s| Sealed {
+                                index: key.blind_index("ssn", s.digits()),
+                                cipher: key.encrypt(s.digits()),
+                            }),
+                            _ => None,
+                        };
+                        rows.push(Prepared { row, sealed });
+                    }
+                    Ok(None) => {
+                        end = true;
+                        break;
+                    }
+                    Err(e) => {
+                        let _ = send.blocking_send(Err(e));
+                        return;
+                    }
+                }
+            }
+            let batch = ReadBatch { rows, seen, bytes_read: reader.bytes_read(), end };
+            if send.blocking_send(Ok(batch)).is_err() || end {
+                return;
+            }
+        }
+    });
+    receive
 }
 
 fn fault(field: &'static str, code: &'static str, message: String) -> RowFault {
@@ -186,10 +264,11 @@ impl Ops {
             }
         }
         let content = store::content(self.store(), id).await?;
+        let size = content.len() as u64;
         let now = self.now();
-        let reader = check_bytes(&content[..content.len().min(64 * 1024)], content.len() as u64)
-            .and_then(|()| RowReader::new(kind, content.as_slice()));
-        let mut reader = match reader {
+        let reader = check_bytes(&content[..content.len().min(64 * 1024)], size)
+            .and_then(|()| RowReader::new(kind, std::io::Cursor::new(content)));
+        let reader = match reader {
             Ok(r) => r,
             Err(e) => {
                 (job.total_rows, job.ok_rows, job.failed_rows) = (0, 0, 0);
@@ -202,7 +281,9 @@ impl Ops {
         if !store::set_job(&mut change.tx, &job, "running", None, Some(now), None, None).await? {
             return Err(OpError::Conflict(format!("import job {id} changed meanwhile")));
         }
-        let done: std::collections::HashSet<i64> = store::done_rows(&mut change.tx, id).await?.into_iter().collect();
+        let done: HashSet<i64> = store::done_rows(&mut change.tx, id).await?.into_iter().collect();
+        let employer_groups: HashSet<i64> =
+            store::group_ids(&mut change.tx, job.employer_id).await?.into_iter().collect();
         self.record(
             &mut change,
             &entity,
@@ -213,58 +294,47 @@ impl Ops {
         .await?;
         change.tx.commit().await?;
         if let Some(p) = progress {
-            p.total_bytes.store(content.len() as u64, Ordering::Relaxed);
+            p.total_bytes.store(size, Ordering::Relaxed);
         }
 
         // Batches are read, applied and committed one after another: a run
         // that stops (killed, cancelled, disconnected) leaves whole batches
-        // recorded, and the next run skips them.
-        let mut total = 0i64;
+        // recorded, and the next run skips them. The next batch is read and
+        // checked on another thread while this one is applied.
+        let mut read_ahead = read_ahead(reader, done, key.clone(), kind);
         let mut groups: HashMap<String, Option<i64>> = HashMap::new();
-        let mut batch: Vec<Row> = Vec::with_capacity(BATCH);
         let mut n = 0usize;
-        loop {
-            batch.clear();
-            let mut end = false;
-            while batch.len() < BATCH {
-                match reader.next_row() {
-                    Ok(Some(row)) => {
-                        total += 1;
-                        if !done.contains(&(row.number as i64)) {
-                            batch.push(row);
-                        }
-                    }
-                    Ok(None) => {
-                        end = true;
-                        break;
-                    }
-                    // A row the CSV reader cannot read ends the file's readable part.
-                    Err(e) => return Err(OpError::Invalid(format!("import job {id}: {}", e.message))),
-                }
-            }
-            if !batch.is_empty() {
+        let total = loop {
+            let Some(read) = read_ahead.recv().await else {
+                return Err(OpError::Db(format!("import job {id}: the file reader stopped")));
+            };
+            // A row the CSV reader cannot read ends the file's readable part.
+            let read = read.map_err(|e| OpError::Invalid(format!("import job {id}: {}", e.message)))?;
+            if !read.rows.is_empty() {
                 if batches.is_some_and(|b| n >= b) {
                     return self.job_head(id).await;
                 }
                 let mut tx = self.store().begin_write().await?;
                 if kind == ImportKind::Demographic {
-                    self.apply_demographic_batch(&mut tx, key, &job, &batch, &mut groups).await?;
+                    for rows in read.rows.chunks(ROWS_PER_STATEMENT) {
+                        self.apply_demographic_batch(&mut tx, &job, rows, &mut groups, &employer_groups).await?;
+                    }
                 } else {
-                    for row in &batch {
-                        self.apply_row(&mut tx, key, &job, kind, row).await?;
+                    for p in &read.rows {
+                        self.apply_row(&mut tx, key, &job, kind, &p.row).await?;
                     }
                 }
                 tx.commit().await?;
                 n += 1;
                 if let Some(p) = progress {
-                    p.rows.fetch_add(batch.len() as u64, Ordering::Relaxed);
-                    p.bytes.store(reader.bytes_read(), Ordering::Relaxed);
+                    p.rows.fetch_add(read.rows.len() as u64, Ordering::Relaxed);
+                    p.bytes.store(read.bytes_read, Ordering::Relaxed);
                 }
             }
-            if end {
-                break;
+            if read.end {
+                break read.seen;
             }
-        }
+        };
         let mut tx = self.store().begin_write().await?;
         let mut job =
             store::lock_job(&mut tx, id).await?.ok_or_else(|| OpError::NotFound(format!("no import job {id}")))?;
@@ -287,17 +357,17 @@ impl Ops {
     async fn apply_demographic_batch(
         &self,
         tx: &mut Tx,
-        key: &DataKey,
         job: &JobHead,
-        batch: &[Row],
+        batch: &[Prepared],
         groups: &mut HashMap<String, Option<i64>>,
+        employer_groups: &HashSet<i64>,
     ) -> Result<(), OpError> {
         let kind = ImportKind::Demographic;
         let mut ready = Vec::new();
         let mut outcomes: Vec<(i64, String, &'static str)> = Vec::with_capacity(batch.len());
-        for row in batch {
+        for Prepared { row, sealed } in batch {
             let Ok(checked) = &row.checked else {
-                self.apply_row(tx, key, job, kind, row).await?;
+                self.record_failed(tx, job, row).await?;
                 continue;
             };
             let v = &checked.values;
@@ -307,32 +377,32 @@ impl Ops {
                 groups.insert(group.clone(), id);
             }
             // The SSN is a required column: a checked row has one.
-            let (Some(Some(group_id)), Some(s)) = (groups.get(&group), ssn(kind, v, "ssn")) else {
+            let (Some(Some(group_id)), Some(s), Some(sealed)) = (groups.get(&group), ssn(kind, v, "ssn"), sealed)
+            else {
                 let f = fault("group_number", "group_unknown", format!("group {group} is not one of this employer's"));
                 self.record_outcome(tx, job, row, &checked.natural_key, Err(f)).await?;
                 continue;
             };
-            let index = key.blind_index("ssn", s.digits());
-            ready.push((row, checked, *group_id, s, index));
+            ready.push((row, checked, *group_id, s, sealed));
         }
         if ready.is_empty() {
             return Ok(());
         }
-        // From the SSN index first; the employer's groups only filter.
-        let mut q = crate::store::Sql::new(
-            "SELECT m.ssn_index, m.id FROM members m WHERE m.group_id IN (SELECT id FROM employer_groups WHERE employer_id = ",
-        );
-        q.bind(job.employer_id).push(") AND m.ssn_index IN (");
+        // By the SSN index alone, the employer's groups filtering here: with
+        // a group among the IN list, a planner may walk the group's members.
+        let mut q =
+            crate::store::Sql::new("SELECT m.ssn_index, m.id, m.group_id FROM members m WHERE m.ssn_index IN (");
         for (i, r) in ready.iter().enumerate() {
             if i > 0 {
                 q.push(", ");
             }
-            q.bind(r.4.clone());
+            q.bind(r.4.index.clone());
         }
         q.push(")");
         let (sql, args) = q.into_parts();
-        let found: Vec<(Vec<u8>, i64)> = tx.fetch_all(sql, args).await?;
-        let existing: HashMap<Vec<u8>, i64> = found.into_iter().collect();
+        let found: Vec<(Vec<u8>, i64, i64)> = tx.fetch_all(sql, args).await?;
+        let found = found.into_iter().filter(|(_, _, g)| employer_groups.contains(g));
+        let existing: HashMap<Vec<u8>, i64> = found.map(|(index, id, _)| (index, id)).collect();
         let now = self.now();
         let mut next = store::next_member_id(tx).await?;
         let mut insert = crate::store::Sql::new(
@@ -341,10 +411,10 @@ impl Ops {
              language, ssn_cipher, ssn_index, ssn_last4, status, created_at) VALUES ",
         );
         let mut inserts = 0;
-        for (row, checked, group_id, s, index) in &ready {
+        for (row, checked, group_id, s, sealed) in &ready {
             let v = &checked.values;
             let t = |n: &str| text(kind, v, n).unwrap_or_default();
-            if let Some(id) = existing.get(index) {
+            if let Some(id) = existing.get(&sealed.index) {
                 let applied = self.update_member(tx, *id, v).await?;
                 outcomes.push((
                     row.number as i64,
@@ -394,7 +464,7 @@ impl Ops {
                 .bind(text(kind, v, "phone"))
                 .push(", ")
                 .bind(text(kind, v, "email"));
-            insert.push(", 'English', ").bind(key.encrypt(s.digits())).push(", ").bind(index.clone());
+            insert.push(", 'English', ").bind(sealed.cipher.clone()).push(", ").bind(sealed.index.clone());
             insert.push(", ").bind(s.last4().to_owned()).push(", 'active', ").bind(now).push(")");
             outcomes.push((row.number as i64, checked.natural_key.clone(), "applied"));
         }
@@ -456,20 +526,22 @@ impl Ops {
         kind: ImportKind,
         row: &Row,
     ) -> Result<(), OpError> {
-        let raw = crate::domain::ssn::redact(&row.raw.join(","));
-        let number = row.number as i64;
-        let checked = match &row.checked {
-            Ok(c) => c,
-            Err(errors) => {
-                store::record_row(tx, job.id, number, "", "failed").await?;
-                for e in errors {
-                    store::record_error(tx, job.id, number, e.column, e.code, &e.message, &raw).await?;
-                }
-                return Ok(());
-            }
+        let Ok(checked) = &row.checked else {
+            return self.record_failed(tx, job, row).await;
         };
         let outcome = self.apply_values(tx, key, job.employer_id, kind, &checked.values).await?;
         self.record_outcome(tx, job, row, &checked.natural_key, outcome).await
+    }
+
+    /// Records a row that failed the file's checks, with each of its errors.
+    async fn record_failed(&self, tx: &mut Tx, job: &JobHead, row: &Row) -> Result<(), OpError> {
+        let raw = crate::domain::ssn::redact(&row.raw.join(","));
+        let number = row.number as i64;
+        store::record_row(tx, job.id, number, "", "failed").await?;
+        for e in row.checked.as_ref().err().into_iter().flatten() {
+            store::record_error(tx, job.id, number, e.column, e.code, &e.message, &raw).await?;
+        }
+        Ok(())
     }
 
     /// Records what happened to a checked row: applied, unchanged, or its fault.

@@ -183,6 +183,13 @@ pub async fn group_of(tx: &mut Tx, employer: i64, number: &str) -> Result<Option
     Ok(r.map(|(id,)| id))
 }
 
+/// The ids of the employer's groups.
+pub async fn group_ids(tx: &mut Tx, employer: i64) -> Result<Vec<i64>, sqlx::Error> {
+    let rows: Vec<(i64,)> =
+        tx.fetch_all("SELECT id FROM employer_groups WHERE employer_id = $1", args![employer]).await?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
 /// A member of the employer's groups by member ID: (id, group id).
 pub async fn member_of(tx: &mut Tx, employer: i64, number: &str) -> Result<Option<(i64, i64)>, sqlx::Error> {
     tx.fetch_optional(

@@ -55,7 +55,7 @@ macro_rules! executor_methods {
                 args: Vec<$crate::store::Arg>,
             ) -> Result<Vec<T>, sqlx::Error> {
                 match $e {
-                    $sq => $crate::store::arg::bind_sqlite(sqlx::query_as(sql), args).fetch_all($sx).await,
+                    $sq => $crate::store::arg::bind_sqlite(sql, args).fetch_all($sx).await,
                     $pq => $crate::store::arg::bind_pg(sqlx::query_as(sql), args).fetch_all($px).await,
                 }
             }
@@ -67,7 +67,7 @@ macro_rules! executor_methods {
                 args: Vec<$crate::store::Arg>,
             ) -> Result<Option<T>, sqlx::Error> {
                 match $e {
-                    $sq => $crate::store::arg::bind_sqlite(sqlx::query_as(sql), args).fetch_optional($sx).await,
+                    $sq => $crate::store::arg::bind_sqlite(sql, args).fetch_optional($sx).await,
                     $pq => $crate::store::arg::bind_pg(sqlx::query_as(sql), args).fetch_optional($px).await,
                 }
             }
@@ -79,7 +79,7 @@ macro_rules! executor_methods {
                 args: Vec<$crate::store::Arg>,
             ) -> Result<T, sqlx::Error> {
                 match $e {
-                    $sq => $crate::store::arg::bind_sqlite(sqlx::query_as(sql), args).fetch_one($sx).await,
+                    $sq => $crate::store::arg::bind_sqlite(sql, args).fetch_one($sx).await,
                     $pq => $crate::store::arg::bind_pg(sqlx::query_as(sql), args).fetch_one($px).await,
                 }
             }
@@ -92,7 +92,7 @@ macro_rules! executor_methods {
             ) -> Result<u64, sqlx::Error> {
                 match $e {
                     $sq => {
-                        let q: sqlx::query::QueryAs<'_, sqlx::Sqlite, (), _> = $crate::store::arg::bind_sqlite(sqlx::query_as(sql), args);
+                        let q: sqlx::query::QueryAs<'_, sqlx::Sqlite, (), _> = $crate::store::arg::bind_sqlite(sql, args);
                         Ok(sqlx::Executor::execute($sx, q).await?.rows_affected())
                     }
                     $pq => {
