@@ -17,8 +17,8 @@ use crate::crypto::DataKey;
 use crate::domain::import_spec::{ImportKind, Value};
 use crate::domain::text::fold_key;
 use crate::import::{Row, RowReader, check_bytes};
-use crate::store::Tx;
 use crate::store::imports::{self as store, JobHead, NewJob};
+use crate::store::{Arg, Tx};
 
 /// How far a running job is, for the screen.
 #[derive(Debug, Default)]
@@ -33,8 +33,36 @@ pub struct Progress {
 /// rows touched, and the rows of a file land all over the member indexes.
 pub const BATCH: usize = 5000;
 
-/// Rows per multi-row statement, under SQLite's 32 766 and PostgreSQL's
-/// 65 535 bound parameters.
+/// The columns of a member an imported row adds, in the order given.
+const MEMBER_COLUMNS: &[&str] = &[
+    "id",
+    "member_number",
+    "individual_id",
+    "group_id",
+    "member_type",
+    "relationship",
+    "first_name_key",
+    "last_name_key",
+    "first_name",
+    "last_name",
+    "birth_date",
+    "gender",
+    "address_line",
+    "city",
+    "state",
+    "zip",
+    "phone",
+    "email",
+    "language",
+    "ssn_cipher",
+    "ssn_index",
+    "ssn_last4",
+    "status",
+    "created_at",
+];
+
+/// Rows looked up and added per step: the lookup binds one SSN index per
+/// row, under SQLite's 32 766 and PostgreSQL's 65 535 bound parameters.
 const ROWS_PER_STATEMENT: usize = 1000;
 
 /// Why one row could not be applied (beyond the file's own checks).
@@ -405,12 +433,7 @@ impl Ops {
         let existing: HashMap<Vec<u8>, i64> = found.map(|(index, id, _)| (index, id)).collect();
         let now = self.now();
         let mut next = store::next_member_id(tx).await?;
-        let mut insert = crate::store::Sql::new(
-            "INSERT INTO members (id, member_number, individual_id, group_id, member_type, relationship, first_name, \
-             last_name, first_name_key, last_name_key, birth_date, gender, address_line, city, state, zip, phone, email, \
-             language, ssn_cipher, ssn_index, ssn_last4, status, created_at) VALUES ",
-        );
-        let mut inserts = 0;
+        let mut members: Vec<Arg> = Vec::new();
         for (row, checked, group_id, s, sealed) in &ready {
             let v = &checked.values;
             let t = |n: &str| text(kind, v, n).unwrap_or_default();
@@ -425,66 +448,39 @@ impl Ops {
             }
             let id = next;
             next += 1;
-            if inserts > 0 {
-                insert.push(", ");
-            }
-            inserts += 1;
             let (first, last) = (t("first_name"), t("last_name"));
-            insert
-                .push("(")
-                .bind(id)
-                .push(", ")
-                .bind(format!("M{id:07}"))
-                .push(", ")
-                .bind(format!("I{:07}", id + 1_000_000));
-            insert
-                .push(", ")
-                .bind(*group_id)
-                .push(", ")
-                .bind(text(kind, v, "member_type").unwrap_or_else(|| "SUBSCRIBER".into()));
-            insert
-                .push(", 'self', ")
-                .bind(first.clone())
-                .push(", ")
-                .bind(last.clone())
-                .push(", ")
-                .bind(fold_key(&first));
-            insert
-                .push(", ")
-                .bind(fold_key(&last))
-                .push(", ")
-                .bind(date(kind, v, "birth_date"))
-                .push(", ")
-                .bind(t("gender"));
-            insert.push(", ").bind(t("address_line")).push(", ").bind(t("city")).push(", ").bind(t("state"));
-            insert
-                .push(", ")
-                .bind(t("zip"))
-                .push(", ")
-                .bind(text(kind, v, "phone"))
-                .push(", ")
-                .bind(text(kind, v, "email"));
-            insert.push(", 'English', ").bind(sealed.cipher.clone()).push(", ").bind(sealed.index.clone());
-            insert.push(", ").bind(s.last4().to_owned()).push(", 'active', ").bind(now).push(")");
+            members.extend(args![
+                id,
+                format!("M{id:07}"),
+                format!("I{:07}", id + 1_000_000),
+                *group_id,
+                text(kind, v, "member_type").unwrap_or_else(|| "SUBSCRIBER".into()),
+                "self",
+                fold_key(&first),
+                fold_key(&last),
+                first,
+                last,
+                date(kind, v, "birth_date"),
+                t("gender"),
+                t("address_line"),
+                t("city"),
+                t("state"),
+                t("zip"),
+                text(kind, v, "phone"),
+                text(kind, v, "email"),
+                "English",
+                sealed.cipher.clone(),
+                sealed.index.clone(),
+                s.last4(),
+                "active",
+                now
+            ]);
             outcomes.push((row.number as i64, checked.natural_key.clone(), "applied"));
         }
-        if inserts > 0 {
-            let (sql, args) = insert.into_parts();
-            tx.execute(sql, args).await?;
-        }
-        if !outcomes.is_empty() {
-            let mut rec =
-                crate::store::Sql::new("INSERT INTO import_rows (job_id, row_number, natural_key, status) VALUES ");
-            for (i, (number, natural_key, status)) in outcomes.iter().enumerate() {
-                if i > 0 {
-                    rec.push(", ");
-                }
-                rec.push("(").bind(job.id).push(", ").bind(*number).push(", ").bind(natural_key.clone()).push(", ");
-                rec.push(if *status == "applied" { "'applied')" } else { "'unchanged')" });
-            }
-            let (sql, args) = rec.into_parts();
-            tx.execute(sql, args).await?;
-        }
+        tx.insert_rows("members", MEMBER_COLUMNS, members).await?;
+        let records =
+            outcomes.into_iter().flat_map(|(number, natural_key, status)| args![job.id, number, natural_key, status]);
+        tx.insert_rows("import_rows", &["job_id", "row_number", "natural_key", "status"], records.collect()).await?;
         Ok(())
     }
 

@@ -6,6 +6,7 @@
 //! into `#[derive(FromRow)]` structs that implement `FromRow` for both rows.
 
 mod arg;
+mod bulk;
 pub mod paging;
 mod sql;
 mod tx;
