@@ -31,7 +31,7 @@ pub struct Progress {
 /// Rows applied per transaction: a run that stops resumes from the last
 /// whole batch. Large, because every commit writes out each index page its
 /// rows touched, and the rows of a file land all over the member indexes.
-pub const BATCH: usize = 5000;
+pub const BATCH: usize = 10000;
 
 /// The columns of a member an imported row adds, in the order given.
 const MEMBER_COLUMNS: &[&str] = &[
