@@ -515,7 +515,7 @@ async fn plain_engine(
             let mut c = std::process::Command::new("psql");
             c.arg(url).args(["-q", "-v", "ON_ERROR_STOP=1", "-c"]);
             c.arg(format!(
-                "DROP TABLE IF EXISTS pd_bench_m; CREATE TABLE pd_bench_m ({COLS}); CREATE INDEX ON pd_bench_m (ssn); \
+                "SET client_min_messages = warning; DROP TABLE IF EXISTS pd_bench_m; CREATE TABLE pd_bench_m ({COLS}); CREATE INDEX ON pd_bench_m (ssn); \
                  CREATE INDEX ON pd_bench_m (last_name, first_name); CREATE INDEX ON pd_bench_m (group_number)"
             ));
             c.args(["-c", &copy("pd_bench_m"), "-c", "DROP TABLE pd_bench_m"]);

@@ -3,6 +3,7 @@
 //! specification, streamed row by row so memory does not grow with the
 //! file. Applying the rows to the database is the importer's next step.
 
+use sha2::Digest;
 use std::collections::HashSet;
 use std::io::Read;
 
@@ -80,7 +81,9 @@ pub struct RowReader<R: Read> {
     map: Vec<Option<usize>>,
     kind: ImportKind,
     key_cols: Vec<usize>,
-    seen: HashSet<String>,
+    /// The first 16 bytes of each natural key's SHA-256: a file's worth of
+    /// keys in little memory, and no SSN kept whole.
+    seen: HashSet<[u8; 16]>,
     rows: u64,
 }
 
@@ -166,7 +169,7 @@ fn check_row(
     map: &[Option<usize>],
     raw: &[String],
     key_cols: &[usize],
-    seen: &mut HashSet<String>,
+    seen: &mut HashSet<[u8; 16]>,
 ) -> Result<Checked, Vec<CellError>> {
     let mut values = Vec::with_capacity(cols.len());
     let mut errors = Vec::new();
@@ -180,11 +183,12 @@ fn check_row(
     if !errors.is_empty() {
         return Err(errors);
     }
-    // Duplicates are found on the whole values (in memory only); what is
-    // kept shows an SSN by its last four.
+    // Duplicates are found on the whole values, hashed; what is kept shows
+    // an SSN by its last four.
     let whole = key_cols.iter().map(|i| key_text(values[*i].as_ref(), true)).collect::<Vec<_>>().join("|");
     let natural_key = key_cols.iter().map(|i| key_text(values[*i].as_ref(), false)).collect::<Vec<_>>().join("|");
-    if !seen.insert(whole) {
+    let digest: [u8; 32] = sha2::Sha256::digest(whole.as_bytes()).into();
+    if !seen.insert(digest[..16].try_into().unwrap_or_default()) {
         return Err(vec![CellError {
             column: "row",
             code: "duplicate_in_file",
