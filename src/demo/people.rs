@@ -143,36 +143,7 @@ pub async fn members(
     n: u64,
     now: DateTime<Utc>,
 ) -> Result<(u64, Vec<MemberRef>), sqlx::Error> {
-    let mut m = Batch::new(
-        "members",
-        &[
-            "id",
-            "member_number",
-            "individual_id",
-            "group_id",
-            "subscriber_id",
-            "member_type",
-            "relationship",
-            "first_name",
-            "last_name",
-            "first_name_key",
-            "last_name_key",
-            "birth_date",
-            "gender",
-            "address_line",
-            "city",
-            "state",
-            "zip",
-            "phone",
-            "email",
-            "language",
-            "ssn_cipher",
-            "ssn_index",
-            "ssn_last4",
-            "status",
-            "created_at",
-        ],
-    );
+    let mut m = Batch::new("members", crate::store::members::INSERT_COLUMNS);
     let mut ev = Batch::new(
         "qualifying_events",
         &[

@@ -33,34 +33,6 @@ pub struct Progress {
 /// rows touched, and the rows of a file land all over the member indexes.
 pub const BATCH: usize = 10000;
 
-/// The columns of a member an imported row adds, in the order given.
-const MEMBER_COLUMNS: &[&str] = &[
-    "id",
-    "member_number",
-    "individual_id",
-    "group_id",
-    "member_type",
-    "relationship",
-    "first_name_key",
-    "last_name_key",
-    "first_name",
-    "last_name",
-    "birth_date",
-    "gender",
-    "address_line",
-    "city",
-    "state",
-    "zip",
-    "phone",
-    "email",
-    "language",
-    "ssn_cipher",
-    "ssn_index",
-    "ssn_last4",
-    "status",
-    "created_at",
-];
-
 /// Rows looked up and added per step: the lookup binds one SSN index per
 /// row, under SQLite's 32 766 and PostgreSQL's 65 535 bound parameters.
 const ROWS_PER_STATEMENT: usize = 1000;
@@ -449,17 +421,19 @@ impl Ops {
             let id = next;
             next += 1;
             let (first, last) = (t("first_name"), t("last_name"));
+            let (first_key, last_key) = (fold_key(&first), fold_key(&last));
             members.extend(args![
                 id,
                 format!("M{id:07}"),
                 format!("I{:07}", id + 1_000_000),
                 *group_id,
+                None::<i64>,
                 text(kind, v, "member_type").unwrap_or_else(|| "SUBSCRIBER".into()),
                 "self",
-                fold_key(&first),
-                fold_key(&last),
                 first,
                 last,
+                first_key,
+                last_key,
                 date(kind, v, "birth_date"),
                 t("gender"),
                 t("address_line"),
@@ -477,7 +451,7 @@ impl Ops {
             ]);
             outcomes.push((row.number as i64, checked.natural_key.clone(), "applied"));
         }
-        tx.insert_rows("members", MEMBER_COLUMNS, members).await?;
+        tx.insert_rows("members", crate::store::members::INSERT_COLUMNS, members).await?;
         let records =
             outcomes.into_iter().flat_map(|(number, natural_key, status)| args![job.id, number, natural_key, status]);
         tx.insert_rows("import_rows", &["job_id", "row_number", "natural_key", "status"], records.collect()).await?;

@@ -10,6 +10,36 @@ use crate::crypto::DataKey;
 use crate::domain::member_query::{Lookup, MemberQuery};
 use crate::domain::text::prefix_end;
 
+/// The columns a new member is inserted with, in this order (the seeder
+/// and the importer add members in bulk with `Tx::insert_rows`).
+pub const INSERT_COLUMNS: &[&str] = &[
+    "id",
+    "member_number",
+    "individual_id",
+    "group_id",
+    "subscriber_id",
+    "member_type",
+    "relationship",
+    "first_name",
+    "last_name",
+    "first_name_key",
+    "last_name_key",
+    "birth_date",
+    "gender",
+    "address_line",
+    "city",
+    "state",
+    "zip",
+    "phone",
+    "email",
+    "language",
+    "ssn_cipher",
+    "ssn_index",
+    "ssn_last4",
+    "status",
+    "created_at",
+];
+
 /// A member query made ready for the database: the SSN replaced by its blind index.
 #[derive(Debug, Clone, PartialEq)]
 pub struct MemberSearch {
