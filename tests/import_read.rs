@@ -67,4 +67,10 @@ fn row_level_bad_inputs_fail_their_rows_only() {
         assert_eq!(row_codes(&rows), want, "{file}");
         assert!(rows.iter().all(|r| r.number >= 2), "{file}: the header is row 1");
     }
+    // The cells kept with the errors show an SSN column by its last four,
+    // even when it is not a valid SSN (8 digits: one that lost a zero).
+    let rows = load("ssn_8_digits.csv", ImportKind::Demographic).unwrap();
+    assert_eq!(rows[0].raw[1], "***-**-4567");
+    let rows = load("valid_demographic.csv", ImportKind::Demographic).unwrap();
+    assert!(rows.iter().all(|r| r.raw[1].starts_with("***-**-")), "{:?}", rows[0].raw);
 }

@@ -79,6 +79,18 @@ pub fn redact(text: &str) -> String {
     }
 }
 
+/// A cell of an SSN column as it may be kept or shown, valid or not: its
+/// last four digits (`***-**-5678`), `***` when it has fewer, empty if empty.
+/// An 8-digit "SSN" is most likely a real one that lost its leading zero.
+pub fn mask_cell(cell: &str) -> String {
+    let digits: Vec<char> = cell.chars().filter(char::is_ascii_digit).collect();
+    match digits.len() {
+        0 if cell.trim().is_empty() => String::new(),
+        n if n >= 4 => format!("***-**-{}", digits[n - 4..].iter().collect::<String>()),
+        _ => "***".into(),
+    }
+}
+
 /// `***-**-1234`, or `(none)` for members without an SSN.
 pub fn mask(last4: Option<&str>) -> String {
     match last4 {
@@ -130,5 +142,14 @@ mod tests {
         let s = Ssn::parse("912-34-5678").unwrap();
         assert_eq!(format!("{s:?}"), "***-**-5678");
         assert_eq!(mask(None), "(none)");
+    }
+
+    #[test]
+    fn ssn_cells_are_masked_whatever_they_hold() {
+        assert_eq!(mask_cell("12345678"), "***-**-5678");
+        assert_eq!(mask_cell(" 123-45-6789 "), "***-**-6789");
+        assert_eq!(mask_cell("12"), "***");
+        assert_eq!(mask_cell("n/a"), "***");
+        assert_eq!(mask_cell("  "), "");
     }
 }

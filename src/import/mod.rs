@@ -7,7 +7,7 @@ use sha2::Digest;
 use std::collections::HashSet;
 use std::io::Read;
 
-use crate::domain::import_spec::{CellError, ImportKind, Value, check_cell, map_header};
+use crate::domain::import_spec::{CellError, Format, ImportKind, Value, check_cell, map_header};
 
 /// The largest file taken: beyond it the file is refused whole.
 pub const MAX_BYTES: u64 = 256 * 1024 * 1024;
@@ -26,7 +26,8 @@ fn file_error(code: &'static str, message: impl Into<String>) -> FileError {
 }
 
 /// One data row: its number in the file (the header is row 1), the raw
-/// cells as written, and either its checked values or what is wrong.
+/// cells as written (SSN columns masked once checked: the cells are kept
+/// with row errors and shown), and either its checked values or what is wrong.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
     pub number: u64,
@@ -85,6 +86,8 @@ pub struct RowReader<R: Read> {
     /// keys in little memory, and no SSN kept whole.
     seen: HashSet<[u8; 16]>,
     rows: u64,
+    /// Where the file's SSN columns are, to mask them once checked.
+    ssn_at: Vec<usize>,
 }
 
 fn unreadable(e: csv::Error) -> FileError {
@@ -115,7 +118,18 @@ impl<R: Read> RowReader<R> {
         let map = map_header(kind, &names).map_err(|e| file_error(e.code, e.message))?;
         let cols = kind.columns();
         let key_cols = kind.natural_key().iter().filter_map(|k| cols.iter().position(|c| c.name == *k)).collect();
-        Ok(RowReader { rdr, record, header_len: header.len(), map, kind, key_cols, seen: HashSet::new(), rows: 0 })
+        let ssn_at = cols.iter().zip(&map).filter(|(c, _)| c.format == Format::Ssn).filter_map(|(_, at)| *at).collect();
+        Ok(RowReader {
+            rdr,
+            record,
+            header_len: header.len(),
+            map,
+            kind,
+            key_cols,
+            seen: HashSet::new(),
+            rows: 0,
+            ssn_at,
+        })
     }
 
     /// The next data row, checked; `None` at the end.
@@ -141,6 +155,12 @@ impl<R: Read> RowReader<R> {
             } else {
                 check_row(self.kind.columns(), &self.map, &raw, &self.key_cols, &mut self.seen)
             };
+            let mut raw = raw;
+            for i in &self.ssn_at {
+                if let Some(cell) = raw.get_mut(*i) {
+                    *cell = crate::domain::ssn::mask_cell(cell);
+                }
+            }
             return Ok(Some(Row { number, raw, checked }));
         }
     }
