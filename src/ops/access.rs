@@ -53,7 +53,7 @@ impl Ops {
             }
             Grantee::Agency(id) => (None, Some(*id)),
         };
-        let employer = match employer {
+        let mut employer = match employer {
             Some(e) => {
                 Some(crate::domain::ein::Ein::parse(e).map_err(|e| OpError::Invalid(e.to_string()))?.to_string())
             }
@@ -65,8 +65,9 @@ impl Ops {
             let (group_id, employer_id, ein) = store::group_by_number(&mut change.tx, &number)
                 .await?
                 .ok_or_else(|| OpError::NotFound(format!("no group {}", crate::domain::text::clip(&number, 20))))?;
-            let named = employer.clone().unwrap_or_else(|| ein.clone());
-            if ein != named {
+            // Without an employer named, the first group's is the grant's.
+            let named = employer.get_or_insert_with(|| ein.clone());
+            if ein != *named {
                 return Err(OpError::Refused(format!(
                     "group {number} belongs to employer {ein}, not {named}; nothing was granted"
                 )));
