@@ -126,7 +126,7 @@ const fn admin_write(
     command: &'static str,
     cli: &'static str,
 ) -> ActionSpec {
-    ActionSpec { action, name, help, min_role, writes: true, command: Some(command), cli: Some(cli), footer: None }
+    case_write(action, name, help, min_role, command, cli, None)
 }
 
 /// The table of every action.

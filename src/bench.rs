@@ -472,7 +472,7 @@ async fn plain_engine(
             // A copy of the database, its log folded in first.
             store.execute("PRAGMA wal_checkpoint(TRUNCATE)", vec![]).await?;
             let copy = dir.join("copy.sqlite");
-            let source = url.trim_start_matches("sqlite://").split('?').next().unwrap_or_default();
+            let source = crate::store::sqlite_path(url);
             std::fs::copy(source, &copy).map_err(|e| OpError::Db(format!("copying {source}: {e}")))?;
             let mut c = std::process::Command::new("sqlite3");
             c.arg(&copy).args(["PRAGMA journal_mode = WAL", "PRAGMA cache_size = -65536"]);

@@ -44,10 +44,11 @@ struct RowFault {
     message: String,
 }
 
-/// A member's SSN as stored: its blind index and its ciphertext.
+/// A member's SSN as stored: its blind index, its ciphertext, its last four.
 struct Sealed {
     index: Vec<u8>,
     cipher: Vec<u8>,
+    last4: String,
 }
 
 /// A row read and checked, its SSN sealed when it is a demographic row.
@@ -92,6 +93,7 @@ fn read_ahead<R: std::io::Read + Send + 'static>(
                             (Ok(c), ImportKind::Demographic) => ssn(kind, &c.values, "ssn").map(|s| Sealed {
                                 index: key.blind_index("ssn", s.digits()),
                                 cipher: key.encrypt(s.digits()),
+                                last4: s.last4().to_owned(),
                             }),
                             _ => None,
                         };
@@ -376,14 +378,13 @@ impl Ops {
                 let id = store::group_of(tx, job.employer_id, &group).await?;
                 groups.insert(group.clone(), id);
             }
-            // The SSN is a required column: a checked row has one.
-            let (Some(Some(group_id)), Some(s), Some(sealed)) = (groups.get(&group), ssn(kind, v, "ssn"), sealed)
-            else {
+            // The SSN is a required column: a checked row has one, sealed.
+            let (Some(Some(group_id)), Some(sealed)) = (groups.get(&group), sealed) else {
                 let f = fault("group_number", "group_unknown", format!("group {group} is not one of this employer's"));
                 self.record_outcome(tx, job, row, &checked.natural_key, Err(f)).await?;
                 continue;
             };
-            ready.push((row, checked, *group_id, s, sealed));
+            ready.push((row, checked, *group_id, sealed));
         }
         if ready.is_empty() {
             return Ok(());
@@ -396,7 +397,7 @@ impl Ops {
             if i > 0 {
                 q.push(", ");
             }
-            q.bind(r.4.index.clone());
+            q.bind(r.3.index.clone());
         }
         q.push(")");
         let (sql, args) = q.into_parts();
@@ -406,7 +407,7 @@ impl Ops {
         let now = self.now();
         let mut next = store::next_member_id(tx).await?;
         let mut members: Vec<Arg> = Vec::new();
-        for (row, checked, group_id, s, sealed) in &ready {
+        for (row, checked, group_id, sealed) in &ready {
             let v = &checked.values;
             let t = |n: &str| text(kind, v, n).unwrap_or_default();
             if let Some(id) = existing.get(&sealed.index) {
@@ -445,7 +446,7 @@ impl Ops {
                 "English",
                 sealed.cipher.clone(),
                 sealed.index.clone(),
-                s.last4(),
+                sealed.last4.clone(),
                 "active",
                 now
             ]);

@@ -139,7 +139,8 @@ async fn checkpoint_wal(pool: sqlx::SqlitePool) {
     }
 }
 
-fn sqlite_path(url: &str) -> &str {
+/// The file a `sqlite:` URL names (scheme and query stripped).
+pub fn sqlite_path(url: &str) -> &str {
     let p = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
     p.split('?').next().unwrap_or(p)
 }

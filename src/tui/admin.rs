@@ -85,13 +85,12 @@ impl App {
         let Some(npn) = self.broker_screen.as_ref().map(|s| s.npn.clone()) else { return };
         let store = self.ops.store().clone();
         let today = self.ops.now().date_naive();
-        let n = npn.clone();
         let id = self.tasks.spawn(async move {
-            let result = store::file_by_npn(&store, &n, today)
+            let result = store::file_by_npn(&store, &npn, today)
                 .await
                 .map(|f| f.map(Box::new))
                 .map_err(|e| crate::store::short_cause(&e));
-            Report::Broker { npn: n, result }
+            Report::Broker(result)
         });
         if let Some(s) = &mut self.broker_screen {
             s.loading = Some(id);

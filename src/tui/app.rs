@@ -420,10 +420,10 @@ impl App {
                 self.after_change();
             }
             Report::Case { number, result } => self.on_case_file(msg.id, number, result),
-            Report::Preview { change, result } => self.on_preview(change, result),
+            Report::Preview { change, lines } => self.on_preview(change, lines),
             Report::Issued(result) => self.on_issued(result),
-            Report::Member { result, .. } => self.on_member_file(msg.id, result),
-            Report::Broker { result, .. } => self.on_broker_file(msg.id, result),
+            Report::Member(result) => self.on_member_file(msg.id, result),
+            Report::Broker(result) => self.on_broker_file(msg.id, result),
             Report::Import { id, result } => self.on_import(msg.id, id, result),
             Report::Revealed { number, result } => self.on_revealed(number, result),
             Report::Info { title, lines } => self.on_info(title, lines),

@@ -448,18 +448,14 @@ impl App {
     ) {
         self.spawn_op("previewing the bulk change…".into(), async move {
             match work.await {
-                Ok((change, lines)) => Report::Preview { change, result: Ok(lines) },
+                Ok((change, lines)) => Report::Preview { change, lines },
                 Err(e) => Report::Op(Err(e)),
             }
         });
     }
 
     /// The preview of a bulk change arrived: ask to confirm it.
-    pub(super) fn on_preview(&mut self, change: CaseChange, result: Result<Vec<BulkLine>, String>) {
-        let lines = match result {
-            Ok(l) => l,
-            Err(e) => return self.complain(e),
-        };
+    pub(super) fn on_preview(&mut self, change: CaseChange, lines: Vec<BulkLine>) {
         let refused = lines.iter().filter(|l| l.outcome.is_err()).count();
         let text = lines
             .iter()

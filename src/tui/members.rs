@@ -89,10 +89,9 @@ impl App {
         let number = number.to_owned();
         let ops = self.ops.clone();
         let n = number.clone();
-        let id = self.tasks.spawn(async move {
-            let result = ops.view_member(&n).await.map(Box::new).map_err(|e| e.to_string());
-            Report::Member { number: n, result }
-        });
+        let id = self
+            .tasks
+            .spawn(async move { Report::Member(ops.view_member(&n).await.map(Box::new).map_err(|e| e.to_string())) });
         self.member_screen = Some(MemberScreen {
             number,
             file: None,

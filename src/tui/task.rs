@@ -35,9 +35,9 @@ pub enum Report {
     /// A code was issued (or reissued): show it once.
     Issued(Result<Box<crate::tui::codes::ShownCode>, String>),
     /// A member for the member view (opening it was audited).
-    Member { number: String, result: Result<Box<crate::store::members::MemberFile>, String> },
+    Member(Result<Box<crate::store::members::MemberFile>, String>),
     /// A broker for the broker view (`None`: no such NPN).
-    Broker { npn: String, result: Result<Option<Box<crate::store::brokers::BrokerFile>>, String> },
+    Broker(Result<Option<Box<crate::store::brokers::BrokerFile>>, String>),
     /// An import job with its row errors (`None`: no such job).
     Import {
         id: i64,
@@ -48,7 +48,7 @@ pub enum Report {
     /// Lines to show in a box (the eligibility answer).
     Info { title: String, lines: Vec<String> },
     /// The preview of a bulk change, to confirm.
-    Preview { change: CaseChange, result: Result<Vec<BulkLine>, String> },
+    Preview { change: CaseChange, lines: Vec<BulkLine> },
 }
 
 /// A task's report with its id.
