@@ -194,6 +194,9 @@ async fn tokens_go_to_the_outbox_and_work_once() {
         let first = sam.resend_registration(&key(), "new@employer.example").await.unwrap();
         let second = sam.resend_registration(&key(), "new@employer.example").await.unwrap();
         assert_eq!(second.revoked, vec![first.id], "{}: the previous link stops working", db.label);
+        // A portal user's link is not reissued as an employer's code.
+        let e = sam.reissue_code(&key(), POLICY, second.id).await.unwrap_err();
+        assert!(e.to_string().contains("account resend-registration"), "{}: {e}", db.label);
         let mails: Vec<(String, String, String)> =
             s.fetch_all("SELECT template, recipient, body FROM email_outbox ORDER BY id", args![]).await.unwrap();
         assert_eq!(mails.len(), 2);

@@ -193,11 +193,17 @@ impl Ops {
         subject: Subject,
     ) -> Result<Issued, OpError> {
         let entity = format!("{}:{}", subject.kind, subject.key);
-        let mut change = self.begin(action, &entity).await?;
         let kind = match subject.kind.as_str() {
             "broker" => TokenKind::BROKER_VERIFICATION.lasting(Duration::hours(policy.broker_hours)),
-            _ => TokenKind::EMPLOYER_REGISTRATION.lasting(Duration::days(policy.employer_days)),
+            "employer" => TokenKind::EMPLOYER_REGISTRATION.lasting(Duration::days(policy.employer_days)),
+            // A portal user's links follow the account's state: its own actions issue them.
+            _ => {
+                return Err(OpError::Refused(format!(
+                    "{entity} gets links from `account resend-registration` or `account reset-password`, not a code"
+                )));
+            }
         };
+        let mut change = self.begin(action, &entity).await?;
         let issued = self.issue_token(&mut change, key, &subject, kind).await?;
         let after = json!({
             "code_id": issued.id, "purpose": issued.purpose, "last4": code::last4(&issued.code.replace('-', "")),
