@@ -15,13 +15,14 @@ use crate::store::lists::{self, ListKind};
 use crate::store::short_cause;
 
 fn subject(ein: Option<String>, npn: Option<String>, email: Option<String>) -> Result<CodeFor, Fatal> {
-    let typed = match (ein, npn, email) {
-        (Some(e), _, _) => format!("ein:{e}"),
-        (None, Some(n), _) => format!("npn:{n}"),
-        (None, None, Some(e)) => e,
+    // Each flag says what its value is: parsed as that, never guessed.
+    let who = match (ein, npn, email) {
+        (Some(e), _, _) => crate::domain::ein::Ein::parse(&e).map(CodeFor::Employer).map_err(|e| e.to_string()),
+        (None, Some(n), _) => crate::domain::npn::parse_npn(&n).map(CodeFor::Broker),
+        (None, None, Some(e)) => crate::domain::access::check_email(&e).map(CodeFor::PortalUser),
         (None, None, None) => return Err(Fatal::new("name the subject: --employer EIN or --broker NPN")),
     };
-    CodeFor::parse(&typed).map_err(Fatal::new)
+    who.map_err(Fatal::new)
 }
 
 /// Prints an issued code once, and writes an employer's letter.
