@@ -7,17 +7,17 @@ use crate::store::{Arg, Backend, Tx};
 pub struct Batch {
     table: &'static str,
     cols: &'static [&'static str],
-    per_stmt: usize,
+    /// Rows held before they are sent.
+    per_send: usize,
     pending: Vec<Arg>,
     /// Rows inserted so far.
     pub count: u64,
 }
 
 impl Batch {
-    /// A batch for `table`, sent every few hundred rows.
+    /// A batch for `table`, sent every 500 rows.
     pub fn new(table: &'static str, cols: &'static [&'static str]) -> Batch {
-        let per_stmt = (30_000 / cols.len()).min(500);
-        Batch { table, cols, per_stmt, pending: Vec::new(), count: 0 }
+        Batch { table, cols, per_send: 500, pending: Vec::new(), count: 0 }
     }
 
     /// Adds a row, inserting a full batch when it has one. Rows may refer
@@ -27,7 +27,7 @@ impl Batch {
         debug_assert_eq!(row.len(), self.cols.len(), "{}", self.table);
         self.pending.extend(row);
         self.count += 1;
-        if self.pending.len() == self.per_stmt * self.cols.len() {
+        if self.pending.len() == self.per_send * self.cols.len() {
             self.flush(tx).await?;
         }
         Ok(())

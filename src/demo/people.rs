@@ -1,6 +1,7 @@
 //! Employers, groups, plans and members with their events, enrollments,
 //! premiums, payments, communications and letters.
 
+use crate::domain::cobra::first_of_next_month;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use rand::Rng;
 use rand::seq::SliceRandom;
@@ -128,11 +129,6 @@ pub fn date_between(rng: &mut ChaCha8Rng, from: NaiveDate, to: NaiveDate) -> Nai
     from + Duration::days(rng.gen_range(0..days))
 }
 
-fn first_of_next_month(d: NaiveDate) -> NaiveDate {
-    let (y, m) = if d.month() == 12 { (d.year() + 1, 1) } else { (d.year(), d.month() + 1) };
-    NaiveDate::from_ymd_opt(y, m, 1).unwrap()
-}
-
 /// Members in families (returns how many, and some to point cases at): (subscriber or QB or direct-bill, with spouse and
 /// children as dependents), with everything the member view shows.
 pub async fn members(
@@ -237,13 +233,13 @@ pub async fn members(
                 (rel != "child").then(|| format!("({}) 555-{:04}", rng.gen_range(201..990), rng.gen_range(0..10_000)));
             let email =
                 (rel == "self").then(|| format!("{}.{}{}@mail.example", fold_key(&first), fold_key(&last_name), id));
-            let number = format!("M{id:07}");
+            let (number, individual) = crate::store::members::numbers(id);
             m.push(
                 tx,
                 args![
                     id,
                     number.clone(),
-                    format!("I{:07}", id + 1_000_000),
+                    individual,
                     *group_id,
                     (k > 0).then_some(sub_id),
                     mtype,

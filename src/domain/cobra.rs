@@ -122,6 +122,14 @@ impl PaymentStanding {
     }
 }
 
+/// The first day of the month after `d`: when coverage ends after an event
+/// that names no loss-of-coverage date.
+pub fn first_of_next_month(d: NaiveDate) -> NaiveDate {
+    use chrono::Datelike;
+    let (y, m) = if d.month() == 12 { (d.year() + 1, 1) } else { (d.year(), d.month() + 1) };
+    NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(d)
+}
+
 /// The most a payment may fall short and still count: the lesser of $50 and 10% of the amount due.
 pub fn shortfall_allowance(due_cents: i64) -> i64 {
     (due_cents / 10).min(5_000)
@@ -153,6 +161,12 @@ pub fn payment_standing(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_month_after_rolls_over_the_year() {
+        assert_eq!(first_of_next_month(d(2026, 1, 31)), d(2026, 2, 1));
+        assert_eq!(first_of_next_month(d(2026, 12, 15)), d(2027, 1, 1));
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).unwrap()

@@ -86,7 +86,7 @@ pub fn mask_cell(cell: &str) -> String {
     let digits: Vec<char> = cell.chars().filter(char::is_ascii_digit).collect();
     match digits.len() {
         0 if cell.trim().is_empty() => String::new(),
-        n if n >= 4 => format!("***-**-{}", digits[n - 4..].iter().collect::<String>()),
+        n if n >= 4 => mask(Some(&digits[n - 4..].iter().collect::<String>())),
         _ => "***".into(),
     }
 }

@@ -118,6 +118,12 @@ fn read_ahead<R: std::io::Read + Send + 'static>(
     receive
 }
 
+/// A failed row's values as kept with its errors: SSN columns are masked
+/// by the reader; anything else shaped like an SSN is masked here.
+fn kept_values(row: &Row) -> String {
+    crate::domain::ssn::redact(&row.raw.join(","))
+}
+
 fn fault(field: &'static str, code: &'static str, message: String) -> RowFault {
     RowFault { field, code, message }
 }
@@ -423,10 +429,11 @@ impl Ops {
             next += 1;
             let (first, last) = (t("first_name"), t("last_name"));
             let (first_key, last_key) = (fold_key(&first), fold_key(&last));
+            let (number, individual) = crate::store::members::numbers(id);
             members.extend(args![
                 id,
-                format!("M{id:07}"),
-                format!("I{:07}", id + 1_000_000),
+                number,
+                individual,
                 *group_id,
                 None::<i64>,
                 text(kind, v, "member_type").unwrap_or_else(|| "SUBSCRIBER".into()),
@@ -506,7 +513,7 @@ impl Ops {
 
     /// Records a row that failed the file's checks, with each of its errors.
     async fn record_failed(&self, tx: &mut Tx, job: &JobHead, row: &Row) -> Result<(), OpError> {
-        let raw = crate::domain::ssn::redact(&row.raw.join(","));
+        let raw = kept_values(row);
         let number = row.number as i64;
         store::record_row(tx, job.id, number, "", "failed").await?;
         for e in row.checked.as_ref().err().into_iter().flatten() {
@@ -531,7 +538,7 @@ impl Ops {
                     .await?
             }
             Err(f) => {
-                let raw = crate::domain::ssn::redact(&row.raw.join(","));
+                let raw = kept_values(row);
                 store::record_row(tx, job.id, number, natural_key, "failed").await?;
                 store::record_error(tx, job.id, number, f.field, f.code, &f.message, &raw).await?;
             }
@@ -579,6 +586,7 @@ impl Ops {
                     return Ok(Ok(false));
                 }
                 let id = store::next_member_id(tx).await?;
+                let (number, individual) = crate::store::members::numbers(id);
                 let own = ssn(kind, v, "ssn");
                 tx.execute(
                     "INSERT INTO members (id, member_number, individual_id, group_id, subscriber_id, member_type, relationship, \
@@ -587,7 +595,7 @@ impl Ops {
                      SELECT $1, $2, $3, s.group_id, s.id, 'DEPENDENT', $4, $5, $6, $7, $8, $9, $10, s.address_line, s.city, \
                      s.state, s.zip, s.language, $11, $12, $13, 'active', $14 FROM members s WHERE s.id = $15",
                     args![
-                        id, format!("M{id:07}"), format!("I{:07}", id + 1_000_000), t("relationship"), first.clone(), last.clone(),
+                        id, number, individual, t("relationship"), first.clone(), last.clone(),
                         fold_key(&first), fold_key(&last), born, text(kind, v, "gender").unwrap_or_else(|| "U".into()),
                         own.as_ref().map(|s| key.encrypt(s.digits())), own.as_ref().map(|s| key.blind_index("ssn", s.digits())),
                         own.as_ref().map(|s| s.last4().to_owned()), now, sub
@@ -615,7 +623,7 @@ impl Ops {
                 if exists {
                     return Ok(Ok(false));
                 }
-                let loss = date(kind, v, "loss_of_coverage_date").or(on.map(store::first_of_next_month));
+                let loss = date(kind, v, "loss_of_coverage_date").or(on.map(crate::domain::cobra::first_of_next_month));
                 tx.execute(
                     "INSERT INTO qualifying_events (member_id, event_code, event_date, loss_of_coverage_date, notice_date, \
                      disability_extension, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -52,12 +52,11 @@ impl Ops {
         let mut s = store::lock_by_login(&mut change.tx, &login)
             .await?
             .ok_or_else(|| OpError::NotFound(format!("no staff account {login}")))?;
-        let admins = store::active_admins(&mut change.tx).await?;
         let was_admin = s.role == "admin" && s.status == "active";
         let before = json!({"role": s.role, "status": s.status});
         f(&mut s).map_err(|why| OpError::Refused(format!("{login}: {why}")))?;
         let is_admin = s.role == "admin" && s.status == "active";
-        if was_admin && !is_admin && admins <= 1 {
+        if was_admin && !is_admin && store::active_admins(&mut change.tx).await? <= 1 {
             return Err(OpError::Refused(format!("{login} is the last active admin: make someone else admin first")));
         }
         if !store::save(&mut change.tx, &s).await? {

@@ -55,22 +55,11 @@ impl Tx {
     }
 }
 
-/// `INSERT INTO table (cols) VALUES ($1, $2…), …` for `rows` rows.
+/// `INSERT INTO table (cols) VALUES (?, ?…), …` for `rows` rows: SQLite
+/// only, so written anonymous at once rather than rewritten from `$N`.
 fn insert_sql(table: &str, cols: &[&str], rows: usize) -> String {
-    let mut s = format!("INSERT INTO {table} ({}) VALUES ", cols.join(", "));
-    let mut n = 0;
-    for r in 0..rows {
-        s.push_str(if r > 0 { ", (" } else { "(" });
-        for c in 0..cols.len() {
-            if c > 0 {
-                s.push_str(", ");
-            }
-            n += 1;
-            let _ = write!(s, "${n}");
-        }
-        s.push(')');
-    }
-    s
+    let row = format!("({})", vec!["?"; cols.len()].join(", "));
+    format!("INSERT INTO {table} ({}) VALUES {}", cols.join(", "), vec![row; rows].join(", "))
 }
 
 /// One value in COPY's text format: `\N` for NULL, backslash escapes for
@@ -124,7 +113,7 @@ mod tests {
     }
 
     #[test]
-    fn builds_numbered_placeholders_per_row() {
-        assert_eq!(insert_sql("t", &["a", "b"], 2), "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)");
+    fn builds_placeholders_per_row() {
+        assert_eq!(insert_sql("t", &["a", "b"], 2), "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)");
     }
 }

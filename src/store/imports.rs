@@ -1,6 +1,6 @@
 //! Import jobs and what applying their rows reads and writes.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 
 use super::{Store, Tx};
 use crate::args;
@@ -221,11 +221,4 @@ pub async fn next_member_id(tx: &mut Tx) -> Result<i64, sqlx::Error> {
 pub async fn exists(tx: &mut Tx, sql: &'static str, args: Vec<super::Arg>) -> Result<bool, sqlx::Error> {
     let r: Option<(i64,)> = tx.fetch_optional(sql, args).await?;
     Ok(r.is_some())
-}
-
-/// The first day of the month after `d`: when coverage ends after an event.
-pub fn first_of_next_month(d: NaiveDate) -> NaiveDate {
-    use chrono::Datelike;
-    let (y, m) = if d.month() == 12 { (d.year() + 1, 1) } else { (d.year(), d.month() + 1) };
-    NaiveDate::from_ymd_opt(y, m, 1).unwrap_or(d)
 }

@@ -10,6 +10,11 @@ use crate::crypto::DataKey;
 use crate::domain::member_query::{Lookup, MemberQuery};
 use crate::domain::text::prefix_end;
 
+/// A new member's member number and individual ID, both from its id.
+pub fn numbers(id: i64) -> (String, String) {
+    (format!("M{id:07}"), format!("I{:07}", id + 1_000_000))
+}
+
 /// The columns a new member is inserted with, in this order (the seeder
 /// and the importer add members in bulk with `Tx::insert_rows`).
 pub const INSERT_COLUMNS: &[&str] = &[
@@ -59,11 +64,6 @@ enum Find {
 }
 
 impl MemberSearch {
-    /// Every member.
-    pub fn all() -> MemberSearch {
-        MemberSearch { find: Find::All, member_type: None, group: None }
-    }
-
     /// Prepares a parsed query; the SSN leaves here only as its HMAC, so
     /// searching by SSN needs the data key.
     pub fn new(q: &MemberQuery, key: Option<&DataKey>) -> Result<MemberSearch, String> {

@@ -125,7 +125,9 @@ pub fn redact_url(url: &str) -> String {
 /// WAL size limit does the checkpoint and its fsyncs itself: one `take` in
 /// fifty would wait several milliseconds for them. Ends when the pool closes.
 async fn checkpoint_wal(pool: sqlx::SqlitePool) {
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    // The first tick a second from now: a one-shot command need not checkpoint at start.
+    let mut tick =
+        tokio::time::interval_at(tokio::time::Instant::now() + Duration::from_secs(1), Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;

@@ -265,7 +265,7 @@ impl App {
         let ops = self.ops.clone();
         let key = self.key.clone();
         self.spawn_op("saving…".into(), async move {
-            let done = |r: Result<String, crate::ops::OpError>| Report::Op(r.map_err(|e| e.to_string()));
+            let done = super::cases::result_text;
             let key_needed = || crate::ops::OpError::Refused("no data key loaded".into());
             done(match job {
                 AdminJob::Grant { to, groups, perms, starts } => {

@@ -402,8 +402,8 @@ impl App {
             }
             Report::Op(result) => {
                 match result {
-                    // A timer's sweep that closed nothing has nothing to say.
-                    Ok(text) if text.is_empty() => {}
+                    // A timer's sweep that closed nothing has nothing to say, nor to reload.
+                    Ok(text) if text.is_empty() => return,
                     Ok(text) => self.say(text),
                     Err(text) => self.complain(text),
                 }

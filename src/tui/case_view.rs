@@ -154,7 +154,7 @@ pub fn draw_prompt(f: &mut Frame, app: &App, p: &Prompt, body: Rect) {
 pub fn draw_confirm(f: &mut Frame, app: &App, c: &Confirm, area: Rect) {
     let w = area.width.saturating_sub(8).min(100);
     let h = (c.lines.len() as u16 + 4).min(area.height.saturating_sub(4));
-    let r = Rect { x: area.x + (area.width - w) / 2, y: area.y + (area.height - h) / 2, width: w, height: h };
+    let r = super::view::centered(area, w, h);
     f.render_widget(Clear, r);
     let answer = match c.pending {
         super::cases::Pending::Nothing => "any key closes",

@@ -138,7 +138,7 @@ pub struct Confirm {
     pub pending: Pending,
 }
 
-fn result_text(r: Result<String, crate::ops::OpError>) -> Report {
+pub(super) fn result_text(r: Result<String, crate::ops::OpError>) -> Report {
     Report::Op(r.map_err(|e| e.to_string()))
 }
 

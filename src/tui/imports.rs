@@ -2,7 +2,6 @@
 //! abandon, each through the ops layer, reported in the status line.
 
 use super::app::App;
-use super::task::Report;
 use crate::action::Action;
 use crate::domain::import_spec::ImportKind;
 
@@ -34,7 +33,7 @@ impl App {
         let job = || words.first().and_then(|w| w.parse::<i64>().ok());
         let ops = self.ops.clone();
         let Some(key) = self.key.clone() else { return self.complain("no data key loaded") };
-        let done = |r: Result<String, crate::ops::OpError>| Report::Op(r.map_err(|e| e.to_string()));
+        let done = super::cases::result_text;
         let summary = |j: crate::store::imports::JobHead| {
             format!(
                 "import job {}: {} ({} rows, {} ok, {} failed)",

@@ -372,7 +372,8 @@ fn draw_footer(f: &mut Frame, app: &App, r: Rect) {
     f.render_widget(Paragraph::new(Line::from(spans)), r);
 }
 
-fn centered(r: Rect, w: u16, h: u16) -> Rect {
+/// A `w` by `h` box in the middle of `r`, shrunk to fit.
+pub(super) fn centered(r: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(r.width);
     let h = h.min(r.height);
     Rect { x: r.x + (r.width - w) / 2, y: r.y + (r.height - h) / 2, width: w, height: h }
