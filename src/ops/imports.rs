@@ -290,8 +290,7 @@ impl Ops {
             return Err(OpError::Conflict(format!("import job {id} changed meanwhile")));
         }
         let done: HashSet<i64> = store::done_rows(&mut change.tx, id).await?.into_iter().collect();
-        let employer_groups: HashSet<i64> =
-            store::group_ids(&mut change.tx, job.employer_id).await?.into_iter().collect();
+        let groups: HashMap<String, i64> = store::groups(&mut change.tx, job.employer_id).await?.into_iter().collect();
         self.record(
             &mut change,
             &entity,
@@ -310,7 +309,6 @@ impl Ops {
         // recorded, and the next run skips them. The next batch is read and
         // checked on another thread while this one is applied.
         let mut read_ahead = read_ahead(reader, done, key.clone(), kind);
-        let mut groups: HashMap<String, Option<i64>> = HashMap::new();
         let mut n = 0usize;
         let total = loop {
             let Some(read) = read_ahead.recv().await else {
@@ -325,7 +323,7 @@ impl Ops {
                 let mut tx = self.store().begin_write().await?;
                 if kind == ImportKind::Demographic {
                     for rows in read.rows.chunks(ROWS_PER_STATEMENT) {
-                        self.apply_demographic_batch(&mut tx, &job, rows, &mut groups, &employer_groups).await?;
+                        self.apply_demographic_batch(&mut tx, &job, rows, &groups).await?;
                     }
                 } else {
                     for p in &read.rows {
@@ -358,17 +356,17 @@ impl Ops {
         store::job(self.store(), id).await?.ok_or_else(|| OpError::NotFound(format!("no import job {id}")))
     }
 
-    /// A batch of demographic rows, set-based: the groups named (cached for
-    /// the run), one query for the members already on file by SSN blind
-    /// index, one multi-row insert for the new ones, one for the row records;
-    /// an UPDATE only for members whose details changed.
+    /// A batch of demographic rows, set-based: one query for the members
+    /// already on file by SSN blind index, one bulk insert for the new ones,
+    /// one for the row records; an UPDATE for each member on file (it
+    /// changes the row only when a detail differs). `groups` are the
+    /// employer's, by number.
     async fn apply_demographic_batch(
         &self,
         tx: &mut Tx,
         job: &JobHead,
         batch: &[Prepared],
-        groups: &mut HashMap<String, Option<i64>>,
-        employer_groups: &HashSet<i64>,
+        groups: &HashMap<String, i64>,
     ) -> Result<(), OpError> {
         let kind = ImportKind::Demographic;
         let mut ready = Vec::new();
@@ -380,12 +378,8 @@ impl Ops {
             };
             let v = &checked.values;
             let group = text(kind, v, "group_number").unwrap_or_default();
-            if !groups.contains_key(&group) {
-                let id = store::group_of(tx, job.employer_id, &group).await?;
-                groups.insert(group.clone(), id);
-            }
             // The SSN is a required column: a checked row has one, sealed.
-            let (Some(Some(group_id)), Some(sealed)) = (groups.get(&group), sealed) else {
+            let (Some(group_id), Some(sealed)) = (groups.get(&group), sealed) else {
                 let f = fault("group_number", "group_unknown", format!("group {group} is not one of this employer's"));
                 self.record_outcome(tx, job, row, &checked.natural_key, Err(f)).await?;
                 continue;
@@ -408,7 +402,7 @@ impl Ops {
         q.push(")");
         let (sql, args) = q.into_parts();
         let found: Vec<(Vec<u8>, i64, i64)> = tx.fetch_all(sql, args).await?;
-        let found = found.into_iter().filter(|(_, _, g)| employer_groups.contains(g));
+        let found = found.into_iter().filter(|(_, _, g)| groups.values().any(|id| id == g));
         let existing: HashMap<Vec<u8>, i64> = found.map(|(index, id, _)| (index, id)).collect();
         let now = self.now();
         let mut next = store::next_member_id(tx).await?;

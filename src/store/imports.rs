@@ -172,22 +172,9 @@ pub async fn errors(store: &Store, job: i64) -> Result<Vec<RowError>, sqlx::Erro
         .await
 }
 
-/// A group of the employer by number.
-pub async fn group_of(tx: &mut Tx, employer: i64, number: &str) -> Result<Option<i64>, sqlx::Error> {
-    let r: Option<(i64,)> = tx
-        .fetch_optional(
-            "SELECT id FROM employer_groups WHERE employer_id = $1 AND group_number = $2",
-            args![employer, number],
-        )
-        .await?;
-    Ok(r.map(|(id,)| id))
-}
-
-/// The ids of the employer's groups.
-pub async fn group_ids(tx: &mut Tx, employer: i64) -> Result<Vec<i64>, sqlx::Error> {
-    let rows: Vec<(i64,)> =
-        tx.fetch_all("SELECT id FROM employer_groups WHERE employer_id = $1", args![employer]).await?;
-    Ok(rows.into_iter().map(|(id,)| id).collect())
+/// The employer's groups: (group number, id).
+pub async fn groups(tx: &mut Tx, employer: i64) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    tx.fetch_all("SELECT group_number, id FROM employer_groups WHERE employer_id = $1", args![employer]).await
 }
 
 /// A member of the employer's groups by member ID: (id, group id).
