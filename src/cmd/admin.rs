@@ -15,21 +15,8 @@ use crate::ops::access::Grantee;
 use crate::ops::accounts::Tools;
 use crate::ops::{OpError, Ops};
 use crate::store::brokers::{self, BrokerSearch};
-use crate::store::lists::{self, ListKind, ListRequest, Search};
+use crate::store::lists::{ListKind, Search};
 use crate::store::short_cause;
-
-/// Prints a list page as text or JSON; exit 1 when empty.
-async fn print_list(ops: &Ops, req: ListRequest, name: &str, json: bool) -> Result<u8, Fatal> {
-    let page = lists::fetch(ops.store(), &req).await.map_err(|e| Fatal::new(short_cause(&e)))?;
-    if json {
-        super::print_json(&json!({name: super::rows_json(req.kind, &page.rows), "more": page.more_after}));
-    } else {
-        for r in &page.rows {
-            println!("{}", r.cells.join("  "));
-        }
-    }
-    Ok(if page.rows.is_empty() { 1 } else { 0 })
-}
 
 fn date(s: Option<String>) -> Result<Option<chrono::NaiveDate>, Fatal> {
     s.map(|d| parse_date(&d).map_err(Fatal::new)).transpose()
@@ -62,7 +49,7 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: Cmd) -> Result<u8, Fatal> {
     Ok(match cmd {
         Cmd::Broker(BrokerCmd::Find { query, limit, json }) => {
             let search = BrokerSearch::parse(&query, Some(key)).map_err(Fatal::new)?;
-            return print_list(
+            return super::print_list(
                 ops,
                 super::first_page(ops, ListKind::Brokers, "", Some(Search::Brokers(search)), limit),
                 "brokers",
@@ -158,7 +145,7 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: Cmd) -> Result<u8, Fatal> {
             if rows.is_empty() { 1 } else { 0 }
         }
         Cmd::Account(AccountCmd::List { query, limit, json }) => {
-            return print_list(
+            return super::print_list(
                 ops,
                 super::first_page(ops, ListKind::Accounts, &query, None, limit),
                 "accounts",
@@ -197,7 +184,8 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: Cmd) -> Result<u8, Fatal> {
             })
         }
         Cmd::Staff(StaffCmd::List { json }) => {
-            return print_list(ops, super::first_page(ops, ListKind::Staff, "", None, 1000), "staff", json.json).await;
+            return super::print_list(ops, super::first_page(ops, ListKind::Staff, "", None, 1000), "staff", json.json)
+                .await;
         }
         Cmd::Staff(StaffCmd::Create { login, role: r, name, json }) => {
             let role = role(&r)?;

@@ -11,8 +11,7 @@ use crate::domain::text::sanitize;
 use crate::fatal::Fatal;
 use crate::ops::codes::{CodeFor, CodePolicy, Issued};
 use crate::ops::{OpError, Ops};
-use crate::store::lists::{self, ListKind};
-use crate::store::short_cause;
+use crate::store::lists::ListKind;
 
 fn subject(ein: Option<String>, npn: Option<String>, email: Option<String>) -> Result<CodeFor, Fatal> {
     // Each flag says what its value is: parsed as that, never guessed.
@@ -71,16 +70,7 @@ pub async fn run(ops: &Ops, key: &DataKey, policy: CodePolicy, letters: &Path, c
         }
         CodeCmd::List { subject, limit, json } => {
             let req = super::first_page(ops, ListKind::Codes, subject.trim(), None, limit);
-            let page = lists::fetch(ops.store(), &req).await.map_err(|e| Fatal::new(short_cause(&e)))?;
-            if json.json {
-                let rows = super::rows_json(ListKind::Codes, &page.rows);
-                super::print_json(&json!({"codes": rows, "more": page.more_after}));
-            } else {
-                for r in &page.rows {
-                    println!("{}", r.cells.join("  "));
-                }
-            }
-            if page.rows.is_empty() { 1 } else { 0 }
+            super::print_list(ops, req, "codes", json.json).await?
         }
     })
 }

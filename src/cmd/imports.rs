@@ -46,13 +46,7 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: ImportCmd) -> Result<u8, Fatal> 
         ImportCmd::List { failed, status, limit, json } => {
             let filter = status.map(|s| format!("status:{s}")).unwrap_or_default();
             let req = super::first_page(ops, ListKind::Imports { failed_only: failed }, &filter, None, limit);
-            let page = crate::store::lists::fetch(ops.store(), &req).await.map_err(|e| Fatal::new(short_cause(&e)))?;
-            if json.json {
-                super::print_json(&json!({"jobs": super::rows_json(req.kind, &page.rows)}));
-            } else {
-                page.rows.iter().for_each(|r| println!("{}", r.cells.join("  ")));
-            }
-            if page.rows.is_empty() { 1 } else { 0 }
+            super::print_list(ops, req, "jobs", json.json).await?
         }
         ImportCmd::Show { job, json } => {
             let r: Result<serde_json::Value, OpError> = async {

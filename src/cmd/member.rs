@@ -11,7 +11,7 @@ use crate::domain::ssn::mask;
 use crate::domain::text::sanitize;
 use crate::fatal::Fatal;
 use crate::ops::{OpError, Ops};
-use crate::store::lists::{self, ListKind};
+use crate::store::lists::ListKind;
 use crate::store::members::{MemberSearch, coverage_on, describe_coverage};
 use crate::store::short_cause;
 
@@ -27,7 +27,6 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: MemberCmd) -> Result<u8, Fatal> 
         MemberCmd::Find { query, limit, csv, json } => {
             let search = Some(crate::store::lists::Search::Members(search(&query, key)?));
             let req = super::first_page(ops, ListKind::Members, "", search, limit.min(1000));
-            let page = lists::fetch(ops.store(), &req).await.map_err(|e| Fatal::new(short_cause(&e)))?;
             if let Some(path) = csv {
                 if ops.read_only() {
                     return Err(Fatal::new("exporting members is audited, and this session is read-only"));
@@ -39,16 +38,7 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: MemberCmd) -> Result<u8, Fatal> 
                     .map_err(|e| Fatal::new(e.to_string()))?;
                 eprintln!("exported {n} members to {}", path.display());
             }
-            if json.json {
-                super::print_json(
-                    &json!({"members": super::rows_json(ListKind::Members, &page.rows), "more": page.more_after}),
-                );
-            } else {
-                for r in &page.rows {
-                    println!("{}", r.cells.join("  "));
-                }
-            }
-            Ok(if page.rows.is_empty() { 1 } else { 0 })
+            super::print_list(ops, req, "members", json.json).await
         }
         MemberCmd::Show { member_id, reveal, reason, json } => {
             let r: Result<serde_json::Value, OpError> = async {

@@ -71,3 +71,24 @@ pub fn rows_json(
         .map(|r| cols.iter().zip(&r.cells).map(|((h, _), c)| (h.to_lowercase(), serde_json::json!(c))).collect())
         .collect()
 }
+
+/// Fetches the first page of a list and prints it: one line a row, or JSON
+/// `{name: rows, "more": …}`. Exit 1 when it is empty, for scripts.
+pub async fn print_list(
+    ops: &crate::ops::Ops,
+    req: crate::store::lists::ListRequest,
+    name: &str,
+    json: bool,
+) -> Result<u8, crate::fatal::Fatal> {
+    let page = crate::store::lists::fetch(ops.store(), &req)
+        .await
+        .map_err(|e| crate::fatal::Fatal::new(crate::store::short_cause(&e)))?;
+    if json {
+        print_json(&serde_json::json!({name: rows_json(req.kind, &page.rows), "more": page.more_after}));
+    } else {
+        for r in &page.rows {
+            println!("{}", r.cells.join("  "));
+        }
+    }
+    Ok(if page.rows.is_empty() { 1 } else { 0 })
+}
