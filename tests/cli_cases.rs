@@ -147,4 +147,14 @@ fn import_subcommands_enqueue_run_show_and_filter_by_status() {
         code(&run(h, &["import", "enqueue", "/nonexistent.csv", "--employer", "12-3456789", "--kind", "plan"])),
         2
     );
+    // A 2 GB file (sparse: nothing written) is refused before any of it is read.
+    let big = h.join("census-2gb.csv");
+    std::fs::File::create(&big).unwrap().set_len(2 << 30).unwrap();
+    let jobs = |h| json(&run(h, &["import", "list", "--limit", "500", "--json"]))["jobs"].as_array().unwrap().len();
+    let before = jobs(h);
+    let out =
+        run(h, &["import", "enqueue", big.to_str().unwrap(), "--employer", "12-3456789", "--kind", "demographic"]);
+    assert_eq!(code(&out), 1);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("the file is 2048 MB; at most 256 MB"), "{out:?}");
+    assert_eq!(jobs(h), before);
 }

@@ -48,6 +48,7 @@ async fn every_table_and_every_state_is_present() {
             "case_events",
             "case_attachments",
             "import_jobs",
+            "import_file_chunks",
             "import_rows",
             "import_row_errors",
             "agencies",

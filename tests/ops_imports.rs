@@ -142,12 +142,12 @@ async fn bad_files_fail_whole_and_bad_rows_fail_alone() {
         );
         // The same file again for the same employer needs --force.
         let e = ops
-            .enqueue_import("12-3456789", ImportKind::Demographic, "mixed.csv", &content, false, None)
+            .enqueue_import("12-3456789", ImportKind::Demographic, "mixed.csv", &content[..], false, None)
             .await
             .unwrap_err();
         assert!(e.to_string().contains("already uploaded"), "{e}");
         ops.abandon_import(j.id, "sent a corrected file").await.unwrap();
-        ops.enqueue_import("12-3456789", ImportKind::Demographic, "mixed.csv", &content, false, Some(j.id))
+        ops.enqueue_import("12-3456789", ImportKind::Demographic, "mixed.csv", &content[..], false, Some(j.id))
             .await
             .unwrap();
     }
@@ -206,11 +206,33 @@ async fn an_interrupted_job_resumes_to_the_same_end_state() {
                 .enqueue_import("12-3456789", ImportKind::Demographic, "big.csv", file.as_bytes(), false, None)
                 .await
                 .unwrap();
+            // The file is stored in chunks, and read back in them.
+            let (chunks, size): (i64, i64) = s
+                .fetch_one("SELECT count(*), sum(length(bytes)) FROM import_file_chunks WHERE job_id = $1", args![id])
+                .await
+                .unwrap();
+            assert_eq!((chunks, size as usize), (file.len().div_ceil(imports::CHUNK_BYTES) as i64, file.len()));
             if interrupted {
+                let members = || async {
+                    let (n,): (i64,) = s.fetch_one("SELECT count(*) FROM members", args![]).await.unwrap();
+                    n as usize
+                };
                 let j = ops.run_import(&key(), id, Some(1)).await.unwrap();
                 assert_eq!(j.status, "running", "{}: stopped after one batch", db.label);
-                let (n,): (i64,) = s.fetch_one("SELECT count(*) FROM members", args![]).await.unwrap();
-                assert_eq!(n as usize, BATCH, "{}: one whole batch, nothing half-applied", db.label);
+                assert_eq!(members().await, BATCH, "{}: one whole batch, nothing half-applied", db.label);
+                // A chunk that cannot be read (here: gone) stops the run in
+                // the middle of a batch, which is not applied, and leaves
+                // the job to be run again.
+                s.execute("UPDATE import_file_chunks SET seq = 99 WHERE job_id = $1 AND seq = 1", args![id])
+                    .await
+                    .unwrap();
+                let e = ops.run_import(&key(), id, None).await.unwrap_err();
+                assert!(e.to_string().contains("lacks its last"), "{}: {e}", db.label);
+                assert_eq!(imports::job(s, id).await.unwrap().unwrap().status, "running", "{}", db.label);
+                assert_eq!(members().await, BATCH, "{}", db.label);
+                s.execute("UPDATE import_file_chunks SET seq = 1 WHERE job_id = $1 AND seq = 99", args![id])
+                    .await
+                    .unwrap();
             }
             let j = ops.run_import(&key(), id, None).await.unwrap();
             let r = rows as i64;

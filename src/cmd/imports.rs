@@ -37,10 +37,9 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: ImportCmd) -> Result<u8, Fatal> 
         ImportCmd::Enqueue { file, employer, kind, force, parent, json } => {
             let kind = ImportKind::parse(&kind)
                 .ok_or_else(|| Fatal::new("--kind is demographic, dependent, event or plan"))?;
-            let content =
-                std::fs::read(&file).map_err(|e| Fatal::new(format!("cannot read {}: {e}", file.display())))?;
-            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let r = ops.enqueue_import(&employer, kind, &name, &content, force, parent).await;
+            // A file that is not there is a usage error (exit 2), not a refusal.
+            std::fs::metadata(&file).map_err(|e| Fatal::new(format!("cannot read {}: {e}", file.display())))?;
+            let r = ops.enqueue_import_file(&employer, kind, &file, force, parent).await;
             report(json.json, r, |id| format!("queued as import job {id}"))
         }
         ImportCmd::List { failed, status, limit, json } => {

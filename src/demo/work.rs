@@ -319,7 +319,7 @@ pub async fn imports(
             "kind",
             "file_name",
             "file_sha256",
-            "content",
+            "file_bytes",
             "uploaded_at",
             "uploaded_by",
             "status",
@@ -332,6 +332,7 @@ pub async fn imports(
             "abandoned_reason",
         ],
     );
+    let mut chunks = Batch::new("import_file_chunks", &["job_id", "seq", "bytes"]);
     let mut errs = Batch::new("import_row_errors", &["job_id", "row_number", "field", "code", "message", "raw_values"]);
     let mut rows = Batch::new("import_rows", &["job_id", "row_number", "natural_key", "status"]);
     let rounds = (groups.employer_names.len() / 10).clamp(1, 20);
@@ -363,7 +364,7 @@ pub async fn imports(
                     job.kind,
                     job.file,
                     sha,
-                    content.as_bytes(),
+                    content.len() as i64,
                     uploaded,
                     format!("hr{employer_id}@portal.example"),
                     job.status,
@@ -377,6 +378,7 @@ pub async fn imports(
                 ],
             )
             .await?;
+            chunks.push(tx, args![id, 0_i64, content.as_bytes()]).await?;
             let lines: Vec<&str> = content.lines().collect();
             for (row, field, code, message) in job.errors {
                 let raw = lines.get(*row as usize).map(|l| mask_ssns(l)).unwrap_or_default();
@@ -400,7 +402,7 @@ pub async fn imports(
             }
         }
     }
-    for b in [&mut j, &mut errs, &mut rows] {
+    for b in [&mut j, &mut chunks, &mut errs, &mut rows] {
         b.flush(tx).await?;
     }
     Ok(j.count)

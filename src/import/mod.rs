@@ -21,6 +21,10 @@ pub struct FileError {
     pub message: String,
 }
 
+/// The code of a `FileError` that is no fault of the file: its stored copy
+/// could not be read (a lost connection); the job can be run again as is.
+pub const READ_FAILED: &str = "read_failed";
+
 fn file_error(code: &'static str, message: impl Into<String>) -> FileError {
     FileError { code, message: message.into() }
 }
@@ -44,18 +48,24 @@ pub struct Checked {
     pub natural_key: String,
 }
 
+/// Refuses a file too large to take, before any of it is read.
+pub fn check_size(len: u64) -> Result<(), FileError> {
+    if len > MAX_BYTES {
+        return Err(file_error(
+            "too_large",
+            format!("the file is {} MB; at most {} MB are taken", len >> 20, MAX_BYTES >> 20),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks what can be checked before reading rows: size, NUL bytes and
 /// UTF-8 of the first block.
 pub fn check_bytes(head: &[u8], total_len: u64) -> Result<(), FileError> {
     if total_len == 0 || head.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(file_error("empty", "the file is empty"));
     }
-    if total_len > MAX_BYTES {
-        return Err(file_error(
-            "too_large",
-            format!("the file is {} MB; at most {} MB are taken", total_len >> 20, MAX_BYTES >> 20),
-        ));
-    }
+    check_size(total_len)?;
     if head.contains(&0) {
         return Err(file_error(
             "binary",
@@ -95,6 +105,8 @@ fn unreadable(e: csv::Error) -> FileError {
         csv::ErrorKind::Utf8 { .. } => {
             file_error("encoding", "the file is not UTF-8 (perhaps Latin-1): save it as CSV UTF-8 and upload it again")
         }
+        // Not the file's fault: the stored copy could not be fetched.
+        csv::ErrorKind::Io(e) => file_error(READ_FAILED, format!("reading the stored file failed: {e}")),
         _ => file_error("unreadable", format!("the file cannot be read as CSV: {e}")),
     }
 }

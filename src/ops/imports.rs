@@ -3,13 +3,14 @@
 //! records the rows it did, so a run that dies resumes where it stopped),
 //! retry whole or failed rows only, abandon.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::NaiveDate;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
+use super::import_file::StoredFile;
 use super::{OpError, Ops};
 use crate::action::Action;
 use crate::args;
@@ -67,17 +68,42 @@ struct ReadBatch {
     end: bool,
 }
 
+/// The rows a job has recorded, as ranges of row numbers (few, however many
+/// rows): a resumed run skips them. Rows come in order, so a cursor suffices.
+struct Done {
+    ranges: Vec<(i64, i64)>,
+    at: usize,
+}
+
+impl Done {
+    fn contains(&mut self, row: i64) -> bool {
+        while self.ranges.get(self.at).is_some_and(|r| r.1 < row) {
+            self.at += 1;
+        }
+        self.ranges.get(self.at).is_some_and(|r| r.0 <= row)
+    }
+}
+
 /// Reads, checks and seals the file's rows on a thread of their own, one
 /// batch ahead of the one being applied, so the CPU work overlaps the
-/// database's. Stops when the receiver is dropped (a run cancelled).
-fn read_ahead<R: std::io::Read + Send + 'static>(
-    mut reader: RowReader<R>,
-    done: HashSet<i64>,
-    key: DataKey,
+/// database's. The header is read there too (the stored file is read by
+/// waiting on its chunks): a header that does not fit comes as the first
+/// message. Stops when the receiver is dropped (a run cancelled).
+fn read_ahead(
     kind: ImportKind,
+    source: StoredFile,
+    mut done: Done,
+    key: DataKey,
 ) -> tokio::sync::mpsc::Receiver<Result<ReadBatch, crate::import::FileError>> {
     let (send, receive) = tokio::sync::mpsc::channel(1);
     tokio::task::spawn_blocking(move || {
+        let mut reader = match RowReader::new(kind, source) {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = send.blocking_send(Err(e));
+                return;
+            }
+        };
         let mut seen = 0i64;
         loop {
             let mut rows = Vec::with_capacity(BATCH);
@@ -86,7 +112,7 @@ fn read_ahead<R: std::io::Read + Send + 'static>(
                 match reader.next_row() {
                     Ok(Some(row)) => {
                         seen += 1;
-                        if done.contains(&(row.number as i64)) {
+                        if done.contains(row.number as i64) {
                             continue;
                         }
                         let sealed = match (&row.checked, kind) {
@@ -164,25 +190,38 @@ fn int(kind: ImportKind, values: &[Option<Value>], name: &str) -> Option<i64> {
 }
 
 impl Ops {
-    /// `import.enqueue`: stores the file and its SHA-256 as a queued job.
-    /// The same file for the same employer again needs `force`.
-    pub async fn enqueue_import(
+    /// `import.enqueue` of a file on disk: refused at once when too large
+    /// to take (before any of it is read).
+    pub async fn enqueue_import_file(
+        &self,
+        ein: &str,
+        kind: ImportKind,
+        path: &std::path::Path,
+        force: bool,
+        parent: Option<i64>,
+    ) -> Result<i64, OpError> {
+        let cannot = |e: std::io::Error| OpError::Invalid(format!("cannot read {}: {e}", path.display()));
+        let file = tokio::fs::File::open(path).await.map_err(cannot)?;
+        let len = file.metadata().await.map_err(cannot)?.len();
+        crate::import::check_size(len).map_err(|e| OpError::Invalid(e.message))?;
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        self.enqueue_import(ein, kind, &name, file, force, parent).await
+    }
+
+    /// `import.enqueue`: stores the file, read from `source` a chunk at a
+    /// time, and its SHA-256 as a queued job. The same file for the same
+    /// employer again needs `force`.
+    pub async fn enqueue_import<R: tokio::io::AsyncRead + Unpin + Send>(
         &self,
         ein: &str,
         kind: ImportKind,
         file_name: &str,
-        content: &[u8],
+        mut source: R,
         force: bool,
         parent: Option<i64>,
     ) -> Result<i64, OpError> {
+        use tokio::io::AsyncReadExt;
         let ein = crate::domain::ein::Ein::parse(ein).map_err(|e| OpError::Invalid(e.to_string()))?.to_string();
-        // Only a file too large to store is refused here; any other problem
-        // with the file is the job's: it fails with that file-level error.
-        if content.len() as u64 > crate::import::MAX_BYTES {
-            let e = check_bytes(content, content.len() as u64).err().map(|e| e.message).unwrap_or_default();
-            return Err(OpError::Invalid(e));
-        }
-        let sha = hex::encode(Sha256::digest(content));
         let entity = format!("employer:{ein}");
         let mut change = self.begin(Action::ImportEnqueue, &entity).await?;
         let employer: Option<(i64,)> =
@@ -190,27 +229,43 @@ impl Ops {
         let Some((employer_id,)) = employer else {
             return Err(OpError::NotFound(format!("no employer with EIN {ein}")));
         };
+        let name = crate::domain::text::sanitize(file_name);
+        let job =
+            NewJob { employer_id, parent, kind: kind.as_str(), file_name: &name, uploaded_by: &self.operator().login };
+        let id = store::insert_job(&mut change.tx, job, self.now()).await?;
+        // Only a file too large to store is refused here (the transaction
+        // then stores nothing); any other problem with the file is the
+        // job's: it fails with that file-level error.
+        let (mut sha, mut size, mut seq) = (Sha256::new(), 0u64, 0i64);
+        let mut chunk = Vec::with_capacity(store::CHUNK_BYTES);
+        loop {
+            chunk.clear();
+            (&mut source)
+                .take(store::CHUNK_BYTES as u64)
+                .read_to_end(&mut chunk)
+                .await
+                .map_err(|e| OpError::Invalid(format!("cannot read {name}: {e}")))?;
+            if chunk.is_empty() {
+                break;
+            }
+            size += chunk.len() as u64;
+            crate::import::check_size(size).map_err(|e| OpError::Invalid(format!("{} (read so far)", e.message)))?;
+            sha.update(&chunk);
+            store::insert_chunk(&mut change.tx, id, seq, &chunk).await?;
+            seq += 1;
+        }
+        let sha = hex::encode(sha.finalize());
         if !force && let Some(other) = store::same_file(&mut change.tx, employer_id, &sha).await? {
             return Err(OpError::Refused(format!(
                 "this file was already uploaded for {ein} as job {other}; pass --force to import it again"
             )));
         }
-        let name = crate::domain::text::sanitize(file_name);
-        let job = NewJob {
-            employer_id,
-            parent,
-            kind: kind.as_str(),
-            file_name: &name,
-            sha: &sha,
-            content,
-            uploaded_by: &self.operator().login,
-        };
-        let id = store::insert_job(&mut change.tx, job, self.now()).await?;
+        store::set_file(&mut change.tx, id, &sha, size as i64).await?;
         self.finish(
             change,
             &format!("import:{id}"),
             None,
-            Some(json!({"kind": kind.as_str(), "file": name, "sha256": sha, "parent": parent})),
+            Some(json!({"kind": kind.as_str(), "file": name, "sha256": sha, "bytes": size, "parent": parent})),
             None,
         )
         .await?;
@@ -255,7 +310,7 @@ impl Ops {
     ) -> Result<JobHead, OpError> {
         let entity = format!("import:{id}");
         let mut change = self.begin(action, &entity).await?;
-        let mut job = store::lock_job(&mut change.tx, id)
+        let job = store::lock_job(&mut change.tx, id)
             .await?
             .ok_or_else(|| OpError::NotFound(format!("no import job {id}")))?;
         if job.status == "abandoned" {
@@ -271,25 +326,15 @@ impl Ops {
                 store::forget_failed(&mut change.tx, id).await?;
             }
         }
-        let content = store::content(self.store(), id).await?;
-        let size = content.len() as u64;
-        let now = self.now();
-        let reader = check_bytes(&content[..content.len().min(64 * 1024)], size)
-            .and_then(|()| RowReader::new(kind, std::io::Cursor::new(content)));
-        let reader = match reader {
-            Ok(r) => r,
-            Err(e) => {
-                (job.total_rows, job.ok_rows, job.failed_rows) = (0, 0, 0);
-                store::set_job(&mut change.tx, &job, "failed", Some(&e.message), Some(now), Some(now), None).await?;
-                self.finish(change, &entity, None, Some(json!({"status": "failed", "file_error": e.code})), None)
-                    .await?;
-                return self.job_head(id).await;
-            }
-        };
-        if !store::set_job(&mut change.tx, &job, "running", None, Some(now), None, None).await? {
+        let size = job.file_bytes as u64;
+        let head = store::chunk(self.store(), id, 0).await?.unwrap_or_default();
+        if let Err(e) = check_bytes(&head[..head.len().min(64 * 1024)], size) {
+            return self.fail_job(change, job, &e).await;
+        }
+        if !store::set_job(&mut change.tx, &job, "running", None, Some(self.now()), None, None).await? {
             return Err(OpError::Conflict(format!("import job {id} changed meanwhile")));
         }
-        let done: HashSet<i64> = store::done_rows(&mut change.tx, id).await?.into_iter().collect();
+        let done = Done { ranges: store::done_ranges(&mut change.tx, id).await?, at: 0 };
         let groups: HashMap<String, i64> = store::groups(&mut change.tx, job.employer_id).await?.into_iter().collect();
         self.record(
             &mut change,
@@ -308,14 +353,29 @@ impl Ops {
         // that stops (killed, cancelled, disconnected) leaves whole batches
         // recorded, and the next run skips them. The next batch is read and
         // checked on another thread while this one is applied.
-        let mut read_ahead = read_ahead(reader, done, key.clone(), kind);
+        let source = StoredFile::open(self.store().clone(), id, size, head);
+        let mut read_ahead = read_ahead(kind, source, done, key.clone());
         let mut n = 0usize;
         let total = loop {
             let Some(read) = read_ahead.recv().await else {
                 return Err(OpError::Db(format!("import job {id}: the file reader stopped")));
             };
-            // A row the CSV reader cannot read ends the file's readable part.
-            let read = read.map_err(|e| OpError::Invalid(format!("import job {id}: {}", e.message)))?;
+            let read = match read {
+                Ok(read) => read,
+                // The stored copy could not be read: the job stays as it is, to be run again.
+                Err(e) if e.code == crate::import::READ_FAILED => {
+                    return Err(OpError::Db(format!("import job {id}: {}", e.message)));
+                }
+                // A header that does not fit, or a row the CSV reader cannot
+                // read: the file fails there, the batches before it kept.
+                Err(e) => {
+                    let mut change = self.begin(action, &entity).await?;
+                    let job = store::lock_job(&mut change.tx, id)
+                        .await?
+                        .ok_or_else(|| OpError::NotFound(format!("no import job {id}")))?;
+                    return self.fail_job(change, job, &e).await;
+                }
+            };
             if !read.rows.is_empty() {
                 if batches.is_some_and(|b| n >= b) {
                     return self.job_head(id).await;
@@ -350,6 +410,24 @@ impl Ops {
         store::set_job(&mut tx, &job, status, None, None, Some(self.now()), None).await?;
         tx.commit().await?;
         self.job_head(id).await
+    }
+
+    /// Ends a job with a file-level error, counting the rows recorded before it.
+    async fn fail_job(
+        &self,
+        mut change: super::Change,
+        mut job: JobHead,
+        e: &crate::import::FileError,
+    ) -> Result<JobHead, OpError> {
+        let (applied, unchanged, failed) = store::counts(&mut change.tx, job.id).await?;
+        (job.total_rows, job.ok_rows, job.failed_rows) = (applied + unchanged + failed, applied + unchanged, failed);
+        let now = self.now();
+        if !store::set_job(&mut change.tx, &job, "failed", Some(&e.message), Some(now), Some(now), None).await? {
+            return Err(OpError::Conflict(format!("import job {} changed meanwhile", job.id)));
+        }
+        let entity = format!("import:{}", job.id);
+        self.finish(change, &entity, None, Some(json!({"status": "failed", "file_error": e.code})), None).await?;
+        self.job_head(job.id).await
     }
 
     async fn job_head(&self, id: i64) -> Result<JobHead, OpError> {

@@ -7,6 +7,7 @@ pub mod access;
 pub mod accounts;
 pub mod cases;
 pub mod codes;
+pub mod import_file;
 pub mod imports;
 pub mod members;
 pub mod staff_accounts;

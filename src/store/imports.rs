@@ -20,12 +20,14 @@ pub struct JobHead {
     pub file_error: Option<String>,
     pub parent_job_id: Option<i64>,
     pub row_version: i64,
+    /// The stored file's size.
+    pub file_bytes: i64,
 }
 
 macro_rules! job_select {
     () => {
         "SELECT j.id, j.employer_id, e.ein, j.kind, j.file_name, j.status, j.total_rows, j.ok_rows, j.failed_rows, \
-         j.file_error, j.parent_job_id, j.row_version FROM import_jobs j JOIN employers e ON e.id = j.employer_id "
+         j.file_error, j.parent_job_id, j.row_version, j.file_bytes FROM import_jobs j JOIN employers e ON e.id = j.employer_id "
     };
 }
 
@@ -41,10 +43,29 @@ pub async fn lock_job(tx: &mut Tx, id: i64) -> Result<Option<JobHead>, sqlx::Err
     tx.fetch_optional(sql, args![id]).await
 }
 
-/// A job's stored file.
-pub async fn content(store: &Store, id: i64) -> Result<Vec<u8>, sqlx::Error> {
-    let (c,): (Vec<u8>,) = store.fetch_one("SELECT content FROM import_jobs WHERE id = $1", args![id]).await?;
-    Ok(c)
+/// Bytes per stored chunk of a file: a run or an upload holds a few at a time.
+pub const CHUNK_BYTES: usize = 1 << 20;
+
+/// Chunk `seq` of a job's stored file (`None` past its end).
+pub async fn chunk(store: &Store, job: i64, seq: i64) -> Result<Option<Vec<u8>>, sqlx::Error> {
+    let c: Option<(Vec<u8>,)> = store
+        .fetch_optional("SELECT bytes FROM import_file_chunks WHERE job_id = $1 AND seq = $2", args![job, seq])
+        .await?;
+    Ok(c.map(|(b,)| b))
+}
+
+/// Stores chunk `seq` of a job's file.
+pub async fn insert_chunk(tx: &mut Tx, job: i64, seq: i64, bytes: &[u8]) -> Result<(), sqlx::Error> {
+    tx.execute("INSERT INTO import_file_chunks (job_id, seq, bytes) VALUES ($1, $2, $3)", args![job, seq, bytes])
+        .await?;
+    Ok(())
+}
+
+/// Sets what is known of a job's file once it is stored whole.
+pub async fn set_file(tx: &mut Tx, job: i64, sha: &str, bytes: i64) -> Result<(), sqlx::Error> {
+    tx.execute("UPDATE import_jobs SET file_sha256 = $1, file_bytes = $2 WHERE id = $3", args![sha, bytes, job])
+        .await?;
+    Ok(())
 }
 
 /// A live (not abandoned) job of the employer with the same file, if any.
@@ -64,18 +85,17 @@ pub struct NewJob<'a> {
     pub parent: Option<i64>,
     pub kind: &'a str,
     pub file_name: &'a str,
-    pub sha: &'a str,
-    pub content: &'a [u8],
     pub uploaded_by: &'a str,
 }
 
-/// Stores a queued job; returns its id.
+/// Stores a queued job, its file to follow in chunks (`set_file` once
+/// stored); returns its id.
 pub async fn insert_job(tx: &mut Tx, j: NewJob<'_>, now: DateTime<Utc>) -> Result<i64, sqlx::Error> {
     let (id,): (i64,) = tx
         .fetch_one(
-            "INSERT INTO import_jobs (employer_id, parent_job_id, kind, file_name, file_sha256, content, uploaded_at, \
-             uploaded_by, status) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'queued') RETURNING id",
-            args![j.employer_id, j.parent, j.kind, j.file_name, j.sha, j.content, now, j.uploaded_by],
+            "INSERT INTO import_jobs (employer_id, parent_job_id, kind, file_name, file_sha256, uploaded_at, \
+             uploaded_by, status) VALUES ($1, $2, $3, $4, '', $5, $6, 'queued') RETURNING id",
+            args![j.employer_id, j.parent, j.kind, j.file_name, now, j.uploaded_by],
         )
         .await?;
     Ok(id)
@@ -103,11 +123,17 @@ pub async fn set_job(
     Ok(n == 1)
 }
 
-/// The row numbers of the job already recorded (a resumed run skips them).
-pub async fn done_rows(tx: &mut Tx, job: i64) -> Result<Vec<i64>, sqlx::Error> {
-    let rows: Vec<(i64,)> =
-        tx.fetch_all("SELECT row_number FROM import_rows WHERE job_id = $1 ORDER BY row_number", args![job]).await?;
-    Ok(rows.into_iter().map(|(n,)| n).collect())
+/// The rows of the job already recorded, as runs of consecutive row
+/// numbers `(first, last)` in order (a resumed run skips them; a handful of
+/// runs however long the file).
+pub async fn done_ranges(tx: &mut Tx, job: i64) -> Result<Vec<(i64, i64)>, sqlx::Error> {
+    tx.fetch_all(
+        "SELECT min(row_number), max(row_number) FROM (SELECT row_number, \
+         row_number - ROW_NUMBER() OVER (ORDER BY row_number) AS run FROM import_rows WHERE job_id = $1) r \
+         GROUP BY run ORDER BY 1",
+        args![job],
+    )
+    .await
 }
 
 /// Forgets the failed rows of a job (and their errors), so they are tried again.

@@ -46,18 +46,10 @@ impl App {
                 let Some(kind) = ImportKind::parse(kind) else {
                     return self.complain("KIND is demographic, dependent, event or plan");
                 };
-                let content = match std::fs::read(file) {
-                    Ok(c) => c,
-                    Err(e) => return self.complain(format!("cannot read {file}: {e}")),
-                };
                 let (file, ein) = (file.to_string(), ein.to_string());
                 self.spawn_op(format!("enqueueing {file}…"), async move {
-                    let name = std::path::Path::new(&file)
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or(file);
                     done(
-                        ops.enqueue_import(&ein, kind, &name, &content, false, None)
+                        ops.enqueue_import_file(&ein, kind, std::path::Path::new(&file), false, None)
                             .await
                             .map(|id| format!("queued as import job {id}: :import-run {id}")),
                     )
