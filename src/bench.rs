@@ -390,28 +390,14 @@ pub async fn imports(ops: &Ops, key: &crate::crypto::DataKey, rows: usize, url: 
     // Every run adds new members: numbering from the count on file keeps
     // one run's SSNs apart from the last one's.
     let (seed,): (i64,) = store.fetch_one("SELECT count(*) FROM members", vec![]).await?;
-    let mut file =
-        String::from("group_number,ssn,first_name,last_name,birth_date,gender,address_line,city,state,zip\n");
-    for i in 0..rows {
-        // 8xx SSNs: never issued, and apart from the demo's 9xx ones.
-        let n = (seed as usize + i) % 89_999_999;
-        file.push_str(&format!(
-            "{group},8{:02}-{:02}-{:04},First{i},Last{},1980-01-{:02},F,{i} Main St,Austin,TX,78701\n",
-            10 + n % 89,
-            1 + (n / 89) % 99,
-            1 + (n / 8811) % 9999,
-            i % 5000,
-            1 + i % 28
-        ));
-    }
     let dir = std::env::temp_dir().join(format!("portaldesk-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| OpError::Db(e.to_string()))?;
     let csv_path = dir.join("demographic.csv");
-    std::fs::write(&csv_path, &file).map_err(|e| OpError::Db(e.to_string()))?;
+    write_demographic(&csv_path, &group, seed as usize, rows).map_err(|e| OpError::Db(e.to_string()))?;
     let mut out: Vec<Line> = Vec::new();
     out.push(("members already in the database".into(), seed.to_string()));
 
-    let id = ops.enqueue_import(&ein, ImportKind::Demographic, "bench.csv", file.as_bytes(), true, None).await?;
+    let id = ops.enqueue_import_file(&ein, ImportKind::Demographic, &csv_path, true, None).await?;
     let start = Instant::now();
     let job = ops.run_import(key, id, None).await?;
     let secs = start.elapsed().as_secs_f64();
@@ -419,6 +405,7 @@ pub async fn imports(ops: &Ops, key: &crate::crypto::DataKey, rows: usize, url: 
         format!("portaldesk import of {rows} rows (every row validated)"),
         format!("{secs:.2} s = {:.0} rows/s ({} in, {} failed)", rows as f64 / secs, job.ok_rows, job.failed_rows),
     ));
+    out.push(("peak memory of this process so far".into(), peak_memory()));
 
     for (what, t) in plain_engine(ops, &dir, &csv_path, url).await? {
         let figure = match t {
@@ -429,6 +416,38 @@ pub async fn imports(ops: &Ops, key: &crate::crypto::DataKey, rows: usize, url: 
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(out)
+}
+
+/// Writes the bench's demographic file: `rows` new members of `group`,
+/// their SSNs numbered from `seed` (so runs do not meet each other's).
+fn write_demographic(path: &std::path::Path, group: &str, seed: usize, rows: usize) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(f, "group_number,ssn,first_name,last_name,birth_date,gender,address_line,city,state,zip")?;
+    for i in 0..rows {
+        // 8xx SSNs: never issued, and apart from the demo's 9xx ones.
+        let n = (seed + i) % 89_999_999;
+        writeln!(
+            f,
+            "{group},8{:02}-{:02}-{:04},First{i},Last{},1980-01-{:02},F,{i} Main St,Austin,TX,78701",
+            10 + n % 89,
+            1 + (n / 89) % 99,
+            1 + (n / 8811) % 9999,
+            i % 5000,
+            1 + i % 28
+        )?;
+    }
+    f.flush()
+}
+
+/// The process's peak resident memory (Linux; elsewhere not known).
+fn peak_memory() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb = status.lines().find_map(|l| l.strip_prefix("VmHWM:")).map(|v| v.trim().trim_end_matches(" kB").trim());
+    match kb.and_then(|k| k.parse::<u64>().ok()) {
+        Some(kb) => format!("{} MB", kb / 1024),
+        None => "not known on this system".into(),
+    }
 }
 
 /// The plain engine loading the bench's file, two ways: into the members

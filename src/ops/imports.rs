@@ -19,7 +19,7 @@ use crate::domain::import_spec::{ImportKind, Value};
 use crate::domain::text::fold_key;
 use crate::import::{Row, RowReader, check_bytes};
 use crate::store::imports::{self as store, JobHead, NewJob};
-use crate::store::{Arg, Tx};
+use crate::store::{Arg, Backend, Tx};
 
 /// How far a running job is, for the screen.
 #[derive(Debug, Default)]
@@ -335,6 +335,7 @@ impl Ops {
             return Err(OpError::Conflict(format!("import job {id} changed meanwhile")));
         }
         let done = Done { ranges: store::done_ranges(&mut change.tx, id).await?, at: 0 };
+        store::sync_member_ids(&mut change.tx).await?;
         let groups: HashMap<String, i64> = store::groups(&mut change.tx, job.employer_id).await?.into_iter().collect();
         self.record(
             &mut change,
@@ -349,58 +350,59 @@ impl Ops {
             p.total_bytes.store(size, Ordering::Relaxed);
         }
 
-        // Batches are read, applied and committed one after another: a run
-        // that stops (killed, cancelled, disconnected) leaves whole batches
-        // recorded, and the next run skips them. The next batch is read and
-        // checked on another thread while this one is applied.
+        // Batches are read, applied and committed as transactions of their
+        // own: a run that stops (killed, cancelled, disconnected) leaves
+        // whole batches recorded, and the next run skips them. The next batch
+        // is read and checked on another thread while one is applied. On
+        // PostgreSQL two are applied at once, on two connections: its server
+        // works a statement on one core, and two keep both busy (rows in one
+        // file are distinct, so the two never touch the same record). SQLite
+        // has one writer.
+        let writers = if self.store().backend() == Backend::Postgres { 2 } else { 1 };
         let source = StoredFile::open(self.store().clone(), id, size, head);
         let mut read_ahead = read_ahead(kind, source, done, key.clone());
-        let mut n = 0usize;
-        let total = loop {
-            let Some(read) = read_ahead.recv().await else {
-                return Err(OpError::Db(format!("import job {id}: the file reader stopped")));
-            };
-            let read = match read {
-                Ok(read) => read,
-                // The stored copy could not be read: the job stays as it is, to be run again.
-                Err(e) if e.code == crate::import::READ_FAILED => {
-                    return Err(OpError::Db(format!("import job {id}: {}", e.message)));
-                }
-                // A header that does not fit, or a row the CSV reader cannot
-                // read: the file fails there, the batches before it kept.
-                Err(e) => {
-                    let mut change = self.begin(action, &entity).await?;
-                    let job = store::lock_job(&mut change.tx, id)
-                        .await?
-                        .ok_or_else(|| OpError::NotFound(format!("no import job {id}")))?;
-                    return self.fail_job(change, job, &e).await;
-                }
-            };
-            if !read.rows.is_empty() {
-                if batches.is_some_and(|b| n >= b) {
-                    return self.job_head(id).await;
-                }
-                let mut tx = self.store().begin_write().await?;
-                if kind == ImportKind::Demographic {
-                    for rows in read.rows.chunks(ROWS_PER_STATEMENT) {
-                        self.apply_demographic_batch(&mut tx, &job, rows, &groups).await?;
-                    }
-                } else {
-                    for p in &read.rows {
-                        self.apply_row(&mut tx, key, &job, kind, &p.row).await?;
-                    }
-                }
-                tx.commit().await?;
-                n += 1;
-                if let Some(p) = progress {
-                    p.rows.fetch_add(read.rows.len() as u64, Ordering::Relaxed);
-                    p.bytes.store(read.bytes_read, Ordering::Relaxed);
-                }
+        let mut applying = futures::stream::FuturesUnordered::new();
+        let (mut started, mut total, mut file_error) = (0usize, None, None);
+        loop {
+            let reading = total.is_none()
+                && file_error.is_none()
+                && applying.len() < writers
+                && !batches.is_some_and(|b| started >= b);
+            if !reading && applying.is_empty() {
+                break;
             }
-            if read.end {
-                break read.seen;
+            tokio::select! {
+                read = read_ahead.recv(), if reading => match read {
+                    None => return Err(OpError::Db(format!("import job {id}: the file reader stopped"))),
+                    Some(Ok(read)) => {
+                        if read.end {
+                            total = Some(read.seen);
+                        }
+                        if !read.rows.is_empty() {
+                            started += 1;
+                            applying.push(self.apply_batch(key, &job, kind, read, &groups, progress));
+                        }
+                    }
+                    // The stored copy could not be read: the job stays as it is, to be run again.
+                    Some(Err(e)) if e.code == crate::import::READ_FAILED => {
+                        return Err(OpError::Db(format!("import job {id}: {}", e.message)));
+                    }
+                    // A header that does not fit, or a row the CSV reader cannot
+                    // read: the file fails there, the batches before it kept.
+                    Some(Err(e)) => file_error = Some(e),
+                },
+                Some(applied) = futures::StreamExt::next(&mut applying), if !applying.is_empty() => applied?,
             }
-        };
+        }
+        drop(applying);
+        if let Some(e) = file_error {
+            let mut change = self.begin(action, &entity).await?;
+            let job =
+                store::lock_job(&mut change.tx, id).await?.ok_or_else(|| OpError::NotFound(format!("no import job {id}")))?;
+            return self.fail_job(change, job, &e).await;
+        }
+        // Stopped after `batches`, as a killed process would.
+        let Some(total) = total else { return self.job_head(id).await };
         let mut tx = self.store().begin_write().await?;
         let mut job =
             store::lock_job(&mut tx, id).await?.ok_or_else(|| OpError::NotFound(format!("no import job {id}")))?;
@@ -428,6 +430,34 @@ impl Ops {
         let entity = format!("import:{}", job.id);
         self.finish(change, &entity, None, Some(json!({"status": "failed", "file_error": e.code})), None).await?;
         self.job_head(job.id).await
+    }
+
+    /// Applies one batch in a transaction of its own, then counts it into `progress`.
+    async fn apply_batch(
+        &self,
+        key: &DataKey,
+        job: &JobHead,
+        kind: ImportKind,
+        read: ReadBatch,
+        groups: &HashMap<String, i64>,
+        progress: Option<&Progress>,
+    ) -> Result<(), OpError> {
+        let mut tx = self.store().begin_write().await?;
+        if kind == ImportKind::Demographic {
+            for rows in read.rows.chunks(ROWS_PER_STATEMENT) {
+                self.apply_demographic_batch(&mut tx, job, rows, groups).await?;
+            }
+        } else {
+            for p in &read.rows {
+                self.apply_row(&mut tx, key, job, kind, &p.row).await?;
+            }
+        }
+        tx.commit().await?;
+        if let Some(p) = progress {
+            p.rows.fetch_add(read.rows.len() as u64, Ordering::Relaxed);
+            p.bytes.fetch_max(read.bytes_read, Ordering::Relaxed);
+        }
+        Ok(())
     }
 
     async fn job_head(&self, id: i64) -> Result<JobHead, OpError> {
@@ -483,7 +513,8 @@ impl Ops {
         let found = found.into_iter().filter(|(_, _, g)| groups.values().any(|id| id == g));
         let existing: HashMap<Vec<u8>, i64> = found.map(|(index, id, _)| (index, id)).collect();
         let now = self.now();
-        let mut next = store::next_member_id(tx).await?;
+        let new = ready.iter().filter(|r| !existing.contains_key(&r.3.index)).count();
+        let mut ids = store::member_ids(tx, new as i64).await?.into_iter();
         let mut members: Vec<Arg> = Vec::new();
         for (row, checked, group_id, sealed) in &ready {
             let v = &checked.values;
@@ -497,8 +528,9 @@ impl Ops {
                 ));
                 continue;
             }
-            let id = next;
-            next += 1;
+            let Some(id) = ids.next() else {
+                return Err(OpError::Db("fewer member ids than new members".into()));
+            };
             let (first, last) = (t("first_name"), t("last_name"));
             let (first_key, last_key) = (fold_key(&first), fold_key(&last));
             let (number, individual) = crate::store::members::numbers(id);
@@ -657,7 +689,9 @@ impl Ops {
                 if exists {
                     return Ok(Ok(false));
                 }
-                let id = store::next_member_id(tx).await?;
+                let Some(id) = store::member_ids(tx, 1).await?.pop() else {
+                    return Err(OpError::Db("no member id".into()));
+                };
                 let (number, individual) = crate::store::members::numbers(id);
                 let own = ssn(kind, v, "ssn");
                 tx.execute(

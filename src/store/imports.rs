@@ -224,10 +224,33 @@ pub async fn member_by_ssn(tx: &mut Tx, employer: i64, index: &[u8]) -> Result<O
     .await
 }
 
-/// The next member id (imports run one job at a time per database write lock).
-pub async fn next_member_id(tx: &mut Tx) -> Result<i64, sqlx::Error> {
-    let (n,): (i64,) = tx.fetch_one("SELECT COALESCE(MAX(id), 0) + 1 FROM members", args![]).await?;
-    Ok(n)
+/// `n` new member ids. SQLite counts on from the largest (its one writer
+/// holds the lock); PostgreSQL takes them from the table's sequence, so two
+/// transactions adding members at once get different ones.
+pub async fn member_ids(tx: &mut Tx, n: i64) -> Result<Vec<i64>, sqlx::Error> {
+    if tx.backend() == super::Backend::Postgres {
+        let ids: Vec<(i64,)> = tx
+            .fetch_all("SELECT nextval(pg_get_serial_sequence('members', 'id')) FROM generate_series(1, $1)", args![n])
+            .await?;
+        return Ok(ids.into_iter().map(|(id,)| id).collect());
+    }
+    let (first,): (i64,) = tx.fetch_one("SELECT COALESCE(MAX(id), 0) + 1 FROM members", args![]).await?;
+    Ok((first..first + n).collect())
+}
+
+/// Moves PostgreSQL's member id sequence past the largest id on file
+/// (members written with ids of their own, as a bulk load does, leave it
+/// behind), never backwards. Nothing to do on SQLite.
+pub async fn sync_member_ids(tx: &mut Tx) -> Result<(), sqlx::Error> {
+    if tx.backend() == super::Backend::Postgres {
+        tx.fetch_one::<(i64,)>(
+            "SELECT setval(s, GREATEST(top, 1), top > 0) FROM (SELECT s, GREATEST(COALESCE(pg_sequence_last_value(s), 0), \
+             (SELECT COALESCE(MAX(id), 0) FROM members)) AS top FROM (SELECT pg_get_serial_sequence('members', 'id')::regclass AS s) q) t",
+            args![],
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Whether a row exists for the query and arguments (the natural-key lookups).
