@@ -160,12 +160,14 @@ async fn migrating_again_changes_nothing() {
 }
 
 /// A database made by the first migration only: an employer and a job
-/// whose file is stored whole, in the column that came before chunks.
-const FIRST_SCHEMA_ROWS: [&str; 2] = [
+/// whose file is stored whole, in the column that came before chunks,
+/// and one row of it recorded.
+const FIRST_SCHEMA_ROWS: [&str; 3] = [
     "INSERT INTO employers (id, ein, legal_name, name_key, created_at) \
      VALUES (1, '12-3456789', 'Acme', 'acme', '2026-01-01T00:00:00Z')",
     "INSERT INTO import_jobs (id, employer_id, kind, file_name, file_sha256, content, uploaded_at, uploaded_by, status) \
      VALUES (1, 1, 'plan', 'p.csv', 'x', CONTENT, '2026-01-01T00:00:00Z', 'hr', 'queued')",
+    "INSERT INTO import_rows (job_id, row_number, natural_key, status) VALUES (1, 2, 'k', 'applied')",
 ];
 
 #[tokio::test]
@@ -203,6 +205,9 @@ async fn an_older_database_keeps_its_import_files_when_migrated() {
         let chunk = portaldesk::store::imports::chunk(&store, 1, 0).await.unwrap();
         assert_eq!(chunk.as_deref(), Some(&b"a,b"[..]), "{engine}");
         assert_eq!(portaldesk::store::imports::chunk(&store, 1, 1).await.unwrap(), None, "{engine}");
+        // A row recorded alone is a run of one.
+        let (last,): (i64,) = store.fetch_one("SELECT last_row_number FROM import_rows", args![]).await.unwrap();
+        assert_eq!(last, 2, "{engine}");
     }
 }
 
@@ -451,6 +456,7 @@ fn samples() -> Vec<(&'static str, Vec<(&'static str, Arg)>)> {
                 ("row_number", int(3)),
                 ("natural_key", text("natural_key: Nguyễn O'Brien")),
                 ("status", text("applied")),
+                ("last_row_number", int(3)),
             ],
         ),
         (

@@ -334,7 +334,7 @@ pub async fn imports(
     );
     let mut chunks = Batch::new("import_file_chunks", &["job_id", "seq", "bytes"]);
     let mut errs = Batch::new("import_row_errors", &["job_id", "row_number", "field", "code", "message", "raw_values"]);
-    let mut rows = Batch::new("import_rows", &["job_id", "row_number", "natural_key", "status"]);
+    let mut rows = Batch::new("import_rows", crate::store::imports::ROW_COLUMNS);
     let rounds = (groups.employer_names.len() / 10).clamp(1, 20);
     let mut id = 0i64;
     for round in 0..rounds {
@@ -392,6 +392,7 @@ pub async fn imports(
                         tx,
                         args![
                             id,
+                            r + 1,
                             r + 1,
                             format!("{group_number}:{}:{r}", job.kind),
                             if failed { "failed" } else { "applied" }

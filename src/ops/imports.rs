@@ -144,6 +144,23 @@ fn read_ahead(
     receive
 }
 
+/// Row outcomes `(row, natural key, status)`, in row order, as records of
+/// runs: consecutive rows of one outcome make one record (a batch of new
+/// members is one), a row alone keeps its natural key.
+fn runs(job: i64, outcomes: Vec<(i64, String, &'static str)>) -> Vec<Arg> {
+    let mut records = Vec::new();
+    let mut outcomes = outcomes.into_iter().peekable();
+    while let Some((first, key, status)) = outcomes.next() {
+        let mut last = first;
+        while outcomes.next_if(|(n, _, s)| *n == last + 1 && *s == status).is_some() {
+            last += 1;
+        }
+        let key = if last == first { key } else { String::new() };
+        records.extend(args![job, first, last, key, status]);
+    }
+    records
+}
+
 /// A failed row's values as kept with its errors: SSN columns are masked
 /// by the reader; anything else shaped like an SSN is masked here.
 fn kept_values(row: &Row) -> String {
@@ -397,8 +414,9 @@ impl Ops {
         drop(applying);
         if let Some(e) = file_error {
             let mut change = self.begin(action, &entity).await?;
-            let job =
-                store::lock_job(&mut change.tx, id).await?.ok_or_else(|| OpError::NotFound(format!("no import job {id}")))?;
+            let job = store::lock_job(&mut change.tx, id)
+                .await?
+                .ok_or_else(|| OpError::NotFound(format!("no import job {id}")))?;
             return self.fail_job(change, job, &e).await;
         }
         // Stopped after `batches`, as a killed process would.
@@ -564,9 +582,7 @@ impl Ops {
             outcomes.push((row.number as i64, checked.natural_key.clone(), "applied"));
         }
         tx.insert_rows("members", crate::store::members::INSERT_COLUMNS, members).await?;
-        let records =
-            outcomes.into_iter().flat_map(|(number, natural_key, status)| args![job.id, number, natural_key, status]);
-        tx.insert_rows("import_rows", &["job_id", "row_number", "natural_key", "status"], records.collect()).await?;
+        tx.insert_rows("import_rows", store::ROW_COLUMNS, runs(job.id, outcomes)).await?;
         Ok(())
     }
 
@@ -813,5 +829,32 @@ impl Ops {
             Some(reason),
         )
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn consecutive_rows_of_one_outcome_make_one_record() {
+        let o = |n: i64, s: &'static str| (n, format!("k{n}"), s);
+        let outcomes = vec![
+            o(2, "applied"),
+            o(3, "applied"),
+            o(4, "applied"),
+            o(5, "unchanged"),
+            o(7, "applied"),
+            o(8, "applied"),
+        ];
+        let records: Vec<Vec<Arg>> = runs(9, outcomes).chunks(5).map(<[Arg]>::to_vec).collect();
+        assert_eq!(
+            records,
+            vec![
+                args![9_i64, 2_i64, 4_i64, "", "applied"],
+                args![9_i64, 5_i64, 5_i64, "k5", "unchanged"],
+                args![9_i64, 7_i64, 8_i64, "", "applied"],
+            ]
+        );
     }
 }

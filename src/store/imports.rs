@@ -128,9 +128,10 @@ pub async fn set_job(
 /// runs however long the file).
 pub async fn done_ranges(tx: &mut Tx, job: i64) -> Result<Vec<(i64, i64)>, sqlx::Error> {
     tx.fetch_all(
-        "SELECT min(row_number), max(row_number) FROM (SELECT row_number, \
-         row_number - ROW_NUMBER() OVER (ORDER BY row_number) AS run FROM import_rows WHERE job_id = $1) r \
-         GROUP BY run ORDER BY 1",
+        "SELECT min(row_number), max(last_row_number) FROM (SELECT row_number, last_row_number, \
+         sum(gap) OVER (ORDER BY row_number) AS run FROM (SELECT row_number, last_row_number, \
+         CASE WHEN row_number = LAG(last_row_number) OVER (ORDER BY row_number) + 1 THEN 0 ELSE 1 END AS gap \
+         FROM import_rows WHERE job_id = $1) g) r GROUP BY run ORDER BY 1",
         args![job],
     )
     .await
@@ -142,10 +143,14 @@ pub async fn forget_failed(tx: &mut Tx, job: i64) -> Result<u64, sqlx::Error> {
     tx.execute("DELETE FROM import_rows WHERE job_id = $1 AND status = 'failed'", args![job]).await
 }
 
+/// The columns of a row outcome record (`insert_rows`); a record covers
+/// rows `row_number` to `last_row_number` of one outcome.
+pub const ROW_COLUMNS: &[&str] = &["job_id", "row_number", "last_row_number", "natural_key", "status"];
+
 /// Records a row's outcome.
 pub async fn record_row(tx: &mut Tx, job: i64, row: i64, key: &str, status: &str) -> Result<(), sqlx::Error> {
     tx.execute(
-        "INSERT INTO import_rows (job_id, row_number, natural_key, status) VALUES ($1, $2, $3, $4)",
+        "INSERT INTO import_rows (job_id, row_number, last_row_number, natural_key, status) VALUES ($1, $2, $2, $3, $4)",
         args![job, row, key, status],
     )
     .await?;
@@ -173,7 +178,11 @@ pub async fn record_error(
 /// Counts of a job's recorded rows by outcome: (applied, unchanged, failed).
 pub async fn counts(tx: &mut Tx, job: i64) -> Result<(i64, i64, i64), sqlx::Error> {
     let rows: Vec<(String, i64)> =
-        tx.fetch_all("SELECT status, count(*) FROM import_rows WHERE job_id = $1 GROUP BY status", args![job]).await?;
+        tx.fetch_all(
+            "SELECT status, CAST(sum(last_row_number - row_number + 1) AS BIGINT) FROM import_rows WHERE job_id = $1 GROUP BY status",
+            args![job],
+        )
+        .await?;
     let get = |s: &str| rows.iter().find(|(k, _)| k == s).map_or(0, |(_, n)| *n);
     Ok((get("applied"), get("unchanged"), get("failed")))
 }
