@@ -376,6 +376,7 @@ impl Ops {
         // file are distinct, so the two never touch the same record). SQLite
         // has one writer.
         let writers = if self.store().backend() == Backend::Postgres { 2 } else { 1 };
+        let writer = self.store().bulk_writer().await?;
         let source = StoredFile::open(self.store().clone(), id, size, head);
         let mut read_ahead = read_ahead(kind, source, done, key.clone());
         let mut applying = futures::stream::FuturesUnordered::new();
@@ -397,7 +398,7 @@ impl Ops {
                         }
                         if !read.rows.is_empty() {
                             started += 1;
-                            applying.push(self.apply_batch(key, &job, kind, read, &groups, progress));
+                            applying.push(self.apply_batch(&writer, key, &job, kind, read, &groups, progress));
                         }
                     }
                     // The stored copy could not be read: the job stays as it is, to be run again.
@@ -412,6 +413,7 @@ impl Ops {
             }
         }
         drop(applying);
+        drop(writer);
         if let Some(e) = file_error {
             let mut change = self.begin(action, &entity).await?;
             let job = store::lock_job(&mut change.tx, id)
@@ -451,8 +453,10 @@ impl Ops {
     }
 
     /// Applies one batch in a transaction of its own, then counts it into `progress`.
+    #[allow(clippy::too_many_arguments)]
     async fn apply_batch(
         &self,
+        writer: &crate::store::Store,
         key: &DataKey,
         job: &JobHead,
         kind: ImportKind,
@@ -460,7 +464,7 @@ impl Ops {
         groups: &HashMap<String, i64>,
         progress: Option<&Progress>,
     ) -> Result<(), OpError> {
-        let mut tx = self.store().begin_write().await?;
+        let mut tx = writer.begin_write().await?;
         if kind == ImportKind::Demographic {
             for rows in read.rows.chunks(ROWS_PER_STATEMENT) {
                 self.apply_demographic_batch(&mut tx, job, rows, groups).await?;

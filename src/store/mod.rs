@@ -287,6 +287,28 @@ impl Store {
         })
     }
 
+    /// A store for one long run of write transactions (an import): on
+    /// SQLite a connection of its own with a 256 MB page cache, so the index
+    /// pages one transaction reads are still there for the next (the pool's
+    /// connections keep 64 MB each), given back when the run drops it; on
+    /// PostgreSQL this store (the server keeps the cache).
+    pub async fn bulk_writer(&self) -> Result<Store, sqlx::Error> {
+        match &self.pool {
+            Pool::Sqlite(_) if sqlite_path(&self.raw_url) != ":memory:" => {
+                let co = SqliteConnectOptions::from_str(&self.raw_url)?
+                    .synchronous(SqliteSynchronous::Normal)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(5))
+                    .pragma("cache_size", "-262144")
+                    .pragma("temp_store", "memory")
+                    .pragma("wal_autocheckpoint", "0");
+                let pool = SqlitePoolOptions::new().max_connections(1).connect_with(co).await?;
+                Ok(Store { pool: Pool::Sqlite(pool), ..self.clone() })
+            }
+            _ => Ok(self.clone()),
+        }
+    }
+
     /// Starts a transaction for loading many rows at once. Foreign keys are
     /// checked once at the end rather than per statement: on SQLite the
     /// transaction runs on a side connection with enforcement off, and
