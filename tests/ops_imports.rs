@@ -179,12 +179,9 @@ async fn failed_rows_retry_once_their_cause_is_fixed() {
     }
 }
 
-#[tokio::test]
-async fn an_interrupted_job_resumes_to_the_same_end_state() {
-    let header = "group_number,ssn,first_name,last_name,birth_date,gender,address_line,city,state,zip\n";
-    let mut file = header.to_owned();
-    // Two whole batches and part of a third.
-    let rows = 2 * BATCH + 200;
+/// A demographic file of `rows` distinct members of group ACM101.
+fn demographic_file(rows: usize) -> String {
+    let mut file = "group_number,ssn,first_name,last_name,birth_date,gender,address_line,city,state,zip\n".to_owned();
     for i in 0..rows {
         file.push_str(&format!(
             "ACM101,9{:02}-{:02}-{:04},First{i},Last{i},1980-01-01,F,1 Main St,Austin,TX,78701\n",
@@ -193,6 +190,29 @@ async fn an_interrupted_job_resumes_to_the_same_end_state() {
             1 + i % 9999
         ));
     }
+    file
+}
+
+#[tokio::test]
+async fn a_file_unreadable_half_way_keeps_every_row_before_it() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        let ops = fixture(s).await;
+        // Past the first 64 KB that are checked up front: a Latin-1 row.
+        let mut file = demographic_file(1500).into_bytes();
+        file.extend_from_slice(b"ACM101,987-65-4321,Jos\xe9,Ruiz,1980-01-01,M,1 Main St,Austin,TX,78701\n");
+        let j = enqueue_run(&ops, ImportKind::Demographic, "latin1-tail.csv", &file).await;
+        assert_eq!((j.status.as_str(), j.ok_rows), ("failed", 1500), "{}", db.label);
+        assert!(j.file_error.unwrap_or_default().contains("UTF-8"), "{}", db.label);
+        assert_eq!(members(s).await.len(), 1500, "{}", db.label);
+    }
+}
+
+#[tokio::test]
+async fn an_interrupted_job_resumes_to_the_same_end_state() {
+    // Two whole batches and part of a third.
+    let rows = 2 * BATCH + 200;
+    let file = demographic_file(rows);
     for backend in 0..2 {
         let mut ends = Vec::new();
         for interrupted in [false, true] {
@@ -225,15 +245,18 @@ async fn an_interrupted_job_resumes_to_the_same_end_state() {
                 assert_eq!(j.status, "running", "{}: stopped after one batch", db.label);
                 assert_eq!(members().await, BATCH, "{}: one whole batch, nothing half-applied", db.label);
                 // A chunk that cannot be read (here: gone) stops the run in
-                // the middle of a batch, which is not applied, and leaves
-                // the job to be run again.
+                // the middle of a batch: the rows before it (the whole first
+                // chunk's) are applied and recorded, and the job is left to
+                // be run again.
                 s.execute("UPDATE import_file_chunks SET seq = 99 WHERE job_id = $1 AND seq = 1", args![id])
                     .await
                     .unwrap();
                 let e = ops.run_import(&key(), id, None).await.unwrap_err();
                 assert!(e.to_string().contains("lacks its last"), "{}: {e}", db.label);
                 assert_eq!(imports::job(s, id).await.unwrap().unwrap().status, "running", "{}", db.label);
-                assert_eq!(members().await, BATCH, "{}", db.label);
+                let in_first_chunk =
+                    file.as_bytes()[..imports::CHUNK_BYTES].iter().filter(|b| **b == b'\n').count() - 1;
+                assert_eq!(members().await, in_first_chunk, "{}", db.label);
                 s.execute("UPDATE import_file_chunks SET seq = 1 WHERE job_id = $1 AND seq = 99", args![id])
                     .await
                     .unwrap();

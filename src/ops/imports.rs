@@ -66,6 +66,9 @@ struct ReadBatch {
     bytes_read: u64,
     /// The file ends with this batch.
     end: bool,
+    /// A row of this batch finds a record an earlier batch writes: it is
+    /// applied after the batches before it have committed.
+    after: bool,
 }
 
 /// The rows a job has recorded, as ranges of row numbers (few, however many
@@ -105,9 +108,12 @@ fn read_ahead(
             }
         };
         let mut seen = 0i64;
+        // The first 8 bytes of each SSN's blind index so far (a false match
+        // only costs a batch its company).
+        let mut ssns = std::collections::HashSet::new();
         loop {
             let mut rows = Vec::with_capacity(BATCH);
-            let mut end = false;
+            let (mut end, mut ordered) = (false, false);
             while rows.len() < BATCH {
                 match reader.next_row() {
                     Ok(Some(row)) => {
@@ -123,6 +129,12 @@ fn read_ahead(
                             }),
                             _ => None,
                         };
+                        // An SSN met again (in another group: the same group is
+                        // a duplicate) finds the record the earlier row made.
+                        if let Some(s) = &sealed {
+                            let h = u64::from_le_bytes(s.index[..8].try_into().unwrap_or_default());
+                            ordered |= !ssns.insert(h);
+                        }
                         rows.push(Prepared { row, sealed });
                     }
                     Ok(None) => {
@@ -130,12 +142,18 @@ fn read_ahead(
                         break;
                     }
                     Err(e) => {
+                        // The rows read before the error are applied first.
+                        if !rows.is_empty() {
+                            let batch =
+                                ReadBatch { rows, seen, bytes_read: reader.bytes_read(), end: false, after: ordered };
+                            let _ = send.blocking_send(Ok(batch));
+                        }
                         let _ = send.blocking_send(Err(e));
                         return;
                     }
                 }
             }
-            let batch = ReadBatch { rows, seen, bytes_read: reader.bytes_read(), end };
+            let batch = ReadBatch { rows, seen, bytes_read: reader.bytes_read(), end, after: ordered };
             if send.blocking_send(Ok(batch)).is_err() || end {
                 return;
             }
@@ -344,7 +362,11 @@ impl Ops {
             }
         }
         let size = job.file_bytes as u64;
-        let head = store::chunk(self.store(), id, 0).await?.unwrap_or_default();
+        let head = match store::chunk(self.store(), id, 0).await? {
+            Some(head) => head,
+            None if size == 0 => Vec::new(),
+            None => return Err(OpError::Db(format!("import job {id}: the stored file lacks its first chunk"))),
+        };
         if let Err(e) = check_bytes(&head[..head.len().min(64 * 1024)], size) {
             return self.fail_job(change, job, &e).await;
         }
@@ -371,21 +393,32 @@ impl Ops {
         // own: a run that stops (killed, cancelled, disconnected) leaves
         // whole batches recorded, and the next run skips them. The next batch
         // is read and checked on another thread while one is applied. On
-        // PostgreSQL two are applied at once, on two connections: its server
-        // works a statement on one core, and two keep both busy (rows in one
-        // file are distinct, so the two never touch the same record). SQLite
-        // has one writer.
-        let writers = if self.store().backend() == Backend::Postgres { 2 } else { 1 };
+        // PostgreSQL two demographic batches are applied at once, on two
+        // connections: its server works a statement on one core, and two keep
+        // both busy. They never touch the same member: a batch with an SSN
+        // met in an earlier batch waits for the ones before it. SQLite has
+        // one writer.
+        let writers =
+            if self.store().backend() == Backend::Postgres && kind == ImportKind::Demographic { 2 } else { 1 };
         let writer = self.store().bulk_writer().await?;
         let source = StoredFile::open(self.store().clone(), id, size, head);
         let mut read_ahead = read_ahead(kind, source, done, key.clone());
         let mut applying = futures::stream::FuturesUnordered::new();
-        let (mut started, mut total, mut file_error) = (0usize, None, None);
+        let (mut started, mut total, mut file_error, mut held) = (0usize, None, None, None);
         loop {
             let reading = total.is_none()
                 && file_error.is_none()
+                && held.is_none()
                 && applying.len() < writers
-                && !batches.is_some_and(|b| started >= b);
+                && batches.is_none_or(|b| started < b);
+            // A batch that must follow the ones before it starts once they are done.
+            if applying.is_empty()
+                && let Some(read) = held.take()
+            {
+                started += 1;
+                applying.push(self.apply_batch(&writer, key, &job, kind, read, &groups, progress));
+                continue;
+            }
             if !reading && applying.is_empty() {
                 break;
             }
@@ -396,17 +429,14 @@ impl Ops {
                         if read.end {
                             total = Some(read.seen);
                         }
-                        if !read.rows.is_empty() {
+                        if read.after && !applying.is_empty() {
+                            held = Some(read);
+                        } else if !read.rows.is_empty() {
                             started += 1;
                             applying.push(self.apply_batch(&writer, key, &job, kind, read, &groups, progress));
                         }
                     }
-                    // The stored copy could not be read: the job stays as it is, to be run again.
-                    Some(Err(e)) if e.code == crate::import::READ_FAILED => {
-                        return Err(OpError::Db(format!("import job {id}: {}", e.message)));
-                    }
-                    // A header that does not fit, or a row the CSV reader cannot
-                    // read: the file fails there, the batches before it kept.
+                    // Reading stops there; the batches under way finish first.
                     Some(Err(e)) => file_error = Some(e),
                 },
                 Some(applied) = futures::StreamExt::next(&mut applying), if !applying.is_empty() => applied?,
@@ -414,6 +444,12 @@ impl Ops {
         }
         drop(applying);
         drop(writer);
+        // The stored copy could not be read: the job stays as it is, to be run again.
+        if let Some(e) = file_error.as_ref().filter(|e| e.code == crate::import::READ_FAILED) {
+            return Err(OpError::Db(format!("import job {id}: {}", e.message)));
+        }
+        // A header that does not fit, or a row the CSV reader cannot read:
+        // the file fails there, the rows before it kept.
         if let Some(e) = file_error {
             let mut change = self.begin(action, &entity).await?;
             let job = store::lock_job(&mut change.tx, id)

@@ -249,12 +249,14 @@ pub async fn member_ids(tx: &mut Tx, n: i64) -> Result<Vec<i64>, sqlx::Error> {
 
 /// Moves PostgreSQL's member id sequence past the largest id on file
 /// (members written with ids of their own, as a bulk load does, leave it
-/// behind), never backwards. Nothing to do on SQLite.
+/// behind); only ever forwards, so an import drawing ids meanwhile keeps
+/// them. Nothing to do on SQLite.
 pub async fn sync_member_ids(tx: &mut Tx) -> Result<(), sqlx::Error> {
     if tx.backend() == super::Backend::Postgres {
-        tx.fetch_one::<(i64,)>(
-            "SELECT setval(s, GREATEST(top, 1), top > 0) FROM (SELECT s, GREATEST(COALESCE(pg_sequence_last_value(s), 0), \
-             (SELECT COALESCE(MAX(id), 0) FROM members)) AS top FROM (SELECT pg_get_serial_sequence('members', 'id')::regclass AS s) q) t",
+        tx.fetch_optional::<(i64,)>(
+            "SELECT setval(s, top) FROM (SELECT s, (SELECT MAX(id) FROM members) AS top \
+             FROM (SELECT pg_get_serial_sequence('members', 'id')::regclass AS s) q) t \
+             WHERE top > COALESCE(pg_sequence_last_value(s), 0)",
             args![],
         )
         .await?;
