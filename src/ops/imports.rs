@@ -113,7 +113,7 @@ fn read_ahead(
         let mut ssns = std::collections::HashSet::new();
         loop {
             let mut rows = Vec::with_capacity(BATCH);
-            let (mut end, mut ordered) = (false, false);
+            let (mut end, mut ordered, mut failure) = (false, false, None);
             while rows.len() < BATCH {
                 match reader.next_row() {
                     Ok(Some(row)) => {
@@ -142,24 +142,30 @@ fn read_ahead(
                         break;
                     }
                     Err(e) => {
-                        // The rows read before the error are applied first.
-                        if !rows.is_empty() {
-                            let batch =
-                                ReadBatch { rows, seen, bytes_read: reader.bytes_read(), end: false, after: ordered };
-                            let _ = send.blocking_send(Ok(batch));
-                        }
-                        let _ = send.blocking_send(Err(e));
-                        return;
+                        failure = Some(e);
+                        break;
                     }
                 }
             }
-            let batch = ReadBatch { rows, seen, bytes_read: reader.bytes_read(), end, after: ordered };
-            if send.blocking_send(Ok(batch)).is_err() || end {
+            // The rows read before an error are applied first.
+            if !rows.is_empty() || failure.is_none() {
+                let batch = ReadBatch { rows, seen, bytes_read: reader.bytes_read(), end, after: ordered };
+                if send.blocking_send(Ok(batch)).is_err() || end {
+                    return;
+                }
+            }
+            if let Some(e) = failure {
+                let _ = send.blocking_send(Err(e));
                 return;
             }
         }
     });
     receive
+}
+
+/// A job by id, locked for a change; not found is the operator's error.
+async fn locked_job(tx: &mut Tx, id: i64) -> Result<JobHead, OpError> {
+    store::lock_job(tx, id).await?.ok_or_else(|| OpError::NotFound(format!("no import job {id}")))
 }
 
 /// Row outcomes `(row, natural key, status)`, in row order, as records of
@@ -345,21 +351,14 @@ impl Ops {
     ) -> Result<JobHead, OpError> {
         let entity = format!("import:{id}");
         let mut change = self.begin(action, &entity).await?;
-        let job = store::lock_job(&mut change.tx, id)
-            .await?
-            .ok_or_else(|| OpError::NotFound(format!("no import job {id}")))?;
+        let job = locked_job(&mut change.tx, id).await?;
         if job.status == "abandoned" {
             return Err(OpError::Refused(format!("import job {id} was abandoned")));
         }
         let kind =
             ImportKind::parse(&job.kind).ok_or_else(|| OpError::Db(format!("job {id} has kind {:?}", job.kind)))?;
         if action == Action::ImportRetry {
-            if all_rows {
-                change.tx.execute("DELETE FROM import_row_errors WHERE job_id = $1", args![id]).await?;
-                change.tx.execute("DELETE FROM import_rows WHERE job_id = $1", args![id]).await?;
-            } else {
-                store::forget_failed(&mut change.tx, id).await?;
-            }
+            store::forget_rows(&mut change.tx, id, !all_rows).await?;
         }
         let size = job.file_bytes as u64;
         let head = match store::chunk(self.store(), id, 0).await? {
@@ -452,16 +451,13 @@ impl Ops {
         // the file fails there, the rows before it kept.
         if let Some(e) = file_error {
             let mut change = self.begin(action, &entity).await?;
-            let job = store::lock_job(&mut change.tx, id)
-                .await?
-                .ok_or_else(|| OpError::NotFound(format!("no import job {id}")))?;
+            let job = locked_job(&mut change.tx, id).await?;
             return self.fail_job(change, job, &e).await;
         }
         // Stopped after `batches`, as a killed process would.
         let Some(total) = total else { return self.job_head(id).await };
         let mut tx = self.store().begin_write().await?;
-        let mut job =
-            store::lock_job(&mut tx, id).await?.ok_or_else(|| OpError::NotFound(format!("no import job {id}")))?;
+        let mut job = locked_job(&mut tx, id).await?;
         let (applied, unchanged, failed) = store::counts(&mut tx, id).await?;
         (job.total_rows, job.ok_rows, job.failed_rows) = (total, applied + unchanged, failed);
         let status = if failed > 0 { "partial" } else { "succeeded" };
@@ -845,9 +841,7 @@ impl Ops {
         }
         let entity = format!("import:{id}");
         let mut change = self.begin(Action::ImportAbandon, &entity).await?;
-        let job = store::lock_job(&mut change.tx, id)
-            .await?
-            .ok_or_else(|| OpError::NotFound(format!("no import job {id}")))?;
+        let job = locked_job(&mut change.tx, id).await?;
         if matches!(job.status.as_str(), "abandoned" | "succeeded") {
             return Err(OpError::Refused(format!("import job {id} is {}", job.status)));
         }

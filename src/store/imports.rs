@@ -137,10 +137,16 @@ pub async fn done_ranges(tx: &mut Tx, job: i64) -> Result<Vec<(i64, i64)>, sqlx:
     .await
 }
 
-/// Forgets the failed rows of a job (and their errors), so they are tried again.
-pub async fn forget_failed(tx: &mut Tx, job: i64) -> Result<u64, sqlx::Error> {
+/// Forgets what a job recorded of its rows (every row's errors; with
+/// `failed_only` only the failed rows' records), so they are tried again.
+pub async fn forget_rows(tx: &mut Tx, job: i64, failed_only: bool) -> Result<u64, sqlx::Error> {
     tx.execute("DELETE FROM import_row_errors WHERE job_id = $1", args![job]).await?;
-    tx.execute("DELETE FROM import_rows WHERE job_id = $1 AND status = 'failed'", args![job]).await
+    let sql = if failed_only {
+        "DELETE FROM import_rows WHERE job_id = $1 AND status = 'failed'"
+    } else {
+        "DELETE FROM import_rows WHERE job_id = $1"
+    };
+    tx.execute(sql, args![job]).await
 }
 
 /// The columns of a row outcome record (`insert_rows`); a record covers

@@ -141,6 +141,19 @@ async fn checkpoint_wal(pool: sqlx::SqlitePool) {
     }
 }
 
+/// How every SQLite connection that reads and writes is opened, with a page
+/// cache of `cache_size` (SQLite's notation: negative is KiB). Checkpoints
+/// are `checkpoint_wal`'s, not the committing connection's.
+fn sqlite_options(url: &str, cache_size: &'static str) -> Result<SqliteConnectOptions, sqlx::Error> {
+    Ok(SqliteConnectOptions::from_str(url)?
+        .synchronous(SqliteSynchronous::Normal)
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5))
+        .pragma("cache_size", cache_size)
+        .pragma("temp_store", "memory")
+        .pragma("wal_autocheckpoint", "0"))
+}
+
 /// The file a `sqlite:` URL names (scheme and query stripped).
 pub fn sqlite_path(url: &str) -> &str {
     let p = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")).unwrap_or(url);
@@ -156,16 +169,10 @@ impl Store {
             if !opts.create && path != ":memory:" && !std::path::Path::new(path).exists() {
                 return Err(OpenError::Missing { path: path.to_owned(), url: shown });
             }
-            let co = SqliteConnectOptions::from_str(url)
+            let co = sqlite_options(url, "-65536")
                 .map_err(|_| OpenError::BadUrl(shown.clone()))?
                 .create_if_missing(opts.create && !opts.read_only)
-                .read_only(opts.read_only)
-                .synchronous(SqliteSynchronous::Normal)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(5))
-                .pragma("cache_size", "-65536")
-                .pragma("temp_store", "memory")
-                .pragma("wal_autocheckpoint", "0");
+                .read_only(opts.read_only);
             let co = if opts.read_only { co } else { co.journal_mode(SqliteJournalMode::Wal) };
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
@@ -295,13 +302,7 @@ impl Store {
     pub async fn bulk_writer(&self) -> Result<Store, sqlx::Error> {
         match &self.pool {
             Pool::Sqlite(_) if sqlite_path(&self.raw_url) != ":memory:" => {
-                let co = SqliteConnectOptions::from_str(&self.raw_url)?
-                    .synchronous(SqliteSynchronous::Normal)
-                    .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(5))
-                    .pragma("cache_size", "-262144")
-                    .pragma("temp_store", "memory")
-                    .pragma("wal_autocheckpoint", "0");
+                let co = sqlite_options(&self.raw_url, "-262144")?;
                 let pool = SqlitePoolOptions::new().max_connections(1).connect_with(co).await?;
                 Ok(Store { pool: Pool::Sqlite(pool), ..self.clone() })
             }
