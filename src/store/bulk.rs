@@ -55,11 +55,15 @@ impl Tx {
     }
 }
 
-/// `INSERT INTO table (cols) VALUES (?, ?…), …` for `rows` rows: SQLite
-/// only, so written anonymous at once rather than rewritten from `$N`.
+/// `INSERT OR FAIL INTO table (cols) VALUES (?, ?…), …` for `rows` rows:
+/// SQLite only, so written anonymous at once rather than rewritten from
+/// `$N`. `OR FAIL` stops at a broken constraint without undoing the rows
+/// before it, so SQLite keeps no statement journal (a copy of every page
+/// the statement touches); the caller's transaction is rolled back on any
+/// error, and those rows with it.
 fn insert_sql(table: &str, cols: &[&str], rows: usize) -> String {
     let row = format!("({})", vec!["?"; cols.len()].join(", "));
-    format!("INSERT INTO {table} ({}) VALUES {}", cols.join(", "), vec![row; rows].join(", "))
+    format!("INSERT OR FAIL INTO {table} ({}) VALUES {}", cols.join(", "), vec![row; rows].join(", "))
 }
 
 /// One value in COPY's text format: `\N` for NULL, backslash escapes for
@@ -114,6 +118,6 @@ mod tests {
 
     #[test]
     fn builds_placeholders_per_row() {
-        assert_eq!(insert_sql("t", &["a", "b"], 2), "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)");
+        assert_eq!(insert_sql("t", &["a", "b"], 2), "INSERT OR FAIL INTO t (a, b) VALUES (?, ?), (?, ?)");
     }
 }
