@@ -55,46 +55,11 @@ struct RowFault {
     message: String,
 }
 
-/// A demographic row made ready on the reading thread, where it costs the
-/// writer no time: its SSN's blind index, to find the member on file, and
-/// the values a new member is added with (`INSERT_COLUMNS` from
-/// `member_type` to `status`; the writer puts the numbers, group and time
-/// around them).
+/// A member's SSN as stored: its blind index, its ciphertext, its last four.
 struct Sealed {
     index: Vec<u8>,
-    member: Vec<Arg>,
-}
-
-impl Sealed {
-    fn new(key: &DataKey, v: &[Option<Value>], s: &crate::domain::ssn::Ssn) -> Sealed {
-        let kind = ImportKind::Demographic;
-        let t = |n: &str| text(kind, v, n).unwrap_or_default();
-        let (first, last) = (t("first_name"), t("last_name"));
-        let (first_key, last_key) = (fold_key(&first), fold_key(&last));
-        let index = key.blind_index("ssn", s.digits());
-        let member = args![
-            text(kind, v, "member_type").unwrap_or_else(|| "SUBSCRIBER".into()),
-            "self",
-            first,
-            last,
-            first_key,
-            last_key,
-            date(kind, v, "birth_date"),
-            t("gender"),
-            t("address_line"),
-            t("city"),
-            t("state"),
-            t("zip"),
-            text(kind, v, "phone"),
-            text(kind, v, "email"),
-            "English",
-            key.encrypt(s.digits()),
-            index.clone(),
-            s.last4().to_owned(),
-            "active"
-        ];
-        Sealed { index, member }
-    }
+    cipher: Vec<u8>,
+    last4: String,
 }
 
 /// A row read and checked, its SSN sealed when it is a demographic row.
@@ -167,9 +132,11 @@ fn read_ahead(
                             continue;
                         }
                         let sealed = match (&row.checked, kind) {
-                            (Ok(c), ImportKind::Demographic) => {
-                                ssn(kind, &c.values, "ssn").map(|s| Sealed::new(&key, &c.values, &s))
-                            }
+                            (Ok(c), ImportKind::Demographic) => ssn(kind, &c.values, "ssn").map(|s| Sealed {
+                                index: key.blind_index("ssn", s.digits()),
+                                cipher: key.encrypt(s.digits()),
+                                last4: s.last4().to_owned(),
+                            }),
                             _ => None,
                         };
                         // An SSN met again (in another group: the same group is
@@ -487,13 +454,14 @@ impl Ops {
                         }
                     },
                     Some(applied) = futures::StreamExt::next(&mut applying), if !applying.is_empty() => {
-                        let (tx, began): (Tx, Instant) = applied?;
-                        let more = total.is_none() && file_error.is_none() && batches.is_none_or(|b| started < b);
-                        if sqlite && (!more || began.elapsed() < SQLITE_COMMIT_EVERY) {
-                            open = Some((tx, began));
-                        } else {
-                            tx.commit().await?;
-                            if sqlite {
+                        // SQLite's transaction, to go on or to commit here.
+                        let applied: Option<(Tx, Instant)> = applied?;
+                        if let Some((tx, began)) = applied {
+                            let more = total.is_none() && file_error.is_none() && batches.is_none_or(|b| started < b);
+                            if !more || began.elapsed() < SQLITE_COMMIT_EVERY {
+                                open = Some((tx, began));
+                            } else {
+                                tx.commit().await?;
                                 tokio::time::sleep(SQLITE_GIVE_WAY).await;
                             }
                         }
@@ -503,25 +471,18 @@ impl Ops {
             };
             if let Some(read) = next {
                 started += 1;
-                let (mut tx, began) = match open.take() {
-                    Some(open) => open,
-                    None => {
-                        let mut tx = writer.begin_write().await?;
-                        // Under the write lock the transaction holds until it commits.
-                        let now: Vec<i64> =
-                            store::groups(&mut tx, job.employer_id).await?.into_iter().map(|g| g.1).collect();
-                        if groups.values().any(|g| !now.contains(g)) {
-                            return Err(OpError::Conflict(format!(
-                                "import job {id}: a group of its employer was removed"
-                            )));
-                        }
-                        (tx, Instant::now())
-                    }
-                };
-                let (groups, job) = (&groups, &job);
+                let (open, groups, job, writer) = (open.take(), &groups, &job, &writer);
                 applying.push(async move {
+                    let (mut tx, began) = match open {
+                        Some(open) => open,
+                        None => (self.begin_batches(writer, job, groups).await?, Instant::now()),
+                    };
                     self.apply_batch(&mut tx, key, job, kind, read, groups, progress).await?;
-                    Ok::<_, OpError>((tx, began))
+                    if sqlite {
+                        return Ok(Some((tx, began)));
+                    }
+                    tx.commit().await?;
+                    Ok::<_, OpError>(None)
                 });
             }
         }
@@ -571,6 +532,24 @@ impl Ops {
         self.job_head(job.id).await
     }
 
+    /// A transaction for batches of `job`'s rows. The import's SQLite writer
+    /// checks no foreign keys (see `bulk_writer`): the employer's groups its
+    /// rows name are checked here instead, under the write lock the
+    /// transaction holds until it commits.
+    async fn begin_batches(
+        &self,
+        writer: &crate::store::Store,
+        job: &JobHead,
+        groups: &HashMap<String, i64>,
+    ) -> Result<Tx, OpError> {
+        let mut tx = writer.begin_write().await?;
+        let now: Vec<i64> = store::groups(&mut tx, job.employer_id).await?.into_iter().map(|g| g.1).collect();
+        if groups.values().any(|g| !now.contains(g)) {
+            return Err(OpError::Conflict(format!("import job {}: a group of its employer was removed", job.id)));
+        }
+        Ok(tx)
+    }
+
     /// Applies one batch in `tx` (committed by the caller) and counts it into `progress`.
     #[allow(clippy::too_many_arguments)]
     async fn apply_batch(
@@ -579,12 +558,12 @@ impl Ops {
         key: &DataKey,
         job: &JobHead,
         kind: ImportKind,
-        mut read: ReadBatch,
+        read: ReadBatch,
         groups: &HashMap<String, i64>,
         progress: Option<&Progress>,
     ) -> Result<(), OpError> {
         if kind == ImportKind::Demographic {
-            for rows in read.rows.chunks_mut(ROWS_PER_STATEMENT) {
+            for rows in read.rows.chunks(ROWS_PER_STATEMENT) {
                 self.apply_demographic_batch(tx, job, rows, groups).await?;
             }
         } else {
@@ -612,7 +591,7 @@ impl Ops {
         &self,
         tx: &mut Tx,
         job: &JobHead,
-        batch: &mut [Prepared],
+        batch: &[Prepared],
         groups: &HashMap<String, i64>,
     ) -> Result<(), OpError> {
         let kind = ImportKind::Demographic;
@@ -626,12 +605,12 @@ impl Ops {
             let v = &checked.values;
             let group = text(kind, v, "group_number").unwrap_or_default();
             // The SSN is a required column: a checked row has one, sealed.
-            let (Some(group_id), Some(sealed)) = (groups.get(&group), sealed.as_mut()) else {
+            let (Some(group_id), Some(sealed)) = (groups.get(&group), sealed) else {
                 let f = fault("group_number", "group_unknown", format!("group {group} is not one of this employer's"));
                 self.record_outcome(tx, job, row, &checked.natural_key, Err(f)).await?;
                 continue;
             };
-            ready.push((&*row, checked, *group_id, sealed));
+            ready.push((row, checked, *group_id, sealed));
         }
         if ready.is_empty() {
             return Ok(());
@@ -651,14 +630,15 @@ impl Ops {
         let found: Vec<(Vec<u8>, i64, i64)> = tx.fetch_all(sql, args).await?;
         let found = found.into_iter().filter(|(_, _, g)| groups.values().any(|id| id == g));
         let existing: HashMap<Vec<u8>, i64> = found.map(|(index, id, _)| (index, id)).collect();
-        // Formatted once: a time goes to either engine's bulk path as this text.
-        let now = Arg::Text(Some(crate::store::sqlite_time(&self.now())));
+        let now = self.now();
         let new = ready.iter().filter(|r| !existing.contains_key(&r.3.index)).count();
         let mut ids = store::member_ids(tx, new as i64).await?.into_iter();
-        let mut members: Vec<Arg> = Vec::with_capacity(new * crate::store::members::INSERT_COLUMNS.len());
-        for (row, checked, group_id, sealed) in ready {
+        let mut members: Vec<Arg> = Vec::new();
+        for (row, checked, group_id, sealed) in &ready {
+            let v = &checked.values;
+            let t = |n: &str| text(kind, v, n).unwrap_or_default();
             if let Some(id) = existing.get(&sealed.index) {
-                let applied = self.update_member(tx, *id, &checked.values).await?;
+                let applied = self.update_member(tx, *id, v).await?;
                 outcomes.push((
                     row.number as i64,
                     checked.natural_key.clone(),
@@ -669,10 +649,36 @@ impl Ops {
             let Some(id) = ids.next() else {
                 return Err(OpError::Db("fewer member ids than new members".into()));
             };
+            let (first, last) = (t("first_name"), t("last_name"));
+            let (first_key, last_key) = (fold_key(&first), fold_key(&last));
             let (number, individual) = crate::store::members::numbers(id);
-            members.extend(args![id, number, individual, group_id, None::<i64>]);
-            members.append(&mut sealed.member);
-            members.push(now.clone());
+            members.extend(args![
+                id,
+                number,
+                individual,
+                *group_id,
+                None::<i64>,
+                text(kind, v, "member_type").unwrap_or_else(|| "SUBSCRIBER".into()),
+                "self",
+                first,
+                last,
+                first_key,
+                last_key,
+                date(kind, v, "birth_date"),
+                t("gender"),
+                t("address_line"),
+                t("city"),
+                t("state"),
+                t("zip"),
+                text(kind, v, "phone"),
+                text(kind, v, "email"),
+                "English",
+                sealed.cipher.clone(),
+                sealed.index.clone(),
+                sealed.last4.clone(),
+                "active",
+                now
+            ]);
             outcomes.push((row.number as i64, checked.natural_key.clone(), "applied"));
         }
         tx.insert_rows("members", crate::store::members::INSERT_COLUMNS, members).await?;
