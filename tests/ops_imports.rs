@@ -58,6 +58,19 @@ async fn members(store: &Store) -> Vec<(String, String, i64)> {
     store.fetch_all("SELECT member_number, last_name, row_version FROM members ORDER BY id", args![]).await.unwrap()
 }
 
+/// The rows of a job recorded with `status`.
+async fn rows_recorded(store: &Store, job: i64, status: &str) -> i64 {
+    let (n,): (i64,) = store
+        .fetch_one(
+            "SELECT CAST(sum(last_row_number - row_number + 1) AS BIGINT) FROM import_rows \
+             WHERE job_id = $1 AND status = $2",
+            args![job, status],
+        )
+        .await
+        .unwrap();
+    n
+}
+
 #[tokio::test]
 async fn every_kind_applies_and_running_again_changes_nothing() {
     for db in common::all_backends().await {
@@ -99,14 +112,7 @@ async fn every_kind_applies_and_running_again_changes_nothing() {
         let j = enqueue_run(&ops, ImportKind::Demographic, "again.csv", &corpus("valid_demographic.csv")).await;
         assert_eq!((j.status.as_str(), j.ok_rows), ("succeeded", 2));
         assert_eq!(members(s).await, after, "{}: re-running changed records", db.label);
-        let (unchanged,): (i64,) = s
-            .fetch_one(
-                "SELECT CAST(sum(last_row_number - row_number + 1) AS BIGINT) FROM import_rows \
-                 WHERE job_id = $1 AND status = 'unchanged'",
-                args![j.id],
-            )
-            .await
-            .unwrap();
+        let unchanged = rows_recorded(s, j.id, "unchanged").await;
         assert_eq!(unchanged, 2);
         let rerun = ops.retry_import(&key(), j.id, false).await.unwrap();
         assert_eq!((rerun.status.as_str(), rerun.ok_rows), ("succeeded", 2));
@@ -191,6 +197,39 @@ fn demographic_file(rows: usize) -> String {
         ));
     }
     file
+}
+
+#[tokio::test]
+async fn one_ssn_in_two_groups_of_a_file_is_one_member() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        let ops = fixture(s).await;
+        s.execute(
+            "INSERT INTO employer_groups (id, employer_id, group_number, name, status, original_effective_date, renewal_date) \
+             VALUES (2, 1, 'ACM102', 'Acme West', 'active', $1, $1)",
+            args![NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()],
+        )
+        .await
+        .unwrap();
+        // The first row's person again, in the other group with a new
+        // address, far down the same batch: the member the first row adds
+        // is found and updated, not added twice.
+        let mut file = demographic_file(1500);
+        file.push_str("ACM102,910-01-0001,First0,Last0,1980-01-01,F,2 Oak St,Austin,TX,78701\n");
+        let j = enqueue_run(&ops, ImportKind::Demographic, "two-groups.csv", file.as_bytes()).await;
+        assert_eq!((j.status.as_str(), j.ok_rows, j.failed_rows), ("succeeded", 1501, 0), "{}", db.label);
+        let found: Vec<(i64, String, i64)> = s
+            .fetch_all(
+                "SELECT group_id, address_line, row_version FROM members WHERE ssn_index = $1",
+                args![key().blind_index("ssn", "910010001")],
+            )
+            .await
+            .unwrap();
+        assert_eq!(found, vec![(1, "2 Oak St".to_owned(), 2)], "{}", db.label);
+        assert_eq!(members(s).await.len(), 1500, "{}", db.label);
+        let applied = rows_recorded(s, j.id, "applied").await;
+        assert_eq!(applied, 1501, "{}", db.label);
+    }
 }
 
 #[tokio::test]

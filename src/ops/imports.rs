@@ -68,6 +68,57 @@ struct Prepared {
     sealed: Option<Sealed>,
 }
 
+/// A checked demographic row of one of the employer's groups, and the id
+/// it gets when it is a new member.
+struct NewMember<'a> {
+    row: &'a Row,
+    checked: &'a crate::import::Checked,
+    group_id: i64,
+    sealed: &'a Sealed,
+    id: i64,
+}
+
+/// New members' values, in `members::INSERT_COLUMNS` order.
+fn member_values(rows: &[NewMember<'_>], now: chrono::DateTime<chrono::Utc>) -> Vec<Arg> {
+    let kind = ImportKind::Demographic;
+    let mut values = Vec::with_capacity(rows.len() * crate::store::members::INSERT_COLUMNS.len());
+    for r in rows {
+        let v = &r.checked.values;
+        let t = |n: &str| text(kind, v, n).unwrap_or_default();
+        let (first, last) = (t("first_name"), t("last_name"));
+        let (first_key, last_key) = (fold_key(&first), fold_key(&last));
+        let (number, individual) = crate::store::members::numbers(r.id);
+        values.extend(args![
+            r.id,
+            number,
+            individual,
+            r.group_id,
+            None::<i64>,
+            text(kind, v, "member_type").unwrap_or_else(|| "SUBSCRIBER".into()),
+            "self",
+            first,
+            last,
+            first_key,
+            last_key,
+            date(kind, v, "birth_date"),
+            t("gender"),
+            t("address_line"),
+            t("city"),
+            t("state"),
+            t("zip"),
+            text(kind, v, "phone"),
+            text(kind, v, "email"),
+            "English",
+            r.sealed.cipher.clone(),
+            r.sealed.index.clone(),
+            r.sealed.last4.clone(),
+            "active",
+            now
+        ]);
+    }
+    values
+}
+
 /// A batch of rows not yet done, and how far into the file it reaches.
 struct ReadBatch {
     rows: Vec<Prepared>,
@@ -199,6 +250,11 @@ fn runs(job: i64, outcomes: Vec<(i64, String, &'static str)>) -> Vec<Arg> {
 /// by the reader; anything else shaped like an SSN is masked here.
 fn kept_values(row: &Row) -> String {
     crate::domain::ssn::redact(&row.raw.join(","))
+}
+
+/// A found record's outcome: whether the row changed it.
+fn applied_or_unchanged(applied: bool) -> &'static str {
+    if applied { "applied" } else { "unchanged" }
 }
 
 fn fault(field: &'static str, code: &'static str, message: String) -> RowFault {
@@ -563,9 +619,7 @@ impl Ops {
         progress: Option<&Progress>,
     ) -> Result<(), OpError> {
         if kind == ImportKind::Demographic {
-            for rows in read.rows.chunks(ROWS_PER_STATEMENT) {
-                self.apply_demographic_batch(tx, job, rows, groups).await?;
-            }
+            self.apply_demographic_batch(tx, job, &read.rows, groups).await?;
         } else {
             for p in &read.rows {
                 self.apply_row(tx, key, job, kind, &p.row).await?;
@@ -582,11 +636,11 @@ impl Ops {
         store::job(self.store(), id).await?.ok_or_else(|| OpError::NotFound(format!("no import job {id}")))
     }
 
-    /// A batch of demographic rows, set-based: one query for the members
-    /// already on file by SSN blind index, one bulk insert for the new ones,
-    /// one for the row records; an UPDATE for each member on file (it
-    /// changes the row only when a detail differs). `groups` are the
-    /// employer's, by number.
+    /// A batch of demographic rows, set-based: a query per
+    /// `ROWS_PER_STATEMENT` rows for the members already on file by SSN
+    /// blind index, a bulk insert per as many new ones, one insert of the
+    /// row records; an UPDATE for each member on file (it changes the row
+    /// only when a detail differs). `groups` are the employer's, by number.
     async fn apply_demographic_batch(
         &self,
         tx: &mut Tx,
@@ -610,78 +664,76 @@ impl Ops {
                 self.record_outcome(tx, job, row, &checked.natural_key, Err(f)).await?;
                 continue;
             };
-            ready.push((row, checked, *group_id, sealed));
+            ready.push(NewMember { row, checked, group_id: *group_id, sealed, id: 0 });
         }
-        if ready.is_empty() {
-            return Ok(());
-        }
-        // By the SSN index alone, the employer's groups filtering here: with
-        // a group among the IN list, a planner may walk the group's members.
-        let mut q =
-            crate::store::Sql::new("SELECT m.ssn_index, m.id, m.group_id FROM members m WHERE m.ssn_index IN (");
-        for (i, r) in ready.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
+        let mut existing: HashMap<Vec<u8>, i64> = HashMap::new();
+        // SQLite takes the SSNs as a VALUES list: compared with the index
+        // column directly, each one's bound value would be looked up in the
+        // index statistics while planning, and the statement planned again
+        // for every new set of values (a 1 M-row import spent a fifth of its
+        // time doing so).
+        let (open, sep, close) = match tx.backend() {
+            Backend::Sqlite => (" IN (SELECT column1 FROM (VALUES (", "), (", ")))"),
+            Backend::Postgres => (" IN (", ", ", ")"),
+        };
+        for rows in ready.chunks(ROWS_PER_STATEMENT) {
+            // By the SSN index alone, the employer's groups filtering here: with
+            // a group among the IN list, a planner may walk the group's members.
+            let mut q = crate::store::Sql::new("SELECT m.ssn_index, m.id, m.group_id FROM members m WHERE m.ssn_index");
+            q.push(open);
+            for (i, r) in rows.iter().enumerate() {
+                if i > 0 {
+                    q.push(sep);
+                }
+                q.bind(r.sealed.index.clone());
             }
-            q.bind(r.3.index.clone());
+            q.push(close);
+            let (sql, args) = q.into_parts();
+            let found: Vec<(Vec<u8>, i64, i64)> = tx.fetch_all(sql, args).await?;
+            let found = found.into_iter().filter(|(_, _, g)| groups.values().any(|id| id == g));
+            existing.extend(found.map(|(index, id, _)| (index, id)));
         }
-        q.push(")");
-        let (sql, args) = q.into_parts();
-        let found: Vec<(Vec<u8>, i64, i64)> = tx.fetch_all(sql, args).await?;
-        let found = found.into_iter().filter(|(_, _, g)| groups.values().any(|id| id == g));
-        let existing: HashMap<Vec<u8>, i64> = found.map(|(index, id, _)| (index, id)).collect();
-        let now = self.now();
-        let new = ready.iter().filter(|r| !existing.contains_key(&r.3.index)).count();
+        let new = ready.iter().filter(|r| !existing.contains_key(&r.sealed.index)).count();
         let mut ids = store::member_ids(tx, new as i64).await?.into_iter();
-        let mut members: Vec<Arg> = Vec::new();
-        for (row, checked, group_id, sealed) in &ready {
-            let v = &checked.values;
-            let t = |n: &str| text(kind, v, n).unwrap_or_default();
-            if let Some(id) = existing.get(&sealed.index) {
-                let applied = self.update_member(tx, *id, v).await?;
-                outcomes.push((
-                    row.number as i64,
-                    checked.natural_key.clone(),
-                    if applied { "applied" } else { "unchanged" },
-                ));
+        let mut added = Vec::with_capacity(new);
+        // An SSN met again in the batch (in another group) names the member
+        // its first row adds: updated once that one is in.
+        let mut first_of: HashMap<&[u8], i64> = HashMap::new();
+        let mut again = Vec::new();
+        for mut r in ready {
+            let number = r.row.number as i64;
+            if let Some(id) = existing.get(&r.sealed.index) {
+                let applied = self.update_member(tx, *id, &r.checked.values).await?;
+                outcomes.push((number, r.checked.natural_key.clone(), applied_or_unchanged(applied)));
                 continue;
             }
-            let Some(id) = ids.next() else {
-                return Err(OpError::Db("fewer member ids than new members".into()));
-            };
-            let (first, last) = (t("first_name"), t("last_name"));
-            let (first_key, last_key) = (fold_key(&first), fold_key(&last));
-            let (number, individual) = crate::store::members::numbers(id);
-            members.extend(args![
-                id,
-                number,
-                individual,
-                *group_id,
-                None::<i64>,
-                text(kind, v, "member_type").unwrap_or_else(|| "SUBSCRIBER".into()),
-                "self",
-                first,
-                last,
-                first_key,
-                last_key,
-                date(kind, v, "birth_date"),
-                t("gender"),
-                t("address_line"),
-                t("city"),
-                t("state"),
-                t("zip"),
-                text(kind, v, "phone"),
-                text(kind, v, "email"),
-                "English",
-                sealed.cipher.clone(),
-                sealed.index.clone(),
-                sealed.last4.clone(),
-                "active",
-                now
-            ]);
-            outcomes.push((row.number as i64, checked.natural_key.clone(), "applied"));
+            if let Some(id) = first_of.get(r.sealed.index.as_slice()) {
+                again.push((*id, r));
+                continue;
+            }
+            r.id = ids.next().ok_or_else(|| OpError::Db("fewer member ids than new members".into()))?;
+            first_of.insert(&r.sealed.index, r.id);
+            outcomes.push((number, r.checked.natural_key.clone(), "applied"));
+            added.push(r);
         }
-        tx.insert_rows("members", crate::store::members::INSERT_COLUMNS, members).await?;
+        // Each statement's values are built while the one before it runs.
+        let now = self.now();
+        let mut chunks = added.chunks(ROWS_PER_STATEMENT);
+        let mut next = chunks.next().map(|c| member_values(c, now));
+        while let Some(values) = next.take() {
+            let mut insert = std::pin::pin!(tx.insert_rows("members", crate::store::members::INSERT_COLUMNS, values));
+            let sent = futures::poll!(insert.as_mut());
+            next = chunks.next().map(|c| member_values(c, now));
+            match sent {
+                std::task::Poll::Ready(done) => done?,
+                std::task::Poll::Pending => insert.await?,
+            };
+        }
+        for (id, r) in again {
+            let applied = self.update_member(tx, id, &r.checked.values).await?;
+            outcomes.push((r.row.number as i64, r.checked.natural_key.clone(), applied_or_unchanged(applied)));
+        }
+        outcomes.sort_unstable_by_key(|o| o.0);
         tx.insert_rows("import_rows", store::ROW_COLUMNS, runs(job.id, outcomes)).await?;
         Ok(())
     }
@@ -753,10 +805,7 @@ impl Ops {
     ) -> Result<(), OpError> {
         let number = row.number as i64;
         match outcome {
-            Ok(applied) => {
-                store::record_row(tx, job.id, number, natural_key, if applied { "applied" } else { "unchanged" })
-                    .await?
-            }
+            Ok(applied) => store::record_row(tx, job.id, number, natural_key, applied_or_unchanged(applied)).await?,
             Err(f) => {
                 let raw = kept_values(row);
                 store::record_row(tx, job.id, number, natural_key, "failed").await?;
