@@ -721,13 +721,13 @@ impl Ops {
         let mut chunks = added.chunks(ROWS_PER_STATEMENT);
         let mut next = chunks.next().map(|c| member_values(c, now));
         while let Some(values) = next.take() {
-            let mut insert = std::pin::pin!(tx.insert_rows("members", crate::store::members::INSERT_COLUMNS, values));
-            let sent = futures::poll!(insert.as_mut());
-            next = chunks.next().map(|c| member_values(c, now));
-            match sent {
-                std::task::Poll::Ready(done) => done?,
-                std::task::Poll::Pending => insert.await?,
-            };
+            // `join!` polls in order: the insert is sent before the next values are built.
+            let (done, built) =
+                futures::join!(tx.insert_rows("members", crate::store::members::INSERT_COLUMNS, values), async {
+                    chunks.next().map(|c| member_values(c, now))
+                });
+            done?;
+            next = built;
         }
         for (id, r) in again {
             let applied = self.update_member(tx, id, &r.checked.values).await?;
