@@ -22,6 +22,7 @@ fn main() -> ExitCode {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    portaldesk::store::sqlite_config();
     // Panic reports; ratatui's own hook restores the terminal before them.
     let _ = color_eyre::install();
     let cli = Cli::parse();

@@ -20,7 +20,7 @@ use crate::domain::import_spec::{ImportKind, Value};
 use crate::domain::text::fold_key;
 use crate::import::{Row, RowReader, check_bytes};
 use crate::store::imports::{self as store, JobHead, NewJob};
-use crate::store::{Arg, Backend, Tx};
+use crate::store::{Arg, Backend, BulkRows, Tx};
 
 /// How far a running job is, for the screen.
 #[derive(Debug, Default)]
@@ -716,18 +716,17 @@ impl Ops {
             outcomes.push((number, r.checked.natural_key.clone(), "applied"));
             added.push(r);
         }
-        // Each statement's values are built while the one before it runs.
-        let now = self.now();
+        // Each statement's values are built and encoded while the one before it runs.
+        let (now, backend) = (self.now(), tx.backend());
         let mut chunks = added.chunks(ROWS_PER_STATEMENT);
-        let mut next = chunks.next().map(|c| member_values(c, now));
-        while let Some(values) = next.take() {
-            // `join!` polls in order: the insert is sent before the next values are built.
-            let (done, built) =
-                futures::join!(tx.insert_rows("members", crate::store::members::INSERT_COLUMNS, values), async {
-                    chunks.next().map(|c| member_values(c, now))
-                });
+        let encode =
+            |c| BulkRows::encode(backend, "members", crate::store::members::INSERT_COLUMNS, member_values(c, now));
+        let mut next = chunks.next().map(encode).transpose()?;
+        while let Some(rows) = next.take() {
+            // `join!` polls in order: the insert is sent before the next rows are built.
+            let (done, built) = futures::join!(tx.insert_bulk(rows), async { chunks.next().map(encode).transpose() });
             done?;
-            next = built;
+            next = built?;
         }
         for (id, r) in again {
             let applied = self.update_member(tx, id, &r.checked.values).await?;

@@ -67,15 +67,37 @@ pub(crate) fn bind_sqlite<'q, O: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteR
     let mut q = sqlx::query_as(sqlx::AssertSqlSafe(text));
     for a in args {
         q = match a {
-            Arg::I64(v) => q.bind(v),
             Arg::Text(v) => q.bind(v),
+            Arg::I64(v) => q.bind(v),
             Arg::Bool(v) => q.bind(v),
-            Arg::Time(v) => q.bind(v.as_ref().map(sqlite_time)),
-            Arg::Date(v) => q.bind(v),
             Arg::Bytes(v) => q.bind(v),
+            a => q.bind(sqlite_text(&a).map(std::borrow::Cow::into_owned)),
         };
     }
     q
+}
+
+/// The text SQLite stores for a text, timestamp or date value (dates as
+/// `YYYY-MM-DD`); `None` for any other value, or NULL.
+pub(crate) fn sqlite_text(a: &Arg) -> Option<std::borrow::Cow<'_, str>> {
+    match a {
+        Arg::Text(Some(t)) => Some(t.as_str().into()),
+        Arg::Time(Some(t)) => Some(sqlite_time(t).into()),
+        Arg::Date(Some(d)) => Some(d.format("%F").to_string().into()),
+        _ => None,
+    }
+}
+
+/// Adds one value to SQLite arguments, as `bind_sqlite` binds it.
+pub(crate) fn add_sqlite(args: &mut sqlx::sqlite::SqliteArguments, a: Arg) -> Result<(), sqlx::error::BoxDynError> {
+    use sqlx::Arguments;
+    match a {
+        Arg::Text(Some(t)) => args.add(t),
+        Arg::I64(v) => args.add(v),
+        Arg::Bool(v) => args.add(v),
+        Arg::Bytes(v) => args.add(v),
+        a => args.add(sqlite_text(&a).map(std::borrow::Cow::into_owned)),
+    }
 }
 
 /// `sql` with each `$N` outside quotes and comments turned into `?`, and the

@@ -22,6 +22,7 @@ pub mod members;
 pub mod staff;
 
 pub use arg::{Arg, sqlite_time};
+pub use bulk::BulkRows;
 pub use paging::{Cursor, Dir, Page};
 pub use sql::Sql;
 pub use tx::Tx;
@@ -139,6 +140,20 @@ async fn checkpoint_wal(pool: sqlx::SqlitePool) {
             return;
         }
     }
+}
+
+/// SQLite's process-wide settings, before any connection opens: no memory
+/// statistics, which nothing reads and which cost every SQLite allocation a
+/// global lock (an import's writer makes millions). Later calls, and calls
+/// once SQLite has started, change nothing.
+pub fn sqlite_config() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: `sqlite3_config` takes an int for this option; it is called
+    // once, at start-up, before any thread uses SQLite (once it has, SQLite
+    // refuses the call and nothing changes).
+    ONCE.call_once(|| unsafe {
+        libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int);
+    });
 }
 
 /// How every SQLite connection that reads and writes is opened, with a page
