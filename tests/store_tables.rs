@@ -102,6 +102,24 @@ async fn every_column_round_trips_through_bulk_inserts() {
         tx.commit().await.unwrap();
         let read = read_row(&db.store, "import_row_errors", "message", &awkward, 2).await;
         assert_eq!(read, awkward, "{}", db.label);
+
+        // A value equal to the one above it in its column is shared, not
+        // copied (SQLite): each row still gets its own.
+        let rows = [(10_i64, "ssn", "c1", "m"), (11, "ssn", "c2", "m"), (12, "zip", "c1", "m"), (13, "zip", "c1", "")];
+        let values = rows.iter().flat_map(|&(id, f, c, m)| args![id, 1_i64, id, f, c, m, f]).collect();
+        let mut tx = db.store.begin_write().await.unwrap();
+        assert_eq!(tx.insert_rows("import_row_errors", cols, values).await.unwrap(), 4, "{}", db.label);
+        tx.commit().await.unwrap();
+        let read: Vec<(i64, String, String, String, String)> = db
+            .store
+            .fetch_all(
+                "SELECT id, field, code, message, raw_values FROM import_row_errors WHERE id >= 10 ORDER BY id",
+                vec![],
+            )
+            .await
+            .unwrap();
+        let expected: Vec<_> = rows.iter().map(|&(id, f, c, m)| (id, f.into(), c.into(), m.into(), f.into())).collect();
+        assert_eq!(read, expected, "{}", db.label);
     }
 }
 
