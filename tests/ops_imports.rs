@@ -233,6 +233,37 @@ async fn one_ssn_in_two_groups_of_a_file_is_one_member() {
 }
 
 #[tokio::test]
+async fn an_ssn_met_again_in_a_later_batch_is_one_member() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        let ops = fixture(s).await;
+        s.execute(
+            "INSERT INTO employer_groups (id, employer_id, group_number, name, status, original_effective_date, renewal_date) \
+             VALUES (2, 1, 'ACM102', 'Acme West', 'active', $1, $1)",
+            args![NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()],
+        )
+        .await
+        .unwrap();
+        // The first row's person again, in the next batch: SQLite knows
+        // the SSNs on file from before the run, not the ones it added, so
+        // that batch must look every row up and find this one.
+        let mut file = demographic_file(BATCH);
+        file.push_str("ACM102,910-01-0001,First0,Last0,1980-01-01,F,2 Oak St,Austin,TX,78701\n");
+        let j = enqueue_run(&ops, ImportKind::Demographic, "later-batch.csv", file.as_bytes()).await;
+        assert_eq!((j.status.as_str(), j.ok_rows, j.failed_rows), ("succeeded", BATCH as i64 + 1, 0), "{}", db.label);
+        let found: Vec<(i64, String, i64)> = s
+            .fetch_all(
+                "SELECT group_id, address_line, row_version FROM members WHERE ssn_index = $1",
+                args![key().blind_index("ssn", "910010001")],
+            )
+            .await
+            .unwrap();
+        assert_eq!(found, vec![(1, "2 Oak St".to_owned(), 2)], "{}", db.label);
+        assert_eq!(members(s).await.len(), BATCH, "{}", db.label);
+    }
+}
+
+#[tokio::test]
 async fn a_file_unreadable_half_way_keeps_every_row_before_it() {
     for db in common::all_backends().await {
         let s = &db.store;

@@ -103,8 +103,7 @@ async fn every_column_round_trips_through_bulk_inserts() {
         let read = read_row(&db.store, "import_row_errors", "message", &awkward, 2).await;
         assert_eq!(read, awkward, "{}", db.label);
 
-        // A value equal to the one above it in its column is shared, not
-        // copied (SQLite): each row still gets its own.
+        // Values bound where they lie (SQLite): each row still gets its own.
         let rows = [(10_i64, "ssn", "c1", "m"), (11, "ssn", "c2", "m"), (12, "zip", "c1", "m"), (13, "zip", "c1", "")];
         let values = rows.iter().flat_map(|&(id, f, c, m)| args![id, 1_i64, id, f, c, m, f]).collect();
         let mut tx = db.store.begin_write().await.unwrap();
@@ -120,6 +119,35 @@ async fn every_column_round_trips_through_bulk_inserts() {
             .unwrap();
         let expected: Vec<_> = rows.iter().map(|&(id, f, c, m)| (id, f.into(), c.into(), m.into(), f.into())).collect();
         assert_eq!(read, expected, "{}", db.label);
+    }
+}
+
+#[tokio::test]
+async fn many_rows_go_in_by_several_statements_and_a_broken_key_says_so() {
+    for db in common::all_backends().await {
+        let cols = &["id", "login", "name", "role", "status", "created_at"];
+        // More rows than one SQLite statement takes, and a part of one more.
+        let rows = 1000_i64;
+        let values = (1..=rows).flat_map(|i| args![i, format!("u{i:04}"), "N", "agent", "active", time()]).collect();
+        let mut tx = db.store.begin_write().await.unwrap();
+        assert_eq!(tx.insert_rows("staff", cols, values).await.unwrap(), rows as u64, "{}", db.label);
+        tx.commit().await.unwrap();
+        let (n, ids, last): (i64, i64, String) = db
+            .store
+            .fetch_one("SELECT count(*), CAST(sum(id) AS BIGINT), max(login) FROM staff", vec![])
+            .await
+            .unwrap();
+        assert_eq!((n, ids, last.as_str()), (rows, rows * (rows + 1) / 2, "u1000"), "{}", db.label);
+        assert_eq!(read_row(&db.store, "staff", "created_at", &time(), rows).await, time(), "{}", db.label);
+        let mut tx = db.store.begin_write().await.unwrap();
+        let again =
+            args![rows + 1, "new", "N", "agent", "active", time(), rows + 2, "u0007", "N", "agent", "active", time()];
+        let e = tx.insert_rows("staff", cols, again).await.unwrap_err();
+        let unique = e.as_database_error().is_some_and(|d| d.is_unique_violation());
+        assert!(unique, "{}: {e}", db.label);
+        drop(tx);
+        let (n,): (i64,) = db.store.fetch_one("SELECT count(*) FROM staff", vec![]).await.unwrap();
+        assert_eq!(n, rows, "{}: the failed insert left nothing", db.label);
     }
 }
 

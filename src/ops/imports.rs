@@ -20,7 +20,7 @@ use crate::domain::import_spec::{ImportKind, Value};
 use crate::domain::text::fold_key;
 use crate::import::{Row, RowReader, check_bytes};
 use crate::store::imports::{self as store, JobHead, NewJob};
-use crate::store::{Arg, Backend, BulkRows, Tx};
+use crate::store::{Arg, Backend, Cell, CopyRows, SsnsOnFile, Tx};
 
 /// How far a running job is, for the screen.
 #[derive(Debug, Default)]
@@ -55,17 +55,37 @@ struct RowFault {
     message: String,
 }
 
-/// A member's SSN as stored: its blind index, its ciphertext, its last four.
-struct Sealed {
+/// What a demographic row's member record stores beyond the row's own
+/// values, worked out on the reading thread (off the one that writes): the
+/// SSN sealed (blind index, ciphertext, last four) and the name keys.
+struct Derived {
     index: Vec<u8>,
     cipher: Vec<u8>,
     last4: String,
+    first_key: String,
+    last_key: String,
 }
 
-/// A row read and checked, its SSN sealed when it is a demographic row.
+impl Derived {
+    /// A checked demographic row's, when it has an SSN.
+    fn of(key: &DataKey, values: &[Option<Value>]) -> Option<Derived> {
+        let kind = ImportKind::Demographic;
+        let s = ssn(kind, values, "ssn")?;
+        let name = |n: &str| fold_key(text_ref(kind, values, n).unwrap_or_default());
+        Some(Derived {
+            index: key.blind_index("ssn", s.digits()),
+            cipher: key.encrypt(s.digits()),
+            last4: s.last4().to_owned(),
+            first_key: name("first_name"),
+            last_key: name("last_name"),
+        })
+    }
+}
+
+/// A row read and checked, with what it derives when it is a demographic row.
 struct Prepared {
     row: Row,
-    sealed: Option<Sealed>,
+    derived: Option<Derived>,
 }
 
 /// A checked demographic row of one of the employer's groups, and the id
@@ -74,49 +94,82 @@ struct NewMember<'a> {
     row: &'a Row,
     checked: &'a crate::import::Checked,
     group_id: i64,
-    sealed: &'a Sealed,
+    derived: &'a Derived,
     id: i64,
 }
 
-/// New members' values, in `members::INSERT_COLUMNS` order.
-fn member_values(rows: &[NewMember<'_>], now: chrono::DateTime<chrono::Utc>) -> Vec<Arg> {
+/// A new member's values, in `members::INSERT_COLUMNS` order, borrowed
+/// from its row and its member numbers (`now` as the engine stores it).
+fn member_cells<'a>(r: &'a NewMember<'_>, numbers: &'a (String, String), now: &'a str) -> [Cell<'a>; 25] {
     let kind = ImportKind::Demographic;
-    let mut values = Vec::with_capacity(rows.len() * crate::store::members::INSERT_COLUMNS.len());
-    for r in rows {
-        let v = &r.checked.values;
-        let t = |n: &str| text(kind, v, n).unwrap_or_default();
-        let (first, last) = (t("first_name"), t("last_name"));
-        let (first_key, last_key) = (fold_key(&first), fold_key(&last));
-        let (number, individual) = crate::store::members::numbers(r.id);
-        values.extend(args![
-            r.id,
-            number,
-            individual,
-            r.group_id,
-            None::<i64>,
-            text(kind, v, "member_type").unwrap_or_else(|| "SUBSCRIBER".into()),
-            "self",
-            first,
-            last,
-            first_key,
-            last_key,
-            date(kind, v, "birth_date"),
-            t("gender"),
-            t("address_line"),
-            t("city"),
-            t("state"),
-            t("zip"),
-            text(kind, v, "phone"),
-            text(kind, v, "email"),
-            "English",
-            r.sealed.cipher.clone(),
-            r.sealed.index.clone(),
-            r.sealed.last4.clone(),
-            "active",
-            now
-        ]);
+    let v = &r.checked.values;
+    let text = |n: &str| text_ref(kind, v, n).map_or(Cell::Null, Cell::Text);
+    let required = |n: &str| Cell::Text(text_ref(kind, v, n).unwrap_or_default());
+    [
+        Cell::Int(r.id),
+        Cell::Text(&numbers.0),
+        Cell::Text(&numbers.1),
+        Cell::Int(r.group_id),
+        Cell::Null,
+        Cell::Text(text_ref(kind, v, "member_type").unwrap_or("SUBSCRIBER")),
+        Cell::Text("self"),
+        required("first_name"),
+        required("last_name"),
+        Cell::Text(&r.derived.first_key),
+        Cell::Text(&r.derived.last_key),
+        date(kind, v, "birth_date").map_or(Cell::Null, Cell::Date),
+        required("gender"),
+        required("address_line"),
+        required("city"),
+        required("state"),
+        required("zip"),
+        text("phone"),
+        text("email"),
+        Cell::Text("English"),
+        Cell::Blob(&r.derived.cipher),
+        Cell::Blob(&r.derived.index),
+        Cell::Text(&r.derived.last4),
+        Cell::Text("active"),
+        Cell::Text(now),
+    ]
+}
+
+/// Adds new members by the engine's bulk path: on SQLite bound where their
+/// values lie; on PostgreSQL by COPY, `ROWS_PER_STATEMENT` at a
+/// time, each statement's rows written while the one before it runs.
+async fn insert_members(tx: &mut Tx, added: &[NewMember<'_>], now: &str) -> Result<(), sqlx::Error> {
+    use crate::store::members::INSERT_COLUMNS;
+    let numbers = |r: &NewMember<'_>| crate::store::members::numbers(r.id);
+    if tx.backend() == Backend::Sqlite {
+        let numbers: Vec<_> = added.iter().map(numbers).collect();
+        let cells = added.iter().zip(&numbers).flat_map(|(r, n)| member_cells(r, n, now));
+        tx.direct(|db| db.insert("members", INSERT_COLUMNS, cells)).await?;
+        return Ok(());
     }
-    values
+    let copy = |rows: &[NewMember<'_>]| {
+        let mut copy = CopyRows::new("members", INSERT_COLUMNS);
+        for r in rows {
+            copy.push(&member_cells(r, &numbers(r), now));
+        }
+        copy
+    };
+    let mut chunks = added.chunks(ROWS_PER_STATEMENT);
+    let mut next = chunks.next().map(copy);
+    while let Some(rows) = next.take() {
+        // `join!` polls in order: the rows are sent before the next ones are written.
+        let (done, written) = futures::join!(tx.copy_in(rows), async { chunks.next().map(copy) });
+        done?;
+        next = written;
+    }
+    Ok(())
+}
+
+/// SQLite's transaction across batches: when it began, and the SSNs on file
+/// (a demographic import's) as it sees them.
+struct Window {
+    tx: Tx,
+    began: Instant,
+    on_file: Option<SsnsOnFile>,
 }
 
 /// A batch of rows not yet done, and how far into the file it reaches.
@@ -152,12 +205,16 @@ impl Done {
 /// batch ahead of the one being applied, so the CPU work overlaps the
 /// database's. The header is read there too (the stored file is read by
 /// waiting on its chunks): a header that does not fit comes as the first
-/// message. Stops when the receiver is dropped (a run cancelled).
+/// message. Stops when the receiver is dropped (a run cancelled). Batches
+/// applied come back by `spent` to be freed here, where their rows were
+/// made: the applying thread has better to do, and a free on the thread
+/// that allocated is the allocator's cheap case.
 fn read_ahead(
     kind: ImportKind,
     source: StoredFile,
     mut done: Done,
     key: DataKey,
+    spent: std::sync::mpsc::Receiver<Vec<Prepared>>,
 ) -> tokio::sync::mpsc::Receiver<Result<ReadBatch, crate::import::FileError>> {
     let (send, receive) = tokio::sync::mpsc::channel(1);
     tokio::task::spawn_blocking(move || {
@@ -173,6 +230,7 @@ fn read_ahead(
         // only costs a batch its company).
         let mut ssns = std::collections::HashSet::new();
         loop {
+            spent.try_iter().for_each(drop);
             let mut rows = Vec::with_capacity(BATCH);
             let (mut end, mut ordered, mut failure) = (false, false, None);
             while rows.len() < BATCH {
@@ -182,21 +240,17 @@ fn read_ahead(
                         if done.contains(row.number as i64) {
                             continue;
                         }
-                        let sealed = match (&row.checked, kind) {
-                            (Ok(c), ImportKind::Demographic) => ssn(kind, &c.values, "ssn").map(|s| Sealed {
-                                index: key.blind_index("ssn", s.digits()),
-                                cipher: key.encrypt(s.digits()),
-                                last4: s.last4().to_owned(),
-                            }),
+                        let derived = match (&row.checked, kind) {
+                            (Ok(c), ImportKind::Demographic) => Derived::of(&key, &c.values),
                             _ => None,
                         };
                         // An SSN met again (in another group: the same group is
                         // a duplicate) finds the record the earlier row made.
-                        if let Some(s) = &sealed {
-                            let h = u64::from_le_bytes(s.index[..8].try_into().unwrap_or_default());
+                        if let Some(d) = &derived {
+                            let h = u64::from_le_bytes(d.index[..8].try_into().unwrap_or_default());
                             ordered |= !ssns.insert(h);
                         }
-                        rows.push(Prepared { row, sealed });
+                        rows.push(Prepared { row, derived });
                     }
                     Ok(None) => {
                         end = true;
@@ -268,8 +322,12 @@ fn value<'a>(kind: ImportKind, values: &'a [Option<Value>], name: &str) -> Optio
 }
 
 fn text(kind: ImportKind, values: &[Option<Value>], name: &str) -> Option<String> {
+    text_ref(kind, values, name).map(str::to_owned)
+}
+
+fn text_ref<'a>(kind: ImportKind, values: &'a [Option<Value>], name: &str) -> Option<&'a str> {
     match value(kind, values, name)? {
-        Value::Text(t) => Some(t.clone()),
+        Value::Text(t) => Some(t),
         _ => None,
     }
 }
@@ -474,10 +532,12 @@ impl Ops {
         // parent: each transaction checks the groups instead (see `bulk_writer`).
         let writer = self.store().bulk_writer(kind != ImportKind::Demographic).await?;
         let source = StoredFile::open(self.store().clone(), id, size, head);
-        let mut read_ahead = read_ahead(kind, source, done, key.clone());
+        let (spent, freeing) = std::sync::mpsc::channel();
+        let mut read_ahead = read_ahead(kind, source, done, key.clone(), freeing);
         let mut applying = futures::stream::FuturesUnordered::new();
-        // SQLite's transaction between batches, and when it began.
-        let mut open: Option<(Tx, Instant)> = None;
+        // SQLite's transaction between batches, and the SSNs on file when
+        // no transaction is open.
+        let (mut open, mut known): (Option<Window>, Option<SsnsOnFile>) = (None, None);
         let (mut started, mut total, mut file_error, mut held) = (0usize, None, None, None);
         loop {
             let reading = total.is_none()
@@ -511,13 +571,14 @@ impl Ops {
                     },
                     Some(applied) = futures::StreamExt::next(&mut applying), if !applying.is_empty() => {
                         // SQLite's transaction, to go on or to commit here.
-                        let applied: Option<(Tx, Instant)> = applied?;
-                        if let Some((tx, began)) = applied {
+                        let applied: Option<Window> = applied?;
+                        if let Some(window) = applied {
                             let more = total.is_none() && file_error.is_none() && batches.is_none_or(|b| started < b);
-                            if !more || began.elapsed() < SQLITE_COMMIT_EVERY {
-                                open = Some((tx, began));
+                            if !more || window.began.elapsed() < SQLITE_COMMIT_EVERY {
+                                open = Some(window);
                             } else {
-                                tx.commit().await?;
+                                known = window.on_file;
+                                window.tx.commit().await?;
                                 tokio::time::sleep(SQLITE_GIVE_WAY).await;
                             }
                         }
@@ -527,24 +588,38 @@ impl Ops {
             };
             if let Some(read) = next {
                 started += 1;
-                let (open, groups, job, writer) = (open.take(), &groups, &job, &writer);
+                let (open, known, groups, job, writer, spent) =
+                    (open.take(), known.take(), &groups, &job, &writer, &spent);
                 applying.push(async move {
-                    let (mut tx, began) = match open {
+                    let mut window = match open {
                         Some(open) => open,
-                        None => (self.begin_batches(writer, job, groups).await?, Instant::now()),
+                        None => {
+                            let mut tx = self.begin_batches(writer, job, groups).await?;
+                            let on_file = match sqlite && kind == ImportKind::Demographic {
+                                true => Some(SsnsOnFile::refresh(known, &mut tx).await?),
+                                false => None,
+                            };
+                            Window { tx, began: Instant::now(), on_file }
+                        }
                     };
-                    self.apply_batch(&mut tx, key, job, kind, read, groups, progress).await?;
+                    // A batch with an SSN met earlier in the file may find a
+                    // member this run added: its rows are all looked up.
+                    let on_file = window.on_file.as_ref().filter(|_| !read.after);
+                    let rows =
+                        self.apply_batch(&mut window.tx, key, job, kind, read, groups, on_file, progress).await?;
+                    // The reader is gone once the file has been read: then freed here.
+                    let _ = spent.send(rows);
                     if sqlite {
-                        return Ok(Some((tx, began)));
+                        return Ok(Some(window));
                     }
-                    tx.commit().await?;
+                    window.tx.commit().await?;
                     Ok::<_, OpError>(None)
                 });
             }
         }
         drop(applying);
-        if let Some((tx, _)) = open {
-            tx.commit().await?;
+        if let Some(window) = open {
+            window.tx.commit().await?;
         }
         drop(writer);
         // The stored copy could not be read: the job stays as it is, to be run again.
@@ -606,7 +681,8 @@ impl Ops {
         Ok(tx)
     }
 
-    /// Applies one batch in `tx` (committed by the caller) and counts it into `progress`.
+    /// Applies one batch in `tx` (committed by the caller) and counts it
+    /// into `progress`; its rows, to be freed.
     #[allow(clippy::too_many_arguments)]
     async fn apply_batch(
         &self,
@@ -616,10 +692,11 @@ impl Ops {
         kind: ImportKind,
         read: ReadBatch,
         groups: &HashMap<String, i64>,
+        on_file: Option<&SsnsOnFile>,
         progress: Option<&Progress>,
-    ) -> Result<(), OpError> {
+    ) -> Result<Vec<Prepared>, OpError> {
         if kind == ImportKind::Demographic {
-            self.apply_demographic_batch(tx, job, &read.rows, groups).await?;
+            self.apply_demographic_batch(tx, job, &read.rows, groups, on_file).await?;
         } else {
             for p in &read.rows {
                 self.apply_row(tx, key, job, kind, &p.row).await?;
@@ -629,7 +706,7 @@ impl Ops {
             p.rows.fetch_add(read.rows.len() as u64, Ordering::Relaxed);
             p.bytes.fetch_max(read.bytes_read, Ordering::Relaxed);
         }
-        Ok(())
+        Ok(read.rows)
     }
 
     async fn job_head(&self, id: i64) -> Result<JobHead, OpError> {
@@ -647,11 +724,12 @@ impl Ops {
         job: &JobHead,
         batch: &[Prepared],
         groups: &HashMap<String, i64>,
+        on_file: Option<&SsnsOnFile>,
     ) -> Result<(), OpError> {
         let kind = ImportKind::Demographic;
         let mut ready = Vec::new();
         let mut outcomes: Vec<(i64, String, &'static str)> = Vec::with_capacity(batch.len());
-        for Prepared { row, sealed } in batch {
+        for Prepared { row, derived } in batch {
             let Ok(checked) = &row.checked else {
                 self.record_failed(tx, job, row).await?;
                 continue;
@@ -659,41 +737,22 @@ impl Ops {
             let v = &checked.values;
             let group = text(kind, v, "group_number").unwrap_or_default();
             // The SSN is a required column: a checked row has one, sealed.
-            let (Some(group_id), Some(sealed)) = (groups.get(&group), sealed) else {
+            let (Some(group_id), Some(derived)) = (groups.get(&group), derived) else {
                 let f = fault("group_number", "group_unknown", format!("group {group} is not one of this employer's"));
                 self.record_outcome(tx, job, row, &checked.natural_key, Err(f)).await?;
                 continue;
             };
-            ready.push(NewMember { row, checked, group_id: *group_id, sealed, id: 0 });
+            ready.push(NewMember { row, checked, group_id: *group_id, derived, id: 0 });
         }
-        let mut existing: HashMap<Vec<u8>, i64> = HashMap::new();
-        // SQLite takes the SSNs as a VALUES list: compared with the index
-        // column directly, each one's bound value would be looked up in the
-        // index statistics while planning, and the statement planned again
-        // for every new set of values (a 1 M-row import spent a fifth of its
-        // time doing so).
-        let (open, sep, close) = match tx.backend() {
-            Backend::Sqlite => (" IN (SELECT column1 FROM (VALUES (", "), (", ")))"),
-            Backend::Postgres => (" IN (", ", ", ")"),
-        };
-        for rows in ready.chunks(ROWS_PER_STATEMENT) {
-            // By the SSN index alone, the employer's groups filtering here: with
-            // a group among the IN list, a planner may walk the group's members.
-            let mut q = crate::store::Sql::new("SELECT m.ssn_index, m.id, m.group_id FROM members m WHERE m.ssn_index");
-            q.push(open);
-            for (i, r) in rows.iter().enumerate() {
-                if i > 0 {
-                    q.push(sep);
-                }
-                q.bind(r.sealed.index.clone());
-            }
-            q.push(close);
-            let (sql, args) = q.into_parts();
-            let found: Vec<(Vec<u8>, i64, i64)> = tx.fetch_all(sql, args).await?;
-            let found = found.into_iter().filter(|(_, _, g)| groups.values().any(|id| id == g));
-            existing.extend(found.map(|(index, id, _)| (index, id)));
-        }
-        let new = ready.iter().filter(|r| !existing.contains_key(&r.sealed.index)).count();
+        // Only the SSNs that may be on file are looked up, when that is known.
+        let ssns: Vec<&[u8]> = ready
+            .iter()
+            .map(|r| r.derived.index.as_slice())
+            .filter(|ssn| on_file.is_none_or(|f| f.may_hold(ssn)))
+            .collect();
+        let group_ids: Vec<i64> = groups.values().copied().collect();
+        let existing = store::members_by_ssn(tx, &ssns, &group_ids).await?;
+        let new = ready.iter().filter(|r| !existing.contains_key(&r.derived.index)).count();
         let mut ids = store::member_ids(tx, new as i64).await?.into_iter();
         let mut added = Vec::with_capacity(new);
         // An SSN met again in the batch (in another group) names the member
@@ -702,32 +761,21 @@ impl Ops {
         let mut again = Vec::new();
         for mut r in ready {
             let number = r.row.number as i64;
-            if let Some(id) = existing.get(&r.sealed.index) {
+            if let Some(id) = existing.get(&r.derived.index) {
                 let applied = self.update_member(tx, *id, &r.checked.values).await?;
                 outcomes.push((number, r.checked.natural_key.clone(), applied_or_unchanged(applied)));
                 continue;
             }
-            if let Some(id) = first_of.get(r.sealed.index.as_slice()) {
+            if let Some(id) = first_of.get(r.derived.index.as_slice()) {
                 again.push((*id, r));
                 continue;
             }
             r.id = ids.next().ok_or_else(|| OpError::Db("fewer member ids than new members".into()))?;
-            first_of.insert(&r.sealed.index, r.id);
+            first_of.insert(&r.derived.index, r.id);
             outcomes.push((number, r.checked.natural_key.clone(), "applied"));
             added.push(r);
         }
-        // Each statement's values are built and encoded while the one before it runs.
-        let (now, backend) = (self.now(), tx.backend());
-        let mut chunks = added.chunks(ROWS_PER_STATEMENT);
-        let encode =
-            |c| BulkRows::encode(backend, "members", crate::store::members::INSERT_COLUMNS, member_values(c, now));
-        let mut next = chunks.next().map(encode).transpose()?;
-        while let Some(rows) = next.take() {
-            // `join!` polls in order: the insert is sent before the next rows are built.
-            let (done, built) = futures::join!(tx.insert_bulk(rows), async { chunks.next().map(encode).transpose() });
-            done?;
-            next = built?;
-        }
+        insert_members(tx, &added, &crate::store::sqlite_time(&self.now())).await?;
         for (id, r) in again {
             let applied = self.update_member(tx, id, &r.checked.values).await?;
             outcomes.push((r.row.number as i64, r.checked.natural_key.clone(), applied_or_unchanged(applied)));

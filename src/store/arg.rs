@@ -80,23 +80,61 @@ pub(crate) fn bind_sqlite<'q, O: for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteR
 /// The text SQLite stores for a text, timestamp or date value (dates as
 /// `YYYY-MM-DD`); `None` for any other value, or NULL.
 pub(crate) fn sqlite_text(a: &Arg) -> Option<std::borrow::Cow<'_, str>> {
-    match a {
-        Arg::Text(Some(t)) => Some(t.as_str().into()),
-        Arg::Time(Some(t)) => Some(sqlite_time(t).into()),
-        Arg::Date(Some(d)) => Some(d.format("%F").to_string().into()),
-        _ => None,
+    match a.cell() {
+        Cell::Text(t) => Some(t.into()),
+        c => {
+            let mut s = String::new();
+            push_cell_text(&mut s, &c).then_some(s.into())
+        }
     }
 }
 
-/// Adds one value to SQLite arguments, as `bind_sqlite` binds it.
-pub(crate) fn add_sqlite(args: &mut sqlx::sqlite::SqliteArguments, a: Arg) -> Result<(), sqlx::error::BoxDynError> {
-    use sqlx::Arguments;
-    match a {
-        Arg::Text(Some(t)) => args.add(t),
-        Arg::I64(v) => args.add(v),
-        Arg::Bool(v) => args.add(v),
-        Arg::Bytes(v) => args.add(v),
-        a => args.add(sqlite_text(&a).map(std::borrow::Cow::into_owned)),
+/// A value borrowed for the time of one statement: what an `Arg` holds,
+/// or what a caller has at hand, without a copy (a million-row import
+/// binds its rows' own strings).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cell<'a> {
+    Null,
+    Int(i64),
+    Bool(bool),
+    Text(&'a str),
+    Blob(&'a [u8]),
+    Date(NaiveDate),
+    Time(&'a DateTime<Utc>),
+}
+
+impl Arg {
+    /// This value, borrowed.
+    pub fn cell(&self) -> Cell<'_> {
+        match self {
+            Arg::I64(Some(n)) => Cell::Int(*n),
+            Arg::Bool(Some(b)) => Cell::Bool(*b),
+            Arg::Text(Some(t)) => Cell::Text(t),
+            Arg::Bytes(Some(b)) => Cell::Blob(b),
+            Arg::Date(Some(d)) => Cell::Date(*d),
+            Arg::Time(Some(t)) => Cell::Time(t),
+            Arg::I64(None)
+            | Arg::Bool(None)
+            | Arg::Text(None)
+            | Arg::Bytes(None)
+            | Arg::Date(None)
+            | Arg::Time(None) => Cell::Null,
+        }
+    }
+}
+
+/// Writes a date or timestamp as the text SQLite stores for it (and COPY
+/// reads); whether `c` was one.
+pub(crate) fn push_cell_text(out: &mut String, c: &Cell<'_>) -> bool {
+    use std::fmt::Write;
+    match c {
+        // ISO 8601, `YYYY-MM-DD`, as `%F` writes it.
+        Cell::Date(d) => write!(out, "{d}").is_ok(),
+        Cell::Time(t) => {
+            out.push_str(&sqlite_time(t));
+            true
+        }
+        _ => false,
     }
 }
 

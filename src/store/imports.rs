@@ -2,7 +2,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Store, Tx};
+use std::collections::HashMap;
+
+use super::{Cell, Store, Tx};
 use crate::args;
 
 /// A job's fields the importer works with.
@@ -237,6 +239,53 @@ pub async fn member_by_ssn(tx: &mut Tx, employer: i64, index: &[u8]) -> Result<O
         args![employer, index],
     )
     .await
+}
+
+/// SSNs looked up per statement on PostgreSQL, one bound parameter each
+/// (under its 65 535).
+const SSNS_PER_STATEMENT: usize = 1000;
+
+/// The members of `groups` (an employer's) with these SSN blind indexes:
+/// each index found, with its member's id (the lowest, were one on file
+/// twice). SQLite steps one prepared lookup per SSN, in-process
+/// (`Tx::direct`); PostgreSQL takes a thousand to a statement.
+pub async fn members_by_ssn(tx: &mut Tx, ssns: &[&[u8]], groups: &[i64]) -> Result<HashMap<Vec<u8>, i64>, sqlx::Error> {
+    let mut found: HashMap<Vec<u8>, i64> = HashMap::new();
+    if tx.backend() == super::Backend::Sqlite {
+        return tx
+            .direct(|db| {
+                let mut find = db.prepare("SELECT id, group_id FROM members WHERE ssn_index = ?1 ORDER BY id")?;
+                for ssn in ssns {
+                    find.run(&[Cell::Blob(ssn)], |m| {
+                        if groups.contains(&m.int(1)) {
+                            found.entry(ssn.to_vec()).or_insert(m.int(0));
+                        }
+                    })?;
+                }
+                Ok(found)
+            })
+            .await;
+    }
+    for chunk in ssns.chunks(SSNS_PER_STATEMENT) {
+        // By the SSN index alone, the groups filtered here: with the groups
+        // in the statement, the planner may walk a group's members instead.
+        let mut q = super::Sql::new("SELECT m.ssn_index, m.id, m.group_id FROM members m WHERE m.ssn_index IN (");
+        for (i, ssn) in chunk.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.bind(ssn.to_vec());
+        }
+        q.push(") ORDER BY m.id");
+        let (sql, args) = q.into_parts();
+        let rows: Vec<(Vec<u8>, i64, i64)> = tx.fetch_all(sql, args).await?;
+        for (ssn, id, group) in rows {
+            if groups.contains(&group) {
+                found.entry(ssn).or_insert(id);
+            }
+        }
+    }
+    Ok(found)
 }
 
 /// `n` new member ids. SQLite counts on from the largest (its one writer

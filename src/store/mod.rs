@@ -7,8 +7,10 @@
 
 mod arg;
 mod bulk;
+mod direct;
 pub mod paging;
 mod sql;
+mod ssns_on_file;
 mod tx;
 
 pub mod accounts;
@@ -21,10 +23,12 @@ pub mod lists;
 pub mod members;
 pub mod staff;
 
-pub use arg::{Arg, sqlite_time};
-pub use bulk::BulkRows;
+pub use arg::{Arg, Cell, sqlite_time};
+pub use bulk::CopyRows;
+pub use direct::{Direct, Row as DirectRow, Stmt};
 pub use paging::{Cursor, Dir, Page};
 pub use sql::Sql;
+pub use ssns_on_file::SsnsOnFile;
 pub use tx::Tx;
 
 use std::str::FromStr;
@@ -322,7 +326,14 @@ impl Store {
         match &self.pool {
             Pool::Sqlite(_) if sqlite_path(&self.raw_url) != ":memory:" => {
                 let co = sqlite_options(&self.raw_url, "-262144")?.foreign_keys(foreign_keys);
-                let pool = SqlitePoolOptions::new().max_connections(1).connect_with(co).await?;
+                // One connection for the whole run, never replaced while it
+                // works: what it has read (`SsnsOnFile`) is known to be its own.
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .max_lifetime(None)
+                    .idle_timeout(None)
+                    .connect_with(co)
+                    .await?;
                 Ok(Store { pool: Pool::Sqlite(pool), ..self.clone() })
             }
             _ => Ok(self.clone()),
