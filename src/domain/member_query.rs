@@ -47,9 +47,26 @@ const TYPES: [&str; 4] = ["QB", "DIRECT_BILL", "SUBSCRIBER", "DEPENDENT"];
 /// portals use everywhere: searches, due dates, import files).
 pub fn parse_date(s: &str) -> Result<NaiveDate, String> {
     let t = s.trim();
+    if let Some(d) = iso_date(t) {
+        return Ok(d);
+    }
     NaiveDate::parse_from_str(t, "%Y-%m-%d")
         .or_else(|_| NaiveDate::parse_from_str(t, "%m/%d/%Y"))
         .map_err(|_| format!("{:?} is not a date: use YYYY-MM-DD or MM/DD/YYYY", clip(t, 20)))
+}
+
+/// `YYYY-MM-DD` exactly, read without a format string: an import reads
+/// a million dates, nearly all this way. Anything else (or no such day)
+/// is left to the general parser, which also says why.
+fn iso_date(s: &str) -> Option<NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| {
+        b[r].iter().try_fold(0u32, |n, c| c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0')))
+    };
+    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
 }
 
 fn looks_like_date(s: &str) -> bool {
@@ -183,6 +200,29 @@ mod tests {
 
     fn lookup(q: &str) -> Lookup {
         parse(q).unwrap().lookup
+    }
+
+    #[test]
+    fn iso_dates_read_as_the_general_parser_reads_them() {
+        for s in [
+            "2024-02-29",
+            "1980-01-01",
+            "0001-12-31",
+            "9999-12-31",
+            "2023-02-29",
+            "2024-13-01",
+            "2024-00-10",
+            "2024-1-05",
+            "2024-01-5x",
+            "+2024-01-05",
+            "２０２４-01-05",
+        ] {
+            let general = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+            assert_eq!(iso_date(s).or(general), general, "{s}");
+            assert_eq!(iso_date(s).is_some(), general.is_some() && s.len() == 10, "{s}");
+        }
+        assert_eq!(parse_date("02/30/2024").unwrap_err(), "\"02/30/2024\" is not a date: use YYYY-MM-DD or MM/DD/YYYY");
+        assert_eq!(parse_date(" 03/01/2024 "), Ok(NaiveDate::from_ymd_opt(2024, 3, 1).unwrap()));
     }
 
     #[test]

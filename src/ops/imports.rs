@@ -727,7 +727,7 @@ impl Ops {
         on_file: Option<&SsnsOnFile>,
     ) -> Result<(), OpError> {
         let kind = ImportKind::Demographic;
-        let mut ready = Vec::new();
+        let mut ready = Vec::with_capacity(batch.len());
         let mut outcomes: Vec<(i64, String, &'static str)> = Vec::with_capacity(batch.len());
         for Prepared { row, derived } in batch {
             let Ok(checked) = &row.checked else {
