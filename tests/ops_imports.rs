@@ -199,18 +199,33 @@ fn demographic_file(rows: usize) -> String {
     file
 }
 
+/// The employer's second group, ACM102.
+async fn second_group(s: &Store) {
+    s.execute(
+        "INSERT INTO employer_groups (id, employer_id, group_number, name, status, original_effective_date, renewal_date) \
+         VALUES (2, 1, 'ACM102', 'Acme West', 'active', $1, $1)",
+        args![NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()],
+    )
+    .await
+    .unwrap();
+}
+
+/// The members with the SSN of `demographic_file`'s first row: (group, address, version).
+async fn first_row_member(s: &Store) -> Vec<(i64, String, i64)> {
+    s.fetch_all(
+        "SELECT group_id, address_line, row_version FROM members WHERE ssn_index = $1",
+        args![key().blind_index("ssn", "910010001")],
+    )
+    .await
+    .unwrap()
+}
+
 #[tokio::test]
 async fn one_ssn_in_two_groups_of_a_file_is_one_member() {
     for db in common::all_backends().await {
         let s = &db.store;
         let ops = fixture(s).await;
-        s.execute(
-            "INSERT INTO employer_groups (id, employer_id, group_number, name, status, original_effective_date, renewal_date) \
-             VALUES (2, 1, 'ACM102', 'Acme West', 'active', $1, $1)",
-            args![NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()],
-        )
-        .await
-        .unwrap();
+        second_group(s).await;
         // The first row's person again, in the other group with a new
         // address, far down the same batch: the member the first row adds
         // is found and updated, not added twice.
@@ -218,14 +233,7 @@ async fn one_ssn_in_two_groups_of_a_file_is_one_member() {
         file.push_str("ACM102,910-01-0001,First0,Last0,1980-01-01,F,2 Oak St,Austin,TX,78701\n");
         let j = enqueue_run(&ops, ImportKind::Demographic, "two-groups.csv", file.as_bytes()).await;
         assert_eq!((j.status.as_str(), j.ok_rows, j.failed_rows), ("succeeded", 1501, 0), "{}", db.label);
-        let found: Vec<(i64, String, i64)> = s
-            .fetch_all(
-                "SELECT group_id, address_line, row_version FROM members WHERE ssn_index = $1",
-                args![key().blind_index("ssn", "910010001")],
-            )
-            .await
-            .unwrap();
-        assert_eq!(found, vec![(1, "2 Oak St".to_owned(), 2)], "{}", db.label);
+        assert_eq!(first_row_member(s).await, vec![(1, "2 Oak St".to_owned(), 2)], "{}", db.label);
         assert_eq!(members(s).await.len(), 1500, "{}", db.label);
         let applied = rows_recorded(s, j.id, "applied").await;
         assert_eq!(applied, 1501, "{}", db.label);
@@ -237,13 +245,7 @@ async fn an_ssn_met_again_in_a_later_batch_is_one_member() {
     for db in common::all_backends().await {
         let s = &db.store;
         let ops = fixture(s).await;
-        s.execute(
-            "INSERT INTO employer_groups (id, employer_id, group_number, name, status, original_effective_date, renewal_date) \
-             VALUES (2, 1, 'ACM102', 'Acme West', 'active', $1, $1)",
-            args![NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()],
-        )
-        .await
-        .unwrap();
+        second_group(s).await;
         // The first row's person again, in the next batch: SQLite knows
         // the SSNs on file from before the run, not the ones it added, so
         // that batch must look every row up and find this one.
@@ -251,14 +253,7 @@ async fn an_ssn_met_again_in_a_later_batch_is_one_member() {
         file.push_str("ACM102,910-01-0001,First0,Last0,1980-01-01,F,2 Oak St,Austin,TX,78701\n");
         let j = enqueue_run(&ops, ImportKind::Demographic, "later-batch.csv", file.as_bytes()).await;
         assert_eq!((j.status.as_str(), j.ok_rows, j.failed_rows), ("succeeded", BATCH as i64 + 1, 0), "{}", db.label);
-        let found: Vec<(i64, String, i64)> = s
-            .fetch_all(
-                "SELECT group_id, address_line, row_version FROM members WHERE ssn_index = $1",
-                args![key().blind_index("ssn", "910010001")],
-            )
-            .await
-            .unwrap();
-        assert_eq!(found, vec![(1, "2 Oak St".to_owned(), 2)], "{}", db.label);
+        assert_eq!(first_row_member(s).await, vec![(1, "2 Oak St".to_owned(), 2)], "{}", db.label);
         assert_eq!(members(s).await.len(), BATCH, "{}", db.label);
     }
 }

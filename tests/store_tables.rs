@@ -8,7 +8,7 @@ mod common;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use portaldesk::args;
-use portaldesk::store::{Arg, Sql, Store};
+use portaldesk::store::{Arg, Backend, Cell, Sql, Store};
 
 fn int(v: i64) -> Arg {
     Arg::I64(Some(v))
@@ -148,6 +148,32 @@ async fn many_rows_go_in_by_several_statements_and_a_broken_key_says_so() {
         drop(tx);
         let (n,): (i64,) = db.store.fetch_one("SELECT count(*) FROM staff", vec![]).await.unwrap();
         assert_eq!(n, rows, "{}: the failed insert left nothing", db.label);
+    }
+}
+
+#[tokio::test]
+async fn direct_statements_refuse_what_they_cannot_run() {
+    for db in common::all_backends().await {
+        let mut tx = db.store.begin_write().await.unwrap();
+        let r = tx
+            .direct(|d| {
+                let bad = d.prepare("SELEC 1").err().map(|e| e.to_string()).unwrap_or_default();
+                let mut two = d.prepare("SELECT ?1 + ?2")?;
+                let short = two.run(&[Cell::Int(1)], |_| {}).err().map(|e| e.to_string()).unwrap_or_default();
+                let mut sum = 0;
+                two.run(&[Cell::Int(2), Cell::Int(3)], |r| sum = r.int(0))?;
+                Ok((bad, short, sum))
+            })
+            .await;
+        match db.store.backend() {
+            Backend::Sqlite => {
+                let (bad, short, sum) = r.unwrap();
+                assert!(bad.contains("syntax error"), "{bad}");
+                assert!(short.contains("1 values for 2 parameters"), "{short}");
+                assert_eq!(sum, 5);
+            }
+            Backend::Postgres => assert!(r.is_err(), "direct statements are SQLite's"),
+        }
     }
 }
 

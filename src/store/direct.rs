@@ -5,10 +5,10 @@
 //! sent to the connection's worker thread, copied again by SQLite
 //! (`SQLITE_TRANSIENT`) and freed twice: a fifth of an import's writer
 //! time, and the thread that built the arguments competed with the writer
-//! for the CPU. Here a prepared statement is bound from the caller's own
-//! memory (`SQLITE_STATIC`: SQLite copies each value once, into the row it
-//! writes) and stepped once per row, on the calling thread, while sqlx's
-//! worker is locked out of the connection (`lock_handle`).
+//! for the CPU. Here a prepared statement, many rows to a statement, is
+//! bound from the caller's own memory (`SQLITE_STATIC`: SQLite copies each
+//! value once, into the row it writes) and stepped on the calling thread,
+//! while sqlx's worker is locked out of the connection (`lock_handle`).
 
 use std::ffi::{CStr, c_char, c_int};
 use std::marker::PhantomData;
@@ -30,7 +30,7 @@ pub struct Direct<'h> {
 pub struct Stmt<'d> {
     raw: NonNull<ffi::sqlite3_stmt>,
     db: NonNull<ffi::sqlite3>,
-    /// Dates and timestamps of the row being bound, as the text SQLite
+    /// Dates and timestamps of the values being bound, as the text SQLite
     /// stores them, and where each ends: bound from here, so written out
     /// whole before the first is bound.
     text: String,
@@ -166,9 +166,16 @@ fn insert_sql(table: &str, cols: &[&str], rows: usize) -> String {
 
 impl Stmt<'_> {
     /// Runs the statement once with `cells` bound to its parameters in
-    /// order, handing each row it returns to `each`; the rows it changed.
+    /// order (one for each), handing each row it returns to `each`; the
+    /// rows it changed.
     pub fn run(&mut self, cells: &[Cell<'_>], mut each: impl FnMut(&Row<'_>)) -> Result<u64, sqlx::Error> {
         let stmt = self.raw.as_ptr();
+        // SAFETY: a live statement. Every parameter is bound below: none
+        // is left pointing at values of an earlier run, long gone.
+        let params = unsafe { ffi::sqlite3_bind_parameter_count(stmt) };
+        if usize::try_from(params).ok() != Some(cells.len()) {
+            return Err(sqlx::Error::Protocol(format!("{} values for {params} parameters", cells.len())));
+        }
         self.text.clear();
         self.ends.clear();
         for c in cells {
