@@ -35,9 +35,12 @@ pub struct Progress {
 /// rows touched, and the rows of a file land all over the member indexes.
 pub const BATCH: usize = 10000;
 
-/// Rows looked up and added per step: the lookup binds one SSN index per
-/// row, under SQLite's 32 766 and PostgreSQL's 65 535 bound parameters.
-const ROWS_PER_STATEMENT: usize = 1000;
+/// Demographic batches PostgreSQL applies at once, each on a connection of
+/// the pool's (half of them). A batch's server time is broken by waits (its
+/// lookups' and COPY's round trips, this process building the next rows,
+/// commits): two left a third of the two cores idle, and a 1 M-row import
+/// took 70 s; four took 42–46 s, six no less.
+const PG_WRITERS: usize = 4;
 
 /// How long SQLite keeps one transaction open across batches: a run that
 /// stops redoes at most this much work, and another writer waits at most
@@ -135,8 +138,8 @@ fn member_cells<'a>(r: &'a NewMember<'_>, numbers: &'a (String, String), now: &'
 }
 
 /// Adds new members by the engine's bulk path: on SQLite bound where their
-/// values lie; on PostgreSQL by COPY, `ROWS_PER_STATEMENT` at a
-/// time, each statement's rows written while the one before it runs.
+/// values lie; on PostgreSQL by one COPY, its rows all written before it
+/// starts (written as the COPY went, the server waited on each part).
 async fn insert_members(tx: &mut Tx, added: &[NewMember<'_>], now: &str) -> Result<(), sqlx::Error> {
     use crate::store::members::INSERT_COLUMNS;
     let numbers = |r: &NewMember<'_>| crate::store::members::numbers(r.id);
@@ -146,21 +149,11 @@ async fn insert_members(tx: &mut Tx, added: &[NewMember<'_>], now: &str) -> Resu
         tx.direct(|db| db.insert("members", INSERT_COLUMNS, cells)).await?;
         return Ok(());
     }
-    let copy = |rows: &[NewMember<'_>]| {
-        let mut copy = CopyRows::new("members", INSERT_COLUMNS);
-        for r in rows {
-            copy.push(&member_cells(r, &numbers(r), now));
-        }
-        copy
-    };
-    let mut chunks = added.chunks(ROWS_PER_STATEMENT);
-    let mut next = chunks.next().map(copy);
-    while let Some(rows) = next.take() {
-        // `join!` polls in order: the rows are sent before the next ones are written.
-        let (done, written) = futures::join!(tx.copy_in(rows), async { chunks.next().map(copy) });
-        done?;
-        next = written;
+    let mut copy = CopyRows::new("members", INSERT_COLUMNS);
+    for r in added {
+        copy.push(&member_cells(r, &numbers(r), now));
     }
+    tx.copy_in(copy).await?;
     Ok(())
 }
 
@@ -516,18 +509,17 @@ impl Ops {
         // whole batches: a run that stops (killed, cancelled, disconnected)
         // leaves whole batches recorded, and the next run skips them. The next
         // batch is read and checked on another thread while one is applied.
-        // On PostgreSQL each batch commits on its own, and two demographic
-        // batches are applied at once, on two connections: its server works a
-        // statement on one core, and two keep both busy. They never touch the
-        // same member: a batch with an SSN met in an earlier batch waits for
-        // the ones before it. SQLite has one writer, and keeps its transaction
-        // open across batches for `SQLITE_COMMIT_EVERY`: each commit writes
-        // out every index page its rows touched, and a file's rows land all
-        // over the member indexes (commits every 10 000 rows made a 1 M-row
-        // import take 1.7 times as long). The last transaction commits after
-        // the loop.
+        // On PostgreSQL each batch commits on its own, and `PG_WRITERS`
+        // demographic batches are applied at once, on as many connections
+        // (see there). They never touch the same member: a batch with an SSN
+        // met in an earlier batch waits for the ones before it. SQLite has
+        // one writer, and keeps its transaction open across batches for
+        // `SQLITE_COMMIT_EVERY`: each commit writes out every index page its
+        // rows touched, and a file's rows land all over the member indexes
+        // (commits every 10 000 rows made a 1 M-row import take 1.7 times as
+        // long). The last transaction commits after the loop.
         let sqlite = self.store().backend() == Backend::Sqlite;
-        let writers = if !sqlite && kind == ImportKind::Demographic { 2 } else { 1 };
+        let writers = if !sqlite && kind == ImportKind::Demographic { PG_WRITERS } else { 1 };
         // Demographic rows name a group of the employer's and no other
         // parent: each transaction checks the groups instead (see `bulk_writer`).
         let writer = self.store().bulk_writer(kind != ImportKind::Demographic).await?;
@@ -713,10 +705,10 @@ impl Ops {
         store::job(self.store(), id).await?.ok_or_else(|| OpError::NotFound(format!("no import job {id}")))
     }
 
-    /// A batch of demographic rows, set-based: a query per
-    /// `ROWS_PER_STATEMENT` rows for the members already on file by SSN
-    /// blind index, a bulk insert per as many new ones, one insert of the
-    /// row records; an UPDATE for each member on file (it changes the row
+    /// A batch of demographic rows, set-based: the members already on file
+    /// looked up by SSN blind index (only the SSNs that may be, when
+    /// `on_file` says which), the new ones inserted in bulk, the row records
+    /// in one insert; an UPDATE for each member on file (it changes the row
     /// only when a detail differs). `groups` are the employer's, by number.
     async fn apply_demographic_batch(
         &self,

@@ -83,11 +83,14 @@ fn copy_text(out: &mut String, v: &Cell<'_>) {
         }
         Cell::Bool(b) => out.push(if *b { 't' } else { 'f' }),
         Cell::Blob(b) => {
+            const HEX: &[u8; 16] = b"0123456789abcdef";
             out.push_str("\\\\x");
             for byte in *b {
-                let _ = write!(out, "{byte:02x}");
+                out.push(char::from(HEX[usize::from(byte >> 4)]));
+                out.push(char::from(HEX[usize::from(byte & 15)]));
             }
         }
+        Cell::Text(s) if !s.contains(['\\', '\n', '\r', '\t']) => out.push_str(s),
         Cell::Text(s) => {
             for c in s.chars() {
                 match c {

@@ -241,50 +241,39 @@ pub async fn member_by_ssn(tx: &mut Tx, employer: i64, index: &[u8]) -> Result<O
     .await
 }
 
-/// SSNs looked up per statement on PostgreSQL, one bound parameter each
-/// (under its 65 535).
-const SSNS_PER_STATEMENT: usize = 1000;
-
 /// The members of `groups` (an employer's) with these SSN blind indexes:
 /// each index found, with its member's id (the lowest, were one on file
 /// twice). SQLite steps one prepared lookup per SSN, in-process
-/// (`Tx::direct`); PostgreSQL takes a thousand to a statement.
+/// (`Tx::direct`); PostgreSQL takes them all in one statement.
 pub async fn members_by_ssn(tx: &mut Tx, ssns: &[&[u8]], groups: &[i64]) -> Result<HashMap<Vec<u8>, i64>, sqlx::Error> {
     let mut found: HashMap<Vec<u8>, i64> = HashMap::new();
-    if tx.backend() == super::Backend::Sqlite {
-        return tx
-            .direct(|db| {
-                let mut find = db.prepare("SELECT id, group_id FROM members WHERE ssn_index = ?1 ORDER BY id")?;
-                for ssn in ssns {
-                    find.run(&[Cell::Blob(ssn)], |m| {
-                        if groups.contains(&m.int(1)) {
-                            found.entry(ssn.to_vec()).or_insert(m.int(0));
-                        }
-                    })?;
-                }
-                Ok(found)
-            })
-            .await;
-    }
-    for chunk in ssns.chunks(SSNS_PER_STATEMENT) {
-        // By the SSN index alone, the groups filtered here: with the groups
-        // in the statement, the planner may walk a group's members instead.
-        let mut q = super::Sql::new("SELECT m.ssn_index, m.id, m.group_id FROM members m WHERE m.ssn_index IN (");
-        for (i, ssn) in chunk.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(ssn.to_vec());
+    let mut keep = |ssn: &[u8], id: i64, group: i64| {
+        if groups.contains(&group) {
+            found.entry(ssn.to_vec()).or_insert(id);
         }
-        q.push(") ORDER BY m.id");
-        let (sql, args) = q.into_parts();
-        let rows: Vec<(Vec<u8>, i64, i64)> = tx.fetch_all(sql, args).await?;
-        for (ssn, id, group) in rows {
-            if groups.contains(&group) {
-                found.entry(ssn).or_insert(id);
-            }
-        }
+    };
+    if let Tx::Postgres(t) = tx {
+        // One array rather than a parameter per SSN (as fast, measured, and
+        // no chunking). By the SSN index alone, the groups filtered here:
+        // with the groups in the statement, the planner may walk a group's
+        // members instead.
+        let rows: Vec<(Vec<u8>, i64, i64)> = sqlx::query_as(
+            "SELECT m.ssn_index, m.id, m.group_id FROM members m WHERE m.ssn_index = ANY($1) ORDER BY m.id",
+        )
+        .bind(ssns)
+        .fetch_all(&mut **t)
+        .await?;
+        rows.into_iter().for_each(|(ssn, id, group)| keep(&ssn, id, group));
+        return Ok(found);
     }
+    tx.direct(|db| {
+        let mut find = db.prepare("SELECT id, group_id FROM members WHERE ssn_index = ?1 ORDER BY id")?;
+        for ssn in ssns {
+            find.run(&[Cell::Blob(ssn)], |m| keep(ssn, m.int(0), m.int(1)))?;
+        }
+        Ok(())
+    })
+    .await?;
     Ok(found)
 }
 
