@@ -381,7 +381,12 @@ pub async fn imports(
             chunks.push(tx, args![id, 0_i64, content.as_bytes()]).await?;
             let lines: Vec<&str> = content.lines().collect();
             for (row, field, code, message) in job.errors {
-                let raw = lines.get(*row as usize).map(|l| mask_ssns(l)).unwrap_or_default();
+                let raw = match (*row, lines.first()) {
+                    (0, _) | (_, None) => lines.get(*row as usize).unwrap_or(&"").to_string(),
+                    (_, Some(header)) => {
+                        lines.get(*row as usize).map(|l| mask_ssns(job.kind, header, l)).unwrap_or_default()
+                    }
+                };
                 // Rows are numbered as a spreadsheet shows them: the header is row 1.
                 errs.push(tx, args![id, *row + 1, *field, *code, *message, raw]).await?;
             }
@@ -409,13 +414,18 @@ pub async fn imports(
     Ok(j.count)
 }
 
-/// Replaces anything shaped like an SSN (9 digits, dashed or not) with its mask.
-fn mask_ssns(line: &str) -> String {
+/// A row's SSN columns masked as an import records them (by the kind's
+/// columns, named in `header`): the rest, dates among them, kept as they are.
+fn mask_ssns(kind: &str, header: &str, line: &str) -> String {
+    use crate::domain::import_spec::{Format, ImportKind};
+    let columns = ImportKind::parse(kind).map(ImportKind::columns).unwrap_or_default();
+    let ssn = |name: &str| columns.iter().any(|c| c.name == name && c.format == Format::Ssn);
+    let names: Vec<&str> = header.split(',').collect();
     line.split(',')
-        .map(|cell| {
-            let digits: String = cell.chars().filter(char::is_ascii_digit).collect();
-            let shaped = cell.chars().all(|c| c.is_ascii_digit() || c == '-') && (8..=9).contains(&digits.len());
-            if shaped { crate::domain::ssn::mask(Some(&digits[digits.len() - 4..])) } else { cell.to_owned() }
+        .enumerate()
+        .map(|(i, cell)| match names.get(i).is_some_and(|n| ssn(n)) {
+            true => crate::domain::ssn::mask_cell(cell),
+            false => cell.to_owned(),
         })
         .collect::<Vec<_>>()
         .join(",")
@@ -763,4 +773,21 @@ pub async fn outbox_and_audit(tx: &mut Tx, now: DateTime<Utc>, admin: &str) -> R
         .await?;
     }
     a.flush(tx).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mask_ssns;
+
+    #[test]
+    fn a_recorded_row_masks_its_ssn_columns_and_keeps_its_dates() {
+        let header = "member_id,event_code,event_date,notice_date";
+        let line = "M0000001,1,2026-10-31,2026-11-05";
+        assert_eq!(mask_ssns("event", header, line), line);
+        let header = "subscriber_ssn,first_name,last_name,birth_date,relationship";
+        assert_eq!(
+            mask_ssns("dependent", header, "912-34-5678,Mia,García,2019-02-11,child"),
+            "***-**-5678,Mia,García,2019-02-11,child"
+        );
+    }
 }
