@@ -381,11 +381,11 @@ pub async fn imports(
             chunks.push(tx, args![id, 0_i64, content.as_bytes()]).await?;
             let lines: Vec<&str> = content.lines().collect();
             for (row, field, code, message) in job.errors {
-                let raw = match (*row, lines.first()) {
-                    (0, _) | (_, None) => lines.get(*row as usize).unwrap_or(&"").to_string(),
-                    (_, Some(header)) => {
-                        lines.get(*row as usize).map(|l| mask_ssns(job.kind, header, l)).unwrap_or_default()
-                    }
+                let line = lines.get(*row as usize).copied().unwrap_or_default();
+                // Row 0 is the header: its cells are names, kept as they are.
+                let raw = match lines.first() {
+                    Some(header) if *row > 0 => mask_ssns(job.kind, header, line),
+                    _ => line.to_owned(),
                 };
                 // Rows are numbered as a spreadsheet shows them: the header is row 1.
                 errs.push(tx, args![id, *row + 1, *field, *code, *message, raw]).await?;

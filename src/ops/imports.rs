@@ -240,8 +240,7 @@ fn read_ahead(
                         // An SSN met again (in another group: the same group is
                         // a duplicate) finds the record the earlier row made.
                         if let Some(d) = &derived {
-                            let h = u64::from_le_bytes(d.index[..8].try_into().unwrap_or_default());
-                            ordered |= !ssns.insert(h);
+                            ordered |= !ssns.insert(crate::store::ssn_prefix(&d.index));
                         }
                         rows.push(Prepared { row, derived });
                     }

@@ -1,15 +1,14 @@
 //! Many rows into one table by each engine's bulk path: `COPY … FROM STDIN`
-//! on PostgreSQL; on SQLite, in-process, one prepared INSERT stepped per
-//! row, bound where the values lie (see `direct`).
+//! on PostgreSQL; on SQLite, in-process, prepared multi-row INSERTs bound
+//! where the values lie (see `direct`).
 
 use std::fmt::Write;
 
 use super::arg::Cell;
 use super::{Arg, Tx};
 
-/// Rows in COPY's text format, apart from any transaction: the importer
-/// writes a statement's rows while the one before it runs, so the server
-/// does not wait for them.
+/// Rows in COPY's text format, written whole before the COPY starts:
+/// written as it went, the server would wait on each part.
 pub struct CopyRows {
     sql: String,
     data: String,

@@ -28,7 +28,7 @@ pub use bulk::CopyRows;
 pub use direct::{Direct, Row as DirectRow, Stmt};
 pub use paging::{Cursor, Dir, Page};
 pub use sql::Sql;
-pub use ssns_on_file::SsnsOnFile;
+pub use ssns_on_file::{SsnsOnFile, prefix as ssn_prefix};
 pub use tx::Tx;
 
 use std::str::FromStr;

@@ -50,8 +50,10 @@ impl SsnsOnFile {
     }
 }
 
-/// The first 8 bytes of an index, as a number.
-fn prefix(index: &[u8]) -> u64 {
+/// The first 8 bytes of a blind index, as a number: what the set holds,
+/// and a key an importer can keep a file's SSNs by (a false match costs a
+/// lookup, never a wrong answer).
+pub fn prefix(index: &[u8]) -> u64 {
     let mut first = [0u8; 8];
     let n = index.len().min(8);
     first[..n].copy_from_slice(&index[..n]);
