@@ -55,6 +55,8 @@ pub enum Command {
     Macro(String),
     /// `:record`: start or stop recording a macro.
     Record,
+    /// `:messages`: the recent messages, whole.
+    Messages,
     Quit,
 }
 
@@ -111,6 +113,7 @@ pub const WORDS: &[(&str, &str)] = &[
     ("macro", ":macro NAME  (replay a recorded macro)"),
     ("record", ":record  (start or stop recording a macro)"),
     ("help", ":help"),
+    ("messages", ":messages  (the recent messages, whole)"),
     ("refresh", ":refresh"),
     ("q", ":q  (quit)"),
 ];
@@ -118,10 +121,11 @@ pub const WORDS: &[(&str, &str)] = &[
 /// Parses a command line (without the leading `:`).
 pub fn parse(line: &str) -> Result<Command, String> {
     let line = line.trim();
-    let (word, rest) = match line.split_once(char::is_whitespace) {
+    let (typed, rest) = match line.split_once(char::is_whitespace) {
         Some((w, r)) => (w, r.trim()),
         None => (line, ""),
     };
+    let word = resolve_word(typed)?;
     let needs = |what: &str| -> Result<String, String> {
         if rest.is_empty() { Err(format!(":{word} needs {what}")) } else { Ok(rest.to_owned()) }
     };
@@ -194,11 +198,28 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "macro" => needs("a macro name").map(Command::Macro),
         "record" => Ok(Command::Record),
         "help" | "h" => Ok(Command::Help),
+        "messages" => Ok(Command::Messages),
         "refresh" => Ok(Command::Refresh),
         "q" | "quit" => Ok(Command::Quit),
         other => {
             Err(format!("unknown command :{} (Tab completes, :help lists all)", crate::domain::text::clip(other, 30)))
         }
+    }
+}
+
+/// The command word `typed` stands for: itself, or the one word it begins
+/// (`:memb` is `:member`); several candidates are named so the operator can choose.
+pub fn resolve_word(typed: &str) -> Result<&str, String> {
+    if typed.is_empty() || typed == "h" || typed == "quit" || WORDS.iter().any(|(w, _)| *w == typed) {
+        return Ok(typed);
+    }
+    let found: Vec<&str> = WORDS.iter().map(|(w, _)| *w).filter(|w| w.starts_with(typed)).collect();
+    match found.as_slice() {
+        [one] => Ok(one),
+        [] => {
+            Err(format!("unknown command :{} (Tab completes, :help lists all)", crate::domain::text::clip(typed, 30)))
+        }
+        many => Err(format!(":{typed} could be :{}; type more of it", many.join(", :"))),
     }
 }
 
@@ -264,6 +285,19 @@ mod tests {
         assert!(parse("").is_err());
         let long = "x".repeat(10_000);
         assert!(parse(&long).unwrap_err().len() < 200);
+    }
+
+    #[test]
+    fn a_unique_prefix_stands_for_its_word() {
+        assert_eq!(parse("memb mensah"), Ok(Command::Member("mensah".into())));
+        assert_eq!(parse("rece"), Ok(Command::Received));
+        assert!(parse("rec").unwrap_err().contains(":received, :record"));
+        assert_eq!(parse("tak"), Ok(Command::Take));
+        // An exact word wins over the longer words it begins.
+        assert_eq!(parse("case C-000001"), Ok(Command::Case("C-000001".into())));
+        let e = parse("re").unwrap_err();
+        assert!(e.contains(":request-info") && e.contains(":reopen") && e.contains("type more"), "{e}");
+        assert!(parse("zzz").unwrap_err().contains("unknown command :zzz"));
     }
 
     #[test]

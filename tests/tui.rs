@@ -205,10 +205,21 @@ async fn working_a_case_from_its_view() {
     assert!(s.contains("resolution comment is empty") && s.contains("Resolution comments for"), "{s}");
     h.press("Dependent added.<Enter>").await.unwrap();
     assert!(h.screen().contains(&format!("Resolve {number}?")));
-    // Anything but y cancels.
+    // A stray key at the confirm is ignored with a hint; the comment stays.
+    h.press("x").await.unwrap();
+    let s = h.screen();
+    assert!(s.contains(&format!("Resolve {number}?")) && s.contains("y applies, n or Esc cancels"), "{s}");
+    // n goes back to the prompt with the comment still typed.
     h.press("n").await.unwrap();
+    let s = h.screen();
+    assert!(
+        s.contains("Resolution comments for") && s.contains("Dependent added.") && s.contains("not applied"),
+        "{s}"
+    );
+    // Esc keeps it as a draft that Up brings back.
+    h.press("<Esc>").await.unwrap();
     assert!(h.screen().contains("cancelled; nothing was changed"));
-    h.press("RDependent added.<Enter>y").await.unwrap();
+    h.press("R<Up><Enter>y").await.unwrap();
     let s = h.screen();
     assert!(s.contains("· resolved ·") && s.contains("resolved: Dependent added."), "{s}");
 
@@ -234,8 +245,10 @@ async fn marks_and_bulk_assign_preview_then_apply() {
     h.press("<Space><Space>").await.unwrap();
     assert!(h.screen().contains("2 marked"));
     h.press("Bnobody<Enter>").await.unwrap();
-    assert!(h.screen().contains("no staff account"), "{}", h.screen());
-    h.press("Btester<Enter>").await.unwrap();
+    // The database's refusal comes back beside the prompt, the login still typed.
+    let s = h.screen();
+    assert!(s.contains("no staff account") && s.contains("Assign 2 marked") && s.contains("nobody"), "{s}");
+    h.press("<BS><BS><BS><BS><BS><BS>tester<Enter>").await.unwrap();
     let s = h.screen();
     assert!(s.contains("Assign these 2 cases?") && s.contains(&numbers[0]), "{s}");
     h.press("y").await.unwrap();

@@ -32,8 +32,13 @@ pub async fn run(ctx: &Context, keys: Option<&str>) -> Result<u8, Fatal> {
         )],
         None => Vec::new(),
     };
-    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
-        return Err(Fatal::new("portaldesk needs a terminal: run it in one, or use a subcommand (portaldesk --help)"));
+    let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+    if dumb || !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        let why = if dumb { "this terminal (TERM=dumb) cannot show it" } else { "there is no terminal here" };
+        return Err(Fatal::new(format!(
+            "portaldesk's screen needs a terminal and {why}: use a subcommand (portaldesk --help), \
+             or portaldesk --headless with --keys or run FILE"
+        )));
     }
     if ctx.is_demo && !ctx.paths.demo_db().exists() {
         eprintln!("first run: creating the demo database at {}", ctx.paths.demo_db().display());

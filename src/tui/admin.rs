@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 
 use super::app::{App, Mode};
-use super::cases::{Confirm, Pending, Prompt, PromptKind};
+use super::modal::{Confirm, Pending, Prompt, PromptKind};
 use super::task::{Report, TaskId};
 use crate::action::Action;
 use crate::domain::access::Perms;
@@ -240,7 +240,9 @@ impl App {
             _ => None,
         };
         match ask {
-            Some(title) => self.confirm(Confirm { title, lines: Vec::new(), pending: Pending::Admin(Box::new(job)) }),
+            Some(title) => {
+                self.confirm(Confirm { back: None, title, lines: Vec::new(), pending: Pending::Admin(Box::new(job)) })
+            }
             None => self.run_admin_job(job),
         }
     }

@@ -8,9 +8,10 @@ use crossterm::event::{Event, KeyCode, KeyModifiers};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::cases::{CaseScreen, Confirm, Prompt};
+use super::cases::CaseScreen;
 use super::codes::ShownCode;
 use super::members::MemberScreen;
+use super::modal::{Confirm, Draft, Prompt};
 use super::task::{Msg, Report, TaskId, Tasks};
 use super::theme::Theme;
 use crate::action::Action;
@@ -156,7 +157,20 @@ pub struct App {
     pub quit: bool,
     pub tick: u64,
     pub help_scroll: u16,
+    /// Keys and pastes waiting for the load or change they were typed after.
+    pub typeahead: std::collections::VecDeque<super::typeahead::Typed>,
+    /// The text of the last prompt left with Esc; Up in that prompt brings it back.
+    pub(super) draft: Option<Draft>,
+    /// A submitted prompt, to open again should its task report a refusal.
+    pub(super) reopen: Option<(TaskId, Draft)>,
+    /// How many refusals were said so far: tells whether an action was refused.
+    pub(super) refusals: u64,
+    /// The recent messages, newest last, for `:messages`.
+    pub messages: std::collections::VecDeque<Message>,
 }
+
+/// How many messages `:messages` keeps.
+const MESSAGE_LOG: usize = 50;
 
 impl App {
     /// A new app on the Cases area; call `start` to load the first lists.
@@ -225,6 +239,11 @@ impl App {
             quit: false,
             tick: 0,
             help_scroll: 0,
+            typeahead: std::collections::VecDeque::new(),
+            draft: None,
+            reopen: None,
+            refusals: 0,
+            messages: std::collections::VecDeque::new(),
         }
     }
 
@@ -252,7 +271,17 @@ impl App {
     }
 
     pub(super) fn say(&mut self, text: impl Into<String>) {
-        self.message = Some(Message { text: text.into(), error: false });
+        self.tell(text.into(), false);
+    }
+
+    /// Shows a message, SSNs masked (only an audited reveal shows one), and logs it.
+    fn tell(&mut self, text: String, error: bool) {
+        let m = Message { text: crate::domain::ssn::redact(&text), error };
+        if self.messages.len() == MESSAGE_LOG {
+            self.messages.pop_front();
+        }
+        self.messages.push_back(m.clone());
+        self.message = Some(m);
     }
 
     /// Says so and returns true when the operator's role may not run
@@ -262,7 +291,8 @@ impl App {
         let lacks = self.ops.role() < spec.min_role;
         if lacks {
             let (need, have) = (spec.min_role.as_str(), self.ops.role().as_str());
-            self.complain(format!("{} needs the {need} role; you are {have}", spec.name));
+            let what = spec.help.split(['(', ':']).next().unwrap_or(spec.help).trim();
+            self.complain(format!("\"{what}\" is for a {need} or above; you are signed in as {have}"));
         }
         lacks
     }
@@ -274,7 +304,8 @@ impl App {
     }
 
     pub(super) fn complain(&mut self, text: impl Into<String>) {
-        self.message = Some(Message { text: text.into(), error: true });
+        self.refusals += 1;
+        self.tell(text.into(), true);
     }
 
     /// Whether any query or operation is still running.
@@ -345,7 +376,7 @@ impl App {
         }
         let store = self.ops.store().clone();
         let me = self.ops.operator().id;
-        self.counts_task = Some(self.tasks.spawn(async move {
+        self.counts_task = Some(self.tasks.spawn_background(async move {
             let mut out = Vec::new();
             for v in CaseView::ALL {
                 if let Ok(n) = crate::store::cases::count(&store, v, me).await {
@@ -356,8 +387,22 @@ impl App {
         }));
     }
 
-    /// Applies a task's report.
+    /// Applies a task's report; a refused prompt opens again with its text,
+    /// and keys typed meanwhile run once nothing they wait for is left.
     pub fn on_msg(&mut self, msg: Msg) {
+        let reopen = self.reopen.take_if(|(id, _)| *id == msg.id);
+        let refusals = self.refusals;
+        self.report(msg);
+        if let Some((_, draft)) = reopen
+            && self.refusals != refusals
+            && self.mode == Mode::Normal
+        {
+            self.restore(draft);
+        }
+        self.drain_typeahead();
+    }
+
+    fn report(&mut self, msg: Msg) {
         self.tasks.finished(msg.id);
         // Whatever the report, the change that was running is over.
         if self.op_task == Some(msg.id) {
@@ -460,8 +505,11 @@ impl App {
 
     // ---- keys -------------------------------------------------------------
 
-    /// Handles one key press.
-    pub fn on_key(&mut self, key: Key) {
+    /// Handles one key press now (`on_key` decides when).
+    pub(super) fn handle_key(&mut self, key: Key) {
+        if self.too_small() {
+            return self.small_key(key);
+        }
         self.record_key(key);
         match self.mode.clone() {
             Mode::Command => self.command_key(key),
@@ -478,7 +526,18 @@ impl App {
         }
     }
 
+    /// Below the least size the screen shows no prompt, so only leaving acts.
+    fn small_key(&mut self, key: Key) {
+        match self.keymap.action(key) {
+            Some(Action::Quit | Action::Cancel) => self.quit = true,
+            Some(Action::Back) => self.mode = Mode::Normal,
+            _ => {}
+        }
+    }
+
     fn normal_key(&mut self, key: Key) {
+        // A message belongs to the action that said it.
+        self.message = None;
         match self.keymap.action(key) {
             Some(a) => self.run(a),
             None if key.code == KeyCode::Esc => self.mode = Mode::Normal,
@@ -490,16 +549,22 @@ impl App {
 
     fn help_key(&mut self, key: Key) {
         match self.keymap.action(key) {
-            Some(Action::Down) => self.help_scroll = self.help_scroll.saturating_add(1),
+            Some(Action::Down) => self.help_scroll = self.help_scroll.saturating_add(1).min(self.help_end()),
             Some(Action::Up) => self.help_scroll = self.help_scroll.saturating_sub(1),
-            Some(Action::PageDown) => self.help_scroll = self.help_scroll.saturating_add(10),
+            Some(Action::PageDown) => self.help_scroll = self.help_scroll.saturating_add(10).min(self.help_end()),
             Some(Action::PageUp) => self.help_scroll = self.help_scroll.saturating_sub(10),
             Some(Action::Top) => self.help_scroll = 0,
-            _ => {
-                self.mode = Mode::Normal;
-                self.help_scroll = 0;
-            }
+            Some(Action::Bottom) => self.help_scroll = self.help_end(),
+            Some(Action::Help) => self.mode = Mode::Normal,
+            _ if super::modal::closes_popup(key) => self.mode = Mode::Normal,
+            _ => self.complain("j/k scroll the help; Esc, q or Enter closes it"),
         }
+    }
+
+    /// How far the help scrolls: its last line at the bottom of its box.
+    fn help_end(&self) -> u16 {
+        let lines = u16::try_from(super::view::help_lines(self).len()).unwrap_or(u16::MAX);
+        lines.saturating_sub(self.size.1.saturating_sub(4))
     }
 
     /// Runs an action (from a key, a command or a script).
@@ -521,10 +586,10 @@ impl App {
                 self.import_screen = None;
             }
             Action::Quit => {
-                if self.mode == Mode::Normal {
-                    self.quit = true;
-                } else {
+                if self.mode != Mode::Normal {
                     self.mode = Mode::Normal;
+                } else {
+                    self.quit_or_ask();
                 }
             }
             Action::Back => {
@@ -547,12 +612,7 @@ impl App {
                 }
             }
             Action::Cancel => {
-                let n = self.tasks.cancel_all();
-                for p in &mut self.panes {
-                    p.loading = None;
-                }
-                self.counts_task = None;
-                self.op_task = None;
+                let n = self.cancel_running();
                 if n > 0 {
                     self.say(format!("cancelled {n} running {}", if n == 1 { "query" } else { "queries" }));
                 } else if self.mode != Mode::Normal {
@@ -561,12 +621,24 @@ impl App {
                     self.quit = true;
                 }
             }
-            Action::Down | Action::Up | Action::PageDown | Action::PageUp | Action::Top | Action::FocusNext
+            Action::Down
+            | Action::Up
+            | Action::PageDown
+            | Action::PageUp
+            | Action::Top
+            | Action::FocusNext
+            | Action::FocusPrev
                 if self.area == 0 && self.case_screen.is_some() =>
             {
                 self.case_screen_move(action)
             }
-            Action::Down | Action::Up | Action::PageDown | Action::PageUp | Action::Top | Action::FocusNext
+            Action::Down
+            | Action::Up
+            | Action::PageDown
+            | Action::PageUp
+            | Action::Top
+            | Action::FocusNext
+            | Action::FocusPrev
                 if self.area == 1 && self.member_screen.is_some() =>
             {
                 self.member_screen_move(action)
@@ -583,6 +655,7 @@ impl App {
             | Action::Top
             | Action::Bottom
             | Action::FocusNext
+            | Action::FocusPrev
                 if self.area == 4 && self.import_screen.is_some() =>
             {
                 self.import_screen_move(action)
@@ -635,7 +708,7 @@ impl App {
                     self.mode = Mode::Detail;
                 }
             }
-            Action::FocusNext => {}
+            Action::FocusNext | Action::FocusPrev => {}
             Action::AreaCases
             | Action::AreaMembers
             | Action::AreaBrokers
@@ -652,7 +725,10 @@ impl App {
             }
             Action::Filter => {
                 let current = self.pane().filter.clone();
-                self.input = Input::new(current.clone());
+                // An SSN is never put back on screen: that search starts afresh.
+                let shown =
+                    if crate::domain::ssn::redact(&current) == current { current.clone() } else { String::new() };
+                self.input = Input::new(shown);
                 self.mode = Mode::Filter(current);
             }
             Action::Help => {
@@ -709,6 +785,32 @@ impl App {
             | Action::StaffDisable
             | Action::StaffEnable => self.admin_action(action, String::new()),
         }
+    }
+
+    /// Quits, asking first while a change is still running.
+    fn quit_or_ask(&mut self) {
+        if self.op_task.is_none() {
+            self.quit = true;
+            return;
+        }
+        self.confirm(Confirm {
+            back: None,
+            title: "A change is still running. Quit anyway?".into(),
+            lines: vec!["Quitting stops it; what it has not committed is not saved.".into()],
+            pending: super::modal::Pending::Quit,
+        });
+    }
+
+    /// Stops every running query and change; returns how many there were.
+    pub(super) fn cancel_running(&mut self) -> usize {
+        let n = self.tasks.cancel_all();
+        for p in &mut self.panes {
+            p.loading = None;
+        }
+        self.counts_task = None;
+        self.op_task = None;
+        self.reopen = None;
+        n
     }
 
     fn step_down(&mut self) {
@@ -797,7 +899,15 @@ impl App {
 
     fn command_key(&mut self, key: Key) {
         match (key.code, key.mods) {
-            (KeyCode::Esc, _) | (KeyCode::Char('c'), KeyModifiers::CONTROL) => self.mode = Mode::Normal,
+            (KeyCode::Esc, _) | (KeyCode::Char('c'), KeyModifiers::CONTROL) => {
+                // What was typed stays in the history: Up brings it back.
+                let line = self.input.value().trim().to_owned();
+                if !line.is_empty() {
+                    self.remember(&line);
+                    self.say("command line closed; Up on the command line brings the text back");
+                }
+                self.mode = Mode::Normal;
+            }
             (KeyCode::Enter, _) => {
                 let line = self.input.value().trim().to_owned();
                 self.mode = Mode::Normal;
@@ -907,7 +1017,8 @@ impl App {
             Command::Record => self.run(Action::MacroRecord),
             Command::Help => self.run(Action::Help),
             Command::Refresh => self.run(Action::Refresh),
-            Command::Quit => self.quit = true,
+            Command::Quit => self.quit_or_ask(),
+            Command::Messages => self.show_messages(),
             Command::Member(q) => self.set_filter(1, &q),
             Command::Elig(args) => self.eligibility(&args),
             Command::Reveal(reason) => self.reveal(Some(reason)),
@@ -920,6 +1031,15 @@ impl App {
             },
             Command::Audit(_) => self.complain(later(":audit", 6)),
         }
+    }
+
+    /// `:messages`: the recent messages, whole, newest first.
+    fn show_messages(&mut self) {
+        let lines: Vec<String> =
+            self.messages.iter().rev().map(|m| format!("{}{}", if m.error { "! " } else { "  " }, m.text)).collect();
+        let title =
+            if lines.is_empty() { "No messages yet".to_owned() } else { "Recent messages, newest first".to_owned() };
+        self.confirm(Confirm { back: None, title, lines, pending: super::modal::Pending::Nothing });
     }
 
     // ---- filter -------------------------------------------------------------
@@ -936,12 +1056,16 @@ impl App {
             (KeyCode::Enter, _) => self.mode = Mode::Normal,
             _ => {
                 if self.input.handle_event(&Event::Key(key.to_event())).is_some() {
-                    // Filter as you type; the previous query is cancelled by `load`.
-                    let f = crate::domain::text::sanitize(self.input.value());
-                    self.panes[self.area].filter = f;
-                    self.load(self.area, Dir::First, Select::First);
+                    self.filter_typed();
                 }
             }
         }
+    }
+
+    /// Filters as you type; the previous query is cancelled by `load`.
+    pub(super) fn filter_typed(&mut self) {
+        let f = crate::domain::text::sanitize(self.input.value());
+        self.panes[self.area].filter = f;
+        self.load(self.area, Dir::First, Select::First);
     }
 }

@@ -3,10 +3,10 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::app::App;
-use super::cases::{CaseScreen, Confirm, Prompt};
+use super::cases::CaseScreen;
 use crate::action::Action;
 use crate::domain::text::sanitize;
 use crate::store::cases::CaseFile;
@@ -131,43 +131,4 @@ pub fn draw_case(f: &mut Frame, app: &App, s: &CaseScreen, r: Rect) {
     };
     let lines = case_lines(app, s, file);
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((s.scroll, 0)), r);
-}
-
-/// Draws the prompt as a box over the bottom of the body.
-pub fn draw_prompt(f: &mut Frame, app: &App, p: &Prompt, body: Rect) {
-    let h = 3.min(body.height);
-    let r = Rect { x: body.x, y: body.y + body.height - h, width: body.width, height: h };
-    f.render_widget(Clear, r);
-    let title = format!(" {} — Enter saves, Esc cancels ", p.title(app.marked.len()));
-    let block =
-        Block::default().borders(Borders::ALL).title(crate::domain::text::clip(&title, usize::from(r.width) - 2));
-    let inner = block.inner(r);
-    let width = usize::from(inner.width.saturating_sub(1));
-    let scroll = app.input.visual_scroll(width);
-    let shown: String = app.input.value().chars().skip(scroll).collect();
-    f.render_widget(Paragraph::new(sanitize(&shown)).block(block), r);
-    let x = (app.input.visual_cursor().saturating_sub(scroll)) as u16;
-    f.set_cursor_position((inner.x + x.min(inner.width.saturating_sub(1)), inner.y));
-}
-
-/// Draws a confirmation dialog: the title, what will change, and how to answer.
-pub fn draw_confirm(f: &mut Frame, app: &App, c: &Confirm, area: Rect) {
-    let w = area.width.saturating_sub(8).min(100);
-    let h = (c.lines.len() as u16 + 4).min(area.height.saturating_sub(4));
-    let r = super::view::centered(area, w, h);
-    f.render_widget(Clear, r);
-    let answer = match c.pending {
-        super::cases::Pending::Nothing => "any key closes",
-        _ => "y applies · any other key cancels",
-    };
-    let room = usize::from(h.saturating_sub(4));
-    let mut lines: Vec<Line> = c.lines.iter().take(room).map(|l| Line::from(sanitize(l))).collect();
-    if c.lines.len() > room && room > 0 {
-        lines.pop();
-        lines.push(Line::from(format!("… and {} more lines", c.lines.len() - room + 1)));
-    }
-    lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(answer, app.theme.key)));
-    let block = Block::default().borders(Borders::ALL).title(format!(" {} ", c.title));
-    f.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), r);
 }

@@ -2,17 +2,13 @@
 //! an action needs, confirmation of destructive and bulk changes, marks,
 //! and the sweep timer. Every change is a task calling the ops layer.
 
-use crossterm::event::{Event, KeyCode, KeyModifiers};
-use tui_input::Input;
-use tui_input::backend::crossterm::EventHandler;
-
 use super::app::{App, Mode};
+use super::modal::{Confirm, Pending, Prompt, PromptKind};
 use super::task::{Report, TaskId};
 use crate::action::Action;
 use crate::command::Command;
 use crate::domain::case_change::{CaseChange, clean_text, default_info_due, end_of_day};
 use crate::domain::member_query::parse_date;
-use crate::keys::Key;
 use crate::ops::cases::BulkLine;
 use crate::store::cases::{self as store, CaseFile};
 use crate::store::short_cause;
@@ -48,94 +44,6 @@ impl CaseScreen {
         }
         out
     }
-}
-
-/// What a prompt collects.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PromptKind {
-    Assign,
-    Note {
-        to_submitter: bool,
-    },
-    RequestInfo,
-    Resolve,
-    Priority,
-    BulkAssign,
-    BulkResolve,
-    /// For codes: the subject (EIN or NPN) of a new code.
-    IssueCode,
-    /// For codes: why code `id` is revoked.
-    RevokeCode(i64),
-    /// For members: why the open member's SSN is needed.
-    RevealReason,
-    /// For brokers: `GROUP[,GROUP…] PERMS [DATE]` to grant the open broker.
-    Grant,
-    /// For brokers: the new permissions of grant `id`.
-    Perms(i64),
-    /// For accounts: the tools of the selected portal user.
-    Tools,
-    /// The name to save a recorded macro under.
-    MacroName,
-}
-
-/// A prompt for one case (or, for bulk kinds, the marked cases).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Prompt {
-    pub kind: PromptKind,
-    pub number: String,
-    pub seen: Option<i64>,
-}
-
-impl Prompt {
-    /// The prompt's title: what is being typed, for which case.
-    pub fn title(&self, marked: usize) -> String {
-        let n = &self.number;
-        match self.kind {
-            PromptKind::Assign => format!("Assign {n} to (staff login, or me)"),
-            PromptKind::Note { to_submitter: false } => format!("Internal note on {n} (Tab: to submitter)"),
-            PromptKind::Note { to_submitter: true } => format!("Note TO THE SUBMITTER on {n} (Tab: internal)"),
-            PromptKind::RequestInfo => format!("Information on {n} due by (YYYY-MM-DD)"),
-            PromptKind::Resolve => format!("Resolution comments for {n}"),
-            PromptKind::Priority => format!("Priority of {n}: 1 urgent … 4 low"),
-            PromptKind::BulkAssign => format!("Assign {marked} marked case(s) to (staff login, or me)"),
-            PromptKind::BulkResolve => format!("Resolution comments for {marked} marked case(s)"),
-            PromptKind::IssueCode => "Issue a registration code for (EIN NN-NNNNNNN, or npn:NPN)".into(),
-            PromptKind::RevokeCode(id) => format!("Why is code {id} revoked?"),
-            PromptKind::RevealReason => format!("Why do you need the SSN of {n}? (audited)"),
-            PromptKind::Grant => format!("Grant broker {n}: GROUP[,GROUP…] view,enrollment,billing [YYYY-MM-DD]"),
-            PromptKind::Perms(id) => format!("New permissions of grant {id}: view,enrollment,billing"),
-            PromptKind::Tools => format!("Tools for {n}: eligibility,billing,commissions,book (or none)"),
-            PromptKind::MacroName => "Save the recorded macro as (a-z, 0-9, - _)".into(),
-        }
-    }
-}
-
-/// A change waiting for `y`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Pending {
-    Case {
-        number: String,
-        seen: Option<i64>,
-        change: CaseChange,
-    },
-    Bulk {
-        lines: Vec<BulkLine>,
-        change: CaseChange,
-    },
-    /// Nothing can be applied (the preview refused some cases): any key closes.
-    Nothing,
-    /// A code change, run by `tui::codes`.
-    Code(super::codes::CodeJob),
-    /// A broker, account or staff change, run by `tui::admin`.
-    Admin(Box<super::admin::AdminJob>),
-}
-
-/// A confirmation dialog.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Confirm {
-    pub title: String,
-    pub lines: Vec<String>,
-    pub pending: Pending,
 }
 
 pub(super) fn result_text(r: Result<String, crate::ops::OpError>) -> Report {
@@ -248,9 +156,11 @@ impl App {
             Action::Top => 0,
             _ => s.scroll,
         };
-        if action == Action::FocusNext {
-            let n = s.links().len().max(1);
-            s.link = (s.link + 1) % n;
+        let n = s.links().len().max(1);
+        match action {
+            Action::FocusNext => s.link = (s.link + 1) % n,
+            Action::FocusPrev => s.link = (s.link + n - 1) % n,
+            _ => {}
         }
     }
 
@@ -291,11 +201,6 @@ impl App {
             _ => return,
         };
         self.prompt(Prompt { kind, number, seen }, initial);
-    }
-
-    pub(super) fn prompt(&mut self, p: Prompt, initial: String) {
-        self.input = Input::new(initial);
-        self.mode = Mode::Prompt(p);
     }
 
     fn toggle_mark(&mut self) {
@@ -343,36 +248,9 @@ impl App {
         }
     }
 
-    pub(super) fn prompt_key(&mut self, key: Key, mut p: Prompt) {
-        match (key.code, key.mods) {
-            (KeyCode::Esc, _) | (KeyCode::Char('c'), KeyModifiers::CONTROL) => {
-                self.mode = Mode::Normal;
-                self.say("cancelled; nothing was changed");
-            }
-            (KeyCode::Tab, _) => {
-                if let PromptKind::Note { to_submitter } = p.kind {
-                    p.kind = PromptKind::Note { to_submitter: !to_submitter };
-                    self.mode = Mode::Prompt(p);
-                }
-            }
-            (KeyCode::Enter, _) => {
-                let text = self.input.value().to_owned();
-                self.mode = Mode::Normal;
-                // A refusal keeps the prompt and what was typed.
-                if let Err(e) = self.submit_prompt(p.clone(), &text) {
-                    self.mode = Mode::Prompt(p);
-                    self.complain(e);
-                }
-            }
-            _ => {
-                self.input.handle_event(&Event::Key(key.to_event()));
-            }
-        }
-    }
-
     /// Turns typed text into a change: checks it here first, so a mistake
     /// is reported while the text is still there to correct.
-    fn submit_prompt(&mut self, p: Prompt, text: &str) -> Result<(), String> {
+    pub(super) fn submit_prompt(&mut self, p: Prompt, text: &str) -> Result<(), String> {
         let Prompt { kind, number, seen } = p;
         match kind {
             PromptKind::IssueCode | PromptKind::RevokeCode(_) => return self.submit_code_prompt(&kind, text),
@@ -399,6 +277,7 @@ impl App {
             PromptKind::Resolve => {
                 let comment = clean_text("resolution comment", text)?;
                 self.confirm(Confirm {
+                    back: None,
                     title: format!("Resolve {number}?"),
                     lines: comment.lines().map(str::to_owned).collect(),
                     pending: Pending::Case { number, seen, change: CaseChange::Resolve { comment } },
@@ -438,10 +317,6 @@ impl App {
         Ok(())
     }
 
-    pub(super) fn confirm(&mut self, c: Confirm) {
-        self.mode = Mode::Confirm(Box::new(c));
-    }
-
     fn spawn_preview(
         &mut self,
         work: impl std::future::Future<Output = Result<(CaseChange, Vec<BulkLine>), String>> + Send + 'static,
@@ -474,15 +349,14 @@ impl App {
             (format!("{verb} these {} cases?", lines.len()), Pending::Bulk { lines, change })
         };
         self.message = None;
-        self.confirm(Confirm { title, lines: text, pending });
+        self.confirm(Confirm { back: None, title, lines: text, pending });
     }
 
-    pub(super) fn confirm_key(&mut self, key: Key, c: Confirm) {
-        self.mode = Mode::Normal;
-        let yes = key.code == KeyCode::Char('y') && key.mods.difference(KeyModifiers::SHIFT).is_empty();
-        match c.pending {
-            Pending::Case { number, seen, change } if yes => self.submit(number, seen, change),
-            Pending::Bulk { lines, change } if yes => {
+    /// Runs what a confirm said yes to.
+    pub(super) fn apply_confirmed(&mut self, pending: Pending) {
+        match pending {
+            Pending::Case { number, seen, change } => self.submit(number, seen, change),
+            Pending::Bulk { lines, change } => {
                 let ops = self.ops.clone();
                 let n = lines.len();
                 self.spawn_op(format!("changing {n} cases…"), async move {
@@ -492,10 +366,10 @@ impl App {
                     })
                 });
             }
-            Pending::Code(job) if yes => self.run_code_job(job),
-            Pending::Admin(job) if yes => self.run_admin_job(*job),
+            Pending::Code(job) => self.run_code_job(job),
+            Pending::Admin(job) => self.run_admin_job(*job),
+            Pending::Quit => self.quit = true,
             Pending::Nothing => {}
-            _ => self.say("cancelled; nothing was changed"),
         }
     }
 
@@ -536,7 +410,12 @@ impl App {
                 Err(e) => Report::Op(Err(e.to_string())),
             }
         };
-        self.spawn_op(if quiet { String::new() } else { "sweeping…".into() }, work);
+        if quiet {
+            // The timer's own sweep: nobody typed anything that should wait for it.
+            self.tasks.spawn_background(work);
+        } else {
+            self.spawn_op("sweeping…".into(), work);
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 use crossterm::event::KeyCode;
 
 use super::app::{App, Mode};
-use super::cases::{Confirm, Pending, Prompt, PromptKind};
+use super::modal::{Confirm, Pending, Prompt, PromptKind};
 use super::task::Report;
 use crate::action::Action;
 use crate::keys::Key;
@@ -71,6 +71,7 @@ impl App {
                 let Some(id) = self.selected_code() else { return self.complain("select a code first") };
                 if action == Action::CodeReissue {
                     return self.confirm(Confirm {
+                        back: None,
                         title: format!("Issue a new code for the subject of code {id}?"),
                         lines: vec!["Their current code, if still active, is revoked.".into()],
                         pending: Pending::Code(CodeJob::Reissue(id)),
@@ -101,6 +102,7 @@ impl App {
                     CodeFor::PortalUser(_) => return Err("portal users get tokens from the Accounts area".into()),
                 };
                 self.confirm(Confirm {
+                    back: None,
                     title: format!("Issue a registration code for {whom}?"),
                     lines: vec![
                         "Their current code, if any, is revoked; the notice goes to the outbox.".into(),
@@ -115,6 +117,7 @@ impl App {
                     return Err("type why the code is revoked".into());
                 }
                 self.confirm(Confirm {
+                    back: None,
                     title: format!("Revoke code {id}?"),
                     lines: vec![format!("Reason: {reason}")],
                     pending: Pending::Code(CodeJob::Revoke { id: *id, reason }),
@@ -183,8 +186,12 @@ impl App {
         let Mode::ShowCode(shown) = &self.mode else { return };
         if key.code == KeyCode::Char('c') && key.mods.is_empty() {
             self.clipboard = Some(shown.issued.code.clone());
-            self.say("code copied to your terminal's clipboard (OSC 52); press any other key to close");
+            self.say("code copied to your terminal's clipboard (OSC 52); Esc, q or Enter closes");
             return;
+        }
+        if !super::modal::closes_popup(key) {
+            // A stray key must not make a code that is shown once vanish.
+            return self.complain("c copies the code; Esc, q or Enter closes (it is not shown again)");
         }
         let last4 = shown.issued.code.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect::<String>();
         self.mode = Mode::Normal;

@@ -104,12 +104,17 @@ impl App {
         let Some(s) = &mut self.import_screen else { return };
         let n = s.shown().len();
         match action {
-            Action::FocusNext => {
+            Action::FocusNext | Action::FocusPrev => {
+                // The cycle is: every code, then each code alone in order.
                 let codes: Vec<String> = s.summary().into_iter().map(|(c, _)| c).collect();
-                s.code = match &s.code {
-                    None => codes.first().cloned(),
-                    Some(c) => codes.iter().position(|x| x == c).and_then(|i| codes.get(i + 1)).cloned(),
+                let at = s.code.as_ref().and_then(|c| codes.iter().position(|x| x == c));
+                let next = match (action == Action::FocusNext, at) {
+                    (true, None) => Some(0),
+                    (true, Some(i)) => Some(i + 1),
+                    (false, None) => codes.len().checked_sub(1),
+                    (false, Some(i)) => i.checked_sub(1),
                 };
+                s.code = next.and_then(|i| codes.get(i)).cloned();
                 s.selected = 0;
             }
             Action::Down => s.selected = (s.selected + 1).min(n.saturating_sub(1)),

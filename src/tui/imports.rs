@@ -65,6 +65,10 @@ impl App {
                     done(ops.run_import_with(&key, id, retry, &p).await.map(summary))
                 });
                 self.import_progress = Some((id, self.tick, progress));
+                // A run can take minutes: keys typed meanwhile do not wait for it.
+                if let Some(task) = self.op_task {
+                    self.tasks.set_background(task);
+                }
             }
             Action::ImportAbandon => {
                 let Some(id) = job() else { return self.complain(":import-abandon JOB REASON") };

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use crossterm::event::KeyCode;
 
 use super::app::{App, Mode};
-use super::cases::{Prompt, PromptKind};
+use super::modal::{Prompt, PromptKind};
 use crate::action::Action;
 use crate::keys::Key;
 use crate::script::{self, Step};

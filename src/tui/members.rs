@@ -2,7 +2,7 @@
 //! reveal that masks itself again, the eligibility check and CSV export.
 
 use super::app::{App, Mode};
-use super::cases::{Confirm, Pending, Prompt, PromptKind};
+use super::modal::{Confirm, Pending, Prompt, PromptKind};
 use super::task::{Report, TaskId};
 use crate::action::Action;
 use crate::domain::member_query::parse_date;
@@ -125,8 +125,9 @@ impl App {
         let Some(s) = &mut self.member_screen else { return };
         let links = s.links().len();
         match action {
-            Action::FocusNext => {
-                s.tab = (s.tab + 1) % TABS.len();
+            Action::FocusNext | Action::FocusPrev => {
+                let step = if action == Action::FocusNext { 1 } else { TABS.len() - 1 };
+                s.tab = (s.tab + step) % TABS.len();
                 s.scroll = 0;
                 s.selected = 0;
             }
@@ -287,9 +288,9 @@ impl App {
         });
     }
 
-    /// Shows an information box (any key closes it).
+    /// Shows an information box (Esc, q or Enter closes it).
     pub(super) fn on_info(&mut self, title: String, lines: Vec<String>) {
         self.message = None;
-        self.confirm(Confirm { title, lines, pending: Pending::Nothing });
+        self.confirm(Confirm { back: None, title, lines, pending: Pending::Nothing });
     }
 }

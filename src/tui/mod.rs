@@ -12,14 +12,18 @@ pub mod imports;
 pub mod macros;
 pub mod member_view;
 pub mod members;
+pub mod modal;
 pub mod task;
 pub mod theme;
+pub mod typeahead;
 pub mod view;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crossterm::event::{Event, EventStream, KeyEventKind};
+use crossterm::event::{
+    DisableBracketedPaste, EnableBracketedPaste, Event, EventStream, KeyCode, KeyEventKind, KeyModifiers,
+};
 use futures::StreamExt;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -72,9 +76,30 @@ pub fn osc52(text: &str) -> String {
 pub async fn run_terminal(session: Session, prefeed: Vec<crate::script::Step>) -> std::io::Result<()> {
     let tick = Duration::from_millis(session.config.ui.tick_ms);
     let mut terminal = ratatui::try_init()?;
+    crossterm::execute!(std::io::stdout(), EnableBracketedPaste)?;
+    // ratatui's panic hook restores the screen; this one ends bracketed paste too.
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
+        hook(info);
+    }));
     let result = event_loop(&mut terminal, session, tick, prefeed).await;
+    let _ = std::panic::take_hook();
+    let pasting = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
     let restored = ratatui::try_restore();
-    result.and(restored)
+    result.and(pasting).and(restored)
+}
+
+/// Ctrl-Z: gives the terminal back to the shell, stops the process as the
+/// shell expects, and takes the terminal again on `fg`.
+fn suspend(terminal: &mut ratatui::DefaultTerminal) -> std::io::Result<()> {
+    crossterm::execute!(std::io::stdout(), DisableBracketedPaste)?;
+    ratatui::try_restore()?;
+    signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
+    // Running again: the shell's `fg` sent SIGCONT.
+    *terminal = ratatui::try_init()?;
+    crossterm::execute!(std::io::stdout(), EnableBracketedPaste)?;
+    terminal.clear()
 }
 
 async fn event_loop(
@@ -98,6 +123,12 @@ async fn event_loop(
         terminal.draw(|f| view::render(f, &app))?;
         tokio::select! {
             ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) if k.code == KeyCode::Char('z') && k.modifiers == KeyModifiers::CONTROL => {
+                    if k.kind != KeyEventKind::Release {
+                        suspend(terminal)?;
+                    }
+                }
+                Some(Ok(Event::Paste(text))) => app.on_paste(text),
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
                     app.on_key(Key::from_event(k));
                     if let Some(text) = app.clipboard.take() {
@@ -112,7 +143,10 @@ async fn event_loop(
                 Some(Err(e)) => return Err(e),
                 None => break,
             },
-            _ = ticker.tick() => app.on_tick(),
+            _ = ticker.tick() => {
+                app.on_tick();
+                app.drain_typeahead();
+            }
             Some(msg) = rx.recv() => app.on_msg(msg),
             _ = term.recv() => break,
             _ = hup.recv() => break,

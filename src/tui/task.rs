@@ -62,6 +62,9 @@ struct Running {
     handle: JoinHandle<()>,
     /// The PostgreSQL backend running the task's query, 0 when none.
     backend_pid: Arc<AtomicI32>,
+    /// Work the operator did not just ask for (counts, timers, a long import):
+    /// typed keys do not wait for it.
+    background: bool,
 }
 
 /// The running tasks of the app.
@@ -98,8 +101,22 @@ impl Tasks {
             // The receiver is gone only when the app is shutting down.
             let _ = tx.send(Msg { id, report });
         });
-        self.running.insert(id, Running { handle, backend_pid });
+        self.running.insert(id, Running { handle, backend_pid, background: false });
         id
+    }
+
+    /// As `spawn`, for work that typed keys should not wait for.
+    pub fn spawn_background(&mut self, work: impl Future<Output = Report> + Send + 'static) -> TaskId {
+        let id = self.spawn(work);
+        self.set_background(id);
+        id
+    }
+
+    /// Lets typed keys stop waiting for task `id` (a long import run).
+    pub fn set_background(&mut self, id: TaskId) {
+        if let Some(r) = self.running.get_mut(&id) {
+            r.background = true;
+        }
     }
 
     fn stop(&self, r: Running) {
@@ -142,5 +159,11 @@ impl Tasks {
     /// How many tasks have not reported yet; 0 means the app is idle.
     pub fn pending(&self) -> usize {
         self.running.len()
+    }
+
+    /// Whether work the operator started (a load, a change) is still
+    /// running: keys typed meanwhile wait for it, so they act on its result.
+    pub fn foreground(&self) -> bool {
+        self.running.values().any(|r| !r.background)
     }
 }

@@ -58,8 +58,8 @@ pub fn render(f: &mut Frame, app: &App) {
     match &app.mode {
         Mode::Help => draw_help(f, app, area),
         Mode::Detail => draw_detail(f, app, body),
-        Mode::Prompt(p) => case_view::draw_prompt(f, app, p, body),
-        Mode::Confirm(c) => case_view::draw_confirm(f, app, c, area),
+        Mode::Prompt(p) => super::modal::draw_prompt(f, app, p, body),
+        Mode::Confirm(c) => super::modal::draw_confirm(f, app, c, area),
         Mode::ShowCode(c) => draw_code(f, app, c, area),
         _ => {}
     }
@@ -261,12 +261,25 @@ fn draw_status(f: &mut Frame, app: &App, r: Rect) {
         };
         format!(" row {}/{} ({more}) ", pane.selected + 1, pane.rows.len())
     };
-    let (text, style) = match &app.message {
+    let (mut text, mut style) = match &app.message {
         Some(m) => (m.text.clone(), if m.error { t.error } else { t.ok }),
         None => (String::new(), Style::new()),
     };
-    let avail = usize::from(r.width).saturating_sub(position.len());
-    let line = Line::from(vec![Span::styled(crate::domain::text::clip(&text, avail.saturating_sub(1)), style)]);
+    if app.waiting_keys() > 0 {
+        // Keys typed ahead wait for the load they follow; say so.
+        let spin = SPINNER[(app.tick % 4) as usize];
+        text = format!("{spin} {} key(s) waiting for the screen to load; Ctrl-C drops them", app.waiting_keys());
+        style = t.dim;
+    }
+    let avail = usize::from(r.width).saturating_sub(position.len()).saturating_sub(1);
+    // A message cut short says where to read it whole (`clip` adds the "…").
+    const WHOLE: &str = " (:messages)";
+    let text = if unicode_width::UnicodeWidthStr::width(text.as_str()) > avail {
+        format!("{}{WHOLE}", crate::domain::text::clip(&text, avail.saturating_sub(WHOLE.len() + 1)))
+    } else {
+        text
+    };
+    let line = Line::from(vec![Span::styled(text, style)]);
     let [left, right] = Layout::horizontal([Constraint::Min(1), Constraint::Length(position.len() as u16)]).areas(r);
     f.render_widget(Paragraph::new(line), left);
     f.render_widget(Paragraph::new(position).style(t.dim), right);
@@ -286,7 +299,7 @@ pub fn footer_hints(app: &App) -> Vec<(String, &'static str)> {
         Mode::Detail => vec![("Esc".into(), "back")],
         Mode::Prompt(p) => {
             let mut v = vec![("Enter".into(), "save"), ("Esc".into(), "cancel")];
-            if matches!(p.kind, super::cases::PromptKind::Note { .. }) {
+            if matches!(p.kind, super::modal::PromptKind::Note { .. }) {
                 v.push(("Tab".into(), "internal/submitter"));
             }
             v
@@ -423,7 +436,7 @@ fn draw_code(f: &mut Frame, app: &App, c: &super::codes::ShownCode, area: Rect) 
     if let Some(l) = &c.letter {
         lines.push(Line::from(format!("Letter: {l}")));
     }
-    lines.push(Line::from(Span::styled("c copies it (OSC 52) · any other key closes: it is not shown again", t.dim)));
+    lines.push(Line::from(Span::styled("c copies it (OSC 52) · Esc, q or Enter closes: it is not shown again", t.dim)));
     let block = Block::default().borders(Borders::ALL).title(" Registration code — shown once ");
     f.render_widget(Paragraph::new(lines).block(block).wrap(ratatui::widgets::Wrap { trim: false }), r);
 }
