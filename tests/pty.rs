@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::pty::{Pty, demo_home, run};
+use common::pty::{Pty, big_demo_home, demo_home, run};
 
 /// The case number in the status line's `took C-…` message.
 fn taken_case(screen: &str) -> Option<String> {
@@ -483,4 +483,168 @@ fn retries_a_failed_import_in_a_terminal() {
             .unwrap();
         assert_eq!(n, 1);
     });
+}
+
+/// Opens the store of a test home's demo database.
+fn demo_store(home: &std::path::Path) -> (tokio::runtime::Runtime, portaldesk::store::Store) {
+    let url = format!("sqlite://{}", home.join("data/demo.sqlite").display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let store = rt.block_on(portaldesk::store::Store::open(&url, &Default::default())).unwrap();
+    (rt, store)
+}
+
+/// The audit rows written after the demo was seeded, as (action, entity, outcome).
+fn audited_since_seed(home: &std::path::Path) -> Vec<(String, String, String)> {
+    let (rt, store) = demo_store(home);
+    rt.block_on(store.fetch_all(
+        "SELECT action, entity, outcome FROM audit_log WHERE at > (SELECT max(at) FROM audit_log WHERE action = 'staff.create') ORDER BY id",
+        portaldesk::args![],
+    ))
+    .unwrap()
+}
+
+#[test]
+fn keys_typed_ahead_act_on_the_screen_they_were_typed_for() {
+    let home = big_demo_home();
+    let mut pty = Pty::shell(home.path(), "\"$0\"; echo \"EXIT=$?\"", 80, 24);
+    pty.wait_for("the case queue", |s| s.contains("1 Cases") && s.contains("C-0"));
+    // The second Enter is typed long before the search over 100 000 members
+    // answers: it must open a Mensah, not the row that was selected before.
+    pty.type_at(":member mensah\r\r", 40);
+    let s = pty.wait_for("the member view", |s| s.contains("Demographics") && s.contains("Member ID"));
+    let name = s.lines().find(|l| l.starts_with("Name")).unwrap_or_default().to_owned();
+    assert!(name.contains("Mensah,"), "{s}");
+    let number = s.lines().nth(2).and_then(|l| l.rsplit(" › ").next()).unwrap().trim().to_owned();
+    assert!(number.starts_with('M'), "{s}");
+    // Two queues on, then take: from billing (eligibility → enrollment → billing).
+    pty.type_at("1]]T", 40);
+    let s = pty.wait_for("the take", |s| s.contains("took C-") || s.contains("nothing to take"));
+    let taken = taken_case(&s).expect("billing has cases to take");
+    pty.quit_ok();
+
+    let viewed: Vec<String> =
+        audited_since_seed(home.path()).into_iter().filter(|(a, _, _)| a == "member.view").map(|(_, e, _)| e).collect();
+    assert_eq!(viewed, [format!("member:{number}")], "one member opened, the one meant");
+    let (rt, store) = demo_store(home.path());
+    rt.block_on(async {
+        let (last,): (String,) = store
+            .fetch_one("SELECT last_name FROM members WHERE member_number = $1", portaldesk::args![number.clone()])
+            .await
+            .unwrap();
+        assert_eq!(last, "Mensah");
+        let (queue,): (String,) = store
+            .fetch_one("SELECT queue FROM cases WHERE case_number = $1", portaldesk::args![taken.clone()])
+            .await
+            .unwrap();
+        assert_eq!(queue, "billing");
+    });
+}
+
+#[test]
+fn a_pasted_paragraph_is_one_note_and_runs_nothing() {
+    let home = big_demo_home();
+    let mut pty = Pty::shell(home.path(), "\"$0\"; echo \"EXIT=$?\"", 80, 24);
+    pty.wait_for("the case queue", |s| s.contains("1 Cases") && s.contains("C-0"));
+    // With no field focused a paste is refused, and none of it runs as keys.
+    pty.paste("T\nq\n");
+    pty.wait_for("the refusal", |s| s.contains("a paste goes into a text field"));
+    pty.send("\r");
+    let s = pty.wait_for("the case view", |s| s.contains("Timeline"));
+    let case = s.lines().nth(2).and_then(|l| l.rsplit(" › ").next()).unwrap().trim().to_owned();
+    pty.send("N");
+    pty.wait_for("the note prompt", |s| s.contains("Internal note on"));
+    pty.paste("Called the employer.\r\nThey resend the form: j k <Space> T\n");
+    pty.wait_for("the pasted text", |s| s.contains("employer.⏎They resend"));
+    pty.send("\r");
+    pty.wait_for("the note saved", |s| s.contains("internal note added"));
+    // A 100 KB paste arrives whole, and the key after it acts at once.
+    pty.send(":");
+    let big = format!("{}END", "x".repeat(100_000));
+    pty.paste(&big);
+    pty.wait_for("the end of the paste", |s| s.lines().nth(22).is_some_and(|l| l.trim_end().ends_with("xEND")));
+    pty.send("\x1b");
+    pty.send("2");
+    pty.wait_for("the member list", |s| s.lines().nth(2).is_some_and(|l| l.starts_with("Members")));
+    pty.quit_ok();
+
+    let done: Vec<String> = audited_since_seed(home.path()).into_iter().map(|(a, _, _)| a).collect();
+    assert_eq!(done, ["case.note"], "nothing but the note was done");
+    let (rt, store) = demo_store(home.path());
+    rt.block_on(async {
+        let notes: Vec<(String,)> = store
+            .fetch_all(
+                "SELECT e.body FROM case_events e JOIN cases c ON c.id = e.case_id \
+                 WHERE c.case_number = $1 AND e.kind = 'note_internal' AND e.staff_id IS NOT NULL",
+                portaldesk::args![case.clone()],
+            )
+            .await
+            .unwrap();
+        assert_eq!(notes, [("Called the employer.\nThey resend the form: j k <Space> T".to_owned(),)]);
+    });
+}
+
+#[test]
+fn a_refusal_keeps_the_text_and_a_confirm_ignores_a_stray_key() {
+    let home = big_demo_home();
+    let mut pty = Pty::shell(home.path(), "\"$0\"; echo \"EXIT=$?\"", 80, 24);
+    pty.wait_for("the case queue", |s| s.contains("1 Cases") && s.contains("C-0"));
+    pty.send("\r");
+    let s = pty.wait_for("the case view", |s| s.contains("Timeline"));
+    let case = s.lines().nth(2).and_then(|l| l.rsplit(" › ").next()).unwrap().trim().to_owned();
+    // A past due date: refused by the ops layer, the prompt stays with its text,
+    // and keys typed right after the Enter go on editing it.
+    pty.send("I");
+    pty.wait_for("the due date prompt", |s| s.contains("due by (YYYY-MM-DD)"));
+    pty.type_at(&format!("{}2020-01-01\r\x7f\x7f", "\x7f".repeat(10)), 40);
+    let s = pty.wait_for("the refusal", |s| s.contains("not in the future"));
+    assert!(s.contains("due by (YYYY-MM-DD)"), "{s}");
+    pty.wait_for("the text kept and edited", |s| s.lines().any(|l| l.starts_with("│2020-01-") && !l.contains("01-01")));
+    pty.send("\x1b");
+    pty.send("R");
+    pty.wait_for("the resolve prompt", |s| s.contains("Resolution comments for"));
+    pty.send("Form received and applied.\r");
+    pty.wait_for("the confirm", |s| s.contains(&format!("Resolve {case}?")));
+    pty.send("x");
+    let s = pty.wait_for("the hint", |s| s.contains("y applies, n or Esc cancels"));
+    assert!(s.contains(&format!("Resolve {case}?")), "a stray key leaves the confirm open:\n{s}");
+    pty.send("n");
+    pty.wait_for("the comment back", |s| s.contains("│Form received and applied."));
+    pty.send("\ry");
+    pty.wait_for("the resolved case", |s| s.contains("· resolved ·"));
+    pty.send("\x1b");
+    pty.quit_ok();
+
+    let done: Vec<(String, String)> = audited_since_seed(home.path()).into_iter().map(|(a, _, o)| (a, o)).collect();
+    assert_eq!(done, [("case.resolve".to_owned(), "ok".to_owned())], "the refused due date changed nothing");
+    let (rt, store) = demo_store(home.path());
+    rt.block_on(async {
+        let (status, resolution): (String, Option<String>) = store
+            .fetch_one("SELECT status, resolution FROM cases WHERE case_number = $1", portaldesk::args![case.clone()])
+            .await
+            .unwrap();
+        assert_eq!((status.as_str(), resolution.as_deref()), ("resolved", Some("Form received and applied.")));
+    });
+}
+
+#[test]
+fn ctrl_z_suspends_and_fg_restores_the_screen() {
+    let home = demo_home();
+    let mut pty = Pty::shell(home.path(), "exec bash --norc --noprofile -i", 80, 24);
+    pty.send(&format!("PS1='$ '; {}\r", common::pty::bin()));
+    pty.wait_for("the case queue", |s| s.contains("1 Cases") && s.contains("C-0"));
+    pty.send("2");
+    pty.wait_for("the member list", |s| s.lines().nth(2).is_some_and(|l| l.starts_with("Members")));
+    pty.send("\x1a");
+    let s = pty.wait_for("the shell", |s| s.contains("Stopped"));
+    assert_eq!(pty.modes(), (false, false), "the shell gets a normal screen back:\n{s}");
+    pty.send("fg\r");
+    pty.wait_for("the app again", |s| s.lines().nth(2).is_some_and(|l| l.starts_with("Members")));
+    assert_eq!(pty.modes(), (true, true));
+    pty.send("1");
+    pty.wait_for("keys act again", |s| s.contains("Cases ›"));
+    pty.send("q");
+    pty.wait_for("the shell again", |s| !s.contains("Cases ›"));
+    pty.send("echo EXIT=$?\r");
+    pty.wait_for("the exit code", |s| s.contains("EXIT=0"));
+    assert_eq!(pty.modes(), (false, false));
 }

@@ -95,11 +95,19 @@ pub async fn run_terminal(session: Session, prefeed: Vec<crate::script::Step>) -
 fn suspend(terminal: &mut ratatui::DefaultTerminal) -> std::io::Result<()> {
     crossterm::execute!(std::io::stdout(), DisableBracketedPaste)?;
     ratatui::try_restore()?;
+    crossterm::execute!(std::io::stdout(), crossterm::cursor::Show)?;
     signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
-    // Running again: the shell's `fg` sent SIGCONT.
-    *terminal = ratatui::try_init()?;
-    crossterm::execute!(std::io::stdout(), EnableBracketedPaste)?;
-    terminal.clear()
+    // Running again: the shell's `fg` sent SIGCONT. The terminal is set up
+    // by hand, not by `ratatui::try_init`: a new Terminal asks where the
+    // cursor is, and the event stream still reading stdin takes the answer
+    // ("the cursor position could not be read").
+    crossterm::terminal::enable_raw_mode()?;
+    crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen, EnableBracketedPaste)?;
+    terminal.hide_cursor()?;
+    // `resize` clears the screen and forgets the last frame without asking
+    // for the cursor (`clear` asks), so the next draw paints everything.
+    let size = terminal.size()?;
+    terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
 }
 
 async fn event_loop(

@@ -18,6 +18,13 @@ pub enum Typed {
 impl App {
     /// A key from the terminal or a script: acts now, or waits its turn.
     pub fn on_key(&mut self, key: Key) {
+        // A terminal sends Esc and the key typed right after it as one
+        // Alt-key; bound to nothing, it was meant as those two keys.
+        if key.mods == KeyModifiers::ALT && self.keymap.action(key).is_none() {
+            self.on_typed(Typed::Key(Key::plain(KeyCode::Esc)));
+            self.on_typed(Typed::Key(Key::plain(key.code)));
+            return;
+        }
         self.on_typed(Typed::Key(key));
     }
 

@@ -295,7 +295,7 @@ pub fn footer_hints(app: &App) -> Vec<(String, &'static str)> {
             ("Esc".into(), "cancel"),
         ],
         Mode::Filter(_) => vec![("Enter".into(), "keep"), ("Esc".into(), "undo filter")],
-        Mode::Help => vec![("j/k".into(), "scroll"), ("Esc".into(), "close")],
+        Mode::Help => vec![("j/k/G".into(), "scroll"), ("Esc/q".into(), "close")],
         Mode::Detail => vec![("Esc".into(), "back")],
         Mode::Prompt(p) => {
             let mut v = vec![("Enter".into(), "save"), ("Esc".into(), "cancel")];
@@ -304,8 +304,9 @@ pub fn footer_hints(app: &App) -> Vec<(String, &'static str)> {
             }
             v
         }
-        Mode::Confirm(_) => vec![("y".into(), "apply"), ("other".into(), "cancel")],
-        Mode::ShowCode(_) => vec![("c".into(), "copy"), ("other".into(), "close")],
+        Mode::Confirm(c) if c.pending == super::modal::Pending::Nothing => vec![("Esc/q/Enter".into(), "close")],
+        Mode::Confirm(_) => vec![("y".into(), "apply"), ("n/Esc".into(), "cancel")],
+        Mode::ShowCode(_) => vec![("c".into(), "copy"), ("Esc/q/Enter".into(), "close")],
         Mode::Normal if app.area == 0 && app.case_screen.is_some() => {
             let mut v: Vec<(String, &'static str)> = [
                 (Action::Back, "back"),

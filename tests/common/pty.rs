@@ -32,6 +32,27 @@ pub fn demo_home() -> tempfile::TempDir {
     home
 }
 
+/// A home holding a copy of one 100 000-member demo, seeded once per test
+/// binary: searches there take long enough that typed-ahead keys arrive
+/// before the screen they are meant for.
+pub fn big_demo_home() -> tempfile::TempDir {
+    static SEED: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    let seed = SEED.get_or_init(|| {
+        let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("pty-100k-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = run(&dir, &["demo", "--members", "100000"]);
+        assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
+        dir
+    });
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join("data")).unwrap();
+    for f in ["demo.sqlite", "data.key"] {
+        std::fs::copy(seed.join("data").join(f), home.path().join("data").join(f)).unwrap();
+    }
+    home
+}
+
 /// A program running in a pseudo-terminal.
 pub struct Pty {
     parser: Arc<Mutex<vt100::Parser>>,
@@ -74,6 +95,20 @@ impl Pty {
     pub fn send(&mut self, s: &str) {
         self.writer.write_all(s.as_bytes()).unwrap();
         self.writer.flush().unwrap();
+    }
+
+    /// Types `s` one character at a time, `per_second` of them a second,
+    /// the way a fast typist or a keyboard macro does.
+    pub fn type_at(&mut self, s: &str, per_second: u64) {
+        for c in s.chars() {
+            self.send(c.encode_utf8(&mut [0; 4]));
+            std::thread::sleep(Duration::from_millis(1000 / per_second));
+        }
+    }
+
+    /// Pastes `text` as a terminal does with bracketed paste on.
+    pub fn paste(&mut self, text: &str) {
+        self.send(&format!("\x1b[200~{text}\x1b[201~"));
     }
 
     /// The screen's text now.
