@@ -80,10 +80,15 @@ async fn paging_reaches_the_end_and_back() {
     assert_ne!(first, last);
     // Stepping down past the page scrolls by one row.
     let n = h.app.pane().rows.len();
+    let second = h.app.pane().rows[1].cells.clone();
+    let bottom = h.app.pane().rows[n - 1].cells.clone();
     for _ in 0..n {
         h.press("j").await.unwrap();
     }
-    assert_eq!(h.app.pane().rows[0].cells, h.app.pane().rows[0].cells);
+    // One row past the bottom: the page moved up by one row, the old second row
+    // now first, the old bottom row just above the selected new one.
+    assert_eq!(h.app.pane().rows[0].cells, second, "scrolled by exactly one row");
+    assert_eq!(h.app.pane().rows[n - 2].cells, bottom);
     assert!(h.app.pane().more_before, "scrolled past the first page");
     assert_eq!(h.app.pane().selected, n - 1);
     h.press("<PageDown><PageUp>k").await.unwrap();
@@ -414,12 +419,18 @@ async fn revealing_an_ssn_asks_why_and_masks_it_again() {
     let s = h.screen();
     let line = s.lines().find(|l| l.starts_with("SSN")).unwrap().to_owned();
     assert!(line.contains("revealed") && !line.contains("***"), "{line}");
-    for _ in 0..h.app.tick_ms.max(1).pow(0) * 120 {
+    // Shown for the configured seconds, counted in ticks: still there one tick
+    // before the end, masked on the last.
+    let ticks = (h.app.config_reveal_seconds() * 1000).div_ceil(h.app.tick_ms);
+    for _ in 0..ticks - 1 {
         h.app.on_tick();
     }
     let s = h.screen();
+    assert!(!s.lines().find(|l| l.starts_with("SSN")).unwrap().contains("***"), "still revealed:\n{s}");
+    h.app.on_tick();
+    let s = h.screen();
     let line = s.lines().find(|l| l.starts_with("SSN")).unwrap();
-    assert!(line.contains("***-**-"), "masked again after 30 s of ticks: {line}");
+    assert!(line.contains("***-**-"), "masked again after {ticks} ticks: {line}");
     let (reason,): (Option<String>,) = db
         .store
         .fetch_one("SELECT reason FROM audit_log WHERE action = 'member.reveal_ssn' AND outcome = 'ok'", args![])

@@ -265,6 +265,11 @@ impl App {
         self.size.0 < 80 || self.size.1 < 24
     }
 
+    /// How long a revealed SSN stays on screen, in seconds (config `ui.reveal_seconds`).
+    pub fn config_reveal_seconds(&self) -> u64 {
+        self.reveal_seconds
+    }
+
     /// The pane of the current area.
     pub fn pane(&self) -> &Pane {
         &self.panes[self.area]
