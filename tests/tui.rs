@@ -555,3 +555,33 @@ async fn export_in_a_job_view_writes_its_row_errors() {
     assert!(text.starts_with("row,field,code,message,values"));
     assert_eq!(text.lines().count() as i64, n + 1);
 }
+
+#[tokio::test]
+async fn help_on_a_case_view_shows_what_this_role_may_do_here() {
+    let db = common::sqlite().await;
+    seed_small(&db).await;
+    for (w, hgt) in [(80u16, 24u16), (120, 40)] {
+        for login in ["agarcia", "kokafor"] {
+            let s = session(&db, login, Keymap::from_texts(None).unwrap()).await;
+            let mut h = Headless::start(s, w, hgt).await.unwrap();
+            h.press(":cases unassigned<Enter><Enter>").await.unwrap();
+            let footer = h.screen().lines().last().unwrap_or_default().to_owned();
+            // An open case offers resolve, not reopen, to both roles.
+            assert!(footer.contains("resolve") && !footer.contains("reopen"), "{footer}");
+            h.press("?").await.unwrap();
+            let s = stable(&h.screen(), &db);
+            let role = if login == "agarcia" { "agent" } else { "supervisor" };
+            assert!(s.contains(&format!("Here, for you ({role})")), "{s}");
+            insta::assert_snapshot!(format!("case_help_{role}_{w}x{hgt}"), s);
+            // The agent sees bulk assignment marked as a supervisor's; the supervisor does not.
+            let lines = portaldesk::tui::view::help_lines(&h.app);
+            let bulk = lines.iter().find(|l| l.contains("Assign every marked case")).expect("bulk assign in the help");
+            assert_eq!(bulk.contains("[supervisor+] Assign"), role == "agent", "{bulk}");
+            // G shows the end of the help, the last command.
+            h.press("G").await.unwrap();
+            assert!(h.screen().contains(":q  (quit)"), "{}", h.screen());
+            h.press("q").await.unwrap();
+            assert!(!h.screen().contains("Here, for you"), "q closes the help");
+        }
+    }
+}

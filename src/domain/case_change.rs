@@ -115,6 +115,30 @@ pub fn missing_paperwork(queue: Queue, retroactive: bool, has_exception_form: bo
     queue == Queue::Eligibility && retroactive && !has_exception_form
 }
 
+/// The kinds of change an operator makes, to say which a case can take
+/// before anything is typed (the footer and help offer only those).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeKind {
+    Assign,
+    Note,
+    RequestInfo,
+    InfoReceived,
+    Resolve,
+    Reopen,
+    Priority,
+}
+
+/// Whether a case in `status` can take a change of `kind`: `apply`'s status
+/// rules, asked ahead.
+pub fn can_take(status: CaseStatus, kind: ChangeKind) -> bool {
+    match kind {
+        ChangeKind::Assign | ChangeKind::Note | ChangeKind::Resolve | ChangeKind::Priority => !status.is_closed(),
+        ChangeKind::RequestInfo => !status.is_closed() && status != CaseStatus::AwaitingInfo,
+        ChangeKind::InfoReceived => status == CaseStatus::AwaitingInfo,
+        ChangeKind::Reopen => status.is_closed(),
+    }
+}
+
 /// Applies a change, or says why it cannot be made. On success returns the
 /// new state and the timeline entries to append (in order).
 pub fn apply(
@@ -328,7 +352,9 @@ mod tests {
         assert!(apply(&done, &CaseChange::Resolve { comment: "again".into() }, now()).unwrap_err().contains("already"));
         assert!(apply(&done, &CaseChange::Note { text: "x".into(), to_submitter: false }, now()).is_err());
         assert!(apply(&done, &assign(1, "a"), now()).unwrap_err().contains("reopen"));
+        assert!(!can_take(done.status, ChangeKind::Resolve) && can_take(done.status, ChangeKind::Reopen));
         let (again, _) = apply(&done, &CaseChange::Reopen, now()).unwrap();
+        assert!(can_take(again.status, ChangeKind::Resolve) && !can_take(again.status, ChangeKind::InfoReceived));
         assert_eq!((again.status, again.resolution.clone(), again.closed_at), (CaseStatus::New, None, None));
         assert!(apply(&again, &CaseChange::Reopen, now()).is_err());
     }

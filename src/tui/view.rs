@@ -307,34 +307,39 @@ pub fn footer_hints(app: &App) -> Vec<(String, &'static str)> {
         Mode::Confirm(c) if c.pending == super::modal::Pending::Nothing => vec![("Esc/q/Enter".into(), "close")],
         Mode::Confirm(_) => vec![("y".into(), "apply"), ("n/Esc".into(), "cancel")],
         Mode::ShowCode(_) => vec![("c".into(), "copy"), ("Esc/q/Enter".into(), "close")],
-        Mode::Normal if app.area == 0 && app.case_screen.is_some() => {
-            let mut v: Vec<(String, &'static str)> = [
-                (Action::Back, "back"),
-                (Action::CaseAssignMe, "mine"),
-                (Action::CaseNote, "note"),
-                (Action::CaseRequestInfo, "ask info"),
-                (Action::CaseResolve, "resolve"),
-                (Action::Down, "scroll"),
-                (Action::CommandLine, "more"),
-            ]
-            .into_iter()
-            .map(|(a, w)| (app.keymap.label(a), w))
-            .collect();
-            v.push((app.keymap.label(Action::Help), "help"));
-            v
+        Mode::Normal => {
+            let offers = screen_offers(app);
+            let offers = offers.into_iter().filter(|(a, _)| offered(app, *a));
+            offers.map(|(a, w)| (app.keymap.label(a), w)).collect()
         }
-        Mode::Normal if app.area == 1 && app.member_screen.is_some() => [
+    }
+}
+
+/// What the focused screen offers, with the footer's word for each, before
+/// the operator's role and the record's state are asked.
+fn screen_offers(app: &App) -> Vec<(Action, &'static str)> {
+    match app.area {
+        0 if app.case_screen.is_some() => vec![
+            (Action::Back, "back"),
+            (Action::CaseAssignMe, "mine"),
+            (Action::CaseNote, "note"),
+            (Action::CaseRequestInfo, "ask info"),
+            (Action::CaseInfoReceived, "received"),
+            (Action::CaseResolve, "resolve"),
+            (Action::CaseReopen, "reopen"),
+            (Action::Down, "scroll"),
+            (Action::CommandLine, "more"),
+            (Action::Help, "help"),
+        ],
+        1 if app.member_screen.is_some() => vec![
             (Action::Back, "back"),
             (Action::FocusNext, "next tab"),
             (Action::Open, "open"),
             (Action::MemberRevealSsn, "reveal SSN"),
             (Action::CommandLine, "command"),
             (Action::Help, "help"),
-        ]
-        .into_iter()
-        .map(|(a, w)| (app.keymap.label(a), w))
-        .collect(),
-        Mode::Normal if app.area == 2 && app.broker_screen.is_some() => [
+        ],
+        2 if app.broker_screen.is_some() => vec![
             (Action::Back, "back"),
             (Action::Open, "members"),
             (Action::AccessGrant, "grant"),
@@ -342,11 +347,8 @@ pub fn footer_hints(app: &App) -> Vec<(String, &'static str)> {
             (Action::AccessRevoke, "revoke"),
             (Action::CommandLine, "command"),
             (Action::Help, "help"),
-        ]
-        .into_iter()
-        .map(|(a, w)| (app.keymap.label(a), w))
-        .collect(),
-        Mode::Normal if app.area == 3 && app.pane().kind == ListKind::Accounts => [
+        ],
+        3 if app.pane().kind == ListKind::Accounts => vec![
             (Action::AccountUnlock, "unlock"),
             (Action::AccountDisable, "disable"),
             (Action::AccountEnable, "enable"),
@@ -355,25 +357,47 @@ pub fn footer_hints(app: &App) -> Vec<(String, &'static str)> {
             (Action::AccountTools, "tools"),
             (Action::CommandLine, "command"),
             (Action::Help, "help"),
-        ]
-        .into_iter()
-        .map(|(a, w)| (app.keymap.label(a), w))
-        .collect(),
-        Mode::Normal => SPECS
+        ],
+        area => SPECS
             .iter()
-            .filter(|s| app.area == 0 || !s.name.starts_with("case."))
-            .filter(|s| app.area == 5 || !s.name.starts_with("code."))
-            .filter(|s| app.area == 1 || !s.name.starts_with("member."))
+            .filter(|s| area == 0 || !s.name.starts_with("case."))
+            .filter(|s| area == 5 || !s.name.starts_with("code."))
+            .filter(|s| area == 1 || !s.name.starts_with("member."))
             .filter(|s| {
-                app.area != 0
+                area != 0
                     || !matches!(
                         s.action,
                         Action::CaseAssignMe | Action::CaseNote | Action::CaseRequestInfo | Action::CaseResolve
                     )
             })
-            .filter_map(|s| s.footer.map(|word| (app.keymap.label(s.action), word)))
+            .filter_map(|s| s.footer.map(|word| (s.action, word)))
             .collect(),
     }
+}
+
+/// Whether `action` can run here for this operator: their role, and for a
+/// case action the open case's status (no "resolve" on a resolved case).
+pub fn offered(app: &App, action: Action) -> bool {
+    use crate::domain::case_change::{ChangeKind, can_take};
+    if app.ops.role() < action.spec().min_role {
+        return false;
+    }
+    let kind = match action {
+        Action::CaseAssignMe | Action::CaseAssign => ChangeKind::Assign,
+        Action::CaseNote => ChangeKind::Note,
+        Action::CaseRequestInfo => ChangeKind::RequestInfo,
+        Action::CaseInfoReceived => ChangeKind::InfoReceived,
+        Action::CaseResolve => ChangeKind::Resolve,
+        Action::CaseReopen => ChangeKind::Reopen,
+        Action::CasePriority => ChangeKind::Priority,
+        _ => return true,
+    };
+    let Some(case) = app.case_screen.as_ref().filter(|_| app.area == 0).and_then(|s| s.file.as_ref()) else {
+        return true;
+    };
+    let mine = case.case.assignee_login.as_deref() == Some(app.ops.operator().login.as_str());
+    let status = crate::domain::case::CaseStatus::parse(&case.case.status);
+    !(action == Action::CaseAssignMe && mine) && status.is_none_or(|s| can_take(s, kind))
 }
 
 fn draw_footer(f: &mut Frame, app: &App, r: Rect) {
@@ -393,19 +417,57 @@ pub(super) fn centered(r: Rect, w: u16, h: u16) -> Rect {
     Rect { x: r.x + (r.width - w) / 2, y: r.y + (r.height - h) / 2, width: w, height: h }
 }
 
-/// The help text: every action with its keys, then every command.
+/// The help text: what this screen offers now, then every key (those the
+/// operator's role does not allow say which role does), then every command.
 pub fn help_lines(app: &App) -> Vec<String> {
-    let mut out = vec!["Keys (from the live keymap)".to_owned()];
-    for (action, keys) in app.keymap.bindings() {
+    let role = app.ops.role();
+    // The stable names are for scripts; at 80 columns they leave the help no room.
+    let wide = app.size.0 >= 110;
+    let line = |action: Action, keys: &[crate::keys::Key], note: &str| {
         let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
-        out.push(format!("  {:<16} {:<27} {}", keys.join(" "), action.name(), action.spec().help));
+        let help = action.spec().help;
+        if wide {
+            format!("  {:<16} {:<27} {note}{help}", keys.join(" "), action.name())
+        } else {
+            format!("  {:<12} {note}{help}", keys.join(" "))
+        }
+    };
+    let mut out = vec![format!("Here, for you ({})", role.as_str())];
+    for (action, _) in screen_offers(app).into_iter().filter(|(a, _)| offered(app, *a)) {
+        out.push(line(action, &app.keymap.keys(action), ""));
+    }
+    out.push(String::new());
+    out.push("Every key (from the live keymap)".to_owned());
+    for (action, keys) in app.keymap.bindings() {
+        let need = action.spec().min_role;
+        let note = if role < need { format!("[{}+] ", need.as_str()) } else { String::new() };
+        out.push(line(action, &keys, &note));
     }
     out.push(String::new());
     out.push("Commands".to_owned());
     for (_, usage) in WORDS {
         out.push(format!("  {usage}"));
     }
-    out
+    // Wrapped here, not by the paragraph, so that a line is a row and G
+    // scrolls to the true end.
+    let width = usize::from(app.size.0.saturating_sub(6)).max(20);
+    let indent = if wide { 47 } else { 15 };
+    out.iter().flat_map(|l| wrap(l, width, indent)).collect()
+}
+
+/// Breaks `line` into rows of at most `width` columns at spaces; rows after
+/// the first start `indent` columns in.
+fn wrap(line: &str, width: usize, indent: usize) -> Vec<String> {
+    let mut rows = Vec::new();
+    let mut rest = line.to_owned();
+    while rest.chars().count() > width {
+        let head: String = rest.chars().take(width).collect();
+        let cut = head.rfind(' ').filter(|&i| i > indent).unwrap_or(head.len());
+        rows.push(rest[..cut].trim_end().to_owned());
+        rest = format!("{}{}", " ".repeat(indent), rest[cut..].trim_start());
+    }
+    rows.push(rest);
+    rows
 }
 
 fn draw_help(f: &mut Frame, app: &App, area: Rect) {
@@ -413,7 +475,7 @@ fn draw_help(f: &mut Frame, app: &App, area: Rect) {
     f.render_widget(Clear, r);
     let text: Vec<Line> = help_lines(app).into_iter().map(Line::from).collect();
     let block = Block::default().borders(Borders::ALL).title(" Help — Esc closes, j/k scroll ");
-    let help = Paragraph::new(text).block(block).wrap(ratatui::widgets::Wrap { trim: false });
+    let help = Paragraph::new(text).block(block);
     f.render_widget(help.scroll((app.help_scroll, 0)), r);
 }
 

@@ -60,6 +60,10 @@ pub fn stable(screen: &str, db: &TestDb) -> String {
     // The banner pads to the width; a long temp path may have been clipped.
     if let Some(pos) = url.find("/t.sqlite") {
         s = s.replace(&url[..pos.min(url.len())], "sqlite://<test-dir>");
+        // Clipped from the left, only the temp folder's name may be left: keep its width.
+        if let Some(dir) = url[..pos].rsplit('/').next().filter(|d| !d.is_empty()) {
+            s = s.replace(dir, &"#".repeat(dir.chars().count()));
+        }
     }
     s
 }
