@@ -434,7 +434,7 @@ pub fn help_lines(app: &App) -> Vec<String> {
     };
     let mut out = vec![format!("Here, for you ({})", role.as_str())];
     for (action, _) in screen_offers(app).into_iter().filter(|(a, _)| offered(app, *a)) {
-        out.push(line(action, &app.keymap.keys(action), ""));
+        out.push(line(action, app.keymap.keys(action), ""));
     }
     out.push(String::new());
     out.push("Every key (from the live keymap)".to_owned());
