@@ -241,6 +241,9 @@ async fn staff_accounts_keep_one_active_admin() {
         ada.create_staff("bo.k", "Bo K", Role::Admin).await.unwrap();
         assert!(ada.create_staff("bo.k", "Bo again", Role::Agent).await.unwrap_err().to_string().contains("exists"));
         assert!(matches!(ada.create_staff("Bad Login", "x", Role::Agent).await, Err(OpError::Invalid(_))));
+        // A name that reads otherwise than it is stored is refused, not cleaned.
+        let e = ada.create_staff("eve", "Eve\u{202e}nimda", Role::Agent).await.unwrap_err();
+        assert!(matches!(&e, OpError::Invalid(m) if m.contains("\\u{202E}")), "{}: {e}", db.label);
         ada.set_staff_role("ada", Role::Supervisor).await.unwrap();
         let bo = ops(s, "bo.k").await;
         assert!(bo.disable_staff("bo.k").await.unwrap_err().to_string().contains("last active admin"));
