@@ -1,6 +1,7 @@
 //! The data key and what it protects: SSN and tax ID ciphertext
 //! (AES-256-GCM), their keyed blind index (HMAC-SHA256) for exact search,
-//! and the keyed hashes of one-time codes.
+//! the keyed hashes of one-time codes, and the sealed outbox emails that
+//! carry those codes.
 //!
 //! One 32-byte master key is read from `PORTALDESK_DATA_KEY` (64 hex digits)
 //! or from a key file with 0600 permissions; separate subkeys are derived
@@ -131,6 +132,25 @@ impl DataKey {
         String::from_utf8(pt).ok()
     }
 
+    /// Seals text that must not rest in clear in a text column (an outbox
+    /// email carrying a one-time code): `sealed:v1:` and the base64 of what
+    /// `encrypt` makes. Only a holder of the data key can read it.
+    pub fn seal_text(&self, plaintext: &str) -> String {
+        use base64::Engine;
+        format!("{SEALED_PREFIX}{}", base64::engine::general_purpose::STANDARD.encode(self.encrypt(plaintext)))
+    }
+
+    /// Opens a text column written by `seal_text`; text written in clear
+    /// (without the prefix: nothing secret in it) comes back as it is.
+    /// `None` when sealed text was altered or sealed under another key.
+    pub fn open_text(&self, stored: &str) -> Option<String> {
+        use base64::Engine;
+        match stored.strip_prefix(SEALED_PREFIX) {
+            Some(b64) => self.decrypt(&base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok()?),
+            None => Some(stored.to_owned()),
+        }
+    }
+
     /// The blind index of a secret: equal inputs give equal indexes, so an
     /// exact search never decrypts a row, and without the key it reveals nothing.
     pub fn blind_index(&self, kind: &str, value: &str) -> Vec<u8> {
@@ -148,6 +168,9 @@ impl DataKey {
         m.finalize().into_bytes().to_vec()
     }
 }
+
+/// Starts a text column sealed by `DataKey::seal_text`.
+pub const SEALED_PREFIX: &str = "sealed:v1:";
 
 /// Writes a file readable only by its owner.
 pub fn write_private(path: &Path, content: &str) -> std::io::Result<()> {
@@ -190,6 +213,18 @@ mod tests {
         assert_eq!(k.decrypt(&a), None);
         let other = DataKey::from_master([8; 32]);
         assert_eq!(other.decrypt(&k.encrypt("x")), None);
+    }
+
+    #[test]
+    fn sealed_text_opens_only_with_its_key_and_clear_text_passes() {
+        let k = key();
+        let sealed = k.seal_text("your code: 7KQH-M3XD-9TWA-P2RC");
+        assert!(sealed.starts_with(SEALED_PREFIX) && !sealed.contains("7KQH"), "{sealed}");
+        assert_ne!(sealed, k.seal_text("your code: 7KQH-M3XD-9TWA-P2RC"));
+        assert_eq!(k.open_text(&sealed).as_deref(), Some("your code: 7KQH-M3XD-9TWA-P2RC"));
+        assert_eq!(DataKey::from_master([8; 32]).open_text(&sealed), None);
+        assert_eq!(k.open_text("sealed:v1:not base64!"), None);
+        assert_eq!(k.open_text("Follow the link.").as_deref(), Some("Follow the link."));
     }
 
     #[test]

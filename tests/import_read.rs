@@ -67,6 +67,25 @@ fn row_level_bad_inputs_fail_their_rows_only() {
         assert_eq!(row_codes(&rows), want, "{file}");
         assert!(rows.iter().all(|r| r.number >= 2), "{file}: the header is row 1");
     }
+    // ITINs, birth dates in the future or over 120 years ago (a file cannot
+    // confirm them), and names with bidirectional or zero-width characters.
+    let rows = load("hostile_rows.csv", ImportKind::Demographic).unwrap();
+    assert_eq!(
+        row_codes(&rows),
+        vec![
+            vec!["ssn_itin"],
+            vec!["birth_date_future"],
+            vec!["birth_date_unconfirmed"],
+            vec!["invisible_character"],
+            vec!["invisible_character"],
+            vec![]
+        ]
+    );
+    let errors: Vec<_> = rows.iter().filter_map(|r| r.checked.as_ref().err()).map(|e| &e[0]).collect();
+    assert!(errors[0].message.contains("ITIN"), "{}", errors[0].message);
+    assert!(errors[2].message.contains("confirm"), "{}", errors[2].message);
+    assert_eq!((errors[3].column, errors[4].column), ("last_name", "first_name"));
+    assert!(errors[3].message.contains("\\u{202E}") && errors[4].message.contains("\\u{200B}"));
     // The cells kept with the errors show an SSN column by its last four,
     // even when it is not a valid SSN (8 digits: one that lost a zero).
     let rows = load("ssn_8_digits.csv", ImportKind::Demographic).unwrap();

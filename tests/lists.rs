@@ -1,5 +1,6 @@
 //! The paged lists on both engines: every case view, its order and flags,
-//! keyset paging through a whole view, and the member list's exact filters.
+//! keyset paging through a whole view, the member list's exact filters, and
+//! stored characters that fool the eye shown as escapes.
 
 mod common;
 
@@ -88,5 +89,17 @@ async fn the_member_list_opens_by_member_id_and_group_number() {
             ListRequest { search: search(&format!("group:{group}")), ..request(ListKind::Members, Dir::First, "", 0) };
         let page = fetch(s, &by_group).await.unwrap();
         assert!(page.rows.len() > 1 && page.rows.iter().all(|r| r.cells[3] == group), "{}", db.label);
+
+        // A name stored before such characters were refused shows them as escapes.
+        s.execute(
+            "UPDATE members SET last_name = $1, first_name = $2 WHERE member_number = 'M0000042'",
+            portaldesk::args!["Smith\u{202e}evil", "Jo\u{200b}hn"],
+        )
+        .await
+        .unwrap();
+        let page = fetch(s, &by_id).await.unwrap();
+        let cells = page.rows[0].cells.join("|");
+        assert!(cells.contains("Smith\\u{202E}evil, Jo\\u{200B}hn"), "{}: {cells}", db.label);
+        assert!(!cells.contains(['\u{202e}', '\u{200b}']), "{}", db.label);
     }
 }

@@ -195,13 +195,14 @@ async fn tokens_go_to_the_outbox_and_work_once() {
         let second = sam.resend_registration(&key(), "new@employer.example").await.unwrap();
         assert_eq!(second.revoked, vec![first.id], "{}: the previous link stops working", db.label);
         // A portal user's link is not reissued as an employer's code.
-        let e = sam.reissue_code(&key(), POLICY, second.id).await.unwrap_err();
+        let e = sam.reissue_code(&key(), POLICY, second.id, None).await.unwrap_err();
         assert!(e.to_string().contains("account resend-registration"), "{}: {e}", db.label);
         let mails: Vec<(String, String, String)> =
             s.fetch_all("SELECT template, recipient, body FROM email_outbox ORDER BY id", args![]).await.unwrap();
         assert_eq!(mails.len(), 2);
         assert_eq!((mails[1].0.as_str(), mails[1].1.as_str()), ("registration", "new@employer.example"));
-        assert!(mails[1].2.contains(&second.code));
+        assert!(!mails[1].2.contains(&second.code), "{}: sealed at rest", db.label);
+        assert!(key().open_text(&mails[1].2).unwrap().contains(&second.code));
         assert!(
             sam.resend_registration(&key(), "office@agency.example").await.unwrap_err().to_string().contains("pending")
         );
@@ -240,6 +241,9 @@ async fn staff_accounts_keep_one_active_admin() {
         ada.create_staff("bo.k", "Bo K", Role::Admin).await.unwrap();
         assert!(ada.create_staff("bo.k", "Bo again", Role::Agent).await.unwrap_err().to_string().contains("exists"));
         assert!(matches!(ada.create_staff("Bad Login", "x", Role::Agent).await, Err(OpError::Invalid(_))));
+        // A name that reads otherwise than it is stored is refused, not cleaned.
+        let e = ada.create_staff("eve", "Eve\u{202e}nimda", Role::Agent).await.unwrap_err();
+        assert!(matches!(&e, OpError::Invalid(m) if m.contains("\\u{202E}")), "{}: {e}", db.label);
         ada.set_staff_role("ada", Role::Supervisor).await.unwrap();
         let bo = ops(s, "bo.k").await;
         assert!(bo.disable_staff("bo.k").await.unwrap_err().to_string().contains("last active admin"));

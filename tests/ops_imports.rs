@@ -85,7 +85,7 @@ async fn every_kind_applies_and_running_again_changes_nothing() {
         let (found,): (i64,) = s
             .fetch_one(
                 "SELECT count(*) FROM members WHERE ssn_index = $1",
-                args![key().blind_index("ssn", "912345678")],
+                args![key().blind_index("ssn", "112345678")],
             )
             .await
             .unwrap();
@@ -138,7 +138,7 @@ async fn bad_files_fail_whole_and_bad_rows_fail_alone() {
         }
         let content = [
             corpus("valid_demographic.csv"),
-            b"ACM101,945-67-8901,Omar,Haddad,02/30/1991,M,3 Lake Ter,Chicago,IL,60602\r\n".to_vec(),
+            b"ACM101,145-67-8901,Omar,Haddad,02/30/1991,M,3 Lake Ter,Chicago,IL,60602\r\n".to_vec(),
         ]
         .concat();
         let j = enqueue_run(&ops, ImportKind::Demographic, "mixed.csv", &content).await;
@@ -146,7 +146,7 @@ async fn bad_files_fail_whole_and_bad_rows_fail_alone() {
         let errors = imports::errors(s, j.id).await.unwrap();
         assert_eq!((errors[0].row_number, errors[0].code.as_str()), (4, "date_invalid"));
         assert!(
-            errors[0].raw_values.contains("***-**-8901") && !errors[0].raw_values.contains("945-67"),
+            errors[0].raw_values.contains("***-**-8901") && !errors[0].raw_values.contains("145-67"),
             "{:?}",
             errors[0]
         );
@@ -160,6 +160,35 @@ async fn bad_files_fail_whole_and_bad_rows_fail_alone() {
         ops.enqueue_import("12-3456789", ImportKind::Demographic, "mixed.csv", &content[..], false, Some(j.id))
             .await
             .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn itins_impossible_birth_dates_and_invisible_characters_fail_their_rows() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        let ops = fixture(s).await;
+        let j = enqueue_run(&ops, ImportKind::Demographic, "hostile_rows.csv", &corpus("hostile_rows.csv")).await;
+        assert_eq!((j.status.as_str(), j.ok_rows, j.failed_rows), ("partial", 1, 5), "{}", db.label);
+        let errors = imports::errors(s, j.id).await.unwrap();
+        let got: Vec<(i64, &str, &str)> =
+            errors.iter().map(|e| (e.row_number, e.field.as_str(), e.code.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                (2, "ssn", "ssn_itin"),
+                (3, "birth_date", "birth_date_future"),
+                (4, "birth_date", "birth_date_unconfirmed"),
+                (5, "last_name", "invisible_character"),
+                (6, "first_name", "invisible_character")
+            ],
+            "{}",
+            db.label
+        );
+        assert!(errors[2].message.contains("confirm"), "{}", errors[2].message);
+        // Only the good row made a member.
+        let got: Vec<String> = members(s).await.into_iter().map(|m| m.1).collect();
+        assert_eq!(got, ["Good"], "{}", db.label);
     }
 }
 
@@ -190,7 +219,7 @@ fn demographic_file(rows: usize) -> String {
     let mut file = "group_number,ssn,first_name,last_name,birth_date,gender,address_line,city,state,zip\n".to_owned();
     for i in 0..rows {
         file.push_str(&format!(
-            "ACM101,9{:02}-{:02}-{:04},First{i},Last{i},1980-01-01,F,1 Main St,Austin,TX,78701\n",
+            "ACM101,1{:02}-{:02}-{:04},First{i},Last{i},1980-01-01,F,1 Main St,Austin,TX,78701\n",
             10 + i % 80,
             1 + (i / 80) % 90,
             1 + i % 9999
@@ -214,7 +243,7 @@ async fn second_group(s: &Store) {
 async fn first_row_member(s: &Store) -> Vec<(i64, String, i64)> {
     s.fetch_all(
         "SELECT group_id, address_line, row_version FROM members WHERE ssn_index = $1",
-        args![key().blind_index("ssn", "910010001")],
+        args![key().blind_index("ssn", "110010001")],
     )
     .await
     .unwrap()
@@ -230,7 +259,7 @@ async fn one_ssn_in_two_groups_of_a_file_is_one_member() {
         // address, far down the same batch: the member the first row adds
         // is found and updated, not added twice.
         let mut file = demographic_file(1500);
-        file.push_str("ACM102,910-01-0001,First0,Last0,1980-01-01,F,2 Oak St,Austin,TX,78701\n");
+        file.push_str("ACM102,110-01-0001,First0,Last0,1980-01-01,F,2 Oak St,Austin,TX,78701\n");
         let j = enqueue_run(&ops, ImportKind::Demographic, "two-groups.csv", file.as_bytes()).await;
         assert_eq!((j.status.as_str(), j.ok_rows, j.failed_rows), ("succeeded", 1501, 0), "{}", db.label);
         assert_eq!(first_row_member(s).await, vec![(1, "2 Oak St".to_owned(), 2)], "{}", db.label);
@@ -250,7 +279,7 @@ async fn an_ssn_met_again_in_a_later_batch_is_one_member() {
         // the SSNs on file from before the run, not the ones it added, so
         // that batch must look every row up and find this one.
         let mut file = demographic_file(BATCH);
-        file.push_str("ACM102,910-01-0001,First0,Last0,1980-01-01,F,2 Oak St,Austin,TX,78701\n");
+        file.push_str("ACM102,110-01-0001,First0,Last0,1980-01-01,F,2 Oak St,Austin,TX,78701\n");
         let j = enqueue_run(&ops, ImportKind::Demographic, "later-batch.csv", file.as_bytes()).await;
         assert_eq!((j.status.as_str(), j.ok_rows, j.failed_rows), ("succeeded", BATCH as i64 + 1, 0), "{}", db.label);
         assert_eq!(first_row_member(s).await, vec![(1, "2 Oak St".to_owned(), 2)], "{}", db.label);
@@ -265,7 +294,7 @@ async fn a_file_unreadable_half_way_keeps_every_row_before_it() {
         let ops = fixture(s).await;
         // Past the first 64 KB that are checked up front: a Latin-1 row.
         let mut file = demographic_file(1500).into_bytes();
-        file.extend_from_slice(b"ACM101,987-65-4321,Jos\xe9,Ruiz,1980-01-01,M,1 Main St,Austin,TX,78701\n");
+        file.extend_from_slice(b"ACM101,187-65-4321,Jos\xe9,Ruiz,1980-01-01,M,1 Main St,Austin,TX,78701\n");
         let j = enqueue_run(&ops, ImportKind::Demographic, "latin1-tail.csv", &file).await;
         assert_eq!((j.status.as_str(), j.ok_rows), ("failed", 1500), "{}", db.label);
         assert!(j.file_error.unwrap_or_default().contains("UTF-8"), "{}", db.label);

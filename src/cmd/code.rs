@@ -24,13 +24,9 @@ fn subject(ein: Option<String>, npn: Option<String>, email: Option<String>) -> R
     who.map_err(Fatal::new)
 }
 
-/// Prints an issued code once, and writes an employer's letter.
-fn issued(json: bool, letters: &Path, r: Result<Issued, OpError>) -> u8 {
-    let r = r.and_then(|i| {
-        let letter = crate::ops::codes::write_letter(letters, &i).map_err(OpError::Db)?;
-        Ok((i, letter))
-    });
-    report(json, r.map(|(i, letter)| json!({"issued": i, "letter": letter})), |v| {
+/// Prints an issued code once, with the employer's letter the issue wrote.
+fn issued(json: bool, r: Result<Issued, OpError>) -> u8 {
+    report(json, r.map(|i| json!({"letter": i.letter, "issued": i})), |v| {
         let i = &v["issued"];
         let mut out = format!(
             "code {} for {} ({}): {}\nsingle use, expires {}",
@@ -56,9 +52,9 @@ pub async fn run(ops: &Ops, key: &DataKey, policy: CodePolicy, letters: &Path, c
     Ok(match cmd {
         CodeCmd::Issue { employer, broker, json } => {
             let who = subject(employer, broker, None)?;
-            issued(json.json, letters, ops.issue_code(key, policy, &who).await)
+            issued(json.json, ops.issue_code(key, policy, &who, Some(letters)).await)
         }
-        CodeCmd::Reissue { id, json } => issued(json.json, letters, ops.reissue_code(key, policy, id).await),
+        CodeCmd::Reissue { id, json } => issued(json.json, ops.reissue_code(key, policy, id, Some(letters)).await),
         CodeCmd::Revoke { id, reason, json } => {
             report(json.json, ops.revoke_code(id, &reason).await, |()| format!("code {id} revoked"))
         }

@@ -2,9 +2,10 @@
 //! made by `portaldesk demo` and on first run.
 //!
 //! The same seed and size give the same names, numbers and dates (SSN
-//! ciphertexts differ, as every encryption uses a fresh nonce). SSNs and
-//! tax IDs are in the 9xx area, which is never issued, so no real person's
-//! number is ever in a demo. Rows go in through multi-row INSERTs in one
+//! ciphertexts differ, as every encryption uses a fresh nonce). SSNs are
+//! drawn from areas 100–199 (made up, and never an ITIN's 900–999, which an
+//! import refuses); brokers' tax IDs stay in the 9xx area, which the SSA
+//! never issues as SSNs. Rows go in through multi-row INSERTs in one
 //! transaction, which is what makes a million members take seconds.
 
 mod batch;

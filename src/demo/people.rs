@@ -198,7 +198,7 @@ pub async fn members(
             let mut ssn = if rel == "child" && rng.gen_bool(0.3) {
                 None
             } else {
-                Some(format!("{}{:02}{:04}", rng.gen_range(900..1000), rng.gen_range(1..100), rng.gen_range(1..10_000)))
+                Some(format!("{}{:02}{:04}", rng.gen_range(100..200), rng.gen_range(1..100), rng.gen_range(1..10_000)))
             };
             // Two subscribers sharing a last name and the last four of
             // their SSNs: searches must tell them apart.
@@ -207,7 +207,7 @@ pub async fn members(
                     None => shared = ssn.as_ref().map(|s| (last.clone(), s[5..].to_owned())),
                     Some((ln, l4)) if families == 2 => {
                         last_name = ln.clone();
-                        ssn = Some(format!("{}{:02}{l4}", rng.gen_range(900..1000), rng.gen_range(1..100)));
+                        ssn = Some(format!("{}{:02}{l4}", rng.gen_range(100..200), rng.gen_range(1..100)));
                     }
                     _ => {}
                 }

@@ -242,14 +242,14 @@ const JOBS: &[Job] = &[
         kind: "demographic",
         status: "succeeded",
         file: "census-2026-10.csv",
-        csv: "group_number,ssn,first_name,last_name,birth_date,gender,address_line,city,state,zip\nGRP,912-34-5678,Ana,García,1985-04-12,F,12 Oak Ave,Austin,TX,78701\nGRP,923456789,Thảo,Nguyễn,03/07/1990,F,9 Elm St,Houston,TX,77002\n",
+        csv: "group_number,ssn,first_name,last_name,birth_date,gender,address_line,city,state,zip\nGRP,112-34-5678,Ana,García,1985-04-12,F,12 Oak Ave,Austin,TX,78701\nGRP,123456789,Thảo,Nguyễn,03/07/1990,F,9 Elm St,Houston,TX,77002\n",
         errors: &[],
     },
     Job {
         kind: "demographic",
         status: "partial",
         file: "census-2026-11.csv",
-        csv: "group_number,ssn,first_name,last_name,birth_date,gender,address_line,city,state,zip\nGRP,91234567,Seán,O'Brien,1979-13-01,M,4 Pine Rd,Boston,MA,02108\nGRP,934-56-7890,Zoë,Müller,02/30/1988,F,7 Main St,Denver,CO,80202\nGRP,945-67-8901,Omar,Haddad,1991-06-30,M,3 Lake Ter,Chicago,IL,60602\n",
+        csv: "group_number,ssn,first_name,last_name,birth_date,gender,address_line,city,state,zip\nGRP,91234567,Seán,O'Brien,1979-13-01,M,4 Pine Rd,Boston,MA,02108\nGRP,134-56-7890,Zoë,Müller,02/30/1988,F,7 Main St,Denver,CO,80202\nGRP,145-67-8901,Omar,Haddad,1991-06-30,M,3 Lake Ter,Chicago,IL,60602\n",
         errors: &[
             (1, "ssn", "ssn_invalid", "an SSN has 9 digits (NNN-NN-NNNN); 8 digits were given"),
             (1, "birth_date", "date_invalid", "1979-13-01 is not a date (YYYY-MM-DD or MM/DD/YYYY)"),
@@ -260,7 +260,7 @@ const JOBS: &[Job] = &[
         kind: "dependent",
         status: "failed",
         file: "dependents.csv",
-        csv: "subscriber_ssn,first_name,last_nme,birth_date,relationship\n912-34-5678,Mia,García,2019-02-11,child\n",
+        csv: "subscriber_ssn,first_name,last_nme,birth_date,relationship\n112-34-5678,Mia,García,2019-02-11,child\n",
         errors: &[(0, "header", "header_missing_column", "column last_name is missing (found last_nme)")],
     },
     Job {
@@ -786,7 +786,7 @@ mod tests {
         assert_eq!(mask_ssns("event", header, line), line);
         let header = "subscriber_ssn,first_name,last_name,birth_date,relationship";
         assert_eq!(
-            mask_ssns("dependent", header, "912-34-5678,Mia,García,2019-02-11,child"),
+            mask_ssns("dependent", header, "112-34-5678,Mia,García,2019-02-11,child"),
             "***-**-5678,Mia,García,2019-02-11,child"
         );
     }

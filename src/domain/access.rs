@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 
-use super::text::{clip, fold_key, sanitize};
+use super::text::{clip, fold_key, sanitize, sanitize_query};
 
 /// What a grant lets a broker do with a group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
@@ -103,7 +103,7 @@ pub enum BrokerQuery {
 /// Parses `:brokers QUERY`: an NPN (digits), a tax ID (`NN-NNNNNNN` or
 /// `NNN-NN-NNNN`), an email, `agency:NAME`, or a last name.
 pub fn parse_broker_query(q: &str) -> Result<BrokerQuery, String> {
-    let t = sanitize(q).trim().to_owned();
+    let t = sanitize_query(q).trim().to_owned();
     if t.chars().count() > 200 {
         return Err("the query is too long: at most 200 characters".into());
     }

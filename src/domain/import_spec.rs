@@ -6,8 +6,9 @@
 
 use chrono::NaiveDate;
 
+use super::birth_date::{self, BirthDate};
 use super::member_query::parse_date;
-use super::ssn::Ssn;
+use super::ssn::{Ssn, SsnError};
 
 /// A kind of import file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -77,6 +78,9 @@ pub enum Format {
     Text(usize),
     /// `YYYY-MM-DD` or `MM/DD/YYYY`.
     Date,
+    /// A date of birth: not in the future; one over 120 years ago needs a
+    /// confirmation, which a file cannot give, so its row is refused.
+    BirthDate,
     /// Nine digits, dashes optional (`123-45-6789`); kept as text, so leading zeros stay.
     Ssn,
     /// A group number of the employer (`ABC101`, `ABC101-01`).
@@ -109,7 +113,8 @@ impl Format {
         match self {
             Format::Text(n) => format!("text, at most {n} characters"),
             Format::Date => "date: `YYYY-MM-DD` or `MM/DD/YYYY`".into(),
-            Format::Ssn => "9 digits, dashes optional (`123-45-6789` or `123456789`); keep the column as text so leading zeros stay".into(),
+            Format::BirthDate => format!("date: `YYYY-MM-DD` or `MM/DD/YYYY`; not in the future; a date over {} years ago needs a confirmation a file cannot give, so the row is refused (`birth_date_unconfirmed`)", birth_date::CONFIRM_OVER_YEARS),
+            Format::Ssn => "9 digits, dashes optional (`123-45-6789` or `123456789`); keep the column as text so leading zeros stay; 900–999 (ITINs) are not SSNs and are refused".into(),
             Format::Group => "a group number of the employer, e.g. `ABC101` or `ABC101-01`".into(),
             Format::State => "two-letter state code, e.g. `TX`".into(),
             Format::Zip => "`NNNNN` or `NNNNN-NNNN`".into(),
@@ -146,7 +151,7 @@ const DEMOGRAPHIC: &[Column] = &[
     req("ssn", Format::Ssn),
     req("first_name", Format::Text(60)),
     req("last_name", Format::Text(60)),
-    req("birth_date", Format::Date),
+    req("birth_date", Format::BirthDate),
     req("gender", Format::Gender),
     req("address_line", Format::Text(120)),
     req("city", Format::Text(60)),
@@ -161,7 +166,7 @@ const DEPENDENT: &[Column] = &[
     req("subscriber_ssn", Format::Ssn),
     req("first_name", Format::Text(60)),
     req("last_name", Format::Text(60)),
-    req("birth_date", Format::Date),
+    req("birth_date", Format::BirthDate),
     req("relationship", Format::Relationship),
     opt("ssn", Format::Ssn),
     opt("gender", Format::Gender),
@@ -208,10 +213,11 @@ pub struct CellError {
     pub message: String,
 }
 
-/// Checks one cell against its column (trimmed first). `Ok(None)` for an
-/// empty optional cell. Cells that name records (groups, members, plans)
-/// are checked here for shape; whether they exist is the importer's check.
-pub fn check_cell(col: &Column, raw: &str) -> Result<Option<Value>, CellError> {
+/// Checks one cell against its column (trimmed first), `today` being the
+/// day birth dates are judged by. `Ok(None)` for an empty optional cell.
+/// Cells that name records (groups, members, plans) are checked here for
+/// shape; whether they exist is the importer's check.
+pub fn check_cell(col: &Column, raw: &str, today: NaiveDate) -> Result<Option<Value>, CellError> {
     let v = raw.trim();
     let err = |code: &'static str, message: String| CellError { column: col.name, code, message };
     if v.is_empty() {
@@ -221,6 +227,11 @@ pub fn check_cell(col: &Column, raw: &str) -> Result<Option<Value>, CellError> {
     // any other control character is refused.
     if v.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
         return Err(err("control_character", format!("{} holds a control character", col.name)));
+    }
+    // Bidirectional controls and zero-width characters make a name read
+    // otherwise than it is stored.
+    if let Err(m) = super::text::check_visible(col.name, v) {
+        return Err(err("invisible_character", m));
     }
     let joined: String;
     let v = if v.contains(['\n', '\r', '\t']) {
@@ -241,15 +252,30 @@ pub fn check_cell(col: &Column, raw: &str) -> Result<Option<Value>, CellError> {
         }
         Format::Text(_) => Ok(Some(Value::Text(v.to_owned()))),
         Format::Date => parse_date(v).map(|d| Some(Value::Date(d))).map_err(|m| err("date_invalid", m)),
-        Format::Ssn => Ssn::parse(v).map(|s| Some(Value::Ssn(s))).map_err(|e| {
+        Format::BirthDate => {
+            let d = parse_date(v).map_err(|m| err("date_invalid", m))?;
+            match birth_date::check(d, today) {
+                Ok(BirthDate::Plausible) => Ok(Some(Value::Date(d))),
+                Ok(unsure) => Err(err(
+                    "birth_date_unconfirmed",
+                    format!(
+                        "{}; a file cannot confirm it, so the row is refused: check the date with the employer",
+                        unsure.question(d).unwrap_or_default()
+                    ),
+                )),
+                Err(m) => Err(err("birth_date_future", m)),
+            }
+        }
+        Format::Ssn => Ssn::parse_new(v).map(|s| Some(Value::Ssn(s))).map_err(|e| {
             // A spreadsheet that stored SSNs as numbers dropped their leading zeros.
             let hint = match e {
-                super::ssn::SsnError::Length(7 | 8) => {
+                SsnError::Length(7 | 8) => {
                     " (if a spreadsheet dropped leading zeros, format the column as text and export again)"
                 }
                 _ => "",
             };
-            err("ssn_invalid", format!("{e}{hint}"))
+            let code = if matches!(e, SsnError::Itin(_)) { "ssn_itin" } else { "ssn_invalid" };
+            err(code, format!("{e}{hint}"))
         }),
         Format::Group => {
             let ok = v.len() <= 20 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
@@ -351,7 +377,13 @@ pub fn markdown() -> String {
          Files are CSV in UTF-8 (a byte-order mark is fine), with a header row naming the columns in any order,\n\
          case-insensitively. Fields may be quoted; quoted fields may hold commas and line breaks. Spaces around\n\
          values are ignored, as are empty lines at the end. A column the kind does not have, or a missing required\n\
-         column, fails the whole file; a bad value fails its row, with its row number, column and error code.\n",
+         column, fails the whole file; a bad value fails its row, with its row number, column and error code.\n\n\
+         A cell holding a control character (`control_character`), a bidirectional control (U+202A–U+202E,\n\
+         U+2066–U+2069) or a zero-width character (U+200B–U+200D, U+2060, U+FEFF; `invisible_character`) fails\n\
+         its row: such characters make a name read otherwise than it is stored. An SSN of 900–999 is an ITIN, not\n\
+         an SSN (`ssn_itin`). A birth date in the future fails its row (`birth_date_future`); one over 120 years\n\
+         ago would need someone to confirm it, which a file cannot do, so its row fails too\n\
+         (`birth_date_unconfirmed`): check the date with the employer and correct the file.\n",
     );
     for kind in ImportKind::ALL {
         out.push_str(&format!(
@@ -381,10 +413,48 @@ mod tests {
         kind.columns().iter().find(|c| c.name == name).unwrap()
     }
 
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, 3).unwrap()
+    }
+
+    fn check_cell(col: &Column, raw: &str) -> Result<Option<Value>, CellError> {
+        super::check_cell(col, raw, today())
+    }
+
+    #[test]
+    fn itins_future_and_very_old_birth_dates_and_invisible_characters_are_refused() {
+        let (d, dep) = (ImportKind::Demographic, ImportKind::Dependent);
+        let e = check_cell(col(d, "ssn"), "923-45-6789").unwrap_err();
+        assert_eq!((e.code, e.column), ("ssn_itin", "ssn"));
+        assert!(e.message.contains("ITIN"), "{}", e.message);
+        assert_eq!(check_cell(col(dep, "subscriber_ssn"), "900123456").unwrap_err().code, "ssn_itin");
+        assert!(matches!(check_cell(col(d, "ssn"), "899-12-3456"), Ok(Some(Value::Ssn(_)))));
+
+        let e = check_cell(col(d, "birth_date"), "2026-12-04").unwrap_err();
+        assert_eq!(e.code, "birth_date_future");
+        assert!(e.message.contains("in the future"), "{}", e.message);
+        assert_eq!(check_cell(col(dep, "birth_date"), "12/31/2030").unwrap_err().code, "birth_date_future");
+        let e = check_cell(col(d, "birth_date"), "1899-05-01").unwrap_err();
+        assert_eq!(e.code, "birth_date_unconfirmed");
+        assert!(e.message.contains("confirm") && e.message.contains("cannot confirm"), "{}", e.message);
+        assert!(check_cell(col(d, "birth_date"), "1906-12-03").is_ok());
+        assert!(check_cell(col(d, "birth_date"), "2026-12-03").is_ok());
+        // Only birth dates are judged against today.
+        assert!(check_cell(col(ImportKind::Event, "event_date"), "2027-01-31").is_ok());
+        assert!(check_cell(col(ImportKind::Plan, "coverage_start"), "1890-01-01").is_ok());
+
+        for bad in ["Ann\u{202e}a", "Jo\u{200b}hn", "\u{2066}Lee\u{2069}", "Kai\u{feff}", "Mia\u{2060}"] {
+            let e = check_cell(col(d, "last_name"), bad).unwrap_err();
+            assert_eq!((e.code, e.column), ("invisible_character", "last_name"), "{bad:?}");
+        }
+        assert_eq!(check_cell(col(d, "city"), "Austin\u{200d}").unwrap_err().code, "invisible_character");
+        assert!(check_cell(col(d, "last_name"), "Nguyễn-O'Brien").is_ok());
+    }
+
     #[test]
     fn cells_are_checked_by_format() {
         let d = ImportKind::Demographic;
-        assert!(matches!(check_cell(col(d, "ssn"), " 912-34-5678 "), Ok(Some(Value::Ssn(_)))));
+        assert!(matches!(check_cell(col(d, "ssn"), " 112-34-5678 "), Ok(Some(Value::Ssn(_)))));
         assert_eq!(check_cell(col(d, "ssn"), "91234567").unwrap_err().code, "ssn_invalid");
         assert_eq!(check_cell(col(d, "birth_date"), "02/30/2024").unwrap_err().code, "date_invalid");
         assert_eq!(
@@ -432,5 +502,6 @@ mod tests {
             assert_eq!(ImportKind::parse(kind.as_str()), Some(kind));
         }
         assert!(markdown().contains("| `subscriber_ssn` | yes |"));
+        assert!(markdown().contains("ITINs") && markdown().contains("birth_date_unconfirmed"));
     }
 }

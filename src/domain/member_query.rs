@@ -7,7 +7,7 @@
 use chrono::NaiveDate;
 
 use super::ssn::Ssn;
-use super::text::{clip, fold_key, sanitize};
+use super::text::{clip, fold_key, sanitize_query};
 
 /// The longest query taken, in characters.
 pub const QUERY_MAX: usize = 200;
@@ -108,7 +108,7 @@ pub fn parse(query: &str) -> Result<MemberQuery, String> {
     if n > QUERY_MAX {
         return Err(format!("the query is {n} characters long; at most {QUERY_MAX} are taken"));
     }
-    let clean = sanitize(query);
+    let clean = sanitize_query(query);
     let mut member_type = None;
     let mut group = None;
     let mut rest = Vec::new();

@@ -1,7 +1,9 @@
 //! Social Security numbers: parsing, the spreadsheet repair, masking.
 //!
-//! The demo and tests use the 9xx area, which is never issued as an SSN, so
-//! that no real person's number is ever in a test database.
+//! The SSA issues no SSN with an area number of 900–999: those are ITINs
+//! (taxpayer numbers for people without an SSN), so a number being
+//! recorded there is refused. Search still finds numbers recorded before
+//! that rule.
 
 use std::fmt;
 
@@ -18,16 +20,29 @@ pub enum SsnError {
     NotDigits,
     #[error("not a valid SSN: area 000 or 666, group 00 and serial 0000 are never issued")]
     NeverIssued,
+    #[error("{0}-… is not an SSN: numbers starting 900–999 are ITINs, which the SSA never issues as SSNs")]
+    Itin(String),
 }
 
 impl Ssn {
-    /// Parses `123-45-6789` or `123456789`, strictly (search input).
+    /// Parses `123-45-6789` or `123456789`, strictly, for search: it finds
+    /// numbers recorded before ITINs were refused.
     pub fn parse(s: &str) -> Result<Ssn, SsnError> {
         let digits = digits_only(s)?;
         if digits.len() != 9 {
             return Err(SsnError::Length(digits.len()));
         }
         Self::check(digits)
+    }
+
+    /// Parses a number about to be recorded (an import, a form, the demo):
+    /// as `parse`, and an ITIN (area 900–999) is refused too.
+    pub fn parse_new(s: &str) -> Result<Ssn, SsnError> {
+        let ssn = Self::parse(s)?;
+        if is_itin_area(&ssn.0) {
+            return Err(SsnError::Itin(ssn.0[..3].to_owned()));
+        }
+        Ok(ssn)
     }
 
     fn check(d: String) -> Result<Ssn, SsnError> {
@@ -99,6 +114,11 @@ pub fn mask(last4: Option<&str>) -> String {
     }
 }
 
+/// Whether nine digits start with an area the SSA leaves to ITINs (900–999).
+pub fn is_itin_area(digits: &str) -> bool {
+    digits.starts_with('9')
+}
+
 fn digits_only(s: &str) -> Result<String, SsnError> {
     let t = s.trim();
     if t.chars().any(|c| !(c.is_ascii_digit() || c == '-' || c == ' ')) {
@@ -135,6 +155,20 @@ mod tests {
         assert!(matches!(Ssn::parse("666-12-3456"), Err(SsnError::NeverIssued)));
         assert!(matches!(Ssn::parse("912-00-3456"), Err(SsnError::NeverIssued)));
         assert!(matches!(Ssn::parse("912-34-0000"), Err(SsnError::NeverIssued)));
+    }
+
+    #[test]
+    fn itins_are_refused_for_new_numbers_and_still_found_by_search() {
+        assert_eq!(Ssn::parse_new("900-12-3456"), Err(SsnError::Itin("900".into())));
+        assert_eq!(Ssn::parse_new("999123456"), Err(SsnError::Itin("999".into())));
+        assert!(Ssn::parse_new("912-34-5678").unwrap_err().to_string().contains("ITIN"));
+        assert_eq!(Ssn::parse_new("899-12-3456").unwrap().digits(), "899123456");
+        assert_eq!(Ssn::parse_new("001-01-0001").unwrap().digits(), "001010001");
+        // The shape is checked first: an 8-digit ITIN is a length error.
+        assert_eq!(Ssn::parse_new("91234567"), Err(SsnError::Length(8)));
+        assert!(matches!(Ssn::parse_new("666-12-3456"), Err(SsnError::NeverIssued)));
+        assert_eq!(Ssn::parse("912-34-5678").unwrap().digits(), "912345678");
+        assert!(is_itin_area("900000000") && !is_itin_area("899999999"));
     }
 
     #[test]

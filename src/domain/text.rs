@@ -4,9 +4,19 @@
 use unicode_normalization::UnicodeNormalization;
 
 /// Removes control characters and terminal escape sequences, so text from
-/// the database is shown as data and never drives the terminal.
+/// the database is shown as data and never drives the terminal. Characters
+/// that fool the eye (`is_deceptive`) stored before they were refused are
+/// shown as visible escapes such as `\u{202E}`, so nobody is misled and
+/// nobody is left wondering why two equal-looking names differ.
 pub fn sanitize(s: &str) -> String {
     clean(s, false)
+}
+
+/// As `sanitize`, but drops characters that fool the eye instead of
+/// escaping them: for a search someone types, where an escape would only
+/// make it miss.
+pub fn sanitize_query(s: &str) -> String {
+    clean(&s.replace(is_deceptive, ""), false)
 }
 
 /// As `sanitize`, but keeps line breaks (as `\n`): for notes and comments
@@ -26,12 +36,37 @@ fn clean(s: &str, keep_newlines: bool) -> String {
             '\n' if keep_newlines => out.push('\n'),
             '\t' | '\n' => out.push(' '),
             c if c.is_control() => {}
-            // Bidi overrides can disguise text; drop them.
-            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {}
+            c if is_deceptive(c) => out.push_str(&escaped(c)),
             c => out.push(c),
         }
     }
     out
+}
+
+/// Whether a character makes text read otherwise than it is stored:
+/// bidirectional controls (U+202A–U+202E, U+2066–U+2069), which reorder
+/// what follows, and zero-width characters (U+200B–U+200D, U+2060, U+FEFF),
+/// which make two names that look equal differ.
+pub fn is_deceptive(c: char) -> bool {
+    matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200b}'..='\u{200d}' | '\u{2060}' | '\u{feff}')
+}
+
+/// A character as a visible escape: `\u{202E}`.
+pub fn escaped(c: char) -> String {
+    format!("\\u{{{:04X}}}", u32::from(c))
+}
+
+/// Checks text typed into a field (a form, an import cell): refuses
+/// characters that fool the eye, naming the field and the character, so
+/// they are never stored.
+pub fn check_visible(field: &str, s: &str) -> Result<(), String> {
+    match s.chars().find(|c| is_deceptive(*c)) {
+        Some(c) => Err(format!(
+            "{field} holds an invisible or direction-changing character ({}); type it again without it",
+            escaped(c)
+        )),
+        None => Ok(()),
+    }
 }
 
 fn skip_escape(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) {
@@ -115,6 +150,40 @@ mod tests {
         assert_eq!(sanitize("bell\u{7}\r\nnext\tcol"), "bell nextcol".replace("nextcol", "next col"));
         assert_eq!(sanitize("\u{9b}2Jclear"), "clear");
         assert_eq!(sanitize("Zoë O'Brien-Nguyễn"), "Zoë O'Brien-Nguyễn");
+    }
+
+    #[test]
+    fn characters_that_fool_the_eye_are_shown_as_escapes() {
+        // "evil\u{202E}txt.exe" would read as "evilexe.txt".
+        assert_eq!(sanitize("evil\u{202e}txt.exe"), "evil\\u{202E}txt.exe");
+        assert_eq!(sanitize("Ann\u{200b}a"), "Ann\\u{200B}a");
+        assert_eq!(sanitize("\u{2066}x\u{2069}"), "\\u{2066}x\\u{2069}");
+        assert_eq!(sanitize("a\u{feff}b\u{2060}c\u{200d}"), "a\\u{FEFF}b\\u{2060}c\\u{200D}");
+        assert_eq!(sanitize_multiline("x\u{202a}\ny"), "x\\u{202A}\ny");
+        for c in ['\u{202a}', '\u{202b}', '\u{202c}', '\u{202d}', '\u{202e}', '\u{2066}', '\u{2067}', '\u{2068}'] {
+            assert!(is_deceptive(c), "{c:?}");
+        }
+        for c in ['\u{2069}', '\u{200b}', '\u{200c}', '\u{200d}', '\u{2060}', '\u{feff}'] {
+            assert!(is_deceptive(c), "{c:?}");
+        }
+        // Neighbours that are ordinary text are not.
+        for c in ['\u{2029}', '\u{202f}', '\u{2065}', '\u{206a}', '\u{200e}', '\u{2061}', 'é', 'ễ'] {
+            assert!(!is_deceptive(c), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn a_typed_query_just_loses_them() {
+        assert_eq!(sanitize_query("Smi\u{200b}th\u{202e}"), "Smith");
+        assert_eq!(sanitize_query("a\u{1b}[2Jb"), "ab");
+    }
+
+    #[test]
+    fn typed_text_with_such_characters_is_refused() {
+        assert_eq!(check_visible("last name", "Nguyễn O'Brien"), Ok(()));
+        let e = check_visible("last name", "Smith\u{202e}htims").unwrap_err();
+        assert!(e.contains("last name") && e.contains("\\u{202E}"), "{e}");
+        assert!(check_visible("first name", "Jo\u{200b}hn").unwrap_err().contains("\\u{200B}"));
     }
 
     #[test]

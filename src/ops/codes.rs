@@ -1,10 +1,15 @@
 //! Registration codes: issue (revoking the subject's previous code), revoke,
 //! reissue, and redeem exactly once.
 //!
-//! A code exists in plain text only in the value `issue` returns, in the
-//! notice letter and in the outbox email that carry it to its owner. The
-//! database holds its keyed hash and last four characters; audit rows and
-//! logs never see it.
+//! A code exists in plain text only in the value `issue` returns and in
+//! the notice letter (an owner-only file). The database holds its keyed
+//! hash and last four characters, and the outbox email that carries it is
+//! sealed with the data key; audit rows and logs never see it.
+//!
+//! An issue is all or nothing: the letter is written before the code is
+//! committed, and a letter that cannot be written leaves no code behind.
+
+use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Duration, Utc};
 use rand::RngCore;
@@ -70,7 +75,7 @@ impl From<&CodesConfig> for CodePolicy {
 }
 
 /// A code just issued: the only time its text exists outside the notice.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Clone, PartialEq, Eq, Serialize)]
 pub struct Issued {
     pub id: i64,
     /// Grouped for reading: `7KQH-M3XD-9TWA-P2RC`.
@@ -85,6 +90,23 @@ pub struct Issued {
     pub notice: String,
     /// Who the outbox email goes to, if the subject has an address.
     pub emailed_to: Option<String>,
+    /// The letter file written for it (employer codes, when a letters folder is given).
+    pub letter: Option<String>,
+}
+
+/// Never prints the code or the notice: a stray `{:?}` in a log shows the last four.
+impl std::fmt::Debug for Issued {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let last4 = code::last4(&self.code.replace('-', ""));
+        f.debug_struct("Issued")
+            .field("id", &self.id)
+            .field("code", &format_args!("…{last4}"))
+            .field("purpose", &self.purpose)
+            .field("subject_key", &self.subject_key)
+            .field("expires_at", &self.expires_at)
+            .field("letter", &self.letter)
+            .finish_non_exhaustive()
+    }
 }
 
 /// What a kind of token is for, how long it lasts and the notice that carries it.
@@ -167,22 +189,34 @@ impl Ops {
 
     /// `code.issue`: a new code for an employer (registration) or a broker
     /// (verification), revoking the subject's previous one, with its notice
-    /// queued in the outbox. The caller shows the code once and may write
-    /// the notice letter.
-    pub async fn issue_code(&self, key: &DataKey, policy: CodePolicy, who: &CodeFor) -> Result<Issued, OpError> {
+    /// queued (sealed) in the outbox and, for an employer, its letter
+    /// written into `letters`. The caller shows the code once.
+    pub async fn issue_code(
+        &self,
+        key: &DataKey,
+        policy: CodePolicy,
+        who: &CodeFor,
+        letters: Option<&Path>,
+    ) -> Result<Issued, OpError> {
         let subject = self.subject(who).await?;
-        self.issue_for(Action::CodeIssue, key, policy, subject).await
+        self.issue_for(Action::CodeIssue, key, policy, subject, letters).await
     }
 
     /// `code.reissue`: issues a new code for the subject of code `id`.
-    pub async fn reissue_code(&self, key: &DataKey, policy: CodePolicy, id: i64) -> Result<Issued, OpError> {
+    pub async fn reissue_code(
+        &self,
+        key: &DataKey,
+        policy: CodePolicy,
+        id: i64,
+        letters: Option<&Path>,
+    ) -> Result<Issued, OpError> {
         let mut tx = self.store().begin().await?;
         let row = store::by_id_locked(&mut tx, id).await?.ok_or_else(|| OpError::NotFound(format!("no code {id}")))?;
         let subject = store::subject_of(&mut tx, &row.subject_kind, row.subject_id)
             .await?
             .ok_or_else(|| OpError::NotFound(format!("code {id} has no subject any more")))?;
         tx.rollback().await?;
-        self.issue_for(Action::CodeReissue, key, policy, subject).await
+        self.issue_for(Action::CodeReissue, key, policy, subject, letters).await
     }
 
     async fn issue_for(
@@ -191,6 +225,7 @@ impl Ops {
         key: &DataKey,
         policy: CodePolicy,
         subject: Subject,
+        letters: Option<&Path>,
     ) -> Result<Issued, OpError> {
         let entity = format!("{}:{}", subject.kind, subject.key);
         let kind = match subject.kind.as_str() {
@@ -204,17 +239,34 @@ impl Ops {
             }
         };
         let mut change = self.begin(action, &entity).await?;
-        let issued = self.issue_token(&mut change, key, &subject, kind).await?;
+        let mut issued = self.issue_token(&mut change, key, &subject, kind).await?;
+        // The letter first: if it cannot be written, dropping the change
+        // rolls the code back, so no code exists that nobody was shown.
+        let letter = match letters {
+            Some(dir) => write_letter(dir, &database_tag(self.store().url()), &issued).map_err(|e| {
+                OpError::Invalid(format!("{e}; no code was issued (the previous one, if any, stays active)"))
+            })?,
+            None => None,
+        };
+        issued.letter = letter.as_ref().map(|p| p.display().to_string());
         let after = json!({
             "code_id": issued.id, "purpose": issued.purpose, "last4": code::last4(&issued.code.replace('-', "")),
             "expires_at": issued.expires_at, "revoked": issued.revoked, "emailed_to": issued.emailed_to,
+            "letter": letter.as_ref().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()),
         });
-        self.finish(change, &entity, None, Some(after), None).await?;
+        if let Err(e) = self.finish(change, &entity, None, Some(after), None).await {
+            // Not committed: a letter for a code that does not exist would mislead.
+            if let Some(p) = &letter {
+                let _ = std::fs::remove_file(p);
+            }
+            return Err(e);
+        }
         Ok(issued)
     }
 
     /// Inside a change: revokes the subject's active tokens of this kind,
-    /// stores a new one (hashed) and queues its notice in the outbox.
+    /// stores a new one (hashed) and queues its notice in the outbox,
+    /// sealed with the data key since it carries the code.
     pub(super) async fn issue_token(
         &self,
         change: &mut super::Change,
@@ -256,7 +308,7 @@ impl Ops {
                 template: kind.template,
                 recipient: to,
                 subject: kind.title,
-                body: &notice,
+                body: &key.seal_text(&notice),
                 entity: &format!("code:{id}"),
             };
             store::queue_email(&mut change.tx, mail, now).await?;
@@ -271,6 +323,7 @@ impl Ops {
             revoked,
             notice,
             emailed_to: subject.email.clone(),
+            letter: None,
         })
     }
 
@@ -362,15 +415,31 @@ impl Ops {
 }
 
 /// Writes an employer code's New Client Login letter into `dir` (the file
-/// holds the code, so only its owner may read it); brokers get none.
-pub fn write_letter(dir: &std::path::Path, issued: &Issued) -> Result<Option<String>, String> {
+/// holds the code, so only its owner may read it); brokers get none. The
+/// folder is shared by every database on the machine, and ids repeat
+/// across databases (and in a database made again), so the name carries
+/// the database's tag and a random part: `new-client-login-EIN-ID-TAG-RAND.txt`.
+/// An existing file is never overwritten.
+pub fn write_letter(dir: &Path, database_tag: &str, issued: &Issued) -> Result<Option<PathBuf>, String> {
     if issued.purpose != "employer_registration" {
         return Ok(None);
     }
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let path = dir.join(format!("new-client-login-{}-{}.txt", issued.subject_key, issued.id));
-    crate::crypto::write_private(&path, &issued.notice).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(Some(path.display().to_string()))
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create the letters folder {}: {e}", dir.display()))?;
+    let mut random = [0u8; 3];
+    rand::rngs::OsRng.fill_bytes(&mut random);
+    let name =
+        format!("new-client-login-{}-{}-{database_tag}-{}.txt", issued.subject_key, issued.id, hex::encode(random));
+    let path = dir.join(name);
+    crate::crypto::write_private(&path, &issued.notice)
+        .map_err(|e| format!("cannot write the letter {}: {e}", path.display()))?;
+    Ok(Some(path))
+}
+
+/// Eight hex digits naming a database (a hash of its URL, password hidden),
+/// so letters from different databases can be told apart by name.
+pub fn database_tag(url: &str) -> String {
+    use sha2::Digest;
+    hex::encode(&sha2::Sha256::digest(url.as_bytes())[..4])
 }
 
 /// A code's status as people see it: an active code past its expiry is expired.
@@ -381,6 +450,44 @@ pub fn shown_status(stored: &str, expires_at: DateTime<Utc>, now: DateTime<Utc>)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn issued(purpose: &str) -> Issued {
+        Issued {
+            id: 42,
+            code: "7KQH-M3XD-9TWA-P2RC".into(),
+            purpose: purpose.into(),
+            subject: "Acme".into(),
+            subject_key: "12-3456789".into(),
+            expires_at: DateTime::UNIX_EPOCH,
+            revoked: vec![],
+            notice: "code 7KQH-M3XD-9TWA-P2RC".into(),
+            emailed_to: None,
+            letter: None,
+        }
+    }
+
+    #[test]
+    fn debug_never_shows_the_code() {
+        let shown = format!("{:?}", issued("employer_registration"));
+        assert!(!shown.contains("7KQH") && shown.contains("…P2RC"), "{shown}");
+    }
+
+    #[test]
+    fn letters_of_two_databases_never_share_a_name() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (database_tag("sqlite:///srv/a.sqlite"), database_tag("sqlite:///srv/b.sqlite"));
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 8);
+        let one = write_letter(dir.path(), &a, &issued("employer_registration")).unwrap().unwrap();
+        let two = write_letter(dir.path(), &b, &issued("employer_registration")).unwrap().unwrap();
+        let again = write_letter(dir.path(), &a, &issued("employer_registration")).unwrap().unwrap();
+        assert!(one != two && one != again, "{one:?} {two:?} {again:?}");
+        assert!(
+            one.file_name().unwrap().to_str().unwrap().starts_with(&format!("new-client-login-12-3456789-42-{a}-"))
+        );
+        assert_eq!(std::fs::read_to_string(&two).unwrap(), "code 7KQH-M3XD-9TWA-P2RC\n");
+        assert_eq!(write_letter(dir.path(), &a, &issued("broker_verification")), Ok(None));
+    }
 
     #[test]
     fn subjects_parse_by_shape_or_prefix() {

@@ -208,11 +208,12 @@ fn read_ahead(
     mut done: Done,
     key: DataKey,
     spent: std::sync::mpsc::Receiver<Vec<Prepared>>,
+    today: chrono::NaiveDate,
 ) -> tokio::sync::mpsc::Receiver<Result<ReadBatch, crate::import::FileError>> {
     let (send, receive) = tokio::sync::mpsc::channel(1);
     tokio::task::spawn_blocking(move || {
         let mut reader = match RowReader::new(kind, source) {
-            Ok(r) => r,
+            Ok(r) => r.judged_on(today),
             Err(e) => {
                 let _ = send.blocking_send(Err(e));
                 return;
@@ -524,7 +525,7 @@ impl Ops {
         let writer = self.store().bulk_writer(kind != ImportKind::Demographic).await?;
         let source = StoredFile::open(self.store().clone(), id, size, head);
         let (spent, freeing) = std::sync::mpsc::channel();
-        let mut read_ahead = read_ahead(kind, source, done, key.clone(), freeing);
+        let mut read_ahead = read_ahead(kind, source, done, key.clone(), freeing, self.now().date_naive());
         let mut applying = futures::stream::FuturesUnordered::new();
         // SQLite's transaction between batches, and the SSNs on file when
         // no transaction is open.

@@ -25,6 +25,7 @@ impl Ops {
     /// `staff.create`.
     pub async fn create_staff(&self, login: &str, name: &str, role: Role) -> Result<i64, OpError> {
         let login = check_login(login)?;
+        crate::domain::text::check_visible("the name", name).map_err(OpError::Invalid)?;
         let name = crate::domain::text::sanitize(name).trim().to_owned();
         if name.is_empty() {
             return Err(OpError::Invalid("give the person's name".into()));

@@ -25,14 +25,12 @@ pub struct ShownCode {
     pub letter: Option<String>,
 }
 
-/// The report of an issue: the code to show, with the employer's letter written.
-fn issued_report(dir: Option<std::path::PathBuf>, r: Result<Issued, crate::ops::OpError>) -> Report {
-    Report::Issued(r.map_err(|e| e.to_string()).and_then(|issued| {
-        let letter = match &dir {
-            Some(d) => crate::ops::codes::write_letter(d, &issued)?,
-            None => None,
-        };
-        Ok(Box::new(ShownCode { issued, letter }))
+/// The report of an issue: the code to show, with the employer's letter
+/// (written by the issue itself, before the code was committed).
+fn issued_report(r: Result<Issued, crate::ops::OpError>) -> Report {
+    Report::Issued(r.map_err(|e| e.to_string()).map(|issued| {
+        let letter = issued.letter.clone();
+        Box::new(ShownCode { issued, letter })
     }))
 }
 
@@ -134,10 +132,10 @@ impl App {
         let (ops, policy, dir) = (self.ops.clone(), self.code_policy, self.letters_dir.clone());
         match job {
             CodeJob::Issue(who) => self.spawn_op("issuing the code…".into(), async move {
-                issued_report(dir, ops.issue_code(&key, policy, &who).await)
+                issued_report(ops.issue_code(&key, policy, &who, dir.as_deref()).await)
             }),
             CodeJob::Reissue(id) => self.spawn_op(format!("reissuing for code {id}…"), async move {
-                issued_report(dir, ops.reissue_code(&key, policy, id).await)
+                issued_report(ops.reissue_code(&key, policy, id, dir.as_deref()).await)
             }),
             CodeJob::Revoke { id, reason } => self.spawn_op(format!("revoking code {id}…"), async move {
                 Report::Op(
