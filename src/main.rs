@@ -1,4 +1,5 @@
 //! CLI entry: parse flags, load config, then run the TUI or a subcommand.
+#![deny(unsafe_code)]
 
 use std::process::ExitCode;
 
@@ -16,13 +17,8 @@ use portaldesk::{cmd, startup};
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    // Output piped into `head` ends quietly, as for any command-line tool,
-    // instead of a panic about a broken pipe.
-    // SAFETY: setting a signal to its default action before any thread starts.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
-    portaldesk::store::sqlite_config();
+    // A broken pipe ends output quietly; SQLite's process-wide settings.
+    portaldesk::store::start_process();
     // Panic reports; ratatui's own hook restores the terminal before them.
     let _ = color_eyre::install();
     let cli = Cli::parse();

@@ -10,6 +10,7 @@ use portaldesk::crypto::DataKey;
 use portaldesk::domain::role::Role;
 use portaldesk::ops::codes::{CodeFor, CodePolicy, NO_MATCH};
 use portaldesk::ops::{Clock, OpError, Ops};
+use portaldesk::store::testing::{StoreSql, TxSql};
 use portaldesk::store::{Store, staff};
 
 fn t0() -> DateTime<Utc> {

@@ -285,7 +285,7 @@ impl Ops {
         let now = self.now();
         let row =
             store::by_id_locked(&mut change.tx, id).await?.ok_or_else(|| OpError::NotFound(format!("no code {id}")))?;
-        let status = shown_status(&row.status, row.expires_at, now);
+        let status = code::shown_status(&row.status, row.expires_at, now);
         if status != "active" {
             return Err(OpError::Refused(format!("code {id} is {status}; only an active code can be revoked")));
         }
@@ -337,7 +337,7 @@ impl Ops {
             change.tx.commit().await?;
             return Err(refused());
         }
-        let status = shown_status(&row.status, row.expires_at, now);
+        let status = code::shown_status(&row.status, row.expires_at, now);
         if status != "active" {
             self.record_refused(&mut change, &entity, &format!("code is {status}")).await?;
             change.tx.commit().await?;
@@ -371,11 +371,6 @@ pub fn write_letter(dir: &std::path::Path, issued: &Issued) -> Result<Option<Str
     let path = dir.join(format!("new-client-login-{}-{}.txt", issued.subject_key, issued.id));
     crate::crypto::write_private(&path, &issued.notice).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     Ok(Some(path.display().to_string()))
-}
-
-/// A code's status as people see it: an active code past its expiry is expired.
-pub fn shown_status(stored: &str, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> &str {
-    if stored == "active" && expires_at <= now { "expired" } else { stored }
 }
 
 #[cfg(test)]
