@@ -136,3 +136,8 @@ fn unsafe_code_lives_in_store_direct_alone() {
     assert!(found.is_empty(), "unsafe outside src/store/direct.rs:\n{}", found.join("\n"));
     assert!(std::fs::read_to_string(direct).unwrap().contains("#![allow(unsafe_code)]"));
 }
+
+#[test]
+fn man_page_matches_the_program() {
+    matches_on_disk("docs/portaldesk.1", &portaldesk::cli::man_page());
+}

@@ -113,6 +113,12 @@ pub enum OpenError {
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
+/// The schema version this program migrates databases to: the latest
+/// migration's number (both engines' folders are kept in step).
+pub fn schema_version() -> i64 {
+    SQLITE_MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
 /// `postgres://user:secret@host/db` shown as `postgres://user:***@host/db`.
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
