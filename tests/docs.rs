@@ -102,10 +102,13 @@ fn sql_text_lives_in_the_store_alone() {
     .unwrap();
     let found = outside_the_store(&sql);
     assert!(found.is_empty(), "SQL outside src/store (move it into a store function):\n{}", found.join("\n"));
-    // The tests' own SQL door is not the application's.
-    let door = regex::Regex::new(r"store::testing|\b(StoreSql|TxSql)\b").unwrap();
+    // Nor sqlx's own statements, and the tests' SQL door is not the application's.
+    let door = regex::Regex::new(
+        r"sqlx::(query|query_as|query_scalar|raw_sql|AssertSqlSafe)\b|store::testing|\b(StoreSql|TxSql)\b",
+    )
+    .unwrap();
     let found = outside_the_store(&door);
-    assert!(found.is_empty(), "store::testing used by the application:\n{}", found.join("\n"));
+    assert!(found.is_empty(), "sqlx statements or store::testing outside the store:\n{}", found.join("\n"));
 }
 
 /// `unsafe` is denied for the crate and allowed in `src/store/direct.rs` alone.
@@ -140,4 +143,21 @@ fn unsafe_code_lives_in_store_direct_alone() {
 #[test]
 fn man_page_matches_the_program() {
     matches_on_disk("docs/portaldesk.1", &portaldesk::cli::man_page());
+}
+
+/// The store is the bottom layer: it may use the pure domain rules, never
+/// ops, the screens or the commands above it.
+#[test]
+fn the_store_calls_nothing_above_it() {
+    let above = regex::Regex::new(r"crate::(ops|tui|cmd|bench|demo)\b").unwrap();
+    let mut found = Vec::new();
+    for path in rust_files(std::path::Path::new("src/store")) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            if !line.trim_start().starts_with("//") && above.is_match(line) {
+                found.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "the store calls layers above it:\n{}", found.join("\n"));
 }
