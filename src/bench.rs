@@ -6,8 +6,9 @@ use std::time::{Duration, Instant};
 use crate::domain::case::{CaseView, Queue};
 use crate::domain::role::Role;
 use crate::ops::{Clock, OpError, Ops};
+use crate::store::bench;
 use crate::store::lists::{self, ListKind, ListRequest};
-use crate::store::{Arg, Backend, Dir, Store};
+use crate::store::{Backend, Dir, Store};
 
 /// The app off-screen at 120x40 with the built-in keymap and config.
 async fn headless(ops: &Ops, key: &crate::crypto::DataKey) -> Result<crate::tui::Headless, OpError> {
@@ -78,18 +79,6 @@ fn request(kind: ListKind, dir: Dir, ops: &Ops) -> ListRequest {
     }
 }
 
-/// The cursor of the row `depth` rows into a case view, found once with
-/// OFFSET (set-up only: the timed pages start from it by keyset).
-async fn cursor_at(store: &Store, depth: i64) -> Result<Option<Vec<Arg>>, sqlx::Error> {
-    let row: Option<(chrono::DateTime<chrono::Utc>, i64, i64)> = store
-        .fetch_optional(
-            "SELECT sla_due_at, priority, id FROM cases ORDER BY sla_due_at, priority, id LIMIT 1 OFFSET $1",
-            crate::args![depth],
-        )
-        .await?;
-    Ok(row.map(|(t, p, id)| vec![Arg::Time(Some(t)), Arg::I64(Some(p)), Arg::I64(Some(id))]))
-}
-
 /// One printed line of a benchmark.
 pub type Line = (String, String);
 
@@ -97,7 +86,7 @@ pub type Line = (String, String);
 pub async fn cases(ops: &Ops, samples: usize, takers: usize) -> Result<Vec<Line>, OpError> {
     let store = ops.store();
     let mut out: Vec<Line> = Vec::new();
-    let (total,): (i64,) = store.fetch_one("SELECT count(*) FROM cases", vec![]).await?;
+    let total = bench::case_count(store).await?;
     out.push(("cases in the database".into(), total.to_string()));
 
     let all = ListKind::Cases(CaseView::All);
@@ -107,7 +96,7 @@ pub async fn cases(ops: &Ops, samples: usize, takers: usize) -> Result<Vec<Line>
     };
     out.push(("page 1 of `all` (50 rows)".into(), time(samples, || page(Dir::First)).await?.to_string()));
     let depth = 50 * 9_999;
-    match cursor_at(store, depth).await? {
+    match bench::case_cursor_at(store, depth).await? {
         Some(key) => {
             let f = time(samples, || page(Dir::After(key.clone()))).await?;
             out.push(("page 10 000 of `all` (rows 499 951…)".into(), f.to_string()));
@@ -122,10 +111,7 @@ pub async fn cases(ops: &Ops, samples: usize, takers: usize) -> Result<Vec<Line>
     };
     out.push(("page 1 of `eligibility`".into(), time(samples, || qpage(Dir::First)).await?.to_string()));
     out.push(("last page of `eligibility`".into(), time(samples, || qpage(Dir::Last)).await?.to_string()));
-    let floor = time(samples, || async {
-        store.fetch_all::<(i64,)>("SELECT id FROM cases ORDER BY sla_due_at, priority, id LIMIT 51", vec![]).await
-    })
-    .await?;
+    let floor = time(samples, || bench::case_floor(store)).await?;
     out.push(("engine floor: 51 ids by the index".into(), floor.to_string()));
 
     let take = time(samples, || ops.claim_next(Queue::Support)).await?;
@@ -191,17 +177,12 @@ pub async fn members(ops: &Ops, key: &crate::crypto::DataKey, samples: usize) ->
     use crate::store::members::MemberSearch;
     let store = ops.store();
     let mut out: Vec<Line> = Vec::new();
-    let (total,): (i64,) = store.fetch_one("SELECT count(*) FROM members", vec![]).await?;
+    let total = bench::member_count(store).await?;
     out.push(("members in the database".into(), total.to_string()));
     // Sample members spread over the table (set-up: decrypting is the test's privilege).
     let step = (total / samples.max(1) as i64).max(1);
-    let picked: Vec<(String, String, Option<Vec<u8>>)> = store
-        .fetch_all(
-            "SELECT member_number, last_name_key, ssn_cipher FROM members WHERE id % $1 = 0 ORDER BY id LIMIT $2",
-            crate::args![step, samples as i64],
-        )
-        .await?;
-    let ssns: Vec<String> = picked.iter().filter_map(|(_, _, c)| c.as_ref().and_then(|c| key.decrypt(c))).collect();
+    let picked = bench::sample_members(store, step, samples as i64).await?;
+    let ssns: Vec<String> = picked.iter().filter_map(|m| m.ssn_cipher.as_ref().and_then(|c| key.decrypt(c))).collect();
     let search = |q: String| {
         let req = MemberSearch::parse(&q, Some(key)).map(|m| ListRequest {
             kind: ListKind::Members,
@@ -226,7 +207,7 @@ pub async fn members(ops: &Ops, key: &crate::crypto::DataKey, samples: usize) ->
         }
     };
     // Warm the caches first: the figures are for a database in use.
-    for q in ssns.iter().take(20).chain(picked.iter().take(20).map(|p| &p.0)) {
+    for q in ssns.iter().take(20).chain(picked.iter().take(20).map(|p| &p.member_number)) {
         search(q.clone()).await?;
     }
     let mut i = 0;
@@ -239,14 +220,14 @@ pub async fn members(ops: &Ops, key: &crate::crypto::DataKey, samples: usize) ->
     let mut i = 0;
     let f = time(picked.len(), || {
         i += 1;
-        search(picked[i - 1].0.clone())
+        search(picked[i - 1].member_number.clone())
     })
     .await?;
     out.push(("member ID".into(), f.to_string()));
     let mut i = 0;
     let f = time(picked.len(), || {
         i += 1;
-        search(picked[i - 1].1.chars().take(3).collect())
+        search(picked[i - 1].last_name_key.chars().take(3).collect())
     })
     .await?;
     out.push(("last-name prefix, first page of 50".into(), f.to_string()));
@@ -254,7 +235,7 @@ pub async fn members(ops: &Ops, key: &crate::crypto::DataKey, samples: usize) ->
     // The member view's first frame: Enter on a found member until the frame is drawn.
     let mut h = headless(ops, key).await?;
     let mut frames = Vec::new();
-    for (number, _, _) in picked.iter().take(samples.min(100)) {
+    for number in picked.iter().take(samples.min(100)).map(|m| &m.member_number) {
         h.app.execute_line(&format!("member {number}"));
         h.settle(Duration::from_secs(30)).await.map_err(|e| OpError::Db(e.to_string()))?;
         let start = Instant::now();
@@ -284,32 +265,16 @@ pub async fn brokers(
     const EIN: &str = "99-9999001";
     let store = ops.store();
     let now = ops.now();
-    let have: Option<(i64,)> = store.fetch_optional("SELECT id FROM brokers WHERE npn = $1", crate::args![NPN]).await?;
-    if have.is_none() {
-        let mut tx = store.begin_write().await?;
-        let (employer,): (i64,) = tx
-            .fetch_one(
-                "INSERT INTO employers (ein, legal_name, name_key, created_at) VALUES ($1, 'Bench Holdings', 'benchholdings', $2) RETURNING id",
-                crate::args![EIN, now],
-            )
-            .await?;
-        for i in 0..groups {
-            tx.execute(
-                "INSERT INTO employer_groups (employer_id, group_number, name, status, original_effective_date, renewal_date) \
-                 VALUES ($1, $2, 'Bench Holdings', 'active', $3, $3)",
-                crate::args![employer, format!("BEN{i:05}"), now.date_naive()],
-            )
-            .await?;
-        }
-        tx.execute(
-            "INSERT INTO brokers (npn, first_name, last_name, last_name_key, email, tax_id_cipher, tax_id_index, tax_id_last4, \
-             states_appointed, status, created_at) VALUES ($1, 'Bench', 'Broker', 'broker', 'bench@agency.example', $2, $3, \
-             '0001', 'TX', 'active', $4)",
-            crate::args![NPN, key.encrypt("999990001"), key.blind_index("tax", "999990001"), now],
-        )
-        .await?;
-        tx.commit().await?;
-        let numbers: Vec<String> = (0..groups).map(|i| format!("BEN{i:05}")).collect();
+    if !bench::broker_exists(store, NPN).await? {
+        let book = bench::BenchBook {
+            ein: EIN,
+            npn: NPN,
+            groups,
+            tax_id_cipher: key.encrypt("999990001"),
+            tax_id_index: key.blind_index("tax", "999990001"),
+            now,
+        };
+        let numbers = bench::insert_bench_book(store, book).await?;
         let start = Instant::now();
         ops.grant_access(
             &crate::ops::access::Grantee::Broker(NPN.into()),
@@ -381,15 +346,12 @@ pub async fn script(ops: &Ops, key: &crate::crypto::DataKey, steps: usize) -> Re
 pub async fn imports(ops: &Ops, key: &crate::crypto::DataKey, rows: usize, url: &str) -> Result<Vec<Line>, OpError> {
     use crate::domain::import_spec::ImportKind;
     let store = ops.store();
-    let (group, ein): (String, String) = store
-        .fetch_one(
-            "SELECT g.group_number, e.ein FROM employer_groups g JOIN employers e ON e.id = g.employer_id ORDER BY g.id LIMIT 1",
-            vec![],
-        )
-        .await?;
+    let Some((group, ein)) = bench::first_group(store).await? else {
+        return Err(OpError::NotFound("no employer group on file: seed the database first (`portaldesk demo`)".into()));
+    };
     // Every run adds new members: numbering from the count on file keeps
     // one run's SSNs apart from the last one's.
-    let (seed,): (i64,) = store.fetch_one("SELECT count(*) FROM members", vec![]).await?;
+    let seed = bench::member_count(store).await?;
     let dir = std::env::temp_dir().join(format!("portaldesk-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).map_err(|e| OpError::Db(e.to_string()))?;
     let csv_path = dir.join("demographic.csv");
@@ -463,8 +425,7 @@ async fn copy_sqlite(store: &Store, url: &str, to: &std::path::Path) -> Result<(
 /// connection holds it (the periodic checkpoint can, a moment).
 async fn fold_wal(store: &Store) -> Result<(), OpError> {
     for _ in 0..100 {
-        let (busy, _, _): (i64, i64, i64) = store.fetch_one("PRAGMA wal_checkpoint(TRUNCATE)", vec![]).await?;
-        if busy == 0 {
+        if bench::fold_wal(store).await? {
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -499,86 +460,20 @@ async fn plain_engine(
     url: &str,
 ) -> Result<Vec<(&'static str, Option<Duration>)>, OpError> {
     let store = ops.store();
-    let (group, next): (i64, i64) = store
-        .fetch_one(
-            "SELECT (SELECT MIN(id) FROM employer_groups), (SELECT COALESCE(MAX(id), 0) + 1 FROM members)",
-            vec![],
-        )
-        .await?;
-    const COLS: &str = "group_number TEXT, ssn TEXT, first_name TEXT, last_name TEXT, birth_date TEXT, gender TEXT, \
-                        address_line TEXT, city TEXT, state TEXT, zip TEXT";
-    let members = |n: &str, cipher: &str, index: &str, born: &str, at: &str| {
-        format!(
-            "INSERT INTO members (id, member_number, individual_id, group_id, member_type, relationship, first_name, \
-             last_name, first_name_key, last_name_key, birth_date, gender, address_line, city, state, zip, language, \
-             ssn_cipher, ssn_index, ssn_last4, status, created_at) \
-             SELECT {next} + {n}, 'P' || ({next} + {n}), 'Q' || ({next} + {n}), {group}, 'SUBSCRIBER', 'self', \
-             first_name, last_name, lower(first_name), lower(last_name), {born}, gender, address_line, city, state, zip, \
-             'English', {cipher}, {index}, substr(ssn, 8, 4), 'active', {at} FROM s"
-        )
-    };
+    if store.backend() == Backend::Postgres {
+        // The import's pages written out first (a superuser's right;
+        // without it the plain engine shares the server with that work).
+        if let Err(e) = bench::checkpoint(store).await {
+            tracing::info!("bench: no CHECKPOINT before the plain engine: {e}");
+        }
+    }
+    let (into_members, into_empty) = bench::plain_engine_commands(store, dir, copy, csv, url).await?;
     let timed = |mut c: std::process::Command| {
         let start = Instant::now();
         let ok = c.stdout(std::process::Stdio::null()).status().is_ok_and(|s| s.success());
         ok.then(|| start.elapsed())
     };
-    let (into_members, into_empty) = match store.backend() {
-        Backend::Sqlite => {
-            let mut c = std::process::Command::new("sqlite3");
-            c.arg(copy)
-                .arg("PRAGMA journal_mode = WAL")
-                .arg(format!("PRAGMA cache_size = {}", crate::store::SQLITE_BULK_CACHE));
-            c.arg(format!("CREATE TEMP TABLE s ({COLS})"));
-            c.arg(format!(".import --csv --skip 1 {} s", csv.display()));
-            c.arg(format!(
-                "BEGIN; {}; COMMIT",
-                members(
-                    "rowid",
-                    "randomblob(40)",
-                    "randomblob(32)",
-                    "birth_date",
-                    "'2026-11-23T00:00:00.000000+00:00'"
-                )
-            ));
-            let into_members = timed(c);
-            let empty = dir.join("plain.sqlite");
-            let mut c = std::process::Command::new("sqlite3");
-            c.arg(&empty).arg(format!(
-                "CREATE TABLE m ({COLS}); CREATE INDEX m_ssn ON m (ssn); \
-                 CREATE INDEX m_name ON m (last_name, first_name); CREATE INDEX m_group ON m (group_number)"
-            ));
-            c.arg(format!(".import --csv --skip 1 {} m", csv.display()));
-            (into_members, timed(c))
-        }
-        Backend::Postgres => {
-            // The import's pages written out first (a superuser's right;
-            // without it the plain engine shares the server with that work).
-            if let Err(e) = store.execute("CHECKPOINT", vec![]).await {
-                tracing::info!("bench: no CHECKPOINT before the plain engine: {e}");
-            }
-            let copy = |table: &str| format!("\\copy {table} FROM '{}' WITH (FORMAT csv, HEADER true)", csv.display());
-            let mut c = std::process::Command::new("psql");
-            c.arg(url).args(["-q", "-v", "ON_ERROR_STOP=1", "-c", "BEGIN"]);
-            c.args(["-c", &format!("CREATE TEMP TABLE s ({COLS}, n BIGINT GENERATED ALWAYS AS IDENTITY)")]);
-            c.args([
-                "-c",
-                &copy(
-                    "s (group_number, ssn, first_name, last_name, birth_date, gender, address_line, city, state, zip)",
-                ),
-            ]);
-            let insert = members("n", "sha512(ssn::bytea)", "sha256(ssn::bytea)", "birth_date::date", "now()");
-            c.args(["-c", &insert, "-c", "ROLLBACK"]);
-            let into_members = timed(c);
-            let mut c = std::process::Command::new("psql");
-            c.arg(url).args(["-q", "-v", "ON_ERROR_STOP=1", "-c"]);
-            c.arg(format!(
-                "SET client_min_messages = warning; DROP TABLE IF EXISTS pd_bench_m; CREATE TABLE pd_bench_m ({COLS}); CREATE INDEX ON pd_bench_m (ssn); \
-                 CREATE INDEX ON pd_bench_m (last_name, first_name); CREATE INDEX ON pd_bench_m (group_number)"
-            ));
-            c.args(["-c", &copy("pd_bench_m"), "-c", "DROP TABLE pd_bench_m"]);
-            (into_members, timed(c))
-        }
-    };
+    let (into_members, into_empty) = (timed(into_members), timed(into_empty));
     Ok(vec![
         ("plain engine, same file into the members table (same indexes, same rows, nothing checked)", into_members),
         ("plain engine, same file into an empty 10-column table with 3 indexes", into_empty),

@@ -5,7 +5,7 @@ use clap::{Args, Parser, Subcommand};
 
 /// portaldesk: the enrollment operations back office in a terminal.
 #[derive(Debug, Parser)]
-#[command(name = "portaldesk", version, about, long_about = None)]
+#[command(name = "portaldesk", version = version_text(), about, long_about = None)]
 pub struct Cli {
     /// Database URL (sqlite://PATH or postgres://…); default: the demo database.
     #[arg(long, global = true, value_name = "URL")]
@@ -16,6 +16,9 @@ pub struct Cli {
     /// Refuse every change (PostgreSQL sessions are read-only too).
     #[arg(long, global = true)]
     pub read_only: bool,
+    /// The log file's filter: error, warn, info, debug, trace, or e.g. portaldesk=debug (config log.level).
+    #[arg(long, global = true, value_name = "LEVEL")]
+    pub log_level: Option<String>,
     /// Keys to feed the app (script notation: j, <Enter>, <C-c>, :cases billing<Enter>).
     #[arg(long, global = true, value_name = "KEYS")]
     pub keys: Option<String>,
@@ -75,6 +78,74 @@ pub enum Cmd {
     /// Work with cases (also `cases`).
     #[command(subcommand, visible_alias = "cases")]
     Case(CaseCmd),
+    /// Where the configuration file is, and the effective configuration with where each value came from.
+    #[command(subcommand)]
+    Config(ConfigCmd),
+    /// Print a shell completion script: `portaldesk completions bash > …`.
+    Completions {
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+    /// Print the manual page (roff): `portaldesk man | man -l -`.
+    Man,
+}
+
+/// `portaldesk --version`: the program's version and the schema it
+/// migrates databases to (the latest migration's number), which says
+/// whether a database and a binary go together.
+pub fn version_text() -> &'static str {
+    static TEXT: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        format!("{} (schema {})", env!("CARGO_PKG_VERSION"), crate::store::schema_version())
+    });
+    TEXT.as_str()
+}
+
+/// `portaldesk config …`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Print the configuration file's path (it need not exist).
+    Path,
+    /// Every setting's effective value and where it came from: default, user file, env or flag.
+    Show(JsonFlag),
+}
+
+/// The shells `portaldesk completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl From<Shell> for clap_complete::Shell {
+    fn from(s: Shell) -> Self {
+        match s {
+            Shell::Bash => clap_complete::Shell::Bash,
+            Shell::Zsh => clap_complete::Shell::Zsh,
+            Shell::Fish => clap_complete::Shell::Fish,
+        }
+    }
+}
+
+/// The completion script for `shell`, for every subcommand and flag.
+pub fn completions(shell: Shell) -> Vec<u8> {
+    let mut out = Vec::new();
+    clap_complete::generate(
+        clap_complete::Shell::from(shell),
+        &mut <Cli as clap::CommandFactory>::command(),
+        "portaldesk",
+        &mut out,
+    );
+    out
+}
+
+/// The manual page, `docs/portaldesk.1`: the command, its global flags and
+/// its subcommands, from the same clap definitions that parse them.
+pub fn man_page() -> String {
+    let mut out = Vec::new();
+    // Writing into memory does not fail.
+    let _ = clap_mangen::Man::new(<Cli as clap::CommandFactory>::command()).render(&mut out);
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// `--json` for machine-readable output.

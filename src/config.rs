@@ -108,6 +108,34 @@ pub struct Overrides {
     pub database_url: Option<String>,
     pub operator: Option<String>,
     pub read_only: bool,
+    /// `--log-level`: the log file's filter.
+    pub log_level: Option<String>,
+}
+
+/// Where a setting's effective value came from, lowest layer first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// config/default.toml, built in.
+    Default,
+    /// The user's config file.
+    UserFile,
+    /// A `PORTALDESK_*` environment variable.
+    Env,
+    /// A command-line flag.
+    Flag,
+}
+
+/// One setting of the effective configuration and where it came from
+/// (`portaldesk config show`): which file, variable or flag.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Setting {
+    /// Dotted key, as in the file (`ui.tick_ms`).
+    pub key: String,
+    pub value: serde_json::Value,
+    pub origin: Origin,
+    /// The file's path, the variable's or the flag's name; empty for defaults.
+    pub from: String,
 }
 
 /// A configuration that could not be read, with where and why.
@@ -212,6 +240,9 @@ impl Config {
             cfg.operator = o.clone();
         }
         cfg.read_only |= flags.read_only;
+        if let Some(l) = &flags.log_level {
+            cfg.log.level = l.clone();
+        }
         cfg.validate()?;
         Ok(cfg)
     }
@@ -228,7 +259,67 @@ impl Config {
         if self.codes.max_attempts == 0 {
             return bad("codes.max_attempts", "must be at least 1");
         }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            return bad(
+                "log.level",
+                "must be a level (error, warn, info, debug, trace) or a filter such as portaldesk=debug",
+            );
+        }
         Ok(())
+    }
+
+    /// Every setting of the configuration these layers make, each with
+    /// where its value came from (the highest layer that sets it). The
+    /// database URL's password is hidden.
+    pub fn explain(
+        user_file: Option<&Path>,
+        env: impl Iterator<Item = (String, String)>,
+        flags: &Overrides,
+    ) -> Result<Vec<Setting>, ConfigError> {
+        let env: Vec<(String, String)> = env.collect();
+        let cfg = Config::load(user_file, env.iter().cloned(), flags)?;
+        let defaults = parse_table(DEFAULT_TOML, "built-in defaults")?;
+        let user = match user_file.filter(|p| p.exists()) {
+            Some(path) => {
+                let shown = path.display().to_string();
+                let text = std::fs::read_to_string(path)
+                    .map_err(|e| ConfigError { source_name: shown.clone(), message: e.to_string() })?;
+                Some((parse_table(&text, &shown)?, shown))
+            }
+            None => None,
+        };
+        let effective = serde_json::to_value(&cfg)
+            .map_err(|e| ConfigError { source_name: "configuration".into(), message: e.to_string() })?;
+        let flag = |key: &str| match key {
+            "database_url" => flags.database_url.is_some().then_some("--db"),
+            "operator" => flags.operator.is_some().then_some("--operator"),
+            "read_only" => flags.read_only.then_some("--read-only"),
+            "log.level" => flags.log_level.is_some().then_some("--log-level"),
+            _ => None,
+        };
+        let mut out = Vec::new();
+        for (key, path) in keys(&defaults) {
+            let value = path.iter().fold(&effective, |v, k| &v[k.as_str()]).clone();
+            let value = match (key.as_str(), value) {
+                ("database_url", serde_json::Value::String(u)) => {
+                    serde_json::Value::String(crate::store::redact_url(&u))
+                }
+                (_, v) => v,
+            };
+            let in_user = user.as_ref().is_some_and(|(t, _)| lookup(t, &path).is_some());
+            let var = env.iter().rev().find(|(name, _)| env_path(name).as_deref() == Some(path.as_slice()));
+            let (origin, from) = if let Some(f) = flag(&key) {
+                (Origin::Flag, f.to_owned())
+            } else if let Some((name, _)) = var {
+                (Origin::Env, name.clone())
+            } else if in_user {
+                (Origin::UserFile, user.as_ref().map(|(_, p)| p.clone()).unwrap_or_default())
+            } else {
+                (Origin::Default, String::new())
+            };
+            out.push(Setting { key, value, origin, from });
+        }
+        Ok(out)
     }
 
     /// The operator login: config/flag, else the OS user name.
@@ -238,6 +329,37 @@ impl Config {
         }
         os_user().unwrap_or_else(|| "unknown".into())
     }
+}
+
+/// Every key of the defaults, dotted, with its path, in the file's order
+/// of sections (top-level keys first).
+fn keys(defaults: &toml::Table) -> Vec<(String, Vec<String>)> {
+    let mut top = Vec::new();
+    let mut nested = Vec::new();
+    for (k, v) in defaults {
+        match v.as_table() {
+            Some(section) => nested.extend(section.keys().map(|sk| (format!("{k}.{sk}"), vec![k.clone(), sk.clone()]))),
+            None => top.push((k.clone(), vec![k.clone()])),
+        }
+    }
+    top.extend(nested);
+    top
+}
+
+/// The value at `path` in a table, if set.
+fn lookup<'t>(table: &'t toml::Table, path: &[String]) -> Option<&'t toml::Value> {
+    let (last, sections) = path.split_last()?;
+    let mut t = table;
+    for s in sections {
+        t = t.get(s)?.as_table()?;
+    }
+    t.get(last)
+}
+
+/// The key path a `PORTALDESK_SECTION__KEY` variable names (as `env_layer` reads it).
+fn env_path(name: &str) -> Option<Vec<String>> {
+    let rest = name.strip_prefix("PORTALDESK_")?;
+    Some(rest.split("__").map(str::to_ascii_lowercase).collect())
 }
 
 /// The operating-system user: `$USER`, `$LOGNAME`, else the name of this
@@ -303,8 +425,12 @@ mod tests {
         assert_eq!((c.operator.as_str(), c.cases.info_due_business_days, c.ui.tick_ms), ("env", 7, 100));
 
         let e = env(&[("PORTALDESK_OPERATOR", "env")]);
-        let flags =
-            Overrides { operator: Some("flag".into()), database_url: Some("sqlite://x.db".into()), read_only: true };
+        let flags = Overrides {
+            operator: Some("flag".into()),
+            database_url: Some("sqlite://x.db".into()),
+            read_only: true,
+            ..Default::default()
+        };
         let c = Config::load(Some(&f), e, &flags).unwrap();
         assert_eq!(
             (c.operator.as_str(), c.database_url.as_str(), c.read_only, c.environment.as_str()),
@@ -326,5 +452,40 @@ mod tests {
         assert!(e.to_string().contains("PORTALDESK_UI__TICK_MS"), "{e}");
         std::fs::write(&f, "[ui]\ntheme = \"neon\"\n").unwrap();
         assert!(Config::load(Some(&f), env(&[]), &Overrides::default()).is_err());
+    }
+
+    #[test]
+    fn explain_says_where_each_value_came_from() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("config.toml");
+        std::fs::write(&f, "environment = \"training\"\n[ui]\ntick_ms = 100\n[log]\nlevel = \"warn\"\n").unwrap();
+        let e = env(&[("PORTALDESK_UI__TICK_MS", "120"), ("PORTALDESK_DATA_KEY", "zz")]);
+        let flags = Overrides {
+            database_url: Some("postgres://u:secret@h/db".into()),
+            log_level: Some("debug".into()),
+            ..Default::default()
+        };
+        let all = Config::explain(Some(&f), e, &flags).unwrap();
+        let get = |k: &str| all.iter().find(|s| s.key == k).unwrap_or_else(|| panic!("no {k}")).clone();
+        let shown = f.display().to_string();
+        assert_eq!(get("environment").value, serde_json::json!("training"));
+        assert_eq!((get("environment").origin, get("environment").from), (Origin::UserFile, shown));
+        assert_eq!((get("ui.tick_ms").value, get("ui.tick_ms").origin), (serde_json::json!(120), Origin::Env));
+        assert_eq!(get("ui.tick_ms").from, "PORTALDESK_UI__TICK_MS");
+        assert_eq!((get("log.level").value, get("log.level").origin), (serde_json::json!("debug"), Origin::Flag));
+        assert_eq!(get("log.level").from, "--log-level");
+        assert_eq!(get("database_url").value, serde_json::json!("postgres://u:***@h/db"));
+        assert_eq!((get("ui.theme").origin, get("ui.theme").from), (Origin::Default, String::new()));
+        assert_eq!(get("read_only").value, serde_json::json!(false));
+        // Every key of the defaults, once.
+        assert_eq!(all.len(), 14);
+        assert_eq!(all[0].key, "database_url");
+    }
+
+    #[test]
+    fn a_log_level_that_is_no_filter_is_refused() {
+        let flags = Overrides { log_level: Some("portaldesk=loud".into()), ..Default::default() };
+        let e = Config::load(None, env(&[]), &flags).unwrap_err();
+        assert!(e.to_string().contains("log.level"), "{e}");
     }
 }

@@ -3,6 +3,9 @@
 //!
 //! The binary in `main.rs` is thin; everything lives here so the tests can
 //! drive the same code paths the terminal and the CLI use.
+//!
+//! `unsafe` is denied everywhere but `store::direct`, SQLite's C interface.
+#![deny(unsafe_code)]
 
 pub mod action;
 pub mod bench;

@@ -1,10 +1,11 @@
 //! CLI entry: parse flags, load config, then run the TUI or a subcommand.
+#![deny(unsafe_code)]
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use portaldesk::cli::{Cli, Cmd};
-use portaldesk::config::Overrides;
+use portaldesk::cli::{Cli, Cmd, ConfigCmd};
+use portaldesk::config::{Overrides, Paths};
 use portaldesk::fatal::Fatal;
 use portaldesk::{cmd, startup};
 
@@ -16,13 +17,8 @@ use portaldesk::{cmd, startup};
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    // Output piped into `head` ends quietly, as for any command-line tool,
-    // instead of a panic about a broken pipe.
-    // SAFETY: setting a signal to its default action before any thread starts.
-    unsafe {
-        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
-    }
-    portaldesk::store::sqlite_config();
+    // A broken pipe ends output quietly; SQLite's process-wide settings.
+    portaldesk::store::start_process();
     // Panic reports; ratatui's own hook restores the terminal before them.
     let _ = color_eyre::install();
     let cli = Cli::parse();
@@ -88,8 +84,20 @@ fn script_options(cli: &Cli) -> cmd::script::Options {
 }
 
 async fn run(mut cli: Cli) -> Result<u8, Fatal> {
-    let overrides =
-        Overrides { database_url: cli.db.clone(), operator: cli.operator.clone(), read_only: cli.read_only };
+    let overrides = Overrides {
+        database_url: cli.db.clone(),
+        operator: cli.operator.clone(),
+        read_only: cli.read_only,
+        log_level: cli.log_level.clone(),
+    };
+    // What needs neither the configuration nor a database.
+    match cli.command.take() {
+        Some(Cmd::Completions { shell }) => return cmd::manual::completions(shell),
+        Some(Cmd::Man) => return cmd::manual::man(),
+        Some(Cmd::Config(ConfigCmd::Path)) => return cmd::config::path(&Paths::discover()),
+        Some(Cmd::Config(ConfigCmd::Show(j))) => return cmd::config::show(&Paths::discover(), &overrides, j.json),
+        other => cli.command = other,
+    }
     let ctx = startup::context(&overrides)?;
     let _log = startup::init_logging(&ctx);
     match cli.command.take() {
@@ -101,6 +109,8 @@ async fn run(mut cli: Cli) -> Result<u8, Fatal> {
         }
         Some(c @ (Cmd::Staff(_) | Cmd::Code(_) | Cmd::Bench(_) | Cmd::Import(_))) => with_ops(&ctx, c).await,
         Some(Cmd::Actions(j)) => cmd::script::actions(&ctx, j.json),
+        // Answered above, before the configuration was loaded.
+        Some(Cmd::Completions { .. } | Cmd::Man | Cmd::Config(_)) => Ok(0),
         Some(Cmd::Run { file }) => cmd::script::run(&ctx, &script_options(&cli), Some(file), None).await,
         None if cli.keys.is_some() && cli.headless => {
             cmd::script::run(&ctx, &script_options(&cli), None, cli.keys.clone()).await

@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use std::time::{Duration, Instant};
 
 use portaldesk::args;
+use portaldesk::store::testing::StoreSql;
 
 #[tokio::test]
 async fn cancellable_fetch_returns_rows_on_both_engines() {

@@ -158,3 +158,112 @@ fn import_subcommands_enqueue_run_show_and_filter_by_status() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("the file is 2048 MB; at most 256 MB"), "{out:?}");
     assert_eq!(jobs(h), before);
 }
+
+/// The latest migration's number, read from the folder the program embeds.
+fn latest_migration() -> i64 {
+    std::fs::read_dir("migrations/sqlite")
+        .unwrap()
+        .filter_map(|e| e.unwrap().file_name().to_string_lossy().split('_').next()?.parse().ok())
+        .max()
+        .unwrap()
+}
+
+fn stdout(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn version_completions_and_man_follow_the_conventions() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let out = run(h, &["--version"]);
+    assert_eq!(code(&out), 0);
+    let schema = latest_migration();
+    assert!(schema >= 2);
+    assert_eq!(stdout(&out).trim(), format!("portaldesk {} (schema {schema})", env!("CARGO_PKG_VERSION")));
+
+    for (shell, marker) in
+        [("bash", "_portaldesk()"), ("zsh", "#compdef portaldesk"), ("fish", "complete -c portaldesk")]
+    {
+        let out = run(h, &["completions", shell]);
+        assert_eq!(code(&out), 0, "{shell}: {}", String::from_utf8_lossy(&out.stderr));
+        let script = stdout(&out);
+        assert!(script.contains(marker), "{shell}: no {marker}");
+        for word in ["import", "case", "config", "completions", "log-level"] {
+            assert!(script.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    let out = run(h, &["completions", "tcsh"]);
+    assert_eq!(code(&out), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("possible values: bash, zsh, fish"));
+
+    // The page the program prints is the one in docs/ (tests/docs.rs keeps that current).
+    let out = run(h, &["man"]);
+    assert_eq!(code(&out), 0);
+    let page = stdout(&out);
+    assert!(page.contains(".TH portaldesk 1"), "{page}");
+    assert!(page.contains("\\-\\-log\\-level") && page.contains("completions"), "{page}");
+    assert_eq!(page, std::fs::read_to_string("docs/portaldesk.1").unwrap());
+}
+
+#[test]
+fn config_path_and_show_say_where_each_value_came_from() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let file = h.join("config.toml");
+    let out = run(h, &["config", "path"]);
+    assert_eq!(code(&out), 0);
+    assert_eq!(stdout(&out).trim(), format!("{} (not present: the built-in defaults apply)", file.display()));
+    std::fs::write(&file, "environment = \"training\"\n[ui]\ntick_ms = 100\n").unwrap();
+    assert_eq!(stdout(&run(h, &["config", "path"])).trim(), file.display().to_string());
+
+    // PORTALDESK_OPERATOR=tester comes from the test's environment (common::pty::run).
+    let out = run(h, &["--log-level", "debug", "--db", "postgres://u:pw@db/x", "config", "show"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let text = stdout(&out);
+    let line = |key: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("{key} = ")))
+            .unwrap_or_else(|| panic!("no {key}: {text}"))
+            .to_owned()
+    };
+    assert!(line("environment").ends_with(&format!("# user file {}", file.display())), "{text}");
+    assert!(line("ui.tick_ms").starts_with("ui.tick_ms = 100 "), "{text}");
+    assert!(line("operator").contains("\"tester\"") && line("operator").ends_with("# env PORTALDESK_OPERATOR"));
+    assert!(line("log.level").contains("\"debug\"") && line("log.level").ends_with("# flag --log-level"));
+    assert!(line("database_url").contains("postgres://u:***@db/x") && !text.contains("pw@"), "{text}");
+    assert!(line("ui.theme").ends_with("# default"));
+
+    let out = run(h, &["config", "show", "--json"]);
+    let v = json(&out);
+    assert_eq!(v["ok"], true);
+    let settings = v["result"]["settings"].as_array().unwrap();
+    let get = |k: &str| settings.iter().find(|s| s["key"] == k).unwrap().clone();
+    assert_eq!(get("ui.tick_ms")["value"], 100);
+    assert_eq!(get("ui.tick_ms")["origin"], "user_file");
+    assert_eq!(get("read_only")["value"], false);
+    assert_eq!(get("codes.max_attempts")["origin"], "default");
+
+    // A bad file is reported with its name, exit 2.
+    std::fs::write(&file, "[ui]\ntick_mss = 3\n").unwrap();
+    let out = run(h, &["config", "show"]);
+    assert_eq!(code(&out), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("tick_mss"));
+}
+
+#[test]
+fn log_level_sets_the_log_files_filter() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let log = h.join("log").join("portaldesk.log");
+    let url = format!("sqlite://{}", h.join("m.sqlite").display());
+    assert_eq!(code(&run(h, &["--db", &url, "migrate"])), 0);
+    let quiet = std::fs::read_to_string(&log).unwrap_or_default();
+    assert!(!quiet.contains(" DEBUG "), "{quiet}");
+    assert_eq!(code(&run(h, &["--log-level", "debug", "--db", &url, "migrate"])), 0);
+    let loud = std::fs::read_to_string(&log).unwrap();
+    assert!(loud.contains(" DEBUG sqlx::query"), "{loud}");
+    let out = run(h, &["--log-level", "portaldesk=loud", "--db", &url, "migrate"]);
+    assert_eq!(code(&out), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("log.level: must be a level"));
+}

@@ -7,6 +7,7 @@ use common::seeded::{key, now};
 use portaldesk::args;
 use portaldesk::demo::{DemoOptions, seed};
 use portaldesk::store::Store;
+use portaldesk::store::testing::StoreSql;
 
 async fn seeded(store: &Store, seed_value: u64) {
     let opts = DemoOptions {

@@ -74,3 +74,106 @@ fn docs_that_the_issue_asks_for_exist() {
         "README must start with the two set-up commands"
     );
 }
+
+/// Every `.rs` file under `dir`, recursively, in a stable order.
+fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut entries: Vec<_> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()).collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            out.extend(rust_files(&p));
+        } else if p.extension().is_some_and(|e| e == "rs") {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// Lines of `src/` outside `src/store` that match `pattern`, as
+/// `file:line: text` (comment lines skipped).
+fn outside_the_store(pattern: &regex::Regex) -> Vec<String> {
+    let mut found = Vec::new();
+    for path in rust_files(std::path::Path::new("src")) {
+        if path.starts_with("src/store") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            if !line.trim_start().starts_with("//") && pattern.is_match(line) {
+                found.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    found
+}
+
+/// SQL is the store's: a statement's text in a string literal anywhere
+/// else in `src/` fails here, named by file and line.
+#[test]
+fn sql_text_lives_in_the_store_alone() {
+    let sql = regex::Regex::new(
+        r#""[^"]*\b(SELECT\s|INSERT\s+(OR\s+\w+\s+)?INTO\s|UPDATE\s+\w+\s+SET\s|DELETE\s+FROM\s|(CREATE|DROP|ALTER)\s+(TEMP\s+)?(UNIQUE\s+)?(TABLE|INDEX)\b|PRAGMA\s|SET\s+CONSTRAINTS\b|COPY\s+\w+.*FROM\s+STDIN)|"(ANALYZE|CHECKPOINT|VACUUM)\b"#,
+    )
+    .unwrap();
+    let found = outside_the_store(&sql);
+    assert!(found.is_empty(), "SQL outside src/store (move it into a store function):\n{}", found.join("\n"));
+    // Nor sqlx's own statements, and the tests' SQL door is not the application's.
+    let door = regex::Regex::new(
+        r"sqlx::(query|query_as|query_scalar|raw_sql|AssertSqlSafe)\b|store::testing|\b(StoreSql|TxSql)\b",
+    )
+    .unwrap();
+    let found = outside_the_store(&door);
+    assert!(found.is_empty(), "sqlx statements or store::testing outside the store:\n{}", found.join("\n"));
+}
+
+/// `unsafe` is denied for the crate and allowed in `src/store/direct.rs` alone.
+#[test]
+fn unsafe_code_lives_in_store_direct_alone() {
+    for root in ["src/lib.rs", "src/main.rs"] {
+        let text = std::fs::read_to_string(root).unwrap();
+        assert!(text.contains("#![deny(unsafe_code)]"), "{root} must deny unsafe code");
+    }
+    let direct = std::path::Path::new("src/store/direct.rs");
+    let mut found = Vec::new();
+    for path in rust_files(std::path::Path::new("src")) {
+        if path == direct {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            let code = line.split("//").next().unwrap_or_default();
+            if code.contains("unsafe {")
+                || code.contains("unsafe fn")
+                || code.contains("unsafe impl")
+                || code.contains("allow(unsafe_code)")
+            {
+                found.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "unsafe outside src/store/direct.rs:\n{}", found.join("\n"));
+    assert!(std::fs::read_to_string(direct).unwrap().contains("#![allow(unsafe_code)]"));
+}
+
+#[test]
+fn man_page_matches_the_program() {
+    matches_on_disk("docs/portaldesk.1", &portaldesk::cli::man_page());
+}
+
+/// The store is the bottom layer: it may use the pure domain rules, never
+/// ops, the screens or the commands above it.
+#[test]
+fn the_store_calls_nothing_above_it() {
+    let above = regex::Regex::new(r"crate::(ops|tui|cmd|bench|demo)\b").unwrap();
+    let mut found = Vec::new();
+    for path in rust_files(std::path::Path::new("src/store")) {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for (i, line) in text.lines().enumerate() {
+            if !line.trim_start().starts_with("//") && above.is_match(line) {
+                found.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
+            }
+        }
+    }
+    assert!(found.is_empty(), "the store calls layers above it:\n{}", found.join("\n"));
+}

@@ -9,6 +9,7 @@ use portaldesk::domain::case::CaseView;
 use portaldesk::store::cases::{count, file_by_number};
 use portaldesk::store::lists::{ListKind, ListRequest, Search, fetch};
 use portaldesk::store::members::MemberSearch;
+use portaldesk::store::testing::StoreSql;
 use portaldesk::store::{Dir, Store, staff};
 
 fn request(kind: ListKind, dir: Dir, filter: &str, me: i64) -> ListRequest {

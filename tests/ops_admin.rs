@@ -14,6 +14,7 @@ use portaldesk::ops::accounts::Tools;
 use portaldesk::ops::codes::{CodeFor, CodePolicy};
 use portaldesk::ops::{Clock, OpError, Ops};
 use portaldesk::store::brokers::office_user_groups;
+use portaldesk::store::testing::{StoreSql, TxSql};
 use portaldesk::store::{Store, staff};
 
 fn t0() -> DateTime<Utc> {

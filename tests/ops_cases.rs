@@ -10,6 +10,7 @@ use portaldesk::domain::case::{Queue, case_number};
 use portaldesk::domain::case_change::CaseChange;
 use portaldesk::domain::role::Role;
 use portaldesk::ops::{Clock, OpError, Ops};
+use portaldesk::store::testing::{StoreSql, TxSql};
 use portaldesk::store::{Store, audit, cases, staff};
 
 fn t0() -> DateTime<Utc> {

@@ -9,6 +9,7 @@ use portaldesk::args;
 use portaldesk::domain::case::Queue;
 use portaldesk::domain::role::Role;
 use portaldesk::ops::{Clock, OpError, Ops};
+use portaldesk::store::testing::{StoreSql, TxSql};
 use portaldesk::store::{Store, audit, cases, staff};
 
 fn t0() -> DateTime<Utc> {

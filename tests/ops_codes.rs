@@ -11,6 +11,7 @@ use portaldesk::crypto::{DataKey, SEALED_PREFIX};
 use portaldesk::domain::role::Role;
 use portaldesk::ops::codes::{CodeFor, CodePolicy, NO_MATCH};
 use portaldesk::ops::{Clock, OpError, Ops};
+use portaldesk::store::testing::{StoreSql, TxSql};
 use portaldesk::store::{Backend, Store, staff};
 
 fn t0() -> DateTime<Utc> {

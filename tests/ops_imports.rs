@@ -11,6 +11,7 @@ use portaldesk::domain::import_spec::ImportKind;
 use portaldesk::domain::role::Role;
 use portaldesk::ops::imports::BATCH;
 use portaldesk::ops::{Clock, Ops};
+use portaldesk::store::testing::{StoreSql, TxSql};
 use portaldesk::store::{Store, imports, staff};
 
 fn t0() -> DateTime<Utc> {

@@ -11,6 +11,7 @@ use portaldesk::domain::role::Role;
 use portaldesk::ops::{Clock, OpError, Ops};
 use portaldesk::store::lists::{ListKind, ListRequest, Search, fetch};
 use portaldesk::store::members::{MemberSearch, coverage_on};
+use portaldesk::store::testing::{StoreSql, TxSql};
 use portaldesk::store::{Dir, Store, staff};
 
 fn t0() -> DateTime<Utc> {

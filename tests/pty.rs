@@ -4,6 +4,7 @@
 mod common;
 
 use common::pty::{Pty, big_demo_home, demo_home, run};
+use portaldesk::store::testing::StoreSql;
 
 /// The case number in the status line's `took C-…` message.
 fn taken_case(screen: &str) -> Option<String> {

@@ -6,6 +6,7 @@ mod common;
 
 use chrono::{NaiveDate, TimeZone, Utc};
 use portaldesk::args;
+use portaldesk::store::testing::TxSql;
 use portaldesk::store::{SsnsOnFile, Store};
 
 /// An employer's group and a member of it with SSN index `ssn`, written by

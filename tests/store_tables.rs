@@ -8,7 +8,9 @@ mod common;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use portaldesk::args;
-use portaldesk::store::{Arg, Backend, Cell, Sql, Store};
+use portaldesk::store::testing::Sql;
+use portaldesk::store::testing::{StoreSql, TxSql};
+use portaldesk::store::{Arg, Backend, Cell, Store};
 
 fn int(v: i64) -> Arg {
     Arg::I64(Some(v))
@@ -151,28 +153,85 @@ async fn many_rows_go_in_by_several_statements_and_a_broken_key_says_so() {
     }
 }
 
+/// A direct statement is prepared for exactly the values each run binds
+/// (`Stmt<N>` takes `[Cell; N]`): preparing it for fewer or more than the
+/// statement's parameters is refused before anything runs, and so is a
+/// bulk row one value short.
 #[tokio::test]
 async fn direct_statements_refuse_what_they_cannot_run() {
     for db in common::all_backends().await {
         let mut tx = db.store.begin_write().await.unwrap();
         let r = tx
             .direct(|d| {
-                let bad = d.prepare("SELEC 1").err().map(|e| e.to_string()).unwrap_or_default();
-                let mut two = d.prepare("SELECT ?1 + ?2")?;
-                let short = two.run(&[Cell::Int(1)], |_| {}).err().map(|e| e.to_string()).unwrap_or_default();
+                let bad = d.prepare::<0>("SELEC 1").err().map(|e| e.to_string()).unwrap_or_default();
+                let short = d.prepare::<1>("SELECT ?1 + ?2").err().map(|e| e.to_string()).unwrap_or_default();
+                let long = d.prepare::<3>("SELECT ?1 + ?2").err().map(|e| e.to_string()).unwrap_or_default();
+                let mut two = d.prepare::<2>("SELECT ?1 + ?2")?;
                 let mut sum = 0;
                 two.run(&[Cell::Int(2), Cell::Int(3)], |r| sum = r.int(0))?;
-                Ok((bad, short, sum))
+                // A second run binds its own values, none left from the first.
+                two.run(&[Cell::Int(10), Cell::Null], |r| sum += r.int(0))?;
+                Ok((bad, short, long, sum))
             })
             .await;
         match db.store.backend() {
             Backend::Sqlite => {
-                let (bad, short, sum) = r.unwrap();
+                let (bad, short, long, sum) = r.unwrap();
                 assert!(bad.contains("syntax error"), "{bad}");
-                assert!(short.contains("1 values for 2 parameters"), "{short}");
-                assert_eq!(sum, 5);
+                assert!(short.contains("a statement of 2 parameters prepared to be run with 1 values"), "{short}");
+                assert!(long.contains("a statement of 2 parameters prepared to be run with 3 values"), "{long}");
+                assert_eq!(sum, 5, "NULL + 10 is NULL, read as 0");
             }
             Backend::Postgres => assert!(r.is_err(), "direct statements are SQLite's"),
+        }
+        let cols: &'static [&'static str] = &["id", "login", "name", "role", "status", "created_at"];
+        let at = Utc::now();
+        let short_row = [[Cell::Int(1), Cell::Text("a"), Cell::Text("A"), Cell::Text("agent"), Cell::Text("active")]];
+        let e = tx.insert_cells("staff", cols, &short_row).await.unwrap_err().to_string();
+        assert!(e.contains("staff: a row of 5 values for 6 columns"), "{}: {e}", db.label);
+        let whole = [[
+            Cell::Int(1),
+            Cell::Text("a"),
+            Cell::Text("A"),
+            Cell::Text("agent"),
+            Cell::Text("active"),
+            Cell::Time(&at),
+        ]];
+        assert_eq!(tx.insert_cells("staff", cols, &whole).await.unwrap(), 1, "{}", db.label);
+    }
+}
+
+/// Each stored value of `table.col` as the engine holds it, row by row:
+/// SQLite's literal and storage class, PostgreSQL's text form and type.
+async fn stored(store: &Store, table: &'static str, col: &'static str) -> Vec<String> {
+    let mut q = Sql::new(store.pick("SELECT quote(", "SELECT COALESCE(CAST("));
+    q.push(col).push(store.pick(") || ' ' || typeof(", " AS TEXT), 'NULL') || ' ' || CAST(pg_typeof("));
+    q.push(col).push(store.pick(") FROM ", ") AS TEXT) FROM ")).push(table).push(" ORDER BY 1");
+    let (sql, a) = q.into_parts();
+    let rows: Vec<(String,)> = store.fetch_all(sql, a).await.unwrap_or_else(|e| panic!("{table}.{col}: {e}"));
+    rows.into_iter().map(|r| r.0).collect()
+}
+
+/// The bulk path (SQLite's direct statements, PostgreSQL's COPY) stores
+/// every column of every table exactly as the store's ordinary sqlx
+/// inserts do: the same rows written both ways into two databases, then
+/// compared column by column as each engine holds them.
+#[tokio::test]
+async fn the_bulk_path_stores_what_sqlx_inserts_store() {
+    let by_sqlx = common::all_backends().await;
+    let by_bulk = common::all_backends().await;
+    for (plain, bulk) in by_sqlx.iter().zip(&by_bulk) {
+        for (table, cols) in samples() {
+            insert(&plain.store, table, &cols).await;
+            let names: &'static [&'static str] = Box::leak(cols.iter().map(|(c, _)| *c).collect::<Vec<_>>().into());
+            let mut tx = bulk.store.begin_write().await.unwrap();
+            tx.insert_rows(table, names, cols.iter().map(|(_, v)| v.clone()).collect()).await.unwrap();
+            tx.commit().await.unwrap();
+            for (col, _) in &cols {
+                let (a, b) = (stored(&plain.store, table, col).await, stored(&bulk.store, table, col).await);
+                assert_eq!(b, a, "{}: {table}.{col} by the bulk path vs by sqlx", bulk.label);
+                assert_eq!(a.len(), 1, "{}: {table}.{col}", plain.label);
+            }
         }
     }
 }

@@ -6,6 +6,7 @@ mod common;
 use common::seeded::{headless, seed_small, session, stable};
 use portaldesk::args;
 use portaldesk::keymap::Keymap;
+use portaldesk::store::testing::StoreSql;
 use portaldesk::tui::Headless;
 
 async fn app(w: u16, h: u16) -> (common::TestDb, Headless) {

@@ -1,6 +1,7 @@
-//! Rows in bulk and the indexes around them, for seeding a million rows in seconds.
+//! Rows in bulk, for seeding a million rows in seconds (the indexes
+//! around them are `store::load`'s).
 
-use crate::store::{Arg, Backend, Tx};
+use crate::store::{Arg, Tx};
 
 /// Collects rows of one table and inserts them many at a time, by the
 /// engine's bulk path (`Tx::insert_rows`).
@@ -38,39 +39,4 @@ impl Batch {
         tx.insert_rows(self.table, self.cols, std::mem::take(&mut self.pending)).await?;
         Ok(())
     }
-}
-
-/// The secondary indexes of the schema, as (name, CREATE statement): a
-/// bulk load drops them and builds them again at the end, since sorting a
-/// finished table into an index is far cheaper than inserting into it row
-/// by row. Indexes behind PRIMARY KEY and UNIQUE constraints stay.
-pub async fn secondary_indexes(tx: &mut Tx) -> Result<Vec<(String, String)>, sqlx::Error> {
-    let sql = tx.pick(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL ORDER BY name",
-        "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = current_schema() \
-         AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname) ORDER BY i.indexname",
-    );
-    tx.fetch_all(sql, vec![]).await
-}
-
-/// Drops the given indexes (names read from the catalog above).
-pub async fn drop_indexes(tx: &mut Tx, indexes: &[(String, String)]) -> Result<(), sqlx::Error> {
-    for (name, _) in indexes {
-        // The name comes from the database's own catalog, not from input.
-        tx.execute(sqlx::AssertSqlSafe(format!("DROP INDEX {name}")), vec![]).await?;
-    }
-    Ok(())
-}
-
-/// Builds the indexes again from their saved definitions.
-pub async fn create_indexes(tx: &mut Tx, indexes: &[(String, String)]) -> Result<(), sqlx::Error> {
-    if tx.backend() == Backend::Postgres {
-        // PostgreSQL will not index a table with deferred key checks pending: run them now.
-        tx.execute("SET CONSTRAINTS ALL IMMEDIATE", vec![]).await?;
-    }
-    for (_, create) in indexes {
-        // The definition comes from the database's own catalog.
-        tx.execute(sqlx::AssertSqlSafe(create.clone()), vec![]).await?;
-    }
-    Ok(())
 }

@@ -18,7 +18,7 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use crate::crypto::DataKey;
-use crate::store::{Backend, Store};
+use crate::store::{Store, load};
 
 /// What to make.
 #[derive(Debug, Clone)]
@@ -83,8 +83,8 @@ pub async fn seed(store: &Store, key: &DataKey, opts: &DemoOptions) -> Result<De
         }
     };
     let mut tx = store.begin_bulk().await?;
-    let indexes = batch::secondary_indexes(&mut tx).await?;
-    batch::drop_indexes(&mut tx, &indexes).await?;
+    let indexes = load::secondary_indexes(&mut tx).await?;
+    load::drop_indexes(&mut tx, &indexes).await?;
     let (staff, workers) = work::staff(&mut tx, &opts.admin_login, now).await?;
     phase("staff");
     let groups = people::employers(&mut tx, &mut rng, employers, now).await?;
@@ -98,15 +98,9 @@ pub async fn seed(store: &Store, key: &DataKey, opts: &DemoOptions) -> Result<De
     let codes = work::codes(&mut tx, &mut rng, key, employers, brokers, now).await?;
     work::outbox_and_audit(&mut tx, now, &opts.admin_login).await?;
     phase("imports, brokers, accounts, codes");
-    batch::create_indexes(&mut tx, &indexes).await?;
+    load::create_indexes(&mut tx, &indexes).await?;
     phase("indexes");
-    if tx.backend() == Backend::Postgres {
-        for table in EXPLICIT_IDS {
-            // Table names are the static list above.
-            let sql = format!("SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))");
-            let _: Option<(i64,)> = tx.fetch_optional(sqlx::AssertSqlSafe(sql), vec![]).await?;
-        }
-    }
+    load::sync_id_sequences(&mut tx, EXPLICIT_IDS).await?;
     tx.commit().await?;
     phase("commit");
     let broken = store.check_foreign_keys().await?;
@@ -116,12 +110,7 @@ pub async fn seed(store: &Store, key: &DataKey, opts: &DemoOptions) -> Result<De
             broken.len()
         )));
     }
-    // Fresh statistics, so the planners pick the indexes from the first
-    // query; on SQLite sampled (analysis_limit), which is enough for that.
-    if store.backend() == Backend::Sqlite {
-        store.execute("PRAGMA analysis_limit = 1000", vec![]).await?;
-    }
-    store.execute("ANALYZE", vec![]).await?;
+    load::analyze(store).await?;
     phase("key check and statistics");
     Ok(DemoSummary {
         employers: employers as u64,

@@ -121,6 +121,12 @@ pub fn password_reset_notice(name: &str, email: &str, code: &str, expires: DateT
     )
 }
 
+/// A code's status as people see it: an active code past its expiry is
+/// expired (the stored status changes only when someone acts on it).
+pub fn shown_status(stored: &str, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> &str {
+    if stored == "active" && expires_at <= now { "expired" } else { stored }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,5 +179,16 @@ mod tests {
         ] {
             assert!(n.contains(needle), "{needle} missing:\n{n}");
         }
+    }
+
+    #[test]
+    fn an_active_code_past_its_expiry_shows_expired() {
+        let now = chrono::Utc::now();
+        let hour = chrono::Duration::hours(1);
+        assert_eq!(shown_status("active", now + hour, now), "active");
+        assert_eq!(shown_status("active", now, now), "expired");
+        assert_eq!(shown_status("active", now - hour, now), "expired");
+        assert_eq!(shown_status("used", now - hour, now), "used");
+        assert_eq!(shown_status("revoked", now + hour, now), "revoked");
     }
 }

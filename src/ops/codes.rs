@@ -338,7 +338,7 @@ impl Ops {
         let now = self.now();
         let row =
             store::by_id_locked(&mut change.tx, id).await?.ok_or_else(|| OpError::NotFound(format!("no code {id}")))?;
-        let status = shown_status(&row.status, row.expires_at, now);
+        let status = code::shown_status(&row.status, row.expires_at, now);
         if status != "active" {
             return Err(OpError::Refused(format!("code {id} is {status}; only an active code can be revoked")));
         }
@@ -390,7 +390,7 @@ impl Ops {
             change.tx.commit().await?;
             return Err(refused());
         }
-        let status = shown_status(&row.status, row.expires_at, now);
+        let status = code::shown_status(&row.status, row.expires_at, now);
         if status != "active" {
             self.record_refused(&mut change, &entity, &format!("code is {status}")).await?;
             change.tx.commit().await?;
@@ -440,11 +440,6 @@ pub fn write_letter(dir: &Path, database_tag: &str, issued: &Issued) -> Result<O
 pub fn database_tag(url: &str) -> String {
     use sha2::Digest;
     hex::encode(&sha2::Sha256::digest(url.as_bytes())[..4])
-}
-
-/// A code's status as people see it: an active code past its expiry is expired.
-pub fn shown_status(stored: &str, expires_at: DateTime<Utc>, now: DateTime<Utc>) -> &str {
-    if stored == "active" && expires_at <= now { "expired" } else { stored }
 }
 
 #[cfg(test)]

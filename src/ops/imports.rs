@@ -20,7 +20,7 @@ use crate::domain::import_spec::{ImportKind, Value};
 use crate::domain::text::fold_key;
 use crate::import::{Row, RowReader, check_bytes};
 use crate::store::imports::{self as store, JobHead, NewJob};
-use crate::store::{Arg, Backend, Cell, CopyRows, SsnsOnFile, Tx};
+use crate::store::{Arg, Backend, Cell, SsnsOnFile, Tx};
 
 /// How far a running job is, for the screen.
 #[derive(Debug, Default)]
@@ -137,23 +137,12 @@ fn member_cells<'a>(r: &'a NewMember<'_>, numbers: &'a (String, String), now: &'
     ]
 }
 
-/// Adds new members by the engine's bulk path: on SQLite bound where their
-/// values lie; on PostgreSQL by one COPY, its rows all written before it
-/// starts (written as the COPY went, the server waited on each part).
+/// Adds new members by the engine's bulk path (`Tx::insert_cells`).
 async fn insert_members(tx: &mut Tx, added: &[NewMember<'_>], now: &str) -> Result<(), sqlx::Error> {
     use crate::store::members::INSERT_COLUMNS;
-    let numbers = |r: &NewMember<'_>| crate::store::members::numbers(r.id);
-    if tx.backend() == Backend::Sqlite {
-        let numbers: Vec<_> = added.iter().map(numbers).collect();
-        let cells = added.iter().zip(&numbers).flat_map(|(r, n)| member_cells(r, n, now));
-        tx.direct(|db| db.insert("members", INSERT_COLUMNS, cells)).await?;
-        return Ok(());
-    }
-    let mut copy = CopyRows::new("members", INSERT_COLUMNS);
-    for r in added {
-        copy.push(&member_cells(r, &numbers(r), now));
-    }
-    tx.copy_in(copy).await?;
+    let numbers: Vec<_> = added.iter().map(|r| crate::store::members::numbers(r.id)).collect();
+    let rows: Vec<_> = added.iter().zip(&numbers).map(|(r, n)| member_cells(r, n, now)).collect();
+    tx.insert_cells("members", INSERT_COLUMNS, &rows).await?;
     Ok(())
 }
 
@@ -382,9 +371,7 @@ impl Ops {
         let ein = crate::domain::ein::Ein::parse(ein).map_err(|e| OpError::Invalid(e.to_string()))?.to_string();
         let entity = format!("employer:{ein}");
         let mut change = self.begin(Action::ImportEnqueue, &entity).await?;
-        let employer: Option<(i64,)> =
-            change.tx.fetch_optional("SELECT id FROM employers WHERE ein = $1", args![ein.clone()]).await?;
-        let Some((employer_id,)) = employer else {
+        let Some(employer_id) = store::employer_id(&mut change.tx, &ein).await? else {
             return Err(OpError::NotFound(format!("no employer with EIN {ein}")));
         };
         let name = crate::domain::text::sanitize(file_name);
@@ -782,28 +769,19 @@ impl Ops {
         let kind = ImportKind::Demographic;
         let t = |n: &str| text(kind, v, n).unwrap_or_default();
         let (first, last) = (t("first_name"), t("last_name"));
-        let n = tx
-            .execute(
-                "UPDATE members SET first_name = $1, last_name = $2, first_name_key = $3, last_name_key = $4, \
-                 birth_date = $5, address_line = $6, city = $7, state = $8, zip = $9, gender = $10, \
-                 row_version = row_version + 1 WHERE id = $11 AND NOT (first_name = $1 AND last_name = $2 \
-                 AND birth_date = $5 AND address_line = $6 AND city = $7 AND state = $8 AND zip = $9 AND gender = $10)",
-                args![
-                    first.clone(),
-                    last.clone(),
-                    fold_key(&first),
-                    fold_key(&last),
-                    date(kind, v, "birth_date"),
-                    t("address_line"),
-                    t("city"),
-                    t("state"),
-                    t("zip"),
-                    t("gender"),
-                    id
-                ],
-            )
-            .await?;
-        Ok(n == 1)
+        let (address_line, city, state, zip, gender) =
+            (t("address_line"), t("city"), t("state"), t("zip"), t("gender"));
+        let details = store::MemberDetails {
+            first_name: &first,
+            last_name: &last,
+            birth_date: date(kind, v, "birth_date"),
+            address_line: &address_line,
+            city: &city,
+            state: &state,
+            zip: &zip,
+            gender: &gender,
+        };
+        Ok(store::update_member_details(tx, id, &details).await?)
     }
 
     /// Applies one row inside a batch and records what happened to it.
@@ -884,13 +862,7 @@ impl Ops {
                     )));
                 };
                 let (first, last, born) = (t("first_name"), t("last_name"), date(kind, v, "birth_date"));
-                let exists = store::exists(
-                    tx,
-                    "SELECT id FROM members WHERE subscriber_id = $1 AND first_name_key = $2 AND birth_date = $3",
-                    args![sub, fold_key(&first), born],
-                )
-                .await?;
-                if exists {
+                if store::dependent_exists(tx, sub, &first, born).await? {
                     return Ok(Ok(false));
                 }
                 let Some(id) = store::member_ids(tx, 1).await?.pop() else {
@@ -898,20 +870,24 @@ impl Ops {
                 };
                 let (number, individual) = crate::store::members::numbers(id);
                 let own = ssn(kind, v, "ssn");
-                tx.execute(
-                    "INSERT INTO members (id, member_number, individual_id, group_id, subscriber_id, member_type, relationship, \
-                     first_name, last_name, first_name_key, last_name_key, birth_date, gender, address_line, city, state, zip, \
-                     language, ssn_cipher, ssn_index, ssn_last4, status, created_at) \
-                     SELECT $1, $2, $3, s.group_id, s.id, 'DEPENDENT', $4, $5, $6, $7, $8, $9, $10, s.address_line, s.city, \
-                     s.state, s.zip, s.language, $11, $12, $13, 'active', $14 FROM members s WHERE s.id = $15",
-                    args![
-                        id, number, individual, t("relationship"), first.clone(), last.clone(),
-                        fold_key(&first), fold_key(&last), born, text(kind, v, "gender").unwrap_or_else(|| "U".into()),
-                        own.as_ref().map(|s| key.encrypt(s.digits())), own.as_ref().map(|s| key.blind_index("ssn", s.digits())),
-                        own.as_ref().map(|s| s.last4().to_owned()), now, sub
-                    ],
-                )
-                .await?;
+                let gender = text(kind, v, "gender").unwrap_or_else(|| "U".into());
+                let relationship = t("relationship");
+                let dependent = store::NewDependent {
+                    id,
+                    member_number: &number,
+                    individual_id: &individual,
+                    subscriber: sub,
+                    relationship: &relationship,
+                    first_name: &first,
+                    last_name: &last,
+                    birth_date: born,
+                    gender: &gender,
+                    ssn_cipher: own.as_ref().map(|s| key.encrypt(s.digits())),
+                    ssn_index: own.as_ref().map(|s| key.blind_index("ssn", s.digits())),
+                    ssn_last4: own.as_ref().map(|s| s.last4().to_owned()),
+                    created_at: now,
+                };
+                store::insert_dependent(tx, dependent).await?;
                 Ok(Ok(true))
             }
             ImportKind::Event => {
@@ -924,22 +900,20 @@ impl Ops {
                     )));
                 };
                 let (code, on) = (int(kind, v, "event_code"), date(kind, v, "event_date"));
-                let exists = store::exists(
-                    tx,
-                    "SELECT id FROM qualifying_events WHERE member_id = $1 AND event_code = $2 AND event_date = $3",
-                    args![mid, code, on],
-                )
-                .await?;
-                if exists {
+                if store::event_exists(tx, mid, code, on).await? {
                     return Ok(Ok(false));
                 }
                 let loss = date(kind, v, "loss_of_coverage_date").or(on.map(crate::domain::cobra::first_of_next_month));
-                tx.execute(
-                    "INSERT INTO qualifying_events (member_id, event_code, event_date, loss_of_coverage_date, notice_date, \
-                     disability_extension, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                    args![mid, code, on, loss, date(kind, v, "notice_date"), int(kind, v, "disability_extension").unwrap_or(0) == 1, now],
-                )
-                .await?;
+                let event = store::NewEvent {
+                    member_id: mid,
+                    event_code: code,
+                    event_date: on,
+                    loss_of_coverage_date: loss,
+                    notice_date: date(kind, v, "notice_date"),
+                    disability_extension: int(kind, v, "disability_extension").unwrap_or(0) == 1,
+                    created_at: now,
+                };
+                store::insert_event(tx, event).await?;
                 Ok(Ok(true))
             }
             ImportKind::Plan => {
@@ -952,13 +926,7 @@ impl Ops {
                     )));
                 };
                 let code = t("plan_code");
-                let plan: Option<(i64,)> = tx
-                    .fetch_optional(
-                        "SELECT id FROM plans WHERE group_id = $1 AND plan_code = $2",
-                        args![gid, code.clone()],
-                    )
-                    .await?;
-                let Some((plan_id,)) = plan else {
+                let Some(plan_id) = store::plan_id(tx, gid, &code).await? else {
                     return Ok(Err(fault(
                         "plan_code",
                         "plan_unknown",
@@ -966,20 +934,18 @@ impl Ops {
                     )));
                 };
                 let start = date(kind, v, "coverage_start");
-                let exists = store::exists(
-                    tx,
-                    "SELECT id FROM enrollments WHERE member_id = $1 AND plan_id = $2 AND coverage_start = $3",
-                    args![mid, plan_id, start],
-                )
-                .await?;
-                if exists {
+                if store::enrollment_exists(tx, mid, plan_id, start).await? {
                     return Ok(Ok(false));
                 }
-                tx.execute(
-                    "INSERT INTO enrollments (member_id, plan_id, tier, coverage_start, coverage_end, status) VALUES ($1, $2, $3, $4, $5, 'active')",
-                    args![mid, plan_id, t("tier"), start, date(kind, v, "coverage_end")],
-                )
-                .await?;
+                let tier = t("tier");
+                let enrollment = store::NewEnrollment {
+                    member_id: mid,
+                    plan_id,
+                    tier: &tier,
+                    coverage_start: start,
+                    coverage_end: date(kind, v, "coverage_end"),
+                };
+                store::insert_enrollment(tx, enrollment).await?;
                 Ok(Ok(true))
             }
         }

@@ -58,8 +58,41 @@ impl Tx {
         }
     }
 
+    /// Inserts rows given as cells borrowed from the caller (each row
+    /// `cols.len()` cells, in the columns' order) by the engine's bulk
+    /// path: on SQLite bound where the values lie; on PostgreSQL by one
+    /// COPY, its rows all written before it starts. The number inserted.
+    pub async fn insert_cells<'c, R: AsRef<[Cell<'c>]> + Sync>(
+        &mut self,
+        table: &'static str,
+        cols: &'static [&'static str],
+        rows: &[R],
+    ) -> Result<u64, sqlx::Error> {
+        if let Some(r) = rows.iter().find(|r| r.as_ref().len() != cols.len()) {
+            return Err(sqlx::Error::Protocol(format!(
+                "{table}: a row of {} values for {} columns",
+                r.as_ref().len(),
+                cols.len()
+            )));
+        }
+        match self {
+            Tx::Sqlite(_) => {
+                // The cells are walked inside the closure, on this thread:
+                // no iterator of them is held across an await.
+                self.direct(|db| db.insert(table, cols, rows.iter().flat_map(|r| r.as_ref().iter().copied()))).await
+            }
+            Tx::Postgres(_) => {
+                let mut copy = CopyRows::new(table, cols);
+                for r in rows {
+                    copy.push(r.as_ref());
+                }
+                self.copy_in(copy).await
+            }
+        }
+    }
+
     /// Sends rows written beforehand by PostgreSQL's COPY; the number inserted.
-    pub async fn copy_in(&mut self, rows: CopyRows) -> Result<u64, sqlx::Error> {
+    pub(in crate::store) async fn copy_in(&mut self, rows: CopyRows) -> Result<u64, sqlx::Error> {
         let Tx::Postgres(t) = self else {
             return Err(sqlx::Error::Protocol("COPY is PostgreSQL's".into()));
         };

@@ -9,6 +9,11 @@
 //! bound from the caller's own memory (`SQLITE_STATIC`: SQLite copies each
 //! value once, into the row it writes) and stepped on the calling thread,
 //! while sqlx's worker is locked out of the connection (`lock_handle`).
+//!
+//! This file is the crate's one room for `unsafe` (the crate denies it
+//! everywhere else): SQLite's C interface, and the process's start-up
+//! settings that only C calls make (`start_process`).
+#![allow(unsafe_code)]
 
 use std::ffi::{CStr, c_char, c_int};
 use std::marker::PhantomData;
@@ -19,17 +24,52 @@ use libsqlite3_sys as ffi;
 use super::arg::Cell;
 use super::{Tx, arg};
 
+/// The process's settings before any thread starts: a broken pipe ends
+/// output quietly, as for any command-line tool (`portaldesk … | head`),
+/// instead of a panic about it; and SQLite's own (`sqlite_config`).
+pub fn start_process() {
+    // SAFETY: setting a signal to its default action, called first thing
+    // in `main`, before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+    sqlite_config();
+}
+
+/// SQLite's process-wide settings, before any connection opens: no memory
+/// statistics, which nothing reads and which cost every SQLite allocation a
+/// global lock (an import's writer makes millions). Later calls, and calls
+/// once SQLite has started, change nothing.
+fn sqlite_config() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: `sqlite3_config` takes an int for this option; it is called
+    // once, at start-up, before any thread uses SQLite (once it has, SQLite
+    // refuses the call and nothing changes).
+    ONCE.call_once(|| unsafe {
+        ffi::sqlite3_config(ffi::SQLITE_CONFIG_MEMSTATUS, 0 as c_int);
+    });
+}
+
 /// The connection of a transaction, lent to `Tx::direct`'s closure.
 pub struct Direct<'h> {
     db: NonNull<ffi::sqlite3>,
     _lent: PhantomData<&'h mut ffi::sqlite3>,
 }
 
-/// A prepared statement, finalized when dropped (always within the
-/// closure that lent its connection).
-pub struct Stmt<'d> {
+/// A prepared statement of `N` parameters, checked when it is prepared,
+/// so that a run binds exactly `N` values, every parameter of the
+/// statement: a parameter left unbound would keep pointing at a value of
+/// an earlier run (bound `SQLITE_STATIC`), long gone. Finalized when
+/// dropped (always within the closure that lent its connection).
+pub struct Stmt<'d, const N: usize>(Prepared<'d>);
+
+/// A prepared statement whose parameter count is known only when it runs
+/// (the multi-row INSERTs of `Direct::insert`); every run is checked.
+struct Prepared<'d> {
     raw: NonNull<ffi::sqlite3_stmt>,
     db: NonNull<ffi::sqlite3>,
+    /// The statement's parameter count, read once when it was prepared.
+    params: usize,
     /// Dates and timestamps of the values being bound, as the text SQLite
     /// stores them, and where each ends: bound from here, so written out
     /// whole before the first is bound.
@@ -41,7 +81,7 @@ pub struct Stmt<'d> {
 /// A row a statement returned, read before the statement steps again.
 pub struct Row<'s> {
     raw: NonNull<ffi::sqlite3_stmt>,
-    _stmt: PhantomData<&'s Stmt<'s>>,
+    _stmt: PhantomData<&'s Prepared<'s>>,
 }
 
 impl Tx {
@@ -49,7 +89,10 @@ impl Tx {
     /// worker thread waits meanwhile. `f` blocks its thread (a tokio worker
     /// lends its other tasks out first), so it should do one batch's work.
     /// PostgreSQL has no such path: an error.
-    pub async fn direct<R>(&mut self, f: impl FnOnce(&Direct<'_>) -> Result<R, sqlx::Error>) -> Result<R, sqlx::Error> {
+    pub(in crate::store) async fn direct<R>(
+        &mut self,
+        f: impl FnOnce(&Direct<'_>) -> Result<R, sqlx::Error>,
+    ) -> Result<R, sqlx::Error> {
         let Tx::Sqlite(t) = self else {
             return Err(sqlx::Error::Protocol("direct statements are SQLite's".into()));
         };
@@ -71,11 +114,25 @@ fn blocking<R>(f: impl FnOnce() -> R) -> R {
 }
 
 impl Direct<'_> {
-    /// Prepares `sql`: statement text of the caller's, never user input
-    /// (values are bound). Planned without looking at bound values: with
-    /// STAT4 statistics SQLite otherwise plans `ssn_index = ?` for the
-    /// value bound, and prepares the statement again whenever it changes.
-    pub fn prepare(&self, sql: &str) -> Result<Stmt<'_>, sqlx::Error> {
+    /// Prepares `sql`, a statement of exactly `N` parameters (an error
+    /// otherwise, before anything runs): statement text of the caller's,
+    /// never user input (values are bound).
+    pub fn prepare<const N: usize>(&self, sql: &str) -> Result<Stmt<'_, N>, sqlx::Error> {
+        let p = self.prepare_any(sql)?;
+        if p.params != N {
+            return Err(sqlx::Error::Protocol(format!(
+                "a statement of {} parameters prepared to be run with {N} values",
+                p.params
+            )));
+        }
+        Ok(Stmt(p))
+    }
+
+    /// Prepares `sql` with however many parameters it has. Planned without
+    /// looking at bound values: with STAT4 statistics SQLite otherwise
+    /// plans `ssn_index = ?` for the value bound, and prepares the
+    /// statement again whenever it changes.
+    fn prepare_any(&self, sql: &str) -> Result<Prepared<'_>, sqlx::Error> {
         let mut raw = std::ptr::null_mut();
         let len = c_int::try_from(sql.len()).map_err(|_| sqlx::Error::Protocol("statement too long".into()))?;
         let db = self.db.as_ptr();
@@ -102,14 +159,21 @@ impl Direct<'_> {
             return Err(failure(self.db, rc));
         }
         let raw = NonNull::new(raw).ok_or_else(|| sqlx::Error::Protocol("an empty statement".into()))?;
-        Ok(Stmt { raw, db: self.db, text: String::new(), ends: Vec::new(), _conn: PhantomData })
+        // SAFETY: a live statement, just prepared.
+        let params = unsafe { ffi::sqlite3_bind_parameter_count(raw.as_ptr()) };
+        let mut stmt =
+            Prepared { raw, db: self.db, params: 0, text: String::new(), ends: Vec::new(), _conn: PhantomData };
+        // `stmt` finalizes the statement if this fails.
+        stmt.params =
+            usize::try_from(params).map_err(|_| sqlx::Error::Protocol("a negative parameter count".into()))?;
+        Ok(stmt)
     }
 
     /// This connection and its data version: another pair than before
     /// means another connection may have written since.
     pub fn data_version(&self) -> Result<(usize, i64), sqlx::Error> {
         let mut version = 0;
-        self.prepare("PRAGMA data_version")?.run(&[], |r| version = r.int(0))?;
+        self.prepare::<0>("PRAGMA data_version")?.run(&[], |r| version = r.int(0))?;
         Ok((self.db.as_ptr() as usize, version))
     }
 
@@ -133,7 +197,7 @@ impl Direct<'_> {
             if values.len() == per_stmt {
                 let insert = match &mut full {
                     Some(insert) => insert,
-                    None => full.insert(self.prepare(&insert_sql(table, cols, rows_per_stmt))?),
+                    None => full.insert(self.prepare_any(&insert_sql(table, cols, rows_per_stmt))?),
                 };
                 n += insert.execute(&values)?;
                 values.clear();
@@ -143,7 +207,7 @@ impl Direct<'_> {
             return Err(sqlx::Error::Protocol(format!("{table}: a partial row")));
         }
         if !values.is_empty() {
-            n += self.prepare(&insert_sql(table, cols, values.len() / cols.len()))?.execute(&values)?;
+            n += self.prepare_any(&insert_sql(table, cols, values.len() / cols.len()))?.execute(&values)?;
         }
         Ok(n)
     }
@@ -164,17 +228,28 @@ fn insert_sql(table: &str, cols: &[&str], rows: usize) -> String {
     format!("INSERT OR FAIL INTO {table} ({}) VALUES {}", cols.join(", "), vec![row; rows].join(", "))
 }
 
-impl Stmt<'_> {
+impl<const N: usize> Stmt<'_, N> {
     /// Runs the statement once with `cells` bound to its parameters in
-    /// order (one for each), handing each row it returns to `each`; the
-    /// rows it changed.
-    pub fn run(&mut self, cells: &[Cell<'_>], mut each: impl FnMut(&Row<'_>)) -> Result<u64, sqlx::Error> {
+    /// order, handing each row it returns to `each`; the rows it changed.
+    pub fn run(&mut self, cells: &[Cell<'_>; N], each: impl FnMut(&Row<'_>)) -> Result<u64, sqlx::Error> {
+        self.0.run(cells, each)
+    }
+
+    /// Runs a statement that returns no rows; the rows it changed (for tests).
+    #[cfg(feature = "test-sql")]
+    pub fn execute(&mut self, cells: &[Cell<'_>; N]) -> Result<u64, sqlx::Error> {
+        self.0.run(cells, |_| {})
+    }
+}
+
+impl Prepared<'_> {
+    /// Runs the statement once with `cells` bound to its parameters in
+    /// order, one for each (an error otherwise, before any is bound),
+    /// handing each row it returns to `each`; the rows it changed.
+    fn run(&mut self, cells: &[Cell<'_>], mut each: impl FnMut(&Row<'_>)) -> Result<u64, sqlx::Error> {
         let stmt = self.raw.as_ptr();
-        // SAFETY: a live statement. Every parameter is bound below: none
-        // is left pointing at values of an earlier run, long gone.
-        let params = unsafe { ffi::sqlite3_bind_parameter_count(stmt) };
-        if usize::try_from(params).ok() != Some(cells.len()) {
-            return Err(sqlx::Error::Protocol(format!("{} values for {params} parameters", cells.len())));
+        if cells.len() != self.params {
+            return Err(sqlx::Error::Protocol(format!("{} values for {} parameters", cells.len(), self.params)));
         }
         self.text.clear();
         self.ends.clear();
@@ -220,29 +295,35 @@ impl Stmt<'_> {
             }
         }
         // SAFETY: a live statement and connection; the reset ends the bound
-        // values' use, after which the borrowed cells may go.
+        // values' use, after which the borrowed cells may go, and no
+        // parameter keeps pointing at them (cleared to NULL).
         let changed = unsafe {
             ffi::sqlite3_reset(stmt);
+            ffi::sqlite3_clear_bindings(stmt);
             ffi::sqlite3_changes64(self.db.as_ptr())
         };
         Ok(changed as u64)
     }
 
     /// Runs a statement that returns no rows; the rows it changed.
-    pub fn execute(&mut self, cells: &[Cell<'_>]) -> Result<u64, sqlx::Error> {
+    fn execute(&mut self, cells: &[Cell<'_>]) -> Result<u64, sqlx::Error> {
         self.run(cells, |_| {})
     }
 
     /// The error `rc`, read before the statement is reset for its next use.
     fn reset_after(&mut self, rc: c_int) -> sqlx::Error {
         let e = failure(self.db, rc);
-        // SAFETY: a live statement; resetting ends any partial step.
-        unsafe { ffi::sqlite3_reset(self.raw.as_ptr()) };
+        // SAFETY: a live statement; resetting ends any partial step, and
+        // the values bound so far are forgotten.
+        unsafe {
+            ffi::sqlite3_reset(self.raw.as_ptr());
+            ffi::sqlite3_clear_bindings(self.raw.as_ptr());
+        }
         e
     }
 }
 
-impl Drop for Stmt<'_> {
+impl Drop for Prepared<'_> {
     fn drop(&mut self) {
         // SAFETY: finalized once, before the connection is handed back.
         unsafe { ffi::sqlite3_finalize(self.raw.as_ptr()) };

@@ -1,11 +1,12 @@
 //! Import jobs and what applying their rows reads and writes.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use std::collections::HashMap;
 
 use super::{Cell, Store, Tx};
 use crate::args;
+use crate::domain::text::fold_key;
 
 /// A job's fields the importer works with.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
@@ -267,7 +268,7 @@ pub async fn members_by_ssn(tx: &mut Tx, ssns: &[&[u8]], groups: &[i64]) -> Resu
         return Ok(found);
     }
     tx.direct(|db| {
-        let mut find = db.prepare("SELECT id, group_id FROM members WHERE ssn_index = ?1 ORDER BY id")?;
+        let mut find = db.prepare::<1>("SELECT id, group_id FROM members WHERE ssn_index = ?1 ORDER BY id")?;
         for ssn in ssns {
             find.run(&[Cell::Blob(ssn)], |m| keep(ssn, m.int(0), m.int(1)))?;
         }
@@ -308,8 +309,209 @@ pub async fn sync_member_ids(tx: &mut Tx) -> Result<(), sqlx::Error> {
     Ok(())
 }
 
-/// Whether a row exists for the query and arguments (the natural-key lookups).
-pub async fn exists(tx: &mut Tx, sql: &'static str, args: Vec<super::Arg>) -> Result<bool, sqlx::Error> {
-    let r: Option<(i64,)> = tx.fetch_optional(sql, args).await?;
+/// The id of the employer with this EIN (normalized), if on file.
+pub async fn employer_id(tx: &mut Tx, ein: &str) -> Result<Option<i64>, sqlx::Error> {
+    let row: Option<(i64,)> = tx.fetch_optional("SELECT id FROM employers WHERE ein = $1", args![ein]).await?;
+    Ok(row.map(|(id,)| id))
+}
+
+/// A member's details as a demographic row gives them.
+#[derive(Debug, Clone, Copy)]
+pub struct MemberDetails<'a> {
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub birth_date: Option<NaiveDate>,
+    pub address_line: &'a str,
+    pub city: &'a str,
+    pub state: &'a str,
+    pub zip: &'a str,
+    pub gender: &'a str,
+}
+
+/// Sets a member's details (and name keys); whether anything differed.
+/// A row that says what is on file already changes nothing, its version
+/// included.
+pub async fn update_member_details(tx: &mut Tx, id: i64, d: &MemberDetails<'_>) -> Result<bool, sqlx::Error> {
+    let n = tx
+        .execute(
+            "UPDATE members SET first_name = $1, last_name = $2, first_name_key = $3, last_name_key = $4, \
+             birth_date = $5, address_line = $6, city = $7, state = $8, zip = $9, gender = $10, \
+             row_version = row_version + 1 WHERE id = $11 AND NOT (first_name = $1 AND last_name = $2 \
+             AND birth_date = $5 AND address_line = $6 AND city = $7 AND state = $8 AND zip = $9 AND gender = $10)",
+            args![
+                d.first_name,
+                d.last_name,
+                fold_key(d.first_name),
+                fold_key(d.last_name),
+                d.birth_date,
+                d.address_line,
+                d.city,
+                d.state,
+                d.zip,
+                d.gender,
+                id
+            ],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// Whether the subscriber has a dependent of this first name and birth
+/// date on file (a dependent row's natural key).
+pub async fn dependent_exists(
+    tx: &mut Tx,
+    subscriber: i64,
+    first_name: &str,
+    birth_date: Option<NaiveDate>,
+) -> Result<bool, sqlx::Error> {
+    let r: Option<(i64,)> = tx
+        .fetch_optional(
+            "SELECT id FROM members WHERE subscriber_id = $1 AND first_name_key = $2 AND birth_date = $3",
+            args![subscriber, fold_key(first_name), birth_date],
+        )
+        .await?;
     Ok(r.is_some())
+}
+
+/// A dependent to add under a subscriber, whose group, address and
+/// language it takes.
+#[derive(Debug, Clone)]
+pub struct NewDependent<'a> {
+    pub id: i64,
+    pub member_number: &'a str,
+    pub individual_id: &'a str,
+    pub subscriber: i64,
+    pub relationship: &'a str,
+    pub first_name: &'a str,
+    pub last_name: &'a str,
+    pub birth_date: Option<NaiveDate>,
+    pub gender: &'a str,
+    /// The dependent's own SSN (cipher, blind index, last four), if given.
+    pub ssn_cipher: Option<Vec<u8>>,
+    pub ssn_index: Option<Vec<u8>>,
+    pub ssn_last4: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Adds a dependent; whether the subscriber was there to add it under.
+pub async fn insert_dependent(tx: &mut Tx, d: NewDependent<'_>) -> Result<bool, sqlx::Error> {
+    let n = tx
+        .execute(
+            "INSERT INTO members (id, member_number, individual_id, group_id, subscriber_id, member_type, relationship, \
+             first_name, last_name, first_name_key, last_name_key, birth_date, gender, address_line, city, state, zip, \
+             language, ssn_cipher, ssn_index, ssn_last4, status, created_at) \
+             SELECT $1, $2, $3, s.group_id, s.id, 'DEPENDENT', $4, $5, $6, $7, $8, $9, $10, s.address_line, s.city, \
+             s.state, s.zip, s.language, $11, $12, $13, 'active', $14 FROM members s WHERE s.id = $15",
+            args![
+                d.id,
+                d.member_number,
+                d.individual_id,
+                d.relationship,
+                d.first_name,
+                d.last_name,
+                fold_key(d.first_name),
+                fold_key(d.last_name),
+                d.birth_date,
+                d.gender,
+                d.ssn_cipher,
+                d.ssn_index,
+                d.ssn_last4,
+                d.created_at,
+                d.subscriber
+            ],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// A qualifying event to record (an event row).
+#[derive(Debug, Clone, Copy)]
+pub struct NewEvent {
+    pub member_id: i64,
+    pub event_code: Option<i64>,
+    pub event_date: Option<NaiveDate>,
+    pub loss_of_coverage_date: Option<NaiveDate>,
+    pub notice_date: Option<NaiveDate>,
+    pub disability_extension: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+/// Whether the member has this event on this date on file (an event row's natural key).
+pub async fn event_exists(
+    tx: &mut Tx,
+    member: i64,
+    code: Option<i64>,
+    on: Option<NaiveDate>,
+) -> Result<bool, sqlx::Error> {
+    let r: Option<(i64,)> = tx
+        .fetch_optional(
+            "SELECT id FROM qualifying_events WHERE member_id = $1 AND event_code = $2 AND event_date = $3",
+            args![member, code, on],
+        )
+        .await?;
+    Ok(r.is_some())
+}
+
+/// Records a qualifying event.
+pub async fn insert_event(tx: &mut Tx, e: NewEvent) -> Result<(), sqlx::Error> {
+    tx.execute(
+        "INSERT INTO qualifying_events (member_id, event_code, event_date, loss_of_coverage_date, notice_date, \
+         disability_extension, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        args![
+            e.member_id,
+            e.event_code,
+            e.event_date,
+            e.loss_of_coverage_date,
+            e.notice_date,
+            e.disability_extension,
+            e.created_at
+        ],
+    )
+    .await?;
+    Ok(())
+}
+
+/// The id of the group's plan with this code, if any.
+pub async fn plan_id(tx: &mut Tx, group: i64, plan_code: &str) -> Result<Option<i64>, sqlx::Error> {
+    let row: Option<(i64,)> = tx
+        .fetch_optional("SELECT id FROM plans WHERE group_id = $1 AND plan_code = $2", args![group, plan_code])
+        .await?;
+    Ok(row.map(|(id,)| id))
+}
+
+/// Whether the member is enrolled in the plan from this date (a plan row's natural key).
+pub async fn enrollment_exists(
+    tx: &mut Tx,
+    member: i64,
+    plan: i64,
+    start: Option<NaiveDate>,
+) -> Result<bool, sqlx::Error> {
+    let r: Option<(i64,)> = tx
+        .fetch_optional(
+            "SELECT id FROM enrollments WHERE member_id = $1 AND plan_id = $2 AND coverage_start = $3",
+            args![member, plan, start],
+        )
+        .await?;
+    Ok(r.is_some())
+}
+
+/// An active enrollment to add (a plan row).
+#[derive(Debug, Clone, Copy)]
+pub struct NewEnrollment<'a> {
+    pub member_id: i64,
+    pub plan_id: i64,
+    pub tier: &'a str,
+    pub coverage_start: Option<NaiveDate>,
+    pub coverage_end: Option<NaiveDate>,
+}
+
+/// Adds an active enrollment.
+pub async fn insert_enrollment(tx: &mut Tx, e: NewEnrollment<'_>) -> Result<(), sqlx::Error> {
+    tx.execute(
+        "INSERT INTO enrollments (member_id, plan_id, tier, coverage_start, coverage_end, status) \
+         VALUES ($1, $2, $3, $4, $5, 'active')",
+        args![e.member_id, e.plan_id, e.tier, e.coverage_start, e.coverage_end],
+    )
+    .await?;
+    Ok(())
 }

@@ -464,7 +464,7 @@ async fn codes(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::
     let page: Page<CodeItem> = run(store, q, req).await?;
     Ok(page.map(|c| {
         // Expiry is a fact of time, not a stored status.
-        let status = crate::ops::codes::shown_status(&c.status, c.expires_at, req.now).to_owned();
+        let status = crate::domain::code::shown_status(&c.status, c.expires_at, req.now).to_owned();
         ListRow {
             id: c.id,
             version: None,

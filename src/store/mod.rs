@@ -11,23 +11,26 @@ mod direct;
 pub mod paging;
 mod sql;
 mod ssns_on_file;
+#[cfg(feature = "test-sql")]
+pub mod testing;
 mod tx;
 
 pub mod accounts;
 pub mod audit;
+pub mod bench;
 pub mod brokers;
 pub mod cases;
 pub mod codes;
 pub mod imports;
 pub mod lists;
+pub mod load;
 pub mod members;
 pub mod staff;
 
 pub use arg::{Arg, Cell, sqlite_time};
-pub use bulk::CopyRows;
-pub use direct::{Direct, Row as DirectRow, Stmt};
+pub use direct::start_process;
 pub use paging::{Cursor, Dir, Page};
-pub use sql::Sql;
+use sql::Sql;
 pub use ssns_on_file::{SsnsOnFile, prefix as ssn_prefix};
 pub use tx::Tx;
 
@@ -110,6 +113,12 @@ pub enum OpenError {
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 static PG_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
+/// The schema version this program migrates databases to: the latest
+/// migration's number (both engines' folders are kept in step).
+pub fn schema_version() -> i64 {
+    SQLITE_MIGRATOR.iter().map(|m| m.version).max().unwrap_or(0)
+}
+
 /// `postgres://user:secret@host/db` shown as `postgres://user:***@host/db`.
 pub fn redact_url(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -144,20 +153,6 @@ async fn checkpoint_wal(pool: sqlx::SqlitePool) {
             return;
         }
     }
-}
-
-/// SQLite's process-wide settings, before any connection opens: no memory
-/// statistics, which nothing reads and which cost every SQLite allocation a
-/// global lock (an import's writer makes millions). Later calls, and calls
-/// once SQLite has started, change nothing.
-pub fn sqlite_config() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    // SAFETY: `sqlite3_config` takes an int for this option; it is called
-    // once, at start-up, before any thread uses SQLite (once it has, SQLite
-    // refuses the call and nothing changes).
-    ONCE.call_once(|| unsafe {
-        libsqlite3_sys::sqlite3_config(libsqlite3_sys::SQLITE_CONFIG_MEMSTATUS, 0 as std::ffi::c_int);
-    });
 }
 
 /// The page cache of a connection loading many rows (SQLite's notation:
@@ -293,7 +288,7 @@ impl Store {
     }
 
     /// Chooses the statement for this dialect where the two differ.
-    pub fn pick(&self, sqlite: &'static str, postgres: &'static str) -> &'static str {
+    pub(in crate::store) fn pick(&self, sqlite: &'static str, postgres: &'static str) -> &'static str {
         match self.backend() {
             Backend::Sqlite => sqlite,
             Backend::Postgres => postgres,
@@ -402,7 +397,7 @@ impl Store {
 
     /// As `fetch_all`, but on PostgreSQL publishes the server process id
     /// running the query in `pid` (0 when none) so it can be cancelled.
-    pub async fn fetch_all_cancellable<T: Record>(
+    pub(in crate::store) async fn fetch_all_cancellable<T: Record>(
         &self,
         sql: impl sqlx::SqlSafeStr,
         args: Vec<Arg>,

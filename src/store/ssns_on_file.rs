@@ -32,7 +32,7 @@ impl SsnsOnFile {
             }
             let mut prefixes = HashSet::default();
             // In index order: the planner reads the index, not the table.
-            db.prepare("SELECT ssn_index FROM members WHERE ssn_index IS NOT NULL ORDER BY ssn_index")?.run(
+            db.prepare::<0>("SELECT ssn_index FROM members WHERE ssn_index IS NOT NULL ORDER BY ssn_index")?.run(
                 &[],
                 |m| {
                     prefixes.insert(prefix(m.blob(0)));

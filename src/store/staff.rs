@@ -30,6 +30,12 @@ impl Staff {
     }
 }
 
+/// How many staff accounts exist (none in a database not yet seeded).
+pub async fn count(store: &Store) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) = store.fetch_one("SELECT count(*) FROM staff", args![]).await?;
+    Ok(n)
+}
+
 /// Finds a staff account by login.
 pub async fn by_login(store: &Store, login: &str) -> Result<Option<Staff>, sqlx::Error> {
     store

@@ -34,7 +34,7 @@ impl Tx {
     }
 
     /// Chooses the statement for this dialect where the two differ.
-    pub fn pick(&self, sqlite: &'static str, postgres: &'static str) -> &'static str {
+    pub(in crate::store) fn pick(&self, sqlite: &'static str, postgres: &'static str) -> &'static str {
         match self {
             Tx::Sqlite(_) => sqlite,
             Tx::Postgres(_) => postgres,
@@ -45,11 +45,13 @@ impl Tx {
 /// Generates `fetch_all`, `fetch_optional`, `fetch_one` and `execute` for a
 /// type, given how to reach its SQLite or PostgreSQL executor: the bodies are
 /// the same for a pool and a transaction, so they are written once here.
+/// They are the store's own (`pub(in crate::store)`): the rest of the crate
+/// calls typed store functions, never SQL.
 macro_rules! executor_methods {
     ($ty:ty, [$($recv:tt)*], match $e:expr => { $sq:pat => sqlite($sx:expr), $pq:pat => pg($px:expr) $(,)? }) => {
         impl $ty {
             /// Runs a query and decodes every row.
-            pub async fn fetch_all<T: $crate::store::Record>(
+            pub(in crate::store) async fn fetch_all<T: $crate::store::Record>(
                 $($recv)*,
                 sql: impl sqlx::SqlSafeStr,
                 args: Vec<$crate::store::Arg>,
@@ -61,7 +63,7 @@ macro_rules! executor_methods {
             }
 
             /// Runs a query and decodes the first row, if any.
-            pub async fn fetch_optional<T: $crate::store::Record>(
+            pub(in crate::store) async fn fetch_optional<T: $crate::store::Record>(
                 $($recv)*,
                 sql: impl sqlx::SqlSafeStr,
                 args: Vec<$crate::store::Arg>,
@@ -73,7 +75,7 @@ macro_rules! executor_methods {
             }
 
             /// Runs a query that must return a row.
-            pub async fn fetch_one<T: $crate::store::Record>(
+            pub(in crate::store) async fn fetch_one<T: $crate::store::Record>(
                 $($recv)*,
                 sql: impl sqlx::SqlSafeStr,
                 args: Vec<$crate::store::Arg>,
@@ -85,7 +87,7 @@ macro_rules! executor_methods {
             }
 
             /// Runs a statement and returns the number of rows it touched.
-            pub async fn execute(
+            pub(in crate::store) async fn execute(
                 $($recv)*,
                 sql: impl sqlx::SqlSafeStr,
                 args: Vec<$crate::store::Arg>,
