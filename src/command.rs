@@ -94,7 +94,7 @@ pub const WORDS: &[(&str, &str)] = &[
     ("resend-registration", ":resend-registration  (the selected portal user)"),
     ("reset-password", ":reset-password  (the selected portal user)"),
     ("tools", ":tools eligibility,billing,commissions,book|none"),
-    ("staff-create", ":staff-create LOGIN ROLE NAME"),
+    ("staff-create", ":staff-create [LOGIN ROLE NAME]  (no arguments: a form)"),
     ("staff-role", ":staff-role LOGIN ROLE"),
     ("staff-disable", ":staff-disable LOGIN"),
     ("staff-enable", ":staff-enable LOGIN"),
@@ -173,7 +173,8 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "reset-password" => Ok(Command::Admin(crate::action::Action::AccountResetPassword, rest.to_owned())),
         "tools" => needs("tools, e.g. eligibility,billing (or none)")
             .map(|t| Command::Admin(crate::action::Action::AccountTools, t)),
-        "staff-create" => needs("LOGIN ROLE NAME").map(|t| Command::Admin(crate::action::Action::StaffCreate, t)),
+        // With nothing after it, a form asks for each part.
+        "staff-create" => Ok(Command::Admin(crate::action::Action::StaffCreate, rest.to_owned())),
         "staff-role" => needs("LOGIN ROLE").map(|t| Command::Admin(crate::action::Action::StaffSetRole, t)),
         "staff-disable" => needs("a login").map(|t| Command::Admin(crate::action::Action::StaffDisable, t)),
         "staff-enable" => needs("a login").map(|t| Command::Admin(crate::action::Action::StaffEnable, t)),

@@ -586,3 +586,42 @@ async fn help_on_a_case_view_shows_what_this_role_may_do_here() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_form_checks_each_field_as_typed_and_keeps_them_all_when_refused() {
+    for (w, hgt) in [(80u16, 24u16), (120, 40)] {
+        let (db, mut h) = app(w, hgt).await;
+        h.press(":staff-create<Enter>").await.unwrap();
+        assert!(h.screen().contains("New staff account"), "{}", h.screen());
+        // A login with a space and capitals is marked at once, beside the field.
+        h.press("Jane Doe").await.unwrap();
+        let s = stable(&h.screen(), &db);
+        assert!(s.contains("✗ \"Jane Doe\" is not a login"), "{s}");
+        insta::assert_snapshot!(format!("form_field_error_{w}x{hgt}"), s);
+        // Submitting with errors and empty fields keeps the form and says which.
+        h.press("<C-s>").await.unwrap();
+        let s = h.screen();
+        assert!(s.contains("New staff account") && s.contains("fix the marked field"), "{s}");
+        // Fixed: back to the login with Shift-Tab from the name is not needed; edit it in place.
+        h.press(&format!("{}agarcia<Tab>Ana Again<Tab>agent<Enter>", "<BS>".repeat(8))).await.unwrap();
+        // The database refuses a login that exists: every field is still there.
+        let s = h.screen();
+        assert!(s.contains("exists already") && s.contains("New staff account"), "{s}");
+        assert_eq!(
+            match &h.app.mode {
+                portaldesk::tui::app::Mode::Form(f) => f.values().join("|"),
+                m => panic!("the form closed: {m:?}"),
+            },
+            "agarcia|Ana Again|agent"
+        );
+        // Shift-Tab walks back to the login; a new one goes in.
+        h.press(&format!("<S-Tab><S-Tab>{}jdoe<C-s>", "<BS>".repeat(7))).await.unwrap();
+        assert!(h.screen().contains("staff account jdoe created (agent)"), "{}", h.screen());
+        let (name, role): (String, String) =
+            db.store.fetch_one("SELECT name, role FROM staff WHERE login = 'jdoe'", args![]).await.unwrap();
+        assert_eq!((name.as_str(), role.as_str()), ("Ana Again", "agent"));
+        // Esc with text keeps a draft that opening the form again restores.
+        h.press(":staff-create<Enter>xy<Esc>:staff-create<Enter>").await.unwrap();
+        assert!(h.screen().contains("your earlier text is back"), "{}", h.screen());
+    }
+}

@@ -9,27 +9,14 @@ use crate::domain::role::Role;
 use crate::store::staff::{self as store, Staff};
 
 fn check_login(login: &str) -> Result<String, OpError> {
-    let l = login.trim();
-    let ok = (2..=32).contains(&l.len())
-        && l.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'_' || b == b'-');
-    if !ok {
-        return Err(OpError::Invalid(format!(
-            "{:?} is not a login: 2 to 32 of a-z, 0-9, . _ -",
-            crate::domain::text::clip(l, 40)
-        )));
-    }
-    Ok(l.to_owned())
+    crate::domain::role::check_login(login).map_err(OpError::Invalid)
 }
 
 impl Ops {
     /// `staff.create`.
     pub async fn create_staff(&self, login: &str, name: &str, role: Role) -> Result<i64, OpError> {
         let login = check_login(login)?;
-        crate::domain::text::check_visible("the name", name).map_err(OpError::Invalid)?;
-        let name = crate::domain::text::sanitize(name).trim().to_owned();
-        if name.is_empty() {
-            return Err(OpError::Invalid("give the person's name".into()));
-        }
+        let name = crate::domain::role::check_staff_name(name).map_err(OpError::Invalid)?;
         let entity = format!("staff:{login}");
         let mut change = self.begin(Action::StaffCreate, &entity).await?;
         if store::lock_by_login(&mut change.tx, &login).await?.is_some() {

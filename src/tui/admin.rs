@@ -56,10 +56,7 @@ fn parse_grant(text: &str) -> Result<(Vec<String>, Perms, Option<NaiveDate>), St
     Ok((groups, Perms::parse(perms)?, date))
 }
 
-fn parse_role(s: &str) -> Result<Role, String> {
-    Role::parse(&s.to_lowercase())
-        .ok_or_else(|| format!("no role {:?}: agent, supervisor or admin", crate::domain::text::clip(s, 20)))
-}
+use crate::domain::role::parse_role;
 
 impl App {
     /// Opens the selected broker, or `:broker NPN`.
@@ -196,6 +193,7 @@ impl App {
                     _ => AdminJob::Reset(email),
                 }
             }
+            Action::StaffCreate if arg.is_empty() => return self.open_form(super::form::FormKind::StaffCreate),
             Action::StaffCreate => {
                 let mut w = arg.splitn(3, char::is_whitespace);
                 match (w.next(), w.next().map(parse_role), w.next()) {
@@ -260,6 +258,11 @@ impl App {
         };
         self.confirm_or_run(job);
         Ok(())
+    }
+
+    /// Creates a staff account from the form's checked values.
+    pub(super) fn run_staff_create(&mut self, login: String, role: Role, name: String) {
+        self.run_admin_job(AdminJob::StaffCreate { login, role, name });
     }
 
     /// Runs a confirmed change and reports its outcome.

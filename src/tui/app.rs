@@ -87,6 +87,8 @@ pub enum Mode {
     Confirm(Box<Confirm>),
     /// A registration code, shown this once.
     ShowCode(Box<ShownCode>),
+    /// A form of several fields.
+    Form(Box<super::form::Form>),
 }
 
 /// A line for the status bar.
@@ -162,7 +164,9 @@ pub struct App {
     /// The text of the last prompt left with Esc; Up in that prompt brings it back.
     pub(super) draft: Option<Draft>,
     /// A submitted prompt, to open again should its task report a refusal.
-    pub(super) reopen: Option<(TaskId, Draft)>,
+    pub(super) reopen: Option<(TaskId, super::modal::Unsent)>,
+    /// A form left with Esc; opening that form again brings it back.
+    pub(super) form_draft: Option<Box<super::form::Form>>,
     /// How many refusals were said so far: tells whether an action was refused.
     pub(super) refusals: u64,
     /// The recent messages, newest last, for `:messages`.
@@ -242,6 +246,7 @@ impl App {
             typeahead: std::collections::VecDeque::new(),
             draft: None,
             reopen: None,
+            form_draft: None,
             refusals: 0,
             messages: std::collections::VecDeque::new(),
         }
@@ -398,11 +403,11 @@ impl App {
         let reopen = self.reopen.take_if(|(id, _)| *id == msg.id);
         let refusals = self.refusals;
         self.report(msg);
-        if let Some((_, draft)) = reopen
+        if let Some((_, unsent)) = reopen
             && self.refusals != refusals
             && self.mode == Mode::Normal
         {
-            self.restore(draft);
+            self.restore_unsent(unsent);
         }
         self.drain_typeahead();
     }
@@ -527,6 +532,7 @@ impl App {
             Mode::Prompt(p) => self.prompt_key(key, p),
             Mode::Confirm(c) => self.confirm_key(key, *c),
             Mode::ShowCode(_) => self.show_code_key(key),
+            Mode::Form(f) => self.form_key(key, f),
             Mode::Normal => self.normal_key(key),
         }
     }

@@ -7,6 +7,7 @@ pub mod broker_view;
 pub mod case_view;
 pub mod cases;
 pub mod codes;
+pub mod form;
 pub mod import_view;
 pub mod imports;
 pub mod macros;

@@ -143,6 +143,13 @@ pub struct Draft {
     pub cursor: usize,
 }
 
+/// Typed work whose submission may yet be refused: shown again if it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unsent {
+    Prompt(Draft),
+    Form(Box<super::form::Form>),
+}
+
 /// Pasted text as a field takes it: line breaks kept where the field holds
 /// paragraphs, spaces elsewhere; tabs as spaces, other control characters dropped.
 pub fn pasted_text(text: &str, multiline: bool) -> String {
@@ -178,6 +185,14 @@ impl App {
     pub(super) fn restore(&mut self, d: Draft) {
         self.input = Input::new(d.text).with_cursor(d.cursor);
         self.mode = Mode::Prompt(d.prompt);
+    }
+
+    /// Shows refused typed work again: the prompt or the form, as it was.
+    pub(super) fn restore_unsent(&mut self, u: Unsent) {
+        match u {
+            Unsent::Prompt(d) => self.restore(d),
+            Unsent::Form(f) => self.mode = Mode::Form(f),
+        }
     }
 
     pub(super) fn prompt_key(&mut self, key: Key, mut p: Prompt) {
@@ -225,16 +240,16 @@ impl App {
         }
         match &mut self.mode {
             Mode::Confirm(c) => c.back = Some(Box::new(draft)),
-            _ => self.keep_for_refusal(before, refusals, draft),
+            _ => self.keep_for_refusal(before, refusals, Unsent::Prompt(draft)),
         }
     }
 
     /// After typed text was submitted: refused on the spot, the prompt
     /// opens again now; running, it opens again if the work reports a refusal.
-    fn keep_for_refusal(&mut self, before: Option<TaskId>, refusals: u64, draft: Draft) {
+    pub(super) fn keep_for_refusal(&mut self, before: Option<TaskId>, refusals: u64, unsent: Unsent) {
         match self.op_task {
-            Some(id) if self.op_task != before => self.reopen = Some((id, draft)),
-            _ if self.refusals != refusals && self.mode == Mode::Normal => self.restore(draft),
+            Some(id) if self.op_task != before => self.reopen = Some((id, unsent)),
+            _ if self.refusals != refusals && self.mode == Mode::Normal => self.restore_unsent(unsent),
             _ => {}
         }
     }
@@ -266,13 +281,14 @@ impl App {
         let (before, refusals) = (self.op_task, self.refusals);
         self.apply_confirmed(c.pending);
         if let Some(d) = c.back {
-            self.keep_for_refusal(before, refusals, *d);
+            self.keep_for_refusal(before, refusals, Unsent::Prompt(*d));
         }
     }
 
     /// A bracketed paste: into the focused text field whole, never as keys.
     pub(super) fn paste(&mut self, text: &str) {
         let multiline = match &self.mode {
+            Mode::Form(f) => return self.paste_into_form(f.clone(), text),
             Mode::Prompt(p) => p.kind.multiline(),
             Mode::Command | Mode::Filter(_) => false,
             _ => return self.complain("a paste goes into a text field: open one first (: for a command, / to filter)"),

@@ -61,6 +61,7 @@ pub fn render(f: &mut Frame, app: &App) {
         Mode::Prompt(p) => super::modal::draw_prompt(f, app, p, body),
         Mode::Confirm(c) => super::modal::draw_confirm(f, app, c, area),
         Mode::ShowCode(c) => draw_code(f, app, c, area),
+        Mode::Form(form) => super::form::draw_form(f, app, form, body),
         _ => {}
     }
 }
@@ -307,6 +308,9 @@ pub fn footer_hints(app: &App) -> Vec<(String, &'static str)> {
         Mode::Confirm(c) if c.pending == super::modal::Pending::Nothing => vec![("Esc/q/Enter".into(), "close")],
         Mode::Confirm(_) => vec![("y".into(), "apply"), ("n/Esc".into(), "cancel")],
         Mode::ShowCode(_) => vec![("c".into(), "copy"), ("Esc/q/Enter".into(), "close")],
+        Mode::Form(_) => {
+            vec![("Tab/S-Tab".into(), "field"), ("Enter/C-s".into(), "save"), ("Esc".into(), "keep as draft")]
+        }
         Mode::Normal => {
             let offers = screen_offers(app);
             let offers = offers.into_iter().filter(|(a, _)| offered(app, *a));
