@@ -104,3 +104,29 @@ async fn the_member_list_opens_by_member_id_and_group_number() {
         assert!(!cells.contains(['\u{202e}', '\u{200b}']), "{}", db.label);
     }
 }
+
+#[tokio::test]
+async fn detail_records_read_whole_rows_on_both_engines() {
+    for db in common::all_backends().await {
+        seed_small(&db).await;
+        let (id, email, kind): (i64, String, String) = db
+            .store
+            .fetch_one("SELECT id, email, kind FROM portal_users ORDER BY id LIMIT 1", portaldesk::args![])
+            .await
+            .unwrap();
+        let a = portaldesk::store::records::account(&db.store, id).await.unwrap().expect("the account");
+        assert_eq!((a.email.as_str(), a.kind.as_str()), (email.as_str(), kind.as_str()), "{}", db.label);
+        // Exactly one of employer and broker says whom the user belongs to.
+        assert_eq!(a.employer.is_some(), kind == "employer", "{}: {a:?}", db.label);
+        assert_eq!(a.broker.is_some(), kind == "broker_staff", "{}: {a:?}", db.label);
+        let (code_id, last4): (i64, String) = db
+            .store
+            .fetch_one("SELECT id, last4 FROM one_time_codes ORDER BY id LIMIT 1", portaldesk::args![])
+            .await
+            .unwrap();
+        let c = portaldesk::store::records::code(&db.store, code_id).await.unwrap().expect("the code");
+        assert_eq!((c.id, c.last4.as_str()), (code_id, last4.as_str()), "{}", db.label);
+        assert!(c.subject != "?" && c.expires_at > c.issued_at, "{}: {c:?}", db.label);
+        assert_eq!(portaldesk::store::records::account(&db.store, -1).await.unwrap(), None);
+    }
+}

@@ -651,3 +651,32 @@ fn ctrl_z_suspends_and_fg_restores_the_screen() {
     pty.wait_for("the exit code", |s| s.contains("EXIT=0"));
     assert_eq!(pty.modes(), (false, false));
 }
+
+#[test]
+fn enter_on_a_row_of_every_list_opens_its_detail_view() {
+    let home = demo_home();
+    let mut pty = Pty::shell(home.path(), "\"$0\"; echo \"EXIT=$?\"", 80, 24);
+    pty.wait_for("the case queue", |s| s.contains("1 Cases") && s.contains("C-0"));
+    // (keys to reach the list, what its detail view shows)
+    let lists: [(&str, &str); 8] = [
+        ("1", "Timeline"),
+        ("2", "Demographics"),
+        ("3", "Book of business"),
+        ("4", "Failed logins"),
+        (":staff\r", "Staff account"),
+        (":imports failed\r", "Import job"),
+        ("", "Message"),
+        ("6", "stored only as a hash"),
+    ];
+    for (keys, detail) in lists {
+        // Each list's first row, then Enter; typed in one burst.
+        pty.send(&format!("{keys}\r"));
+        pty.wait_for(detail, |s| s.contains(detail));
+        // Esc back, except in the import job, whose error row opens next.
+        if detail != "Import job" {
+            pty.send("\x1b");
+        }
+    }
+    pty.send("\x1b");
+    pty.quit_ok();
+}

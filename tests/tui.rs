@@ -625,3 +625,24 @@ async fn a_form_checks_each_field_as_typed_and_keeps_them_all_when_refused() {
         assert!(h.screen().contains("your earlier text is back"), "{}", h.screen());
     }
 }
+
+#[tokio::test]
+async fn a_detail_view_shows_the_whole_record() {
+    for (w, hgt) in [(80u16, 24u16), (120, 40)] {
+        let (db, mut h) = app(w, hgt).await;
+        h.press("4<Enter>").await.unwrap();
+        let email = h.app.pane().rows[0].cells[0].clone();
+        let s = stable(&h.screen(), &db);
+        assert!(s.contains(&format!("Portal user {email}")) && s.contains("Failed logins"), "{s}");
+        insta::assert_snapshot!(format!("account_detail_{w}x{hgt}"), s);
+        // A stray key leaves it open; Esc closes it.
+        h.press("x").await.unwrap();
+        assert!(h.screen().contains("Esc, q or Enter closes"));
+        h.press("<Esc>").await.unwrap();
+        assert!(!h.screen().contains("Failed logins"));
+        // The code's record never holds the code.
+        h.press("6<Enter>").await.unwrap();
+        let s = h.screen();
+        assert!(s.contains("stored only as a hash") && s.contains("Expires"), "{s}");
+    }
+}

@@ -197,7 +197,7 @@ pub async fn counts(tx: &mut Tx, job: i64) -> Result<(i64, i64, i64), sqlx::Erro
 }
 
 /// A row error as the job view and the error export show it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
 pub struct RowError {
     pub row_number: i64,
     pub field: String,

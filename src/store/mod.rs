@@ -9,6 +9,7 @@ mod arg;
 mod bulk;
 mod direct;
 pub mod paging;
+pub mod records;
 mod sql;
 mod ssns_on_file;
 #[cfg(feature = "test-sql")]

@@ -80,7 +80,8 @@ pub enum Mode {
     /// Filtering; holds the filter to restore on Esc.
     Filter(String),
     Help,
-    Detail,
+    /// The detail view of a row: its whole record.
+    Record(Box<super::record_view::RecordView>),
     /// Typing the text an action needs (a note, a login, a date).
     Prompt(Prompt),
     /// Waiting for `y` before a destructive or bulk change.
@@ -167,6 +168,8 @@ pub struct App {
     pub(super) reopen: Option<(TaskId, super::modal::Unsent)>,
     /// A form left with Esc; opening that form again brings it back.
     pub(super) form_draft: Option<Box<super::form::Form>>,
+    /// The record being loaded for the detail view.
+    pub(super) record_task: Option<TaskId>,
     /// How many refusals were said so far: tells whether an action was refused.
     pub(super) refusals: u64,
     /// The recent messages, newest last, for `:messages`.
@@ -247,6 +250,7 @@ impl App {
             draft: None,
             reopen: None,
             form_draft: None,
+            record_task: None,
             refusals: 0,
             messages: std::collections::VecDeque::new(),
         }
@@ -482,6 +486,7 @@ impl App {
             Report::Import { id, result } => self.on_import(msg.id, id, result),
             Report::Revealed { number, result } => self.on_revealed(number, result),
             Report::Info { title, lines } => self.on_info(title, lines),
+            Report::Record(result) => self.on_record(msg.id, result),
         }
     }
 
@@ -525,10 +530,7 @@ impl App {
             Mode::Command => self.command_key(key),
             Mode::Filter(before) => self.filter_key(key, before),
             Mode::Help => self.help_key(key),
-            Mode::Detail => match key.code {
-                KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => self.mode = Mode::Normal,
-                _ => self.normal_key(key),
-            },
+            Mode::Record(v) => self.record_view_key(key, v),
             Mode::Prompt(p) => self.prompt_key(key, p),
             Mode::Confirm(c) => self.confirm_key(key, *c),
             Mode::ShowCode(_) => self.show_code_key(key),
@@ -580,9 +582,6 @@ impl App {
 
     /// Runs an action (from a key, a command or a script).
     pub fn run(&mut self, action: Action) {
-        if self.mode == Mode::Detail && !matches!(action, Action::Quit | Action::Back | Action::Cancel) {
-            self.mode = Mode::Normal;
-        }
         match action {
             Action::Quit if self.mode == Mode::Normal && self.area == 0 && self.case_screen.is_some() => {
                 self.case_screen = None;
@@ -697,8 +696,15 @@ impl App {
             }
             Action::Open if self.area == 0 => self.open_selected_case(),
             Action::Open | Action::MemberView if self.area == 1 => self.open_member_item(),
-            Action::Open if self.area == 4 => match self.import_screen {
-                Some(_) => self.say("Tab shows one error code at a time, Q retries, Esc goes back"),
+            Action::Open if self.area == 4 => match &self.import_screen {
+                Some(s) => match s.shown().get(s.selected) {
+                    Some(e) => {
+                        let record =
+                            super::record_view::Record::ImportError { job: s.id, error: Box::new((*e).clone()) };
+                        self.show_record(record);
+                    }
+                    None => self.complain("this job has no error rows to open"),
+                },
                 None => self.open_import(None),
             },
             Action::Open | Action::BrokerView if self.area == 2 => match &self.broker_screen {
@@ -712,13 +718,7 @@ impl App {
                 },
                 None => self.open_broker(None),
             },
-            Action::Open => {
-                if self.pane().rows.is_empty() {
-                    self.nothing_selected();
-                } else {
-                    self.mode = Mode::Detail;
-                }
-            }
+            Action::Open => self.open_record(),
             Action::FocusNext | Action::FocusPrev => {}
             Action::AreaCases
             | Action::AreaMembers

@@ -14,6 +14,7 @@ pub mod macros;
 pub mod member_view;
 pub mod members;
 pub mod modal;
+pub mod record_view;
 pub mod task;
 pub mod theme;
 pub mod typeahead;

@@ -47,6 +47,8 @@ pub enum Report {
     Revealed { number: String, result: Result<String, String> },
     /// Lines to show in a box (the eligibility answer).
     Info { title: String, lines: Vec<String> },
+    /// A record for the detail view (`None`: the row is gone).
+    Record(Result<Option<super::record_view::Record>, String>),
     /// The preview of a bulk change, to confirm.
     Preview { change: CaseChange, lines: Vec<BulkLine> },
 }

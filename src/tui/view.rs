@@ -57,7 +57,7 @@ pub fn render(f: &mut Frame, app: &App) {
     draw_footer(f, app, footer);
     match &app.mode {
         Mode::Help => draw_help(f, app, area),
-        Mode::Detail => draw_detail(f, app, body),
+        Mode::Record(v) => super::record_view::draw_record(f, app, v, body),
         Mode::Prompt(p) => super::modal::draw_prompt(f, app, p, body),
         Mode::Confirm(c) => super::modal::draw_confirm(f, app, c, area),
         Mode::ShowCode(c) => draw_code(f, app, c, area),
@@ -135,10 +135,8 @@ fn crumbs(app: &App) -> String {
         parts.push(format!("NPN {}", b.npn));
     } else if let (Some(i), 4) = (&app.import_screen, app.area) {
         parts.push(format!("job {}", i.id));
-    } else if app.mode == Mode::Detail
-        && let Some(row) = pane.rows.get(pane.selected)
-    {
-        parts.push(row.cells[0].clone());
+    } else if let Mode::Record(v) = &app.mode {
+        parts.push(v.record.fields().0);
     }
     if app.area == 0 && !app.marked.is_empty() {
         parts.push(format!("{} marked", app.marked.len()));
@@ -297,7 +295,7 @@ pub fn footer_hints(app: &App) -> Vec<(String, &'static str)> {
         ],
         Mode::Filter(_) => vec![("Enter".into(), "keep"), ("Esc".into(), "undo filter")],
         Mode::Help => vec![("j/k/G".into(), "scroll"), ("Esc/q".into(), "close")],
-        Mode::Detail => vec![("Esc".into(), "back")],
+        Mode::Record(_) => vec![("j/k".into(), "scroll"), ("Esc/q/Enter".into(), "close")],
         Mode::Prompt(p) => {
             let mut v = vec![("Enter".into(), "save"), ("Esc".into(), "cancel")];
             if matches!(p.kind, super::modal::PromptKind::Note { .. }) {
@@ -506,20 +504,4 @@ fn draw_code(f: &mut Frame, app: &App, c: &super::codes::ShownCode, area: Rect) 
     lines.push(Line::from(Span::styled("c copies it (OSC 52) · Esc, q or Enter closes: it is not shown again", t.dim)));
     let block = Block::default().borders(Borders::ALL).title(" Registration code — shown once ");
     f.render_widget(Paragraph::new(lines).block(block).wrap(ratatui::widgets::Wrap { trim: false }), r);
-}
-
-fn draw_detail(f: &mut Frame, app: &App, body: Rect) {
-    let pane = app.pane();
-    let Some(row) = pane.rows.get(pane.selected) else { return };
-    let cols = columns(pane.kind);
-    let r = centered(body, 70, (cols.len() as u16) + 4);
-    f.render_widget(Clear, r);
-    let mut lines: Vec<Line> = cols
-        .iter()
-        .zip(&row.cells)
-        .map(|((h, _), v)| Line::from(vec![Span::styled(format!("{h:>12}  "), app.theme.header), Span::raw(v.clone())]))
-        .collect();
-    lines.push(Line::from(Span::styled("  The full record view comes with this area's issue.", app.theme.dim)));
-    let block = Block::default().borders(Borders::ALL).title(format!(" {} — Esc back ", row.cells[0]));
-    f.render_widget(Paragraph::new(lines).block(block), r);
 }
