@@ -207,6 +207,11 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 200)]
         samples: usize,
     },
+    /// Key press to frame at 80x24: idle, and while a member search over the whole table runs.
+    Keys {
+        #[arg(long, default_value_t = 1000)]
+        samples: usize,
+    },
 }
 
 /// `portaldesk case …`: one subcommand per case action.

@@ -234,6 +234,20 @@ impl<B: ratatui::backend::Backend> Driver<B> {
         }
     }
 
+    /// Draws a frame, as the terminal does after each key (for timing).
+    pub fn draw(&mut self) {
+        let app = &self.app;
+        // An off-screen draw cannot fail; a bench that times it need not know.
+        let _ = self.terminal.draw(|f| view::render(f, app));
+    }
+
+    /// Applies the task reports that have arrived, without waiting for more.
+    pub fn apply_ready(&mut self) {
+        while let Ok(msg) = self.rx.try_recv() {
+            self.app.on_msg(msg);
+        }
+    }
+
     /// Presses keys in the script notation, settling after each.
     pub async fn press(&mut self, keys: &str) -> Result<(), PressError> {
         for k in parse_sequence(keys)? {
