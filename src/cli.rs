@@ -78,6 +78,9 @@ pub enum Cmd {
     /// Work with cases (also `cases`).
     #[command(subcommand, visible_alias = "cases")]
     Case(CaseCmd),
+    /// The audit log: check its hash chain.
+    #[command(subcommand)]
+    Audit(AuditCmd),
     /// Where the configuration file is, and the effective configuration with where each value came from.
     #[command(subcommand)]
     Config(ConfigCmd),
@@ -303,6 +306,19 @@ pub enum CaseCmd {
     },
     /// Close cases awaiting information past their due date (case.sweep); safe from cron on several machines.
     Sweep {
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+/// `portaldesk audit …`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCmd {
+    /// Walk the audit log's hash chain: the rows checked and "chain intact", or the first broken link (exit 1).
+    Verify {
+        /// Start at the first row written on or after this day (YYYY-MM-DD or MM/DD/YYYY), trusting the row before it.
+        #[arg(long, value_name = "DATE")]
+        from: Option<String>,
         #[command(flatten)]
         json: JsonFlag,
     },

@@ -108,6 +108,7 @@ async fn run(mut cli: Cli) -> Result<u8, Fatal> {
             with_ops(&ctx, c).await
         }
         Some(c @ (Cmd::Staff(_) | Cmd::Code(_) | Cmd::Bench(_) | Cmd::Import(_))) => with_ops(&ctx, c).await,
+        Some(Cmd::Audit(a)) => cmd::audit::run(&ctx, a).await,
         Some(Cmd::Actions(j)) => cmd::script::actions(&ctx, j.json),
         // Answered above, before the configuration was loaded.
         Some(Cmd::Completions { .. } | Cmd::Man | Cmd::Config(_)) => Ok(0),

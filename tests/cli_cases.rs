@@ -4,6 +4,7 @@
 mod common;
 
 use common::pty::run;
+use portaldesk::store::testing::StoreSql;
 
 fn json(out: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout)
@@ -266,4 +267,44 @@ fn log_level_sets_the_log_files_filter() {
     let out = run(h, &["--log-level", "portaldesk=loud", "--db", &url, "migrate"]);
     assert_eq!(code(&out), 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("log.level: must be a level"));
+}
+
+#[test]
+fn audit_verify_says_the_demo_chain_is_intact_and_names_a_broken_link() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    assert!(run(h, &["demo", "--members", "300"]).status.success());
+    let out = run(h, &["audit", "verify"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let text = stdout(&out);
+    assert!(text.contains("chain intact") && text.contains("row(s) checked (rows 1 to "), "{text}");
+
+    // Changes made since are chained on; --from checks from that day on.
+    assert_eq!(code(&run(h, &["case", "sweep"])), 0);
+    let v = json(&run(h, &["audit", "verify", "--json"]));
+    assert_eq!(v["ok"], true, "{v}");
+    let last = v["result"]["last_id"].as_i64().unwrap();
+    assert_eq!(v["result"]["checked"].as_i64(), Some(last), "every demo row is chained: {v}");
+    assert!(last > 4, "the sweep was audited: {v}");
+    let out = run(h, &["audit", "verify", "--from", "2999-01-01", "--json"]);
+    assert_eq!((code(&out), json(&out)["result"]["checked"].as_i64()), (0, Some(0)));
+    assert_eq!(code(&run(h, &["audit", "verify", "--from", "02/30/2026"])), 2);
+
+    // An edit by hand, the append-only trigger dropped first, is named.
+    let url = format!("sqlite://{}", h.join("data/demo.sqlite").display());
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let store = portaldesk::store::Store::open(&url, &Default::default()).await.unwrap();
+        store.execute("DROP TRIGGER audit_log_no_update", portaldesk::args![]).await.unwrap();
+        store
+            .execute("UPDATE audit_log SET reason = 'nothing to see' WHERE id = 2", portaldesk::args![])
+            .await
+            .unwrap();
+        store.close().await;
+    });
+    let out = run(h, &["audit", "verify"]);
+    assert_eq!(code(&out), 1);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("audit chain broken at row 2:") && err.contains("altered"), "{err}");
+    let v = json(&run(h, &["audit", "verify", "--json"]));
+    assert_eq!((v["ok"].as_bool(), v["result"]["broken"]["id"].as_i64()), (Some(false), Some(2)), "{v}");
 }

@@ -15,7 +15,7 @@ use portaldesk::ops::codes::{CodeFor, CodePolicy};
 use portaldesk::ops::{Clock, OpError, Ops};
 use portaldesk::store::brokers::office_user_groups;
 use portaldesk::store::testing::{StoreSql, TxSql};
-use portaldesk::store::{Store, staff};
+use portaldesk::store::{Store, audit, staff};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap()
@@ -306,5 +306,121 @@ async fn the_permission_matrix_refuses_and_audits() {
                 }
             }
         }
+    }
+}
+
+/// Drops the append-only triggers, as someone editing the database by hand would.
+async fn drop_append_only(s: &Store) {
+    if s.pick("sqlite", "postgres") == "sqlite" {
+        s.execute("DROP TRIGGER audit_log_no_update", args![]).await.unwrap();
+        s.execute("DROP TRIGGER audit_log_no_delete", args![]).await.unwrap();
+    } else {
+        s.execute("DROP TRIGGER audit_log_no_update ON audit_log", args![]).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn audit_verify_catches_an_altered_row_and_a_deleted_row() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        fixture(s).await;
+        let ada = ops(s, "ada").await;
+        for login in ["bo.a", "bo.b", "bo.c", "bo.d"] {
+            ada.create_staff(login, login, Role::Agent).await.unwrap();
+        }
+        // A refusal by role is chained too.
+        assert!(ops(s, "ann").await.create_staff("eve", "Eve", Role::Agent).await.is_err());
+        let v = audit::verify(s, None).await.unwrap();
+        assert_eq!((v.checked, v.first_id, v.last_id), (5, Some(1), Some(5)), "{}", db.label);
+        assert!(v.broken.is_none(), "{}: {:?}", db.label, v.broken);
+
+        drop_append_only(s).await;
+        s.execute("UPDATE audit_log SET operator = 'mallory' WHERE id = 3", args![]).await.unwrap();
+        let b = audit::verify(s, None).await.unwrap().broken.expect("the altered row is caught");
+        assert_eq!(b.id, 3, "{}: {b:?}", db.label);
+        assert!(b.problem.contains("altered"), "{}", b.problem);
+        // Put back as it was, the chain holds again: the hash is the content's.
+        s.execute("UPDATE audit_log SET operator = 'ada' WHERE id = 3", args![]).await.unwrap();
+        assert!(audit::verify(s, None).await.unwrap().broken.is_none(), "{}", db.label);
+
+        s.execute("DELETE FROM audit_log WHERE id = 5", args![]).await.unwrap();
+        let b = audit::verify(s, None).await.unwrap().broken.expect("the removed last row is caught");
+        assert_eq!(b.id, 5, "{}: {b:?}", db.label);
+        assert!(b.problem.contains("missing"), "{}", b.problem);
+
+        s.execute("DELETE FROM audit_log WHERE id = 2", args![]).await.unwrap();
+        let v = audit::verify(s, None).await.unwrap();
+        let b = v.broken.expect("the removed row is caught");
+        assert_eq!((b.id, b.problem.as_str()), (3, "does not follow row 1: rows 2 to 2 are missing"), "{}", db.label);
+        assert_eq!(v.checked, 1, "{}", db.label);
+    }
+}
+
+#[tokio::test]
+async fn rows_from_before_the_chain_are_folded_into_it() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        fixture(s).await;
+        // A row as a database migrated from before the chain holds it: no hash.
+        s.execute(
+            "INSERT INTO audit_log (id, at, operator, action, entity, outcome) VALUES (1, $1, 'ada', 'staff.create', 'staff:old', 'ok')",
+            args![t0()],
+        )
+        .await
+        .unwrap();
+        ops(s, "ada").await.create_staff("bo.a", "Bo", Role::Agent).await.unwrap();
+        let v = audit::verify(s, None).await.unwrap();
+        assert_eq!((v.before_chain, v.checked, v.last_id), (1, 1, Some(2)), "{}", db.label);
+        assert!(v.broken.is_none(), "{}: {:?}", db.label, v.broken);
+        drop_append_only(s).await;
+        s.execute("UPDATE audit_log SET entity = 'staff:other' WHERE id = 1", args![]).await.unwrap();
+        assert_eq!(audit::verify(s, None).await.unwrap().broken.map(|b| b.id), Some(2), "{}", db.label);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn thirty_two_concurrent_writers_keep_one_chain() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        fixture(s).await;
+        let ada = ops(s, "ada").await;
+        let tasks: Vec<_> = (0..32)
+            .map(|i| {
+                let ada = ada.clone();
+                tokio::spawn(async move { ada.create_staff(&format!("w{i:02}"), "Writer", Role::Agent).await })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let v = audit::verify(s, None).await.unwrap();
+        assert!(v.broken.is_none(), "{}: {:?}", db.label, v.broken);
+        assert_eq!((v.checked, v.first_id, v.last_id), (32, Some(1), Some(32)), "{}", db.label);
+        let (n,): (i64,) = s.fetch_one("SELECT count(DISTINCT hash) FROM audit_log", args![]).await.unwrap();
+        assert_eq!(n, 32, "{}", db.label);
+    }
+}
+
+#[tokio::test]
+async fn verify_from_a_day_checks_the_rows_from_that_day_on() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        fixture(s).await;
+        ops(s, "ada").await.create_staff("bo.a", "Bo", Role::Agent).await.unwrap();
+        let next_day = t0() + Duration::days(1);
+        let later = Ops::for_operator(s.clone(), "ada", false, Clock::Fixed(next_day)).await.unwrap();
+        later.create_staff("bo.b", "Bo", Role::Agent).await.unwrap();
+        later.create_staff("bo.c", "Bo", Role::Agent).await.unwrap();
+        let from = next_day.date_naive().and_hms_opt(0, 0, 0).unwrap().and_utc();
+        let v = audit::verify(s, Some(from)).await.unwrap();
+        assert_eq!((v.checked, v.first_id, v.last_id), (2, Some(2), Some(3)), "{}", db.label);
+        assert!(v.broken.is_none(), "{}: {:?}", db.label, v.broken);
+        // A day with nothing after it: nothing to walk, and the end still matches the head.
+        let v = audit::verify(s, Some(from + Duration::days(1))).await.unwrap();
+        assert_eq!((v.checked, v.broken.is_none()), (0, true), "{}", db.label);
+        // An edit on the day checked is caught from there.
+        drop_append_only(s).await;
+        s.execute("UPDATE audit_log SET entity = 'staff:eve' WHERE id = 3", args![]).await.unwrap();
+        assert_eq!(audit::verify(s, Some(from)).await.unwrap().broken.map(|b| b.id), Some(3), "{}", db.label);
     }
 }

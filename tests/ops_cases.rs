@@ -312,6 +312,15 @@ async fn the_sweep_closes_past_due_waits_once() {
         let (n,): (i64,) =
             s.fetch_one("SELECT count(*) FROM audit_log WHERE action = 'case.sweep'", args![]).await.unwrap();
         assert_eq!(n, 1, "{}: one audit row for the one closed case", db.label);
+        // Background work is the system's in the audit, with whose session ran it.
+        let timer = ops_at(s, "ann", t0() + Duration::days(2) + Duration::hours(1)).await.as_system("sweep");
+        assert_eq!(timer.sweep().await.unwrap(), ["C-000002"], "{}", db.label);
+        let rows: Vec<(String, Option<String>)> = s
+            .fetch_all("SELECT operator, reason FROM audit_log WHERE action = 'case.sweep' ORDER BY id", args![])
+            .await
+            .unwrap();
+        let timer_row = ("system:sweep".to_owned(), Some("background work in ann's session".to_owned()));
+        assert_eq!(rows, [("ann".to_owned(), None), timer_row], "{}", db.label);
     }
 }
 

@@ -12,7 +12,7 @@ use portaldesk::domain::role::Role;
 use portaldesk::ops::imports::BATCH;
 use portaldesk::ops::{Clock, Ops};
 use portaldesk::store::testing::{StoreSql, TxSql};
-use portaldesk::store::{Store, imports, staff};
+use portaldesk::store::{Store, audit, imports, staff};
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap()
@@ -144,6 +144,12 @@ async fn bad_files_fail_whole_and_bad_rows_fail_alone() {
         .concat();
         let j = enqueue_run(&ops, ImportKind::Demographic, "mixed.csv", &content).await;
         assert_eq!((j.status.as_str(), j.ok_rows, j.failed_rows), ("partial", 2, 1), "{}", db.label);
+        // The job's end is audited, as its start is: the newest row says how it ended.
+        let rows = audit::for_entity(s, &format!("import:{}", j.id), 10).await.unwrap();
+        let end = rows[0].after_json.as_deref().unwrap_or("");
+        assert!(end.contains("\"status\":\"partial\"") && end.contains("\"failed_rows\":1"), "{}: {end}", db.label);
+        assert!(rows[1].after_json.as_deref().unwrap_or("").contains("running"), "{}: {rows:?}", db.label);
+        assert!(audit::verify(s, None).await.unwrap().broken.is_none(), "{}", db.label);
         let errors = imports::errors(s, j.id).await.unwrap();
         assert_eq!((errors[0].row_number, errors[0].code.as_str()), (4, "date_invalid"));
         assert!(

@@ -271,3 +271,56 @@ async fn eligibility_on_a_date() {
         assert_eq!((after.len(), after[0].plan_code.clone()), (1, None), "{}: not eligible after the end", db.label);
     }
 }
+
+#[tokio::test]
+async fn a_member_export_is_audited_before_its_file_is_written() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        fixture(s).await;
+        let dir = tempfile::tempdir().unwrap();
+        let req = ListRequest {
+            kind: ListKind::Members,
+            filter: String::new(),
+            dir: Dir::First,
+            limit: 50,
+            me: 0,
+            now: t0(),
+            backend_pid: Default::default(),
+            search: None,
+        };
+        let exports = || async {
+            let rows: Vec<(String, String, Option<String>)> = s
+                .fetch_all(
+                    "SELECT operator, entity, after_json FROM audit_log WHERE action = 'list.export' ORDER BY id",
+                    args![],
+                )
+                .await
+                .unwrap();
+            rows
+        };
+        let ann = ops(s, "ann").await;
+        let ok = dir.path().join("members.csv");
+        let n = ann.export_list(req.clone(), &ok, "members:912-34-5678").await.unwrap();
+        assert_eq!(n, PEOPLE.len(), "{}", db.label);
+        assert!(std::fs::read_to_string(&ok).unwrap().contains("O'Brien"));
+        let rows = exports().await;
+        assert_eq!(rows.len(), 1, "{}", db.label);
+        assert_eq!((rows[0].0.as_str(), rows[0].1.as_str()), ("ann", "members:***-**-5678"), "{}", db.label);
+        assert!(rows[0].2.as_deref().unwrap().contains("members.csv"), "{rows:?}");
+
+        // The file cannot be written: the audit row was already committed,
+        // the record of the attempt.
+        let nowhere = dir.path().join("no such folder").join("members.csv");
+        assert!(ann.export_list(req.clone(), &nowhere, "members:all").await.is_err());
+        assert!(!nowhere.exists());
+        assert_eq!(exports().await.len(), 2, "{}", db.label);
+
+        // The audit row cannot be written: no file either.
+        let ro = Ops::for_operator(s.clone(), "ann", true, Clock::Fixed(t0())).await.unwrap();
+        let refused = dir.path().join("refused.csv");
+        let e = ro.export_list(req.clone(), &refused, "members:all").await.unwrap_err();
+        assert!(matches!(e, OpError::Refused(_)), "{e}");
+        assert!(!refused.exists(), "{}: a member export without its audit row", db.label);
+        assert_eq!(exports().await.len(), 2, "{}", db.label);
+    }
+}

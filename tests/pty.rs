@@ -477,14 +477,17 @@ fn retries_a_failed_import_in_a_terminal() {
             .await
             .unwrap();
         assert_eq!((status.as_str(), failed), ("succeeded", 0));
-        let (n,): (i64,) = store
-            .fetch_one(
-                "SELECT count(*) FROM audit_log WHERE action = 'import.retry' AND entity = $1",
+        // One retry: audited as it starts and as it ends.
+        let rows: Vec<(Option<String>,)> = store
+            .fetch_all(
+                "SELECT after_json FROM audit_log WHERE action = 'import.retry' AND entity = $1 ORDER BY id",
                 portaldesk::args![format!("import:{job}")],
             )
             .await
             .unwrap();
-        assert_eq!(n, 1);
+        assert_eq!(rows.len(), 2, "{rows:?}");
+        assert!(rows[0].0.as_deref().unwrap_or("").contains("running"), "{rows:?}");
+        assert!(rows[1].0.as_deref().unwrap_or("").contains("\"status\":\"succeeded\""), "{rows:?}");
     });
 }
 

@@ -314,6 +314,13 @@ async fn the_sweep_runs_on_its_timer() {
     let (n,): (i64,) = db.store.fetch_one(overdue, args![common::seeded::now()]).await.unwrap();
     assert_eq!(n, 0);
     assert!(h.screen().contains(&format!("sweep closed {before} case(s)")), "{}", h.screen());
+    // The timer's sweep is audited as the system's, not the operator's.
+    let rows: Vec<(String, i64)> = db
+        .store
+        .fetch_all("SELECT operator, count(*) FROM audit_log WHERE action = 'case.sweep' GROUP BY operator", args![])
+        .await
+        .unwrap();
+    assert_eq!(rows, [("system:sweep".to_owned(), before)]);
 }
 
 #[tokio::test]

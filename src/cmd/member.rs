@@ -31,11 +31,8 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: MemberCmd) -> Result<u8, Fatal> 
                 if ops.read_only() {
                     return Err(Fatal::new("exporting members is audited, and this session is read-only"));
                 }
-                let n = crate::export::export_csv(ops.store(), req.clone(), &path).await.map_err(Fatal::new)?;
                 let entity = format!("members:{}", crate::domain::text::clip(&sanitize(&query), 60));
-                ops.audit_export(&entity, n, &path.display().to_string())
-                    .await
-                    .map_err(|e| Fatal::new(e.to_string()))?;
+                let n = ops.export_list(req.clone(), &path, &entity).await.map_err(|e| Fatal::new(e.to_string()))?;
                 eprintln!("exported {n} members to {}", path.display());
             }
             super::print_list(ops, req, "members", json.json).await

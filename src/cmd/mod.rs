@@ -1,6 +1,7 @@
 //! What each subcommand does; `main.rs` only dispatches here.
 
 pub mod admin;
+pub mod audit;
 pub mod bench;
 pub mod case;
 pub mod code;

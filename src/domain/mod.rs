@@ -1,6 +1,7 @@
 //! Pure types and rules of the portal domain: no I/O, unit tested.
 
 pub mod access;
+pub mod audit_chain;
 pub mod birth_date;
 pub mod case;
 pub mod case_change;

@@ -614,13 +614,16 @@ impl Ops {
         }
         // Stopped after `batches`, as a killed process would.
         let Some(total) = total else { return self.job_head(id).await };
-        let mut tx = self.store().begin_write().await?;
-        let mut job = locked_job(&mut tx, id).await?;
-        let (applied, unchanged, failed) = store::counts(&mut tx, id).await?;
+        // The job's end is audited with it, as its start and a failure are.
+        let mut change = self.begin(action, &entity).await?;
+        let mut job = locked_job(&mut change.tx, id).await?;
+        let (applied, unchanged, failed) = store::counts(&mut change.tx, id).await?;
         (job.total_rows, job.ok_rows, job.failed_rows) = (total, applied + unchanged, failed);
         let status = if failed > 0 { "partial" } else { "succeeded" };
-        store::set_job(&mut tx, &job, status, None, None, Some(self.now()), None).await?;
-        tx.commit().await?;
+        let before = json!({"status": job.status});
+        store::set_job(&mut change.tx, &job, status, None, None, Some(self.now()), None).await?;
+        let after = json!({"status": status, "total_rows": total, "ok_rows": job.ok_rows, "failed_rows": failed});
+        self.finish(change, &entity, Some(before), Some(after), None).await?;
         self.job_head(id).await
     }
 

@@ -49,12 +49,25 @@ impl Ops {
         Ok(ssn)
     }
 
-    /// Audits an export of member data (`list.export` on the Members list).
-    /// The entity names the query, with any SSN in it masked.
-    pub async fn audit_export(&self, entity: &str, rows: usize, file: &str) -> Result<(), OpError> {
-        let entity = crate::domain::ssn::redact(entity);
-        let change = self.begin(Action::ListExport, &entity).await?;
-        let after = serde_json::json!({"rows": rows, "file": file});
-        self.finish(change, &entity, None, Some(after), None).await
+    /// `list.export`: writes every row of the list behind `req` to a CSV
+    /// file. An export of members is audited first, in its own committed
+    /// transaction, and only then is the file written: a file of member
+    /// data never exists without its audit row (a write that then fails
+    /// leaves the row as the record of an attempt). `what` names the list
+    /// and its query (any SSN in it masked here). Other lists are not
+    /// audited. Returns the rows written.
+    pub async fn export_list(
+        &self,
+        req: crate::store::lists::ListRequest,
+        path: &std::path::Path,
+        what: &str,
+    ) -> Result<usize, OpError> {
+        if matches!(req.kind, crate::store::lists::ListKind::Members) {
+            let entity = crate::domain::ssn::redact(what);
+            let change = self.begin(Action::ListExport, &entity).await?;
+            let after = serde_json::json!({"file": path.display().to_string()});
+            self.finish(change, &entity, None, Some(after), None).await?;
+        }
+        crate::export::export_csv(self.store(), req, path).await.map_err(OpError::Invalid)
     }
 }

@@ -92,6 +92,8 @@ pub struct Ops {
     read_only: bool,
     script: Option<String>,
     clock: Clock,
+    /// `system:TASK` when the session's background work acts, not the operator.
+    system: Option<String>,
 }
 
 /// A change under way: holds the transaction until `finish` writes the audit row and commits.
@@ -111,13 +113,21 @@ impl Ops {
             return Err(OperatorError::Disabled(login.to_owned()));
         }
         let role = staff.role().ok_or_else(|| OperatorError::Unknown(login.to_owned()))?;
-        Ok(Ops { store, operator: staff, role, read_only, script: None, clock })
+        Ok(Ops { store, operator: staff, role, read_only, script: None, clock, system: None })
     }
 
     /// Marks every change from here on as made by this script (audited).
     pub fn with_script(mut self, name: impl Into<String>) -> Ops {
         self.script = Some(name.into());
         self
+    }
+
+    /// The same session doing background work nobody asked for at that
+    /// moment (the TUI's timer sweep): audited as operator `system:TASK`,
+    /// with the session's operator named in the reason, so the log does not
+    /// say a person did what a timer did. Permissions stay the session's.
+    pub fn as_system(&self, task: &str) -> Ops {
+        Ops { system: Some(format!("system:{task}")), ..self.clone() }
     }
 
     /// The store, for reads.
@@ -147,10 +157,11 @@ impl Ops {
 
     fn entry(&self, action: Action, entity: &str, ok: bool) -> AuditEntry {
         AuditEntry {
-            operator: self.operator.login.clone(),
+            operator: self.system.clone().unwrap_or_else(|| self.operator.login.clone()),
             action: action.name().to_owned(),
             entity: entity.to_owned(),
             ok,
+            reason: self.system.as_ref().map(|_| format!("background work in {}'s session", self.operator.login)),
             script: self.script.clone(),
             ..AuditEntry::default()
         }
@@ -192,7 +203,7 @@ impl Ops {
         let mut e = self.entry(change.action, entity, true);
         e.before = before;
         e.after = after;
-        e.reason = reason;
+        e.reason = reason.or(e.reason);
         audit::write(&mut change.tx, &e, self.now()).await?;
         Ok(())
     }
@@ -202,7 +213,10 @@ impl Ops {
     /// itself changed, such as a counter.
     pub async fn record_refused(&self, change: &mut Change, entity: &str, why: &str) -> Result<(), OpError> {
         let mut e = self.entry(change.action, entity, false);
-        e.reason = Some(why.to_owned());
+        e.reason = Some(match e.reason {
+            Some(session) => format!("{why}; {session}"),
+            None => why.to_owned(),
+        });
         audit::write(&mut change.tx, &e, self.now()).await?;
         Ok(())
     }

@@ -398,7 +398,8 @@ impl App {
         if quiet && self.op_task.is_some() {
             return;
         }
-        let ops = self.ops.clone();
+        // The timer's sweep is the system's, not the operator's, in the audit.
+        let ops = if quiet { self.ops.as_system("sweep") } else { self.ops.clone() };
         let work = async move {
             match ops.sweep().await {
                 Ok(closed) if closed.is_empty() && quiet => Report::Op(Ok(String::new())),

@@ -278,10 +278,8 @@ impl App {
         let what = format!("{}:{}", super::app::AREAS[area].0.to_lowercase(), clip(&self.panes[area].filter, 60));
         self.spawn_op(format!("exporting to {}…", path.display()), async move {
             let r = async {
-                let n = crate::export::export_csv(ops.store(), req, &path).await?;
-                if matches!(kind, lists::ListKind::Members) {
-                    ops.audit_export(&what, n, &path.display().to_string()).await.map_err(|e| e.to_string())?;
-                }
+                // A member export is audited before its file is written.
+                let n = ops.export_list(req, &path, &what).await.map_err(|e| e.to_string())?;
                 Ok::<_, String>(format!("exported {n} rows to {}", path.display()))
             };
             Report::Op(r.await)
