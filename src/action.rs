@@ -95,6 +95,19 @@ pub struct ActionSpec {
     pub footer: Option<&'static str>,
 }
 
+impl ActionSpec {
+    /// Why `login` (of role `have`) may not run it, in words for people:
+    /// the action's help, not its id.
+    pub fn refusal(&self, login: &str, have: Role) -> String {
+        let what = self.help.split(['(', ':']).next().unwrap_or(self.help).trim();
+        format!("\"{what}\" needs the {} role; {login} is {} {}", self.min_role.as_str(), article(have), have.as_str())
+    }
+}
+
+fn article(r: Role) -> &'static str {
+    if r == Role::Agent || r == Role::Admin { "an" } else { "a" }
+}
+
 const fn ui(
     action: Action,
     name: &'static str,

@@ -184,7 +184,10 @@ async fn the_permission_matrix_holds_and_refusals_are_audited() {
         let ann = ops(s, "ann").await;
         let lines = ann.preview_bulk(&["C-000001".into()], &CaseChange::Resolve { comment: "x".into() }).await.unwrap();
         let e = ann.apply_bulk(&lines, &CaseChange::Resolve { comment: "x".into() }).await.unwrap_err();
-        assert!(e.to_string().contains("case.bulk_resolve needs the supervisor role"), "{e}");
+        assert!(
+            e.to_string().contains("\"Resolve every marked case with one comment\" needs the supervisor role"),
+            "{e}"
+        );
     }
 }
 

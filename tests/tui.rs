@@ -653,3 +653,24 @@ async fn a_detail_view_shows_the_whole_record() {
         assert!(s.contains("stored only as a hash") && s.contains("Expires"), "{s}");
     }
 }
+
+#[tokio::test]
+async fn a_refusal_by_role_in_the_tui_is_said_in_words_and_audited() {
+    let db = common::sqlite().await;
+    seed_small(&db).await;
+    let s = session(&db, "agarcia", Keymap::from_texts(None).unwrap()).await;
+    let mut h = Headless::start(s, 120, 40).await.unwrap();
+    h.press("<Space>B").await.unwrap();
+    let s = h.screen();
+    assert!(s.contains("\"Assign every marked case\" needs the supervisor role; agarcia is an agent"), "{s}");
+    assert!(!s.contains("case.bulk_assign"), "no action ids on screen:\n{s}");
+    let rows: Vec<(String, String, String)> = db
+        .store
+        .fetch_all(
+            "SELECT operator, action, outcome FROM audit_log WHERE operator = 'agarcia' AND outcome = 'refused'",
+            args![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(rows, [("agarcia".to_owned(), "case.bulk_assign".to_owned(), "refused".to_owned())]);
+}

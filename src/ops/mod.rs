@@ -176,18 +176,19 @@ impl Ops {
             return Err(OpError::Refused(format!("{} changes data and this session is read-only", spec.name)));
         }
         if self.role < spec.min_role {
-            let mut tx = self.store.begin_write().await?;
-            audit::write(&mut tx, &self.entry(action, entity, false), self.now()).await?;
-            tx.commit().await?;
-            return Err(OpError::Refused(format!(
-                "{} needs the {} role; {} is {}",
-                spec.name,
-                spec.min_role.as_str(),
-                self.operator.login,
-                self.role.as_str()
-            )));
+            self.audit_refusal(action, entity).await?;
+            return Err(OpError::Refused(spec.refusal(&self.operator.login, self.role)));
         }
         Ok(Change { tx: self.store.begin_write().await?, action })
+    }
+
+    /// Audits a refusal by role in a transaction of its own: also for the
+    /// TUI, which says no before any change starts (`tui::App::lacks_role`).
+    pub async fn audit_refusal(&self, action: Action, entity: &str) -> Result<(), OpError> {
+        let mut tx = self.store.begin_write().await?;
+        audit::write(&mut tx, &self.entry(action, entity, false), self.now()).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Writes an audit row for one entity the change touched; a change that

@@ -304,9 +304,13 @@ impl App {
         let spec = action.spec();
         let lacks = self.ops.role() < spec.min_role;
         if lacks {
-            let (need, have) = (spec.min_role.as_str(), self.ops.role().as_str());
-            let what = spec.help.split(['(', ':']).next().unwrap_or(spec.help).trim();
-            self.complain(format!("\"{what}\" is for a {need} or above; you are signed in as {have}"));
+            // Audited as the ops layer audits every refusal; nobody waits for it.
+            let ops = self.ops.clone();
+            self.tasks.spawn_background(async move {
+                let audited = ops.audit_refusal(action, "tui").await;
+                Report::Op(audited.map(|()| String::new()).map_err(|e| e.to_string()))
+            });
+            self.complain(spec.refusal(&self.ops.operator().login, self.ops.role()));
         }
         lacks
     }
