@@ -40,9 +40,15 @@ impl Clock {
 /// Why an operation did not happen, phrased for the operator.
 #[derive(Debug, thiserror::Error)]
 pub enum OpError {
-    /// Not allowed: role, read-only mode, or a rule.
+    /// Not allowed by a rule (the state of the thing, a duplicate, a mismatch).
     #[error("refused: {0}")]
     Refused(String),
+    /// Not allowed for the operator's role.
+    #[error("refused: {0}")]
+    RefusedRole(String),
+    /// The session is read-only and this would write (a change, or an audited view).
+    #[error("refused: {0}")]
+    ReadOnly(String),
     #[error("not found: {0}")]
     NotFound(String),
     /// Someone else changed it since it was read; nothing was overwritten.
@@ -162,13 +168,13 @@ impl Ops {
     pub async fn begin(&self, action: Action, entity: &str) -> Result<Change, OpError> {
         let spec = action.spec();
         if self.read_only() {
-            return Err(OpError::Refused(format!("{} changes data and this session is read-only", spec.name)));
+            return Err(OpError::ReadOnly(format!("{} changes data and this session is read-only", spec.name)));
         }
         if self.role < spec.min_role {
             let mut tx = self.store.begin_write().await?;
             audit::write(&mut tx, &self.entry(action, entity, false), self.now()).await?;
             tx.commit().await?;
-            return Err(OpError::Refused(format!(
+            return Err(OpError::RefusedRole(format!(
                 "{} needs the {} role; {} is {}",
                 spec.name,
                 spec.min_role.as_str(),
