@@ -9,6 +9,7 @@ pub mod demo;
 pub mod imports;
 pub mod info;
 pub mod json;
+pub mod json_examples;
 pub mod manual;
 pub mod member;
 pub mod script;
