@@ -381,3 +381,44 @@ fn list_and_show_json_is_typed_and_stable() {
         snap("json_code_list", &["code", "list", "--limit", "3"]);
     }
 }
+
+/// The changes' answers are typed too: ids are numbers, times RFC 3339,
+/// and the same field names as the lists.
+#[test]
+fn change_answers_are_typed() {
+    let home = common::pty::demo_home();
+    let h = home.path();
+    let ok = |args: &[&str]| {
+        let mut args = args.to_vec();
+        args.push("--json");
+        let out = run(h, &args);
+        assert_eq!(code(&out), 0, "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let v = json(&out);
+        assert_eq!(v["ok"], true, "{args:?}: {v}");
+        v["result"].clone()
+    };
+    let ein = ok(&["import", "list", "--limit", "1"])["jobs"][0]["ein"].as_str().unwrap().to_owned();
+    let issued = ok(&["code", "issue", "--employer", &ein]);
+    let id = issued["id"].as_i64().expect("a numeric id");
+    let expires = issued["expires_at"].as_str().unwrap();
+    assert!(chrono::DateTime::parse_from_rfc3339(expires).is_ok(), "{issued}");
+    assert_eq!(issued["subject_key"], ein.as_str());
+    let listed = ok(&["code", "list", "--subject", &ein]);
+    assert_eq!(listed["codes"][0]["id"], id, "{listed}");
+    assert_eq!(listed["codes"][0]["status"], "active");
+    assert_eq!(ok(&["code", "revoke", &id.to_string(), "--reason", "sent to the wrong person"])["id"], id);
+
+    let made = ok(&["staff", "create", "new.agent", "--role", "agent", "--name", "New Agent"]);
+    assert!(made["id"].is_i64() && made["login"] == "new.agent", "{made}");
+    let disabled = ok(&["staff", "disable", "new.agent"]);
+    assert_eq!((disabled["id"].clone(), disabled["status"].clone()), (made["id"].clone(), "disabled".into()));
+    assert!(disabled["row_version"].is_i64(), "{disabled}");
+
+    let case = ok(&["case", "list", "--queue", "unassigned", "--limit", "1"])["cases"][0]["case_number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let changed = ok(&["case", "priority", &case, "1"]);
+    assert_eq!((changed["case_number"].as_str(), changed["priority"].as_i64()), (Some(case.as_str()), Some(1)));
+    assert!(changed["assignee"].is_null() && changed["row_version"].is_i64(), "{changed}");
+}
