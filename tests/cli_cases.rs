@@ -250,6 +250,15 @@ fn config_path_and_show_say_where_each_value_came_from() {
     let out = run(h, &["config", "show"]);
     assert_eq!(code(&out), 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("tick_mss"));
+    let out = run(h, &["config", "show", "--json"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(json(&out)["error"]["code"], "config");
+    // So is a keymap with a problem.
+    std::fs::remove_file(&file).unwrap();
+    std::fs::write(h.join("keymap.toml"), "[keys]\n\"no.such_action\" = [\"x\"]\n").unwrap();
+    let out = run(h, &["actions", "--json"]);
+    assert_eq!(code(&out), 2, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json(&out)["error"]["code"], "config");
 }
 
 #[test]

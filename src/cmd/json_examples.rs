@@ -270,7 +270,8 @@ pub fn examples() -> Vec<Example> {
         ),
         ex(
             &["member elig"],
-            "The plans in force on a date for each member found; a member without one has null plan fields.",
+            "The plans in force on a date for each member found; a member without one has null plan fields \
+             (exit 1 when nobody found is covered).",
             &Eligibility {
                 on: day(11, 23),
                 coverage: vec![Coverage {

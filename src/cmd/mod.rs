@@ -79,8 +79,9 @@ pub async fn print_list(
         for r in &page.rows {
             println!("{}", r.cells.join("  "));
         }
-        if page.more_after {
-            println!("… more: raise --limit or narrow the search");
+        // The case list has always said so; other lists' lines stay rows alone.
+        if page.more_after && view.is_some() {
+            println!("… more: raise --limit or narrow with --filter");
         }
     }
     Ok(if empty { 1 } else { 0 })
