@@ -28,7 +28,6 @@ fn role(s: &str) -> Result<Role, Fatal> {
 pub async fn run(ops: &Ops, key: &DataKey, cmd: Cmd) -> Result<u8, Fatal> {
     let account = |r: Result<crate::store::accounts::AccountHead, OpError>| r.map(AccountShown::from);
     let say = |a: &AccountShown| sanitize(&format!("{}: {}", a.email, a.status));
-    let staff = |r: Result<crate::store::staff::Staff, OpError>| r;
     let said = |s: &crate::store::staff::Staff| format!("{}: {} · {}", s.login, s.role, s.status);
     Ok(match cmd {
         Cmd::Broker(BrokerCmd::Find { query, limit, json }) => {
@@ -187,12 +186,10 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: Cmd) -> Result<u8, Fatal> {
             )
         }
         Cmd::Staff(StaffCmd::SetRole { login, role: r, json }) => {
-            report(json.json, staff(ops.set_staff_role(&login, role(&r)?).await), said)
+            report(json.json, ops.set_staff_role(&login, role(&r)?).await, said)
         }
-        Cmd::Staff(StaffCmd::Disable { login, json }) => {
-            report(json.json, staff(ops.disable_staff(&login).await), said)
-        }
-        Cmd::Staff(StaffCmd::Enable { login, json }) => report(json.json, staff(ops.enable_staff(&login).await), said),
+        Cmd::Staff(StaffCmd::Disable { login, json }) => report(json.json, ops.disable_staff(&login).await, said),
+        Cmd::Staff(StaffCmd::Enable { login, json }) => report(json.json, ops.enable_staff(&login).await, said),
         _ => return Err(Fatal::new("not a broker, access, account or staff command")),
     })
 }
