@@ -14,7 +14,7 @@ use crate::ops::access::Grantee;
 use crate::ops::accounts::Tools;
 use crate::ops::{OpError, Ops};
 use crate::store::brokers::{self, BrokerSearch};
-use crate::store::lists::{ListKind, Search};
+use crate::store::lists::{ListKind, Search, StaffItem};
 
 fn date(s: Option<String>) -> Result<Option<chrono::NaiveDate>, Fatal> {
     s.map(|d| parse_date(&d).map_err(Fatal::new)).transpose()
@@ -28,7 +28,7 @@ fn role(s: &str) -> Result<Role, Fatal> {
 pub async fn run(ops: &Ops, key: &DataKey, cmd: Cmd) -> Result<u8, Fatal> {
     let account = |r: Result<crate::store::accounts::AccountHead, OpError>| r.map(AccountShown::from);
     let say = |a: &AccountShown| sanitize(&format!("{}: {}", a.email, a.status));
-    let said = |s: &crate::store::staff::Staff| format!("{}: {} · {}", s.login, s.role, s.status);
+    let said = |s: &StaffItem| format!("{}: {} · {}", s.login, s.role, s.status);
     Ok(match cmd {
         Cmd::Broker(BrokerCmd::Find { query, limit, json }) => {
             let search = BrokerSearch::parse(&query, Some(key)).map_err(Fatal::new)?;
@@ -186,10 +186,14 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: Cmd) -> Result<u8, Fatal> {
             )
         }
         Cmd::Staff(StaffCmd::SetRole { login, role: r, json }) => {
-            report(json.json, ops.set_staff_role(&login, role(&r)?).await, said)
+            report(json.json, ops.set_staff_role(&login, role(&r)?).await.map(StaffItem::from), said)
         }
-        Cmd::Staff(StaffCmd::Disable { login, json }) => report(json.json, ops.disable_staff(&login).await, said),
-        Cmd::Staff(StaffCmd::Enable { login, json }) => report(json.json, ops.enable_staff(&login).await, said),
+        Cmd::Staff(StaffCmd::Disable { login, json }) => {
+            report(json.json, ops.disable_staff(&login).await.map(StaffItem::from), said)
+        }
+        Cmd::Staff(StaffCmd::Enable { login, json }) => {
+            report(json.json, ops.enable_staff(&login).await.map(StaffItem::from), said)
+        }
         _ => return Err(Fatal::new("not a broker, access, account or staff command")),
     })
 }

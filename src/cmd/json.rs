@@ -13,9 +13,10 @@ use crate::error_code::ErrorCode;
 use crate::ops::accounts::Tools;
 use crate::store::brokers::GrantRow;
 use crate::store::imports::{JobHead, RowError};
-use crate::store::lists::{AccountItem, BrokerItem, CaseItem, CodeItem, ImportItem, ListItem, ListKind, MemberItem};
+use crate::store::lists::{
+    AccountItem, BrokerItem, CaseItem, CodeItem, ImportItem, ListItem, ListKind, MemberItem, StaffItem,
+};
 use crate::store::members::{Coverage, MemberFile};
-use crate::store::staff::Staff;
 
 /// `{"ok": true, "result": …}`.
 #[derive(Serialize)]
@@ -79,7 +80,7 @@ pub enum Rows {
     Members(Vec<MemberItem>),
     Brokers(Vec<BrokerItem>),
     Accounts(Vec<AccountItem>),
-    Staff(Vec<Staff>),
+    Staff(Vec<StaffItem>),
     Jobs(Vec<ImportItem>),
     Codes(Vec<CodeItem>),
 }

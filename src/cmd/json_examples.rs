@@ -15,9 +15,8 @@ use crate::ops::codes::{Issued, Redeemed};
 use crate::store::brokers::{BrokerDetail, BrokerFile, GrantRow, Licence, OfficeUser};
 use crate::store::cases::{Attachment, CaseDetail, CaseEvent, CaseFile};
 use crate::store::imports::{JobHead, RowError};
-use crate::store::lists::{AccountItem, BrokerItem, CaseItem, CodeItem, ImportItem, MemberItem};
+use crate::store::lists::{AccountItem, BrokerItem, CaseItem, CodeItem, ImportItem, MemberItem, StaffItem};
 use crate::store::members::{Coverage, EnrollmentRow, MemberDetail, MemberFile, PremiumRow};
-use crate::store::staff::Staff;
 
 /// One documented answer: the commands that give it, what it is, and its text.
 pub struct Example {
@@ -87,8 +86,8 @@ fn grant() -> GrantRow {
     }
 }
 
-fn staff() -> Staff {
-    Staff {
+fn staff() -> StaffItem {
+    StaffItem {
         id: 4,
         login: "lchen".into(),
         name: "Li Chen".into(),

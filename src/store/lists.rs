@@ -80,7 +80,7 @@ pub enum ListItem {
     Member(MemberItem),
     Broker(BrokerItem),
     Account(AccountItem),
-    Staff(super::staff::Staff),
+    Staff(StaffItem),
     Import(ImportItem),
     Code(CodeItem),
 }
@@ -412,10 +412,36 @@ async fn accounts(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sql
     }))
 }
 
+/// A staff account in the staff list, and as `staff set-role|disable|enable` answer.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+pub struct StaffItem {
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    pub role: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub row_version: i64,
+}
+
+impl From<super::staff::Staff> for StaffItem {
+    fn from(s: super::staff::Staff) -> StaffItem {
+        StaffItem {
+            id: s.id,
+            login: s.login,
+            name: s.name,
+            role: s.role,
+            status: s.status,
+            created_at: s.created_at,
+            row_version: s.row_version,
+        }
+    }
+}
+
 async fn staff(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::Error> {
     let mut q = Sql::new("SELECT id, login, name, role, status, created_at, row_version FROM staff s");
     q.keyset(&["s.login", "s.id"], false, &req.dir, req.limit, false);
-    let page: Page<super::staff::Staff> = run(store, q, req).await?;
+    let page: Page<StaffItem> = run(store, q, req).await?;
     Ok(page.map(|s| ListRow {
         id: s.id,
         version: Some(s.row_version),
