@@ -112,6 +112,9 @@ mod tests {
 
     #[test]
     fn op_errors_map_to_their_codes() {
+        assert_eq!(ErrorCode::from(&OpError::NotFound("x".into())), ErrorCode::NotFound);
+        assert_eq!(ErrorCode::from(&OpError::Refused("x".into())), ErrorCode::Refused);
+        assert_eq!(ErrorCode::from(&OpError::Conflict("x".into())), ErrorCode::Conflict);
         assert_eq!(ErrorCode::from(&OpError::RefusedRole("x".into())), ErrorCode::RefusedRole);
         assert_eq!(ErrorCode::from(&OpError::ReadOnly("x".into())), ErrorCode::ReadOnly);
         assert_eq!(ErrorCode::from(&OpError::Invalid("x".into())), ErrorCode::InvalidInput);
