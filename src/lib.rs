@@ -17,6 +17,7 @@ pub mod crypto;
 pub mod demo;
 pub mod docs;
 pub mod domain;
+pub mod error_code;
 pub mod export;
 pub mod fatal;
 pub mod import;

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use portaldesk::cli::{Cli, Cmd, ConfigCmd};
 use portaldesk::config::{Overrides, Paths};
+use portaldesk::error_code::ErrorCode;
 use portaldesk::fatal::Fatal;
 use portaldesk::{cmd, startup};
 
@@ -21,18 +22,37 @@ fn main() -> ExitCode {
     portaldesk::store::start_process();
     // Panic reports; ratatui's own hook restores the terminal before them.
     let _ = color_eyre::install();
-    let cli = Cli::parse();
+    // Under `--json` a failure is the error envelope on stdout too.
+    let json = std::env::args_os().any(|a| a == "--json");
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) if json && e.use_stderr() => {
+            cmd::json::print_error(ErrorCode::InvalidInput, &first_line(&e));
+            e.exit()
+        }
+        Err(e) => e.exit(),
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(r) => r,
-        Err(e) => return fail(&Fatal::new(format!("cannot start the async runtime: {e}"))),
+        Err(e) => return fail(&Fatal::new(format!("cannot start the async runtime: {e}")), json),
     };
     match runtime.block_on(run(cli)) {
         Ok(code) => ExitCode::from(code),
-        Err(f) => fail(&f),
+        Err(f) => fail(&f, json),
     }
 }
 
-fn fail(f: &Fatal) -> ExitCode {
+/// clap's error without its usage lines and tips.
+fn first_line(e: &clap::Error) -> String {
+    let text = e.to_string();
+    let line = text.lines().next().unwrap_or_default();
+    line.strip_prefix("error: ").unwrap_or(line).to_owned()
+}
+
+fn fail(f: &Fatal, json: bool) -> ExitCode {
+    if json {
+        cmd::json::print_error(f.kind, &f.message);
+    }
     eprintln!("portaldesk: {f}");
     ExitCode::from(f.code as u8)
 }

@@ -64,11 +64,14 @@ pub async fn open_store(ctx: &Context) -> Result<Store, Fatal> {
 pub fn keymap(ctx: &Context) -> Result<Keymap, Fatal> {
     let file = ctx.paths.config_file.with_file_name("keymap.toml");
     Keymap::load(Some(&file)).map_err(|problems| {
-        Fatal::new(format!(
-            "the keymap has {} problem(s); fix them and start again:\n  {}",
-            problems.len(),
-            problems.join("\n  ")
-        ))
+        Fatal::of(
+            crate::error_code::ErrorCode::Config,
+            format!(
+                "the keymap has {} problem(s); fix them and start again:\n  {}",
+                problems.len(),
+                problems.join("\n  ")
+            ),
+        )
     })
 }
 

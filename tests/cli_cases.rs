@@ -24,11 +24,11 @@ fn every_case_subcommand_works_and_says_why_not() {
     let out = run(h, &["case", "list", "--queue", "unassigned", "--limit", "3", "--json"]);
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
     let v = json(&out);
-    let cases = v["cases"].as_array().unwrap();
+    let cases = v["result"]["cases"].as_array().unwrap();
     assert_eq!(cases.len(), 3);
-    assert!(cases.iter().all(|c| c["assignee"] == "-"));
-    let a = cases[0]["case"].as_str().unwrap().to_owned();
-    let b = cases[1]["case"].as_str().unwrap().to_owned();
+    assert!(cases.iter().all(|c| c["assignee"].is_null() && c["priority"].is_i64()), "{v}");
+    let a = cases[0]["case_number"].as_str().unwrap().to_owned();
+    let b = cases[1]["case_number"].as_str().unwrap().to_owned();
 
     // An agent may not assign to others: refused, exit 1, nothing changed.
     let out = run(h, &["--operator", "agarcia", "case", "assign", &a, "--to", "lchen"]);
@@ -91,10 +91,10 @@ fn member_subcommands_find_show_reveal_and_export() {
     let out = run(h, &["member", "find", "type:QB", "--limit", "2", "--json"]);
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
     let v = json(&out);
-    let m = &v["members"][0];
-    let number = m["member"].as_str().unwrap().to_owned();
-    assert!(m["ssn"].as_str().unwrap().starts_with("***-**-"));
-    assert_eq!(m["type"], "QB");
+    let m = &v["result"]["members"][0];
+    let number = m["member_number"].as_str().unwrap().to_owned();
+    assert_eq!(m["ssn_last4"].as_str().unwrap().len(), 4);
+    assert_eq!(m["member_type"], "QB");
 
     let out = run(h, &["member", "show", &number, "--json"]);
     assert_eq!(code(&out), 0);
@@ -134,9 +134,9 @@ fn import_subcommands_enqueue_run_show_and_filter_by_status() {
     let out = run(h, &["import", "list", "--status", "partial", "--json"]);
     assert_eq!(code(&out), 0);
     let v = json(&out);
-    let jobs = v["jobs"].as_array().unwrap();
+    let jobs = v["result"]["jobs"].as_array().unwrap();
     assert!(!jobs.is_empty() && jobs.iter().all(|j| j["status"] == "partial"), "{v}");
-    let job = jobs[0]["job"].as_str().unwrap().to_owned();
+    let job = jobs[0]["id"].as_i64().unwrap().to_string();
     let out = run(h, &["import", "show", &job]);
     assert_eq!(code(&out), 0);
     assert!(String::from_utf8_lossy(&out.stdout).contains("partial"));
@@ -151,7 +151,8 @@ fn import_subcommands_enqueue_run_show_and_filter_by_status() {
     // A 2 GB file (sparse: nothing written) is refused before any of it is read.
     let big = h.join("census-2gb.csv");
     std::fs::File::create(&big).unwrap().set_len(2 << 30).unwrap();
-    let jobs = |h| json(&run(h, &["import", "list", "--limit", "500", "--json"]))["jobs"].as_array().unwrap().len();
+    let jobs =
+        |h| json(&run(h, &["import", "list", "--limit", "500", "--json"]))["result"]["jobs"].as_array().unwrap().len();
     let before = jobs(h);
     let out =
         run(h, &["import", "enqueue", big.to_str().unwrap(), "--employer", "12-3456789", "--kind", "demographic"]);
@@ -250,6 +251,15 @@ fn config_path_and_show_say_where_each_value_came_from() {
     let out = run(h, &["config", "show"]);
     assert_eq!(code(&out), 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("tick_mss"));
+    let out = run(h, &["config", "show", "--json"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(json(&out)["error"]["code"], "config");
+    // So is a keymap with a problem.
+    std::fs::remove_file(&file).unwrap();
+    std::fs::write(h.join("keymap.toml"), "[keys]\n\"no.such_action\" = [\"x\"]\n").unwrap();
+    let out = run(h, &["actions", "--json"]);
+    assert_eq!(code(&out), 2, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(json(&out)["error"]["code"], "config");
 }
 
 #[test]
@@ -306,5 +316,160 @@ fn audit_verify_says_the_demo_chain_is_intact_and_names_a_broken_link() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("audit chain broken at row 2:") && err.contains("altered"), "{err}");
     let v = json(&run(h, &["audit", "verify", "--json"]));
-    assert_eq!((v["ok"].as_bool(), v["result"]["broken"]["id"].as_i64()), (Some(false), Some(2)), "{v}");
+    assert_eq!((v["ok"].as_bool(), v["error"]["code"].as_str()), (Some(false), Some("audit_broken")), "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("broken at row 2:"), "{v}");
+}
+
+/// Every failure under `--json` is the error envelope on stdout, with a
+/// stable `error.code`, and keeps its exit code.
+#[test]
+fn every_failure_under_json_has_an_error_code() {
+    let home = common::pty::demo_home();
+    let h = home.path();
+    let used = json(&run(h, &["code", "list", "--json"]))["result"]["codes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["status"] == "used")
+        .map(|c| c["id"].as_i64().unwrap().to_string())
+        .expect("the demo has a used code");
+    for (args, exit, code_word) in [
+        (&["case", "show", "C-999999"][..], 1, "not_found"),
+        (&["case", "show", "nonsense!"], 1, "invalid_input"),
+        (&["--operator", "agarcia", "case", "assign", "C-000001", "--to", "lchen"], 1, "refused_role"),
+        (&["--read-only", "case", "priority", "C-000001", "3"], 1, "read_only"),
+        (&["--read-only", "member", "show", "M0000001"], 1, "read_only"),
+        (&["code", "revoke", &used, "--reason", "lost"], 1, "refused"),
+        (&["case", "list", "--queue", "nope"], 2, "invalid_input"),
+        (&["case", "list", "--no-such-flag"], 2, "invalid_input"),
+        (&["import", "show", "99999"], 1, "not_found"),
+        (&["--operator", "nobody", "case", "list"], 2, "operator"),
+        (&["--db", "postgres://nobody@127.0.0.1:1/none", "case", "list"], 2, "database"),
+    ] {
+        let mut args = args.to_vec();
+        args.push("--json");
+        let out = run(h, &args);
+        assert_eq!(code(&out), exit, "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let v = json(&out);
+        assert_eq!(v["ok"], false, "{args:?}: {v}");
+        assert_eq!(v["error"]["code"], code_word, "{args:?}: {v}");
+        let message = v["error"]["message"].as_str().unwrap();
+        assert!(!message.is_empty() && String::from_utf8_lossy(&out.stderr).contains(message), "{args:?}: {v}");
+    }
+    // Nothing to take is no failure: `result` is null, exit 1.
+    let out = run(h, &["case", "take", "--queue", "billing", "--json"]);
+    let v = json(&out);
+    assert_eq!(v["ok"], true, "{v}");
+}
+
+/// A home whose data key is the seeded demo's, for the binary to open a
+/// database the test seeded through the library.
+fn keyed_home() -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join("data")).unwrap();
+    portaldesk::crypto::write_private(&home.path().join("data/data.key"), &"2a".repeat(32)).unwrap();
+    home
+}
+
+/// The list and show commands' JSON on a demo seeded with a fixed seed and
+/// clock, on each engine against the same snapshots: the demo's "now" lies
+/// years back, so every comparison the binary makes with today's date
+/// (expired codes, grants in force) comes out the same on any day.
+#[test]
+fn list_and_show_json_is_typed_and_stable() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let dbs = rt.block_on(common::all_backends());
+    for db in dbs {
+        let now = chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2020, 1, 15, 9, 30, 0).unwrap();
+        let opts = portaldesk::demo::DemoOptions {
+            members: 300,
+            seed: 7,
+            admin_login: "tester".into(),
+            now,
+            progress: false,
+            cases: None,
+        };
+        rt.block_on(portaldesk::demo::seed(&db.store, &common::seeded::key(), &opts)).expect("seed");
+        let home = keyed_home();
+        let url = db.store.url().to_owned();
+        let get = |args: &[&str]| {
+            let mut all = vec!["--db", url.as_str()];
+            all.extend_from_slice(args);
+            all.push("--json");
+            let out = run(home.path(), &all);
+            assert!(code(&out) <= 1, "{}: {args:?}: {}", db.label, String::from_utf8_lossy(&out.stderr));
+            let v = json(&out);
+            assert_eq!(v["ok"], true, "{}: {args:?}: {v}", db.label);
+            (stdout(&out), v)
+        };
+        let snap = |name: &str, args: &[&str]| {
+            let (text, v) = get(args);
+            insta::assert_snapshot!(name, text, &format!("portaldesk {} --json", args.join(" ")));
+            v
+        };
+        let cases = snap("json_case_list", &["case", "list", "--limit", "3"]);
+        assert!(cases["result"]["cases"][0]["priority"].is_i64());
+        let case = cases["result"]["cases"][0]["case_number"].as_str().unwrap().to_owned();
+        snap("json_case_show", &["case", "show", &case]);
+        let members = snap("json_member_find", &["member", "find", "type:QB", "--limit", "2"]);
+        let member = members["result"]["members"][0]["member_number"].as_str().unwrap().to_owned();
+        snap("json_member_show", &["member", "show", &member]);
+        snap("json_member_elig", &["member", "elig", &member, "01/01/2020"]);
+        let brokers = get(&["broker", "find", "a"]).1;
+        let any = |v: &serde_json::Value, list: &str| v["result"][list].as_array().is_some_and(|a| !a.is_empty());
+        let brokers = if any(&brokers, "brokers") { brokers } else { get(&["broker", "find", "s"]).1 };
+        let npn = brokers["result"]["brokers"][0]["npn"].as_str().expect("a broker").to_owned();
+        snap("json_broker_find", &["broker", "find", &npn]);
+        let broker = snap("json_broker_show", &["broker", "show", &npn]);
+        if let Some(group) = broker["result"]["book"][0]["group_number"].as_str() {
+            snap("json_access_list", &["access", "list", "--group", group]);
+        }
+        snap("json_account_list", &["account", "list", "--limit", "3"]);
+        snap("json_staff_list", &["staff", "list"]);
+        let jobs = snap("json_import_list", &["import", "list", "--status", "partial", "--limit", "2"]);
+        let job = jobs["result"]["jobs"][0]["id"].as_i64().unwrap().to_string();
+        snap("json_import_show", &["import", "show", &job]);
+        snap("json_code_list", &["code", "list", "--limit", "3"]);
+    }
+}
+
+/// The changes' answers are typed too: ids are numbers, times RFC 3339,
+/// and the same field names as the lists.
+#[test]
+fn change_answers_are_typed() {
+    let home = common::pty::demo_home();
+    let h = home.path();
+    let ok = |args: &[&str]| {
+        let mut args = args.to_vec();
+        args.push("--json");
+        let out = run(h, &args);
+        assert_eq!(code(&out), 0, "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        let v = json(&out);
+        assert_eq!(v["ok"], true, "{args:?}: {v}");
+        v["result"].clone()
+    };
+    let ein = ok(&["import", "list", "--limit", "1"])["jobs"][0]["ein"].as_str().unwrap().to_owned();
+    let issued = ok(&["code", "issue", "--employer", &ein]);
+    let id = issued["id"].as_i64().expect("a numeric id");
+    let expires = issued["expires_at"].as_str().unwrap();
+    assert!(chrono::DateTime::parse_from_rfc3339(expires).is_ok(), "{issued}");
+    assert_eq!(issued["subject_key"], ein.as_str());
+    let listed = ok(&["code", "list", "--subject", &ein]);
+    assert_eq!(listed["codes"][0]["id"], id, "{listed}");
+    assert_eq!(listed["codes"][0]["status"], "active");
+    assert_eq!(ok(&["code", "revoke", &id.to_string(), "--reason", "sent to the wrong person"])["id"], id);
+
+    let made = ok(&["staff", "create", "new.agent", "--role", "agent", "--name", "New Agent"]);
+    assert!(made["id"].is_i64() && made["login"] == "new.agent", "{made}");
+    let disabled = ok(&["staff", "disable", "new.agent"]);
+    assert_eq!((disabled["id"].clone(), disabled["status"].clone()), (made["id"].clone(), "disabled".into()));
+    assert!(disabled["row_version"].is_i64(), "{disabled}");
+
+    let case = ok(&["case", "list", "--queue", "unassigned", "--limit", "1"])["cases"][0]["case_number"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let changed = ok(&["case", "priority", &case, "1"]);
+    assert_eq!((changed["case_number"].as_str(), changed["priority"].as_i64()), (Some(case.as_str()), Some(1)));
+    assert!(changed["assignee"].is_null() && changed["row_version"].is_i64(), "{changed}");
 }

@@ -25,6 +25,41 @@ fn keymap_reference_matches_the_program() {
 }
 
 #[test]
+fn json_reference_matches_the_types() {
+    matches_on_disk("docs/json.md", &portaldesk::docs::json_reference());
+}
+
+/// Subcommand paths (`case list`) of every command that takes `--json`.
+fn json_commands(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+    for sub in cmd.get_subcommands() {
+        let p = if path.is_empty() { sub.get_name().to_owned() } else { format!("{path} {}", sub.get_name()) };
+        if sub.get_arguments().any(|a| a.get_long() == Some("json")) {
+            out.push(p.clone());
+        }
+        json_commands(sub, &p, out);
+    }
+}
+
+/// Every `--json` command has its answer in docs/json.md, and every
+/// example there names a command that exists and takes `--json`.
+#[test]
+fn every_json_command_has_a_documented_answer() {
+    let mut commands = Vec::new();
+    json_commands(&<portaldesk::cli::Cli as clap::CommandFactory>::command(), "", &mut commands);
+    assert!(commands.len() > 30 && commands.contains(&"case list".to_owned()), "{commands:?}");
+    let documented: Vec<&str> =
+        portaldesk::cmd::json_examples::examples().iter().flat_map(|e| e.commands.iter().copied()).collect();
+    let missing: Vec<&String> = commands.iter().filter(|c| !documented.contains(&c.as_str())).collect();
+    assert!(missing.is_empty(), "no example answer in src/cmd/json_examples.rs for: {missing:?}");
+    let unknown: Vec<&&str> = documented.iter().filter(|d| !commands.iter().any(|c| c == *d)).collect();
+    assert!(unknown.is_empty(), "examples for commands without --json: {unknown:?}");
+    for e in portaldesk::cmd::json_examples::examples() {
+        let v: serde_json::Value = serde_json::from_str(&e.json).unwrap();
+        assert_eq!(v["ok"], true, "{:?}", e.commands);
+    }
+}
+
+#[test]
 fn import_spec_matches_the_validation() {
     matches_on_disk("docs/import-spec.md", &portaldesk::domain::import_spec::markdown());
 }

@@ -288,7 +288,7 @@ async fn the_permission_matrix_refuses_and_audits() {
             for (name, allowed, r) in checks {
                 match (&r, allowed) {
                     (Ok(()), true) => {}
-                    (Err(OpError::Refused(m)), false) => {
+                    (Err(OpError::RefusedRole(m)), false) => {
                         assert!(m.contains("needs the"), "{}: {login} {name}: {m}", db.label)
                     }
                     (Err(OpError::Refused(m)), true) if name == "access.grant" && m.contains("already") => {}

@@ -174,7 +174,7 @@ async fn the_permission_matrix_holds_and_refusals_are_audited() {
             assert_eq!(r.is_ok(), allowed, "{}: {login} row {i}: {r:?}", db.label);
             if !allowed {
                 let e = r.unwrap_err();
-                assert!(matches!(e, OpError::Refused(ref m) if m.contains("supervisor")), "{e}");
+                assert!(matches!(e, OpError::RefusedRole(ref m) if m.contains("supervisor")), "{e}");
                 let rows = audit::for_entity(s, &format!("case:{}", case_number(n)), 10).await.unwrap();
                 assert!(rows.iter().any(|r| r.action == "case.assign" && r.outcome == "refused"), "{}", db.label);
                 assert_eq!(head(s, n).await.assignee_id, None, "{}", db.label);

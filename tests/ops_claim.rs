@@ -103,7 +103,7 @@ async fn read_only_sessions_refuse_and_change_nothing() {
         fixture(s, &[(1, "eligibility", "new", 1, 1)]).await;
         let ops = ops_for(s, "ann", true).await;
         let err = ops.claim_next(Queue::Eligibility).await.unwrap_err();
-        assert!(matches!(err, OpError::Refused(ref m) if m.contains("read-only")), "{}: {err}", db.label);
+        assert!(matches!(err, OpError::ReadOnly(ref m) if m.contains("read-only")), "{}: {err}", db.label);
         assert_eq!(err.exit_code(), 1);
         let head = cases::head_by_number(s, "C-000001").await.unwrap().unwrap();
         assert_eq!(head.assignee_id, None, "{}", db.label);

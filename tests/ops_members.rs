@@ -238,7 +238,7 @@ async fn views_and_reveals_are_audited_and_refusals_too() {
         assert_eq!(audit("member.view").await, [("ok".into(), "ann".into(), None)], "{}", db.label);
 
         let e = ann.reveal_ssn(&key(), "M0000001", "caller asked").await.unwrap_err();
-        assert!(matches!(e, OpError::Refused(ref m) if m.contains("supervisor")), "{e}");
+        assert!(matches!(e, OpError::RefusedRole(ref m) if m.contains("supervisor")), "{e}");
         assert_eq!(audit("member.reveal_ssn").await, [("refused".into(), "ann".into(), None)], "{}", db.label);
 
         let sam = ops(s, "sam").await;

@@ -445,7 +445,7 @@ fn retries_a_failed_import_in_a_terminal() {
     );
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let job = v["result"].as_i64().unwrap().to_string();
+    let job = v["result"]["id"].as_i64().unwrap().to_string();
     let out = run(home.path(), &["import", "run", &job]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("partial"), "{}", String::from_utf8_lossy(&out.stdout));
     // The plan is set up now; the failed row can go in.

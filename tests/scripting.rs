@@ -118,7 +118,8 @@ fn the_cli_runs_scripts_with_exit_codes() {
     assert_eq!(code(&["--headless", "--allow-writes", "run", &take]), Some(0));
     let listed = common::pty::run(h, &["actions", "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
-    let names: Vec<&str> = v["actions"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+    let names: Vec<&str> =
+        v["result"]["actions"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
     assert!(names.contains(&"case.claim_next") && names.contains(&"macro.record"));
 }
 

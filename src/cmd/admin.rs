@@ -1,8 +1,7 @@
 //! `portaldesk broker|access|account|staff …`: brokers, access grants,
 //! portal users and staff accounts without a screen.
 
-use serde_json::json;
-
+use super::json::{AccountShown, GrantChanged, Granted, Grants, Queued, StaffCreated};
 use super::report;
 use crate::cli::{AccessCmd, AccountCmd, BrokerCmd, Cmd, StaffCmd};
 use crate::crypto::DataKey;
@@ -15,8 +14,7 @@ use crate::ops::access::Grantee;
 use crate::ops::accounts::Tools;
 use crate::ops::{OpError, Ops};
 use crate::store::brokers::{self, BrokerSearch};
-use crate::store::lists::{ListKind, Search};
-use crate::store::short_cause;
+use crate::store::lists::{ListKind, Search, StaffItem};
 
 fn date(s: Option<String>) -> Result<Option<chrono::NaiveDate>, Fatal> {
     s.map(|d| parse_date(&d).map_err(Fatal::new)).transpose()
@@ -28,31 +26,16 @@ fn role(s: &str) -> Result<Role, Fatal> {
 
 /// Runs a broker, access, account or staff subcommand.
 pub async fn run(ops: &Ops, key: &DataKey, cmd: Cmd) -> Result<u8, Fatal> {
-    let account = |r: Result<crate::store::accounts::AccountHead, OpError>| {
-        r.map(|a| json!({"email": a.email, "status": a.status, "tools": {
-            "eligibility": a.tool_eligibility, "billing": a.tool_billing, "commissions": a.tool_commissions, "book": a.tool_book}}))
-    };
-    let say = |v: &serde_json::Value| {
-        format!("{}: {}", v["email"].as_str().unwrap_or(""), v["status"].as_str().unwrap_or(""))
-    };
-    let staff = |r: Result<crate::store::staff::Staff, OpError>| {
-        r.map(|s| json!({"login": s.login, "role": s.role, "status": s.status}))
-    };
-    let said = |v: &serde_json::Value| {
-        format!(
-            "{}: {} · {}",
-            v["login"].as_str().unwrap_or(""),
-            v["role"].as_str().unwrap_or(""),
-            v["status"].as_str().unwrap_or("")
-        )
-    };
+    let account = |r: Result<crate::store::accounts::AccountHead, OpError>| r.map(AccountShown::from);
+    let say = |a: &AccountShown| sanitize(&format!("{}: {}", a.email, a.status));
+    let said = |s: &StaffItem| format!("{}: {} · {}", s.login, s.role, s.status);
     Ok(match cmd {
         Cmd::Broker(BrokerCmd::Find { query, limit, json }) => {
             let search = BrokerSearch::parse(&query, Some(key)).map_err(Fatal::new)?;
             return super::print_list(
                 ops,
                 super::first_page(ops, ListKind::Brokers, "", Some(Search::Brokers(search)), limit),
-                "brokers",
+                None,
                 json.json,
             )
             .await;
@@ -61,7 +44,7 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: Cmd) -> Result<u8, Fatal> {
             crate::domain::npn::parse_npn(&npn).map_err(Fatal::new)?;
             let file = brokers::file_by_npn(ops.store(), &npn, ops.now().date_naive())
                 .await
-                .map_err(|e| Fatal::new(short_cause(&e)))?;
+                .map_err(|e| Fatal::database(&e))?;
             let r = file.ok_or_else(|| OpError::NotFound(format!("no broker with NPN {npn}")));
             report(json.json, r, |f| {
                 let b = &f.broker;
@@ -103,16 +86,19 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: Cmd) -> Result<u8, Fatal> {
             };
             let perms = Perms::parse(&perm).map_err(Fatal::new)?;
             let r = ops.grant_access(&to, employer.as_deref(), &groups, perms, date(from)?).await;
-            report(json.json, r, |ids| format!("granted {} on {}: grant {ids:?}", perms.describe(), groups.join(", ")))
+            report(json.json, r.map(|grant_ids| Granted { grant_ids }), |g| {
+                format!("granted {} on {}: grant {:?}", perms.describe(), groups.join(", "), g.grant_ids)
+            })
         }
         Cmd::Access(AccessCmd::Change { grant, perm, json }) => {
             let perms = Perms::parse(&perm).map_err(Fatal::new)?;
-            report(json.json, ops.change_access(grant, perms).await, |()| {
+            report(json.json, ops.change_access(grant, perms).await.map(|()| GrantChanged { grant_id: grant }), |_| {
                 format!("grant {grant} now allows {}", perms.describe())
             })
         }
         Cmd::Access(AccessCmd::Revoke { grant, on, json }) => {
-            report(json.json, ops.revoke_access(grant, date(on)?).await, |()| format!("grant {grant} revoked"))
+            let r = ops.revoke_access(grant, date(on)?).await.map(|()| GrantChanged { grant_id: grant });
+            report(json.json, r, |_| format!("grant {grant} revoked"))
         }
         Cmd::Access(AccessCmd::List { group, broker, json }) => {
             let rows = match (group, broker) {
@@ -123,9 +109,10 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: Cmd) -> Result<u8, Fatal> {
                 },
                 (None, None) => return Err(Fatal::new("name --group G or --broker NPN")),
             }
-            .map_err(|e| Fatal::new(short_cause(&e)))?;
+            .map_err(|e| Fatal::database(&e))?;
+            let empty = rows.is_empty();
             if json.json {
-                super::print_json(&json!({"grants": rows}));
+                super::json::print_ok(&Grants { grants: rows });
             } else {
                 for g in &rows {
                     println!(
@@ -142,13 +129,13 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: Cmd) -> Result<u8, Fatal> {
                     );
                 }
             }
-            if rows.is_empty() { 1 } else { 0 }
+            if empty { 1 } else { 0 }
         }
         Cmd::Account(AccountCmd::List { query, limit, json }) => {
             return super::print_list(
                 ops,
                 super::first_page(ops, ListKind::Accounts, &query, None, limit),
-                "accounts",
+                None,
                 json.json,
             )
             .await;
@@ -170,46 +157,43 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: Cmd) -> Result<u8, Fatal> {
             let r = ops
                 .resend_registration(key, &email)
                 .await
-                .map(|i| json!({"queued_for": i.emailed_to, "expires_at": i.expires_at}));
-            report(json.json, r, |v| {
-                format!("registration email queued for {}", v["queued_for"].as_str().unwrap_or(""))
+                .map(|i| Queued { emailed_to: i.emailed_to, expires_at: i.expires_at });
+            report(json.json, r, |q| {
+                format!("registration email queued for {}", sanitize(q.emailed_to.as_deref().unwrap_or("")))
             })
         }
         Cmd::Account(AccountCmd::ResetPassword { email, json }) => {
             // The same answer whether or not the account exists.
-            let r =
-                ops.reset_password(key, &email).await.map(|_| json!({"queued": "if an account exists for that email"}));
+            let r = ops.reset_password(key, &email).await.map(|_| None::<()>);
             report(json.json, r, |_| {
                 format!("if an account exists for {}, a password reset email is queued", sanitize(&email))
             })
         }
         Cmd::Staff(StaffCmd::List { json }) => {
-            return super::print_list(ops, super::first_page(ops, ListKind::Staff, "", None, 1000), "staff", json.json)
+            return super::print_list(ops, super::first_page(ops, ListKind::Staff, "", None, 1000), None, json.json)
                 .await;
         }
         Cmd::Staff(StaffCmd::Create { login, role: r, name, json }) => {
             let role = role(&r)?;
             report(
                 json.json,
-                ops.create_staff(&login, &name, role)
-                    .await
-                    .map(|id| json!({"id": id, "login": login, "role": role.as_str()})),
-                |v| {
-                    format!(
-                        "staff account {} created ({})",
-                        v["login"].as_str().unwrap_or(""),
-                        v["role"].as_str().unwrap_or("")
-                    )
-                },
+                ops.create_staff(&login, &name, role).await.map(|id| StaffCreated {
+                    id,
+                    login: login.clone(),
+                    role: role.as_str().to_owned(),
+                }),
+                |s| format!("staff account {} created ({})", s.login, s.role),
             )
         }
         Cmd::Staff(StaffCmd::SetRole { login, role: r, json }) => {
-            report(json.json, staff(ops.set_staff_role(&login, role(&r)?).await), said)
+            report(json.json, ops.set_staff_role(&login, role(&r)?).await.map(StaffItem::from), said)
         }
         Cmd::Staff(StaffCmd::Disable { login, json }) => {
-            report(json.json, staff(ops.disable_staff(&login).await), said)
+            report(json.json, ops.disable_staff(&login).await.map(StaffItem::from), said)
         }
-        Cmd::Staff(StaffCmd::Enable { login, json }) => report(json.json, staff(ops.enable_staff(&login).await), said),
+        Cmd::Staff(StaffCmd::Enable { login, json }) => {
+            report(json.json, ops.enable_staff(&login).await.map(StaffItem::from), said)
+        }
         _ => return Err(Fatal::new("not a broker, access, account or staff command")),
     })
 }

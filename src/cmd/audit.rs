@@ -1,13 +1,11 @@
 //! `portaldesk audit …`: checking the audit log's hash chain.
 
-use chrono::{DateTime, Utc};
-use serde_json::json;
-
 use crate::cli::AuditCmd;
 use crate::domain::member_query::parse_date;
 use crate::fatal::Fatal;
 use crate::startup::{self, Context};
 use crate::store::audit::{self, Verified};
+use chrono::{DateTime, Utc};
 
 /// Runs an audit subcommand as the configured operator (any active staff
 /// account): exit 0 intact, 1 broken, 2 usage or database trouble.
@@ -42,11 +40,10 @@ fn print(v: &Verified, json_out: bool) {
     };
     let problem = v.broken.as_ref().map(|b| format!("audit chain broken at row {}: {}", b.id, b.problem));
     if json_out {
-        let mut out = json!({"ok": problem.is_none(), "result": v});
-        if let Some(p) = &problem {
-            out["error"] = json!(p);
+        match &problem {
+            Some(p) => super::json::print_error(crate::error_code::ErrorCode::AuditBroken, p),
+            None => super::json::print_ok(v),
         }
-        super::print_json(&out);
     }
     match problem {
         Some(p) => {

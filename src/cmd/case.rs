@@ -2,8 +2,6 @@
 //! and cron. Exit codes: 0 done, 1 refused, not found or nothing to do,
 //! 2 usage or database trouble.
 
-use serde_json::json;
-
 use super::report;
 use crate::cli::CaseCmd;
 use crate::config::Config;
@@ -14,8 +12,7 @@ use crate::domain::text::sanitize;
 use crate::fatal::Fatal;
 use crate::ops::{OpError, Ops};
 use crate::store::cases::{CaseFile, file_by_number};
-use crate::store::lists::{self, ListKind};
-use crate::store::short_cause;
+use crate::store::lists::ListKind;
 
 fn usage(e: String) -> Fatal {
     Fatal::new(e)
@@ -42,7 +39,7 @@ pub async fn run(ops: &Ops, config: &Config, cmd: CaseCmd) -> Result<u8, Fatal> 
             match ops.claim_next(q).await {
                 Ok(None) => {
                     if json.json {
-                        super::print_json(&json!({"ok": true, "result": null, "queue": q.as_str()}));
+                        super::json::print_ok(&None::<()>);
                     } else {
                         println!("nothing to take: {} has no unassigned new case", q.as_str());
                     }
@@ -121,21 +118,8 @@ async fn list(ops: &Ops, queue: &str, filter: &str, limit: usize, json: bool) ->
     let view = CaseView::parse(queue).ok_or_else(|| {
         usage(format!("no case view {queue:?}: use {}", CaseView::ALL.map(CaseView::name).join(", ")))
     })?;
-    let kind = ListKind::Cases(view);
-    let req = super::first_page(ops, kind, &sanitize(filter), None, limit);
-    let page = lists::fetch(ops.store(), &req).await.map_err(|e| Fatal::new(short_cause(&e)))?;
-    if json {
-        let rows = super::rows_json(kind, &page.rows);
-        super::print_json(&json!({"view": view.name(), "cases": rows, "more": page.more_after}));
-    } else {
-        for r in &page.rows {
-            println!("{}", r.cells.join("  "));
-        }
-        if page.more_after {
-            println!("… more: raise --limit or narrow with --filter");
-        }
-    }
-    Ok(if page.rows.is_empty() { 1 } else { 0 })
+    let req = super::first_page(ops, ListKind::Cases(view), &sanitize(filter), None, limit);
+    super::print_list(ops, req, Some(view.name().to_owned()), json).await
 }
 
 async fn show(ops: &Ops, id: &str, json: bool) -> Result<u8, Fatal> {
@@ -143,7 +127,7 @@ async fn show(ops: &Ops, id: &str, json: bool) -> Result<u8, Fatal> {
         Ok(n) => n,
         Err(e) => return Ok(report::<()>(json, Err(e), |_| String::new())),
     };
-    let file = file_by_number(ops.store(), &number).await.map_err(|e| Fatal::new(short_cause(&e)))?;
+    let file = file_by_number(ops.store(), &number).await.map_err(|e| Fatal::database(&e))?;
     let r = file.ok_or_else(|| OpError::NotFound(format!("no case {number}")));
     Ok(report(json, r, show_text))
 }

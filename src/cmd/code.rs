@@ -2,8 +2,7 @@
 
 use std::path::Path;
 
-use serde_json::json;
-
+use super::json::Id;
 use super::report;
 use crate::cli::CodeCmd;
 use crate::crypto::DataKey;
@@ -26,21 +25,20 @@ fn subject(ein: Option<String>, npn: Option<String>, email: Option<String>) -> R
 
 /// Prints an issued code once, with the employer's letter the issue wrote.
 fn issued(json: bool, r: Result<Issued, OpError>) -> u8 {
-    report(json, r.map(|i| json!({"letter": i.letter, "issued": i})), |v| {
-        let i = &v["issued"];
+    report(json, r, |i| {
         let mut out = format!(
             "code {} for {} ({}): {}\nsingle use, expires {}",
-            i["id"],
-            sanitize(i["subject"].as_str().unwrap_or("")),
-            i["subject_key"].as_str().unwrap_or(""),
-            i["code"].as_str().unwrap_or(""),
-            i["expires_at"].as_str().unwrap_or("")
+            i.id,
+            sanitize(&i.subject),
+            i.subject_key,
+            i.code,
+            i.expires_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         );
-        match i["emailed_to"].as_str() {
+        match i.emailed_to.as_deref() {
             Some(to) => out.push_str(&format!("\nnotice queued in the outbox for {}", sanitize(to))),
             None => out.push_str("\nno email address on file: no notice queued"),
         }
-        if let Some(l) = v["letter"].as_str() {
+        if let Some(l) = i.letter.as_deref() {
             out.push_str(&format!("\nletter written to {l}"));
         }
         out
@@ -56,7 +54,7 @@ pub async fn run(ops: &Ops, key: &DataKey, policy: CodePolicy, letters: &Path, c
         }
         CodeCmd::Reissue { id, json } => issued(json.json, ops.reissue_code(key, policy, id, Some(letters)).await),
         CodeCmd::Revoke { id, reason, json } => {
-            report(json.json, ops.revoke_code(id, &reason).await, |()| format!("code {id} revoked"))
+            report(json.json, ops.revoke_code(id, &reason).await.map(|()| Id { id }), |_| format!("code {id} revoked"))
         }
         CodeCmd::Redeem { code, ein, npn, email, json } => {
             let who = subject(ein, npn, email)?;
@@ -66,7 +64,7 @@ pub async fn run(ops: &Ops, key: &DataKey, policy: CodePolicy, letters: &Path, c
         }
         CodeCmd::List { subject, limit, json } => {
             let req = super::first_page(ops, ListKind::Codes, subject.trim(), None, limit);
-            super::print_list(ops, req, "codes", json.json).await?
+            super::print_list(ops, req, None, json.json).await?
         }
     })
 }

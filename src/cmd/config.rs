@@ -1,8 +1,6 @@
 //! `portaldesk config path|show`: where the configuration file is, and
 //! what each setting is in effect and why.
 
-use serde_json::json;
-
 use crate::config::{Config, Origin, Overrides, Paths};
 use crate::fatal::Fatal;
 
@@ -17,7 +15,7 @@ pub fn path(paths: &Paths) -> Result<u8, Fatal> {
 pub fn show(paths: &Paths, overrides: &Overrides, json_out: bool) -> Result<u8, Fatal> {
     let settings = Config::explain(Some(&paths.config_file), std::env::vars(), overrides)?;
     if json_out {
-        super::print_json(&json!({"ok": true, "result": {"config_file": paths.config_file, "settings": settings}}));
+        super::json::print_ok(&super::json::ConfigShown { config_file: paths.config_file.clone(), settings });
         return Ok(0);
     }
     let shown: Vec<(String, String)> =

@@ -53,7 +53,7 @@ pub async fn create(ctx: &Context, members: u64, cases: Option<u64>, seed_value:
         None => DataKey::load_or_create(&ctx.paths.key_file())?,
     };
     let store = Store::open(&ctx.url, &OpenOptions { read_only: false, create: true }).await?;
-    let existing = crate::store::staff::count(&store).await.map_err(|e| Fatal::new(crate::store::short_cause(&e)))?;
+    let existing = crate::store::staff::count(&store).await.map_err(|e| Fatal::database(&e))?;
     if existing > 0 {
         return Err(Fatal::new(format!(
             "{} already holds data: use a fresh database (or --force for the SQLite demo)",

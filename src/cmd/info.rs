@@ -1,7 +1,5 @@
 //! `portaldesk info`: where everything is, for support calls and set-up.
 
-use serde_json::json;
-
 use crate::fatal::Fatal;
 use crate::startup::{Context, log_file};
 use crate::store::redact_url;
@@ -15,17 +13,17 @@ pub fn run(ctx: &Context, json_out: bool) -> Result<u8, Fatal> {
         ctx.paths.key_file().display().to_string()
     };
     if json_out {
-        super::print_json(&json!({
-            "config_file": ctx.paths.config_file,
-            "keymap_file": ctx.paths.config_file.with_file_name("keymap.toml"),
-            "data_dir": ctx.paths.data_dir,
-            "log_file": log_file(ctx),
-            "database_url": redact_url(&ctx.url),
-            "data_key": key_source,
-            "operator": ctx.config.operator_login(),
-            "environment": ctx.config.environment,
-            "read_only": ctx.config.read_only,
-        }));
+        super::json::print_ok(&super::json::Info {
+            config_file: ctx.paths.config_file.clone(),
+            keymap_file: ctx.paths.config_file.with_file_name("keymap.toml"),
+            data_dir: ctx.paths.data_dir.clone(),
+            log_file: log_file(ctx),
+            database_url: redact_url(&ctx.url),
+            data_key: key_source,
+            operator: ctx.config.operator_login(),
+            environment: ctx.config.environment.clone(),
+            read_only: ctx.config.read_only,
+        });
     } else {
         println!("config file   {}{}", ctx.paths.config_file.display(), exists(&ctx.paths.config_file));
         let km = ctx.paths.config_file.with_file_name("keymap.toml");

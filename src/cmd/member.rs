@@ -1,19 +1,18 @@
 //! `portaldesk member …`: member search and records without a screen. SSNs
 //! are masked in every output unless a permitted, audited reveal asks.
 
-use serde_json::json;
-
+use super::json::{Eligibility, MemberShown};
 use super::report;
 use crate::cli::MemberCmd;
 use crate::crypto::DataKey;
 use crate::domain::member_query::parse_date;
 use crate::domain::ssn::mask;
 use crate::domain::text::sanitize;
+use crate::error_code::ErrorCode;
 use crate::fatal::Fatal;
 use crate::ops::{OpError, Ops};
 use crate::store::lists::ListKind;
 use crate::store::members::{MemberSearch, coverage_on, describe_coverage};
-use crate::store::short_cause;
 
 fn search(query: &str, key: &DataKey) -> Result<MemberSearch, Fatal> {
     MemberSearch::parse(query, Some(key))
@@ -29,46 +28,49 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: MemberCmd) -> Result<u8, Fatal> 
             let req = super::first_page(ops, ListKind::Members, "", search, limit.min(1000));
             if let Some(path) = csv {
                 if ops.read_only() {
-                    return Err(Fatal::new("exporting members is audited, and this session is read-only"));
+                    return Err(Fatal::of(
+                        ErrorCode::ReadOnly,
+                        "exporting members is audited, and this session is read-only",
+                    ));
                 }
                 let entity = format!("members:{}", crate::domain::text::clip(&sanitize(&query), 60));
-                let n = ops.export_list(req.clone(), &path, &entity).await.map_err(|e| Fatal::new(e.to_string()))?;
+                let n = ops
+                    .export_list(req.clone(), &path, &entity)
+                    .await
+                    .map_err(|e| Fatal::of((&e).into(), e.to_string()))?;
                 eprintln!("exported {n} members to {}", path.display());
             }
-            super::print_list(ops, req, "members", json.json).await
+            super::print_list(ops, req, None, json.json).await
         }
         MemberCmd::Show { member_id, reveal, reason, json } => {
-            let r: Result<serde_json::Value, OpError> = async {
+            let r: Result<MemberShown, OpError> = async {
                 let file = ops.view_member(&member_id).await?;
                 let ssn = match (reveal, reason) {
                     (true, Some(why)) => ops.reveal_ssn(key, &member_id, &why).await?,
                     _ => mask(file.member.ssn_last4.as_deref()),
                 };
-                Ok(json!({"member": file, "ssn": ssn}))
+                Ok(MemberShown { file, ssn })
             }
             .await;
             Ok(report(json.json, r, |v| {
-                let m = &v["member"]["member"];
-                let s = |k: &str| sanitize(m[k].as_str().unwrap_or(""));
+                let m = &v.file.member;
                 let mut out = vec![
-                    format!(
+                    sanitize(&format!(
                         "{}  {}, {}  {} · {} · {}",
-                        s("member_number"),
-                        s("last_name"),
-                        s("first_name"),
-                        s("member_type"),
-                        s("relationship"),
-                        s("status")
-                    ),
-                    format!("ssn         {}", v["ssn"].as_str().unwrap_or("")),
-                    format!("born        {}", s("birth_date")),
-                    format!("address     {}, {}, {} {}", s("address_line"), s("city"), s("state"), s("zip")),
-                    format!("group       {} · {}", s("group_number"), s("employer")),
+                        m.member_number, m.last_name, m.first_name, m.member_type, m.relationship, m.status
+                    )),
+                    format!("ssn         {}", v.ssn),
+                    format!("born        {}", m.birth_date),
+                    sanitize(&format!("address     {}, {}, {} {}", m.address_line, m.city, m.state, m.zip)),
+                    sanitize(&format!("group       {} · {}", m.group_number, m.employer)),
                 ];
-                for (tab, key) in
-                    [("events", "events"), ("enrollments", "enrollments"), ("premiums", "premiums"), ("cases", "cases")]
-                {
-                    let n = v["member"][key].as_array().map_or(0, Vec::len);
+                let f = &v.file;
+                for (tab, n) in [
+                    ("events", f.events.len()),
+                    ("enrollments", f.enrollments.len()),
+                    ("premiums", f.premiums.len()),
+                    ("cases", f.cases.len()),
+                ] {
                     out.push(format!("{tab:<11} {n}"));
                 }
                 out.join("\n")
@@ -76,17 +78,17 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: MemberCmd) -> Result<u8, Fatal> 
         }
         MemberCmd::Elig { query, date, json } => {
             let on = parse_date(&date).map_err(Fatal::new)?;
-            let rows = coverage_on(ops.store(), &search(&query, key)?, on, 50)
-                .await
-                .map_err(|e| Fatal::new(short_cause(&e)))?;
+            let rows =
+                coverage_on(ops.store(), &search(&query, key)?, on, 50).await.map_err(|e| Fatal::database(&e))?;
+            let covered = rows.iter().any(|r| r.plan_code.is_some());
             if json.json {
-                super::print_json(&json!({"on": on, "coverage": rows}));
+                super::json::print_ok(&Eligibility { on, coverage: rows });
             } else {
                 for l in describe_coverage(&rows) {
                     println!("{l}");
                 }
             }
-            Ok(if rows.iter().any(|r| r.plan_code.is_some()) { 0 } else { 1 })
+            Ok(if covered { 0 } else { 1 })
         }
     }
 }

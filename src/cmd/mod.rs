@@ -9,17 +9,15 @@ pub mod config;
 pub mod demo;
 pub mod imports;
 pub mod info;
+pub mod json;
+pub mod json_examples;
 pub mod manual;
 pub mod member;
 pub mod script;
 pub mod tui;
 
-/// Prints a value as pretty JSON on stdout.
-pub fn print_json(v: &impl serde::Serialize) {
-    println!("{}", serde_json::to_string_pretty(v).expect("our types serialize"));
-}
-
-/// Prints an operation's result: `text` on success (or JSON), the refusal on stderr.
+/// Prints an operation's result: `text` on success, or the JSON envelope;
+/// a refusal on stderr (and, under `--json`, as the error envelope on stdout).
 pub fn report<T: serde::Serialize>(
     json: bool,
     r: Result<T, crate::ops::OpError>,
@@ -28,7 +26,7 @@ pub fn report<T: serde::Serialize>(
     match r {
         Ok(v) => {
             if json {
-                print_json(&serde_json::json!({"ok": true, "result": v}));
+                json::print_ok(&v);
             } else {
                 println!("{}", text(&v));
             }
@@ -36,7 +34,7 @@ pub fn report<T: serde::Serialize>(
         }
         Err(e) => {
             if json {
-                print_json(&serde_json::json!({"ok": false, "error": e.to_string()}));
+                json::print_error((&e).into(), &e.to_string());
             }
             eprintln!("portaldesk: {e}");
             e.exit_code() as u8
@@ -64,34 +62,28 @@ pub fn first_page(
     }
 }
 
-/// A list page as JSON objects keyed by the lower-cased column titles.
-pub fn rows_json(
-    kind: crate::store::lists::ListKind,
-    rows: &[crate::store::lists::ListRow],
-) -> Vec<serde_json::Map<String, serde_json::Value>> {
-    let cols = crate::store::lists::columns(kind);
-    rows.iter()
-        .map(|r| cols.iter().zip(&r.cells).map(|((h, _), c)| (h.to_lowercase(), serde_json::json!(c))).collect())
-        .collect()
-}
-
-/// Fetches the first page of a list and prints it: one line a row, or JSON
-/// `{name: rows, "more": …}`. Exit 1 when it is empty, for scripts.
+/// Fetches the first page of a list and prints it: one line a row, or the
+/// typed rows in the envelope (`{"ok": true, "result": {"cases": […], "more": …}}`).
+/// Exit 1 when it is empty, for scripts.
 pub async fn print_list(
     ops: &crate::ops::Ops,
     req: crate::store::lists::ListRequest,
-    name: &str,
+    view: Option<String>,
     json: bool,
 ) -> Result<u8, crate::fatal::Fatal> {
-    let page = crate::store::lists::fetch(ops.store(), &req)
-        .await
-        .map_err(|e| crate::fatal::Fatal::new(crate::store::short_cause(&e)))?;
+    let page = crate::store::lists::fetch(ops.store(), &req).await.map_err(|e| crate::fatal::Fatal::database(&e))?;
+    let empty = page.rows.is_empty();
     if json {
-        print_json(&serde_json::json!({name: rows_json(req.kind, &page.rows), "more": page.more_after}));
+        let rows = json::Rows::of(req.kind, page.rows.into_iter().map(|r| r.item));
+        json::print_ok(&json::ListPage { view, rows, more: page.more_after });
     } else {
         for r in &page.rows {
             println!("{}", r.cells.join("  "));
         }
+        // The case list has always said so; other lists' lines stay rows alone.
+        if page.more_after && view.is_some() {
+            println!("… more: raise --limit or narrow with --filter");
+        }
     }
-    Ok(if page.rows.is_empty() { 1 } else { 0 })
+    Ok(if empty { 1 } else { 0 })
 }

@@ -4,8 +4,6 @@ use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use serde_json::json;
-
 use crate::action::SPECS;
 use crate::fatal::Fatal;
 use crate::script::{self, run::Failure};
@@ -35,16 +33,19 @@ fn size(s: &str) -> Result<(u16, u16), Fatal> {
 pub fn actions(ctx: &Context, json: bool) -> Result<u8, Fatal> {
     let keymap = startup::keymap(ctx)?;
     if json {
-        let rows: Vec<serde_json::Value> = SPECS
+        let actions = SPECS
             .iter()
-            .map(|s| {
-                json!({
-                    "name": s.name, "keys": keymap.keys(s.action).iter().map(ToString::to_string).collect::<Vec<_>>(),
-                    "command": s.command, "cli": s.cli, "role": s.min_role.as_str(), "writes": s.writes, "help": s.help,
-                })
+            .map(|s| super::json::ActionRow {
+                name: s.name,
+                keys: keymap.keys(s.action).iter().map(ToString::to_string).collect(),
+                command: s.command,
+                cli: s.cli,
+                role: s.min_role.as_str(),
+                writes: s.writes,
+                help: s.help,
             })
             .collect();
-        super::print_json(&json!({"actions": rows}));
+        super::json::print_ok(&super::json::Actions { actions });
     } else {
         for s in SPECS {
             let keys: Vec<String> = keymap.keys(s.action).iter().map(ToString::to_string).collect();

@@ -15,7 +15,7 @@ impl Ops {
         let number = number.trim().to_uppercase();
         let entity = format!("member:{number}");
         if self.read_only() {
-            return Err(OpError::Refused(
+            return Err(OpError::ReadOnly(
                 "opening a member record is audited, and this session is read-only: the list still works".into(),
             ));
         }

@@ -40,9 +40,15 @@ impl Clock {
 /// Why an operation did not happen, phrased for the operator.
 #[derive(Debug, thiserror::Error)]
 pub enum OpError {
-    /// Not allowed: role, read-only mode, or a rule.
+    /// Not allowed by a rule (the state of the thing, a duplicate, a mismatch).
     #[error("refused: {0}")]
     Refused(String),
+    /// Not allowed for the operator's role.
+    #[error("refused: {0}")]
+    RefusedRole(String),
+    /// The session is read-only and this would write (a change, or an audited view).
+    #[error("refused: {0}")]
+    ReadOnly(String),
     #[error("not found: {0}")]
     NotFound(String),
     /// Someone else changed it since it was read; nothing was overwritten.
@@ -173,11 +179,11 @@ impl Ops {
     pub async fn begin(&self, action: Action, entity: &str) -> Result<Change, OpError> {
         let spec = action.spec();
         if self.read_only() {
-            return Err(OpError::Refused(format!("{} changes data and this session is read-only", spec.name)));
+            return Err(OpError::ReadOnly(format!("{} changes data and this session is read-only", spec.name)));
         }
         if self.role < spec.min_role {
             self.audit_refusal(action, entity).await?;
-            return Err(OpError::Refused(spec.refusal(&self.operator.login, self.role)));
+            return Err(OpError::RefusedRole(spec.refusal(&self.operator.login, self.role)));
         }
         Ok(Change { tx: self.store.begin_write().await?, action })
     }

@@ -166,6 +166,8 @@ pub struct CaseDetail {
     pub retroactive: bool,
     pub submitted_at: DateTime<Utc>,
     pub submitted_by: String,
+    /// `assignee` in JSON, as in every other case answer.
+    #[serde(rename = "assignee")]
     pub assignee_login: Option<String>,
     pub sla_due_at: DateTime<Utc>,
     pub info_due_at: Option<DateTime<Utc>>,

@@ -9,7 +9,7 @@ use crate::args;
 use crate::domain::text::fold_key;
 
 /// A job's fields the importer works with.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
 pub struct JobHead {
     pub id: i64,
     pub employer_id: i64,

@@ -1,4 +1,5 @@
-//! The paged lists behind the six areas, as rows of display cells.
+//! The paged lists behind the six areas, as rows of display cells and
+//! the typed item each row was made from (what `--json` prints).
 //!
 //! Each list sorts by an indexed key ending in `id` and pages by keyset.
 //! Cells are sanitized here, once, so nothing from the database reaches the
@@ -62,9 +63,26 @@ pub struct ListRow {
     pub id: i64,
     pub key: Cursor,
     pub cells: Vec<String>,
+    /// The row as read, typed: numbers, times and absent values as they
+    /// are, for scripts (the cells are text cut for a column).
+    pub item: ListItem,
     /// The row's `row_version` where it has one (cases), so an action taken
     /// from the list is refused if the row changed since it was shown.
     pub version: Option<i64>,
+}
+
+/// A list row's typed values, one kind a list; serialized bare (a case
+/// item is the case's object, not wrapped in its kind).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(untagged)]
+pub enum ListItem {
+    Case(CaseItem),
+    Member(MemberItem),
+    Broker(BrokerItem),
+    Account(AccountItem),
+    Staff(StaffItem),
+    Import(ImportItem),
+    Code(CodeItem),
 }
 
 /// A column: its title and width; `FILL` columns share what is left.
@@ -170,20 +188,23 @@ pub fn due(now: DateTime<Utc>, t: DateTime<Utc>) -> String {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct CaseItem {
-    id: i64,
-    case_number: String,
-    sla_due_at: DateTime<Utc>,
-    priority: i64,
-    status: String,
-    company_name: String,
-    group_numbers: String,
-    subscriber_name: Option<String>,
-    assignee: Option<String>,
-    submitted_at: DateTime<Utc>,
-    missing_paperwork: bool,
-    row_version: i64,
+/// A case in a case list.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+pub struct CaseItem {
+    pub id: i64,
+    pub case_number: String,
+    pub sla_due_at: DateTime<Utc>,
+    pub priority: i64,
+    pub status: String,
+    pub company_name: String,
+    pub group_numbers: String,
+    pub subscriber_name: Option<String>,
+    /// The assignee's login; `None` while unassigned.
+    pub assignee: Option<String>,
+    pub submitted_at: DateTime<Utc>,
+    /// A retroactive eligibility case without its Exception Request Form.
+    pub missing_paperwork: bool,
+    pub row_version: i64,
 }
 
 async fn cases(store: &Store, req: &ListRequest, view: CaseView) -> Result<Page<ListRow>, sqlx::Error> {
@@ -229,6 +250,7 @@ async fn cases(store: &Store, req: &ListRequest, view: CaseView) -> Result<Page<
         id: c.id,
         version: Some(c.row_version),
         key: vec![Arg::Time(Some(c.sla_due_at)), Arg::I64(Some(c.priority)), Arg::I64(Some(c.id))],
+        item: ListItem::Case(c.clone()),
         cells: vec![
             c.case_number,
             // While information is awaited the SLA clock is paused.
@@ -255,19 +277,23 @@ pub(super) fn escape_like(s: &str) -> String {
     s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
-#[derive(sqlx::FromRow)]
-struct MemberItem {
-    id: i64,
-    last_name_key: String,
-    first_name_key: String,
-    first_name: String,
-    last_name: String,
-    member_number: String,
-    member_type: String,
-    group_number: String,
-    birth_date: NaiveDate,
-    ssn_last4: Option<String>,
-    status: String,
+/// A member in the Members list.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+pub struct MemberItem {
+    pub id: i64,
+    /// The sort keys: the list's business, not a script's.
+    #[serde(skip)]
+    pub last_name_key: String,
+    #[serde(skip)]
+    pub first_name_key: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub member_number: String,
+    pub member_type: String,
+    pub group_number: String,
+    pub birth_date: NaiveDate,
+    pub ssn_last4: Option<String>,
+    pub status: String,
 }
 
 async fn members(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::Error> {
@@ -284,7 +310,8 @@ async fn members(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx
     Ok(page.map(|m| ListRow {
         id: m.id,
         version: None,
-        key: vec![m.last_name_key.into(), m.first_name_key.into(), m.id.into()],
+        key: vec![m.last_name_key.clone().into(), m.first_name_key.clone().into(), m.id.into()],
+        item: ListItem::Member(m.clone()),
         cells: vec![
             sanitize(&format!("{}, {}", m.last_name, m.first_name)),
             m.member_number,
@@ -298,17 +325,20 @@ async fn members(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx
     }))
 }
 
-#[derive(sqlx::FromRow)]
-struct BrokerItem {
-    id: i64,
-    npn: String,
-    last_name_key: String,
-    first_name: String,
-    last_name: String,
-    agency: Option<String>,
-    tax_id_last4: String,
-    states_appointed: String,
-    status: String,
+/// A broker in the Brokers list.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+pub struct BrokerItem {
+    pub id: i64,
+    pub npn: String,
+    /// The sort key.
+    #[serde(skip)]
+    pub last_name_key: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub agency: Option<String>,
+    pub tax_id_last4: String,
+    pub states_appointed: String,
+    pub status: String,
 }
 
 async fn brokers(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::Error> {
@@ -325,7 +355,8 @@ async fn brokers(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx
     Ok(page.map(|b| ListRow {
         id: b.id,
         version: None,
-        key: vec![b.last_name_key.into(), b.id.into()],
+        key: vec![b.last_name_key.clone().into(), b.id.into()],
+        item: ListItem::Broker(b.clone()),
         cells: vec![
             b.npn,
             sanitize(&format!("{}, {}", b.last_name, b.first_name)),
@@ -337,17 +368,21 @@ async fn brokers(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx
     }))
 }
 
-#[derive(sqlx::FromRow)]
-struct AccountItem {
-    id: i64,
-    name_key: String,
-    email: String,
-    first_name: String,
-    last_name: String,
-    kind: String,
-    status: String,
-    last_login_at: Option<DateTime<Utc>>,
-    failed_logins: i64,
+/// A portal user in the Accounts list.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+pub struct AccountItem {
+    pub id: i64,
+    /// The sort key.
+    #[serde(skip)]
+    pub name_key: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub kind: String,
+    pub status: String,
+    /// `None`: never signed in.
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub failed_logins: i64,
 }
 
 async fn accounts(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::Error> {
@@ -364,7 +399,8 @@ async fn accounts(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sql
     Ok(page.map(|a| ListRow {
         id: a.id,
         version: None,
-        key: vec![a.name_key.into(), a.id.into()],
+        key: vec![a.name_key.clone().into(), a.id.into()],
+        item: ListItem::Account(a.clone()),
         cells: vec![
             sanitize(&a.email),
             sanitize(&format!("{}, {}", a.last_name, a.first_name)),
@@ -376,33 +412,63 @@ async fn accounts(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sql
     }))
 }
 
+/// A staff account in the staff list, and as `staff set-role|disable|enable` answer.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+pub struct StaffItem {
+    pub id: i64,
+    pub login: String,
+    pub name: String,
+    pub role: String,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub row_version: i64,
+}
+
+impl From<super::staff::Staff> for StaffItem {
+    fn from(s: super::staff::Staff) -> StaffItem {
+        StaffItem {
+            id: s.id,
+            login: s.login,
+            name: s.name,
+            role: s.role,
+            status: s.status,
+            created_at: s.created_at,
+            row_version: s.row_version,
+        }
+    }
+}
+
 async fn staff(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::Error> {
     let mut q = Sql::new("SELECT id, login, name, role, status, created_at, row_version FROM staff s");
     q.keyset(&["s.login", "s.id"], false, &req.dir, req.limit, false);
-    let page: Page<super::staff::Staff> = run(store, q, req).await?;
+    let page: Page<StaffItem> = run(store, q, req).await?;
     Ok(page.map(|s| ListRow {
         id: s.id,
         version: Some(s.row_version),
         key: vec![s.login.clone().into(), s.id.into()],
+        item: ListItem::Staff(s.clone()),
         cells: vec![s.login, sanitize(&s.name), s.role, s.status, date(s.created_at.date_naive())],
     }))
 }
 
-#[derive(sqlx::FromRow)]
-struct ImportItem {
-    id: i64,
-    status: String,
-    kind: String,
-    employer: String,
-    file_name: String,
-    ok_rows: i64,
-    failed_rows: i64,
-    uploaded_at: DateTime<Utc>,
+/// An import job in the Imports list.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+pub struct ImportItem {
+    pub id: i64,
+    pub status: String,
+    pub kind: String,
+    pub ein: String,
+    /// The employer's legal name.
+    pub employer: String,
+    pub file_name: String,
+    pub ok_rows: i64,
+    pub failed_rows: i64,
+    pub uploaded_at: DateTime<Utc>,
 }
 
 async fn imports(store: &Store, req: &ListRequest, failed_only: bool) -> Result<Page<ListRow>, sqlx::Error> {
     let mut q = Sql::new(
-        "SELECT j.id, j.status, j.kind, e.legal_name AS employer, j.file_name, j.ok_rows, j.failed_rows, j.uploaded_at \
+        "SELECT j.id, j.status, j.kind, e.ein, e.legal_name AS employer, j.file_name, j.ok_rows, j.failed_rows, j.uploaded_at \
          FROM import_jobs j JOIN employers e ON e.id = j.employer_id WHERE ",
     );
     q.push(if failed_only { "j.status IN ('failed','partial')" } else { "1 = 1" });
@@ -420,6 +486,7 @@ async fn imports(store: &Store, req: &ListRequest, failed_only: bool) -> Result<
         id: j.id,
         version: None,
         key: vec![Arg::Time(Some(j.uploaded_at)), j.id.into()],
+        item: ListItem::Import(j.clone()),
         cells: vec![
             j.id.to_string(),
             j.status,
@@ -433,17 +500,21 @@ async fn imports(store: &Store, req: &ListRequest, failed_only: bool) -> Result<
     }))
 }
 
-#[derive(sqlx::FromRow)]
-struct CodeItem {
-    id: i64,
-    purpose: String,
-    subject: String,
-    last4: String,
-    issued_by: String,
-    issued_at: DateTime<Utc>,
-    expires_at: DateTime<Utc>,
-    status: String,
-    attempts: i64,
+/// A registration or verification code in the Codes list.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+pub struct CodeItem {
+    pub id: i64,
+    pub purpose: String,
+    /// Whose: the employer's legal name, `Last, First` of a broker, or a portal user's email.
+    pub subject: String,
+    /// The code's last four characters, to tell codes apart on a call.
+    pub last4: String,
+    pub issued_by: String,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// As shown: `expired` once past `expires_at`, whatever is stored.
+    pub status: String,
+    pub attempts: i64,
 }
 
 async fn codes(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::Error> {
@@ -462,13 +533,15 @@ async fn codes(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::
     }
     q.keyset(&["c.issued_at", "c.id"], true, &req.dir, req.limit, filtered);
     let page: Page<CodeItem> = run(store, q, req).await?;
-    Ok(page.map(|c| {
+    Ok(page.map(|mut c| {
         // Expiry is a fact of time, not a stored status.
         let status = crate::domain::code::shown_status(&c.status, c.expires_at, req.now).to_owned();
+        c.status.clone_from(&status);
         ListRow {
             id: c.id,
             version: None,
             key: vec![Arg::Time(Some(c.issued_at)), c.id.into()],
+            item: ListItem::Code(c.clone()),
             cells: vec![
                 c.id.to_string(),
                 // The subject says whose; the purpose word says which kind.
