@@ -125,8 +125,8 @@ async fn detail_records_read_whole_rows_on_both_engines() {
             .await
             .unwrap();
         let c = portaldesk::store::records::code(&db.store, code_id).await.unwrap().expect("the code");
-        assert_eq!((c.id, c.last4.as_str()), (code_id, last4.as_str()), "{}", db.label);
-        assert!(c.subject != "?" && c.expires_at > c.issued_at, "{}: {c:?}", db.label);
+        assert_eq!((c.item.id, c.item.last4.as_str()), (code_id, last4.as_str()), "{}", db.label);
+        assert!(c.item.subject != "?" && c.item.expires_at > c.item.issued_at, "{}: {c:?}", db.label);
         assert_eq!(portaldesk::store::records::account(&db.store, -1).await.unwrap(), None);
     }
 }

@@ -186,14 +186,10 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: Cmd) -> Result<u8, Fatal> {
             )
         }
         Cmd::Staff(StaffCmd::SetRole { login, role: r, json }) => {
-            report(json.json, ops.set_staff_role(&login, role(&r)?).await.map(StaffItem::from), said)
+            report(json.json, ops.set_staff_role(&login, role(&r)?).await, said)
         }
-        Cmd::Staff(StaffCmd::Disable { login, json }) => {
-            report(json.json, ops.disable_staff(&login).await.map(StaffItem::from), said)
-        }
-        Cmd::Staff(StaffCmd::Enable { login, json }) => {
-            report(json.json, ops.enable_staff(&login).await.map(StaffItem::from), said)
-        }
+        Cmd::Staff(StaffCmd::Disable { login, json }) => report(json.json, ops.disable_staff(&login).await, said),
+        Cmd::Staff(StaffCmd::Enable { login, json }) => report(json.json, ops.enable_staff(&login).await, said),
         _ => return Err(Fatal::new("not a broker, access, account or staff command")),
     })
 }

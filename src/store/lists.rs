@@ -412,31 +412,9 @@ async fn accounts(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sql
     }))
 }
 
-/// A staff account in the staff list, and as `staff set-role|disable|enable` answer.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
-pub struct StaffItem {
-    pub id: i64,
-    pub login: String,
-    pub name: String,
-    pub role: String,
-    pub status: String,
-    pub created_at: DateTime<Utc>,
-    pub row_version: i64,
-}
-
-impl From<super::staff::Staff> for StaffItem {
-    fn from(s: super::staff::Staff) -> StaffItem {
-        StaffItem {
-            id: s.id,
-            login: s.login,
-            name: s.name,
-            role: s.role,
-            status: s.status,
-            created_at: s.created_at,
-            row_version: s.row_version,
-        }
-    }
-}
+/// A staff account in the staff list, and as `staff set-role|disable|enable`
+/// answer: the stored row, whole.
+pub type StaffItem = super::staff::Staff;
 
 async fn staff(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::Error> {
     let mut q = Sql::new("SELECT id, login, name, role, status, created_at, row_version FROM staff s");
@@ -501,7 +479,7 @@ async fn imports(store: &Store, req: &ListRequest, failed_only: bool) -> Result<
 }
 
 /// A registration or verification code in the Codes list.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
 pub struct CodeItem {
     pub id: i64,
     pub purpose: String,
@@ -517,14 +495,23 @@ pub struct CodeItem {
     pub attempts: i64,
 }
 
+/// The code list's columns and the joins that name each code's subject;
+/// `records::code` reads the same with a few more columns.
+macro_rules! code_select {
+    ($($more:literal)?) => {
+        concat!(
+            "SELECT c.id, c.purpose, COALESCE(e.legal_name, b.last_name || ', ' || b.first_name, u.email, '?') AS subject, \
+             c.last4, c.issued_by, c.issued_at, c.expires_at, c.status, c.attempts", $($more,)? " FROM one_time_codes c \
+             LEFT JOIN employers e ON c.subject_kind = 'employer' AND e.id = c.subject_id \
+             LEFT JOIN brokers b ON c.subject_kind = 'broker' AND b.id = c.subject_id \
+             LEFT JOIN portal_users u ON c.subject_kind = 'portal_user' AND u.id = c.subject_id"
+        )
+    };
+}
+pub(super) use code_select;
+
 async fn codes(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::Error> {
-    let mut q = Sql::new(
-        "SELECT c.id, c.purpose, COALESCE(e.legal_name, b.last_name || ', ' || b.first_name, u.email, '?') AS subject, \
-         c.last4, c.issued_by, c.issued_at, c.expires_at, c.status, c.attempts FROM one_time_codes c \
-         LEFT JOIN employers e ON c.subject_kind = 'employer' AND e.id = c.subject_id \
-         LEFT JOIN brokers b ON c.subject_kind = 'broker' AND b.id = c.subject_id \
-         LEFT JOIN portal_users u ON c.subject_kind = 'portal_user' AND u.id = c.subject_id",
-    );
+    let mut q = Sql::new(code_select!());
     // `:codes EIN` or an NPN: that subject's codes.
     let subject = req.filter.trim();
     let filtered = !subject.is_empty();

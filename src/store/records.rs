@@ -45,17 +45,10 @@ pub async fn account(store: &Store, id: i64) -> Result<Option<AccountRecord>, sq
 /// A registration code's record: never the code, which is stored only as a hash.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CodeRecord {
-    pub id: i64,
-    pub purpose: String,
+    /// What the code list shows of it (its status as stored).
+    #[sqlx(flatten)]
+    pub item: super::lists::CodeItem,
     pub subject_kind: String,
-    /// The employer's legal name, the broker's name or the portal user's email.
-    pub subject: String,
-    pub last4: String,
-    pub issued_by: String,
-    pub issued_at: DateTime<Utc>,
-    pub expires_at: DateTime<Utc>,
-    pub status: String,
-    pub attempts: i64,
     pub used_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
     pub revoke_reason: Option<String>,
@@ -65,13 +58,10 @@ pub struct CodeRecord {
 pub async fn code(store: &Store, id: i64) -> Result<Option<CodeRecord>, sqlx::Error> {
     store
         .fetch_optional(
-            "SELECT c.id, c.purpose, c.subject_kind, \
-             COALESCE(e.legal_name, b.last_name || ', ' || b.first_name, u.email, '?') AS subject, \
-             c.last4, c.issued_by, c.issued_at, c.expires_at, c.status, c.attempts, c.used_at, c.revoked_at, \
-             c.revoke_reason FROM one_time_codes c \
-             LEFT JOIN employers e ON c.subject_kind = 'employer' AND e.id = c.subject_id \
-             LEFT JOIN brokers b ON c.subject_kind = 'broker' AND b.id = c.subject_id \
-             LEFT JOIN portal_users u ON c.subject_kind = 'portal_user' AND u.id = c.subject_id WHERE c.id = $1",
+            concat!(
+                super::lists::code_select!(", c.subject_kind, c.used_at, c.revoked_at, c.revoke_reason"),
+                " WHERE c.id = $1"
+            ),
             args![id],
         )
         .await

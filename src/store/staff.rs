@@ -7,7 +7,7 @@ use crate::args;
 use crate::domain::role::Role;
 
 /// A staff account as stored.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
 pub struct Staff {
     pub id: i64,
     pub login: String,
