@@ -69,6 +69,8 @@ pub enum Action {
     StaffDisable,
     StaffEnable,
     MacroRecord,
+    SessionLock,
+    SessionUnlock,
     ImportEnqueue,
     ImportRun,
     ImportRetry,
@@ -479,6 +481,14 @@ pub const SPECS: &[ActionSpec] = &[
         Some("record"),
         None,
     ),
+    ui(
+        Action::SessionLock,
+        "session.lock",
+        "Lock the screen now (it also locks after ui.idle_lock_minutes without a key)",
+        Some("lock"),
+        None,
+    ),
+    ui(Action::SessionUnlock, "session.unlock", "Unlock the screen by typing your login", None, None),
     admin_write(
         Action::ImportEnqueue,
         "import.enqueue",

@@ -57,6 +57,8 @@ pub enum Command {
     Record,
     /// `:messages`: the recent messages, whole.
     Messages,
+    /// `:lock`: lock the screen now.
+    Lock,
     Quit,
 }
 
@@ -114,6 +116,7 @@ pub const WORDS: &[(&str, &str)] = &[
     ("record", ":record  (start or stop recording a macro)"),
     ("help", ":help"),
     ("messages", ":messages  (the recent messages, whole)"),
+    ("lock", ":lock  (lock the screen; your login unlocks it)"),
     ("refresh", ":refresh"),
     ("q", ":q  (quit)"),
 ];
@@ -200,6 +203,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
         "record" => Ok(Command::Record),
         "help" | "h" => Ok(Command::Help),
         "messages" => Ok(Command::Messages),
+        "lock" => Ok(Command::Lock),
         "refresh" => Ok(Command::Refresh),
         "q" | "quit" => Ok(Command::Quit),
         other => {

@@ -32,6 +32,7 @@ pub struct UiConfig {
     pub tick_ms: u64,
     pub reveal_seconds: u64,
     pub history_size: usize,
+    pub idle_lock_minutes: u64,
 }
 
 /// `[cases]`: the information-request clock and the sweep.
@@ -478,7 +479,10 @@ mod tests {
         assert_eq!((get("ui.theme").origin, get("ui.theme").from), (Origin::Default, String::new()));
         assert_eq!(get("read_only").value, serde_json::json!(false));
         // Every key of the defaults, once.
-        assert_eq!(all.len(), 14);
+        let defaults: toml::Table = DEFAULT_TOML.parse().unwrap();
+        let keys = defaults.values().map(|v| v.as_table().map_or(1, toml::Table::len)).sum::<usize>();
+        assert_eq!(all.len(), keys);
+        assert!(all.iter().any(|s| s.key == "ui.idle_lock_minutes"));
         assert_eq!(all[0].key, "database_url");
     }
 

@@ -132,8 +132,9 @@ mod tests {
         let km = Keymap::from_texts(None).unwrap();
         assert_eq!(km.action(Key::parse("j").unwrap()), Some(Action::Down));
         assert_eq!(km.action(Key::parse("T").unwrap()), Some(Action::CaseClaimNext));
-        // Every action has a key, or (like code.redeem, the portal's side) a `:` command.
-        for s in SPECS {
+        // Every action has a key, or (like code.redeem, the portal's side) a `:` command;
+        // the unlock is reached by typing the login on the lock screen.
+        for s in SPECS.iter().filter(|s| s.action != Action::SessionUnlock) {
             assert!(!km.keys(s.action).is_empty() || s.command.is_some(), "{} has no key", s.name);
         }
     }

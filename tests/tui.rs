@@ -674,3 +674,44 @@ async fn a_refusal_by_role_in_the_tui_is_said_in_words_and_audited() {
         .unwrap();
     assert_eq!(rows, [("agarcia".to_owned(), "case.bulk_assign".to_owned(), "refused".to_owned())]);
 }
+
+#[tokio::test]
+async fn the_screen_locks_when_idle_hides_records_and_unlocks_with_the_login() {
+    let (db, mut h) = app(120, 40).await;
+    let number = rich_member(&db).await;
+    h.press(&format!(":member {number}<Enter><Enter>Ucaller verified<Enter>")).await.unwrap();
+    assert!(h.screen().lines().any(|l| l.starts_with("SSN") && l.contains("revealed")));
+    // A prompt half typed when the lock comes is there after it.
+    h.press("2/abc").await.unwrap();
+    let idle = h.app.idle_lock_ticks;
+    assert_eq!(idle, 15 * 60 * 1000 / h.app.tick_ms, "15 minutes by default");
+    for _ in 0..idle - 1 {
+        h.app.on_tick();
+    }
+    assert!(h.app.locked.is_none(), "not yet: one tick short");
+    h.app.on_tick();
+    let s = h.screen();
+    assert!(s.contains("portaldesk is locked") && !s.contains(&number) && !s.contains("Members"), "{s}");
+    // Keys go to the login field only; a wrong login is refused.
+    h.press("2nobody<Enter>").await.unwrap();
+    let s = h.screen();
+    assert!(s.contains("not the login of this session") && h.app.locked.is_some(), "{s}");
+    h.press("tester<Enter>").await.unwrap();
+    assert!(h.app.locked.is_none());
+    let s = h.screen();
+    assert!(s.lines().last().unwrap_or_default().contains("undo filter"), "the filter is still open:\n{s}");
+    h.press("<Esc><Esc>").await.unwrap();
+    h.press(&format!(":member {number}<Enter><Enter>")).await.unwrap();
+    let ssn = h.screen().lines().find(|l| l.starts_with("SSN")).unwrap().to_owned();
+    assert!(ssn.contains("***-**-"), "the reveal ended with the lock: {ssn}");
+    let rows: Vec<(String, String)> = db
+        .store
+        .fetch_all("SELECT action, entity FROM audit_log WHERE action LIKE 'session.%' ORDER BY id", args![])
+        .await
+        .unwrap();
+    let session = "session:tester".to_owned();
+    assert_eq!(rows, [("session.lock".to_owned(), session.clone()), ("session.unlock".to_owned(), session)]);
+    // :lock locks at once.
+    h.press(":lock<Enter>").await.unwrap();
+    assert!(h.screen().contains("portaldesk is locked"));
+}

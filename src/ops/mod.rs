@@ -197,6 +197,15 @@ impl Ops {
         Ok(())
     }
 
+    /// Audits an event of the session itself (the screen locked, unlocked),
+    /// in a transaction of its own.
+    pub async fn audit_event(&self, action: Action, entity: &str) -> Result<(), OpError> {
+        let mut tx = self.store.begin_write().await?;
+        audit::write(&mut tx, &self.entry(action, entity, true), self.now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// Writes an audit row for one entity the change touched; a change that
     /// touches several (a bulk action, a sweep) records each.
     pub async fn record(

@@ -172,6 +172,12 @@ pub struct App {
     pub(super) record_task: Option<TaskId>,
     /// How many refusals were said so far: tells whether an action was refused.
     pub(super) refusals: u64,
+    /// The lock screen's login field while the screen is locked.
+    pub locked: Option<Input>,
+    /// Ticks without a key before the screen locks; 0 never.
+    pub idle_lock_ticks: u64,
+    /// The tick of the last key or paste.
+    pub(super) last_input: u64,
     /// The recent messages, newest last, for `:messages`.
     pub messages: std::collections::VecDeque<Message>,
 }
@@ -253,6 +259,9 @@ impl App {
             record_task: None,
             refusals: 0,
             messages: std::collections::VecDeque::new(),
+            locked: None,
+            idle_lock_ticks: (config.ui.idle_lock_minutes * 60_000).checked_div(config.ui.tick_ms.max(1)).unwrap_or(0),
+            last_input: 0,
         }
     }
 
@@ -507,6 +516,7 @@ impl App {
     pub fn on_tick(&mut self) {
         self.tick = self.tick.wrapping_add(1);
         self.expire_reveal();
+        self.idle_tick();
         self.show_import_progress();
         if self.sweep_every > 0 && self.tick.is_multiple_of(self.sweep_every) && !self.ops.read_only() {
             self.sweep(true);
@@ -526,6 +536,9 @@ impl App {
 
     /// Handles one key press now (`on_key` decides when).
     pub(super) fn handle_key(&mut self, key: Key) {
+        if self.locked.is_some() {
+            return self.lock_key(key);
+        }
         if self.too_small() {
             return self.small_key(key);
         }
@@ -782,6 +795,8 @@ impl App {
             Action::ListExport => self.complain("type :export FILE.csv"),
             Action::BrokerView => self.complain(":broker NPN opens a broker; Enter opens the selected one"),
             Action::MacroRecord => self.toggle_recording(),
+            Action::SessionLock => self.lock("locked on request"),
+            Action::SessionUnlock => self.complain("the screen is not locked"),
             Action::ImportRetry => self.retry_selected_import(),
             Action::ImportEnqueue | Action::ImportRun | Action::ImportAbandon => {
                 self.complain(format!("type :{}", action.spec().command.unwrap_or("imports")))
@@ -1034,6 +1049,7 @@ impl App {
             Command::Refresh => self.run(Action::Refresh),
             Command::Quit => self.quit_or_ask(),
             Command::Messages => self.show_messages(),
+            Command::Lock => self.lock("locked on request"),
             Command::Member(q) => self.set_filter(1, &q),
             Command::Elig(args) => self.eligibility(&args),
             Command::Reveal(reason) => self.reveal(Some(reason)),

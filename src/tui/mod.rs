@@ -10,6 +10,7 @@ pub mod codes;
 pub mod form;
 pub mod import_view;
 pub mod imports;
+pub mod lock;
 pub mod macros;
 pub mod member_view;
 pub mod members;

@@ -67,8 +67,10 @@ impl App {
     }
 
     fn act(&mut self, typed: Typed) {
+        self.last_input = self.tick;
         match typed {
             Typed::Key(key) => self.handle_key(key),
+            Typed::Paste(_) if self.locked.is_some() => self.complain("the screen is locked: type your login"),
             Typed::Paste(_) if self.too_small() => {
                 self.complain("the terminal is too small to type in: enlarge it first")
             }

@@ -19,6 +19,9 @@ const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
 /// Draws one frame.
 pub fn render(f: &mut Frame, app: &App) {
     let area = f.area();
+    if let Some(input) = &app.locked {
+        return super::lock::draw_lock(f, app, input);
+    }
     if app.too_small() {
         let msg = format!(
             "portaldesk needs at least 80x24; this terminal is {}x{}. Enlarge it, or press q to quit.",
