@@ -12,9 +12,7 @@ use crate::domain::ssn::mask;
 use crate::domain::text::sanitize;
 use crate::store::members::MemberFile;
 
-fn date(d: chrono::NaiveDate) -> String {
-    d.format("%m/%d/%Y").to_string()
-}
+use super::view::day as date;
 
 fn money(cents: i64) -> String {
     format!("${}.{:02}", cents / 100, cents % 100)
@@ -172,7 +170,7 @@ pub fn tab_lines<'a>(app: &App, s: &MemberScreen, f: &'a MemberFile) -> Vec<Line
             .iter()
             .map(|c| {
                 Line::from(vec![
-                    Span::styled(format!("{}  {:<6} ", c.sent_at.format("%m/%d/%Y"), c.channel), t.dim),
+                    Span::styled(format!("{}  {:<6} ", date(c.sent_at.date_naive()), c.channel), t.dim),
                     Span::raw(sanitize(&format!("{} — {}", c.subject, c.body))),
                 ])
             })
@@ -184,7 +182,7 @@ pub fn tab_lines<'a>(app: &App, s: &MemberScreen, f: &'a MemberFile) -> Vec<Line
             .map(|l| {
                 Line::from(format!(
                     "{}  {:<24} {}",
-                    l.created_at.format("%m/%d/%Y"),
+                    date(l.created_at.date_naive()),
                     l.letter_type,
                     sanitize(&l.file_name)
                 ))

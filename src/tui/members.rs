@@ -236,7 +236,7 @@ impl App {
         self.spawn_op("checking eligibility…".into(), async move {
             match store::coverage_on(&store, &search, on, 50).await {
                 Ok(rows) => Report::Info {
-                    title: format!("Eligibility of {query} on {}", on.format("%m/%d/%Y")),
+                    title: format!("Eligibility of {query} on {}", super::view::day(on)),
                     lines: store::describe_coverage(&rows),
                 },
                 Err(e) => Report::Op(Err(crate::store::short_cause(&e))),

@@ -16,6 +16,11 @@ use crate::store::lists::{FILL, ListKind, columns};
 
 const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
 
+/// A date as every screen shows it: ISO, as the lists and the typed dates are.
+pub fn day(d: chrono::NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
 /// Draws one frame.
 pub fn render(f: &mut Frame, app: &App) {
     let area = f.area();
