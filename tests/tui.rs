@@ -257,6 +257,12 @@ async fn marks_and_bulk_assign_preview_then_apply() {
     h.press("<BS><BS><BS><BS><BS><BS>tester<Enter>").await.unwrap();
     let s = h.screen();
     assert!(s.contains("Assign these 2 cases?") && s.contains(&numbers[0]), "{s}");
+    // n at the preview goes back to the typed login; Enter previews again.
+    h.press("n").await.unwrap();
+    let s = h.screen();
+    assert!(s.contains("Assign 2 marked") && s.contains("│tester"), "{s}");
+    h.press("<Enter>").await.unwrap();
+    assert!(h.screen().contains("Assign these 2 cases?"));
     h.press("y").await.unwrap();
     assert!(h.screen().contains("changed 2 cases"), "{}", h.screen());
     assert!(h.app.marked.is_empty());
@@ -714,4 +720,21 @@ async fn the_screen_locks_when_idle_hides_records_and_unlocks_with_the_login() {
     // :lock locks at once.
     h.press(":lock<Enter>").await.unwrap();
     assert!(h.screen().contains("portaldesk is locked"));
+}
+
+#[tokio::test]
+async fn keys_typed_after_a_refused_entry_are_not_typed_into_it() {
+    let (_db, mut h) = app(120, 40).await;
+    h.press(":cases unassigned<Enter><Enter>I").await.unwrap();
+    h.press(&format!("{}2020-01-01", "<BS>".repeat(10))).await.unwrap();
+    // Enter starts the change; j and k, typed before it answers, wait for it.
+    for k in ["<Enter>", "j", "k"] {
+        h.app.on_key(portaldesk::keys::parse_sequence(k).unwrap()[0]);
+    }
+    assert_eq!(h.app.waiting_keys(), 2, "j and k wait for the change");
+    h.settle(std::time::Duration::from_secs(30)).await.unwrap();
+    let s = h.screen();
+    assert!(s.contains("│2020-01-01 ") && s.contains("not in the future"), "{s}");
+    assert!(s.contains("2 key(s) typed after Enter were not run"), "{s}");
+    assert_eq!(h.app.waiting_keys(), 0);
 }

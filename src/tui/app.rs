@@ -174,6 +174,8 @@ pub struct App {
     pub(super) refusals: u64,
     /// The lock screen's login field while the screen is locked.
     pub locked: Option<Input>,
+    /// Why the lock screen's last login was refused.
+    pub(super) lock_error: Option<String>,
     /// Ticks without a key before the screen locks; 0 never.
     pub idle_lock_ticks: u64,
     /// The tick of the last key or paste.
@@ -260,6 +262,7 @@ impl App {
             refusals: 0,
             messages: std::collections::VecDeque::new(),
             locked: None,
+            lock_error: None,
             idle_lock_ticks: (config.ui.idle_lock_minutes * 60_000).checked_div(config.ui.tick_ms.max(1)).unwrap_or(0),
             last_input: 0,
         }
@@ -420,11 +423,27 @@ impl App {
         let reopen = self.reopen.take_if(|(id, _)| *id == msg.id);
         let refusals = self.refusals;
         self.report(msg);
-        if let Some((_, unsent)) = reopen
-            && self.refusals != refusals
-            && self.mode == Mode::Normal
-        {
-            self.restore_unsent(unsent);
+        match reopen {
+            Some((_, unsent)) if self.refusals != refusals && self.mode == Mode::Normal => {
+                self.restore_unsent(unsent);
+                // Keys typed after the Enter were meant for what follows a
+                // saved entry, not for the entry: they are not typed into it.
+                let dropped = std::mem::take(&mut self.typeahead).len();
+                if dropped > 0 {
+                    let reason = self.message.as_ref().map(|m| m.text.clone()).unwrap_or_default();
+                    self.complain(format!("{reason} ({dropped} key(s) typed after Enter were not run)"));
+                }
+            }
+            // A bulk change's preview: "n" at its confirm goes back to the text.
+            Some((_, super::modal::Unsent::Prompt(draft))) => {
+                if let Mode::Confirm(c) = &mut self.mode
+                    && c.back.is_none()
+                    && c.pending != super::modal::Pending::Nothing
+                {
+                    c.back = Some(Box::new(draft));
+                }
+            }
+            _ => {}
         }
         self.drain_typeahead();
     }
@@ -840,6 +859,7 @@ impl App {
         self.counts_task = None;
         self.op_task = None;
         self.reopen = None;
+        self.record_task = None;
         n
     }
 

@@ -22,6 +22,7 @@ impl App {
             return;
         }
         self.locked = Some(Input::default());
+        self.lock_error = None;
         // A revealed SSN is masked again, not kept behind the lock.
         if let Some(s) = &mut self.member_screen {
             s.revealed = None;
@@ -56,7 +57,7 @@ impl App {
             self.say("unlocked");
         } else {
             input.reset();
-            self.complain("that is not the login of this session: type yours, or quit with Ctrl-C");
+            self.lock_error = Some("that is not the login of this session: type yours, or quit with Ctrl-C".into());
         }
     }
 
@@ -84,9 +85,10 @@ pub fn draw_lock(f: &mut Frame, app: &App, input: &Input) {
         Line::from(""),
         Line::from(vec![Span::raw("Type your login and Enter: "), Span::styled(login_shown, t.key)]),
     ];
-    if let Some(m) = &app.message {
+    // Its own message only: a report arriving meanwhile may name a record.
+    if let Some(e) = &app.lock_error {
         lines.push(Line::from(""));
-        lines.push(Line::from(Span::styled(m.text.clone(), if m.error { t.error } else { t.dim })));
+        lines.push(Line::from(Span::styled(e.clone(), t.error)));
     }
     let block = Block::default().borders(Borders::ALL);
     f.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), area);

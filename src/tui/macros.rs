@@ -125,7 +125,8 @@ impl App {
     /// it ran one. Checks and screenshots belong to `portaldesk run`; here
     /// they are skipped.
     pub fn run_queued_step(&mut self) -> bool {
-        if self.busy() {
+        // A locked screen runs nothing until the operator's login unlocks it.
+        if self.busy() || self.locked.is_some() {
             return false;
         }
         let Some(step) = self.script_queue.pop_front() else {
@@ -143,6 +144,8 @@ impl App {
                 for _ in 0..(d.as_millis() as u64 / self.tick_ms.max(1)) {
                     self.on_tick();
                 }
+                // A macro's pause is not the operator walking away.
+                self.last_input = self.tick;
             }
             Step::Wait(..) | Step::Expect(_) | Step::ExpectNot(_) | Step::Screenshot { .. } => {}
         }

@@ -196,6 +196,8 @@ impl App {
     /// The SSN arrived: show it until the configured time has passed.
     pub(super) fn on_revealed(&mut self, number: String, result: Result<String, String>) {
         match result {
+            // Locked meanwhile: the SSN is not kept for after the unlock.
+            Ok(_) if self.locked.is_some() => {}
             Ok(ssn) => {
                 let until = self.tick + self.reveal_ticks;
                 if let Some(s) = self.member_screen.as_mut().filter(|s| s.number == number) {

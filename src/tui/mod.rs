@@ -128,6 +128,8 @@ async fn event_loop(
     // EventStream needs a terminal: it is created only on this path.
     let mut events = EventStream::new();
     let mut ticker = tokio::time::interval(tick);
+    // After a suspend, one tick, not every one that was missed.
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     let mut term = signal(SignalKind::terminate())?;
     let mut hup = signal(SignalKind::hangup())?;
     loop {
@@ -140,15 +142,7 @@ async fn event_loop(
                     }
                 }
                 Some(Ok(Event::Paste(text))) => app.on_paste(text),
-                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
-                    app.on_key(Key::from_event(k));
-                    if let Some(text) = app.clipboard.take() {
-                        use std::io::Write;
-                        let mut out = std::io::stdout();
-                        out.write_all(osc52(&text).as_bytes())?;
-                        out.flush()?;
-                    }
-                }
+                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => app.on_key(Key::from_event(k)),
                 Some(Ok(Event::Resize(w, h))) => app.on_resize(w, h),
                 Some(Ok(_)) => {}
                 Some(Err(e)) => return Err(e),
@@ -164,6 +158,13 @@ async fn event_loop(
         }
         // A replayed macro moves on whenever the app is idle.
         while app.run_queued_step() {}
+        // A copy may come from a key that waited in the queue: written once it ran.
+        if let Some(text) = app.clipboard.take() {
+            use std::io::Write;
+            let mut out = std::io::stdout();
+            out.write_all(osc52(&text).as_bytes())?;
+            out.flush()?;
+        }
         if app.quit {
             break;
         }

@@ -99,7 +99,12 @@ impl Tasks {
         self.next += 1;
         let tx = self.tx.clone();
         let handle = tokio::spawn(async move {
-            let report = work.await;
+            use futures::FutureExt;
+            // A task that panics still reports, so that keys waiting for it run.
+            let report = std::panic::AssertUnwindSafe(work)
+                .catch_unwind()
+                .await
+                .unwrap_or_else(|_| Report::Op(Err("that failed unexpectedly; the log has the details".into())));
             // The receiver is gone only when the app is shutting down.
             let _ = tx.send(Msg { id, report });
         });

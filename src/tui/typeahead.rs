@@ -19,8 +19,9 @@ impl App {
     /// A key from the terminal or a script: acts now, or waits its turn.
     pub fn on_key(&mut self, key: Key) {
         // A terminal sends Esc and the key typed right after it as one
-        // Alt-key; bound to nothing, it was meant as those two keys.
-        if key.mods == KeyModifiers::ALT && self.keymap.action(key).is_none() {
+        // Alt-key; bound to nothing, it was meant as those two keys
+        // (Alt-Backspace excepted: text fields delete a word with it).
+        if key.mods == KeyModifiers::ALT && key.code != KeyCode::Backspace && self.keymap.action(key).is_none() {
             self.on_typed(Typed::Key(Key::plain(KeyCode::Esc)));
             self.on_typed(Typed::Key(Key::plain(key.code)));
             return;
