@@ -738,3 +738,14 @@ async fn keys_typed_after_a_refused_entry_are_not_typed_into_it() {
     assert!(s.contains("2 key(s) typed after Enter were not run"), "{s}");
     assert_eq!(h.app.waiting_keys(), 0);
 }
+
+#[tokio::test]
+async fn an_area_left_at_one_size_fills_the_new_size_when_shown_again() {
+    let (_db, mut h) = app(80, 24).await;
+    let before = h.app.pane().rows.len();
+    h.press("2").await.unwrap();
+    h.resize(120, 40);
+    h.press("1").await.unwrap();
+    let after = h.app.pane().rows.len();
+    assert!(after > before && after == h.app.page_len(), "{before} rows at 80x24, {after} at 120x40");
+}

@@ -887,8 +887,12 @@ impl App {
     fn switch_area(&mut self, i: usize) {
         self.area = i;
         self.mode = Mode::Normal;
-        if !self.panes[i].loaded && self.panes[i].loading.is_none() {
+        let (pane, page) = (&self.panes[i], self.page_len());
+        if !pane.loaded && pane.loading.is_none() {
             self.load(i, Dir::First, Select::First);
+        } else if pane.loading.is_none() && (pane.rows.len() > page || pane.rows.len() < page && pane.more_after) {
+            // The terminal changed size while this area was hidden: refill its page.
+            self.reload_in_place(i);
         }
     }
 
