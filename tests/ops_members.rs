@@ -113,9 +113,9 @@ async fn fixture(store: &Store) {
     tx.commit().await.unwrap();
 }
 
-async fn find(store: &Store, query: &str) -> Result<Vec<String>, String> {
-    let search = MemberSearch::parse(query, Some(&key()))?.map(Search::Members);
-    let req = ListRequest {
+/// The first page of the member list, narrowed by `search`.
+fn members_request(search: Option<Search>) -> ListRequest {
+    ListRequest {
         kind: ListKind::Members,
         filter: String::new(),
         dir: Dir::First,
@@ -124,7 +124,12 @@ async fn find(store: &Store, query: &str) -> Result<Vec<String>, String> {
         now: t0(),
         backend_pid: Default::default(),
         search,
-    };
+    }
+}
+
+async fn find(store: &Store, query: &str) -> Result<Vec<String>, String> {
+    let search = MemberSearch::parse(query, Some(&key()))?.map(Search::Members);
+    let req = members_request(search);
     let page = fetch(store, &req).await.map_err(|e| e.to_string())?;
     Ok(page.rows.into_iter().map(|r| r.cells[1].clone()).collect())
 }
@@ -278,16 +283,7 @@ async fn a_member_export_is_audited_before_its_file_is_written() {
         let s = &db.store;
         fixture(s).await;
         let dir = tempfile::tempdir().unwrap();
-        let req = ListRequest {
-            kind: ListKind::Members,
-            filter: String::new(),
-            dir: Dir::First,
-            limit: 50,
-            me: 0,
-            now: t0(),
-            backend_pid: Default::default(),
-            search: None,
-        };
+        let req = members_request(None);
         let exports = || async {
             let rows: Vec<(String, String, Option<String>)> = s
                 .fetch_all(

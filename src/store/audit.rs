@@ -112,19 +112,17 @@ pub async fn write(tx: &mut Tx, e: &AuditEntry, at: DateTime<Utc>) -> Result<i64
     Ok(row.id)
 }
 
+/// A page of the log after a row, in id order: what the chain is walked in.
+const ROWS_AFTER: &str = "SELECT id, at, operator, action, entity, outcome, reason, before_json, after_json, script, hash \
+                          FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2";
+
 /// The running hash over the rows written before the chain began (a
 /// database migrated from before it), which the first chained row links to.
 async fn fold_before_chain(tx: &mut Tx) -> Result<String, sqlx::Error> {
     let mut v = Verifier::new();
     let mut after = 0i64;
     loop {
-        let rows: Vec<AuditRow> = tx
-            .fetch_all(
-                "SELECT id, at, operator, action, entity, outcome, reason, before_json, after_json, script, hash \
-                 FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2",
-                args![after, PAGE],
-            )
-            .await?;
+        let rows: Vec<AuditRow> = tx.fetch_all(ROWS_AFTER, args![after, PAGE]).await?;
         for r in &rows {
             // Unhashed by construction: the chain has not started.
             let _ = v.check(&r.content(), None);
@@ -191,13 +189,7 @@ pub async fn verify(store: &Store, from: Option<DateTime<Utc>>) -> Result<Verifi
     }
     let (mut first_id, mut last_id, mut broken) = (None, None, None);
     'walk: loop {
-        let rows: Vec<AuditRow> = store
-            .fetch_all(
-                "SELECT id, at, operator, action, entity, outcome, reason, before_json, after_json, script, hash \
-                 FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2",
-                args![after, PAGE],
-            )
-            .await?;
+        let rows: Vec<AuditRow> = store.fetch_all(ROWS_AFTER, args![after, PAGE]).await?;
         for r in &rows {
             first_id.get_or_insert(r.id);
             if let Err(b) = v.check(&r.content(), r.hash.as_deref()) {
