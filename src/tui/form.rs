@@ -126,7 +126,7 @@ impl App {
         let n = form.fields.len();
         match key.code {
             KeyCode::Esc => return self.leave_form(form),
-            _ if ctrl('c') => return self.leave_form(form),
+            _ if super::modal::is_ctrl_c(key) => return self.leave_form(form),
             KeyCode::Enter => return self.submit_form(form),
             _ if ctrl('s') => return self.submit_form(form),
             KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % n,

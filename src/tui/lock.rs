@@ -42,7 +42,7 @@ impl App {
     /// A key while locked goes to the login field and nowhere else.
     pub(super) fn lock_key(&mut self, key: Key) {
         let Some(input) = &mut self.locked else { return };
-        if key.code == KeyCode::Char('c') && key.mods == crossterm::event::KeyModifiers::CONTROL {
+        if super::modal::is_ctrl_c(key) {
             self.quit = true;
             return;
         }

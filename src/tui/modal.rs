@@ -31,7 +31,8 @@ pub fn is_char(key: Key, c: char) -> bool {
     key.code == KeyCode::Char(c) && key.mods.difference(KeyModifiers::SHIFT).is_empty()
 }
 
-fn is_ctrl_c(key: Key) -> bool {
+/// Whether `key` is Ctrl-C, which cancels wherever the keyboard is.
+pub fn is_ctrl_c(key: Key) -> bool {
     key.code == KeyCode::Char('c') && key.mods == KeyModifiers::CONTROL
 }
 

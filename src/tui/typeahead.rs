@@ -35,7 +35,7 @@ impl App {
     }
 
     fn on_typed(&mut self, typed: Typed) {
-        let ctrl_c = typed == Typed::Key(Key::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+        let ctrl_c = matches!(typed, Typed::Key(k) if super::modal::is_ctrl_c(k));
         if ctrl_c && self.waiting() {
             // Ctrl-C stops what the keys wait for, and the keys with it.
             let dropped = self.typeahead.len();
