@@ -9,6 +9,7 @@ pub mod cobra;
 pub mod code;
 pub mod ein;
 pub mod import_spec;
+pub mod maintenance;
 pub mod member_query;
 pub mod npn;
 pub mod role;
