@@ -409,6 +409,132 @@ pub enum MemberCmd {
         #[command(flatten)]
         json: JsonFlag,
     },
+    /// Add a member to a group (member.add): --set group_number=… member_type=… ssn=… first_name=… …
+    Add {
+        /// A field of the change, FIELD=VALUE (repeat); `docs/members.md` lists them.
+        #[arg(long = "set", value_name = "FIELD=VALUE")]
+        set: Vec<String>,
+        #[command(flatten)]
+        change: ChangeFlags,
+    },
+    /// Add a dependent under a subscriber (member.add_dependent): --set first_name=… relationship=child …
+    AddDependent {
+        member_id: String,
+        #[arg(long = "set", value_name = "FIELD=VALUE")]
+        set: Vec<String>,
+        #[command(flatten)]
+        change: ChangeFlags,
+    },
+    /// Change demographics (member.update): --set address_line=… city=…; birth_date and ssn need a supervisor.
+    Update {
+        member_id: String,
+        #[arg(long = "set", value_name = "FIELD=VALUE")]
+        set: Vec<String>,
+        #[command(flatten)]
+        change: ChangeFlags,
+    },
+    /// Change a subscriber's member type (member.change_type).
+    ChangeType {
+        member_id: String,
+        #[arg(long = "type", value_name = "SUBSCRIBER|QB|DIRECT_BILL")]
+        member_type: String,
+        #[arg(long)]
+        date: String,
+        #[command(flatten)]
+        change: ChangeFlags,
+    },
+    /// Terminate coverage on a date (member.terminate); active enrollments end with it.
+    Terminate {
+        member_id: String,
+        #[arg(long)]
+        date: String,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        change: ChangeFlags,
+    },
+    /// Reinstate a terminated member (member.reinstate).
+    Reinstate {
+        member_id: String,
+        #[arg(long)]
+        date: String,
+        #[command(flatten)]
+        change: ChangeFlags,
+    },
+    /// Record a qualifying event, X12 code 1-7 (member.add_event); prints the COBRA deadlines.
+    AddEvent {
+        member_id: String,
+        #[arg(long)]
+        code: String,
+        #[arg(long)]
+        date: String,
+        #[arg(long)]
+        notice_date: Option<String>,
+        #[arg(long)]
+        loss_date: Option<String>,
+        #[command(flatten)]
+        change: ChangeFlags,
+    },
+    /// Enroll in a plan of the member's group (member.enroll).
+    Enroll {
+        member_id: String,
+        #[arg(long)]
+        plan: String,
+        #[arg(long)]
+        tier: String,
+        #[arg(long)]
+        date: String,
+        #[command(flatten)]
+        change: ChangeFlags,
+    },
+    /// Change an active enrollment's tier (member.change_tier); --plan when there are several.
+    ChangeTier {
+        member_id: String,
+        #[arg(long)]
+        plan: Option<String>,
+        #[arg(long)]
+        tier: String,
+        #[arg(long)]
+        date: String,
+        #[command(flatten)]
+        change: ChangeFlags,
+    },
+    /// End an active enrollment on a date (member.end_enrollment); --plan when there are several.
+    EndEnrollment {
+        member_id: String,
+        #[arg(long)]
+        plan: Option<String>,
+        #[arg(long)]
+        date: String,
+        #[command(flatten)]
+        change: ChangeFlags,
+    },
+    /// Revert the member's last change within maintenance.undo_minutes (member.undo, supervisor).
+    Undo {
+        member_id: String,
+        #[command(flatten)]
+        change: ChangeFlags,
+    },
+    /// Every change made to a member by hand, newest first: when, who, which case, what.
+    History {
+        member_id: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+/// What every member change takes besides its fields.
+#[derive(Debug, Args)]
+pub struct ChangeFlags {
+    /// The case the change is made from: it gets a timeline entry and is linked to the member
+    /// (a retroactive change needs one with an Exception Request Form).
+    #[arg(long = "case", value_name = "CASE")]
+    pub case: Option<String>,
+    /// Check the change and print its preview (before → after); change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub json: JsonFlag,
 }
 
 /// `portaldesk broker …`.

@@ -21,6 +21,7 @@ pub struct Config {
     pub ui: UiConfig,
     pub cases: CasesConfig,
     pub codes: CodesConfig,
+    pub maintenance: MaintenanceConfig,
     pub log: LogConfig,
 }
 
@@ -50,6 +51,15 @@ pub struct CodesConfig {
     pub employer_days: u32,
     pub broker_hours: u32,
     pub max_attempts: u32,
+}
+
+/// `[maintenance]`: how far back a member change may reach without an
+/// exception, and how long it can be reverted.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MaintenanceConfig {
+    pub retro_days: u32,
+    pub undo_minutes: u32,
 }
 
 /// `[log]`: the log file's filter.

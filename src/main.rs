@@ -83,7 +83,7 @@ async fn with_key(
     c: Cmd,
 ) -> Result<u8, Fatal> {
     match c {
-        Cmd::Member(m) => cmd::member::run(ops, key, m).await,
+        Cmd::Member(m) => cmd::member::run(ops, key, ctx.config.maintenance, m).await,
         Cmd::Code(c) => {
             let letters = ctx.paths.data_dir.join("letters");
             cmd::code::run(ops, key, (&ctx.config.codes).into(), &letters, c).await

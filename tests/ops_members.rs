@@ -320,3 +320,472 @@ async fn a_member_export_is_audited_before_its_file_is_written() {
         assert_eq!(exports().await.len(), 2, "{}", db.label);
     }
 }
+
+// ---- Eligibility maintenance: the changes a case asks for, made by hand.
+
+use portaldesk::config::MaintenanceConfig;
+use portaldesk::domain::maintenance::ChangeKind;
+use portaldesk::ops::maintenance::{ChangeDone, ChangeRequest};
+
+const RULES: MaintenanceConfig = MaintenanceConfig { retro_days: 60, undo_minutes: 30 };
+
+fn change(kind: ChangeKind, member: Option<&str>, fields: &[(&str, &str)]) -> ChangeRequest {
+    ChangeRequest {
+        kind,
+        member: member.map(str::to_owned),
+        fields: fields.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        case: None,
+        version: None,
+        dry_run: false,
+    }
+}
+
+async fn apply(ops: &Ops, req: ChangeRequest) -> Result<ChangeDone, OpError> {
+    ops.change_member(&key(), RULES, req).await
+}
+
+async fn one_i64(store: &Store, sql: &'static str, id: i64) -> i64 {
+    store.fetch_one::<(i64,)>(sql, args![id]).await.unwrap().0
+}
+
+async fn one_text(store: &Store, sql: &'static str, id: i64) -> Option<String> {
+    store.fetch_one::<(Option<String>,)>(sql, args![id]).await.unwrap().0
+}
+
+/// Rows of the tables a change writes, and the audit rows that succeeded.
+async fn written(store: &Store) -> Vec<i64> {
+    let mut out = Vec::new();
+    for sql in [
+        "SELECT count(*) FROM members",
+        "SELECT count(*) FROM member_changes",
+        "SELECT count(*) FROM enrollments",
+        "SELECT count(*) FROM qualifying_events",
+        "SELECT count(*) FROM audit_log",
+        "SELECT CAST(COALESCE(SUM(row_version), 0) AS BIGINT) FROM members",
+    ] {
+        out.push(store.fetch_one::<(i64,)>(sql, args![]).await.unwrap().0);
+    }
+    out
+}
+
+/// A case in the eligibility queue, with an Exception Request Form when `form`.
+async fn a_case(store: &Store, id: i64, form: bool) -> String {
+    let number = format!("C-{id:06}");
+    let mut tx = store.begin_write().await.unwrap();
+    tx.execute(
+        "INSERT INTO cases (id, case_number, queue, status, priority, subject, description, company_name, \
+         group_numbers, retroactive, submitted_at, submitted_by, sla_due_at) \
+         VALUES ($1, $2, 'eligibility', 'open', 2, 'Add my son', 'please', 'Acme', 'ACM101', $3, $4, 'hr@acme', $4)",
+        args![id, number.as_str(), form, t0()],
+    )
+    .await
+    .unwrap();
+    if form {
+        tx.execute(
+            "INSERT INTO case_attachments (case_id, file_name, kind, size_bytes, uploaded_at) \
+             VALUES ($1, 'erf.pdf', 'exception_request_form', 10, $2)",
+            args![id, t0()],
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    number
+}
+
+#[tokio::test]
+async fn every_change_kind_is_written_with_its_audit_row_and_history() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        fixture(s).await;
+        let ann = ops(s, "ann").await;
+        let l = &db.label;
+
+        let done =
+            apply(&ann, change(ChangeKind::Demographics, Some("m0000001"), &[("city", "Dallas"), ("zip", "75001")]))
+                .await
+                .unwrap();
+        assert_eq!(done.summary, "M0000001: address changed", "{l}");
+        assert_eq!(one_text(s, "SELECT city FROM members WHERE id = $1", 1).await.as_deref(), Some("Dallas"), "{l}");
+        assert_eq!(one_i64(s, "SELECT row_version FROM members WHERE id = $1", 1).await, 2, "{l}");
+        let (before, after): (Option<String>, Option<String>) = s
+            .fetch_one(
+                "SELECT before_json, after_json FROM audit_log WHERE action = 'member.update' AND outcome = $1",
+                args!["ok"],
+            )
+            .await
+            .unwrap();
+        assert_eq!(before.as_deref(), Some(r#"{"city":"Austin","zip":"78701"}"#), "{l}");
+        assert_eq!(after.as_deref(), Some(r#"{"city":"Dallas","zip":"75001"}"#), "{l}");
+
+        apply(
+            &ann,
+            change(
+                ChangeKind::MemberType,
+                Some("M0000001"),
+                &[("member_type", "QB"), ("effective_date", "2026-12-01")],
+            ),
+        )
+        .await
+        .unwrap();
+        assert_eq!(one_text(s, "SELECT member_type FROM members WHERE id = $1", 1).await.as_deref(), Some("QB"), "{l}");
+
+        // Enroll, change the tier, end it.
+        apply(
+            &ann,
+            change(
+                ChangeKind::Enroll,
+                Some("M0000001"),
+                &[("plan_code", "MPPO"), ("tier", "employee"), ("coverage_start", "2026-11-01")],
+            ),
+        )
+        .await
+        .unwrap();
+        let again = apply(
+            &ann,
+            change(
+                ChangeKind::Enroll,
+                Some("M0000001"),
+                &[("plan_code", "MPPO"), ("tier", "family"), ("coverage_start", "2026-11-15")],
+            ),
+        )
+        .await
+        .unwrap_err();
+        assert!(again.to_string().contains("already has an active medical enrollment"), "{l}: {again}");
+        apply(
+            &ann,
+            change(ChangeKind::ChangeTier, Some("M0000001"), &[("tier", "family"), ("effective_date", "2026-12-01")]),
+        )
+        .await
+        .unwrap();
+        assert_eq!(
+            one_text(s, "SELECT tier FROM enrollments WHERE member_id = $1 AND status = 'active'", 1).await.as_deref(),
+            Some("family"),
+            "{l}"
+        );
+
+        // Terminate ends the enrollment; reinstate opens it again.
+        apply(&ann, change(ChangeKind::Terminate, Some("M0000001"), &[("end_date", "2026-12-31"), ("reason", "left")]))
+            .await
+            .unwrap();
+        assert_eq!(
+            one_text(s, "SELECT status FROM members WHERE id = $1", 1).await.as_deref(),
+            Some("terminated"),
+            "{l}"
+        );
+        assert_eq!(
+            one_i64(s, "SELECT count(*) FROM enrollments WHERE member_id = $1 AND status = 'active'", 1).await,
+            0,
+            "{l}"
+        );
+        apply(&ann, change(ChangeKind::Reinstate, Some("M0000001"), &[("effective_date", "2026-12-31")]))
+            .await
+            .unwrap();
+        assert_eq!(one_text(s, "SELECT status FROM members WHERE id = $1", 1).await.as_deref(), Some("active"), "{l}");
+        assert_eq!(
+            one_i64(s, "SELECT count(*) FROM enrollments WHERE member_id = $1 AND status = 'active'", 1).await,
+            1,
+            "{l}"
+        );
+        apply(&ann, change(ChangeKind::EndEnrollment, Some("M0000001"), &[("end_date", "2026-12-15")])).await.unwrap();
+        assert_eq!(
+            one_text(s, "SELECT status FROM enrollments WHERE member_id = $1", 1).await.as_deref(),
+            Some("terminated"),
+            "{l}"
+        );
+
+        // A qualifying event with its COBRA deadline.
+        let ev = apply(
+            &ann,
+            change(ChangeKind::Event, Some("M0000001"), &[("event_code", "1"), ("event_date", "2026-11-20")]),
+        )
+        .await
+        .unwrap();
+        let deadline = ev.changes.iter().find(|c| c.field == "election_deadline").and_then(|c| c.after.clone());
+        assert_eq!(deadline.as_deref(), Some("2027-01-19"), "{l}: {ev:?}");
+        assert_eq!(one_i64(s, "SELECT count(*) FROM qualifying_events WHERE member_id = $1", 1).await, 1, "{l}");
+
+        // A dependent and a new subscriber.
+        let dep = apply(
+            &ann,
+            change(
+                ChangeKind::AddDependent,
+                Some("M0000001"),
+                &[
+                    ("first_name", "Noah"),
+                    ("last_name", "O'Brien"),
+                    ("birth_date", "2016-04-01"),
+                    ("relationship", "child"),
+                    ("coverage_start", "2026-12-01"),
+                ],
+            ),
+        )
+        .await
+        .unwrap();
+        assert_eq!(dep.summary, "M0000001: dependent Noah O'Brien added", "{l}");
+        assert_eq!(
+            one_i64(s, "SELECT count(*) FROM members WHERE subscriber_id = $1 AND first_name = 'Noah'", 1).await,
+            1,
+            "{l}"
+        );
+        let new = apply(
+            &ann,
+            change(
+                ChangeKind::AddMember,
+                None,
+                &[
+                    ("group_number", "ACM101"),
+                    ("member_type", "DIRECT_BILL"),
+                    ("ssn", "123-45-6789"),
+                    ("first_name", "Ines"),
+                    ("last_name", "Ortiz"),
+                    ("birth_date", "1991-02-03"),
+                    ("gender", "F"),
+                    ("address_line", "9 Oak Ave"),
+                    ("city", "Austin"),
+                    ("state", "TX"),
+                    ("zip", "78701"),
+                    ("coverage_start", "2026-12-01"),
+                ],
+            ),
+        )
+        .await
+        .unwrap();
+        let ssn_shown = new.changes.iter().find(|c| c.field == "ssn").and_then(|c| c.after.clone());
+        assert_eq!(ssn_shown.as_deref(), Some("***-**-6789"), "{l}");
+        assert_eq!(find(s, "123-45-6789").await.unwrap(), vec![new.member_number.clone()], "{l}");
+
+        let history = ann.member_history("M0000001").await.unwrap();
+        let kinds: Vec<&str> = history.iter().map(|h| h.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            [
+                "add_dependent",
+                "event",
+                "end_enrollment",
+                "reinstate",
+                "terminate",
+                "change_tier",
+                "enroll",
+                "member_type",
+                "demographics"
+            ],
+            "{l}"
+        );
+        for action in [
+            "member.update",
+            "member.change_type",
+            "member.enroll",
+            "member.change_tier",
+            "member.terminate",
+            "member.reinstate",
+            "member.end_enrollment",
+            "member.add_event",
+            "member.add_dependent",
+            "member.add",
+        ] {
+            let (n,): (i64,) = s
+                .fetch_one("SELECT count(*) FROM audit_log WHERE action = $1 AND outcome = $2", args![action, "ok"])
+                .await
+                .unwrap();
+            assert_eq!(n, 1, "{l}: {action}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_retro_change_needs_a_supervisor_and_the_form_and_a_case_gets_its_timeline_entry() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        fixture(s).await;
+        let l = &db.label;
+        let (ann, sam) = (ops(s, "ann").await, ops(s, "sam").await);
+        let bare = a_case(s, 1, false).await;
+        let with_form = a_case(s, 2, true).await;
+        let retro = |case: &str| {
+            let mut r =
+                change(ChangeKind::Terminate, Some("M0000004"), &[("end_date", "2026-06-30"), ("reason", "quit")]);
+            r.case = Some(case.to_owned());
+            r
+        };
+        let agent = apply(&ann, retro(&with_form)).await.unwrap_err();
+        assert!(
+            matches!(agent, OpError::RefusedRole(_)) && agent.to_string().contains("needs a supervisor"),
+            "{l}: {agent}"
+        );
+        let no_form = apply(&sam, retro(&bare)).await.unwrap_err();
+        assert!(no_form.to_string().contains("attach an Exception Request Form"), "{l}: {no_form}");
+        let refused: (i64,) = s
+            .fetch_one(
+                "SELECT count(*) FROM audit_log WHERE action = 'member.terminate' AND outcome = $1",
+                args!["refused"],
+            )
+            .await
+            .unwrap();
+        assert_eq!(refused.0, 1, "{l}: the agent's refusal is audited");
+        assert_eq!(one_text(s, "SELECT status FROM members WHERE id = $1", 4).await.as_deref(), Some("active"), "{l}");
+
+        let done = apply(&sam, retro(&with_form)).await.unwrap();
+        assert_eq!(done.case_number.as_deref(), Some(with_form.as_str()), "{l}");
+        assert_eq!(one_i64(s, "SELECT member_id FROM cases WHERE id = $1", 2).await, 4, "{l}: the case is linked");
+        let events = portaldesk::store::cases::events(s, 2).await.unwrap();
+        let last = events.last().unwrap();
+        assert_eq!((last.kind.as_str(), last.body.as_str()), ("member_change", "M0000004: coverage terminated"), "{l}");
+        assert_eq!(last.staff_login.as_deref(), Some("sam"), "{l}");
+        // A change of another member from the same case is refused.
+        let mut other = change(ChangeKind::Demographics, Some("M0000005"), &[("city", "Waco")]);
+        other.case = Some(with_form.clone());
+        let e = apply(&sam, other).await.unwrap_err();
+        assert!(e.to_string().contains("is about another member"), "{l}: {e}");
+    }
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_naming_the_field_and_nothing_is_written() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        fixture(s).await;
+        let l = &db.label;
+        let (ann, sam) = (ops(s, "ann").await, ops(s, "sam").await);
+        apply(&sam, change(ChangeKind::Demographics, Some("M0000004"), &[("ssn", "234-56-7890")])).await.unwrap();
+        apply(
+            &ann,
+            change(
+                ChangeKind::AddDependent,
+                Some("M0000001"),
+                &[
+                    ("first_name", "Pat"),
+                    ("last_name", "O'Brien"),
+                    ("birth_date", "1982-01-01"),
+                    ("relationship", "spouse"),
+                    ("coverage_start", "2026-11-01"),
+                ],
+            ),
+        )
+        .await
+        .unwrap();
+        let form = a_case(s, 1, true).await;
+        let mut early = change(ChangeKind::Terminate, Some("M0000002"), &[("end_date", "2025-12-31"), ("reason", "x")]);
+        early.case = Some(form);
+        let before = written(s).await;
+        let dependent = |born: &'static str, rel: &'static str| {
+            change(
+                ChangeKind::AddDependent,
+                Some("M0000001"),
+                &[
+                    ("first_name", "Kim"),
+                    ("last_name", "O'Brien"),
+                    ("birth_date", born),
+                    ("relationship", rel),
+                    ("coverage_start", "2026-11-01"),
+                ],
+            )
+        };
+        let long = "x".repeat(10_000);
+        let cases: Vec<(ChangeRequest, &Ops, &str)> = vec![
+            (dependent("2027-01-01", "child"), &ann, "birth_date"),
+            (dependent("1986-01-01", "child"), &ann, "a child is covered until 26"),
+            (dependent("1985-01-01", "spouse"), &ann, "already has a spouse"),
+            (early, &sam, "before the coverage start"),
+            (
+                change(
+                    ChangeKind::Enroll,
+                    Some("M0000004"),
+                    &[("plan_code", "MPPO"), ("tier", "employee"), ("coverage_start", "2026-11-01")],
+                ),
+                &ann,
+                "not a plan of the member's group",
+            ),
+            (
+                change(ChangeKind::Demographics, Some("M0000005"), &[("ssn", "234-56-7890")]),
+                &sam,
+                "on file for member M0000004",
+            ),
+            (change(ChangeKind::Demographics, Some("M0000005"), &[("first_name", long.as_str())]), &ann, "first_name"),
+            (
+                change(ChangeKind::Demographics, Some("M0000005"), &[("last_name", "Smith\u{202e}evil")]),
+                &ann,
+                "last_name",
+            ),
+            (
+                change(ChangeKind::Terminate, Some("M0000005"), &[("end_date", "31.12.2026"), ("reason", "x")]),
+                &ann,
+                "end_date",
+            ),
+            (
+                change(ChangeKind::Demographics, Some("M0000005"), &[("birth_date", "1970-01-02")]),
+                &ann,
+                "needs the supervisor role",
+            ),
+            (
+                change(ChangeKind::Demographics, Some("M0000005"), &[("shoe_size", "9")]),
+                &ann,
+                "not a field of this change",
+            ),
+            (change(ChangeKind::Demographics, Some("M0000005"), &[("city", "Austin")]), &ann, "nothing to change"),
+            (
+                change(ChangeKind::Reinstate, Some("M0000005"), &[("effective_date", "2026-11-20")]),
+                &ann,
+                "nothing to reinstate",
+            ),
+            (change(ChangeKind::Demographics, Some("M0009999"), &[("city", "Waco")]), &ann, "no member M0009999"),
+        ];
+        for (req, who, says) in cases {
+            let what = format!("{:?} {:?}", req.kind, req.fields.iter().map(|f| &f.0).collect::<Vec<_>>());
+            let e = apply(who, req).await.unwrap_err();
+            assert!(e.to_string().contains(says), "{l}: {what}: {e}");
+        }
+        let mut after = written(s).await;
+        // Refusals by role are audited (one, the birth date); nothing else moved.
+        after[4] -= 1;
+        assert_eq!(after, before, "{l}");
+    }
+}
+
+#[tokio::test]
+async fn a_stale_version_is_refused_undo_reverts_within_its_window_and_a_dry_run_writes_nothing() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        fixture(s).await;
+        let l = &db.label;
+        let (ann, sam) = (ops(s, "ann").await, ops(s, "sam").await);
+        apply(&ann, change(ChangeKind::Demographics, Some("M0000005"), &[("city", "Waco"), ("phone", "512-555-0100")]))
+            .await
+            .unwrap();
+        // Someone who read version 1 is refused and told what changed.
+        let mut stale = change(ChangeKind::Demographics, Some("M0000005"), &[("city", "Tyler")]);
+        stale.version = Some(1);
+        let e = apply(&sam, stale).await.unwrap_err();
+        assert!(
+            matches!(e, OpError::Conflict(_)) && e.to_string().contains("address, phone changed by ann"),
+            "{l}: {e}"
+        );
+
+        // A dry run: the preview, and not a row or audit row more.
+        let before = written(s).await;
+        let mut dry =
+            change(ChangeKind::Terminate, Some("M0000005"), &[("end_date", "2026-12-31"), ("reason", "left")]);
+        dry.dry_run = true;
+        let preview = apply(&ann, dry).await.unwrap();
+        assert!(!preview.applied && preview.changes.iter().any(|c| c.field == "status"), "{l}: {preview:?}");
+        assert_eq!(written(s).await, before, "{l}");
+
+        // Undo: a supervisor's, within the window, as a new change.
+        let e = apply(&ann, change(ChangeKind::Undo, Some("M0000005"), &[])).await.unwrap_err();
+        assert!(matches!(e, OpError::RefusedRole(_)), "{l}: {e}");
+        let late = Ops::for_operator(s.clone(), "sam", false, Clock::Fixed(t0() + chrono::Duration::minutes(31)))
+            .await
+            .unwrap();
+        let e = apply(&late, change(ChangeKind::Undo, Some("M0000005"), &[])).await.unwrap_err();
+        assert!(e.to_string().contains("over 30 minutes ago"), "{l}: {e}");
+        let undone = apply(&sam, change(ChangeKind::Undo, Some("M0000005"), &[])).await.unwrap();
+        assert_eq!(undone.summary, "M0000005: last change reverted", "{l}");
+        assert_eq!(one_text(s, "SELECT city FROM members WHERE id = $1", 5).await.as_deref(), Some("Austin"), "{l}");
+        assert_eq!(one_text(s, "SELECT phone FROM members WHERE id = $1", 5).await, None, "{l}");
+        let e = apply(&sam, change(ChangeKind::Undo, Some("M0000005"), &[])).await.unwrap_err();
+        assert!(e.to_string().contains("already reverted"), "{l}: {e}");
+        let history = sam.member_history("M0000005").await.unwrap();
+        assert_eq!(history.len(), 2, "{l}");
+        assert_eq!(history[1].undone_by, Some(history[0].id), "{l}");
+    }
+}

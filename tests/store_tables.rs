@@ -445,6 +445,9 @@ fn samples() -> Vec<(&'static str, Vec<(&'static str, Arg)>)> {
                 ("status", text("active")),
                 ("created_at", time()),
                 ("row_version", int(3)),
+                ("disabled", Arg::Bool(Some(true))),
+                ("terminated_on", date()),
+                ("termination_reason", text("termination_reason: Nguyễn O'Brien")),
             ],
         ),
         (
@@ -743,6 +746,22 @@ fn samples() -> Vec<(&'static str, Vec<(&'static str, Arg)>)> {
         (
             "audit_chain_head",
             vec![("id", int(1)), ("last_id", int(1)), ("last_hash", text("last_hash: Nguyễn O'Brien"))],
+        ),
+        (
+            "member_changes",
+            vec![
+                ("id", int(1)),
+                ("member_id", int(1)),
+                ("case_id", int(1)),
+                ("kind", text("kind: Nguyễn O'Brien")),
+                ("operator", text("operator: Nguyễn O'Brien")),
+                ("at", time()),
+                ("effective_on", date()),
+                ("summary", text("summary: Nguyễn O'Brien")),
+                ("changes", text("changes: Nguyễn O'Brien")),
+                ("restore", text("restore: Nguyễn O'Brien")),
+                ("undone_by", int(1)),
+            ],
         ),
     ]
 }

@@ -8,14 +8,17 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 use super::json::*;
 use crate::config::{Origin, Setting};
+use crate::domain::maintenance::FieldChange;
 use crate::error_code::ErrorCode;
 use crate::ops::accounts::Tools;
 use crate::ops::cases::{Changed, Claimed};
 use crate::ops::codes::{Issued, Redeemed};
+use crate::ops::maintenance::ChangeDone;
 use crate::store::brokers::{BrokerDetail, BrokerFile, GrantRow, Licence, OfficeUser};
 use crate::store::cases::{Attachment, CaseDetail, CaseEvent, CaseFile};
 use crate::store::imports::{JobHead, RowError};
 use crate::store::lists::{AccountItem, BrokerItem, CaseItem, CodeItem, ImportItem, MemberItem, StaffItem};
+use crate::store::maintenance::ChangeRow;
 use crate::store::members::{Coverage, EnrollmentRow, MemberDetail, MemberFile, PremiumRow};
 
 /// One documented answer: the commands that give it, what it is, and its text.
@@ -279,6 +282,52 @@ pub fn examples() -> Vec<Example> {
             &["member show"],
             "The member record with every tab; `ssn` masked unless `--reveal` (audited) was allowed. Money in cents.",
             &MemberShown { file: member_file(), ssn: "***-**-6789".into() },
+        ),
+        ex(
+            &[
+                "member add",
+                "member add-dependent",
+                "member update",
+                "member change-type",
+                "member terminate",
+                "member reinstate",
+                "member add-event",
+                "member enroll",
+                "member change-tier",
+                "member end-enrollment",
+                "member undo",
+            ],
+            "A maintenance change: each field before → after (SSNs masked), the case timeline's line, \
+             and `applied` false with `--dry-run` (nothing was written).",
+            &ChangeDone {
+                member_number: "M0000014".into(),
+                kind: "demographics",
+                summary: "M0000014: address changed".into(),
+                changes: vec![FieldChange {
+                    field: "city".into(),
+                    before: Some("Phoenix".into()),
+                    after: Some("Austin".into()),
+                }],
+                case_number: Some("C-000042".into()),
+                applied: true,
+                change_id: Some(7),
+            },
+        ),
+        ex(
+            &["member history"],
+            "Every change made to the member by hand, newest first; `undone_by` names the change that reverted it.",
+            &vec![ChangeRow {
+                id: 7,
+                kind: "demographics".into(),
+                operator: "ana".into(),
+                at: at(23, 10),
+                effective_on: None,
+                case_number: Some("C-000042".into()),
+                summary: "M0000014: address changed".into(),
+                changes: r#"[{"field":"city","before":"Phoenix","after":"Austin"}]"#.into(),
+                restore: None,
+                undone_by: None,
+            }],
         ),
         ex(
             &["member elig"],

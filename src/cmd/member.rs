@@ -4,12 +4,15 @@
 use super::json::{Eligibility, MemberShown};
 use super::report;
 use crate::cli::MemberCmd;
+use crate::config::MaintenanceConfig;
 use crate::crypto::DataKey;
+use crate::domain::maintenance::ChangeKind;
 use crate::domain::member_query::parse_date;
 use crate::domain::ssn::mask;
 use crate::domain::text::sanitize;
 use crate::error_code::ErrorCode;
 use crate::fatal::Fatal;
+use crate::ops::maintenance::{ChangeDone, ChangeRequest};
 use crate::ops::{OpError, Ops};
 use crate::store::lists::ListKind;
 use crate::store::members::{MemberSearch, coverage_on, describe_coverage};
@@ -21,7 +24,7 @@ fn search(query: &str, key: &DataKey) -> Result<MemberSearch, Fatal> {
 }
 
 /// Runs a member subcommand.
-pub async fn run(ops: &Ops, key: &DataKey, cmd: MemberCmd) -> Result<u8, Fatal> {
+pub async fn run(ops: &Ops, key: &DataKey, cfg: MaintenanceConfig, cmd: MemberCmd) -> Result<u8, Fatal> {
     match cmd {
         MemberCmd::Find { query, limit, csv, json } => {
             let search = Some(crate::store::lists::Search::Members(search(&query, key)?));
@@ -76,6 +79,24 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: MemberCmd) -> Result<u8, Fatal> 
                 out.join("\n")
             }))
         }
+        MemberCmd::History { member_id, json } => Ok(report(json.json, ops.member_history(&member_id).await, |rows| {
+            if rows.is_empty() {
+                return "no changes made by hand".into();
+            }
+            rows.iter()
+                .map(|r| {
+                    sanitize(&format!(
+                        "{}  {:<9} {}{}{}",
+                        r.at.format("%Y-%m-%d %H:%M"),
+                        r.operator,
+                        r.summary,
+                        r.case_number.as_ref().map(|c| format!("  ({c})")).unwrap_or_default(),
+                        if r.undone_by.is_some() { "  [reverted]" } else { "" }
+                    ))
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        })),
         MemberCmd::Elig { query, date, json } => {
             let on = parse_date(&date).map_err(Fatal::new)?;
             let rows =
@@ -90,5 +111,87 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: MemberCmd) -> Result<u8, Fatal> 
             }
             Ok(if covered { 0 } else { 1 })
         }
+        change => {
+            let (req, json) = change_of(change)?;
+            Ok(report(json, ops.change_member(key, cfg, req).await, preview))
+        }
     }
+}
+
+/// The preview of a change, before → after, as text.
+fn preview(d: &ChangeDone) -> String {
+    let mut out = vec![sanitize(&format!(
+        "{}{}",
+        d.summary,
+        if d.applied { String::new() } else { "  (dry run: nothing changed)".into() }
+    ))];
+    for c in &d.changes {
+        let v = |x: &Option<String>| x.clone().unwrap_or_else(|| "—".into());
+        out.push(sanitize(&format!("  {:<20} {} → {}", c.field, v(&c.before), v(&c.after))));
+    }
+    out.join("\n")
+}
+
+fn pairs(set: Vec<String>) -> Result<Vec<(String, String)>, Fatal> {
+    set.into_iter()
+        .map(|kv| match kv.split_once('=') {
+            Some((k, v)) => Ok((k.trim().to_owned(), v.to_owned())),
+            None => Err(Fatal::of(
+                ErrorCode::InvalidInput,
+                format!("--set takes FIELD=VALUE, not {:?}", crate::domain::text::clip(&kv, 40)),
+            )),
+        })
+        .collect()
+}
+
+fn field(name: &str, v: impl Into<String>) -> (String, String) {
+    (name.to_owned(), v.into())
+}
+
+/// A member change subcommand as the ops layer's request and its `--json`.
+fn change_of(cmd: MemberCmd) -> Result<(ChangeRequest, bool), Fatal> {
+    use ChangeKind as K;
+    let (kind, member, fields, flags) = match cmd {
+        MemberCmd::Add { set, change } => (K::AddMember, None, pairs(set)?, change),
+        MemberCmd::AddDependent { member_id, set, change } => (K::AddDependent, Some(member_id), pairs(set)?, change),
+        MemberCmd::Update { member_id, set, change } => (K::Demographics, Some(member_id), pairs(set)?, change),
+        MemberCmd::ChangeType { member_id, member_type, date, change } => (
+            K::MemberType,
+            Some(member_id),
+            vec![field("member_type", member_type), field("effective_date", date)],
+            change,
+        ),
+        MemberCmd::Terminate { member_id, date, reason, change } => {
+            (K::Terminate, Some(member_id), vec![field("end_date", date), field("reason", reason)], change)
+        }
+        MemberCmd::Reinstate { member_id, date, change } => {
+            (K::Reinstate, Some(member_id), vec![field("effective_date", date)], change)
+        }
+        MemberCmd::AddEvent { member_id, code, date, notice_date, loss_date, change } => {
+            let mut f = vec![field("event_code", code), field("event_date", date)];
+            f.extend(notice_date.map(|d| field("notice_date", d)));
+            f.extend(loss_date.map(|d| field("loss_of_coverage_date", d)));
+            (K::Event, Some(member_id), f, change)
+        }
+        MemberCmd::Enroll { member_id, plan, tier, date, change } => (
+            K::Enroll,
+            Some(member_id),
+            vec![field("plan_code", plan), field("tier", tier), field("coverage_start", date)],
+            change,
+        ),
+        MemberCmd::ChangeTier { member_id, plan, tier, date, change } => {
+            let mut f = vec![field("tier", tier), field("effective_date", date)];
+            f.extend(plan.map(|p| field("plan_code", p)));
+            (K::ChangeTier, Some(member_id), f, change)
+        }
+        MemberCmd::EndEnrollment { member_id, plan, date, change } => {
+            let mut f = vec![field("end_date", date)];
+            f.extend(plan.map(|p| field("plan_code", p)));
+            (K::EndEnrollment, Some(member_id), f, change)
+        }
+        MemberCmd::Undo { member_id, change } => (K::Undo, Some(member_id), Vec::new(), change),
+        other => return Err(Fatal::new(format!("not a member change: {other:?}"))),
+    };
+    let req = ChangeRequest { kind, member, fields, case: flags.case, version: None, dry_run: flags.dry_run };
+    Ok((req, flags.json.json))
 }

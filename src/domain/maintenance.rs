@@ -168,9 +168,10 @@ const EVENT: &[Column] = &[
 const ENROLL: &[Column] =
     &[req("plan_code", Format::PlanCode), req("tier", Format::Tier), req("coverage_start", Format::Date)];
 
-const CHANGE_TIER: &[Column] = &[req("tier", Format::Tier), req("effective_date", Format::Date)];
+const CHANGE_TIER: &[Column] =
+    &[opt("plan_code", Format::PlanCode), req("tier", Format::Tier), req("effective_date", Format::Date)];
 
-const END_ENROLLMENT: &[Column] = &[req("end_date", Format::Date)];
+const END_ENROLLMENT: &[Column] = &[opt("plan_code", Format::PlanCode), req("end_date", Format::Date)];
 
 /// Fields only a supervisor may change: they identify the person, and a
 /// wrong one attaches a record to someone else.

@@ -234,12 +234,16 @@ pub struct CaseEvent {
     pub body: String,
 }
 
-/// A case's timeline, oldest first.
+/// A case's timeline, oldest first: its own events and the member
+/// changes made from it (kind `member_change`).
 pub async fn events(store: &Store, case_id: i64) -> Result<Vec<CaseEvent>, sqlx::Error> {
     store
         .fetch_all(
-            "SELECT e.at, s.login AS staff_login, e.kind, e.body FROM case_events e \
-             LEFT JOIN staff s ON s.id = e.staff_id WHERE e.case_id = $1 ORDER BY e.at, e.id",
+            "SELECT at, staff_login, kind, body FROM (\
+             SELECT e.at, s.login AS staff_login, e.kind, e.body, 0 AS source, e.id FROM case_events e \
+             LEFT JOIN staff s ON s.id = e.staff_id WHERE e.case_id = $1 \
+             UNION ALL SELECT c.at, c.operator, 'member_change', c.summary, 1, c.id FROM member_changes c \
+             WHERE c.case_id = $1) t ORDER BY at, source, id",
             args![case_id],
         )
         .await

@@ -344,6 +344,13 @@ pub async fn file_by_number(store: &Store, number: &str) -> Result<Option<Member
     }))
 }
 
+/// A member's id by member number.
+pub async fn id_by_number(store: &Store, number: &str) -> Result<Option<i64>, sqlx::Error> {
+    let row: Option<(i64,)> =
+        store.fetch_optional("SELECT id FROM members WHERE member_number = $1", args![number]).await?;
+    Ok(row.map(|(id,)| id))
+}
+
 /// The SSN ciphertext of a member, for a permitted, audited reveal.
 pub async fn ssn_cipher(store: &Store, number: &str) -> Result<Option<Option<Vec<u8>>>, sqlx::Error> {
     let row: Option<(Option<Vec<u8>>,)> =

@@ -25,6 +25,7 @@ pub mod codes;
 pub mod imports;
 pub mod lists;
 pub mod load;
+pub mod maintenance;
 pub mod members;
 pub mod staff;
 

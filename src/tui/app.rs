@@ -817,6 +817,20 @@ impl App {
             Action::SessionLock => self.lock("locked on request"),
             Action::SessionUnlock => self.complain("the screen is not locked"),
             Action::ImportRetry => self.retry_selected_import(),
+            Action::MemberAdd
+            | Action::MemberAddDependent
+            | Action::MemberUpdate
+            | Action::MemberChangeType
+            | Action::MemberTerminate
+            | Action::MemberReinstate
+            | Action::MemberAddEvent
+            | Action::MemberEnroll
+            | Action::MemberChangeTier
+            | Action::MemberEndEnrollment
+            | Action::MemberUndo => self.complain(format!(
+                "not on screen yet: run `portaldesk {}` (add --dry-run to see the change first)",
+                action.spec().cli.unwrap_or("member --help")
+            )),
             Action::ImportEnqueue | Action::ImportRun | Action::ImportAbandon => {
                 self.complain(format!("type :{}", action.spec().command.unwrap_or("imports")))
             }
