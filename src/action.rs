@@ -561,7 +561,7 @@ pub const SPECS: &[ActionSpec] = &[
         "member.change_type",
         "Change a member's type (subscriber, QB, direct bill)",
         Role::Agent,
-        "member-type TYPE DATE",
+        "change-type TYPE DATE",
         "member change-type MEMBER-ID --type TYPE --date DATE",
     ),
     admin_write(

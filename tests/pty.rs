@@ -681,3 +681,92 @@ fn enter_on_a_row_of_every_list_opens_its_detail_view() {
     pty.send("\x1b");
     pty.quit_ok();
 }
+
+#[test]
+fn adds_a_dependent_from_an_eligibility_case_through_the_form_and_resolves_it() {
+    let home = demo_home();
+    // The eligibility cases are about nobody yet: the change links one.
+    let subscriber: String = {
+        let (rt, store) = demo_store(home.path());
+        rt.block_on(async {
+            store.execute("UPDATE cases SET member_id = NULL WHERE queue = 'eligibility'", portaldesk::args![]).await.unwrap();
+            let (m,): (String,) = store
+                .fetch_one(
+                    "SELECT member_number FROM members WHERE relationship = 'self' AND status = 'active' ORDER BY id LIMIT 1",
+                    portaldesk::args![],
+                )
+                .await
+                .unwrap();
+            store.close().await;
+            m
+        })
+    };
+    let today = chrono::Utc::now().date_naive().to_string();
+    let mut pty = Pty::shell(home.path(), "\"$0\"; echo \"EXIT=$?\"", 80, 24);
+    pty.wait_for("the case queue", |s| s.contains("1 Cases") && s.contains("C-0"));
+    pty.send(":cases eligibility\r");
+    pty.wait_for("the eligibility queue", |s| s.contains("Cases › eligibility"));
+    pty.send("T");
+    let s = pty.wait_for("the take message", |s| s.contains("took C-"));
+    let case = taken_case(&s).expect("a taken case");
+    pty.send(&format!(":case {case}\r"));
+    pty.wait_for("the case view", |s| s.contains(&format!("› {case}")));
+    pty.send(&format!(":member {subscriber}\r"));
+    pty.wait_for("the member found", |s| s.contains("row 1/1") && s.contains(&subscriber));
+    pty.send("\r");
+    pty.wait_for("the member view", |s| s.contains("Demographics Events"));
+    pty.send(":add-dependent\r");
+    pty.wait_for("the form", |s| s.contains("Add a dependent"));
+    pty.send("Ezra\tQuintavalle\t2030-01-01");
+    pty.wait_for("a field error as typed", |s| s.contains("is in the future"));
+    for _ in 0..10 {
+        pty.send("\x7f");
+    }
+    pty.send(&format!("2016-04-01\tchild\t\t\t\t{today}\r"));
+    let s = pty.wait_for("the preview", |s| s.contains("dependent Ezra Quintavalle added — apply?"));
+    assert!(s.contains(&format!("made from case {case}")), "{s}");
+    pty.send("y");
+    pty.wait_for("the change applied", |s| s.contains("dependent Ezra Quintavalle added") && !s.contains("apply?"));
+    pty.wait_for("the member view again, with the dependent", |s| s.contains("Quintavalle, Ezra (child)"));
+    pty.send("1");
+    pty.wait_for("the case again", |s| s.contains(&format!("› {case}")));
+    pty.send(":resolve Added the dependent.\r");
+    pty.wait_for("the confirmation", |s| s.contains(&format!("Resolve {case}?")));
+    pty.send("y");
+    pty.wait_for("the resolved case", |s| s.contains("· resolved ·"));
+    pty.send("\x1b");
+    pty.wait_for("the queue again", |s| s.lines().nth(2).is_some_and(|l| l.trim() == "Cases › eligibility"));
+    pty.quit_ok();
+
+    let (rt, store) = demo_store(home.path());
+    rt.block_on(async {
+        let (dep, rel, sub): (String, String, String) = store
+            .fetch_one(
+                "SELECT d.member_number, d.relationship, s.member_number FROM members d \
+                 JOIN members s ON s.id = d.subscriber_id WHERE d.first_name = 'Ezra' AND d.last_name = 'Quintavalle'",
+                portaldesk::args![],
+            )
+            .await
+            .unwrap();
+        assert_eq!((rel.as_str(), sub.as_str()), ("child", subscriber.as_str()), "{dep}");
+        let (linked, status): (String, String) = store
+            .fetch_one(
+                "SELECT m.member_number, c.status FROM cases c JOIN members m ON m.id = c.member_id WHERE c.case_number = $1",
+                portaldesk::args![case.clone()],
+            )
+            .await
+            .unwrap();
+        assert_eq!((linked.as_str(), status.as_str()), (subscriber.as_str(), "resolved"));
+        let (id,): (i64,) =
+            store.fetch_one("SELECT id FROM cases WHERE case_number = $1", portaldesk::args![case.clone()]).await.unwrap();
+        let timeline = portaldesk::store::cases::events(&store, id).await.unwrap();
+        assert!(
+            timeline.iter().any(|e| e.kind == "member_change" && e.body == format!("{subscriber}: dependent Ezra Quintavalle added")),
+            "{timeline:?}"
+        );
+    });
+    let audited = audited_since_seed(home.path());
+    let ok = |action: &str, entity: &str| audited.iter().any(|(a, e, o)| a == action && e == entity && o == "ok");
+    assert!(ok("member.add_dependent", &format!("member:{subscriber}")), "{audited:?}");
+    assert!(ok("case.resolve", &format!("case:{case}")), "{audited:?}");
+}

@@ -424,6 +424,30 @@ async fn member_search_and_every_member_tab_snapshots() {
 }
 
 #[tokio::test]
+async fn a_member_change_form_checks_as_typed_and_its_preview_shows_before_and_after() {
+    let (db, mut h) = app(80, 24).await;
+    let number = rich_member(&db).await;
+    let start = common::seeded::now().date_naive().to_string();
+    h.press(&format!(":member {number}<Enter><Enter>:add-dependent<Enter>")).await.unwrap();
+    h.press("Ava<Tab>Lindqvist<Tab>2099-01-01<Tab>").await.unwrap();
+    let s = stable(&h.screen(), &db);
+    assert!(s.contains("Add a dependent") && s.contains("is in the future"), "{s}");
+    insta::assert_snapshot!("member_add_dependent_form_80x24", s);
+    h.press(&format!("<BackTab>{}2016-04-01<Tab>child<Tab><Tab><Tab><Tab>{start}<Enter>", "<BS>".repeat(10)))
+        .await
+        .unwrap();
+    let s = stable(&h.screen(), &db);
+    assert!(s.contains("dependent Ava Lindqvist added — apply?") && s.contains("relationship: — → child"), "{s}");
+    insta::assert_snapshot!("member_change_preview_80x24", s);
+    h.press("y").await.unwrap();
+    let s = h.screen();
+    assert!(s.contains("Lindqvist, Ava (child)"), "{s}");
+    h.press(&"<Tab>".repeat(7)).await.unwrap();
+    let s = h.screen();
+    assert!(s.contains("tester") && s.contains("dependent Ava Lindqvist added"), "the History tab:\n{s}");
+}
+
+#[tokio::test]
 async fn revealing_an_ssn_asks_why_and_masks_it_again() {
     let (db, mut h) = app(120, 40).await;
     let number = rich_member(&db).await;

@@ -182,6 +182,7 @@ fn member_file() -> MemberFile {
         communications: vec![],
         letters: vec![],
         cases: vec![],
+        history: vec![],
     }
 }
 
@@ -311,6 +312,7 @@ pub fn examples() -> Vec<Example> {
                 case_number: Some("C-000042".into()),
                 applied: true,
                 change_id: Some(7),
+                version: Some(4),
             },
         ),
         ex(

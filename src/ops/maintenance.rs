@@ -20,7 +20,7 @@ use crate::store::Tx;
 use crate::store::maintenance::{self as store, MemberFields, MemberState};
 
 /// A change as the CLI, a form or a file asks for it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeRequest {
     pub kind: ChangeKind,
     /// The member it is about (the subscriber, for a new dependent); none
@@ -47,6 +47,9 @@ pub struct ChangeDone {
     pub case_number: Option<String>,
     pub applied: bool,
     pub change_id: Option<i64>,
+    /// The member's version the change was checked against: a preview's
+    /// confirmation applies it only if nobody changed the member since.
+    pub version: Option<i64>,
 }
 
 /// The action a change kind is audited as.
@@ -260,6 +263,7 @@ impl Ops {
         {
             return Err(OpError::Refused(format!("case {} is about another member", c.case_number)));
         }
+        let version = state.as_ref().map(|s| s.row_version);
         let worked = match (req.kind, state) {
             (ChangeKind::AddMember, _) => self.add_member(tx, key, &values).await?,
             (ChangeKind::Undo, Some(s)) => self.undo(tx, cfg, &s).await?,
@@ -277,6 +281,7 @@ impl Ops {
                 case_number: case.map(|c| c.case_number),
                 applied: false,
                 change_id: None,
+                version,
             });
         }
         let changes_json = serde_json::to_string(&worked.changes).unwrap_or_else(|_| "[]".into());
@@ -326,6 +331,7 @@ impl Ops {
             case_number: case.map(|c| c.case_number),
             applied: true,
             change_id: Some(id),
+            version: version.map(|v| v + 1),
         })
     }
 

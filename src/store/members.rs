@@ -257,6 +257,8 @@ pub struct MemberFile {
     pub communications: Vec<CommunicationRow>,
     pub letters: Vec<LetterRow>,
     pub cases: Vec<MemberCase>,
+    /// The changes made by hand, newest first (the History tab).
+    pub history: Vec<super::maintenance::ChangeRow>,
 }
 
 /// Reads a member by member ID with everything its view shows.
@@ -341,6 +343,7 @@ pub async fn file_by_number(store: &Store, number: &str) -> Result<Option<Member
         communications,
         letters,
         cases,
+        history: super::maintenance::history(store, id).await?,
     }))
 }
 

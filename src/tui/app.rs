@@ -134,6 +134,8 @@ pub struct App {
     sweep_every: u64,
     /// The data key, for codes (absent only in tests that need none).
     pub key: Option<crate::crypto::DataKey>,
+    /// The retro and undo limits of member changes.
+    pub maintenance: crate::config::MaintenanceConfig,
     /// Code lifetimes and lockout (config).
     pub(super) code_policy: crate::ops::codes::CodePolicy,
     /// Where New Client Login letters go.
@@ -234,6 +236,7 @@ impl App {
             reveal_ticks: (config.ui.reveal_seconds * 1000).div_ceil(config.ui.tick_ms.max(1)),
             info_due_days: config.cases.info_due_business_days,
             key: None,
+            maintenance: config.maintenance,
             code_policy: (&config.codes).into(),
             letters_dir: None,
             clipboard: None,
@@ -512,6 +515,7 @@ impl App {
             }
             Report::Case { number, result } => self.on_case_file(msg.id, number, result),
             Report::Preview { change, lines } => self.on_preview(change, lines),
+            Report::ChangePreview { request, result } => self.on_change_preview(*request, result),
             Report::Issued(result) => self.on_issued(result),
             Report::Member(result) => self.on_member_file(msg.id, result),
             Report::Broker(result) => self.on_broker_file(msg.id, result),
@@ -525,6 +529,7 @@ impl App {
     /// Reloads what a change may have touched: the list, the open case, the counts.
     fn after_change(&mut self) {
         self.reload_in_place(self.area);
+        self.reload_member();
         self.reload_case();
         self.reload_broker();
         self.reload_import();
@@ -827,10 +832,7 @@ impl App {
             | Action::MemberEnroll
             | Action::MemberChangeTier
             | Action::MemberEndEnrollment
-            | Action::MemberUndo => self.complain(format!(
-                "not on screen yet: run `portaldesk {}` (add --dry-run to see the change first)",
-                action.spec().cli.unwrap_or("member --help")
-            )),
+            | Action::MemberUndo => self.maintain(action, String::new()),
             Action::ImportEnqueue | Action::ImportRun | Action::ImportAbandon => {
                 self.complain(format!("type :{}", action.spec().command.unwrap_or("imports")))
             }
@@ -1070,6 +1072,7 @@ impl App {
                 self.set_filter(3, &q);
             }
             Command::Admin(action, arg) => self.admin_action(action, arg),
+            Command::Maintain(action, arg) => self.maintain(action, arg),
             Command::Imports { failed_only } => {
                 self.import_screen = None;
                 self.panes[4].kind = ListKind::Imports { failed_only };

@@ -368,6 +368,7 @@ impl App {
             }
             Pending::Code(job) => self.run_code_job(job),
             Pending::Admin(job) => self.run_admin_job(*job),
+            Pending::Member(req) => self.run_member_change(*req),
             Pending::Quit => self.quit = true,
             Pending::Nothing => {}
         }

@@ -119,8 +119,8 @@ pub fn tab_lines<'a>(app: &App, s: &MemberScreen, f: &'a MemberFile) -> Vec<Line
                 ]
             })
             .collect(),
-        "Plan enrollments" if f.enrollments.is_empty() => none("plan enrollments"),
-        "Plan enrollments" => f
+        "Plans" if f.enrollments.is_empty() => none("plan enrollments"),
+        "Plans" => f
             .enrollments
             .iter()
             .map(|e| {
@@ -186,6 +186,24 @@ pub fn tab_lines<'a>(app: &App, s: &MemberScreen, f: &'a MemberFile) -> Vec<Line
                     l.letter_type,
                     sanitize(&l.file_name)
                 ))
+            })
+            .collect(),
+        "History" if f.history.is_empty() => none("changes made by hand"),
+        "History" => f
+            .history
+            .iter()
+            .map(|h| {
+                let mut spans = vec![
+                    Span::styled(format!("{} ", h.at.format("%Y-%m-%d %H:%M")), t.dim),
+                    Span::raw(sanitize(&format!("{:<10} {}", h.operator, h.summary))),
+                ];
+                if let Some(c) = &h.case_number {
+                    spans.push(Span::styled(format!("  {c}"), t.dim));
+                }
+                if h.undone_by.is_some() {
+                    spans.push(Span::styled("  reverted", t.dim));
+                }
+                Line::from(spans)
             })
             .collect(),
         _ if links.is_empty() => none("cases"),

@@ -11,8 +11,8 @@ use crate::store::members::{self as store, MemberFile, MemberSearch};
 use crate::store::{Dir, lists};
 
 /// The member view's tabs, in order.
-pub const TABS: [&str; 7] =
-    ["Demographics", "Events", "Plan enrollments", "Payments", "Communications", "Letters", "Cases"];
+pub const TABS: [&str; 8] =
+    ["Demographics", "Events", "Plans", "Payments", "Communications", "Letters", "Cases", "History"];
 
 /// The member the Members area shows instead of its list.
 #[derive(Debug, Clone)]
@@ -102,6 +102,22 @@ impl App {
             selected: 0,
             revealed: None,
         });
+    }
+
+    /// Reads the open member again after a change (not audited again: the
+    /// view that shows it already was).
+    pub(super) fn reload_member(&mut self) {
+        let Some(number) = self.member_screen.as_ref().filter(|s| s.file.is_some()).map(|s| s.number.clone()) else {
+            return;
+        };
+        let store = self.ops.store().clone();
+        let id = self.tasks.spawn(async move {
+            let r = store::file_by_number(&store, &number).await.map_err(|e| crate::store::short_cause(&e));
+            Report::Member(r.and_then(|f| f.map(Box::new).ok_or_else(|| format!("member {number} is gone"))))
+        });
+        if let Some(s) = &mut self.member_screen {
+            s.loading = Some(id);
+        }
     }
 
     /// A member arrived for the view.

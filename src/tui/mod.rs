@@ -12,6 +12,7 @@ pub mod import_view;
 pub mod imports;
 pub mod lock;
 pub mod macros;
+pub mod maintenance;
 pub mod member_view;
 pub mod members;
 pub mod modal;

@@ -121,6 +121,8 @@ pub enum Pending {
     Code(super::codes::CodeJob),
     /// A broker, account or staff change, run by `tui::admin`.
     Admin(Box<super::admin::AdminJob>),
+    /// A member change, checked in a dry run, run by `tui::maintenance`.
+    Member(Box<crate::ops::maintenance::ChangeRequest>),
     /// Quitting while a change still runs.
     Quit,
 }

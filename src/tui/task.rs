@@ -49,6 +49,11 @@ pub enum Report {
     Info { title: String, lines: Vec<String> },
     /// A record for the detail view (`None`: the row is gone).
     Record(Result<Option<super::record_view::Record>, String>),
+    /// The dry run of a member change, to confirm.
+    ChangePreview {
+        request: Box<crate::ops::maintenance::ChangeRequest>,
+        result: Result<Box<crate::ops::maintenance::ChangeDone>, String>,
+    },
     /// The preview of a bulk change, to confirm.
     Preview { change: CaseChange, lines: Vec<BulkLine> },
 }

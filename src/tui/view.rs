@@ -467,7 +467,7 @@ pub fn help_lines(app: &App) -> Vec<String> {
 
 /// Breaks `line` into rows of at most `width` columns at spaces; rows after
 /// the first start `indent` columns in.
-fn wrap(line: &str, width: usize, indent: usize) -> Vec<String> {
+pub(super) fn wrap(line: &str, width: usize, indent: usize) -> Vec<String> {
     let mut rows = Vec::new();
     let mut rest = line.to_owned();
     while rest.chars().count() > width {
