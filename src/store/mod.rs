@@ -483,7 +483,10 @@ pub fn fault(e: &sqlx::Error) -> Option<Fault> {
 pub fn short_cause(e: &sqlx::Error) -> String {
     match fault(e) {
         Some(Fault::ConnectionLost) => {
-            return format!("{CONNECTION_LOST} ({}): not applied; look, then try again once reconnected", plain_cause(e));
+            return format!(
+                "{CONNECTION_LOST} ({}): not applied; look, then try again once reconnected",
+                plain_cause(e)
+            );
         }
         Some(Fault::DiskFull) => {
             return format!(
@@ -521,6 +524,18 @@ fn classify_sqlite(url: &str, e: sqlx::Error) -> OpenError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lost_connections_are_named_and_other_errors_are_not() {
+        let io = sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        assert_eq!(fault(&io), Some(Fault::ConnectionLost));
+        assert_eq!(fault(&sqlx::Error::PoolClosed), Some(Fault::ConnectionLost));
+        assert_eq!(fault(&sqlx::Error::PoolTimedOut), Some(Fault::ConnectionLost));
+        assert_eq!(fault(&sqlx::Error::RowNotFound), None);
+        assert!(short_cause(&io).starts_with(CONNECTION_LOST), "{}", short_cause(&io));
+        assert!(short_cause(&io).contains("not applied"));
+        assert!(!short_cause(&sqlx::Error::RowNotFound).contains(CONNECTION_LOST));
+    }
 
     #[test]
     fn redacts_passwords_only() {
