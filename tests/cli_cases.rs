@@ -580,7 +580,7 @@ fn an_import_that_fills_the_disk_stops_clearly_and_resumes_to_the_same_end() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_ne!(code(&out), 0, "{err}");
+    assert_eq!(code(&out), 2, "{err}");
     assert!(err.contains(portaldesk::store::DISK_FULL), "{err}");
     assert!(!err.contains("panicked") && !err.contains("Database("), "{err}");
     let stopped = import_end_state(a.path(), job);
