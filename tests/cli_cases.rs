@@ -501,8 +501,12 @@ fn copy_home(from: &std::path::Path) -> tempfile::TempDir {
     to
 }
 
+/// The members (first and last name, SSN's last four) and the import
+/// job's (status, total, ok, failed) of a home's demo database.
+type EndState = (Vec<(String, String, String)>, (String, i64, i64, i64));
+
 /// The members and the import job's counts of a home's demo database.
-fn import_end_state(home: &std::path::Path, job: i64) -> (Vec<(String, String, String)>, (String, i64, i64, i64)) {
+fn import_end_state(home: &std::path::Path, job: i64) -> EndState {
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
         let url = format!("sqlite://{}", home.join("data/demo.sqlite").display());
