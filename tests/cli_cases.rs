@@ -473,3 +473,125 @@ fn change_answers_are_typed() {
     assert_eq!((changed["case_number"].as_str(), changed["priority"].as_i64()), (Some(case.as_str()), Some(1)));
     assert!(changed["assignee"].is_null() && changed["row_version"].is_i64(), "{changed}");
 }
+
+/// A demographic file of `rows` distinct members of group `group`.
+fn demographic_rows(group: &str, rows: usize) -> String {
+    let mut file = "group_number,ssn,first_name,last_name,birth_date,gender,address_line,city,state,zip\n".to_owned();
+    for i in 0..rows {
+        file.push_str(&format!(
+            "{group},1{:02}-{:02}-{:04},First{i},Last{i},1980-01-01,F,1 Main St,Austin,TX,78701\n",
+            10 + i % 80,
+            1 + (i / 80) % 90,
+            1 + i % 9999
+        ));
+    }
+    file
+}
+
+/// Copies a home's data folder (database and key) into a new home.
+fn copy_home(from: &std::path::Path) -> tempfile::TempDir {
+    let to = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(to.path().join("data")).unwrap();
+    for e in std::fs::read_dir(from.join("data")).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_file() {
+            std::fs::copy(e.path(), to.path().join("data").join(e.file_name())).unwrap();
+        }
+    }
+    to
+}
+
+/// The members (first and last name, SSN's last four) and the import
+/// job's (status, total, ok, failed) of a home's demo database.
+type EndState = (Vec<(String, String, String)>, (String, i64, i64, i64));
+
+/// The members and the import job's counts of a home's demo database.
+fn import_end_state(home: &std::path::Path, job: i64) -> EndState {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let url = format!("sqlite://{}", home.join("data/demo.sqlite").display());
+        let store = portaldesk::store::Store::open(&url, &Default::default()).await.unwrap();
+        let members = store
+            .fetch_all(
+                "SELECT first_name, last_name, ssn_last4 FROM members ORDER BY first_name, last_name, ssn_last4",
+                portaldesk::args![],
+            )
+            .await
+            .unwrap();
+        let job = store
+            .fetch_one(
+                "SELECT status, total_rows, ok_rows, failed_rows FROM import_jobs WHERE id = $1",
+                portaldesk::args![job],
+            )
+            .await
+            .unwrap();
+        (members, job)
+    })
+}
+
+/// The disk filling during an import (here: a file-size limit, so that
+/// SQLite's writes fail with EFBIG): the run stops with a message saying
+/// so and a non-zero exit, not a panic; run again with room, the job ends
+/// as the same import run without the limit does.
+#[test]
+fn an_import_that_fills_the_disk_stops_clearly_and_resumes_to_the_same_end() {
+    let a = common::pty::demo_home();
+    let (group, ein): (String, String) = {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let url = format!("sqlite://{}", a.path().join("data/demo.sqlite").display());
+            let store = portaldesk::store::Store::open(&url, &Default::default()).await.unwrap();
+            store
+                .fetch_one(
+                    "SELECT g.group_number, e.ein FROM employer_groups g JOIN employers e ON e.id = g.employer_id \
+                     ORDER BY g.id LIMIT 1",
+                    portaldesk::args![],
+                )
+                .await
+                .unwrap()
+        })
+    };
+    let rows = 25_000;
+    let file = a.path().join("census.csv");
+    std::fs::write(&file, demographic_rows(&group, rows)).unwrap();
+    let out = run(
+        a.path(),
+        &["import", "enqueue", file.to_str().unwrap(), "--employer", &ein, "--kind", "demographic", "--json"],
+    );
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let job = json(&out)["result"]["id"].as_i64().unwrap();
+    // The same database, to import without a limit.
+    let b = copy_home(a.path());
+    let db = a.path().join("data/demo.sqlite");
+    let before = std::fs::metadata(&db).unwrap().len();
+    let out = run(b.path(), &["import", "run", &job.to_string()]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let grown = std::fs::metadata(b.path().join("data/demo.sqlite")).unwrap().len() - before;
+    let whole = import_end_state(b.path(), job);
+    assert_eq!(whole.1, ("succeeded".to_owned(), rows as i64, rows as i64, 0));
+    // No file may grow past the database's size and a third of what the
+    // import adds: the write-ahead log and then the database hit it.
+    let limit_kb = (before + grown / 3) / 1024;
+    let out = std::process::Command::new("bash")
+        .args(["-c", "trap '' XFSZ; ulimit -f \"$1\"; shift; exec \"$0\" \"$@\""])
+        .arg(common::pty::bin())
+        .arg(limit_kb.to_string())
+        .args(["import", "run", &job.to_string()])
+        .env("PORTALDESK_HOME", a.path())
+        .env("PORTALDESK_OPERATOR", "tester")
+        .env_remove("PORTALDESK_DATA_KEY")
+        .env_remove("PORTALDESK_DATABASE_URL")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 2, "{err}");
+    assert!(err.contains(portaldesk::store::DISK_FULL), "{err}");
+    assert!(!err.contains("panicked") && !err.contains("Database("), "{err}");
+    let stopped = import_end_state(a.path(), job);
+    assert_ne!(stopped.1.0, "succeeded");
+    assert!(stopped.0.len() < whole.0.len(), "{} of {} members", stopped.0.len(), whole.0.len());
+    // Room again: the job resumes and ends as the one that had room.
+    let out = run(a.path(), &["import", "run", &job.to_string()]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(import_end_state(a.path(), job), whole);
+}

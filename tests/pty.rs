@@ -770,3 +770,158 @@ fn adds_a_dependent_from_an_eligibility_case_through_the_form_and_resolves_it() 
     assert!(ok("member.add_dependent", &format!("member:{subscriber}")), "{audited:?}");
     assert!(ok("case.resolve", &format!("case:{case}")), "{audited:?}");
 }
+
+/// A PostgreSQL cluster of the test's own, in a temp folder on a free port,
+/// that the test may stop and start (the shared test server must not be).
+struct PrivatePg {
+    bin: std::path::PathBuf,
+    dir: tempfile::TempDir,
+    port: u16,
+    as_postgres: bool,
+}
+
+impl PrivatePg {
+    /// Creates and starts one; `None` (said why) when no server binaries are
+    /// installed, unless `PORTALDESK_REQUIRE_PG` is set.
+    fn start() -> Option<PrivatePg> {
+        let bin = std::fs::read_dir("/usr/lib/postgresql")
+            .into_iter()
+            .flatten()
+            .filter_map(|e| Some(e.ok()?.path().join("bin")))
+            .filter(|b| b.join("initdb").exists() && b.join("pg_ctl").exists())
+            .max();
+        let Some(bin) = bin else {
+            assert!(
+                std::env::var_os("PORTALDESK_REQUIRE_PG").is_none(),
+                "PORTALDESK_REQUIRE_PG is set but no PostgreSQL server binaries are in /usr/lib/postgresql/*/bin"
+            );
+            eprintln!("no PostgreSQL server binaries in /usr/lib/postgresql/*/bin: skipped the restart test");
+            return None;
+        };
+        // initdb and pg_ctl refuse to run as root: then they run as postgres.
+        let uid = std::process::Command::new("id").arg("-u").output().unwrap();
+        let as_postgres = String::from_utf8_lossy(&uid.stdout).trim() == "0";
+        let dir = tempfile::tempdir().unwrap();
+        if as_postgres {
+            let ok = std::process::Command::new("chown").args(["postgres:"]).arg(dir.path()).status().unwrap();
+            assert!(ok.success(), "chown the cluster folder to postgres");
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let pg = PrivatePg { bin, dir, port, as_postgres };
+        let data = pg.data();
+        pg.run("initdb", &["-D", &data, "-U", "postgres", "-A", "trust", "--no-sync", "-E", "UTF8"]);
+        pg.ctl_start();
+        Some(pg)
+    }
+
+    fn data(&self) -> String {
+        self.dir.path().join("data").display().to_string()
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
+    }
+
+    fn run(&self, tool: &str, args: &[&str]) {
+        let exe = self.bin.join(tool);
+        let mut cmd = if self.as_postgres {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(&exe);
+            c
+        } else {
+            std::process::Command::new(&exe)
+        };
+        let out = cmd.args(args).current_dir(self.dir.path()).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{tool} {args:?}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    fn ctl_start(&self) {
+        let opts =
+            format!("-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off", self.port, self.dir.path().display());
+        let log = self.dir.path().join("log").display().to_string();
+        self.run("pg_ctl", &["-D", &self.data(), "-o", &opts, "-l", &log, "-w", "start"]);
+    }
+
+    fn stop(&self) {
+        self.run("pg_ctl", &["-D", &self.data(), "-m", "fast", "-w", "stop"]);
+    }
+}
+
+impl Drop for PrivatePg {
+    fn drop(&mut self) {
+        let data = self.data();
+        let mut cmd = if self.as_postgres {
+            let mut c = std::process::Command::new("runuser");
+            c.args(["-u", "postgres", "--"]).arg(self.bin.join("pg_ctl"));
+            c
+        } else {
+            std::process::Command::new(self.bin.join("pg_ctl"))
+        };
+        let _ = cmd.args(["-D", &data, "-m", "immediate", "stop"]).output();
+    }
+}
+
+/// PostgreSQL restarting under the TUI: the banner says "reconnecting",
+/// a change sent meanwhile is refused as not applied (never queued nor
+/// repeated), the typed text of an open prompt and the screen survive, and
+/// once the server is back the banner clears, lists load again and the
+/// change, sent again, applies exactly once.
+#[test]
+fn a_postgres_restart_shows_reconnecting_keeps_the_typing_and_applies_nothing_twice() {
+    let Some(pg) = PrivatePg::start() else { return };
+    let home = tempfile::tempdir().unwrap();
+    let url = pg.url();
+    let out = run(home.path(), &["--db", &url, "demo", "--members", "300"]);
+    assert!(out.status.success(), "demo failed: {}", String::from_utf8_lossy(&out.stderr));
+    let mine = |url: &str| -> (i64, i64) {
+        let rt = tokio::runtime::Runtime::new().unwrap();
+        rt.block_on(async {
+            let store = portaldesk::store::Store::open(url, &Default::default()).await.unwrap();
+            let (cases,): (i64,) = store
+                .fetch_one(
+                    "SELECT count(*) FROM cases c JOIN staff s ON s.id = c.assignee_id WHERE s.login = 'tester'",
+                    portaldesk::args![],
+                )
+                .await
+                .unwrap();
+            let (claims,): (i64,) = store
+                .fetch_one("SELECT count(*) FROM audit_log WHERE action = 'case.claim_next'", portaldesk::args![])
+                .await
+                .unwrap();
+            (cases, claims)
+        })
+    };
+    let before = mine(&url);
+    let mut pty = Pty::shell(home.path(), &format!("\"$0\" --db '{url}'; echo \"EXIT=$?\""), 100, 24);
+    pty.wait_for("the case queue", |s| s.contains("1 Cases") && s.contains("C-0"));
+    pty.send(":cases billing\r");
+    pty.wait_for("the billing queue", |s| s.contains("Cases › billing") && s.contains("C-0"));
+
+    pg.stop();
+    pty.wait_for("the reconnecting banner", |s| s.lines().next().is_some_and(|l| l.contains("reconnecting")));
+    // A change while the server is away is not applied, and says so.
+    pty.send("T");
+    let s = pty.wait_for("the refusal", |s| s.contains("not applied"));
+    assert!(s.contains("C-0"), "the list stays on screen:\n{s}");
+    // Typing goes on into a prompt meanwhile.
+    pty.send(":cases mi");
+    pty.wait_for("the typed text", |s| s.lines().any(|l| l.starts_with(":cases mi")));
+
+    pg.ctl_start();
+    let s = pty.wait_for("the banner to clear", |s| s.lines().next().is_some_and(|l| !l.contains("reconnecting")));
+    assert!(s.lines().any(|l| l.starts_with(":cases mi")), "the prompt keeps its text:\n{s}");
+    assert_eq!(mine(&url), before, "nothing was applied while the server was away");
+    pty.send("ne\r");
+    pty.wait_for("my cases", |s| s.contains("Cases › mine"));
+    pty.send(":cases billing\r");
+    pty.wait_for("the billing queue again", |s| s.contains("Cases › billing") && s.contains("C-0"));
+    pty.send("T");
+    pty.wait_for("the take message", |s| s.contains("took C-"));
+    pty.quit_ok();
+    assert_eq!(mine(&url), (before.0 + 1, before.1 + 1), "the take applied once");
+}

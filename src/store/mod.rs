@@ -388,6 +388,15 @@ impl Store {
         }
     }
 
+    /// Asks the server for nothing, to learn whether it is there: the TUI
+    /// does so now and then on PostgreSQL, and often while reconnecting.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        match &self.pool {
+            Pool::Sqlite(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
+            Pool::Postgres(p) => sqlx::query("SELECT 1").execute(p).await.map(|_| ()),
+        }
+    }
+
     /// Runs `pg_cancel_backend` for a query that the user cancelled, so the
     /// server stops working on it too (dropping the future alone does not).
     pub async fn cancel_backend(&self, pid: i32) {
@@ -425,8 +434,73 @@ tx::executor_methods!(Store, [&self], match &self.pool => {
     Pool::Postgres(p) => pg(p),
 });
 
-/// The first line of an error, without sqlx's wrapping.
+/// The start of the message of an error that lost the database connection:
+/// the TUI shows "reconnecting" when a task reports it.
+pub const CONNECTION_LOST: &str = "the connection to the database was lost";
+
+/// The start of the message of a write that found no room.
+pub const DISK_FULL: &str = "the disk is full or the database file hit a size limit";
+
+/// A failure of the machine rather than of the request: named so that the
+/// operator reads what to do, not a driver's wording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The server went away (restart, network); the request may not have run.
+    ConnectionLost,
+    /// SQLite could not write its files (no space, a file-size limit, an I/O error).
+    DiskFull,
+}
+
+/// Which fault, if any, an error is. PostgreSQL's shutdown notices (class
+/// 57P) and connection exceptions (class 08) count as a lost connection, as
+/// do socket errors and a closed pool; SQLite's FULL and IOERR codes as a
+/// full disk.
+pub fn fault(e: &sqlx::Error) -> Option<Fault> {
+    match e {
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::Protocol(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => Some(Fault::ConnectionLost),
+        sqlx::Error::Database(db) => {
+            let code = db.code().map(|c| c.into_owned()).unwrap_or_default();
+            if code.starts_with("57P") || code.starts_with("08") {
+                Some(Fault::ConnectionLost)
+            } else if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+                && matches!(code.parse::<i32>().map(|c| c & 0xff), Ok(10 | 13))
+            {
+                Some(Fault::DiskFull)
+            } else {
+                None
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The first line of an error, without sqlx's wrapping; a fault is named
+/// first, with the driver's words after it.
 pub fn short_cause(e: &sqlx::Error) -> String {
+    match fault(e) {
+        Some(Fault::ConnectionLost) => {
+            return format!(
+                "{CONNECTION_LOST} ({}): not applied; look, then try again once reconnected",
+                plain_cause(e)
+            );
+        }
+        Some(Fault::DiskFull) => {
+            return format!(
+                "{DISK_FULL} ({}): free space or raise the limit, then run it again; what was committed is kept",
+                plain_cause(e)
+            );
+        }
+        None => {}
+    }
+    plain_cause(e)
+}
+
+fn plain_cause(e: &sqlx::Error) -> String {
     let s = match e {
         sqlx::Error::Database(db) => db.message().to_owned(),
         other => other.to_string(),
@@ -451,6 +525,18 @@ fn classify_sqlite(url: &str, e: sqlx::Error) -> OpenError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lost_connections_are_named_and_other_errors_are_not() {
+        let io = sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset));
+        assert_eq!(fault(&io), Some(Fault::ConnectionLost));
+        assert_eq!(fault(&sqlx::Error::PoolClosed), Some(Fault::ConnectionLost));
+        assert_eq!(fault(&sqlx::Error::PoolTimedOut), Some(Fault::ConnectionLost));
+        assert_eq!(fault(&sqlx::Error::RowNotFound), None);
+        assert!(short_cause(&io).starts_with(CONNECTION_LOST), "{}", short_cause(&io));
+        assert!(short_cause(&io).contains("not applied"));
+        assert!(!short_cause(&sqlx::Error::RowNotFound).contains(CONNECTION_LOST));
+    }
 
     #[test]
     fn redacts_passwords_only() {

@@ -184,7 +184,17 @@ pub struct App {
     pub(super) last_input: u64,
     /// The recent messages, newest last, for `:messages`.
     pub messages: std::collections::VecDeque<Message>,
+    /// The database connection was lost: the banner says "reconnecting",
+    /// changes are refused (never queued, so none can apply twice) and the
+    /// health ping runs often until the server answers.
+    pub reconnecting: bool,
+    /// The health ping in flight.
+    health_task: Option<TaskId>,
 }
+
+/// Ticks between health pings on PostgreSQL, and while reconnecting.
+const HEALTH_EVERY: u64 = 8;
+const RECONNECT_EVERY: u64 = 2;
 
 /// How many messages `:messages` keeps.
 const MESSAGE_LOG: usize = 50;
@@ -264,6 +274,8 @@ impl App {
             record_task: None,
             refusals: 0,
             messages: std::collections::VecDeque::new(),
+            reconnecting: false,
+            health_task: None,
             locked: None,
             lock_error: None,
             idle_lock_ticks: (config.ui.idle_lock_minutes * 60_000).checked_div(config.ui.tick_ms.max(1)).unwrap_or(0),
@@ -457,6 +469,10 @@ impl App {
         if self.op_task == Some(msg.id) {
             self.op_task = None;
         }
+        if msg.report.lost_connection() && !self.reconnecting {
+            self.reconnecting = true;
+            tracing::warn!("database connection lost; reconnecting");
+        }
         match msg.report {
             Report::List { area, result } => {
                 let pane = &mut self.panes[area];
@@ -523,6 +539,49 @@ impl App {
             Report::Revealed { number, result } => self.on_revealed(number, result),
             Report::Info { title, lines } => self.on_info(title, lines),
             Report::Record(result) => self.on_record(msg.id, result),
+            Report::Health(result) => self.on_health(msg.id, result),
+        }
+    }
+
+    /// Pings the database now and then on PostgreSQL (a server that
+    /// restarts is noticed even while nobody types), and often while
+    /// reconnecting. A ping that hangs counts as a lost connection.
+    fn health_tick(&mut self) {
+        let every = if self.reconnecting { RECONNECT_EVERY } else { HEALTH_EVERY };
+        if self.health_task.is_some()
+            || self.ops.store().backend() != crate::store::Backend::Postgres
+            || !self.tick.is_multiple_of(every)
+        {
+            return;
+        }
+        let store = self.ops.store().clone();
+        self.health_task = Some(self.tasks.spawn_background(async move {
+            let wait = std::time::Duration::from_secs(2);
+            Report::Health(match tokio::time::timeout(wait, store.ping()).await {
+                Ok(r) => r.map_err(|e| short_cause(&e)),
+                Err(_) => Err(format!("{} (no answer in 2 s)", crate::store::CONNECTION_LOST)),
+            })
+        }));
+    }
+
+    /// A ping's answer: once the server answers again, the banner clears and
+    /// what the screen shows is read again (reads are safe to repeat; a
+    /// change that failed is not repeated: its message said to try again).
+    fn on_health(&mut self, id: TaskId, result: Result<(), String>) {
+        if self.health_task == Some(id) {
+            self.health_task = None;
+        }
+        match result {
+            Ok(()) if self.reconnecting => {
+                self.reconnecting = false;
+                tracing::info!("database connection back");
+                self.say("reconnected to the database");
+                self.after_change();
+            }
+            Ok(()) => {}
+            // A lost connection was noted above; any other error is the
+            // next list's or change's to report.
+            Err(e) => tracing::debug!("health ping: {e}"),
         }
     }
 
@@ -542,6 +601,7 @@ impl App {
         self.expire_reveal();
         self.idle_tick();
         self.show_import_progress();
+        self.health_tick();
         if self.sweep_every > 0 && self.tick.is_multiple_of(self.sweep_every) && !self.ops.read_only() {
             self.sweep(true);
         }
@@ -938,6 +998,10 @@ impl App {
     pub(super) fn spawn_op(&mut self, doing: String, work: impl std::future::Future<Output = Report> + Send + 'static) {
         if self.op_task.is_some() {
             self.complain("still working on the last action");
+            return;
+        }
+        if self.reconnecting {
+            self.complain("not applied: the database connection was lost (reconnecting); try again once it is back");
             return;
         }
         self.op_task = Some(self.tasks.spawn(work));

@@ -56,6 +56,30 @@ pub enum Report {
     },
     /// The preview of a bulk change, to confirm.
     Preview { change: CaseChange, lines: Vec<BulkLine> },
+    /// Whether the database answered a ping (the error when not).
+    Health(Result<(), String>),
+}
+
+impl Report {
+    /// Whether the report is a failure because the database connection
+    /// was lost: the app then shows "reconnecting" until a ping succeeds.
+    pub fn lost_connection(&self) -> bool {
+        let lost = |e: &String| e.contains(crate::store::CONNECTION_LOST);
+        match self {
+            Report::List { result: Err(e), .. }
+            | Report::Op(Err(e))
+            | Report::Bulk(Err(e))
+            | Report::Case { result: Err(e), .. }
+            | Report::Issued(Err(e))
+            | Report::Member(Err(e))
+            | Report::Broker(Err(e))
+            | Report::Import { result: Err(e), .. }
+            | Report::Revealed { result: Err(e), .. }
+            | Report::Record(Err(e))
+            | Report::Health(Err(e)) => lost(e),
+            _ => false,
+        }
+    }
 }
 
 /// A task's report with its id.

@@ -89,9 +89,13 @@ fn draw_banner(f: &mut Frame, app: &App, r: Rect) {
     let op = app.ops.operator();
     let env = format!(" {} ", app.environment.to_uppercase());
     let who = format!(" {} ({}) ", op.login, app.ops.role().as_str());
-    let ro = if app.ops.read_only() { " READ-ONLY " } else { "" };
+    let ro = match (app.reconnecting, app.ops.read_only()) {
+        (true, _) => " reconnecting… ",
+        (false, true) => " READ-ONLY ",
+        (false, false) => "",
+    };
     let clock = app.ops.now().format(" %H:%M UTC ").to_string();
-    let fixed = " portaldesk ".len() + env.chars().count() + who.chars().count() + ro.len();
+    let fixed = " portaldesk ".len() + env.chars().count() + who.chars().count() + ro.chars().count();
     let width = usize::from(r.width);
     // The database gets what is left; the clock goes first when space is short.
     let show_clock = width >= fixed + clock.len() + 30;
