@@ -817,6 +817,9 @@ impl App {
             Action::SessionLock => self.lock("locked on request"),
             Action::SessionUnlock => self.complain("the screen is not locked"),
             Action::ImportRetry => self.retry_selected_import(),
+            Action::KeyRotate | Action::KeyStatus => {
+                self.complain(format!("run `portaldesk {}` from a shell", action.spec().cli.unwrap_or("key status")))
+            }
             Action::ImportEnqueue | Action::ImportRun | Action::ImportAbandon => {
                 self.complain(format!("type :{}", action.spec().command.unwrap_or("imports")))
             }
