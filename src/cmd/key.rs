@@ -135,6 +135,14 @@ async fn rotate(
         print(&state(ops, &key.current_only()).await?, json);
         return Ok(0);
     }
+    // Run again after it finished (or finished by a run since killed): nothing to do.
+    if running.is_none() && key.id() == new.id() {
+        let s = state(ops, &key).await?;
+        if s.rotation.as_ref().is_some_and(|r| r.new_key_id == new.id() && r.state == "done") {
+            print(&s, json);
+            return Ok(0);
+        }
+    }
     if let Some(n) = key.next().filter(|n| n.id() != new.id()) {
         return Err(Fatal::new(format!(
             "{} holds key {} from another rotation: finish that one (portaldesk key status)",
