@@ -365,4 +365,29 @@ mod tests {
         assert!(matches!(DataKey::load(None, &dir.path().join("none")), Err(KeyError::Missing(_))));
         assert!(matches!(DataKey::load(Some("abc"), &path), Err(KeyError::BadEnv)));
     }
+
+    #[test]
+    fn a_rotation_loads_both_keys_and_picks_a_rows_key_by_its_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data.key");
+        write_private(&path, &hex::encode([7u8; 32])).unwrap();
+        let alone = DataKey::load_with_next(None, &path).unwrap();
+        assert!(alone.next().is_none());
+        assert_eq!(alone.id(), key().id());
+        assert_eq!(alone.id().len(), 16);
+        write_private(&next_key_path(&path), &hex::encode([8u8; 32])).unwrap();
+        let both = DataKey::load_with_next(None, &path).unwrap();
+        let new = DataKey::from_master([8; 32]);
+        assert_eq!(both.next().map(DataKey::id), Some(new.id()));
+        assert_eq!(both.blind_indexes("ssn", "1"), vec![key().blind_index("ssn", "1"), new.blind_index("ssn", "1")]);
+        assert_eq!(both.code_hashes("C").len(), 2);
+        let blob = new.encrypt("912345678");
+        assert_eq!(both.for_row(Some(new.id())).decrypt(&blob).as_deref(), Some("912345678"));
+        assert_eq!(both.for_row(None).decrypt(&blob), None);
+        assert_eq!(both.clone().current_only().all().len(), 1);
+        // Replaced atomically, private, and readable as the new key.
+        replace_private(&path, &hex::encode([8u8; 32])).unwrap();
+        assert_eq!(DataKey::load(None, &path).unwrap().id(), new.id());
+        assert!(retired_key_path(&path, "ab").ends_with("data.key.retired-ab"));
+    }
 }

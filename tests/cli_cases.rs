@@ -535,7 +535,7 @@ fn key_rotate_survives_a_kill_and_leaves_only_the_new_key() {
     assert_eq!(v["result"]["rotation"]["members_done"], 40, "{v}");
     assert_eq!(v["result"]["next_key_id"], new.id(), "{v}");
     for (n, ssn) in numbers.iter().zip(&ssns) {
-        assert_eq!(&found(ssn), &[n.clone()], "{ssn} mid-rotation");
+        assert_eq!(found(ssn), [n.as_str()], "{ssn} mid-rotation");
     }
     // A second rotation, to another key, is refused.
     let other = h.join("other.key");
@@ -585,7 +585,7 @@ fn key_rotate_survives_a_kill_and_leaves_only_the_new_key() {
     }
     // Found by SSN with the new key alone; no ciphertext opens with the old.
     for (n, ssn) in numbers.iter().zip(&ssns) {
-        assert_eq!(&found(ssn), &[n.clone()], "{ssn} after rotation");
+        assert_eq!(found(ssn), [n.as_str()], "{ssn} after rotation");
     }
     tokio::runtime::Runtime::new().unwrap().block_on(async {
         let url = format!("sqlite://{}", h.join("data").join("demo.sqlite").display());

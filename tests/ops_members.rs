@@ -362,7 +362,7 @@ async fn a_key_rotation_stopped_midway_resumes_and_leaves_only_the_new_key() {
         assert_eq!((r.members_done, r.last_member_id), (2, 2), "{}", db.label);
         drop(ada);
         for (number, ssn) in with_ssn() {
-            assert_eq!(find_with(s, ssn, &both).await, [number.clone()], "{} {ssn}", db.label);
+            assert_eq!(find_with(s, ssn, &both).await, [number.as_str()], "{} {ssn}", db.label);
         }
         // Member 1 is under the new key now, 7 not yet: a reveal opens both.
         let sam = ops(s, "sam").await;
@@ -382,7 +382,7 @@ async fn a_key_rotation_stopped_midway_resumes_and_leaves_only_the_new_key() {
         assert_eq!(done.state, "done");
         // With the new key alone everyone is found and opened; with the old, no one.
         for (number, ssn) in with_ssn() {
-            assert_eq!(find_with(s, ssn, &new).await, [number.clone()], "{} {ssn}", db.label);
+            assert_eq!(find_with(s, ssn, &new).await, [number.as_str()], "{} {ssn}", db.label);
             assert!(find_with(s, ssn, &old).await.is_empty(), "{} {ssn}", db.label);
             assert_eq!(sam.reveal_ssn(&new, &number, "check").await.unwrap(), ssn);
             assert!(sam.reveal_ssn(&old, &number, "check").await.is_err(), "{} {number}", db.label);
