@@ -81,6 +81,9 @@ pub enum Cmd {
     /// The audit log: check its hash chain.
     #[command(subcommand)]
     Audit(AuditCmd),
+    /// The data key: rotate it, or show a rotation's progress.
+    #[command(subcommand)]
+    Key(KeyCmd),
     /// Where the configuration file is, and the effective configuration with where each value came from.
     #[command(subcommand)]
     Config(ConfigCmd),
@@ -319,6 +322,30 @@ pub enum AuditCmd {
         /// Start at the first row written on or after this day (YYYY-MM-DD or MM/DD/YYYY), trusting the row before it.
         #[arg(long, value_name = "DATE")]
         from: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+/// `portaldesk key …`.
+#[derive(Debug, Subcommand)]
+pub enum KeyCmd {
+    /// Re-encrypt every SSN and tax ID under a new key (key.rotate, admin): in batches, resumable after a kill, search working throughout.
+    Rotate {
+        /// The new key: 64 hex digits in a file with 0600 permissions; it becomes the key file when done.
+        #[arg(long, value_name = "FILE")]
+        new_key_file: std::path::PathBuf,
+        /// Rows per batch (each batch one transaction).
+        #[arg(long, default_value_t = 500, value_name = "N")]
+        batch_size: i64,
+        /// Stop after this many batches (the rotation stays under way; run again to resume).
+        #[arg(long, value_name = "N")]
+        batches: Option<usize>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// A rotation's progress: rows done of total, and its state (key.status).
+    Status {
         #[command(flatten)]
         json: JsonFlag,
     },

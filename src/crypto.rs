@@ -25,6 +25,11 @@ pub struct DataKey {
     enc: Aes256Gcm,
     index: HmacSha256,
     codes: [u8; 32],
+    /// A fingerprint naming this key in the database (never the key itself).
+    id: String,
+    /// The key a rotation under way moves to (`portaldesk key rotate`):
+    /// searches and redemptions accept both until it finishes.
+    next: Option<Box<DataKey>>,
 }
 
 impl std::fmt::Debug for DataKey {
@@ -68,7 +73,59 @@ impl DataKey {
             enc: Aes256Gcm::new(&enc.into()),
             index: <HmacSha256 as Mac>::new_from_slice(&index).expect("HMAC takes any key length"),
             codes: derive(&master, "portaldesk/codes/v1"),
+            id: hex::encode(&derive(&master, "portaldesk/key-id/v1")[..8]),
+            next: None,
         }
+    }
+
+    /// This key's fingerprint: stored with the ciphertext it sealed and in
+    /// the rotation's row, so which key opens a row is never guesswork.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// This key, with the key a rotation under way moves to.
+    pub fn with_next(mut self, next: DataKey) -> DataKey {
+        self.next = Some(Box::new(next.current_only()));
+        self
+    }
+
+    /// The key a rotation under way moves to, if one is loaded.
+    pub fn next(&self) -> Option<&DataKey> {
+        self.next.as_deref()
+    }
+
+    /// This key without a next one.
+    pub fn current_only(mut self) -> DataKey {
+        self.next = None;
+        self
+    }
+
+    /// This key and, during a rotation, the next one: every key a stored
+    /// value may be under.
+    pub fn all(&self) -> Vec<&DataKey> {
+        std::iter::once(self).chain(self.next.as_deref()).collect()
+    }
+
+    /// The key named by a row's key id: the next key if the rotation has
+    /// re-encrypted the row, this one otherwise (NULL is the key current
+    /// when the row was written; imports wait while a rotation runs).
+    pub fn for_row(&self, key_id: Option<&str>) -> &DataKey {
+        match (&self.next, key_id) {
+            (Some(n), Some(id)) if n.id == id => n,
+            _ => self,
+        }
+    }
+
+    /// The blind indexes of a secret under every loaded key: a search
+    /// during a rotation finds rows re-indexed and rows not yet.
+    pub fn blind_indexes(&self, kind: &str, value: &str) -> Vec<Vec<u8>> {
+        self.all().into_iter().map(|k| k.blind_index(kind, value)).collect()
+    }
+
+    /// The hashes of a one-time code under every loaded key.
+    pub fn code_hashes(&self, normalized_code: &str) -> Vec<Vec<u8>> {
+        self.all().into_iter().map(|k| k.code_hash(normalized_code)).collect()
     }
 
     /// Loads the key: the environment variable wins over the file.
@@ -92,6 +149,19 @@ impl DataKey {
             }
         }
         parse_hex_key(&text).map(DataKey::from_master).ok_or(KeyError::BadFile(shown))
+    }
+
+    /// Loads the key as `load` does and, when a rotation is under way
+    /// (its next key sits beside the key file, see `next_key_path`), the
+    /// next key with it.
+    pub fn load_with_next(env_value: Option<&str>, file: &Path) -> Result<DataKey, KeyError> {
+        let key = DataKey::load(env_value, file)?;
+        let next = next_key_path(file);
+        if !next.exists() {
+            return Ok(key);
+        }
+        let next = DataKey::load(None, &next)?;
+        Ok(if next.id == key.id { key } else { key.with_next(next) })
     }
 
     /// Creates a fresh random key file (0600) unless one exists, then loads it.
@@ -167,6 +237,37 @@ impl DataKey {
         m.update(normalized_code.as_bytes());
         m.finalize().into_bytes().to_vec()
     }
+}
+
+/// Where a rotation under way keeps the key it moves to: beside the key
+/// file, so every process that loads the key loads both.
+pub fn next_key_path(file: &Path) -> std::path::PathBuf {
+    let mut name = file.file_name().unwrap_or_default().to_os_string();
+    name.push(".next");
+    file.with_file_name(name)
+}
+
+/// Where a finished rotation keeps the key it retired: named for the key's
+/// fingerprint, to restore from a backup taken before the rotation.
+pub fn retired_key_path(file: &Path, key_id: &str) -> std::path::PathBuf {
+    let mut name = file.file_name().unwrap_or_default().to_os_string();
+    name.push(format!(".retired-{key_id}"));
+    file.with_file_name(name)
+}
+
+/// Replaces a file's content atomically (a private temporary file renamed
+/// over it), so a kill leaves the old content or the new, never half.
+pub fn replace_private(path: &Path, content: &str) -> std::io::Result<()> {
+    let mut name = path.file_name().unwrap_or_default().to_os_string();
+    name.push(".tmp");
+    let tmp = path.with_file_name(name);
+    match std::fs::remove_file(&tmp) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    write_private(&tmp, content)?;
+    std::fs::File::open(&tmp)?.sync_all()?;
+    std::fs::rename(&tmp, path)
 }
 
 /// Starts a text column sealed by `DataKey::seal_text`.
@@ -263,5 +364,30 @@ mod tests {
         }
         assert!(matches!(DataKey::load(None, &dir.path().join("none")), Err(KeyError::Missing(_))));
         assert!(matches!(DataKey::load(Some("abc"), &path), Err(KeyError::BadEnv)));
+    }
+
+    #[test]
+    fn a_rotation_loads_both_keys_and_picks_a_rows_key_by_its_id() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data.key");
+        write_private(&path, &hex::encode([7u8; 32])).unwrap();
+        let alone = DataKey::load_with_next(None, &path).unwrap();
+        assert!(alone.next().is_none());
+        assert_eq!(alone.id(), key().id());
+        assert_eq!(alone.id().len(), 16);
+        write_private(&next_key_path(&path), &hex::encode([8u8; 32])).unwrap();
+        let both = DataKey::load_with_next(None, &path).unwrap();
+        let new = DataKey::from_master([8; 32]);
+        assert_eq!(both.next().map(DataKey::id), Some(new.id()));
+        assert_eq!(both.blind_indexes("ssn", "1"), vec![key().blind_index("ssn", "1"), new.blind_index("ssn", "1")]);
+        assert_eq!(both.code_hashes("C").len(), 2);
+        let blob = new.encrypt("912345678");
+        assert_eq!(both.for_row(Some(new.id())).decrypt(&blob).as_deref(), Some("912345678"));
+        assert_eq!(both.for_row(None).decrypt(&blob), None);
+        assert_eq!(both.clone().current_only().all().len(), 1);
+        // Replaced atomically, private, and readable as the new key.
+        replace_private(&path, &hex::encode([8u8; 32])).unwrap();
+        assert_eq!(DataKey::load(None, &path).unwrap().id(), new.id());
+        assert!(retired_key_path(&path, "ab").ends_with("data.key.retired-ab"));
     }
 }

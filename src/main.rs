@@ -129,6 +129,7 @@ async fn run(mut cli: Cli) -> Result<u8, Fatal> {
         }
         Some(c @ (Cmd::Staff(_) | Cmd::Code(_) | Cmd::Bench(_) | Cmd::Import(_))) => with_ops(&ctx, c).await,
         Some(Cmd::Audit(a)) => cmd::audit::run(&ctx, a).await,
+        Some(Cmd::Key(k)) => cmd::key::run(&ctx, k).await,
         Some(Cmd::Actions(j)) => cmd::script::actions(&ctx, j.json),
         // Answered above, before the configuration was loaded.
         Some(Cmd::Completions { .. } | Cmd::Man | Cmd::Config(_)) => Ok(0),

@@ -49,10 +49,11 @@ pub fn log_file(ctx: &Context) -> PathBuf {
     ctx.paths.log_dir.join("portaldesk.log")
 }
 
-/// Loads the data key (env var first, then the key file).
+/// Loads the data key (env var first, then the key file) and, while a
+/// rotation is under way, the key it moves to.
 pub fn data_key(ctx: &Context) -> Result<DataKey, Fatal> {
     let env = std::env::var("PORTALDESK_DATA_KEY").ok();
-    Ok(DataKey::load(env.as_deref(), &ctx.paths.key_file())?)
+    Ok(DataKey::load_with_next(env.as_deref(), &ctx.paths.key_file())?)
 }
 
 /// Opens the configured store.

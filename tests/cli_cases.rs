@@ -595,3 +595,137 @@ fn an_import_that_fills_the_disk_stops_clearly_and_resumes_to_the_same_end() {
     assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(import_end_state(a.path(), job), whole);
 }
+
+/// Writes a key file the way an operator would (0600).
+fn new_key_file(path: &std::path::Path, byte: u8) -> String {
+    let hex = hex::encode([byte; 32]);
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut opts, 0o600);
+    std::io::Write::write_all(&mut opts.open(path).unwrap(), hex.as_bytes()).unwrap();
+    hex
+}
+
+/// `key rotate` through the real binary (issue 22 point 8): stopped after
+/// two batches, then killed mid-run, then resumed to the end; members are
+/// found by SSN throughout, a second rotation is refused, and at the end the
+/// key file holds the new key (0600), the old one kept as `.retired-…`, and
+/// only the new key opens or finds an SSN.
+#[test]
+fn key_rotate_survives_a_kill_and_leaves_only_the_new_key() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    assert!(run(h, &["demo", "--members", "300"]).status.success());
+    let key_file = h.join("data").join("data.key");
+    let old_hex = std::fs::read_to_string(&key_file).unwrap().trim().to_owned();
+    let old = portaldesk::crypto::DataKey::load(None, &key_file).unwrap();
+    let v = json(&run(h, &["member", "find", "type:SUBSCRIBER", "--limit", "4", "--json"]));
+    let numbers: Vec<String> = v["result"]["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["member_number"].as_str().unwrap().into())
+        .collect();
+    let ssns: Vec<String> = numbers
+        .iter()
+        .map(|n| {
+            let out = run(h, &["member", "show", n, "--reveal", "--reason", "rotation test", "--json"]);
+            json(&out)["result"]["ssn"].as_str().unwrap().to_owned()
+        })
+        .collect();
+    let found = |ssn: &str| -> Vec<String> {
+        let out = run(h, &["member", "find", ssn, "--json"]);
+        assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+        json(&out)["result"]["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["member_number"].as_str().unwrap().into())
+            .collect()
+    };
+    let new_path = h.join("new.key");
+    let new_hex = new_key_file(&new_path, 0x5a);
+    let new = portaldesk::crypto::DataKey::load(None, &new_path).unwrap();
+    let nk = new_path.to_str().unwrap();
+
+    // Two batches of 20, then it stops as asked: under way, both keys accepted.
+    let out = run(h, &["key", "rotate", "--new-key-file", nk, "--batch-size", "20", "--batches", "2"]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let v = json(&run(h, &["key", "status", "--json"]));
+    assert_eq!(v["result"]["rotation"]["state"], "running", "{v}");
+    assert_eq!(v["result"]["rotation"]["members_done"], 40, "{v}");
+    assert_eq!(v["result"]["next_key_id"], new.id(), "{v}");
+    for (n, ssn) in numbers.iter().zip(&ssns) {
+        assert_eq!(found(ssn), [n.as_str()], "{ssn} mid-rotation");
+    }
+    // A second rotation, to another key, is refused.
+    let other = h.join("other.key");
+    new_key_file(&other, 0x6b);
+    let out = run(h, &["key", "rotate", "--new-key-file", other.to_str().unwrap()]);
+    assert_eq!(code(&out), 2, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("another rotation"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Killed mid-run: whatever it committed stays, nothing is lost.
+    let mut child = std::process::Command::new(common::pty::bin())
+        .args(["key", "rotate", "--new-key-file", nk, "--batch-size", "1"])
+        .env("PORTALDESK_HOME", h)
+        .env("PORTALDESK_OPERATOR", "tester")
+        .env_remove("PORTALDESK_DATA_KEY")
+        .env_remove("PORTALDESK_DATABASE_URL")
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(40));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let v = json(&run(h, &["key", "status", "--json"]));
+    assert!(v["result"]["rows_done"].as_i64().unwrap() >= 40, "{v}");
+
+    // Resumed to the end (run twice: the second finds it done).
+    let out = run(h, &["key", "rotate", "--new-key-file", nk]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    let out = run(h, &["key", "rotate", "--new-key-file", nk]);
+    assert_eq!(code(&out), 0, "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout(&out).contains(": done, "), "{}", stdout(&out));
+    let v = json(&run(h, &["key", "status", "--json"]));
+    assert_eq!(v["result"]["rotation"]["state"], "done", "{v}");
+    assert_eq!(v["result"]["rows_done"], v["result"]["rows_total"], "{v}");
+    assert_eq!(v["result"]["key_id"], new.id(), "{v}");
+    assert_eq!(std::fs::read_to_string(&key_file).unwrap().trim(), new_hex);
+    let retired = portaldesk::crypto::retired_key_path(&key_file, old.id());
+    assert_eq!(std::fs::read_to_string(&retired).unwrap().trim(), old_hex);
+    assert!(!portaldesk::crypto::next_key_path(&key_file).exists());
+    #[cfg(unix)]
+    for f in [&key_file, &retired] {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(f).unwrap().permissions().mode() & 0o777, 0o600, "{}", f.display());
+    }
+    // Found by SSN with the new key alone; no ciphertext opens with the old.
+    for (n, ssn) in numbers.iter().zip(&ssns) {
+        assert_eq!(found(ssn), [n.as_str()], "{ssn} after rotation");
+    }
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let url = format!("sqlite://{}", h.join("data").join("demo.sqlite").display());
+        let store = portaldesk::store::Store::open(&url, &Default::default()).await.unwrap();
+        let rows: Vec<(Vec<u8>,)> = store
+            .fetch_all("SELECT ssn_cipher FROM members WHERE ssn_cipher IS NOT NULL", portaldesk::args![])
+            .await
+            .unwrap();
+        assert!(rows.len() > 200, "{}", rows.len());
+        assert!(rows.iter().all(|(c,)| new.decrypt(c).is_some() && old.decrypt(c).is_none()));
+        let audit: Vec<(String, String)> = store
+            .fetch_all(
+                "SELECT operator, reason FROM audit_log WHERE action = 'key.rotate' ORDER BY id",
+                portaldesk::args![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(audit.iter().map(|a| a.1.as_str()).collect::<Vec<_>>(), ["rotation started", "rotation finished"]);
+        assert!(audit.iter().all(|a| a.0 == "tester"), "{audit:?}");
+    });
+}

@@ -434,3 +434,60 @@ async fn databases_sharing_a_letters_folder_never_collide() {
     }
     assert_eq!(std::fs::read_dir(letters.path()).unwrap().count(), databases);
 }
+
+/// Key rotation and codes (issue 22 point 8): a code issued under the old
+/// key redeems while the rotation runs (its hash is checked under both
+/// keys); outbox bodies and the broker's tax ID are sealed afresh; when the
+/// rotation finishes the codes still active are revoked, since their hashes
+/// cannot be re-made without the code, and must be reissued.
+#[tokio::test]
+async fn codes_redeem_during_a_key_rotation_and_are_revoked_when_it_finishes() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        fixture(s).await;
+        let (old, new) = (key(), DataKey::from_master([8; 32]));
+        let both = old.clone().with_next(new.clone());
+        let mut tx = s.begin_write().await.unwrap();
+        staff::insert(&mut tx, "ada", "Ada", Role::Admin, "active", t0()).await.unwrap();
+        tx.execute(
+            "UPDATE brokers SET tax_id_cipher = $1, tax_id_index = $2",
+            args![old.encrypt("123456789"), old.blind_index("tax", "123456789")],
+        )
+        .await
+        .unwrap();
+        tx.commit().await.unwrap();
+        let sam = ops_at(s, "sam", t0()).await;
+        let a = sam.issue_code(&old, POLICY, &acme(), None).await.unwrap();
+        let b = sam.issue_code(&old, POLICY, &CodeFor::Broker("1234567".into()), None).await.unwrap();
+        let ada = ops_at(s, "ada", t0()).await;
+        ada.start_rotation(&old, &new).await.unwrap();
+        let (r, complete) = ada.rotate_batches(&old, &new, 1, None).await.unwrap();
+        assert!(complete);
+        assert_eq!((r.brokers_done, r.outbox_done, r.outbox_total), (1, 2, 2), "{}", db.label);
+        // Redeemed mid-rotation by a session holding both keys.
+        assert_eq!(sam.redeem_code(&both, POLICY, &a.code, &acme()).await.unwrap().subject, "Acme Bakery");
+        // Outbox bodies and the tax ID are now under the new key alone.
+        let bodies: Vec<(String,)> = s.fetch_all("SELECT body FROM email_outbox", args![]).await.unwrap();
+        for (body,) in &bodies {
+            assert!(new.open_text(body).is_some() && old.open_text(body).is_none(), "{}", db.label);
+        }
+        let (tax, tax_key): (Vec<u8>, Option<String>) =
+            s.fetch_one("SELECT tax_id_cipher, tax_id_key_id FROM brokers", args![]).await.unwrap();
+        assert_eq!(new.decrypt(&tax).as_deref(), Some("123456789"));
+        assert_eq!(tax_key.as_deref(), Some(new.id()));
+        let done = ada.finish_rotation(new.id()).await.unwrap();
+        assert_eq!(done.codes_revoked, 1, "{}", db.label);
+        let (status, reason): (String, Option<String>) =
+            s.fetch_one("SELECT status, revoke_reason FROM one_time_codes WHERE id = $1", args![b.id]).await.unwrap();
+        assert_eq!(status, "revoked");
+        assert!(reason.unwrap().contains("reissued"));
+        let broker = CodeFor::Broker("1234567".into());
+        let e = sam.redeem_code(&new, POLICY, &b.code, &broker).await.unwrap_err();
+        assert_eq!(e.to_string(), format!("refused: {NO_MATCH}"), "{}", db.label);
+        let e = sam.redeem_code(&both, POLICY, &b.code, &broker).await.unwrap_err();
+        assert!(e.to_string().contains("no longer valid: ask your account manager for a new one"), "{}: {e}", db.label);
+        // Reissued under the new key, it redeems.
+        let c = sam.issue_code(&new, POLICY, &broker, None).await.unwrap();
+        assert!(sam.redeem_code(&new, POLICY, &c.code, &broker).await.is_ok(), "{}", db.label);
+    }
+}

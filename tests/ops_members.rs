@@ -789,3 +789,87 @@ async fn a_stale_version_is_refused_undo_reverts_within_its_window_and_a_dry_run
         assert_eq!(history[1].undone_by, Some(history[0].id), "{l}");
     }
 }
+
+async fn find_with(store: &Store, query: &str, k: &DataKey) -> Vec<String> {
+    let search = MemberSearch::parse(query, Some(k)).unwrap().map(Search::Members);
+    let page = fetch(store, &members_request(search)).await.unwrap();
+    page.rows.into_iter().map(|r| r.cells[1].clone()).collect()
+}
+
+/// Every member with an SSN: (member number, SSN).
+fn with_ssn() -> Vec<(String, &'static str)> {
+    PEOPLE.iter().filter_map(|p| p.6.map(|s| (format!("M{:07}", p.0), s))).collect()
+}
+
+/// Key rotation (issue 22 point 8): stopped midway as a kill would stop it,
+/// searches under both keys find everyone, imports wait, a second rotation
+/// is refused; resumed, every SSN is found and opened with the new key
+/// alone and none with the old; start and finish are audited.
+#[tokio::test]
+async fn a_key_rotation_stopped_midway_resumes_and_leaves_only_the_new_key() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        fixture(s).await;
+        let mut tx = s.begin_write().await.unwrap();
+        staff::insert(&mut tx, "ada", "Ada", Role::Admin, "active", t0()).await.unwrap();
+        tx.commit().await.unwrap();
+        let (old, new) = (key(), DataKey::from_master([10; 32]));
+        let both = old.clone().with_next(new.clone());
+        let ann = ops(s, "ann").await;
+        assert!(matches!(ann.start_rotation(&old, &new).await, Err(OpError::RefusedRole(_))), "{}", db.label);
+        let ada = ops(s, "ada").await;
+        let r = ada.start_rotation(&old, &new).await.unwrap();
+        assert_eq!((r.state.as_str(), r.members_total, r.members_done), ("running", 6, 0), "{}", db.label);
+        // A second rotation, to another key, is refused; the same one resumes.
+        let third = DataKey::from_master([11; 32]);
+        let e = ada.start_rotation(&old, &third).await.unwrap_err();
+        assert!(e.to_string().contains("under way"), "{e}");
+        assert_eq!(ada.start_rotation(&old, &new).await.unwrap().id, r.id);
+        // One batch of two, then the process "dies".
+        let (r, complete) = ada.rotate_batches(&old, &new, 2, Some(1)).await.unwrap();
+        assert!(!complete);
+        assert_eq!((r.members_done, r.last_member_id), (2, 2), "{}", db.label);
+        drop(ada);
+        for (number, ssn) in with_ssn() {
+            assert_eq!(find_with(s, ssn, &both).await, [number.as_str()], "{} {ssn}", db.label);
+        }
+        // Member 1 is under the new key now, 7 not yet: a reveal opens both.
+        let sam = ops(s, "sam").await;
+        assert!(find_with(s, "912-34-5678", &old).await.is_empty(), "{}", db.label);
+        assert_eq!(sam.reveal_ssn(&both, "M0000001", "check").await.unwrap(), "912-34-5678");
+        assert_eq!(sam.reveal_ssn(&both, "M0000007", "check").await.unwrap(), "967-89-7777");
+        // Imports wait while it runs, with a message that says why.
+        let e = sam.run_import(&both, 1, None).await.unwrap_err();
+        assert!(matches!(&e, OpError::Refused(m) if m.contains("key rotation")), "{e}");
+        // Resumed by a new process: it goes on from member 3.
+        let ada = ops(s, "ada").await;
+        assert_eq!(ada.start_rotation(&old, &new).await.unwrap().last_member_id, 2);
+        let (r, complete) = ada.rotate_batches(&old, &new, 2, None).await.unwrap();
+        assert!(complete);
+        assert_eq!((r.members_done, r.members_total), (6, 6), "{}", db.label);
+        let done = ada.finish_rotation(new.id()).await.unwrap();
+        assert_eq!(done.state, "done");
+        // With the new key alone everyone is found and opened; with the old, no one.
+        for (number, ssn) in with_ssn() {
+            assert_eq!(find_with(s, ssn, &new).await, [number.as_str()], "{} {ssn}", db.label);
+            assert!(find_with(s, ssn, &old).await.is_empty(), "{} {ssn}", db.label);
+            assert_eq!(sam.reveal_ssn(&new, &number, "check").await.unwrap(), ssn);
+            assert!(sam.reveal_ssn(&old, &number, "check").await.is_err(), "{} {number}", db.label);
+        }
+        let ids: Vec<(Option<String>,)> =
+            s.fetch_all("SELECT ssn_key_id FROM members WHERE ssn_cipher IS NOT NULL", args![]).await.unwrap();
+        assert!(ids.iter().all(|(k,)| k.as_deref() == Some(new.id())), "{ids:?}");
+        let audit: Vec<(String, Option<String>)> = s
+            .fetch_all(
+                "SELECT operator, reason FROM audit_log WHERE action = 'key.rotate' AND outcome = 'ok' ORDER BY id",
+                args![],
+            )
+            .await
+            .unwrap();
+        let want =
+            [("ada".to_owned(), Some("rotation started".to_owned())), ("ada".into(), Some("rotation finished".into()))];
+        assert_eq!(audit, want, "{}", db.label);
+        // Another rotation may start now that this one is done.
+        assert_eq!(ada.start_rotation(&new, &third).await.unwrap().state, "running");
+    }
+}

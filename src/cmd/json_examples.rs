@@ -234,6 +234,36 @@ pub fn examples() -> Vec<Example> {
             },
         ),
         ex(
+            &["key status", "key rotate"],
+            "The key in use (a fingerprint, never the key), the next key while a rotation is under way, and the \
+             latest rotation: rows re-encrypted of all, its state (`running`, `done`), the codes it revoked.",
+            &super::key::KeyState {
+                key_id: "3f9a61c2d07e5b84".into(),
+                next_key_id: Some("a1c4e07b99d2f310".into()),
+                rows_done: 1500,
+                rows_total: 4210,
+                rotation: Some(crate::store::key_rotation::Rotation {
+                    id: 1,
+                    old_key_id: "3f9a61c2d07e5b84".into(),
+                    new_key_id: "a1c4e07b99d2f310".into(),
+                    state: "running".into(),
+                    started_by: "ana".into(),
+                    started_at: at(23, 2),
+                    finished_at: None,
+                    members_total: 4000,
+                    members_done: 1500,
+                    last_member_id: 1500,
+                    brokers_total: 200,
+                    brokers_done: 0,
+                    last_broker_id: 0,
+                    outbox_total: 10,
+                    outbox_done: 0,
+                    last_outbox_id: 0,
+                    codes_revoked: 0,
+                }),
+            },
+        ),
+        ex(
             &["audit verify"],
             "The rows checked and the last row's hash (keep it elsewhere); a broken chain is the error \
              `audit_broken`, naming the first bad row.",

@@ -11,6 +11,7 @@ pub mod imports;
 pub mod info;
 pub mod json;
 pub mod json_examples;
+pub mod key;
 pub mod manual;
 pub mod member;
 pub mod script;

@@ -365,8 +365,15 @@ impl Ops {
         let now = self.now();
         let found = match code::normalize(typed) {
             Ok(canonical) => {
-                let hash = key.code_hash(&canonical);
-                store::by_hash_locked(&mut change.tx, &hash).await?.map(|row| (row, hash))
+                // Under each loaded key: during a rotation a code may be under either.
+                let mut found = None;
+                for hash in key.code_hashes(&canonical) {
+                    if let Some(row) = store::by_hash_locked(&mut change.tx, &hash).await? {
+                        found = Some((row, hash));
+                        break;
+                    }
+                }
+                found
             }
             Err(_) => None,
         };

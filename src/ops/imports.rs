@@ -455,6 +455,16 @@ impl Ops {
     ) -> Result<JobHead, OpError> {
         let entity = format!("import:{id}");
         let mut change = self.begin(action, &entity).await?;
+        if let Some(r) = crate::store::key_rotation::running_tx(&mut change.tx).await? {
+            let why = format!(
+                "a data key rotation to key {} is under way (see `portaldesk key status`): imports wait until it \
+                 finishes, so every SSN they write is sealed under the key that stays",
+                r.new_key_id
+            );
+            self.record_refused(&mut change, &entity, &why).await?;
+            change.tx.commit().await?;
+            return Err(OpError::Refused(why));
+        }
         let job = locked_job(&mut change.tx, id).await?;
         if job.status == "abandoned" {
             return Err(OpError::Refused(format!("import job {id} was abandoned")));

@@ -223,6 +223,14 @@ impl Ops {
         }
         let mut change = self.begin(action, entity).await?;
         let tx = &mut change.tx;
+        let writes_ssn = values.ssn("ssn").is_some() || req.kind == ChangeKind::Undo;
+        if writes_ssn && let Some(r) = crate::store::key_rotation::running_tx(tx).await? {
+            return Err(OpError::Refused(format!(
+                "a data key rotation to key {} is under way (see `portaldesk key status`): changes that write an \
+                 SSN wait until it finishes, so every SSN is sealed under the key that stays",
+                r.new_key_id
+            )));
+        }
         let case = match &req.case {
             Some(c) => Some(
                 store::case(tx, &c.trim().to_uppercase())
@@ -365,7 +373,7 @@ impl Ops {
             termination_reason: None,
         };
         if let Some(ssn) = v.ssn("ssn") {
-            let holder = store::ssn_holder(tx, &key.blind_index("ssn", ssn.digits())).await?;
+            let holder = ssn_holder(tx, key, ssn).await?;
             rules::ssn_unused(holder.as_deref(), None).map_err(rule)?;
             seal_ssn(&mut f, key, ssn);
         }
@@ -430,7 +438,7 @@ impl Ops {
                         }
                         "ssn" => {
                             if let Some(ssn) = v.ssn(field) {
-                                let holder = store::ssn_holder(tx, &key.blind_index("ssn", ssn.digits())).await?;
+                                let holder = ssn_holder(tx, key, ssn).await?;
                                 rules::ssn_unused(holder.as_deref(), Some(&s.member_number)).map_err(rule)?;
                                 seal_ssn(&mut after, key, ssn);
                             }
@@ -532,7 +540,7 @@ impl Ops {
                     ..s.fields.clone()
                 };
                 if let Some(ssn) = v.ssn("ssn") {
-                    let holder = store::ssn_holder(tx, &key.blind_index("ssn", ssn.digits())).await?;
+                    let holder = ssn_holder(tx, key, ssn).await?;
                     rules::ssn_unused(holder.as_deref(), None).map_err(rule)?;
                     seal_ssn(&mut dep, key, ssn);
                 }
@@ -744,6 +752,16 @@ impl Ops {
             .ok_or_else(|| missing(&format!("no member {number}")))?;
         Ok(store::history(self.store(), id).await?)
     }
+}
+
+/// Who holds this SSN already, under any loaded key (a rotation may be under way).
+async fn ssn_holder(tx: &mut Tx, key: &DataKey, ssn: &Ssn) -> Result<Option<String>, OpError> {
+    for index in key.blind_indexes("ssn", ssn.digits()) {
+        if let Some(holder) = store::ssn_holder(tx, &index).await? {
+            return Ok(Some(holder));
+        }
+    }
+    Ok(None)
 }
 
 fn pick_enrollment<'a>(

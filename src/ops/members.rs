@@ -42,8 +42,11 @@ impl Ops {
             Some(None) => return Err(OpError::NotFound(format!("{number} has no SSN on file"))),
             Some(Some(c)) => c,
         };
-        let digits =
-            key.decrypt(&cipher).ok_or_else(|| OpError::Db("the SSN cannot be decrypted with this data key".into()))?;
+        let (cipher, key_id) = cipher;
+        let digits = key
+            .for_row(key_id.as_deref())
+            .decrypt(&cipher)
+            .ok_or_else(|| OpError::Db("the SSN cannot be decrypted with this data key".into()))?;
         let ssn = Ssn::parse(&digits).map(|s| s.formatted()).unwrap_or(digits);
         self.finish(change, &entity, None, None, Some(reason)).await?;
         Ok(ssn)

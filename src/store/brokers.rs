@@ -17,7 +17,8 @@ pub struct BrokerSearch(Find);
 enum Find {
     All,
     Npn(String),
-    TaxIndex(Vec<u8>),
+    /// Its blind index under each loaded key (two during a rotation).
+    TaxIndex(Vec<Vec<u8>>),
     Email(String),
     Agency(String),
     Name(String),
@@ -30,7 +31,7 @@ impl BrokerSearch {
             BrokerQuery::All => Find::All,
             BrokerQuery::Npn(n) => Find::Npn(n),
             BrokerQuery::TaxId(t) => match key {
-                Some(k) => Find::TaxIndex(k.blind_index("tax", &t)),
+                Some(k) => Find::TaxIndex(k.blind_indexes("tax", &t)),
                 None => return Err("searching by tax ID needs the data key, which is not loaded".into()),
             },
             BrokerQuery::Email(e) => Find::Email(e),
@@ -45,7 +46,13 @@ impl BrokerSearch {
         match &self.0 {
             Find::All => return false,
             Find::Npn(n) => q.push(" WHERE b.npn = ").bind(n.clone()),
-            Find::TaxIndex(ix) => q.push(" WHERE b.tax_id_index = ").bind(ix.clone()),
+            Find::TaxIndex(ixs) => {
+                q.push(" WHERE b.tax_id_index IN (");
+                for (i, ix) in ixs.iter().enumerate() {
+                    q.push(if i == 0 { "" } else { ", " }).bind(ix.clone());
+                }
+                q.push(")")
+            }
             Find::Email(e) => q.push(" WHERE lower(b.email) = ").bind(e.clone()),
             Find::Agency(a) => {
                 let pattern = format!("{}%", super::lists::escape_like(a));

@@ -56,11 +56,19 @@ pub struct MemberSearch {
 #[derive(Debug, Clone, PartialEq)]
 enum Find {
     All,
-    SsnIndex(Vec<u8>),
+    /// Its blind index under each loaded key (two during a rotation).
+    SsnIndex(Vec<Vec<u8>>),
     MemberNumber(String),
     IndividualId(String),
-    Name { last: String, first: Option<String> },
-    Last4 { last4: String, last: Option<String>, born: Option<NaiveDate> },
+    Name {
+        last: String,
+        first: Option<String>,
+    },
+    Last4 {
+        last4: String,
+        last: Option<String>,
+        born: Option<NaiveDate>,
+    },
 }
 
 impl MemberSearch {
@@ -70,7 +78,7 @@ impl MemberSearch {
         let find = match &q.lookup {
             Lookup::All => Find::All,
             Lookup::Ssn(ssn) => match key {
-                Some(k) => Find::SsnIndex(k.blind_index("ssn", ssn.digits())),
+                Some(k) => Find::SsnIndex(k.blind_indexes("ssn", ssn.digits())),
                 None => return Err("searching by SSN needs the data key, which is not loaded".into()),
             },
             Lookup::MemberId(m) => Find::MemberNumber(m.clone()),
@@ -101,9 +109,13 @@ impl MemberSearch {
         };
         match &self.find {
             Find::All => {}
-            Find::SsnIndex(ix) => {
+            Find::SsnIndex(ixs) => {
                 and(q);
-                q.push("m.ssn_index = ").bind(ix.clone());
+                q.push("m.ssn_index IN (");
+                for (i, ix) in ixs.iter().enumerate() {
+                    q.push(if i == 0 { "" } else { ", " }).bind(ix.clone());
+                }
+                q.push(")");
             }
             Find::MemberNumber(n) => {
                 and(q);
@@ -354,11 +366,13 @@ pub async fn id_by_number(store: &Store, number: &str) -> Result<Option<i64>, sq
     Ok(row.map(|(id,)| id))
 }
 
-/// The SSN ciphertext of a member, for a permitted, audited reveal.
-pub async fn ssn_cipher(store: &Store, number: &str) -> Result<Option<Option<Vec<u8>>>, sqlx::Error> {
-    let row: Option<(Option<Vec<u8>>,)> =
-        store.fetch_optional("SELECT ssn_cipher FROM members WHERE member_number = $1", args![number]).await?;
-    Ok(row.map(|(c,)| c))
+/// The SSN ciphertext of a member and the id of the key it is under (NULL:
+/// the key current when it was written), for a permitted, audited reveal.
+pub async fn ssn_cipher(store: &Store, number: &str) -> Result<Option<Option<(Vec<u8>, Option<String>)>>, sqlx::Error> {
+    let row: Option<(Option<Vec<u8>>, Option<String>)> = store
+        .fetch_optional("SELECT ssn_cipher, ssn_key_id FROM members WHERE member_number = $1", args![number])
+        .await?;
+    Ok(row.map(|(c, k)| c.map(|c| (c, k))))
 }
 
 /// One member's coverage on a date: the enrollments in force then.

@@ -23,6 +23,7 @@ pub mod brokers;
 pub mod cases;
 pub mod codes;
 pub mod imports;
+pub mod key_rotation;
 pub mod lists;
 pub mod load;
 pub mod maintenance;

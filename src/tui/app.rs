@@ -893,6 +893,9 @@ impl App {
             | Action::MemberChangeTier
             | Action::MemberEndEnrollment
             | Action::MemberUndo => self.maintain(action, String::new()),
+            Action::KeyRotate | Action::KeyStatus => {
+                self.complain(format!("run `portaldesk {}` from a shell", action.spec().cli.unwrap_or("key status")))
+            }
             Action::ImportEnqueue | Action::ImportRun | Action::ImportAbandon => {
                 self.complain(format!("type :{}", action.spec().command.unwrap_or("imports")))
             }
