@@ -9,6 +9,7 @@ pub mod cases;
 pub mod codes;
 pub mod import_file;
 pub mod imports;
+mod locked_change;
 pub mod members;
 pub mod staff_accounts;
 
