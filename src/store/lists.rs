@@ -12,6 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::brokers::BrokerSearch;
 use super::members::MemberSearch;
+use super::sql::escape_like;
 use super::{Arg, Cursor, Dir, Page, Sql, Store};
 use crate::domain::case::CaseView;
 use crate::domain::ssn::mask;
@@ -270,11 +271,6 @@ async fn cases(store: &Store, req: &ListRequest, view: CaseView) -> Result<Page<
             age(req.now, c.submitted_at),
         ],
     }))
-}
-
-/// Escapes `\\`, `%` and `_` for a `LIKE … ESCAPE '\\'` pattern.
-pub(super) fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 /// A member in the Members list.
@@ -561,10 +557,5 @@ mod tests {
         assert_eq!(age(now, now - chrono::Duration::minutes(5)), "5m");
         assert_eq!(due(now, now - chrono::Duration::hours(2)), "-2h");
         assert_eq!(due(now, now + chrono::Duration::hours(5)), "+5h");
-    }
-
-    #[test]
-    fn like_patterns_escape_wildcards() {
-        assert_eq!(escape_like("50%_a\\"), "50\\%\\_a\\\\");
     }
 }
