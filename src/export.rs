@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use crate::columns::{cells, columns};
 use crate::domain::text::csv_safe;
 use crate::store::lists::{self, ListRequest};
 use crate::store::{Dir, Store, short_cause};
@@ -28,14 +29,14 @@ pub fn import_errors_csv(errors: &[crate::store::imports::RowError], path: &Path
 pub async fn export_csv(store: &Store, mut req: ListRequest, path: &Path) -> Result<usize, String> {
     let mut out = csv::Writer::from_path(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     let fail = |e: csv::Error| format!("writing {} failed: {e}", path.display());
-    out.write_record(lists::columns(req.kind).iter().map(|(h, _)| *h)).map_err(fail)?;
+    out.write_record(columns(req.kind).iter().map(|(h, _)| *h)).map_err(fail)?;
     req.dir = Dir::First;
     req.limit = 1000;
     let mut n = 0;
     loop {
         let page = lists::fetch(store, &req).await.map_err(|e| short_cause(&e))?;
         for r in &page.rows {
-            out.write_record(r.cells.iter().map(|c| csv_safe(c))).map_err(fail)?;
+            out.write_record(cells(&r.item, req.now).iter().map(|c| csv_safe(c))).map_err(fail)?;
         }
         n += page.rows.len();
         match page.rows.last() {

@@ -11,6 +11,7 @@ pub mod action;
 pub mod bench;
 pub mod cli;
 pub mod cmd;
+pub mod columns;
 pub mod command;
 pub mod config;
 pub mod crypto;

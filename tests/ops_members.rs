@@ -131,7 +131,7 @@ async fn find(store: &Store, query: &str) -> Result<Vec<String>, String> {
     let search = MemberSearch::parse(query, Some(&key()))?.map(Search::Members);
     let req = members_request(search);
     let page = fetch(store, &req).await.map_err(|e| e.to_string())?;
-    Ok(page.rows.into_iter().map(|r| r.cells[1].clone()).collect())
+    Ok(page.rows.into_iter().map(|r| r.item.handle()).collect())
 }
 
 async fn ops(store: &Store, login: &str) -> Ops {
@@ -218,7 +218,7 @@ async fn the_ssn_is_found_through_the_blind_index_not_by_decrypting() {
         )
         .await
         .unwrap();
-        assert_eq!(row.rows[0].cells[5], "(none)");
+        assert_eq!(portaldesk::columns::cells(&row.rows[0].item, chrono::Utc::now())[5], "(none)");
     }
 }
 
@@ -793,7 +793,7 @@ async fn a_stale_version_is_refused_undo_reverts_within_its_window_and_a_dry_run
 async fn find_with(store: &Store, query: &str, k: &DataKey) -> Vec<String> {
     let search = MemberSearch::parse(query, Some(k)).unwrap().map(Search::Members);
     let page = fetch(store, &members_request(search)).await.unwrap();
-    page.rows.into_iter().map(|r| r.cells[1].clone()).collect()
+    page.rows.into_iter().map(|r| r.item.handle()).collect()
 }
 
 /// Every member with an SSN: (member number, SSN).

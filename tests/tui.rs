@@ -9,6 +9,11 @@ use portaldesk::keymap::Keymap;
 use portaldesk::store::testing::StoreSql;
 use portaldesk::tui::Headless;
 
+/// A list row's cells as the screen shows them.
+fn shown(h: &Headless, r: &portaldesk::store::lists::ListRow) -> Vec<String> {
+    portaldesk::columns::cells(&r.item, h.app.ops.now())
+}
+
 async fn app(w: u16, h: u16) -> (common::TestDb, Headless) {
     let db = common::sqlite().await;
     seed_small(&db).await;
@@ -57,7 +62,7 @@ async fn command_line_switches_queue_and_reports_unknown_commands() {
     h.press(":cases billing<Enter>").await.unwrap();
     let s = h.screen();
     assert!(s.lines().nth(2).unwrap().contains("Cases › billing"), "{s}");
-    assert!(h.app.pane().rows.iter().all(|r| !r.cells[0].is_empty()));
+    assert!(h.app.pane().rows.iter().all(|r| !shown(&h, r)[0].is_empty()));
     h.press(":frobnicate<Enter>").await.unwrap();
     assert!(h.screen().contains("unknown command :frobnicate"));
     // History brings the last good command back.
@@ -73,23 +78,23 @@ async fn command_line_switches_queue_and_reports_unknown_commands() {
 async fn paging_reaches_the_end_and_back() {
     let (_db, mut h) = app(80, 24).await;
     h.press("2G").await.unwrap();
-    let last = h.app.pane().rows.last().unwrap().cells.clone();
+    let last = shown(&h, h.app.pane().rows.last().unwrap());
     assert!(!h.app.pane().more_after);
     h.press("g").await.unwrap();
     assert!(!h.app.pane().more_before);
-    let first = h.app.pane().rows[0].cells.clone();
+    let first = shown(&h, &h.app.pane().rows[0]);
     assert_ne!(first, last);
     // Stepping down past the page scrolls by one row.
     let n = h.app.pane().rows.len();
-    let second = h.app.pane().rows[1].cells.clone();
-    let bottom = h.app.pane().rows[n - 1].cells.clone();
+    let second = shown(&h, &h.app.pane().rows[1]);
+    let bottom = shown(&h, &h.app.pane().rows[n - 1]);
     for _ in 0..n {
         h.press("j").await.unwrap();
     }
     // One row past the bottom: the page moved up by one row, the old second row
     // now first, the old bottom row just above the selected new one.
-    assert_eq!(h.app.pane().rows[0].cells, second, "scrolled by exactly one row");
-    assert_eq!(h.app.pane().rows[n - 2].cells, bottom);
+    assert_eq!(shown(&h, &h.app.pane().rows[0]), second, "scrolled by exactly one row");
+    assert_eq!(shown(&h, &h.app.pane().rows[n - 2]), bottom);
     assert!(h.app.pane().more_before, "scrolled past the first page");
     assert_eq!(h.app.pane().selected, n - 1);
     h.press("<PageDown><PageUp>k").await.unwrap();
@@ -100,14 +105,14 @@ async fn paging_reaches_the_end_and_back() {
 async fn filter_narrows_the_member_list_and_esc_restores_it() {
     let (_db, mut h) = app(120, 40).await;
     h.press("2").await.unwrap();
-    let name = h.app.pane().rows[0].cells[0].clone();
+    let name = shown(&h, &h.app.pane().rows[0])[0].clone();
     let prefix: String = name.chars().take(3).collect();
     h.press("/").await.unwrap();
     h.press(&prefix).await.unwrap();
     let rows = &h.app.pane().rows;
     assert!(!rows.is_empty());
     let fold = |s: &str| portaldesk::domain::text::fold_key(s);
-    assert!(rows.iter().all(|r| fold(&r.cells[0]).starts_with(&fold(&prefix))), "{rows:?}");
+    assert!(rows.iter().all(|r| fold(&shown(&h, r)[0]).starts_with(&fold(&prefix))), "{rows:?}");
     h.press("<Esc>").await.unwrap();
     assert!(h.app.pane().filter.is_empty());
 }
@@ -247,7 +252,7 @@ async fn working_a_case_from_its_view() {
 async fn marks_and_bulk_assign_preview_then_apply() {
     let (db, mut h) = app(120, 40).await;
     h.press(":cases unassigned<Enter>").await.unwrap();
-    let numbers: Vec<String> = h.app.pane().rows.iter().take(2).map(|r| r.cells[0].clone()).collect();
+    let numbers: Vec<String> = h.app.pane().rows.iter().take(2).map(|r| shown(&h, r)[0].clone()).collect();
     h.press("<Space><Space>").await.unwrap();
     assert!(h.screen().contains("2 marked"));
     h.press("Bnobody<Enter>").await.unwrap();
@@ -362,7 +367,7 @@ async fn code_list_and_issue_dialog_snapshots() {
         let s = h.screen();
         assert!(!s.contains(&code), "the code is shown once:\n{s}");
         assert!(s.contains(&format!("…{} ", &code[15..])) || s.contains(&code[15..]), "{s}");
-        assert_eq!(h.app.pane().rows[0].cells[7], "active", "the new code heads the list");
+        assert_eq!(shown(&h, &h.app.pane().rows[0])[7], "active", "the new code heads the list");
     }
 }
 
@@ -528,7 +533,8 @@ async fn supervisor_actions_on_accounts_and_grants_from_the_screen() {
         .await
         .unwrap();
     h.press("4").await.unwrap();
-    let row = h.app.pane().rows.iter().position(|r| r.cells[0] == email).expect("the locked user on the first page");
+    let row =
+        h.app.pane().rows.iter().position(|r| shown(&h, r)[0] == email).expect("the locked user on the first page");
     for _ in 0..row {
         h.press("j").await.unwrap();
     }
@@ -668,7 +674,7 @@ async fn a_detail_view_shows_the_whole_record() {
     for (w, hgt) in [(80u16, 24u16), (120, 40)] {
         let (db, mut h) = app(w, hgt).await;
         h.press("4<Enter>").await.unwrap();
-        let email = h.app.pane().rows[0].cells[0].clone();
+        let email = shown(&h, &h.app.pane().rows[0])[0].clone();
         let s = stable(&h.screen(), &db);
         assert!(s.contains(&format!("Portal user {email}")) && s.contains("Failed logins"), "{s}");
         insta::assert_snapshot!(format!("account_detail_{w}x{hgt}"), s);

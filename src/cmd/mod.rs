@@ -79,7 +79,7 @@ pub async fn print_list(
         json::print_ok(&json::ListPage { view, rows, more: page.more_after });
     } else {
         for r in &page.rows {
-            println!("{}", r.cells.join("  "));
+            println!("{}", crate::columns::cells(&r.item, req.now).join("  "));
         }
         // The case list has always said so; other lists' lines stay rows alone.
         if page.more_after && view.is_some() {

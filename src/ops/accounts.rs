@@ -4,9 +4,11 @@
 use serde_json::json;
 
 use super::codes::{Issued, TokenKind};
+use super::locked_change::Locked;
 use super::{OpError, Ops};
 use crate::action::Action;
 use crate::crypto::DataKey;
+use crate::store::Tx;
 use crate::store::accounts::{self as store, AccountHead};
 use crate::store::codes::Subject;
 
@@ -51,35 +53,32 @@ fn subject_of(a: &AccountHead) -> Subject {
     }
 }
 
-impl Ops {
-    /// Locks the account, applies `f` (which refuses or changes it), saves and audits.
-    async fn change_account(
-        &self,
-        action: Action,
-        email: &str,
-        f: impl FnOnce(&mut AccountHead) -> Result<(), String>,
-    ) -> Result<AccountHead, OpError> {
-        let email = crate::domain::access::check_email(email).map_err(OpError::Invalid)?;
-        let entity = format!("portal_user:{email}");
-        let mut change = self.begin(action, &entity).await?;
-        let mut a = store::lock_by_email(&mut change.tx, &email)
-            .await?
-            .ok_or_else(|| OpError::NotFound(format!("no portal user {email}")))?;
-        let before =
-            json!({"status": a.status, "tools": [a.tool_eligibility, a.tool_billing, a.tool_commissions, a.tool_book]});
-        f(&mut a).map_err(|why| OpError::Refused(format!("{email}: {why}")))?;
-        if !store::save(&mut change.tx, &a).await? {
-            return Err(OpError::Conflict(format!("{email} changed meanwhile; nothing was changed")));
-        }
-        let after =
-            json!({"status": a.status, "tools": [a.tool_eligibility, a.tool_billing, a.tool_commissions, a.tool_book]});
-        self.finish(change, &entity, Some(before), Some(after), None).await?;
-        Ok(a)
+/// A portal account changes by `Ops::change_locked`, keyed by its email.
+impl Locked for AccountHead {
+    const ENTITY: &'static str = "portal_user";
+    const NOUN: &'static str = "portal user";
+
+    fn check_key(key: &str) -> Result<String, OpError> {
+        crate::domain::access::check_email(key).map_err(OpError::Invalid)
     }
 
+    async fn lock(tx: &mut Tx, key: &str) -> Result<Option<Self>, OpError> {
+        Ok(store::lock_by_email(tx, key).await?)
+    }
+
+    async fn save(&self, tx: &mut Tx) -> Result<bool, OpError> {
+        Ok(store::save(tx, self).await?)
+    }
+
+    fn audited(&self) -> serde_json::Value {
+        json!({"status": self.status, "tools": [self.tool_eligibility, self.tool_billing, self.tool_commissions, self.tool_book]})
+    }
+}
+
+impl Ops {
     /// `account.unlock`: a locked account becomes active, its failed logins cleared.
     pub async fn unlock_account(&self, email: &str) -> Result<AccountHead, OpError> {
-        self.change_account(Action::AccountUnlock, email, |a| {
+        self.change_locked::<AccountHead>(Action::AccountUnlock, email, |a| {
             if a.status != "locked" {
                 return Err(format!("it is {}, not locked", a.status));
             }
@@ -92,7 +91,7 @@ impl Ops {
 
     /// `account.disable`.
     pub async fn disable_account(&self, email: &str) -> Result<AccountHead, OpError> {
-        self.change_account(Action::AccountDisable, email, |a| {
+        self.change_locked::<AccountHead>(Action::AccountDisable, email, |a| {
             if a.status == "disabled" {
                 return Err("it is already disabled".into());
             }
@@ -104,7 +103,7 @@ impl Ops {
 
     /// `account.enable`: a disabled account becomes active.
     pub async fn enable_account(&self, email: &str) -> Result<AccountHead, OpError> {
-        self.change_account(Action::AccountEnable, email, |a| {
+        self.change_locked::<AccountHead>(Action::AccountEnable, email, |a| {
             if a.status != "disabled" {
                 return Err(format!("it is {}, not disabled", a.status));
             }
@@ -117,7 +116,7 @@ impl Ops {
 
     /// `account.tools`: which tools the user may use.
     pub async fn set_tools(&self, email: &str, t: Tools) -> Result<AccountHead, OpError> {
-        self.change_account(Action::AccountTools, email, |a| {
+        self.change_locked::<AccountHead>(Action::AccountTools, email, |a| {
             let now = (a.tool_eligibility, a.tool_billing, a.tool_commissions, a.tool_book);
             if now == (t.eligibility, t.billing, t.commissions, t.book) {
                 return Err("it already has exactly those tools".into());

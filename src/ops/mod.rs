@@ -10,6 +10,7 @@ pub mod codes;
 pub mod import_file;
 pub mod imports;
 pub mod key_rotation;
+mod locked_change;
 pub mod maintenance;
 pub mod members;
 pub mod staff_accounts;

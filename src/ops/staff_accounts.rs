@@ -3,13 +3,46 @@
 
 use serde_json::json;
 
+use super::locked_change::Locked;
 use super::{OpError, Ops};
 use crate::action::Action;
 use crate::domain::role::Role;
+use crate::store::Tx;
 use crate::store::staff::{self as store, Staff};
 
 fn check_login(login: &str) -> Result<String, OpError> {
     crate::domain::role::check_login(login).map_err(OpError::Invalid)
+}
+
+/// A staff account changes by `Ops::change_locked`, keyed by its login;
+/// there is always an active admin left.
+impl Locked for Staff {
+    const ENTITY: &'static str = "staff";
+    const NOUN: &'static str = "staff account";
+
+    fn check_key(key: &str) -> Result<String, OpError> {
+        check_login(key)
+    }
+
+    async fn lock(tx: &mut Tx, key: &str) -> Result<Option<Self>, OpError> {
+        Ok(store::lock_by_login(tx, key).await?)
+    }
+
+    async fn save(&self, tx: &mut Tx) -> Result<bool, OpError> {
+        Ok(store::save(tx, self).await?)
+    }
+
+    fn audited(&self) -> serde_json::Value {
+        json!({"role": self.role, "status": self.status})
+    }
+
+    async fn keeps_rules(before: &Self, after: &Self, key: &str, tx: &mut Tx) -> Result<(), OpError> {
+        let admin = |s: &Staff| s.role == "admin" && s.status == "active";
+        if admin(before) && !admin(after) && store::active_admins(tx).await? <= 1 {
+            return Err(OpError::Refused(format!("{key} is the last active admin: make someone else admin first")));
+        }
+        Ok(())
+    }
 }
 
 impl Ops {
@@ -27,37 +60,9 @@ impl Ops {
         Ok(id)
     }
 
-    /// Changes a staff account's role or status, refusing to leave no active admin.
-    async fn change_staff(
-        &self,
-        action: Action,
-        login: &str,
-        f: impl FnOnce(&mut Staff) -> Result<(), String>,
-    ) -> Result<Staff, OpError> {
-        let login = check_login(login)?;
-        let entity = format!("staff:{login}");
-        let mut change = self.begin(action, &entity).await?;
-        let mut s = store::lock_by_login(&mut change.tx, &login)
-            .await?
-            .ok_or_else(|| OpError::NotFound(format!("no staff account {login}")))?;
-        let was_admin = s.role == "admin" && s.status == "active";
-        let before = json!({"role": s.role, "status": s.status});
-        f(&mut s).map_err(|why| OpError::Refused(format!("{login}: {why}")))?;
-        let is_admin = s.role == "admin" && s.status == "active";
-        if was_admin && !is_admin && store::active_admins(&mut change.tx).await? <= 1 {
-            return Err(OpError::Refused(format!("{login} is the last active admin: make someone else admin first")));
-        }
-        if !store::save(&mut change.tx, &s).await? {
-            return Err(OpError::Conflict(format!("{login} changed meanwhile; nothing was changed")));
-        }
-        let after = json!({"role": s.role, "status": s.status});
-        self.finish(change, &entity, Some(before), Some(after), None).await?;
-        Ok(s)
-    }
-
     /// `staff.set_role`.
     pub async fn set_staff_role(&self, login: &str, role: Role) -> Result<Staff, OpError> {
-        self.change_staff(Action::StaffSetRole, login, |s| {
+        self.change_locked::<Staff>(Action::StaffSetRole, login, |s| {
             if s.role == role.as_str() {
                 return Err(format!("is already {}", role.as_str()));
             }
@@ -69,7 +74,7 @@ impl Ops {
 
     /// `staff.disable`.
     pub async fn disable_staff(&self, login: &str) -> Result<Staff, OpError> {
-        self.change_staff(Action::StaffDisable, login, |s| {
+        self.change_locked::<Staff>(Action::StaffDisable, login, |s| {
             if s.status == "disabled" {
                 return Err("is already disabled".into());
             }
@@ -81,7 +86,7 @@ impl Ops {
 
     /// `staff.enable`.
     pub async fn enable_staff(&self, login: &str) -> Result<Staff, OpError> {
-        self.change_staff(Action::StaffEnable, login, |s| {
+        self.change_locked::<Staff>(Action::StaffEnable, login, |s| {
             if s.status == "active" {
                 return Err("is already active".into());
             }

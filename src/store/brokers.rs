@@ -55,7 +55,7 @@ impl BrokerSearch {
             }
             Find::Email(e) => q.push(" WHERE lower(b.email) = ").bind(e.clone()),
             Find::Agency(a) => {
-                let pattern = format!("{}%", super::lists::escape_like(a));
+                let pattern = format!("{}%", super::sql::escape_like(a));
                 q.push(" WHERE lower(a.name) LIKE ").bind(pattern).push(" ESCAPE '\\'")
             }
             Find::Name(n) => {

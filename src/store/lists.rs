@@ -1,9 +1,7 @@
-//! The paged lists behind the six areas, as rows of display cells and
-//! the typed item each row was made from (what `--json` prints).
+//! The paged lists behind the six areas, as typed rows (what `--json`
+//! prints); `crate::columns` turns them into the cells a view shows.
 //!
 //! Each list sorts by an indexed key ending in `id` and pages by keyset.
-//! Cells are sanitized here, once, so nothing from the database reaches the
-//! terminal with control characters in it; SSNs and tax IDs arrive masked.
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicI32;
@@ -12,10 +10,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::brokers::BrokerSearch;
 use super::members::MemberSearch;
+use super::sql::escape_like;
 use super::{Arg, Cursor, Dir, Page, Sql, Store};
 use crate::domain::case::CaseView;
-use crate::domain::ssn::mask;
-use crate::domain::text::{fold_key, prefix_end, sanitize};
+use crate::domain::text::{fold_key, prefix_end};
 
 /// Which list to show.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -62,9 +60,8 @@ pub enum Search {
 pub struct ListRow {
     pub id: i64,
     pub key: Cursor,
-    pub cells: Vec<String>,
     /// The row as read, typed: numbers, times and absent values as they
-    /// are, for scripts (the cells are text cut for a column).
+    /// are; `crate::columns` makes the cells a screen, a CSV or the CLI shows.
     pub item: ListItem,
     /// The row's `row_version` where it has one (cases), so an action taken
     /// from the list is refused if the row changed since it was shown.
@@ -85,58 +82,20 @@ pub enum ListItem {
     Code(CodeItem),
 }
 
-/// A column: its title and width; `FILL` columns share what is left.
-pub type Column = (&'static str, u16);
-
-/// The width of a column that takes a share of the remaining space.
-pub const FILL: u16 = 0;
-
-/// The columns of a list.
-pub fn columns(kind: ListKind) -> &'static [Column] {
-    match kind {
-        ListKind::Cases(_) => &[
-            ("Case", 8),
-            ("Due", 5),
-            ("P", 1),
-            ("!", 2),
-            ("Status", 11),
-            ("Company", FILL),
-            ("Group", 9),
-            ("Subscriber", FILL),
-            ("Assignee", 8),
-            ("Age", 4),
-        ],
-        ListKind::Members => {
-            &[("Name", FILL), ("Member", 8), ("Type", 11), ("Group", 9), ("Born", 10), ("SSN", 11), ("Status", 10)]
+impl ListItem {
+    /// What names the row to an action or a `:` command: a case's number,
+    /// a member's number, a broker's NPN, an account's email, a staff
+    /// login, an import job's or a code's id.
+    pub fn handle(&self) -> String {
+        match self {
+            ListItem::Case(c) => c.case_number.clone(),
+            ListItem::Member(m) => m.member_number.clone(),
+            ListItem::Broker(b) => b.npn.clone(),
+            ListItem::Account(a) => a.email.clone(),
+            ListItem::Staff(s) => s.login.clone(),
+            ListItem::Import(j) => j.id.to_string(),
+            ListItem::Code(c) => c.id.to_string(),
         }
-        ListKind::Brokers => {
-            &[("NPN", 10), ("Name", FILL), ("Agency", FILL), ("Tax ID", 11), ("States", 12), ("Status", 10)]
-        }
-        ListKind::Staff => &[("Login", 12), ("Name", FILL), ("Role", 10), ("Status", 8), ("Since", 10)],
-        ListKind::Accounts => {
-            &[("Email", FILL), ("Name", FILL), ("Kind", 12), ("Status", 20), ("Last login", 10), ("Fails", 5)]
-        }
-        ListKind::Imports { .. } => &[
-            ("Job", 5),
-            ("Status", 9),
-            ("Kind", 11),
-            ("Employer", FILL),
-            ("File", FILL),
-            ("OK", 6),
-            ("Failed", 6),
-            ("Age", 4),
-        ],
-        ListKind::Codes => &[
-            ("Code", 4),
-            ("Purpose", 12),
-            ("Subject", FILL),
-            ("Last4", 5),
-            ("Issued by", 9),
-            ("Issued", 10),
-            ("Expires", 10),
-            ("Status", 7),
-            ("Tries", 5),
-        ],
     }
 }
 
@@ -157,35 +116,6 @@ async fn run<T: super::Record>(store: &Store, q: Sql, req: &ListRequest) -> Resu
     let (sql, args) = q.into_parts();
     let rows = store.fetch_all_cancellable::<T>(sql, args, &req.backend_pid).await?;
     Ok(Page::from_fetched(rows, req.limit, &req.dir))
-}
-
-fn date(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
-
-/// `3d`, `5h`, `12m`: how long ago (or, negative, how far ahead) a moment is.
-pub fn age(now: DateTime<Utc>, t: DateTime<Utc>) -> String {
-    let secs = (now - t).num_seconds();
-    let (sign, s) = if secs < 0 { ("-", -secs) } else { ("", secs) };
-    let v = if s >= 86_400 {
-        format!("{}d", s / 86_400)
-    } else if s >= 3_600 {
-        format!("{}h", s / 3_600)
-    } else {
-        format!("{}m", s / 60)
-    };
-    format!("{sign}{v}")
-}
-
-/// A due time relative to now: `overdue 2d` or `in 5h`.
-pub fn due(now: DateTime<Utc>, t: DateTime<Utc>) -> String {
-    if (t - now).num_seconds().abs() < 60 {
-        "now".to_owned()
-    } else if t < now {
-        format!("-{}", age(now, t))
-    } else {
-        format!("+{}", age(t, now))
-    }
 }
 
 /// A case in a case list.
@@ -250,31 +180,8 @@ async fn cases(store: &Store, req: &ListRequest, view: CaseView) -> Result<Page<
         id: c.id,
         version: Some(c.row_version),
         key: vec![Arg::Time(Some(c.sla_due_at)), Arg::I64(Some(c.priority)), Arg::I64(Some(c.id))],
-        item: ListItem::Case(c.clone()),
-        cells: vec![
-            c.case_number,
-            // While information is awaited the SLA clock is paused.
-            if c.status == "awaiting_info" { "pause".to_owned() } else { due(req.now, c.sla_due_at) },
-            c.priority.to_string(),
-            if c.missing_paperwork { "!".to_owned() } else { String::new() },
-            // Short forms keep the column narrow at 80 columns.
-            match c.status.as_str() {
-                "awaiting_info" => "awaiting".to_owned(),
-                "closed_no_response" => "no_response".to_owned(),
-                _ => c.status,
-            },
-            sanitize(&c.company_name),
-            sanitize(&c.group_numbers),
-            sanitize(c.subscriber_name.as_deref().unwrap_or("")),
-            c.assignee.unwrap_or_else(|| "-".into()),
-            age(req.now, c.submitted_at),
-        ],
+        item: ListItem::Case(c),
     }))
-}
-
-/// Escapes `\\`, `%` and `_` for a `LIKE … ESCAPE '\\'` pattern.
-pub(super) fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 /// A member in the Members list.
@@ -311,17 +218,7 @@ async fn members(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx
         id: m.id,
         version: None,
         key: vec![m.last_name_key.clone().into(), m.first_name_key.clone().into(), m.id.into()],
-        item: ListItem::Member(m.clone()),
-        cells: vec![
-            sanitize(&format!("{}, {}", m.last_name, m.first_name)),
-            m.member_number,
-            m.member_type,
-            m.group_number,
-            date(m.birth_date),
-            mask(m.ssn_last4.as_deref()),
-            // Short forms keep the column narrow; the type column says COBRA.
-            m.status.strip_prefix("cobra_").map(str::to_owned).unwrap_or(m.status),
-        ],
+        item: ListItem::Member(m),
     }))
 }
 
@@ -356,15 +253,7 @@ async fn brokers(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx
         id: b.id,
         version: None,
         key: vec![b.last_name_key.clone().into(), b.id.into()],
-        item: ListItem::Broker(b.clone()),
-        cells: vec![
-            b.npn,
-            sanitize(&format!("{}, {}", b.last_name, b.first_name)),
-            sanitize(b.agency.as_deref().unwrap_or("-")),
-            mask(Some(&b.tax_id_last4)),
-            sanitize(&b.states_appointed),
-            b.status,
-        ],
+        item: ListItem::Broker(b),
     }))
 }
 
@@ -400,15 +289,7 @@ async fn accounts(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sql
         id: a.id,
         version: None,
         key: vec![a.name_key.clone().into(), a.id.into()],
-        item: ListItem::Account(a.clone()),
-        cells: vec![
-            sanitize(&a.email),
-            sanitize(&format!("{}, {}", a.last_name, a.first_name)),
-            a.kind,
-            a.status,
-            a.last_login_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "never".into()),
-            a.failed_logins.to_string(),
-        ],
+        item: ListItem::Account(a),
     }))
 }
 
@@ -424,8 +305,7 @@ async fn staff(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::
         id: s.id,
         version: Some(s.row_version),
         key: vec![s.login.clone().into(), s.id.into()],
-        item: ListItem::Staff(s.clone()),
-        cells: vec![s.login, sanitize(&s.name), s.role, s.status, date(s.created_at.date_naive())],
+        item: ListItem::Staff(s),
     }))
 }
 
@@ -464,17 +344,7 @@ async fn imports(store: &Store, req: &ListRequest, failed_only: bool) -> Result<
         id: j.id,
         version: None,
         key: vec![Arg::Time(Some(j.uploaded_at)), j.id.into()],
-        item: ListItem::Import(j.clone()),
-        cells: vec![
-            j.id.to_string(),
-            j.status,
-            j.kind,
-            sanitize(&j.employer),
-            sanitize(&j.file_name),
-            j.ok_rows.to_string(),
-            j.failed_rows.to_string(),
-            age(req.now, j.uploaded_at),
-        ],
+        item: ListItem::Import(j),
     }))
 }
 
@@ -522,49 +392,12 @@ async fn codes(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::
     let page: Page<CodeItem> = run(store, q, req).await?;
     Ok(page.map(|mut c| {
         // Expiry is a fact of time, not a stored status.
-        let status = crate::domain::code::shown_status(&c.status, c.expires_at, req.now).to_owned();
-        c.status.clone_from(&status);
+        c.status = crate::domain::code::shown_status(&c.status, c.expires_at, req.now).to_owned();
         ListRow {
             id: c.id,
             version: None,
             key: vec![Arg::Time(Some(c.issued_at)), c.id.into()],
-            item: ListItem::Code(c.clone()),
-            cells: vec![
-                c.id.to_string(),
-                // The subject says whose; the purpose word says which kind.
-                match c.purpose.as_str() {
-                    "employer_registration" | "portal_registration" => "registration".to_owned(),
-                    "broker_verification" => "verification".to_owned(),
-                    _ => c.purpose.replace('_', " "),
-                },
-                sanitize(&c.subject),
-                c.last4,
-                c.issued_by,
-                date(c.issued_at.date_naive()),
-                date(c.expires_at.date_naive()),
-                status,
-                c.attempts.to_string(),
-            ],
+            item: ListItem::Code(c),
         }
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use chrono::TimeZone;
-
-    #[test]
-    fn ages_and_dues_read_naturally() {
-        let now = Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap();
-        assert_eq!(age(now, now - chrono::Duration::days(3)), "3d");
-        assert_eq!(age(now, now - chrono::Duration::minutes(5)), "5m");
-        assert_eq!(due(now, now - chrono::Duration::hours(2)), "-2h");
-        assert_eq!(due(now, now + chrono::Duration::hours(5)), "+5h");
-    }
-
-    #[test]
-    fn like_patterns_escape_wildcards() {
-        assert_eq!(escape_like("50%_a\\"), "50\\%\\_a\\\\");
-    }
 }

@@ -7,6 +7,12 @@
 
 use super::{Arg, Dir};
 
+/// Escapes `\\`, `%` and `_` for a `LIKE … ESCAPE '\\'` pattern (a value
+/// bound as a parameter, matched literally).
+pub(super) fn escape_like(s: &str) -> String {
+    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
 /// A statement under construction plus its bound values.
 #[derive(Debug, Default)]
 pub struct Sql {
@@ -100,6 +106,11 @@ impl Sql {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn like_patterns_escape_wildcards() {
+        assert_eq!(escape_like("50%_a\\"), "50\\%\\_a\\\\");
+    }
 
     #[test]
     fn keyset_after_binds_every_key_value() {

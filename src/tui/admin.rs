@@ -64,7 +64,7 @@ impl App {
         let npn = match npn {
             Some(n) => n.trim().to_owned(),
             None => match self.panes[2].rows.get(self.panes[2].selected) {
-                Some(r) => r.cells[0].clone(),
+                Some(r) => r.item.handle(),
                 None => return self.nothing_selected(),
             },
         };
@@ -137,7 +137,7 @@ impl App {
 
     fn selected_account(&self) -> Option<String> {
         let p = &self.panes[3];
-        (self.area == 3 && p.kind == ListKind::Accounts).then(|| p.rows.get(p.selected).map(|r| r.cells[0].clone()))?
+        (self.area == 3 && p.kind == ListKind::Accounts).then(|| p.rows.get(p.selected).map(|r| r.item.handle()))?
     }
 
     /// A broker, account or staff action from a key (empty `arg`) or a `:` command.

@@ -8,9 +8,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::app::App;
 use super::cases::CaseScreen;
 use crate::action::Action;
+use crate::columns::due;
 use crate::domain::text::sanitize;
 use crate::store::cases::CaseFile;
-use crate::store::lists::due;
 
 fn size(bytes: i64) -> String {
     match bytes {

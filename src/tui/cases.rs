@@ -61,7 +61,7 @@ impl App {
             return s.target();
         }
         let p = &self.panes[0];
-        p.rows.get(p.selected).map(|r| (r.cells[0].clone(), r.version))
+        p.rows.get(p.selected).map(|r| (r.item.handle(), r.version))
     }
 
     /// Opens the selected row's case.
@@ -83,7 +83,7 @@ impl App {
         let p = &self.panes[0];
         match p.rows.get(p.selected) {
             Some(row) => {
-                let number = row.cells[0].clone();
+                let number = row.item.handle();
                 self.open_case(&number);
             }
             None => self.nothing_selected(),
@@ -209,7 +209,7 @@ impl App {
         }
         let p = &self.panes[0];
         let Some(row) = p.rows.get(p.selected) else { return self.nothing_selected() };
-        let number = row.cells[0].clone();
+        let number = row.item.handle();
         if !self.marked.remove(&number) {
             self.marked.insert(number);
         }

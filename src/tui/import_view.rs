@@ -132,7 +132,10 @@ impl App {
     pub(super) fn retry_selected_import(&mut self) {
         let target = match &self.import_screen {
             Some(s) => s.job.as_ref().map(|(j, _)| (j.id, j.ok_rows > 0)),
-            None => self.panes[4].rows.get(self.panes[4].selected).map(|r| (r.id, r.cells[5] != "0")),
+            None => self.panes[4]
+                .rows
+                .get(self.panes[4].selected)
+                .map(|r| (r.id, matches!(&r.item, crate::store::lists::ListItem::Import(j) if j.ok_rows != 0))),
         };
         let Some((id, some_ok)) = target.filter(|_| self.area == 4) else {
             return self.complain("open or select an import job first (5)");

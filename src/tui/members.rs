@@ -75,7 +75,7 @@ impl App {
         let p = &self.panes[1];
         match p.rows.get(p.selected) {
             Some(row) => {
-                let number = row.cells[1].clone();
+                let number = row.item.handle();
                 self.open_member(&number);
             }
             None => self.nothing_selected(),

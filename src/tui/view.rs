@@ -10,9 +10,10 @@ use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Table
 use super::app::{AREAS, App, Mode};
 use super::case_view;
 use crate::action::{Action, SPECS};
+use crate::columns::{FILL, cells, columns};
 use crate::command::WORDS;
 use crate::domain::case::CaseView;
-use crate::store::lists::{FILL, ListKind, columns};
+use crate::store::lists::{ListItem, ListKind};
 
 const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
 
@@ -221,16 +222,17 @@ fn draw_list(f: &mut Frame, app: &App, r: Rect) {
     }
     let header = Row::new(cols.iter().map(|(h, _)| Cell::from(*h))).style(t.header);
     let cases = matches!(pane.kind, ListKind::Cases(_));
+    let now = app.ops.now();
     let rows = pane.rows.iter().map(|row| {
-        let marked = cases && app.marked.contains(&row.cells[0]);
-        let cells = row.cells.iter().enumerate().map(|(i, c)| {
+        let marked = matches!(&row.item, ListItem::Case(c) if app.marked.contains(&c.case_number));
+        let cells = cells(&row.item, now).into_iter().enumerate().map(|(i, c)| {
             // Overdue cases stand out in the Due column; marked ones carry a `*`.
             let style = if cases && i == 1 && c.starts_with('-') { t.overdue } else { Style::new() };
             if cases && i == 3 {
                 let flags = format!("{}{c}", if marked { "*" } else { "" });
                 return Cell::from(flags).style(t.error);
             }
-            Cell::from(c.as_str()).style(style)
+            Cell::from(c).style(style)
         });
         Row::new(cells).style(if marked { t.key } else { Style::new() })
     });

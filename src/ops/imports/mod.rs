@@ -1,0 +1,14 @@
+//! Import jobs: enqueue a file, run it (every row checked, valid rows
+//! applied by natural key in batches, each batch one transaction that also
+//! records the rows it did, so a run that dies resumes where it stopped),
+//! retry whole or failed rows only, abandon.
+//!
+//! `jobs` holds a job's lifecycle, `pipeline` the scheduler of a run,
+//! `apply` what each kind of row does, `values` a checked row's values.
+
+mod apply;
+mod jobs;
+mod pipeline;
+mod values;
+
+pub use pipeline::{BATCH, Progress};
