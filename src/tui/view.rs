@@ -260,13 +260,12 @@ fn draw_status(f: &mut Frame, app: &App, r: Rect) {
     let position = if pane.rows.is_empty() || screen_open {
         String::new()
     } else {
-        let more = match (pane.more_before, pane.more_after) {
-            (false, false) => "all",
-            (false, true) => "top",
-            (true, false) => "end",
-            (true, true) => "more",
-        };
-        format!(" row {}/{} ({more}) ", pane.selected + 1, pane.rows.len())
+        // Where the selection stands in the whole list, once counted.
+        let of = pane.total.map_or_else(|| "…".to_owned(), |t| t.label());
+        match pane.position() {
+            Some(n) => format!(" row {} of {of} ", crate::store::count::grouped(n as u64)),
+            None => format!(" near the end of {of} "),
+        }
     };
     let (mut text, mut style) = match &app.message {
         Some(m) => (m.text.clone(), if m.error { t.error } else { t.ok }),
@@ -278,7 +277,8 @@ fn draw_status(f: &mut Frame, app: &App, r: Rect) {
         text = format!("{spin} {} key(s) waiting for the screen to load; Ctrl-C drops them", app.waiting_keys());
         style = t.dim;
     }
-    let avail = usize::from(r.width).saturating_sub(position.len()).saturating_sub(1);
+    let position_width = unicode_width::UnicodeWidthStr::width(position.as_str());
+    let avail = usize::from(r.width).saturating_sub(position_width).saturating_sub(1);
     // A message cut short says where to read it whole (`clip` adds the "…").
     const WHOLE: &str = " (:messages)";
     let text = if unicode_width::UnicodeWidthStr::width(text.as_str()) > avail {
@@ -287,7 +287,7 @@ fn draw_status(f: &mut Frame, app: &App, r: Rect) {
         text
     };
     let line = Line::from(vec![Span::styled(text, style)]);
-    let [left, right] = Layout::horizontal([Constraint::Min(1), Constraint::Length(position.len() as u16)]).areas(r);
+    let [left, right] = Layout::horizontal([Constraint::Min(1), Constraint::Length(position_width as u16)]).areas(r);
     f.render_widget(Paragraph::new(line), left);
     f.render_widget(Paragraph::new(position).style(t.dim), right);
 }
