@@ -75,6 +75,7 @@ fn request(kind: ListKind, dir: Dir, ops: &Ops) -> ListRequest {
         me: ops.operator().id,
         now: ops.now(),
         backend_pid: Default::default(),
+        date_format: Default::default(),
         search: None,
     }
 }
@@ -192,6 +193,7 @@ pub async fn members(ops: &Ops, key: &crate::crypto::DataKey, samples: usize) ->
             me: ops.operator().id,
             now: ops.now(),
             backend_pid: Default::default(),
+            date_format: Default::default(),
             search: m.map(lists::Search::Members),
         });
         async move {

@@ -21,6 +21,7 @@ fn request(kind: ListKind, dir: Dir, filter: &str, me: i64) -> ListRequest {
         me,
         now: now(),
         backend_pid: Default::default(),
+        date_format: Default::default(),
         search: None,
     }
 }

@@ -765,6 +765,7 @@ async fn member_order(db: &common::TestDb) -> Vec<String> {
             me: 0,
             now: common::seeded::now(),
             backend_pid: Default::default(),
+            date_format: Default::default(),
             search: None,
         };
         let page = fetch(&db.store, &req).await.unwrap();
@@ -827,4 +828,26 @@ async fn the_counter_says_where_the_selection_is_in_the_whole_list() {
     // The end of a list too long to count has no known row number.
     h.press("G").await.unwrap();
     assert!(h.screen().contains("near the end of 50+"), "{}", h.screen());
+}
+
+#[tokio::test]
+async fn every_screen_shows_dates_in_the_configured_format() {
+    let db = common::sqlite().await;
+    seed_small(&db).await;
+    let mut s = session(&db, "tester", Keymap::from_texts(None).unwrap()).await;
+    s.config.ui.date_format = "%d/%m/%Y".into();
+    let mut h = Headless::start(s, 120, 40).await.unwrap();
+    // The member list's Born column, from the store's cells.
+    h.press("2").await.unwrap();
+    let born = h.app.pane().rows[0].cells[4].clone();
+    let (d, rest) = born.split_once('/').unwrap_or_else(|| panic!("not dd/mm/yyyy: {born}"));
+    assert!(d.len() == 2 && rest.len() == 7 && rest.as_bytes()[2] == b'/', "{born}");
+    let screen = h.screen();
+    assert!(screen.contains(&born), "{screen}");
+    // The member's own page, drawn by the view.
+    h.press("<Enter>").await.unwrap();
+    let screen = h.screen();
+    assert!(screen.contains(&born), "{screen}");
+    let iso = regex::Regex::new(r"\b\d{4}-\d{2}-\d{2}\b").unwrap();
+    assert!(!iso.is_match(&screen), "an ISO date is left on the member page:\n{screen}");
 }

@@ -58,6 +58,7 @@ pub fn first_page(
         me: ops.operator().id,
         now: ops.now(),
         backend_pid: Default::default(),
+        date_format: Default::default(),
         search,
     }
 }

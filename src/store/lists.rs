@@ -48,6 +48,8 @@ pub struct ListRequest {
     pub backend_pid: Arc<AtomicI32>,
     /// The Members or Brokers list's search (from `:member`, `:brokers` or `/`); `None` lists everyone.
     pub search: Option<Search>,
+    /// How dates in the cells read (`ui.date_format`).
+    pub date_format: crate::domain::date_format::DateFormat,
 }
 
 /// A parsed search of the Members or Brokers list.
@@ -171,10 +173,6 @@ async fn run<T: super::Record>(store: &Store, q: Sql, req: &ListRequest) -> Resu
     let (sql, args) = q.into_parts();
     let rows = store.fetch_all_cancellable::<T>(sql, args, &req.backend_pid).await?;
     Ok(Page::from_fetched(rows, req.limit, &req.dir))
-}
-
-fn date(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
 }
 
 /// `3d`, `5h`, `12m`: how long ago (or, negative, how far ahead) a moment is.
@@ -343,7 +341,7 @@ async fn members(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx
             m.member_number,
             m.member_type,
             m.group_number,
-            date(m.birth_date),
+            req.date_format.show(m.birth_date),
             mask(m.ssn_last4.as_deref()),
             // Short forms keep the column narrow; the type column says COBRA.
             m.status.strip_prefix("cobra_").map(str::to_owned).unwrap_or(m.status),
@@ -444,7 +442,7 @@ async fn accounts(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sql
             sanitize(&format!("{}, {}", a.last_name, a.first_name)),
             a.kind,
             a.status,
-            a.last_login_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "never".into()),
+            a.last_login_at.map(|t| req.date_format.show(t.date_naive())).unwrap_or_else(|| "never".into()),
             a.failed_logins.to_string(),
         ],
     }))
@@ -468,7 +466,7 @@ async fn staff(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::
         version: Some(s.row_version),
         key: vec![s.login.clone().into(), s.id.into()],
         item: ListItem::Staff(s.clone()),
-        cells: vec![s.login, sanitize(&s.name), s.role, s.status, date(s.created_at.date_naive())],
+        cells: vec![s.login, sanitize(&s.name), s.role, s.status, req.date_format.show(s.created_at.date_naive())],
     }))
 }
 
@@ -595,8 +593,8 @@ async fn codes(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::
                 sanitize(&c.subject),
                 c.last4,
                 c.issued_by,
-                date(c.issued_at.date_naive()),
-                date(c.expires_at.date_naive()),
+                req.date_format.show(c.issued_at.date_naive()),
+                req.date_format.show(c.expires_at.date_naive()),
                 status,
                 c.attempts.to_string(),
             ],

@@ -144,6 +144,8 @@ pub struct App {
     pub counts: Vec<(CaseView, i64)>,
     /// Where counting a list stops (the footer then says "10 000+"); tests lower it.
     pub count_cap: u64,
+    /// How every screen shows a date (`ui.date_format`, checked at start).
+    pub date_format: crate::domain::date_format::DateFormat,
     counts_task: Option<TaskId>,
     pub(super) op_task: Option<TaskId>,
     /// The open case, when the Cases area shows one case instead of the list.
@@ -257,6 +259,7 @@ impl App {
             case_view,
             counts: Vec::new(),
             count_cap: crate::store::count::CAP,
+            date_format: crate::domain::date_format::DateFormat::parse(&config.ui.date_format).unwrap_or_default(),
             counts_task: None,
             op_task: None,
             case_screen: None,
@@ -403,6 +406,7 @@ impl App {
             me: self.ops.operator().id,
             now: self.ops.now(),
             backend_pid: std::sync::Arc::default(),
+            date_format: self.date_format.clone(),
             search,
         })
     }

@@ -16,9 +16,9 @@ use crate::store::lists::{FILL, ListKind, columns};
 
 const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
 
-/// A date as every screen shows it: ISO, as the lists and the typed dates are.
-pub fn day(d: chrono::NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+/// A date as every screen shows it: `ui.date_format`, ISO by default.
+pub fn day(app: &App, d: chrono::NaiveDate) -> String {
+    app.date_format.show(d)
 }
 
 /// Draws one frame.
