@@ -35,6 +35,8 @@ pub struct UiConfig {
     pub idle_lock_minutes: u64,
     /// The strftime format of dates on every screen; checked at start.
     pub date_format: String,
+    /// Mouse wheel scrolling (the terminal's mouse capture is on while the app runs).
+    pub mouse: bool,
 }
 
 /// `[cases]`: the information-request clock and the sweep.

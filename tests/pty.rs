@@ -681,3 +681,33 @@ fn enter_on_a_row_of_every_list_opens_its_detail_view() {
     pty.send("\x1b");
     pty.quit_ok();
 }
+
+#[test]
+fn the_mouse_wheel_moves_the_selection_only_when_ui_mouse_is_on() {
+    let home = demo_home();
+    // The SGR report of one wheel step down at column 10, row 10.
+    const WHEEL_DOWN: &str = "\x1b[<65;10;10M";
+    let at_row = |n: usize| move |s: &str| s.contains(&format!("row {n} of"));
+
+    let mut pty = Pty::shell(home.path(), "PORTALDESK_UI__MOUSE=true \"$0\"; echo \"EXIT=$?\"", 80, 24);
+    pty.wait_for("the case queue", |s| s.contains("1 Cases") && s.contains("C-0"));
+    assert_ne!(pty.mouse_mode(), vt100::MouseProtocolMode::None, "mouse capture is on");
+    pty.send("2");
+    pty.wait_for("the member list", at_row(1));
+    pty.send(&WHEEL_DOWN.repeat(3));
+    pty.wait_for("the selection three rows down", at_row(4));
+    pty.quit_ok();
+    assert_eq!(pty.mouse_mode(), vt100::MouseProtocolMode::None, "mouse capture is released on exit");
+
+    // Off (the default): the wheel does nothing, the next key acts as ever.
+    let mut pty = Pty::shell(home.path(), "\"$0\"; echo \"EXIT=$?\"", 80, 24);
+    pty.wait_for("the case queue", |s| s.contains("1 Cases") && s.contains("C-0"));
+    assert_eq!(pty.mouse_mode(), vt100::MouseProtocolMode::None);
+    pty.send("2");
+    pty.wait_for("the member list", at_row(1));
+    pty.send(&WHEEL_DOWN.repeat(3));
+    pty.send("j");
+    let s = pty.wait_for("one row down, by the key", |s| s.contains("row 2 of") || s.contains("row 5 of"));
+    assert!(s.contains("row 2 of"), "the wheel moved the selection with ui.mouse off:\n{s}");
+    pty.quit_ok();
+}

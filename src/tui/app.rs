@@ -637,6 +637,16 @@ impl App {
 
     // ---- keys -------------------------------------------------------------
 
+    /// A mouse wheel step: moves the selection of a list, or scrolls a help
+    /// or detail view, as the arrow keys do there; it does nothing while
+    /// text is typed or a choice is asked for (an arrow there recalls
+    /// history or moves a cursor). Queued behind typed-ahead keys like one.
+    pub fn on_wheel(&mut self, down: bool) {
+        if matches!(self.mode, Mode::Normal | Mode::Help | Mode::Record(_)) {
+            self.on_key(Key::plain(if down { KeyCode::Down } else { KeyCode::Up }));
+        }
+    }
+
     /// Handles one key press now (`on_key` decides when).
     pub(super) fn handle_key(&mut self, key: Key) {
         if self.locked.is_some() {
