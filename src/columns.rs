@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::domain::date_format::DateFormat;
 use crate::domain::ssn::mask;
 use crate::domain::text::sanitize;
 use crate::store::lists::{ListItem, ListKind};
@@ -65,8 +66,10 @@ pub fn columns(kind: ListKind) -> &'static [Column] {
     }
 }
 
-/// A row's cells in its list's column order, ages and due times as of `now`.
-pub fn cells(item: &ListItem, now: DateTime<Utc>) -> Vec<String> {
+/// A row's cells in its list's column order, ages and due times as of
+/// `now`, dates as `format` shows them (`ui.date_format`).
+pub fn cells(item: &ListItem, now: DateTime<Utc>, format: &DateFormat) -> Vec<String> {
+    let date = |d: NaiveDate| format.show(d);
     match item {
         ListItem::Case(c) => vec![
             c.case_number.clone(),
@@ -109,7 +112,7 @@ pub fn cells(item: &ListItem, now: DateTime<Utc>) -> Vec<String> {
             sanitize(&format!("{}, {}", a.last_name, a.first_name)),
             a.kind.clone(),
             a.status.clone(),
-            a.last_login_at.map(|t| t.format("%Y-%m-%d").to_string()).unwrap_or_else(|| "never".into()),
+            a.last_login_at.map(|t| date(t.date_naive())).unwrap_or_else(|| "never".into()),
             a.failed_logins.to_string(),
         ],
         ListItem::Staff(s) => {
@@ -143,10 +146,6 @@ pub fn cells(item: &ListItem, now: DateTime<Utc>) -> Vec<String> {
             c.attempts.to_string(),
         ],
     }
-}
-
-fn date(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
 }
 
 /// `3d`, `5h`, `12m`: how long ago (or, negative, how far ahead) a moment is.

@@ -34,6 +34,10 @@ pub struct UiConfig {
     pub reveal_seconds: u64,
     pub history_size: usize,
     pub idle_lock_minutes: u64,
+    /// The strftime format of dates on every screen; checked at start.
+    pub date_format: String,
+    /// Mouse wheel scrolling (the terminal's mouse capture is on while the app runs).
+    pub mouse: bool,
 }
 
 /// `[cases]`: the information-request clock and the sweep.
@@ -267,6 +271,9 @@ impl Config {
         if self.ui.tick_ms < 16 || self.ui.tick_ms > 5000 {
             return bad("ui.tick_ms", "must be between 16 and 5000");
         }
+        if let Err(m) = crate::domain::date_format::DateFormat::parse(&self.ui.date_format) {
+            return bad("ui.date_format", &m);
+        }
         if self.codes.max_attempts == 0 {
             return bad("codes.max_attempts", "must be at least 1");
         }
@@ -463,6 +470,16 @@ mod tests {
         assert!(e.to_string().contains("PORTALDESK_UI__TICK_MS"), "{e}");
         std::fs::write(&f, "[ui]\ntheme = \"neon\"\n").unwrap();
         assert!(Config::load(Some(&f), env(&[]), &Overrides::default()).is_err());
+        // A date format that could show two dates alike is refused, in one line.
+        std::fs::write(&f, "[ui]\ndate_format = \"%m/%d\"\n").unwrap();
+        let e = Config::load(Some(&f), env(&[]), &Overrides::default()).unwrap_err().to_string();
+        assert!(e.contains("ui.date_format") && e.contains("alike") && !e.contains('\n'), "{e}");
+        std::fs::write(&f, "[ui]\ndate_format = \"%Y-%m-%d %Q\"\n").unwrap();
+        let e = Config::load(Some(&f), env(&[]), &Overrides::default()).unwrap_err().to_string();
+        assert!(e.contains("not a chrono date format"), "{e}");
+        std::fs::write(&f, "[ui]\ndate_format = \"%d/%m/%Y\"\n").unwrap();
+        let c = Config::load(Some(&f), env(&[]), &Overrides::default()).unwrap();
+        assert_eq!(c.ui.date_format, "%d/%m/%Y");
     }
 
     #[test]

@@ -36,7 +36,7 @@ pub async fn export_csv(store: &Store, mut req: ListRequest, path: &Path) -> Res
     loop {
         let page = lists::fetch(store, &req).await.map_err(|e| short_cause(&e))?;
         for r in &page.rows {
-            out.write_record(cells(&r.item, req.now).iter().map(|c| csv_safe(c))).map_err(fail)?;
+            out.write_record(cells(&r.item, req.now, &req.date_format).iter().map(|c| csv_safe(c))).map_err(fail)?;
         }
         n += page.rows.len();
         match page.rows.last() {

@@ -123,6 +123,7 @@ fn members_request(search: Option<Search>) -> ListRequest {
         me: 0,
         now: t0(),
         backend_pid: Default::default(),
+        date_format: Default::default(),
         search,
     }
 }
@@ -208,6 +209,7 @@ async fn the_ssn_is_found_through_the_blind_index_not_by_decrypting() {
             me: 0,
             now: t0(),
             backend_pid: Default::default(),
+            date_format: Default::default(),
             search: other.map(Search::Members),
         };
         assert!(fetch(s, &req).await.unwrap().rows.is_empty());
@@ -218,7 +220,7 @@ async fn the_ssn_is_found_through_the_blind_index_not_by_decrypting() {
         )
         .await
         .unwrap();
-        assert_eq!(portaldesk::columns::cells(&row.rows[0].item, chrono::Utc::now())[5], "(none)");
+        assert_eq!(portaldesk::columns::cells(&row.rows[0].item, chrono::Utc::now(), &Default::default())[5], "(none)");
     }
 }
 

@@ -712,7 +712,7 @@ fn adds_a_dependent_from_an_eligibility_case_through_the_form_and_resolves_it() 
     pty.send(&format!(":case {case}\r"));
     pty.wait_for("the case view", |s| s.contains(&format!("› {case}")));
     pty.send(&format!(":member {subscriber}\r"));
-    pty.wait_for("the member found", |s| s.contains("row 1/1") && s.contains(&subscriber));
+    pty.wait_for("the member found", |s| s.contains("row 1 of 1") && s.contains(&subscriber));
     pty.send("\r");
     pty.wait_for("the member view", |s| s.contains("Demographics Events"));
     pty.send(":add-dependent\r");
@@ -924,4 +924,34 @@ fn a_postgres_restart_shows_reconnecting_keeps_the_typing_and_applies_nothing_tw
     pty.wait_for("the take message", |s| s.contains("took C-"));
     pty.quit_ok();
     assert_eq!(mine(&url), (before.0 + 1, before.1 + 1), "the take applied once");
+}
+
+#[test]
+fn the_mouse_wheel_moves_the_selection_only_when_ui_mouse_is_on() {
+    let home = demo_home();
+    // The SGR report of one wheel step down at column 10, row 10.
+    const WHEEL_DOWN: &str = "\x1b[<65;10;10M";
+    let at_row = |n: usize| move |s: &str| s.contains(&format!("row {n} of"));
+
+    let mut pty = Pty::shell(home.path(), "PORTALDESK_UI__MOUSE=true \"$0\"; echo \"EXIT=$?\"", 80, 24);
+    pty.wait_for("the case queue", |s| s.contains("1 Cases") && s.contains("C-0"));
+    assert_ne!(pty.mouse_mode(), vt100::MouseProtocolMode::None, "mouse capture is on");
+    pty.send("2");
+    pty.wait_for("the member list", at_row(1));
+    pty.send(&WHEEL_DOWN.repeat(3));
+    pty.wait_for("the selection three rows down", at_row(4));
+    pty.quit_ok();
+    assert_eq!(pty.mouse_mode(), vt100::MouseProtocolMode::None, "mouse capture is released on exit");
+
+    // Off (the default): the wheel does nothing, the next key acts as ever.
+    let mut pty = Pty::shell(home.path(), "\"$0\"; echo \"EXIT=$?\"", 80, 24);
+    pty.wait_for("the case queue", |s| s.contains("1 Cases") && s.contains("C-0"));
+    assert_eq!(pty.mouse_mode(), vt100::MouseProtocolMode::None);
+    pty.send("2");
+    pty.wait_for("the member list", at_row(1));
+    pty.send(&WHEEL_DOWN.repeat(3));
+    pty.send("j");
+    let s = pty.wait_for("one row down, by the key", |s| s.contains("row 2 of") || s.contains("row 5 of"));
+    assert!(s.contains("row 2 of"), "the wheel moved the selection with ui.mouse off:\n{s}");
+    pty.quit_ok();
 }

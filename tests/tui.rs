@@ -11,7 +11,7 @@ use portaldesk::tui::Headless;
 
 /// A list row's cells as the screen shows them.
 fn shown(h: &Headless, r: &portaldesk::store::lists::ListRow) -> Vec<String> {
-    portaldesk::columns::cells(&r.item, h.app.ops.now())
+    portaldesk::columns::cells(&r.item, h.app.ops.now(), &h.app.date_format)
 }
 
 async fn app(w: u16, h: u16) -> (common::TestDb, Headless) {
@@ -778,4 +778,106 @@ async fn an_area_left_at_one_size_fills_the_new_size_when_shown_again() {
     h.press("1").await.unwrap();
     let after = h.app.pane().rows.len();
     assert!(after > before && after == h.app.page_len(), "{before} rows at 80x24, {after} at 120x40");
+}
+
+/// The member numbers of the whole member list, in its order.
+async fn member_order(db: &common::TestDb) -> Vec<String> {
+    use portaldesk::store::Dir;
+    use portaldesk::store::lists::{ListKind, ListRequest, fetch};
+    let mut out = Vec::new();
+    let mut dir = Dir::First;
+    loop {
+        let req = ListRequest {
+            kind: ListKind::Members,
+            filter: String::new(),
+            dir,
+            limit: 100,
+            me: 0,
+            now: common::seeded::now(),
+            backend_pid: Default::default(),
+            date_format: Default::default(),
+            search: None,
+        };
+        let page = fetch(&db.store, &req).await.unwrap();
+        out.extend(page.rows.iter().map(|r| r.item.handle()));
+        match page.rows.last() {
+            Some(last) if page.more_after => dir = Dir::After(last.key.clone()),
+            _ => return out,
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_counter_says_where_the_selection_is_in_the_whole_list() {
+    let (db, mut h) = app(80, 24).await;
+    let order = member_order(&db).await;
+    let total = order.len();
+    assert!(total >= 300, "the demo's member list is several pages: {total}");
+    // The footer's "row N of T", checked against the selected row's place in the whole list.
+    let check = |h: &mut Headless, what: &str| {
+        let selected = h.app.pane().rows[h.app.pane().selected].item.handle();
+        let at = order.iter().position(|m| *m == selected).unwrap() + 1;
+        let screen = h.screen();
+        let expected = format!("row {} of {}", group(at), group(total));
+        assert!(screen.contains(&expected), "{what}: wants {expected:?} in\n{screen}");
+    };
+    fn group(n: usize) -> String {
+        portaldesk::store::count::grouped(n as u64)
+    }
+    h.press("2").await.unwrap();
+    check(&mut h, "first row");
+    let page = h.app.pane().rows.len();
+    for _ in 0..page + 3 {
+        h.press("j").await.unwrap();
+    }
+    check(&mut h, "scrolled three rows past the first page");
+    assert_eq!(h.app.pane().position(), Some(page + 4));
+    for (keys, what) in [
+        ("<PageDown>", "a page down"),
+        ("<PageDown><PageDown>", "three pages down"),
+        ("<PageUp>", "a page back"),
+        ("k", "a row back"),
+        ("G", "the last row"),
+        ("<PageUp>k", "a page before the end"),
+        ("g", "the top again"),
+    ] {
+        h.press(keys).await.unwrap();
+        check(&mut h, what);
+    }
+    h.press("G").await.unwrap();
+    assert!(h.screen().contains(&format!("row {} of {}", group(total), group(total))));
+
+    // Past the cap the total is "cap+", and the position is still absolute.
+    h.app.count_cap = 50;
+    h.press("g").await.unwrap();
+    assert!(h.screen().contains("row 1 of 50+"), "{}", h.screen());
+    h.press("<PageDown><PageDown><PageDown>").await.unwrap();
+    let at = h.app.pane().position().unwrap();
+    assert!(at > 50, "three pages down is past the cap: {at}");
+    assert!(h.screen().contains(&format!("row {at} of 50+")), "{}", h.screen());
+    // The end of a list too long to count has no known row number.
+    h.press("G").await.unwrap();
+    assert!(h.screen().contains("near the end of 50+"), "{}", h.screen());
+}
+
+#[tokio::test]
+async fn every_screen_shows_dates_in_the_configured_format() {
+    let db = common::sqlite().await;
+    seed_small(&db).await;
+    let mut s = session(&db, "tester", Keymap::from_texts(None).unwrap()).await;
+    s.config.ui.date_format = "%d/%m/%Y".into();
+    let mut h = Headless::start(s, 120, 40).await.unwrap();
+    // The member list's Born column, as the view formats it.
+    h.press("2").await.unwrap();
+    let born = shown(&h, &h.app.pane().rows[0])[4].clone();
+    let (d, rest) = born.split_once('/').unwrap_or_else(|| panic!("not dd/mm/yyyy: {born}"));
+    assert!(d.len() == 2 && rest.len() == 7 && rest.as_bytes()[2] == b'/', "{born}");
+    let screen = h.screen();
+    assert!(screen.contains(&born), "{screen}");
+    // The member's own page, drawn by the view.
+    h.press("<Enter>").await.unwrap();
+    let screen = h.screen();
+    assert!(screen.contains(&born), "{screen}");
+    let iso = regex::Regex::new(r"\b\d{4}-\d{2}-\d{2}\b").unwrap();
+    assert!(!iso.is_match(&screen), "an ISO date is left on the member page:\n{screen}");
 }

@@ -29,6 +29,7 @@ pub async fn members(ops: &Ops, key: &crate::crypto::DataKey, samples: usize) ->
             me: ops.operator().id,
             now: ops.now(),
             backend_pid: Default::default(),
+            date_format: Default::default(),
             search: m.map(lists::Search::Members),
         });
         async move {

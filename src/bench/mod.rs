@@ -86,6 +86,7 @@ fn request(kind: ListKind, dir: Dir, ops: &Ops) -> ListRequest {
         me: ops.operator().id,
         now: ops.now(),
         backend_pid: Default::default(),
+        date_format: Default::default(),
         search: None,
     }
 }

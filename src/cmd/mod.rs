@@ -59,6 +59,7 @@ pub fn first_page(
         me: ops.operator().id,
         now: ops.now(),
         backend_pid: Default::default(),
+        date_format: Default::default(),
         search,
     }
 }
@@ -79,7 +80,7 @@ pub async fn print_list(
         json::print_ok(&json::ListPage { view, rows, more: page.more_after });
     } else {
         for r in &page.rows {
-            println!("{}", crate::columns::cells(&r.item, req.now).join("  "));
+            println!("{}", crate::columns::cells(&r.item, req.now, &req.date_format).join("  "));
         }
         // The case list has always said so; other lists' lines stay rows alone.
         if page.more_after && view.is_some() {

@@ -46,6 +46,8 @@ pub struct ListRequest {
     pub backend_pid: Arc<AtomicI32>,
     /// The Members or Brokers list's search (from `:member`, `:brokers` or `/`); `None` lists everyone.
     pub search: Option<Search>,
+    /// How dates in the cells read (`ui.date_format`).
+    pub date_format: crate::domain::date_format::DateFormat,
 }
 
 /// A parsed search of the Members or Brokers list.
@@ -99,6 +101,20 @@ impl ListItem {
     }
 }
 
+/// A list's statement with its filter and without paging: what the list
+/// shows and what `count::count` counts, so the two never disagree.
+pub(super) fn unpaged(req: &ListRequest) -> Sql {
+    match req.kind {
+        ListKind::Cases(view) => cases_sql(req, view),
+        ListKind::Members => members_sql(req).0,
+        ListKind::Brokers => brokers_sql(req).0,
+        ListKind::Accounts => accounts_sql(req).0,
+        ListKind::Staff => staff_sql(),
+        ListKind::Imports { failed_only } => imports_sql(req, failed_only),
+        ListKind::Codes => codes_sql(req).0,
+    }
+}
+
 /// Fetches one page of a list.
 pub async fn fetch(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::Error> {
     match req.kind {
@@ -137,7 +153,8 @@ pub struct CaseItem {
     pub row_version: i64,
 }
 
-async fn cases(store: &Store, req: &ListRequest, view: CaseView) -> Result<Page<ListRow>, sqlx::Error> {
+/// A case list's statement before paging (its WHERE is open).
+fn cases_sql(req: &ListRequest, view: CaseView) -> Sql {
     // The paperwork flag is a scalar subquery with LIMIT rather than NOT
     // EXISTS: PostgreSQL would hash NOT EXISTS over every attachment (30 ms
     // per page); this way it looks up the page's 50 cases by index.
@@ -174,6 +191,11 @@ async fn cases(store: &Store, req: &ListRequest, view: CaseView) -> Result<Page<
         q.push(" OR lower(c.subscriber_name) LIKE ").bind(like.clone()).push(" ESCAPE '\\'");
         q.push(" OR c.group_numbers LIKE ").bind(f.to_uppercase()).push(")");
     }
+    q
+}
+
+async fn cases(store: &Store, req: &ListRequest, view: CaseView) -> Result<Page<ListRow>, sqlx::Error> {
+    let mut q = cases_sql(req, view);
     q.keyset(&["c.sla_due_at", "c.priority", "c.id"], false, &req.dir, req.limit, true);
     let page: Page<CaseItem> = run(store, q, req).await?;
     Ok(page.map(|c| ListRow {
@@ -203,7 +225,8 @@ pub struct MemberItem {
     pub status: String,
 }
 
-async fn members(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::Error> {
+/// The Members list's statement before paging, and whether a WHERE is open.
+fn members_sql(req: &ListRequest) -> (Sql, bool) {
     let mut q = Sql::new(
         "SELECT m.id, m.last_name_key, m.first_name_key, m.first_name, m.last_name, m.member_number, m.member_type, \
          g.group_number, m.birth_date, m.ssn_last4, m.status FROM members m JOIN employer_groups g ON g.id = m.group_id",
@@ -212,6 +235,11 @@ async fn members(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx
         Some(Search::Members(m)) => m.push_where(&mut q),
         _ => false,
     };
+    (q, filtered)
+}
+
+async fn members(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::Error> {
+    let (mut q, filtered) = members_sql(req);
     q.keyset(&["m.last_name_key", "m.first_name_key", "m.id"], false, &req.dir, req.limit, filtered);
     let page: Page<MemberItem> = run(store, q, req).await?;
     Ok(page.map(|m| ListRow {
@@ -238,7 +266,8 @@ pub struct BrokerItem {
     pub status: String,
 }
 
-async fn brokers(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::Error> {
+/// The Brokers list's statement before paging, and whether a WHERE is open.
+fn brokers_sql(req: &ListRequest) -> (Sql, bool) {
     let mut q = Sql::new(
         "SELECT b.id, b.npn, b.last_name_key, b.first_name, b.last_name, a.name AS agency, b.tax_id_last4, \
          b.states_appointed, b.status FROM brokers b LEFT JOIN agencies a ON a.id = b.agency_id",
@@ -247,6 +276,11 @@ async fn brokers(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx
         Some(Search::Brokers(b)) => b.push_where(&mut q),
         _ => false,
     };
+    (q, filtered)
+}
+
+async fn brokers(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::Error> {
+    let (mut q, filtered) = brokers_sql(req);
     q.keyset(&["b.last_name_key", "b.id"], false, &req.dir, req.limit, filtered);
     let page: Page<BrokerItem> = run(store, q, req).await?;
     Ok(page.map(|b| ListRow {
@@ -274,7 +308,8 @@ pub struct AccountItem {
     pub failed_logins: i64,
 }
 
-async fn accounts(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::Error> {
+/// The Accounts list's statement before paging, and whether a WHERE is open.
+fn accounts_sql(req: &ListRequest) -> (Sql, bool) {
     let mut q = Sql::new(
         "SELECT id, name_key, email, first_name, last_name, kind, status, last_login_at, failed_logins FROM portal_users",
     );
@@ -283,6 +318,11 @@ async fn accounts(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sql
     if filtered {
         q.push(" WHERE name_key >= ").bind(key.clone()).push(" AND name_key < ").bind(prefix_end(&key));
     }
+    (q, filtered)
+}
+
+async fn accounts(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::Error> {
+    let (mut q, filtered) = accounts_sql(req);
     q.keyset(&["name_key", "id"], false, &req.dir, req.limit, filtered);
     let page: Page<AccountItem> = run(store, q, req).await?;
     Ok(page.map(|a| ListRow {
@@ -297,8 +337,13 @@ async fn accounts(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sql
 /// answer: the stored row, whole.
 pub type StaffItem = super::staff::Staff;
 
+/// The staff list's statement before paging (no WHERE).
+fn staff_sql() -> Sql {
+    Sql::new("SELECT id, login, name, role, status, created_at, row_version FROM staff s")
+}
+
 async fn staff(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::Error> {
-    let mut q = Sql::new("SELECT id, login, name, role, status, created_at, row_version FROM staff s");
+    let mut q = staff_sql();
     q.keyset(&["s.login", "s.id"], false, &req.dir, req.limit, false);
     let page: Page<StaffItem> = run(store, q, req).await?;
     Ok(page.map(|s| ListRow {
@@ -324,7 +369,8 @@ pub struct ImportItem {
     pub uploaded_at: DateTime<Utc>,
 }
 
-async fn imports(store: &Store, req: &ListRequest, failed_only: bool) -> Result<Page<ListRow>, sqlx::Error> {
+/// The Imports list's statement before paging (its WHERE is open).
+fn imports_sql(req: &ListRequest, failed_only: bool) -> Sql {
     let mut q = Sql::new(
         "SELECT j.id, j.status, j.kind, e.ein, e.legal_name AS employer, j.file_name, j.ok_rows, j.failed_rows, j.uploaded_at \
          FROM import_jobs j JOIN employers e ON e.id = j.employer_id WHERE ",
@@ -337,6 +383,11 @@ async fn imports(store: &Store, req: &ListRequest, failed_only: bool) -> Result<
     } else if !f.is_empty() {
         q.push(" AND lower(j.file_name) LIKE ").bind(format!("%{}%", escape_like(&f))).push(" ESCAPE '\\'");
     }
+    q
+}
+
+async fn imports(store: &Store, req: &ListRequest, failed_only: bool) -> Result<Page<ListRow>, sqlx::Error> {
+    let mut q = imports_sql(req, failed_only);
     // Newest first.
     q.keyset(&["j.uploaded_at", "j.id"], true, &req.dir, req.limit, true);
     let page: Page<ImportItem> = run(store, q, req).await?;
@@ -380,7 +431,8 @@ macro_rules! code_select {
 }
 pub(super) use code_select;
 
-async fn codes(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::Error> {
+/// The Codes list's statement before paging, and whether a WHERE is open.
+fn codes_sql(req: &ListRequest) -> (Sql, bool) {
     let mut q = Sql::new(code_select!());
     // `:codes EIN` or an NPN: that subject's codes.
     let subject = req.filter.trim();
@@ -388,6 +440,11 @@ async fn codes(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::
     if filtered {
         q.push(" WHERE (e.ein = ").bind(subject).push(" OR b.npn = ").bind(subject).push(")");
     }
+    (q, filtered)
+}
+
+async fn codes(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::Error> {
+    let (mut q, filtered) = codes_sql(req);
     q.keyset(&["c.issued_at", "c.id"], true, &req.dir, req.limit, filtered);
     let page: Page<CodeItem> = run(store, q, req).await?;
     Ok(page.map(|mut c| {

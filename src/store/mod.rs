@@ -22,6 +22,7 @@ pub mod bench;
 pub mod brokers;
 pub mod cases;
 pub mod codes;
+pub mod count;
 pub mod imports;
 pub mod key_rotation;
 pub mod lists;

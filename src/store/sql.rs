@@ -83,6 +83,13 @@ impl Sql {
         self.bind((limit + 1) as i64);
     }
 
+    /// Puts a static fragment before the statement, to wrap it as a
+    /// subquery (the placeholders keep their numbers).
+    pub fn prepend(&mut self, fragment: &'static str) -> &mut Sql {
+        self.text.insert_str(0, fragment);
+        self
+    }
+
     fn list(&mut self, cols: &[&'static str]) {
         for (i, c) in cols.iter().enumerate() {
             if i > 0 {

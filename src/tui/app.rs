@@ -54,6 +54,35 @@ pub struct Pane {
     pub loaded: bool,
     pub error: Option<String>,
     pub filter: String,
+    /// Where the first row on screen stands in the whole list (0-based);
+    /// `None` after jumping to the end of a list too long to count.
+    pub offset: Option<usize>,
+    /// How the page being loaded places its first row: set by `load`.
+    next_offset: NextOffset,
+    /// How many rows the whole list holds, once counted.
+    pub total: Option<crate::store::count::ListCount>,
+    /// The running count of this list.
+    count_task: Option<TaskId>,
+}
+
+/// Where a page being loaded starts in the whole list, as far as is known
+/// when it is asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum NextOffset {
+    /// At this absolute row.
+    At(usize),
+    /// Ending just before this absolute row (a page before).
+    EndingBefore(usize),
+    /// At the end of the list.
+    End,
+    Unknown,
+}
+
+impl Pane {
+    /// The absolute position (1-based) of the selected row, when known.
+    pub fn position(&self) -> Option<usize> {
+        self.offset.map(|o| o + self.selected + 1)
+    }
 }
 
 impl Pane {
@@ -68,6 +97,10 @@ impl Pane {
             loaded: false,
             error: None,
             filter: String::new(),
+            offset: Some(0),
+            next_offset: NextOffset::At(0),
+            total: None,
+            count_task: None,
         }
     }
 }
@@ -109,6 +142,10 @@ pub struct App {
     pub panes: Vec<Pane>,
     pub case_view: CaseView,
     pub counts: Vec<(CaseView, i64)>,
+    /// Where counting a list stops (the footer then says "10 000+"); tests lower it.
+    pub count_cap: u64,
+    /// How every screen shows a date (`ui.date_format`, checked at start).
+    pub date_format: crate::domain::date_format::DateFormat,
     counts_task: Option<TaskId>,
     pub(super) op_task: Option<TaskId>,
     /// The open case, when the Cases area shows one case instead of the list.
@@ -233,6 +270,8 @@ impl App {
             panes,
             case_view,
             counts: Vec::new(),
+            count_cap: crate::store::count::CAP,
+            date_format: crate::domain::date_format::DateFormat::parse(&config.ui.date_format).unwrap_or_default(),
             counts_task: None,
             op_task: None,
             case_screen: None,
@@ -382,6 +421,7 @@ impl App {
             me: self.ops.operator().id,
             now: self.ops.now(),
             backend_pid: std::sync::Arc::default(),
+            date_format: self.date_format.clone(),
             search,
         })
     }
@@ -395,6 +435,16 @@ impl App {
         if let Some((id, _, _)) = pane.loading.take() {
             self.tasks.cancel(id);
         }
+        pane.next_offset = next_offset(pane, &dir);
+        if dir == Dir::First {
+            // Another queue or filter: the old total says nothing of it.
+            pane.total = None;
+        }
+        // A list loaded afresh (a queue, a filter, a refresh after a change)
+        // is counted again; stepping through its pages is not.
+        if !matches!(dir, Dir::After(_) | Dir::Before(_)) || pane.total.is_none() {
+            self.count(area, &req);
+        }
         let backend_pid = std::sync::Arc::clone(&req.backend_pid);
         let store = self.ops.store().clone();
         let edge = matches!(dir, Dir::After(_) | Dir::Before(_));
@@ -403,6 +453,26 @@ impl App {
             Report::List { area, result }
         });
         self.panes[area].loading = Some((id, edge, select));
+    }
+
+    /// Counts area `area`'s whole list in the background: typed keys do not
+    /// wait for it, and a newer count cancels it.
+    fn count(&mut self, area: usize, req: &ListRequest) {
+        let mut req = req.clone();
+        req.backend_pid = std::sync::Arc::default();
+        let pane = &mut self.panes[area];
+        if let Some(id) = pane.count_task.take() {
+            self.tasks.cancel(id);
+        }
+        let pid = std::sync::Arc::clone(&req.backend_pid);
+        let store = self.ops.store().clone();
+        let cap = self.count_cap;
+        let id = self.tasks.spawn_tracked(pid, async move {
+            let result = crate::store::count::count(&store, &req, cap).await.map_err(|e| short_cause(&e));
+            Report::ListCount { area, result }
+        });
+        self.tasks.set_background(id);
+        self.panes[area].count_task = Some(id);
     }
 
     pub(super) fn reload_in_place(&mut self, area: usize) {
@@ -494,6 +564,7 @@ impl App {
                         pane.rows = page.rows;
                         pane.more_before = page.more_before;
                         pane.more_after = page.more_after;
+                        pane.offset = placed(pane.next_offset, pane.rows.len(), pane.more_before, pane.total);
                         let last = pane.rows.len().saturating_sub(1);
                         pane.selected = match select {
                             Select::First => 0,
@@ -502,6 +573,19 @@ impl App {
                         };
                     }
                     Err(e) => pane.error = Some(e),
+                }
+            }
+            Report::ListCount { area, result } => {
+                let pane = &mut self.panes[area];
+                if pane.count_task != Some(msg.id) {
+                    return;
+                }
+                pane.count_task = None;
+                // A failed count leaves the footer without a total; the list itself still works.
+                pane.total = result.ok();
+                // The end of a list reached before it was counted is placed now.
+                if pane.offset.is_none() && !pane.more_after {
+                    pane.offset = placed(NextOffset::End, pane.rows.len(), pane.more_before, pane.total);
                 }
             }
             Report::Counts(c) => {
@@ -617,6 +701,16 @@ impl App {
     }
 
     // ---- keys -------------------------------------------------------------
+
+    /// A mouse wheel step: moves the selection of a list, or scrolls a help
+    /// or detail view, as the arrow keys do there; it does nothing while
+    /// text is typed or a choice is asked for (an arrow there recalls
+    /// history or moves a cursor). Queued behind typed-ahead keys like one.
+    pub fn on_wheel(&mut self, down: bool) {
+        if matches!(self.mode, Mode::Normal | Mode::Help | Mode::Record(_)) {
+            self.on_key(Key::plain(if down { KeyCode::Down } else { KeyCode::Up }));
+        }
+    }
 
     /// Handles one key press now (`on_key` decides when).
     pub(super) fn handle_key(&mut self, key: Key) {
@@ -1206,5 +1300,39 @@ impl App {
         let f = crate::domain::text::sanitize(self.input.value());
         self.panes[self.area].filter = f;
         self.load(self.area, Dir::First, Select::First);
+    }
+}
+
+/// Where a page asked for in direction `dir` will start, from where the
+/// rows on screen stand.
+fn next_offset(pane: &Pane, dir: &Dir) -> NextOffset {
+    let at = |key: &crate::store::Cursor| {
+        let i = pane.rows.iter().position(|r| &r.key == key)?;
+        Some(pane.offset? + i)
+    };
+    match dir {
+        Dir::First => NextOffset::At(0),
+        Dir::Last => NextOffset::End,
+        Dir::After(k) => at(k).map_or(NextOffset::Unknown, |a| NextOffset::At(a + 1)),
+        Dir::From(k) => at(k).map_or(NextOffset::Unknown, NextOffset::At),
+        Dir::Before(k) => at(k).map_or(NextOffset::Unknown, NextOffset::EndingBefore),
+    }
+}
+
+/// Where a page of `len` rows that arrived stands in the whole list.
+fn placed(
+    next: NextOffset,
+    len: usize,
+    more_before: bool,
+    total: Option<crate::store::count::ListCount>,
+) -> Option<usize> {
+    if !more_before {
+        return Some(0);
+    }
+    match next {
+        NextOffset::At(a) => Some(a),
+        NextOffset::EndingBefore(a) => Some(a.saturating_sub(len)),
+        NextOffset::End => total.and_then(|t| t.exact()).map(|n| (n as usize).saturating_sub(len)),
+        NextOffset::Unknown => None,
     }
 }

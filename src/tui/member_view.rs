@@ -12,14 +12,13 @@ use crate::domain::ssn::mask;
 use crate::domain::text::sanitize;
 use crate::store::members::MemberFile;
 
-use super::view::day as date;
-
 fn money(cents: i64) -> String {
     format!("${}.{:02}", cents / 100, cents % 100)
 }
 
 /// The lines of the current tab.
 pub fn tab_lines<'a>(app: &App, s: &MemberScreen, f: &'a MemberFile) -> Vec<Line<'a>> {
+    let date = |d: chrono::NaiveDate| super::view::day(app, d);
     let t = &app.theme;
     let m = &f.member;
     let label = |l: &str| Span::styled(format!("{l:<13}"), t.header);

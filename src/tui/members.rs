@@ -251,10 +251,11 @@ impl App {
         };
         let store = self.ops.store().clone();
         let query = clip(query.trim(), 40);
+        let shown_on = super::view::day(self, on);
         self.spawn_op("checking eligibility…".into(), async move {
             match store::coverage_on(&store, &search, on, 50).await {
                 Ok(rows) => Report::Info {
-                    title: format!("Eligibility of {query} on {}", super::view::day(on)),
+                    title: format!("Eligibility of {query} on {shown_on}"),
                     lines: store::describe_coverage(&rows),
                 },
                 Err(e) => Report::Op(Err(crate::store::short_cause(&e))),

@@ -79,25 +79,38 @@ pub fn osc52(text: &str) -> String {
 /// (ratatui's hook restores before the panic report is printed).
 pub async fn run_terminal(session: Session, prefeed: Vec<crate::script::Step>) -> std::io::Result<()> {
     let tick = Duration::from_millis(session.config.ui.tick_ms);
+    let mouse = session.config.ui.mouse;
     let mut terminal = ratatui::try_init()?;
     crossterm::execute!(std::io::stdout(), EnableBracketedPaste)?;
-    // ratatui's panic hook restores the screen; this one ends bracketed paste too.
+    if mouse {
+        crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)?;
+    }
+    // ratatui's panic hook restores the screen; this one ends bracketed paste
+    // and mouse capture too.
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let _ = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
+        if mouse {
+            let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+        }
         hook(info);
     }));
-    let result = event_loop(&mut terminal, session, tick, prefeed).await;
+    let result = event_loop(&mut terminal, session, tick, prefeed, mouse).await;
     let _ = std::panic::take_hook();
     let pasting = crossterm::execute!(std::io::stdout(), DisableBracketedPaste);
+    let released =
+        if mouse { crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture) } else { Ok(()) };
     let restored = ratatui::try_restore();
-    result.and(pasting).and(restored)
+    result.and(pasting).and(released).and(restored)
 }
 
 /// Ctrl-Z: gives the terminal back to the shell, stops the process as the
 /// shell expects, and takes the terminal again on `fg`.
-fn suspend(terminal: &mut ratatui::DefaultTerminal) -> std::io::Result<()> {
+fn suspend(terminal: &mut ratatui::DefaultTerminal, mouse: bool) -> std::io::Result<()> {
     crossterm::execute!(std::io::stdout(), DisableBracketedPaste)?;
+    if mouse {
+        crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture)?;
+    }
     ratatui::try_restore()?;
     crossterm::execute!(std::io::stdout(), crossterm::cursor::Show)?;
     signal_hook::low_level::raise(signal_hook::consts::SIGTSTP)?;
@@ -107,6 +120,9 @@ fn suspend(terminal: &mut ratatui::DefaultTerminal) -> std::io::Result<()> {
     // ("the cursor position could not be read").
     crossterm::terminal::enable_raw_mode()?;
     crossterm::execute!(std::io::stdout(), crossterm::terminal::EnterAlternateScreen, EnableBracketedPaste)?;
+    if mouse {
+        crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)?;
+    }
     terminal.hide_cursor()?;
     // `resize` clears the screen and forgets the last frame without asking
     // for the cursor (`clear` asks), so the next draw paints everything.
@@ -119,7 +135,9 @@ async fn event_loop(
     session: Session,
     tick: Duration,
     prefeed: Vec<crate::script::Step>,
+    mouse: bool,
 ) -> std::io::Result<()> {
+    use crossterm::event::MouseEventKind;
     use tokio::signal::unix::{SignalKind, signal};
     let (tx, mut rx) = mpsc::unbounded_channel();
     let size = terminal.size()?;
@@ -139,12 +157,18 @@ async fn event_loop(
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.code == KeyCode::Char('z') && k.modifiers == KeyModifiers::CONTROL => {
                     if k.kind != KeyEventKind::Release {
-                        suspend(terminal)?;
+                        suspend(terminal, mouse)?;
                     }
                 }
                 Some(Ok(Event::Paste(text))) => app.on_paste(text),
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => app.on_key(Key::from_event(k)),
                 Some(Ok(Event::Resize(w, h))) => app.on_resize(w, h),
+                // The wheel, when `ui.mouse` asks for it; every other mouse event is ignored.
+                Some(Ok(Event::Mouse(m))) if mouse => match m.kind {
+                    MouseEventKind::ScrollDown => app.on_wheel(true),
+                    MouseEventKind::ScrollUp => app.on_wheel(false),
+                    _ => {}
+                },
                 Some(Ok(_)) => {}
                 Some(Err(e)) => return Err(e),
                 None => break,

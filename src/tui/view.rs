@@ -17,9 +17,9 @@ use crate::store::lists::{ListItem, ListKind};
 
 const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
 
-/// A date as every screen shows it: ISO, as the lists and the typed dates are.
-pub fn day(d: chrono::NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
+/// A date as every screen shows it: `ui.date_format`, ISO by default.
+pub fn day(app: &App, d: chrono::NaiveDate) -> String {
+    app.date_format.show(d)
 }
 
 /// Draws one frame.
@@ -225,7 +225,7 @@ fn draw_list(f: &mut Frame, app: &App, r: Rect) {
     let now = app.ops.now();
     let rows = pane.rows.iter().map(|row| {
         let marked = matches!(&row.item, ListItem::Case(c) if app.marked.contains(&c.case_number));
-        let cells = cells(&row.item, now).into_iter().enumerate().map(|(i, c)| {
+        let cells = cells(&row.item, now, &app.date_format).into_iter().enumerate().map(|(i, c)| {
             // Overdue cases stand out in the Due column; marked ones carry a `*`.
             let style = if cases && i == 1 && c.starts_with('-') { t.overdue } else { Style::new() };
             if cases && i == 3 {
@@ -266,13 +266,12 @@ fn draw_status(f: &mut Frame, app: &App, r: Rect) {
     let position = if pane.rows.is_empty() || screen_open {
         String::new()
     } else {
-        let more = match (pane.more_before, pane.more_after) {
-            (false, false) => "all",
-            (false, true) => "top",
-            (true, false) => "end",
-            (true, true) => "more",
-        };
-        format!(" row {}/{} ({more}) ", pane.selected + 1, pane.rows.len())
+        // Where the selection stands in the whole list, once counted.
+        let of = pane.total.map_or_else(|| "…".to_owned(), |t| t.label());
+        match pane.position() {
+            Some(n) => format!(" row {} of {of} ", crate::store::count::grouped(n as u64)),
+            None => format!(" near the end of {of} "),
+        }
     };
     let (mut text, mut style) = match &app.message {
         Some(m) => (m.text.clone(), if m.error { t.error } else { t.ok }),
@@ -284,7 +283,8 @@ fn draw_status(f: &mut Frame, app: &App, r: Rect) {
         text = format!("{spin} {} key(s) waiting for the screen to load; Ctrl-C drops them", app.waiting_keys());
         style = t.dim;
     }
-    let avail = usize::from(r.width).saturating_sub(position.len()).saturating_sub(1);
+    let position_width = unicode_width::UnicodeWidthStr::width(position.as_str());
+    let avail = usize::from(r.width).saturating_sub(position_width).saturating_sub(1);
     // A message cut short says where to read it whole (`clip` adds the "…").
     const WHOLE: &str = " (:messages)";
     let text = if unicode_width::UnicodeWidthStr::width(text.as_str()) > avail {
@@ -293,7 +293,7 @@ fn draw_status(f: &mut Frame, app: &App, r: Rect) {
         text
     };
     let line = Line::from(vec![Span::styled(text, style)]);
-    let [left, right] = Layout::horizontal([Constraint::Min(1), Constraint::Length(position.len() as u16)]).areas(r);
+    let [left, right] = Layout::horizontal([Constraint::Min(1), Constraint::Length(position_width as u16)]).areas(r);
     f.render_widget(Paragraph::new(line), left);
     f.render_widget(Paragraph::new(position).style(t.dim), right);
 }

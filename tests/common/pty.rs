@@ -122,6 +122,11 @@ impl Pty {
         (p.screen().alternate_screen(), p.screen().hide_cursor())
     }
 
+    /// Which mouse reports the terminal was asked for (none unless captured).
+    pub fn mouse_mode(&self) -> vt100::MouseProtocolMode {
+        self.parser.lock().unwrap().screen().mouse_protocol_mode()
+    }
+
     /// Quits the app from its top level and checks it exited with 0.
     pub fn quit_ok(&mut self) {
         self.send("q");
