@@ -138,11 +138,13 @@ pub struct Column {
     pub format: Format,
 }
 
-const fn req(name: &'static str, format: Format) -> Column {
+/// A required column (also the maintenance changes' fields).
+pub(crate) const fn req(name: &'static str, format: Format) -> Column {
     Column { name, required: true, format }
 }
 
-const fn opt(name: &'static str, format: Format) -> Column {
+/// An optional column.
+pub(crate) const fn opt(name: &'static str, format: Format) -> Column {
     Column { name, required: false, format }
 }
 

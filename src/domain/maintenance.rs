@@ -9,7 +9,7 @@
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
 use super::birth_date::age_on;
-use super::import_spec::{CellError, Column, Format, Value, check_cell};
+use super::import_spec::{CellError, Column, Format, Value, check_cell, opt, req};
 use super::role::Role;
 
 /// A kind of maintenance change. Its name is stable: the audit action
@@ -97,14 +97,6 @@ impl ChangeKind {
             ChangeKind::Demographics | ChangeKind::Undo => None,
         }
     }
-}
-
-const fn req(name: &'static str, format: Format) -> Column {
-    Column { name, required: true, format }
-}
-
-const fn opt(name: &'static str, format: Format) -> Column {
-    Column { name, required: false, format }
 }
 
 const ADD_MEMBER: &[Column] = &[
