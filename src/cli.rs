@@ -218,6 +218,11 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 1000)]
         samples: usize,
     },
+    /// A member change (`:edit`): y at the preview to the member view redrawn, beside a plain UPDATE.
+    Maintenance {
+        #[arg(long, default_value_t = 200)]
+        samples: usize,
+    },
 }
 
 /// `portaldesk case …`: one subcommand per case action.

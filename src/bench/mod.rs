@@ -5,6 +5,7 @@ mod brokers;
 mod cases;
 mod imports;
 mod keys;
+mod maintenance;
 mod members;
 mod script;
 
@@ -12,6 +13,7 @@ pub use brokers::brokers;
 pub use cases::cases;
 pub use imports::imports;
 pub use keys::keys;
+pub use maintenance::maintenance;
 pub use members::members;
 pub use script::script;
 

@@ -11,6 +11,7 @@ pub async fn run(ops: &Ops, key: &crate::crypto::DataKey, cmd: BenchCmd) -> Resu
         BenchCmd::Cases { samples, takers } => bench::cases(ops, samples.max(1), takers).await,
         BenchCmd::Members { samples } => bench::members(ops, key, samples.max(1)).await,
         BenchCmd::Keys { samples } => bench::keys(ops, key, samples.max(1)).await,
+        BenchCmd::Maintenance { samples } => bench::maintenance(ops, key, samples.max(1)).await,
         BenchCmd::Script { steps } => bench::script(ops, key, steps.max(1)).await,
         BenchCmd::Imports { rows } => bench::imports(ops, key, rows.max(1), ops.store().url()).await,
         BenchCmd::Brokers { groups, samples } => bench::brokers(ops, key, groups.max(1), samples.max(1)).await,

@@ -49,6 +49,19 @@ pub struct SampleMember {
     pub ssn_cipher: Option<Vec<u8>>,
 }
 
+/// The plain engine's member change: the UPDATE and the record read again,
+/// without rules, audit or history (the bench's baseline).
+pub async fn plain_city_change(store: &Store, number: &str, city: &str) -> Result<(), sqlx::Error> {
+    store
+        .execute(
+            "UPDATE members SET city = $1, row_version = row_version + 1 WHERE member_number = $2",
+            args![city, number],
+        )
+        .await?;
+    super::members::file_by_number(store, number).await?;
+    Ok(())
+}
+
 /// Up to `n` members spread over the table: every `step`-th id.
 pub async fn sample_members(store: &Store, step: i64, n: i64) -> Result<Vec<SampleMember>, sqlx::Error> {
     store
