@@ -444,7 +444,21 @@ async fn a_member_change_form_checks_as_typed_and_its_preview_shows_before_and_a
     let s = stable(&h.screen(), &db);
     assert!(s.contains("dependent Ava Lindqvist added — apply?") && s.contains("relationship: — → child"), "{s}");
     insta::assert_snapshot!("member_change_preview_80x24", s);
+    // "n" goes back to the form with every field; Enter asks again.
+    h.press("n").await.unwrap();
+    let s = h.screen();
+    assert!(s.contains("Add a dependent") && s.contains("Lindqvist") && s.contains("2016-04-01"), "{s}");
+    h.press("<Enter>").await.unwrap();
+    assert!(h.screen().contains("dependent Ava Lindqvist added — apply?"), "{}", h.screen());
+    // A colleague changes the member meanwhile: refused, and the form is back.
+    db.store
+        .execute("UPDATE members SET row_version = row_version + 1 WHERE member_number = $1", args![number.clone()])
+        .await
+        .unwrap();
     h.press("y").await.unwrap();
+    let s = h.screen();
+    assert!(s.contains("was changed since you opened it") && s.contains("Add a dependent"), "{s}");
+    h.press("<Enter>y").await.unwrap();
     let s = h.screen();
     assert!(s.contains("Lindqvist, Ava (child)"), "{s}");
     h.press(&"<Tab>".repeat(7)).await.unwrap();

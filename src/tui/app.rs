@@ -519,13 +519,14 @@ impl App {
                     self.complain(format!("{reason} ({dropped} key(s) typed after Enter were not run)"));
                 }
             }
-            // A bulk change's preview: "n" at its confirm goes back to the text.
-            Some((_, super::modal::Unsent::Prompt(draft))) => {
+            // A preview (a bulk change's, a member change's): "n" at its
+            // confirm goes back to the text or the form, as does a refusal of the change.
+            Some((_, unsent)) => {
                 if let Mode::Confirm(c) = &mut self.mode
                     && c.back.is_none()
                     && c.pending != super::modal::Pending::Nothing
                 {
-                    c.back = Some(Box::new(draft));
+                    c.back = Some(Box::new(unsent));
                 }
             }
             _ => {}

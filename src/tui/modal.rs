@@ -133,8 +133,9 @@ pub struct Confirm {
     pub title: String,
     pub lines: Vec<String>,
     pub pending: Pending,
-    /// The prompt it came from, shown again if the operator says no.
-    pub back: Option<Box<Draft>>,
+    /// The prompt or form it came from, shown again if the operator says
+    /// no or the change is refused.
+    pub back: Option<Box<Unsent>>,
 }
 
 /// What was typed into a prompt, kept so that it can be shown again.
@@ -242,7 +243,7 @@ impl App {
             return self.complain(e);
         }
         match &mut self.mode {
-            Mode::Confirm(c) => c.back = Some(Box::new(draft)),
+            Mode::Confirm(c) => c.back = Some(Box::new(Unsent::Prompt(draft))),
             _ => self.keep_for_refusal(before, refusals, Unsent::Prompt(draft)),
         }
     }
@@ -270,7 +271,7 @@ impl App {
             self.mode = Mode::Normal;
             match c.back {
                 Some(d) => {
-                    self.restore(*d);
+                    self.restore_unsent(*d);
                     self.say("not applied; your text is still here: Enter asks again, Esc leaves it");
                 }
                 None => self.say("cancelled; nothing was changed"),
@@ -284,7 +285,7 @@ impl App {
         let (before, refusals) = (self.op_task, self.refusals);
         self.apply_confirmed(c.pending);
         if let Some(d) = c.back {
-            self.keep_for_refusal(before, refusals, Unsent::Prompt(*d));
+            self.keep_for_refusal(before, refusals, *d);
         }
     }
 
