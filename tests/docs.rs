@@ -65,6 +65,11 @@ fn import_spec_matches_the_validation() {
 }
 
 #[test]
+fn report_catalogue_matches_the_program() {
+    matches_on_disk("docs/reports.md", &portaldesk::domain::report_catalogue::markdown());
+}
+
+#[test]
 fn every_config_key_is_documented() {
     let doc = std::fs::read_to_string("docs/configuration.md").unwrap();
     let table: toml::Table = DEFAULT_TOML.parse().unwrap();

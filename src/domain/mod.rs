@@ -13,6 +13,8 @@ pub mod import_spec;
 pub mod maintenance;
 pub mod member_query;
 pub mod npn;
+pub mod report_catalogue;
 pub mod role;
+pub mod schedule;
 pub mod ssn;
 pub mod text;
