@@ -125,7 +125,16 @@ pub const REPORTS: &[ReportSpec] = &[
         kind: ReportKind::Standard,
         help: "qualifying events dated within the period, with their COBRA deadlines",
         params: &[PERIOD[0], PERIOD[1], GROUP],
-        columns: &["member_number", "name", "group", "event", "event_date", "notice_deadline", "election_deadline"],
+        columns: &[
+            "member_number",
+            "name",
+            "group",
+            "event",
+            "event_date",
+            "notice_date",
+            "election_deadline",
+            "coverage_end",
+        ],
     },
     ReportSpec {
         name: "case-sla",

@@ -13,6 +13,7 @@ pub mod key_rotation;
 mod locked_change;
 pub mod maintenance;
 pub mod members;
+pub mod reports;
 pub mod staff_accounts;
 
 use chrono::{DateTime, Utc};

@@ -10,6 +10,7 @@ mod bulk;
 mod direct;
 pub mod paging;
 pub mod records;
+pub mod reports;
 mod sql;
 mod ssns_on_file;
 #[cfg(feature = "test-sql")]

@@ -1,0 +1,284 @@
+//! Running report jobs (issue 25, point 2): a worker claims the oldest job
+//! under a lease, streams the report's rows as CSV into stored chunks a page
+//! at a time (memory stays bounded however long the report), and ends the
+//! job. Every chunk is written only while the worker's attempt still holds
+//! the job, so a worker that was killed, or outlived its lease and lost the
+//! job to another, never adds output: the next attempt starts clean and
+//! writes what an uninterrupted run would have.
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+
+use super::{Clock, OpError};
+use crate::domain::cobra;
+use crate::domain::report_catalogue::{self, Params, ReportSpec};
+use crate::domain::text::csv_safe;
+use crate::store::Store;
+use crate::store::reports::{self as store, EventRow, ReportJob};
+
+/// Rows read per query: a page, never the whole report.
+const PAGE: i64 = 2_000;
+
+/// How one claimed job ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ran {
+    Succeeded {
+        job: i64,
+        rows: i64,
+    },
+    /// The report could not be made (its parameters no longer check, say).
+    Failed {
+        job: i64,
+        error: String,
+    },
+    /// The job was cancelled, or claimed by another worker after this one's
+    /// lease ran out: this worker stopped and wrote nothing more.
+    Lost {
+        job: i64,
+    },
+}
+
+/// A report worker: a name for the jobs it holds, how long a claim lasts
+/// without news from it, and how big its output chunks are.
+#[derive(Debug, Clone)]
+pub struct Worker {
+    store: Store,
+    name: String,
+    clock: Clock,
+    lease: Duration,
+    chunk_bytes: usize,
+}
+
+impl Worker {
+    /// A worker named `name` (shown on the jobs it runs).
+    pub fn new(store: Store, name: impl Into<String>, clock: Clock) -> Worker {
+        Worker { store, name: name.into(), clock, lease: Duration::minutes(5), chunk_bytes: 256 * 1024 }
+    }
+
+    /// Sets the lease: a job this worker holds is claimed again that long
+    /// after its last chunk if the worker has gone.
+    pub fn with_lease(mut self, lease: Duration) -> Worker {
+        self.lease = lease;
+        self
+    }
+
+    /// Sets the output chunk size (small chunks make tests see several).
+    pub fn with_chunk_bytes(mut self, bytes: usize) -> Worker {
+        self.chunk_bytes = bytes.max(1);
+        self
+    }
+
+    /// Claims and runs the oldest runnable job; None when there is none.
+    pub async fn run_next(&self) -> Result<Option<Ran>, OpError> {
+        let now = self.clock.now();
+        let mut tx = self.store.begin_write().await?;
+        let job = store::claim(&mut tx, &self.name, now, now + self.lease).await?;
+        tx.commit().await?;
+        match job {
+            Some(job) => Ok(Some(self.run(job).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn run(&self, job: ReportJob) -> Result<Ran, OpError> {
+        let checked = report_catalogue::find(&job.report)
+            .ok_or_else(|| format!("{:?} is not a report of the catalogue", job.report))
+            .and_then(|spec| Ok((spec, spec.check(&decode_params(&job.params)?)?)));
+        let mut out = Output { worker: self, job: job.id, attempt: job.attempt, seq: 0, buf: Vec::new(), rows: 0 };
+        let made = match checked {
+            Ok((spec, params)) => out.report(spec, &params).await,
+            Err(e) => Err(Stop::Failed(e)),
+        };
+        let (status, error) = match made {
+            Ok(()) => {
+                if !out.flush().await? {
+                    return Ok(Ran::Lost { job: job.id });
+                }
+                ("succeeded", None)
+            }
+            Err(Stop::Lost) => return Ok(Ran::Lost { job: job.id }),
+            Err(Stop::Db(e)) => return Err(e),
+            Err(Stop::Failed(e)) => ("failed", Some(e)),
+        };
+        let mut tx = self.store.begin_write().await?;
+        let held =
+            store::finish(&mut tx, job.id, job.attempt, status, out.rows, error.as_deref(), self.clock.now()).await?;
+        tx.commit().await?;
+        Ok(match (held, error) {
+            (false, _) => Ran::Lost { job: job.id },
+            (true, None) => Ran::Succeeded { job: job.id, rows: out.rows },
+            (true, Some(error)) => Ran::Failed { job: job.id, error },
+        })
+    }
+}
+
+/// Parameters as a job stores them: JSON `[[name, value], …]`.
+pub fn encode_params(params: &Params) -> String {
+    serde_json::to_string(&params.to_pairs()).unwrap_or_else(|_| "[]".into())
+}
+
+fn decode_params(stored: &str) -> Result<Vec<(String, String)>, String> {
+    serde_json::from_str(stored).map_err(|e| format!("the job's stored parameters cannot be read: {e}"))
+}
+
+/// A job's whole output, chunk by chunk in order.
+pub async fn output(store: &Store, job: i64) -> Result<Vec<u8>, OpError> {
+    let mut all = Vec::new();
+    let mut seq = 0;
+    while let Some(bytes) = store::chunk(store, job, seq).await? {
+        all.extend_from_slice(&bytes);
+        seq += 1;
+    }
+    Ok(all)
+}
+
+enum Stop {
+    Failed(String),
+    Lost,
+    Db(OpError),
+}
+
+impl From<sqlx::Error> for Stop {
+    fn from(e: sqlx::Error) -> Stop {
+        Stop::Db(e.into())
+    }
+}
+
+impl From<OpError> for Stop {
+    fn from(e: OpError) -> Stop {
+        Stop::Db(e)
+    }
+}
+
+/// The CSV of one attempt, written out a chunk at a time.
+struct Output<'a> {
+    worker: &'a Worker,
+    job: i64,
+    attempt: i64,
+    seq: i64,
+    buf: Vec<u8>,
+    rows: i64,
+}
+
+impl Output<'_> {
+    async fn report(&mut self, spec: &ReportSpec, params: &Params) -> Result<(), Stop> {
+        self.line(spec.columns.iter().map(|c| (*c).to_owned()).collect())?;
+        let group = match params.get("group") {
+            Some(report_catalogue::Value::Text(g)) => Some(g.clone()),
+            _ => None,
+        };
+        let store = &self.worker.store;
+        let now = self.worker.clock.now();
+        match spec.name {
+            "qualifying-events" => {
+                let (from, to) = (params.date("from").unwrap_or_default(), params.date("to").unwrap_or_default());
+                let mut after = 0;
+                loop {
+                    let page = store::events_in_period(store, from, to, group.as_deref(), after, PAGE).await?;
+                    for e in &page {
+                        let f = facts(e);
+                        self.row(event_cells(e, vec![e.notice_date.to_string(), f.0.to_string(), f.1.to_string()]))
+                            .await?;
+                    }
+                    match page.last() {
+                        Some(last) if page.len() as i64 == PAGE => after = last.id,
+                        _ => break,
+                    }
+                }
+            }
+            "election-deadlines" => {
+                let days = match params.get("days") {
+                    Some(report_catalogue::Value::Days(n)) => *n,
+                    _ => 30,
+                };
+                let today = now.date_naive();
+                // deadline = the later of loss and notice + 60 days, so a
+                // deadline in today..=today+days is a later date in this window.
+                let (from, to) = (today - Duration::days(60), today + Duration::days(days - 60));
+                let mut after = 0;
+                loop {
+                    let page = store::unelected_events(store, from, to, group.as_deref(), after, PAGE).await?;
+                    for e in &page {
+                        let deadline = facts(e).0;
+                        let left = (deadline - today).num_days();
+                        self.row(event_cells(e, vec![deadline.to_string(), left.to_string()])).await?;
+                    }
+                    match page.last() {
+                        Some(last) if page.len() as i64 == PAGE => after = last.id,
+                        _ => break,
+                    }
+                }
+            }
+            "case-sla" => {
+                let queue = match params.get("queue") {
+                    Some(report_catalogue::Value::Text(q)) => Some(q.clone()),
+                    _ => None,
+                };
+                for r in store::case_sla(store, queue.as_deref(), now).await? {
+                    let cells = vec![
+                        r.queue,
+                        r.assignee.unwrap_or_else(|| "(unassigned)".into()),
+                        r.open.to_string(),
+                        r.overdue.to_string(),
+                        r.oldest_due.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                    ];
+                    self.row(cells).await?;
+                }
+            }
+            other => return Err(Stop::Failed(format!("the report {other} cannot be run yet: it comes with its data"))),
+        }
+        Ok(())
+    }
+
+    fn line(&mut self, cells: Vec<String>) -> Result<(), Stop> {
+        let mut w = csv::Writer::from_writer(&mut self.buf);
+        w.write_record(cells.iter().map(|c| csv_safe(c))).map_err(|e| Stop::Failed(e.to_string()))?;
+        w.flush().map_err(|e| Stop::Failed(e.to_string()))?;
+        Ok(())
+    }
+
+    async fn row(&mut self, cells: Vec<String>) -> Result<(), Stop> {
+        self.line(cells)?;
+        self.rows += 1;
+        if self.buf.len() >= self.worker.chunk_bytes && !self.flush().await? {
+            return Err(Stop::Lost);
+        }
+        Ok(())
+    }
+
+    /// Stores what is buffered as the next chunk; false when this attempt
+    /// no longer holds the job.
+    async fn flush(&mut self) -> Result<bool, OpError> {
+        if self.buf.is_empty() {
+            return Ok(true);
+        }
+        let lease_until: DateTime<Utc> = self.worker.clock.now() + self.worker.lease;
+        let mut tx = self.worker.store.begin_write().await?;
+        let held =
+            store::write_chunk(&mut tx, self.job, self.attempt, self.seq, &self.buf, self.rows, lease_until).await?;
+        tx.commit().await?;
+        if held {
+            self.seq += 1;
+            self.buf.clear();
+        }
+        Ok(held)
+    }
+}
+
+/// An event's election deadline and coverage end.
+fn facts(e: &EventRow) -> (NaiveDate, NaiveDate) {
+    let f = cobra::event_facts(e.event_code, false, e.loss_of_coverage_date, e.notice_date, e.election_date);
+    (f.election_deadline, f.coverage_end)
+}
+
+/// The member and event columns the event reports share, then `rest`.
+fn event_cells(e: &EventRow, rest: Vec<String>) -> Vec<String> {
+    let mut cells = vec![
+        e.member_number.clone(),
+        format!("{}, {}", e.last_name, e.first_name),
+        e.group_number.clone(),
+        cobra::event_name(e.event_code).to_owned(),
+        e.event_date.to_string(),
+    ];
+    cells.extend(rest);
+    cells
+}

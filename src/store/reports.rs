@@ -1,0 +1,372 @@
+//! Report jobs, their output and their schedules (migration 0007), and the
+//! queries the reports read. A job is claimed under a lease and every write
+//! a worker makes names the attempt it holds, so a worker that lost its job
+//! (killed, or too slow and claimed again) can no longer write to it.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::{Store, Tx};
+use crate::args;
+
+/// A report job as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReportJob {
+    pub id: i64,
+    pub report: String,
+    /// The checked parameters, JSON `[[name, value], …]`.
+    pub params: String,
+    pub schedule_id: Option<i64>,
+    pub slot_at: Option<DateTime<Utc>>,
+    pub status: String,
+    pub requested_by: String,
+    pub requested_at: DateTime<Utc>,
+    pub worker: Option<String>,
+    /// Raised by each claim; writes name it.
+    pub attempt: i64,
+    pub lease_until: Option<DateTime<Utc>>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub rows_written: i64,
+    pub error: Option<String>,
+    pub row_version: i64,
+}
+
+macro_rules! job_select {
+    () => {
+        "SELECT id, report, params, schedule_id, slot_at, status, requested_by, requested_at, worker, attempt, \
+                   lease_until, started_at, finished_at, rows_written, error, row_version FROM report_jobs "
+    };
+}
+
+/// Queues a job; for a schedule's slot, only if that slot has none yet
+/// (None then: another worker queued it first).
+pub async fn insert_job(
+    tx: &mut Tx,
+    report: &str,
+    params: &str,
+    slot: Option<(i64, DateTime<Utc>)>,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<Option<i64>, sqlx::Error> {
+    let row: Option<(i64,)> = tx
+        .fetch_optional(
+            "INSERT INTO report_jobs (report, params, schedule_id, slot_at, status, requested_by, requested_at) \
+             VALUES ($1, $2, $3, $4, 'queued', $5, $6) ON CONFLICT (schedule_id, slot_at) DO NOTHING RETURNING id",
+            args![report, params, slot.map(|s| s.0), slot.map(|s| s.1), by, at],
+        )
+        .await?;
+    Ok(row.map(|r| r.0))
+}
+
+/// Takes the oldest queued job, or a running one whose lease ran out (its
+/// worker died), for `worker` until `lease_until`: its attempt is raised
+/// and the output of the earlier attempt dropped. On PostgreSQL `SKIP
+/// LOCKED` lets workers claim side by side without taking one job twice;
+/// on SQLite the write transaction serialises them.
+pub async fn claim(
+    tx: &mut Tx,
+    worker: &str,
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> Result<Option<ReportJob>, sqlx::Error> {
+    let sql = tx.pick(
+        concat!(
+            job_select!(),
+            "WHERE status = 'queued' OR (status = 'running' AND lease_until < $1) ORDER BY requested_at, id LIMIT 1"
+        ),
+        concat!(
+            job_select!(),
+            "WHERE status = 'queued' OR (status = 'running' AND lease_until < $1) ORDER BY requested_at, id LIMIT 1 \
+             FOR UPDATE SKIP LOCKED"
+        ),
+    );
+    let Some(job): Option<ReportJob> = tx.fetch_optional(sql, args![now]).await? else { return Ok(None) };
+    tx.execute("DELETE FROM report_output_chunks WHERE job_id = $1", args![job.id]).await?;
+    tx.execute(
+        "UPDATE report_jobs SET status = 'running', worker = $1, attempt = attempt + 1, lease_until = $2, \
+         started_at = COALESCE(started_at, $3), rows_written = 0, row_version = row_version + 1 WHERE id = $4",
+        args![worker, lease_until, now, job.id],
+    )
+    .await?;
+    Ok(Some(ReportJob {
+        status: "running".into(),
+        worker: Some(worker.to_owned()),
+        attempt: job.attempt + 1,
+        lease_until: Some(lease_until),
+        started_at: job.started_at.or(Some(now)),
+        rows_written: 0,
+        row_version: job.row_version + 1,
+        ..job
+    }))
+}
+
+/// Stores chunk `seq` of an attempt's output and extends its lease; false
+/// (nothing written) when the attempt no longer holds the job.
+pub async fn write_chunk(
+    tx: &mut Tx,
+    job: i64,
+    attempt: i64,
+    seq: i64,
+    bytes: &[u8],
+    rows_written: i64,
+    lease_until: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let held = tx
+        .execute(
+            "UPDATE report_jobs SET lease_until = $1, rows_written = $2 \
+             WHERE id = $3 AND attempt = $4 AND status = 'running'",
+            args![lease_until, rows_written, job, attempt],
+        )
+        .await?;
+    if held != 1 {
+        return Ok(false);
+    }
+    tx.execute("INSERT INTO report_output_chunks (job_id, seq, bytes) VALUES ($1, $2, $3)", args![job, seq, bytes])
+        .await?;
+    Ok(true)
+}
+
+/// Ends an attempt as `succeeded` or `failed`; false when it no longer
+/// holds the job (it was cancelled, or claimed again).
+pub async fn finish(
+    tx: &mut Tx,
+    job: i64,
+    attempt: i64,
+    status: &str,
+    rows_written: i64,
+    error: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<bool, sqlx::Error> {
+    let n = tx
+        .execute(
+            "UPDATE report_jobs SET status = $1, rows_written = $2, error = $3, finished_at = $4, lease_until = NULL, \
+             row_version = row_version + 1 WHERE id = $5 AND attempt = $6 AND status = 'running'",
+            args![status, rows_written, error, now, job, attempt],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// Cancels a job that has not finished; false when it had.
+pub async fn cancel(tx: &mut Tx, job: i64, now: DateTime<Utc>) -> Result<bool, sqlx::Error> {
+    let n = tx
+        .execute(
+            "UPDATE report_jobs SET status = 'cancelled', finished_at = $1, lease_until = NULL, \
+             row_version = row_version + 1 WHERE id = $2 AND status IN ('queued','running')",
+            args![now, job],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// One job.
+pub async fn job(store: &Store, id: i64) -> Result<Option<ReportJob>, sqlx::Error> {
+    store.fetch_optional(concat!(job_select!(), "WHERE id = $1"), args![id]).await
+}
+
+/// The newest jobs first, up to `limit`.
+pub async fn jobs(store: &Store, limit: i64) -> Result<Vec<ReportJob>, sqlx::Error> {
+    store.fetch_all(concat!(job_select!(), "ORDER BY id DESC LIMIT $1"), args![limit]).await
+}
+
+/// Chunk `seq` of a job's output, if written.
+pub async fn chunk(store: &Store, job: i64, seq: i64) -> Result<Option<Vec<u8>>, sqlx::Error> {
+    let row: Option<(Vec<u8>,)> = store
+        .fetch_optional("SELECT bytes FROM report_output_chunks WHERE job_id = $1 AND seq = $2", args![job, seq])
+        .await?;
+    Ok(row.map(|r| r.0))
+}
+
+/// A report schedule as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ScheduleRow {
+    pub id: i64,
+    pub report: String,
+    pub params: String,
+    /// once, daily, weekly or monthly.
+    pub repeat: String,
+    /// The weekday (1 Monday – 7 Sunday) or the day of the month.
+    pub repeat_on: Option<i64>,
+    pub start_date: NaiveDate,
+    /// `HH:MM`, local to `zone`.
+    pub at_time: String,
+    /// An IANA zone name.
+    pub zone: String,
+    pub paused: bool,
+    pub last_slot_at: Option<DateTime<Utc>>,
+    pub next_at: Option<DateTime<Utc>>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub row_version: i64,
+}
+
+macro_rules! schedule_select {
+    () => {
+        "SELECT id, report, params, repeat, repeat_on, start_date, at_time, zone, paused, last_slot_at, \
+                        next_at, created_by, created_at, row_version FROM report_schedules "
+    };
+}
+
+/// What a new schedule stores.
+#[derive(Debug, Clone)]
+pub struct NewSchedule<'a> {
+    pub report: &'a str,
+    pub params: &'a str,
+    pub repeat: &'a str,
+    pub repeat_on: Option<i64>,
+    pub start_date: NaiveDate,
+    pub at_time: &'a str,
+    pub zone: &'a str,
+    pub next_at: Option<DateTime<Utc>>,
+    pub by: &'a str,
+    pub at: DateTime<Utc>,
+}
+
+/// Stores a schedule; returns its id.
+pub async fn insert_schedule(tx: &mut Tx, s: &NewSchedule<'_>) -> Result<i64, sqlx::Error> {
+    let (id,): (i64,) = tx
+        .fetch_one(
+            "INSERT INTO report_schedules (report, params, repeat, repeat_on, start_date, at_time, zone, next_at, \
+             created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
+            args![s.report, s.params, s.repeat, s.repeat_on, s.start_date, s.at_time, s.zone, s.next_at, s.by, s.at],
+        )
+        .await?;
+    Ok(id)
+}
+
+/// Every schedule, oldest first.
+pub async fn schedules(store: &Store) -> Result<Vec<ScheduleRow>, sqlx::Error> {
+    store.fetch_all(concat!(schedule_select!(), "ORDER BY id"), args![]).await
+}
+
+/// Unpaused schedules whose next run has come, locked; on PostgreSQL
+/// skipping those another worker is enqueuing.
+pub async fn due_schedules(tx: &mut Tx, now: DateTime<Utc>) -> Result<Vec<ScheduleRow>, sqlx::Error> {
+    let sql = tx.pick(
+        concat!(schedule_select!(), "WHERE paused = $1 AND next_at <= $2 ORDER BY next_at, id"),
+        concat!(schedule_select!(), "WHERE paused = $1 AND next_at <= $2 ORDER BY next_at, id FOR UPDATE SKIP LOCKED"),
+    );
+    tx.fetch_all(sql, args![false, now]).await
+}
+
+/// Records the slot a schedule last ran for and when it runs next.
+pub async fn set_schedule_slot(
+    tx: &mut Tx,
+    id: i64,
+    last_slot: Option<DateTime<Utc>>,
+    next_at: Option<DateTime<Utc>>,
+) -> Result<(), sqlx::Error> {
+    tx.execute(
+        "UPDATE report_schedules SET last_slot_at = $1, next_at = $2, row_version = row_version + 1 WHERE id = $3",
+        args![last_slot, next_at, id],
+    )
+    .await?;
+    Ok(())
+}
+
+/// Pauses or resumes a schedule; false when there is none.
+pub async fn set_paused(tx: &mut Tx, id: i64, paused: bool) -> Result<bool, sqlx::Error> {
+    let n = tx
+        .execute(
+            "UPDATE report_schedules SET paused = $1, row_version = row_version + 1 WHERE id = $2",
+            args![paused, id],
+        )
+        .await?;
+    Ok(n == 1)
+}
+
+/// A qualifying event with its member, as the event reports read it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct EventRow {
+    pub id: i64,
+    pub member_number: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub group_number: String,
+    pub event_code: i64,
+    pub event_date: NaiveDate,
+    pub loss_of_coverage_date: NaiveDate,
+    pub notice_date: NaiveDate,
+    pub election_date: Option<NaiveDate>,
+}
+
+macro_rules! event_select {
+    () => {
+        "SELECT e.id, m.member_number, m.first_name, m.last_name, g.group_number, e.event_code, \
+                     e.event_date, e.loss_of_coverage_date, e.notice_date, e.election_date \
+                     FROM qualifying_events e JOIN members m ON m.id = e.member_id \
+                     JOIN employer_groups g ON g.id = m.group_id "
+    };
+}
+
+/// Qualifying events dated `from`..=`to` (of one group if given), in id
+/// order after `after`: a page of a report that may run to millions.
+pub async fn events_in_period(
+    store: &Store,
+    from: NaiveDate,
+    to: NaiveDate,
+    group: Option<&str>,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>, sqlx::Error> {
+    store
+        .fetch_all(
+            concat!(
+                event_select!(),
+                "WHERE e.id > $1 AND e.event_date >= $2 AND e.event_date <= $3 \
+                 AND ($4 IS NULL OR g.group_number = $4) ORDER BY e.id LIMIT $5"
+            ),
+            args![after, from, to, group, limit],
+        )
+        .await
+}
+
+/// Events not yet elected whose later of loss of coverage and notice falls
+/// in `from`..=`to` (the caller shifts its deadline window by the election
+/// period), of one group if given, in id order after `after`.
+pub async fn unelected_events(
+    store: &Store,
+    from: NaiveDate,
+    to: NaiveDate,
+    group: Option<&str>,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<EventRow>, sqlx::Error> {
+    store
+        .fetch_all(
+            concat!(
+                event_select!(),
+                "WHERE e.id > $1 AND e.election_date IS NULL \
+                 AND (e.loss_of_coverage_date >= $2 OR e.notice_date >= $2) \
+                 AND e.loss_of_coverage_date <= $3 AND e.notice_date <= $3 \
+                 AND ($4 IS NULL OR g.group_number = $4) ORDER BY e.id LIMIT $5"
+            ),
+            args![after, from, to, group, limit],
+        )
+        .await
+}
+
+/// Open cases counted by queue and assignee, with those past their due
+/// time at `now` and the earliest due.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct SlaRow {
+    pub queue: String,
+    pub assignee: Option<String>,
+    pub open: i64,
+    pub overdue: i64,
+    pub oldest_due: DateTime<Utc>,
+}
+
+/// The case SLA figures, of one queue if given.
+pub async fn case_sla(store: &Store, queue: Option<&str>, now: DateTime<Utc>) -> Result<Vec<SlaRow>, sqlx::Error> {
+    store
+        .fetch_all(
+            "SELECT c.queue, s.login AS assignee, CAST(COUNT(*) AS BIGINT) AS open, \
+             CAST(SUM(CASE WHEN c.sla_due_at < $1 THEN 1 ELSE 0 END) AS BIGINT) AS overdue, MIN(c.sla_due_at) AS oldest_due \
+             FROM cases c LEFT JOIN staff s ON s.id = c.assignee_id \
+             WHERE c.status IN ('new','open','awaiting_info') AND ($2 IS NULL OR c.queue = $2) \
+             GROUP BY c.queue, s.login ORDER BY c.queue, COALESCE(s.login, '')",
+            args![now, queue],
+        )
+        .await
+}

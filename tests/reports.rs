@@ -1,0 +1,269 @@
+//! Report jobs on SQLite and PostgreSQL: a worker streams a report into
+//! chunks; a killed worker's job completes on the next worker with the
+//! output an uninterrupted run writes; two workers never run a job twice;
+//! reports against hand-made fixtures.
+
+mod common;
+
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use portaldesk::args;
+use portaldesk::domain::report_catalogue;
+use portaldesk::domain::role::Role;
+use portaldesk::ops::Clock;
+use portaldesk::ops::reports::{Ran, Worker, encode_params, output};
+use portaldesk::store::testing::{StoreSql, TxSql};
+use portaldesk::store::{Store, reports, staff};
+
+fn now() -> DateTime<Utc> {
+    common::seeded::now()
+}
+
+/// Queues `report` with `params` (checked by the catalogue first).
+async fn enqueue(store: &Store, report: &str, params: &[(&str, &str)]) -> i64 {
+    let pairs: Vec<(String, String)> = params.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    let checked = report_catalogue::find(report).unwrap().check(&pairs).unwrap();
+    let mut tx = store.begin_write().await.unwrap();
+    let id =
+        reports::insert_job(&mut tx, report, &encode_params(&checked), None, "tester", now()).await.unwrap().unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+fn worker(store: &Store, name: &str, at: DateTime<Utc>) -> Worker {
+    Worker::new(store.clone(), name, Clock::Fixed(at)).with_chunk_bytes(4096)
+}
+
+#[tokio::test]
+async fn a_killed_workers_job_completes_on_the_next_worker_as_an_uninterrupted_run() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        common::seeded::seed_small(&db).await;
+        let period = [("from", "2000-01-01"), ("to", "2030-12-31")];
+        let whole = enqueue(s, "qualifying-events", &period).await;
+        let killed = enqueue(s, "qualifying-events", &period).await;
+
+        let ran = worker(s, "w1", now()).run_next().await.unwrap().unwrap();
+        let Ran::Succeeded { job, rows } = ran else { panic!("{}: {ran:?}", db.label) };
+        assert_eq!(job, whole);
+        let (events,): (i64,) = s.fetch_one("SELECT count(*) FROM qualifying_events", args![]).await.unwrap();
+        assert!(events > 10, "{}: the demo has events ({events})", db.label);
+        assert_eq!(rows, events, "{}", db.label);
+        let expected = output(s, whole).await.unwrap();
+        let text = String::from_utf8(expected.clone()).unwrap();
+        assert_eq!(text.lines().count() as i64, events + 1, "{}: a header and a line per event", db.label);
+        assert!(
+            text.starts_with("member_number,name,group,event,event_date,notice_date,election_deadline,coverage_end\n")
+        );
+        let (chunks,): (i64,) =
+            s.fetch_one("SELECT count(*) FROM report_output_chunks WHERE job_id = $1", args![whole]).await.unwrap();
+        assert!(chunks > 1, "{}: the output is stored in chunks ({chunks})", db.label);
+
+        // A worker claims the second job, writes a chunk and dies.
+        let mut tx = s.begin_write().await.unwrap();
+        let dead = reports::claim(&mut tx, "dead", now(), now() + Duration::minutes(5)).await.unwrap().unwrap();
+        assert_eq!((dead.id, dead.attempt), (killed, 1));
+        assert!(
+            reports::write_chunk(&mut tx, killed, 1, 0, b"half a line,", 1, now() + Duration::minutes(5))
+                .await
+                .unwrap()
+        );
+        tx.commit().await.unwrap();
+
+        // Inside its lease nobody takes it; after, the next worker does.
+        assert_eq!(worker(s, "w2", now() + Duration::minutes(1)).run_next().await.unwrap(), None);
+        let later = now() + Duration::minutes(10);
+        let ran = worker(s, "w3", later).run_next().await.unwrap().unwrap();
+        assert_eq!(ran, Ran::Succeeded { job: killed, rows: events }, "{}", db.label);
+        assert_eq!(output(s, killed).await.unwrap(), expected, "{}: the same bytes as the uninterrupted run", db.label);
+        let job = reports::job(s, killed).await.unwrap().unwrap();
+        assert_eq!((job.status.as_str(), job.attempt, job.worker.as_deref()), ("succeeded", 2, Some("w3")));
+
+        // The dead worker, were it to wake, can write nothing more.
+        let mut tx = s.begin_write().await.unwrap();
+        assert!(!reports::write_chunk(&mut tx, killed, 1, 99, b"late", 1, later).await.unwrap());
+        assert!(!reports::finish(&mut tx, killed, 1, "failed", 0, Some("late"), later).await.unwrap());
+        tx.commit().await.unwrap();
+        assert_eq!(output(s, killed).await.unwrap(), expected, "{}", db.label);
+    }
+}
+
+#[tokio::test]
+async fn two_workers_run_each_of_200_jobs_exactly_once() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        let mut queued = Vec::new();
+        for _ in 0..200 {
+            queued.push(enqueue(s, "case-sla", &[]).await);
+        }
+        let run = |name: &'static str| {
+            let w = worker(s, name, now());
+            async move {
+                let mut done = Vec::new();
+                while let Some(ran) = w.run_next().await.unwrap() {
+                    match ran {
+                        Ran::Succeeded { job, .. } => done.push(job),
+                        other => panic!("{other:?}"),
+                    }
+                }
+                done
+            }
+        };
+        let (a, b) = tokio::join!(run("a"), run("b"));
+        let mut all: Vec<i64> = a.iter().chain(&b).copied().collect();
+        all.sort_unstable();
+        assert_eq!(all, queued, "{}: every job once ({} by a, {} by b)", db.label, a.len(), b.len());
+        let (twice,): (i64,) = s
+            .fetch_one("SELECT count(*) FROM report_jobs WHERE attempt <> 1 OR status <> 'succeeded'", args![])
+            .await
+            .unwrap();
+        assert_eq!(twice, 0, "{}", db.label);
+    }
+}
+
+/// Staff ann and bob, and cases (queue, assignee, status, due in hours from now).
+async fn cases_fixture(store: &Store, cases: &[(&str, Option<i64>, &str, i64)]) {
+    let mut tx = store.begin_write().await.unwrap();
+    staff::insert(&mut tx, "ann", "Ann Agent", Role::Agent, "active", now()).await.unwrap();
+    staff::insert(&mut tx, "bob", "Bob Agent", Role::Agent, "active", now()).await.unwrap();
+    for (i, (queue, assignee, status, due_h)) in cases.iter().enumerate() {
+        let n = i as i64 + 1;
+        tx.execute(
+            "INSERT INTO cases (id, case_number, queue, status, priority, subject, description, company_name, group_numbers, \
+             submitted_at, submitted_by, sla_due_at, assignee_id) \
+             VALUES ($1, $2, $3, $4, 2, 's', 'd', 'Acme', 'ACM100', $5, 'hr@acme.test', $6, $7)",
+            args![
+                n,
+                portaldesk::domain::case::case_number(n),
+                *queue,
+                *status,
+                now() - Duration::days(3),
+                now() + Duration::hours(*due_h),
+                *assignee
+            ],
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn case_sla_counts_open_and_overdue_by_queue_and_assignee() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        let ann = 1; // the first staff row inserted
+        cases_fixture(
+            s,
+            &[
+                ("billing", Some(ann), "open", -5),
+                ("billing", Some(ann), "new", 4),
+                ("billing", None, "new", -1),
+                ("billing", None, "resolved", -50),
+                ("support", Some(ann), "awaiting_info", -2),
+                ("support", None, "new", 8),
+            ],
+        )
+        .await;
+        let all = enqueue(s, "case-sla", &[]).await;
+        let billing = enqueue(s, "case-sla", &[("queue", "billing")]).await;
+        for _ in 0..2 {
+            assert!(matches!(worker(s, "w", now()).run_next().await.unwrap(), Some(Ran::Succeeded { .. })));
+        }
+        let due = |h: i64| (now() + Duration::hours(h)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let want_billing = format!(
+            "queue,assignee,open,overdue,oldest_due\nbilling,(unassigned),1,1,{}\nbilling,ann,2,1,{}\n",
+            due(-1),
+            due(-5)
+        );
+        assert_eq!(String::from_utf8(output(s, billing).await.unwrap()).unwrap(), want_billing, "{}", db.label);
+        let text = String::from_utf8(output(s, all).await.unwrap()).unwrap();
+        assert!(text.starts_with(&want_billing), "{}: {text}", db.label);
+        assert!(
+            text.ends_with(&format!("support,(unassigned),1,0,{}\nsupport,ann,1,1,{}\n", due(8), due(-2))),
+            "{text}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn election_deadlines_and_a_job_whose_parameters_no_longer_check() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        common::seeded::seed_small(&db).await;
+        let job = enqueue(s, "election-deadlines", &[("days", "45")]).await;
+        let ran = worker(s, "w", now()).run_next().await.unwrap().unwrap();
+        assert!(matches!(ran, Ran::Succeeded { .. }), "{ran:?}");
+        let text = String::from_utf8(output(s, job).await.unwrap()).unwrap();
+        let today = now().date_naive();
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some("member_number,name,group,event,event_date,election_deadline,days_left"));
+        let rows: Vec<Vec<String>> = lines.map(|l| l.rsplitn(3, ',').map(str::to_owned).collect()).collect();
+        // Every row's deadline lies in the window and its days left agree with it.
+        for r in &rows {
+            let (left, deadline): (i64, NaiveDate) = (r[0].parse().unwrap(), r[1].parse().unwrap());
+            assert!((0..=45).contains(&left), "{r:?}");
+            assert_eq!((deadline - today).num_days(), left, "{r:?}");
+        }
+        // And every such event of the database is there: counted from its own dates.
+        let events: Vec<(NaiveDate, NaiveDate, Option<NaiveDate>)> = s
+            .fetch_all("SELECT loss_of_coverage_date, notice_date, election_date FROM qualifying_events", args![])
+            .await
+            .unwrap();
+        let want = events
+            .iter()
+            .filter(|(loss, notice, elected)| {
+                let d = portaldesk::domain::cobra::election_deadline(*loss, *notice);
+                elected.is_none() && d >= today && d <= today + Duration::days(45)
+            })
+            .count();
+        assert_eq!(rows.len(), want, "{}", db.label);
+
+        // A job stored with a period running backwards fails, saying why.
+        let mut tx = s.begin_write().await.unwrap();
+        let bad = r#"[["from","2026-03-01"],["to","2026-01-01"]]"#;
+        let id = reports::insert_job(&mut tx, "qualifying-events", bad, None, "tester", now()).await.unwrap().unwrap();
+        tx.commit().await.unwrap();
+        let ran = worker(s, "w", now()).run_next().await.unwrap().unwrap();
+        let Ran::Failed { job, error } = ran else { panic!("{ran:?}") };
+        assert_eq!(job, id);
+        assert!(error.contains("runs backwards"), "{error}");
+        assert_eq!(reports::job(s, id).await.unwrap().unwrap().status, "failed");
+        assert!(output(s, id).await.unwrap().is_empty());
+    }
+}
+
+#[tokio::test]
+async fn a_schedules_slot_is_queued_once_however_many_workers_catch_it_up() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        let slot = Utc.with_ymd_and_hms(2026, 11, 23, 7, 0, 0).unwrap();
+        let mut tx = s.begin_write().await.unwrap();
+        let id = reports::insert_schedule(
+            &mut tx,
+            &reports::NewSchedule {
+                report: "case-sla",
+                params: "[]",
+                repeat: "daily",
+                repeat_on: None,
+                start_date: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+                at_time: "02:00",
+                zone: "America/New_York",
+                next_at: Some(slot),
+                by: "tester",
+                at: now(),
+            },
+        )
+        .await
+        .unwrap();
+        let first =
+            reports::insert_job(&mut tx, "case-sla", "[]", Some((id, slot)), "system:worker", now()).await.unwrap();
+        let again =
+            reports::insert_job(&mut tx, "case-sla", "[]", Some((id, slot)), "system:worker", now()).await.unwrap();
+        assert!(first.is_some(), "{}", db.label);
+        assert_eq!(again, None, "{}: the same slot is not queued twice", db.label);
+        assert_eq!(reports::due_schedules(&mut tx, now()).await.unwrap().len(), 1);
+        reports::set_schedule_slot(&mut tx, id, Some(slot), Some(slot + Duration::days(1))).await.unwrap();
+        assert!(reports::due_schedules(&mut tx, now()).await.unwrap().is_empty());
+        tx.commit().await.unwrap();
+    }
+}
