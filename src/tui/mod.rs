@@ -261,6 +261,20 @@ impl<B: ratatui::backend::Backend> Driver<B> {
         }
     }
 
+    /// Applies task reports one at a time, drawing after each as the
+    /// terminal does, until the screen shows what `shown` looks for: the
+    /// moment an operator sees a change, while other reloads may still run.
+    pub async fn until_shown(&mut self, limit: Duration, shown: impl Fn(&str) -> bool) -> Result<(), NotIdle> {
+        let deadline = tokio::time::Instant::now() + limit;
+        while !shown(&self.screen()) {
+            match tokio::time::timeout_at(deadline, self.rx.recv()).await {
+                Ok(Some(msg)) => self.app.on_msg(msg),
+                Ok(None) | Err(_) => return Err(NotIdle(limit, self.app.tasks.pending())),
+            }
+        }
+        Ok(())
+    }
+
     /// Draws a frame, as the terminal does after each key (for timing).
     pub fn draw(&mut self) {
         let app = &self.app;
