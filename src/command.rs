@@ -2,8 +2,14 @@
 //! so names are stable; parsing is pure and unit tested. The words come
 //! from the action table (`ActionSpec::command`) and `OTHER_WORDS` alone.
 
+use chrono::{DateTime, Utc};
+
 use crate::action::{Action, SPECS};
-use crate::domain::case::CaseView;
+use crate::domain::case::{CaseView, Queue};
+use crate::domain::case_change::{default_info_due, end_of_day};
+use crate::domain::member_query::parse_date;
+use crate::domain::role::Role;
+use crate::ops::request::Request;
 
 /// A parsed `:` command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,11 +181,7 @@ pub fn parse(line: &str) -> Result<Command, String> {
 }
 
 /// The arguments of an Action's `:` command, as the screen takes them.
-fn action_args(
-    action: Action,
-    rest: &str,
-    needs: &dyn Fn(&str) -> Result<String, String>,
-) -> Result<Command, String> {
+fn action_args(action: Action, rest: &str, needs: &dyn Fn(&str) -> Result<String, String>) -> Result<Command, String> {
     use Action as A;
     let typed = || rest.to_owned();
     Ok(match action {
@@ -295,6 +297,111 @@ pub fn complete(line: &str) -> Vec<String> {
     }
 }
 
+/// What a `:` command acts on: the screen's selection when it was typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selected {
+    /// The queue on screen (`:take` takes from it).
+    pub queue: Option<Queue>,
+    /// The open or selected case, with the row version shown.
+    pub case: Option<(String, i64)>,
+    /// The marked cases, for the bulk commands.
+    pub marked: Vec<String>,
+    /// The open member.
+    pub member: Option<String>,
+    /// The selected registration code.
+    pub code: Option<i64>,
+}
+
+/// The typed request a parsed `:` command stands for, on `on`, for the same
+/// `Ops::execute` the CLI calls. `Ok(None)` for a command that changes
+/// nothing (a view, navigation) or whose screen builds the request from a
+/// form or a preview (member changes, grants, portal users, issuing codes,
+/// exports, enqueueing a file).
+pub fn request(cmd: &Command, on: &Selected, now: DateTime<Utc>, info_days: u32) -> Result<Option<Request>, String> {
+    let case = || on.case.clone().ok_or_else(|| "open or select a case first".to_owned());
+    let marked = || {
+        if on.marked.is_empty() {
+            Err("no cases are marked: mark some with Space first".to_owned())
+        } else {
+            Ok(on.marked.clone())
+        }
+    };
+    let job = |args: &str| -> Result<(i64, String), String> {
+        let (id, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
+        let id = id
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| format!("{:?} is not a job number", crate::domain::text::clip(id, 20)))?;
+        Ok((id, rest.trim().to_owned()))
+    };
+    Ok(Some(match cmd {
+        Command::Take => Request::CaseClaimNext { queue: on.queue.ok_or("open a queue first: :cases billing")? },
+        Command::Assign(to) => {
+            let (case, seen) = case()?;
+            Request::CaseAssign { case, to: to.clone(), seen: Some(seen) }
+        }
+        Command::Note { text, to_submitter } => {
+            let (case, seen) = case()?;
+            Request::CaseNote { case, text: text.clone(), to_submitter: *to_submitter, seen: Some(seen) }
+        }
+        Command::RequestInfo(due) => {
+            let (case, seen) = case()?;
+            let due = match due {
+                Some(d) => end_of_day(parse_date(d)?),
+                None => default_info_due(now, info_days),
+            };
+            Request::CaseRequestInfo { case, due, seen: Some(seen) }
+        }
+        Command::Received => {
+            let (case, seen) = case()?;
+            Request::CaseInfoReceived { case, seen: Some(seen) }
+        }
+        Command::Resolve(comment) => {
+            let (case, seen) = case()?;
+            Request::CaseResolve { case, comment: comment.clone(), seen: Some(seen) }
+        }
+        Command::Reopen => {
+            let (case, seen) = case()?;
+            Request::CaseReopen { case, seen: Some(seen) }
+        }
+        Command::Priority(p) => {
+            let (case, seen) = case()?;
+            let priority = p.trim().parse::<i64>().ok().filter(|p| (1..=4).contains(p));
+            let priority = priority.ok_or("the priority is 1 (urgent) to 4 (low)")?;
+            Request::CasePriority { case, priority, seen: Some(seen) }
+        }
+        Command::BulkAssign(to) => Request::CaseBulkAssign { cases: marked()?, to: to.clone() },
+        Command::BulkResolve(comment) => Request::CaseBulkResolve { cases: marked()?, comment: comment.clone() },
+        Command::Sweep => Request::CaseSweep,
+        Command::Reveal(reason) => {
+            Request::MemberRevealSsn { member: on.member.clone().ok_or("open a member first")?, reason: reason.clone() }
+        }
+        Command::RevokeCode(reason) => {
+            Request::CodeRevoke { id: on.code.ok_or("select a code first")?, reason: reason.clone() }
+        }
+        Command::ReissueCode => Request::CodeReissue { id: on.code.ok_or("select a code first")? },
+        Command::Admin(Action::StaffSetRole, args) => match args.split_whitespace().collect::<Vec<_>>().as_slice() {
+            [login, role] => Request::StaffSetRole {
+                login: (*login).to_owned(),
+                role: Role::parse(&role.to_lowercase()).ok_or("the role is agent, supervisor or admin")?,
+            },
+            _ => return Err(":staff-role LOGIN ROLE".into()),
+        },
+        Command::Admin(Action::StaffDisable, login) => Request::StaffDisable { login: login.trim().to_owned() },
+        Command::Admin(Action::StaffEnable, login) => Request::StaffEnable { login: login.trim().to_owned() },
+        Command::Import2(Action::ImportRun, args) => Request::ImportRun { job: job(args)?.0 },
+        Command::Import2(Action::ImportRetry, args) => {
+            let (job, rest) = job(args)?;
+            Request::ImportRetry { job, failed_only: rest == "failed" }
+        }
+        Command::Import2(Action::ImportAbandon, args) => match job(args)? {
+            (_, reason) if reason.is_empty() => return Err(":import-abandon JOB REASON".into()),
+            (job, reason) => Request::ImportAbandon { job, reason },
+        },
+        _ => return Ok(None),
+    }))
+}
+
 /// The longest common prefix of candidates: what Tab fills in when several match.
 pub fn common_prefix(c: &[String]) -> Option<String> {
     let first = c.first()?;
@@ -311,7 +418,6 @@ pub fn common_prefix(c: &[String]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::case::Queue;
 
     #[test]
     fn parses_the_vocabulary() {
@@ -365,5 +471,46 @@ mod tests {
         assert_eq!(c, vec!["cases", "case"]);
         assert_eq!(common_prefix(&c).as_deref(), Some("case"));
         assert!(complete("zz").is_empty());
+    }
+
+    #[test]
+    fn a_line_builds_the_typed_request_of_its_action() {
+        let now = DateTime::parse_from_rfc3339("2026-11-24T17:30:00Z").unwrap().with_timezone(&Utc);
+        let on = Selected {
+            queue: Some(Queue::Billing),
+            case: Some(("C-000042".into(), 7)),
+            marked: vec!["C-000001".into(), "C-000002".into()],
+            member: Some("M0000001".into()),
+            code: Some(9),
+        };
+        let req = |line: &str| request(&parse(line).unwrap(), &on, now, 10);
+        assert!(matches!(req("take"), Ok(Some(Request::CaseClaimNext { queue: Queue::Billing }))));
+        let Ok(Some(r @ Request::CaseAssign { .. })) = req("assign me") else { panic!("{:?}", req("assign me")) };
+        assert_eq!(r.action(), Action::CaseAssignMe);
+        assert!(matches!(&r, Request::CaseAssign { case, seen: Some(7), .. } if case == "C-000042"));
+        assert_eq!(req("assign bob").unwrap().unwrap().action(), Action::CaseAssign);
+        let Ok(Some(Request::CaseRequestInfo { due, .. })) = req("request-info 2026-12-01") else { panic!() };
+        assert_eq!(due, end_of_day(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()));
+        let Ok(Some(Request::CaseRequestInfo { due, .. })) = req("request-info") else { panic!() };
+        assert_eq!(due, default_info_due(now, 10));
+        assert!(matches!(req("reply Sent."), Ok(Some(Request::CaseNote { to_submitter: true, .. }))));
+        assert!(matches!(req("priority 2"), Ok(Some(Request::CasePriority { priority: 2, .. }))));
+        assert!(req("priority 9").unwrap_err().contains("1 (urgent)"));
+        assert!(
+            matches!(req("bulk-resolve done"), Ok(Some(Request::CaseBulkResolve { cases, .. })) if cases.len() == 2)
+        );
+        assert!(matches!(req("revoke-code lost"), Ok(Some(Request::CodeRevoke { id: 9, .. }))));
+        assert!(matches!(
+            req("staff-role bob Supervisor"),
+            Ok(Some(Request::StaffSetRole { role: Role::Supervisor, .. }))
+        ));
+        assert!(matches!(req("import-retry 12 failed"), Ok(Some(Request::ImportRetry { job: 12, failed_only: true }))));
+        assert!(req("import-run x").unwrap_err().contains("job number"));
+        // Views change nothing: no request.
+        assert!(matches!(req("cases billing"), Ok(None)));
+        // Without a case open, a case command says what is missing.
+        let none = Selected::default();
+        assert!(request(&parse("resolve ok").unwrap(), &none, now, 10).unwrap_err().contains("case"));
+        assert!(request(&parse("take").unwrap(), &none, now, 10).unwrap_err().contains(":cases"));
     }
 }

@@ -13,9 +13,9 @@ use crate::ops::access::Grantee;
 use crate::ops::accounts::Tools;
 use crate::ops::codes::Issued;
 use crate::ops::request::{Env, Request};
+use crate::ops::{OpError, Ops};
 use crate::store::accounts::AccountHead;
 use crate::store::brokers::BrokerFile;
-use crate::ops::{OpError, Ops};
 use crate::store::brokers::{self, BrokerSearch};
 use crate::store::lists::{ListKind, Search, StaffItem};
 
@@ -178,8 +178,14 @@ pub async fn run(ops: &Ops, env: &Env<'_>, cmd: Cmd) -> Result<u8, Fatal> {
             })
         }
         Cmd::Staff(StaffCmd::List { json }) => {
-            return super::print_list(ops, env, super::first_page(ops, ListKind::Staff, "", None, 1000), None, json.json)
-                .await;
+            return super::print_list(
+                ops,
+                env,
+                super::first_page(ops, ListKind::Staff, "", None, 1000),
+                None,
+                json.json,
+            )
+            .await;
         }
         Cmd::Staff(StaffCmd::Create { login, role: r, name, json }) => {
             let role = role(&r)?;

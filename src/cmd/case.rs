@@ -2,7 +2,10 @@
 //! and cron. Exit codes: 0 done, 1 refused, not found or nothing to do,
 //! 2 usage or database trouble.
 
+use chrono::{DateTime, Utc};
+
 use super::report;
+use crate::action::Action;
 use crate::cli::CaseCmd;
 use crate::config::Config;
 use crate::domain::case::{CaseView, Queue};
@@ -10,7 +13,6 @@ use crate::domain::case_change::{default_info_due, end_of_day};
 use crate::domain::member_query::parse_date;
 use crate::domain::text::sanitize;
 use crate::fatal::Fatal;
-use crate::action::Action;
 use crate::ops::cases::{Changed, Claimed};
 use crate::ops::request::{Env, Outcome, Request};
 use crate::ops::{OpError, Ops};
@@ -23,7 +25,7 @@ fn usage(e: String) -> Fatal {
 
 /// The request a case subcommand that changes data stands for; `None`
 /// for the reads, which `run` answers itself.
-pub fn request(ops: &Ops, config: &Config, cmd: &CaseCmd) -> Result<Option<Request>, Fatal> {
+pub fn request(now: DateTime<Utc>, config: &Config, cmd: &CaseCmd) -> Result<Option<Request>, Fatal> {
     let one = |ids: &[String]| ids.first().cloned().unwrap_or_default();
     Ok(Some(match cmd.clone() {
         CaseCmd::List { .. } | CaseCmd::Show { .. } => return Ok(None),
@@ -41,7 +43,7 @@ pub fn request(ops: &Ops, config: &Config, cmd: &CaseCmd) -> Result<Option<Reque
         CaseCmd::RequestInfo { id, due, .. } => {
             let due = match due {
                 Some(d) => end_of_day(parse_date(&d).map_err(usage)?),
-                None => default_info_due(ops.now(), config.cases.info_due_business_days),
+                None => default_info_due(now, config.cases.info_due_business_days),
             };
             Request::CaseRequestInfo { case: id, due, seen: None }
         }
@@ -64,7 +66,7 @@ pub async fn run(ops: &Ops, env: &Env<'_>, config: &Config, cmd: CaseCmd) -> Res
         )
     };
     let all_changed = |v: &Vec<Changed>| v.iter().map(changed).collect::<Vec<_>>().join("\n");
-    let Some(req) = request(ops, config, &cmd)? else {
+    let Some(req) = request(ops.now(), config, &cmd)? else {
         return match cmd {
             CaseCmd::List { queue, filter, limit, json } => list(ops, env, &queue, &filter, limit, json.json).await,
             CaseCmd::Show { id, json } => show(ops, env, &id, json.json).await,
@@ -168,4 +170,39 @@ fn show_text(f: &CaseFile) -> String {
         ));
     }
     out.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Cmd};
+    use clap::Parser;
+
+    fn request_of(args: &[&str]) -> Result<Option<Request>, Fatal> {
+        let now = DateTime::parse_from_rfc3339("2026-11-24T17:30:00Z").unwrap().with_timezone(&Utc);
+        let cli = Cli::try_parse_from([&["portaldesk", "case"], args].concat()).unwrap();
+        let Some(Cmd::Case(cmd)) = cli.command else { panic!("not a case command: {args:?}") };
+        let config = Config::load(None, std::iter::empty(), &Default::default()).unwrap();
+        request(now, &config, &cmd)
+    }
+
+    #[test]
+    fn clap_args_build_the_typed_request_of_their_action() {
+        let r = request_of(&["assign", "C-000001", "--to", "me"]).unwrap().unwrap();
+        assert_eq!(r.action(), Action::CaseAssignMe);
+        assert!(matches!(&r, Request::CaseAssign { case, seen: None, .. } if case == "C-000001"));
+        // Several IDs are the bulk action, all or nothing.
+        let r = request_of(&["assign", "1", "2", "--to", "bob"]).unwrap().unwrap();
+        assert_eq!(r.action(), Action::CaseBulkAssign);
+        assert!(matches!(&r, Request::CaseBulkAssign { cases, to } if cases.len() == 2 && to == "bob"));
+        let r = request_of(&["take", "--queue", "billing"]).unwrap().unwrap();
+        assert!(matches!(r, Request::CaseClaimNext { queue: Queue::Billing }));
+        let r = request_of(&["request-info", "7", "--due", "12/01/2026"]).unwrap().unwrap();
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        assert!(matches!(r, Request::CaseRequestInfo { due, .. } if due == end_of_day(day)));
+        assert!(matches!(request_of(&["priority", "7", "2"]), Ok(Some(Request::CasePriority { priority: 2, .. }))));
+        // Reads are no request; a bad queue is a usage error before any.
+        assert!(matches!(request_of(&["list"]), Ok(None)));
+        assert!(request_of(&["take", "--queue", "nope"]).unwrap_err().message.contains("no queue"));
+    }
 }

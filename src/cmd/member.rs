@@ -13,9 +13,9 @@ use crate::error_code::ErrorCode;
 use crate::fatal::Fatal;
 use crate::ops::maintenance::{ChangeDone, ChangeRequest};
 use crate::ops::request::{Env, Request};
-use crate::store::maintenance::ChangeRow;
 use crate::ops::{OpError, Ops};
 use crate::store::lists::ListKind;
+use crate::store::maintenance::ChangeRow;
 use crate::store::members::{Coverage, MemberFile, MemberSearch, describe_coverage};
 
 fn search(query: &str, key: &DataKey) -> Result<MemberSearch, Fatal> {
@@ -49,7 +49,9 @@ pub async fn run(ops: &Ops, env: &Env<'_>, cmd: MemberCmd) -> Result<u8, Fatal> 
             let r: Result<MemberShown, OpError> = async {
                 let file: MemberFile = ops.ask(env, Request::MemberView { member: member_id.clone() }).await?;
                 let ssn = match (reveal, reason) {
-                    (true, Some(reason)) => ops.ask(env, Request::MemberRevealSsn { member: member_id, reason }).await?,
+                    (true, Some(reason)) => {
+                        ops.ask(env, Request::MemberRevealSsn { member: member_id, reason }).await?
+                    }
                     _ => mask(file.member.ssn_last4.as_deref()),
                 };
                 Ok(MemberShown { file, ssn })
@@ -82,22 +84,22 @@ pub async fn run(ops: &Ops, env: &Env<'_>, cmd: MemberCmd) -> Result<u8, Fatal> 
         MemberCmd::History { member_id, json } => {
             let rows = ops.ask::<Vec<ChangeRow>>(env, Request::MemberHistory { member: member_id }).await;
             Ok(report(json.json, rows, |rows| {
-            if rows.is_empty() {
-                return "no changes made by hand".into();
-            }
-            rows.iter()
-                .map(|r| {
-                    sanitize(&format!(
-                        "{}  {:<9} {}{}{}",
-                        r.at.format("%Y-%m-%d %H:%M"),
-                        r.operator,
-                        r.summary,
-                        r.case_number.as_ref().map(|c| format!("  ({c})")).unwrap_or_default(),
-                        if r.undone_by.is_some() { "  [reverted]" } else { "" }
-                    ))
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
+                if rows.is_empty() {
+                    return "no changes made by hand".into();
+                }
+                rows.iter()
+                    .map(|r| {
+                        sanitize(&format!(
+                            "{}  {:<9} {}{}{}",
+                            r.at.format("%Y-%m-%d %H:%M"),
+                            r.operator,
+                            r.summary,
+                            r.case_number.as_ref().map(|c| format!("  ({c})")).unwrap_or_default(),
+                            if r.undone_by.is_some() { "  [reverted]" } else { "" }
+                        ))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
             }))
         }
         MemberCmd::Elig { query, date, json } => {

@@ -47,7 +47,9 @@ pub fn report<T: serde::Serialize>(
 /// always given (exit 2, the cause alone); refusals stay for `report`.
 pub fn read<T>(r: Result<T, crate::ops::OpError>) -> Result<Result<T, crate::ops::OpError>, crate::fatal::Fatal> {
     match r {
-        Err(crate::ops::OpError::Db(cause)) => Err(crate::fatal::Fatal::of(crate::error_code::ErrorCode::Database, cause)),
+        Err(crate::ops::OpError::Db(cause)) => {
+            Err(crate::fatal::Fatal::of(crate::error_code::ErrorCode::Database, cause))
+        }
         r => Ok(r),
     }
 }

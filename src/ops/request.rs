@@ -40,52 +40,165 @@ pub type CaseRef = String;
 /// change made since is refused); the CLI sends none.
 #[derive(Debug, Clone)]
 pub enum Request {
-    CaseClaimNext { queue: Queue },
+    CaseClaimNext {
+        queue: Queue,
+    },
     /// `case.assign`, or `case.assign_me` when `to` is `me` or the operator.
-    CaseAssign { case: CaseRef, to: String, seen: Option<i64> },
-    CaseNote { case: CaseRef, text: String, to_submitter: bool, seen: Option<i64> },
-    CaseRequestInfo { case: CaseRef, due: DateTime<Utc>, seen: Option<i64> },
-    CaseInfoReceived { case: CaseRef, seen: Option<i64> },
-    CaseResolve { case: CaseRef, comment: String, seen: Option<i64> },
-    CaseReopen { case: CaseRef, seen: Option<i64> },
-    CasePriority { case: CaseRef, priority: i64, seen: Option<i64> },
+    CaseAssign {
+        case: CaseRef,
+        to: String,
+        seen: Option<i64>,
+    },
+    CaseNote {
+        case: CaseRef,
+        text: String,
+        to_submitter: bool,
+        seen: Option<i64>,
+    },
+    CaseRequestInfo {
+        case: CaseRef,
+        due: DateTime<Utc>,
+        seen: Option<i64>,
+    },
+    CaseInfoReceived {
+        case: CaseRef,
+        seen: Option<i64>,
+    },
+    CaseResolve {
+        case: CaseRef,
+        comment: String,
+        seen: Option<i64>,
+    },
+    CaseReopen {
+        case: CaseRef,
+        seen: Option<i64>,
+    },
+    CasePriority {
+        case: CaseRef,
+        priority: i64,
+        seen: Option<i64>,
+    },
     /// All or nothing: refused whole when the preview refuses one case.
-    CaseBulkAssign { cases: Vec<CaseRef>, to: String },
-    CaseBulkResolve { cases: Vec<CaseRef>, comment: String },
+    CaseBulkAssign {
+        cases: Vec<CaseRef>,
+        to: String,
+    },
+    CaseBulkResolve {
+        cases: Vec<CaseRef>,
+        comment: String,
+    },
     CaseSweep,
-    CodeIssue { who: CodeFor },
-    CodeRevoke { id: i64, reason: String },
-    CodeReissue { id: i64 },
-    CodeRedeem { code: String, who: CodeFor },
-    MemberView { member: String },
-    MemberRevealSsn { member: String, reason: String },
-    MemberEligibility { search: MemberSearch, on: NaiveDate },
+    CodeIssue {
+        who: CodeFor,
+    },
+    CodeRevoke {
+        id: i64,
+        reason: String,
+    },
+    CodeReissue {
+        id: i64,
+    },
+    CodeRedeem {
+        code: String,
+        who: CodeFor,
+    },
+    MemberView {
+        member: String,
+    },
+    MemberRevealSsn {
+        member: String,
+        reason: String,
+    },
+    MemberEligibility {
+        search: MemberSearch,
+        on: NaiveDate,
+    },
     /// Every `member.*` change: one change model, its kind naming the action.
     MemberChange(ChangeRequest),
-    ListExport { list: ListRequest, path: PathBuf, entity: String },
-    AccessGrant { to: Grantee, employer: Option<String>, groups: Vec<String>, perms: Perms, from: Option<NaiveDate> },
-    AccessChange { grant: i64, perms: Perms },
-    AccessRevoke { grant: i64, on: Option<NaiveDate> },
-    AccountUnlock { email: String },
-    AccountDisable { email: String },
-    AccountEnable { email: String },
-    AccountResendRegistration { email: String },
-    AccountResetPassword { email: String },
-    AccountTools { email: String, tools: Tools },
-    StaffCreate { login: String, role: Role, name: String },
-    StaffSetRole { login: String, role: Role },
-    StaffDisable { login: String },
-    StaffEnable { login: String },
-    ImportEnqueue { file: PathBuf, employer: String, kind: ImportKind, force: bool, parent: Option<i64> },
-    ImportRun { job: i64 },
-    ImportRetry { job: i64, failed_only: bool },
-    ImportAbandon { job: i64, reason: String },
+    ListExport {
+        list: ListRequest,
+        path: PathBuf,
+        entity: String,
+    },
+    AccessGrant {
+        to: Grantee,
+        employer: Option<String>,
+        groups: Vec<String>,
+        perms: Perms,
+        from: Option<NaiveDate>,
+    },
+    AccessChange {
+        grant: i64,
+        perms: Perms,
+    },
+    AccessRevoke {
+        grant: i64,
+        on: Option<NaiveDate>,
+    },
+    AccountUnlock {
+        email: String,
+    },
+    AccountDisable {
+        email: String,
+    },
+    AccountEnable {
+        email: String,
+    },
+    AccountResendRegistration {
+        email: String,
+    },
+    AccountResetPassword {
+        email: String,
+    },
+    AccountTools {
+        email: String,
+        tools: Tools,
+    },
+    StaffCreate {
+        login: String,
+        role: Role,
+        name: String,
+    },
+    StaffSetRole {
+        login: String,
+        role: Role,
+    },
+    StaffDisable {
+        login: String,
+    },
+    StaffEnable {
+        login: String,
+    },
+    ImportEnqueue {
+        file: PathBuf,
+        employer: String,
+        kind: ImportKind,
+        force: bool,
+        parent: Option<i64>,
+    },
+    ImportRun {
+        job: i64,
+    },
+    ImportRetry {
+        job: i64,
+        failed_only: bool,
+    },
+    ImportAbandon {
+        job: i64,
+        reason: String,
+    },
     // Reads: no change, answered as their area's action.
     /// The first page of a list.
     List(ListRequest),
-    CaseShow { case: CaseRef },
-    BrokerView { npn: String },
-    MemberHistory { member: String },
+    CaseShow {
+        case: CaseRef,
+    },
+    BrokerView {
+        npn: String,
+    },
+    MemberHistory {
+        member: String,
+    },
 }
 
 /// What a request answered, typed: the CLI prints it as text or JSON, a
@@ -311,7 +424,9 @@ impl Ops {
                 O::ChangedAll(self.bulk(&cases, CaseChange::Resolve { comment }).await?)
             }
             R::CaseSweep => O::Closed(self.sweep().await?),
-            R::CodeIssue { who } => O::Issued(Box::new(self.issue_code(env.key()?, env.codes, &who, env.letters).await?)),
+            R::CodeIssue { who } => {
+                O::Issued(Box::new(self.issue_code(env.key()?, env.codes, &who, env.letters).await?))
+            }
             R::CodeReissue { id } => {
                 O::Issued(Box::new(self.reissue_code(env.key()?, env.codes, id, env.letters).await?))
             }
@@ -322,9 +437,7 @@ impl Ops {
             R::MemberEligibility { search, on } => {
                 O::Coverage(crate::store::members::coverage_on(self.store(), &search, on, 50).await?)
             }
-            R::MemberChange(c) => {
-                O::MemberChanged(Box::new(self.change_member(env.key()?, env.maintenance, c).await?))
-            }
+            R::MemberChange(c) => O::MemberChanged(Box::new(self.change_member(env.key()?, env.maintenance, c).await?)),
             R::ListExport { list, path, entity } => O::Exported(self.export_list(list, &path, &entity).await?),
             R::AccessGrant { to, employer, groups, perms, from } => {
                 O::Granted(self.grant_access(&to, employer.as_deref(), &groups, perms, from).await?)
@@ -338,7 +451,9 @@ impl Ops {
             R::AccountResendRegistration { email } => {
                 O::Issued(Box::new(self.resend_registration(env.key()?, &email).await?))
             }
-            R::AccountResetPassword { email } => self.reset_password(env.key()?, &email).await.map(|_| O::ResetQueued)?,
+            R::AccountResetPassword { email } => {
+                self.reset_password(env.key()?, &email).await.map(|_| O::ResetQueued)?
+            }
             R::StaffCreate { login, role, name } => O::StaffCreated(self.create_staff(&login, &name, role).await?),
             R::StaffSetRole { login, role } => O::Staff(self.set_staff_role(&login, role).await?),
             R::StaffDisable { login } => O::Staff(self.disable_staff(&login).await?),
