@@ -25,6 +25,7 @@ use crate::store::accounts::AccountHead;
 use crate::store::brokers::BrokerFile;
 use crate::store::cases::CaseFile;
 use crate::store::imports::JobHead;
+use crate::store::key_rotation::Rotation;
 use crate::store::lists::{ListKind, ListRequest, ListRow};
 use crate::store::maintenance::ChangeRow;
 use crate::store::members::{Coverage, MemberFile, MemberSearch};
@@ -187,6 +188,18 @@ pub enum Request {
         job: i64,
         reason: String,
     },
+    /// Starts (or resumes) a rotation from `old` to `new` and runs at most
+    /// `batches` batches; the key files around it are the CLI's.
+    KeyRotate {
+        old: DataKey,
+        new: DataKey,
+        batch_size: i64,
+        batches: Option<usize>,
+    },
+    /// Marks the rotation to key `new_key_id` done, once the key file holds it.
+    KeyRotateFinish {
+        new_key_id: String,
+    },
     // Reads: no change, answered as their area's action.
     /// The first page of a list.
     List(ListRequest),
@@ -199,6 +212,8 @@ pub enum Request {
     MemberHistory {
         member: String,
     },
+    /// The latest rotation of the data key.
+    KeyStatus,
 }
 
 /// What a request answered, typed: the CLI prints it as text or JSON, a
@@ -232,6 +247,9 @@ pub enum Outcome {
     Case(Option<Box<CaseFile>>),
     Broker(Option<Box<BrokerFile>>),
     History(Vec<ChangeRow>),
+    /// A rotation's progress, and whether every row is under the new key.
+    Rotated(Rotation, bool),
+    Rotation(Option<Rotation>),
     /// Done, with nothing more to say (a revocation, a grant changed).
     Done,
 }
@@ -316,6 +334,8 @@ impl Request {
             R::CaseShow { .. } => Action::AreaCases,
             R::BrokerView { .. } => Action::BrokerView,
             R::MemberHistory { .. } => Action::AreaMembers,
+            R::KeyRotate { .. } | R::KeyRotateFinish { .. } => Action::KeyRotate,
+            R::KeyStatus => Action::KeyStatus,
         }
     }
 
@@ -369,6 +389,9 @@ impl Request {
             R::ImportRun { job } | R::ImportRetry { job, .. } | R::ImportAbandon { job, .. } => format!("import:{job}"),
             R::List(_) => "list".into(),
             R::BrokerView { npn } => format!("broker:{npn}"),
+            R::KeyRotate { new, .. } => format!("key:{}", new.id()),
+            R::KeyRotateFinish { new_key_id } => format!("key:{new_key_id}"),
+            R::KeyStatus => "key".into(),
         }
     }
 }
@@ -474,6 +497,13 @@ impl Ops {
                 O::Broker(crate::store::brokers::file_by_npn(self.store(), &npn, today).await?.map(Box::new))
             }
             R::MemberHistory { member } => O::History(self.member_history(&member).await?),
+            R::KeyRotate { old, new, batch_size, batches } => {
+                self.start_rotation(&old, &new).await?;
+                let (r, complete) = self.rotate_batches(&old, &new, batch_size, batches).await?;
+                O::Rotated(r, complete)
+            }
+            R::KeyRotateFinish { new_key_id } => self.finish_rotation(&new_key_id).await.map(|_| O::Done)?,
+            R::KeyStatus => O::Rotation(crate::store::key_rotation::latest(self.store()).await?),
         })
     }
 
@@ -522,6 +552,7 @@ outcome_into!(
     Job => JobHead,
     Page => Page<ListRow>,
     History => Vec<ChangeRow>,
+    Rotation => Option<Rotation>,
 );
 
 macro_rules! outcome_unbox {
