@@ -35,7 +35,7 @@ pub async fn run(ops: &Ops, env: &Env<'_>, cmd: ImportCmd) -> Result<u8, Fatal> 
             let r = ops.execute(env, Request::ImportEnqueue { file, employer, kind, force, parent }).await;
             let r = r.and_then(|o| match o {
                 Outcome::Queued(id) => Ok(Id { id }),
-                o => Err(OpError::Db(format!("internal: unexpected answer {o:?}"))),
+                o => Err(o.unexpected()),
             });
             report(json.json, r, |j| format!("queued as import job {}", j.id))
         }

@@ -164,7 +164,7 @@ async fn rotate(
     let rotate = Request::KeyRotate { old, new: new.clone(), batch_size, batches };
     let (r, complete) = match ops.execute(&env, rotate).await.map_err(op)? {
         Outcome::Rotated(r, complete) => (r, complete),
-        other => return Err(Fatal::new(format!("internal: unexpected answer {other:?}"))),
+        other => return Err(op(other.unexpected())),
     };
     if !complete {
         let s = state(ctx, ops, &key).await?;

@@ -518,9 +518,11 @@ impl Ops {
     }
 }
 
-/// An answer of another shape than the request's: a bug, said plainly.
-fn mismatch(o: &Outcome) -> OpError {
-    OpError::Db(format!("internal: unexpected answer {:?}", std::mem::discriminant(o)))
+impl Outcome {
+    /// An answer of another shape than its request's: a bug, said plainly.
+    pub fn unexpected(&self) -> OpError {
+        OpError::Db(format!("internal: unexpected answer {self:?}"))
+    }
 }
 
 macro_rules! outcome_into {
@@ -530,7 +532,7 @@ macro_rules! outcome_into {
             fn try_from(o: Outcome) -> Result<$t, OpError> {
                 match o {
                     Outcome::$variant(v) => Ok(v.into()),
-                    other => Err(mismatch(&other)),
+                    other => Err(other.unexpected()),
                 }
             }
         }
@@ -562,7 +564,7 @@ macro_rules! outcome_unbox {
             fn try_from(o: Outcome) -> Result<$t, OpError> {
                 match o {
                     Outcome::$variant(v) => Ok(*v),
-                    other => Err(mismatch(&other)),
+                    other => Err(other.unexpected()),
                 }
             }
         }
@@ -575,7 +577,7 @@ impl TryFrom<Outcome> for Option<CaseFile> {
     fn try_from(o: Outcome) -> Result<Option<CaseFile>, OpError> {
         match o {
             Outcome::Case(v) => Ok(v.map(|b| *b)),
-            other => Err(mismatch(&other)),
+            other => Err(other.unexpected()),
         }
     }
 }
@@ -585,7 +587,7 @@ impl TryFrom<Outcome> for Option<BrokerFile> {
     fn try_from(o: Outcome) -> Result<Option<BrokerFile>, OpError> {
         match o {
             Outcome::Broker(v) => Ok(v.map(|b| *b)),
-            other => Err(mismatch(&other)),
+            other => Err(other.unexpected()),
         }
     }
 }
@@ -595,7 +597,7 @@ impl TryFrom<Outcome> for () {
     fn try_from(o: Outcome) -> Result<(), OpError> {
         match o {
             Outcome::Done | Outcome::ResetQueued => Ok(()),
-            other => Err(mismatch(&other)),
+            other => Err(other.unexpected()),
         }
     }
 }
