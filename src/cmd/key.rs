@@ -161,7 +161,7 @@ async fn rotate(
         crypto::write_private(&next_file, &read_key_text(new_file)?).map_err(|e| io(&next_file, e))?;
     }
     let env = Env::new(&ctx.config, Some(&key), None);
-    let rotate = Request::KeyRotate { old, new: new.clone(), batch_size, batches };
+    let rotate = Request::KeyRotate { old: Box::new(old), new: Box::new(new.clone()), batch_size, batches };
     let (r, complete) = match ops.execute(&env, rotate).await.map_err(op)? {
         Outcome::Rotated(r, complete) => (r, complete),
         other => return Err(op(other.unexpected())),

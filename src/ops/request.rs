@@ -191,8 +191,8 @@ pub enum Request {
     /// Starts (or resumes) a rotation from `old` to `new` and runs at most
     /// `batches` batches; the key files around it are the CLI's.
     KeyRotate {
-        old: DataKey,
-        new: DataKey,
+        old: Box<DataKey>,
+        new: Box<DataKey>,
         batch_size: i64,
         batches: Option<usize>,
     },
@@ -525,13 +525,14 @@ impl Outcome {
     }
 }
 
+/// `TryFrom<Outcome>` for each answer's type: `Variant(v) => Type = value`.
 macro_rules! outcome_into {
-    ($($variant:ident => $t:ty),* $(,)?) => {$(
+    ($($variant:ident($v:ident) => $t:ty = $out:expr),* $(,)?) => {$(
         impl TryFrom<Outcome> for $t {
             type Error = OpError;
             fn try_from(o: Outcome) -> Result<$t, OpError> {
                 match o {
-                    Outcome::$variant(v) => Ok(v.into()),
+                    Outcome::$variant($v) => Ok($out),
                     other => Err(other.unexpected()),
                 }
             }
@@ -539,58 +540,28 @@ macro_rules! outcome_into {
     )*};
 }
 outcome_into!(
-    Claimed => Option<Claimed>,
-    Changed => Changed,
-    ChangedAll => Vec<Changed>,
-    Closed => Vec<String>,
-    Redeemed => Redeemed,
-    Ssn => String,
-    Coverage => Vec<Coverage>,
-    Exported => usize,
-    Granted => Vec<i64>,
-    Account => AccountHead,
-    StaffCreated => i64,
-    Staff => Staff,
-    Job => JobHead,
-    Page => Page<ListRow>,
-    History => Vec<ChangeRow>,
-    Rotation => Option<Rotation>,
+    Claimed(v) => Option<Claimed> = v,
+    Changed(v) => Changed = v,
+    ChangedAll(v) => Vec<Changed> = v,
+    Closed(v) => Vec<String> = v,
+    Issued(v) => Issued = *v,
+    Redeemed(v) => Redeemed = v,
+    Member(v) => MemberFile = *v,
+    Ssn(v) => String = v,
+    Coverage(v) => Vec<Coverage> = v,
+    MemberChanged(v) => ChangeDone = *v,
+    Exported(v) => usize = v,
+    Granted(v) => Vec<i64> = v,
+    Account(v) => AccountHead = v,
+    StaffCreated(v) => i64 = v,
+    Staff(v) => Staff = v,
+    Job(v) => JobHead = v,
+    Page(v) => Page<ListRow> = v,
+    Case(v) => Option<CaseFile> = v.map(|b| *b),
+    Broker(v) => Option<BrokerFile> = v.map(|b| *b),
+    History(v) => Vec<ChangeRow> = v,
+    Rotation(v) => Option<Rotation> = v,
 );
-
-macro_rules! outcome_unbox {
-    ($($variant:ident => $t:ty),* $(,)?) => {$(
-        impl TryFrom<Outcome> for $t {
-            type Error = OpError;
-            fn try_from(o: Outcome) -> Result<$t, OpError> {
-                match o {
-                    Outcome::$variant(v) => Ok(*v),
-                    other => Err(other.unexpected()),
-                }
-            }
-        }
-    )*};
-}
-outcome_unbox!(Issued => Issued, Member => MemberFile, MemberChanged => ChangeDone);
-
-impl TryFrom<Outcome> for Option<CaseFile> {
-    type Error = OpError;
-    fn try_from(o: Outcome) -> Result<Option<CaseFile>, OpError> {
-        match o {
-            Outcome::Case(v) => Ok(v.map(|b| *b)),
-            other => Err(other.unexpected()),
-        }
-    }
-}
-
-impl TryFrom<Outcome> for Option<BrokerFile> {
-    type Error = OpError;
-    fn try_from(o: Outcome) -> Result<Option<BrokerFile>, OpError> {
-        match o {
-            Outcome::Broker(v) => Ok(v.map(|b| *b)),
-            other => Err(other.unexpected()),
-        }
-    }
-}
 
 impl TryFrom<Outcome> for () {
     type Error = OpError;
