@@ -5,10 +5,14 @@
 use chrono::{DateTime, Utc};
 
 use crate::action::{Action, SPECS};
+use crate::domain::access::Perms;
 use crate::domain::case::{CaseView, Queue};
 use crate::domain::case_change::{default_info_due, end_of_day};
+use crate::domain::import_spec::ImportKind;
 use crate::domain::member_query::parse_date;
 use crate::domain::role::Role;
+use crate::ops::accounts::Tools;
+use crate::ops::codes::CodeFor;
 use crate::ops::request::Request;
 
 /// A parsed `:` command.
@@ -310,13 +314,20 @@ pub struct Selected {
     pub member: Option<String>,
     /// The selected registration code.
     pub code: Option<i64>,
+    /// The selected portal user's email.
+    pub account: Option<String>,
+    /// The selected access grant.
+    pub grant: Option<i64>,
+}
+
+fn role(typed: &str) -> Result<Role, String> {
+    Role::parse(&typed.to_lowercase()).ok_or_else(|| "the role is agent, supervisor or admin".to_owned())
 }
 
 /// The typed request a parsed `:` command stands for, on `on`, for the same
 /// `Ops::execute` the CLI calls. `Ok(None)` for a command that changes
 /// nothing (a view, navigation) or whose screen builds the request from a
-/// form or a preview (member changes, grants, portal users, issuing codes,
-/// exports, enqueueing a file).
+/// form or a preview (member changes, a new grant, an export).
 pub fn request(cmd: &Command, on: &Selected, now: DateTime<Utc>, info_days: u32) -> Result<Option<Request>, String> {
     let case = || on.case.clone().ok_or_else(|| "open or select a case first".to_owned());
     let marked = || {
@@ -326,6 +337,8 @@ pub fn request(cmd: &Command, on: &Selected, now: DateTime<Utc>, info_days: u32)
             Ok(on.marked.clone())
         }
     };
+    let account = || on.account.clone().ok_or_else(|| "select a portal user in the Accounts area (4) first".to_owned());
+    let grant = || on.grant.ok_or_else(|| "select a grant in a broker's book of business first".to_owned());
     let job = |args: &str| -> Result<(i64, String), String> {
         let (id, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
         let id = id
@@ -381,14 +394,49 @@ pub fn request(cmd: &Command, on: &Selected, now: DateTime<Utc>, info_days: u32)
         }
         Command::ReissueCode => Request::CodeReissue { id: on.code.ok_or("select a code first")? },
         Command::Admin(Action::StaffSetRole, args) => match args.split_whitespace().collect::<Vec<_>>().as_slice() {
-            [login, role] => Request::StaffSetRole {
-                login: (*login).to_owned(),
-                role: Role::parse(&role.to_lowercase()).ok_or("the role is agent, supervisor or admin")?,
-            },
+            [login, r] => Request::StaffSetRole { login: (*login).to_owned(), role: role(r)? },
             _ => return Err(":staff-role LOGIN ROLE".into()),
         },
+        Command::IssueCode(who) => Request::CodeIssue { who: CodeFor::parse(who)? },
+        Command::Redeem(args) => match args.split_once(char::is_whitespace) {
+            Some((code, who)) => Request::CodeRedeem { code: code.to_owned(), who: CodeFor::parse(who)? },
+            None => return Err(":redeem CODE EIN|npn:NPN".into()),
+        },
+        Command::Admin(Action::AccessChange, perms) if !perms.is_empty() => {
+            Request::AccessChange { grant: grant()?, perms: Perms::parse(perms)? }
+        }
+        Command::Admin(Action::AccessRevoke, _) => Request::AccessRevoke { grant: grant()?, on: None },
+        Command::Admin(Action::AccountUnlock, _) => Request::AccountUnlock { email: account()? },
+        Command::Admin(Action::AccountDisable, _) => Request::AccountDisable { email: account()? },
+        Command::Admin(Action::AccountEnable, _) => Request::AccountEnable { email: account()? },
+        Command::Admin(Action::AccountResendRegistration, _) => {
+            Request::AccountResendRegistration { email: account()? }
+        }
+        Command::Admin(Action::AccountResetPassword, _) => Request::AccountResetPassword { email: account()? },
+        Command::Admin(Action::AccountTools, tools) => {
+            Request::AccountTools { email: account()?, tools: Tools::parse(tools)? }
+        }
+        Command::Admin(Action::StaffCreate, args) if !args.is_empty() => {
+            let mut w = args.splitn(3, char::is_whitespace);
+            match (w.next(), w.next().map(role), w.next().map(str::trim)) {
+                (Some(login), Some(role), Some(name)) if !name.is_empty() => {
+                    Request::StaffCreate { login: login.to_owned(), role: role?, name: name.to_owned() }
+                }
+                _ => return Err(":staff-create LOGIN ROLE NAME, e.g. :staff-create jdoe agent Jane Doe".into()),
+            }
+        }
         Command::Admin(Action::StaffDisable, login) => Request::StaffDisable { login: login.trim().to_owned() },
         Command::Admin(Action::StaffEnable, login) => Request::StaffEnable { login: login.trim().to_owned() },
+        Command::Import2(Action::ImportEnqueue, args) => match args.split_whitespace().collect::<Vec<_>>().as_slice() {
+            [file, ein, kind] => Request::ImportEnqueue {
+                file: (*file).into(),
+                employer: (*ein).to_owned(),
+                kind: ImportKind::parse(kind).ok_or("KIND is demographic, dependent, event or plan")?,
+                force: false,
+                parent: None,
+            },
+            _ => return Err(":import-enqueue FILE EIN KIND".into()),
+        },
         Command::Import2(Action::ImportRun, args) => Request::ImportRun { job: job(args)?.0 },
         Command::Import2(Action::ImportRetry, args) => {
             let (job, rest) = job(args)?;
@@ -482,6 +530,8 @@ mod tests {
             marked: vec!["C-000001".into(), "C-000002".into()],
             member: Some("M0000001".into()),
             code: Some(9),
+            account: Some("pat@example.com".into()),
+            grant: Some(4),
         };
         let req = |line: &str| request(&parse(line).unwrap(), &on, now, 10);
         assert!(matches!(req("take"), Ok(Some(Request::CaseClaimNext { queue: Queue::Billing }))));
@@ -506,6 +556,21 @@ mod tests {
         ));
         assert!(matches!(req("import-retry 12 failed"), Ok(Some(Request::ImportRetry { job: 12, failed_only: true }))));
         assert!(req("import-run x").unwrap_err().contains("job number"));
+        assert!(matches!(req("perms view,billing"), Ok(Some(Request::AccessChange { grant: 4, .. }))));
+        assert!(matches!(req("unlock"), Ok(Some(Request::AccountUnlock { email })) if email == "pat@example.com"));
+        assert!(matches!(req("tools none"), Ok(Some(Request::AccountTools { .. }))));
+        assert!(matches!(req("issue-code npn:1234567"), Ok(Some(Request::CodeIssue { who: CodeFor::Broker(_) }))));
+        assert!(matches!(
+            req("staff-create jdoe agent Jane Doe"),
+            Ok(Some(Request::StaffCreate { role: Role::Agent, name, .. })) if name == "Jane Doe"
+        ));
+        assert!(matches!(
+            req("import-enqueue f.csv 12-3456789 plan"),
+            Ok(Some(Request::ImportEnqueue { kind: ImportKind::Plan, .. }))
+        ));
+        // With no arguments these open a form or a prompt on the screen.
+        assert!(matches!(req("staff-create"), Ok(None)));
+        assert!(matches!(req("perms"), Ok(None)));
         // Views change nothing: no request.
         assert!(matches!(req("cases billing"), Ok(None)));
         // Without a case open, a case command says what is missing.
