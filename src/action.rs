@@ -98,13 +98,17 @@ pub struct ActionSpec {
     pub name: &'static str,
     /// One line for the help screen.
     pub help: &'static str,
-    /// The least role allowed to run it (checked in the ops layer for changes).
+    /// The least role allowed to run it (checked by `Ops::execute` and `Ops::begin`).
     pub min_role: Role,
     /// Whether it changes data (such actions need a modified or shifted key).
     pub writes: bool,
-    /// The `:` command that runs it, if it has one.
+    /// The `:` command word that runs it, if it has one: the command line
+    /// knows a word only from here (and `command::OTHER_WORDS`).
     pub command: Option<&'static str>,
-    /// The CLI form, if it has one.
+    /// The `:` command's usage line, `:word ARGS  (note)`; empty without one.
+    pub usage: &'static str,
+    /// The CLI form, if it has one: the subcommand path, then its arguments
+    /// in placeholders a test fills with examples and parses with clap.
     pub cli: Option<&'static str>,
     /// Its word in the footer, if it is shown there.
     pub footer: Option<&'static str>,
@@ -123,14 +127,60 @@ fn article(r: Role) -> &'static str {
     if r == Role::Agent || r == Role::Admin { "an" } else { "a" }
 }
 
+/// A `:` command of the table: its word, and its usage line (which starts
+/// with `:word`, so the word is written once, in `colon!`).
+#[derive(Debug, Clone, Copy)]
+pub struct Colon {
+    word: &'static str,
+    usage: &'static str,
+}
+
+/// `colon!("assign", " me|LOGIN  (…)")`: the word and the usage line `:assign me|LOGIN  (…)`.
+macro_rules! colon {
+    ($word:literal, $rest:literal) => {
+        Some(Colon { word: $word, usage: concat!(":", $word, $rest) })
+    };
+}
+
+/// Every field, for the entries the shorthands below do not fit.
+#[allow(clippy::too_many_arguments)]
+const fn spec(
+    action: Action,
+    name: &'static str,
+    help: &'static str,
+    min_role: Role,
+    writes: bool,
+    colon: Option<Colon>,
+    cli: Option<&'static str>,
+    footer: Option<&'static str>,
+) -> ActionSpec {
+    let (command, usage) = match colon {
+        Some(c) => (Some(c.word), c.usage),
+        None => (None, ""),
+    };
+    ActionSpec { action, name, help, min_role, writes, command, usage, cli, footer }
+}
+
+/// An action of the screen alone: any role, changes nothing.
 const fn ui(
     action: Action,
     name: &'static str,
     help: &'static str,
-    command: Option<&'static str>,
+    colon: Option<Colon>,
     footer: Option<&'static str>,
 ) -> ActionSpec {
-    ActionSpec { action, name, help, min_role: Role::Agent, writes: false, command, cli: None, footer }
+    spec(action, name, help, Role::Agent, false, colon, None, footer)
+}
+
+/// An area: its `:` word opens it, its CLI form lists its rows.
+const fn area(
+    action: Action,
+    name: &'static str,
+    help: &'static str,
+    colon: Option<Colon>,
+    cli: &'static str,
+) -> ActionSpec {
+    spec(action, name, help, Role::Agent, false, colon, Some(cli), None)
 }
 
 /// An action that changes a case.
@@ -139,11 +189,11 @@ const fn case_write(
     name: &'static str,
     help: &'static str,
     min_role: Role,
-    command: &'static str,
+    colon: Option<Colon>,
     cli: &'static str,
     footer: Option<&'static str>,
 ) -> ActionSpec {
-    ActionSpec { action, name, help, min_role, writes: true, command: Some(command), cli: Some(cli), footer }
+    spec(action, name, help, min_role, true, colon, Some(cli), footer)
 }
 
 /// An action that changes data, for a supervisor or admin.
@@ -152,15 +202,15 @@ const fn admin_write(
     name: &'static str,
     help: &'static str,
     min_role: Role,
-    command: &'static str,
+    colon: Option<Colon>,
     cli: &'static str,
 ) -> ActionSpec {
-    case_write(action, name, help, min_role, command, cli, None)
+    case_write(action, name, help, min_role, colon, cli, None)
 }
 
 /// The table of every action.
 pub const SPECS: &[ActionSpec] = &[
-    ui(Action::Quit, "app.quit", "Quit portaldesk (from the top level)", Some("q"), Some("quit")),
+    ui(Action::Quit, "app.quit", "Quit portaldesk (from the top level)", colon!("q", "  (quit)"), Some("quit")),
     ui(Action::Back, "nav.back", "Go back or close what is open; never quits", None, None),
     ui(Action::Cancel, "app.cancel", "Cancel the running query, or the input being typed", None, None),
     ui(Action::Down, "nav.down", "Move down one row", None, None),
@@ -172,16 +222,52 @@ pub const SPECS: &[ActionSpec] = &[
     ui(Action::Open, "nav.open", "Open the selected row", None, Some("open")),
     ui(Action::FocusNext, "nav.focus_next", "Move focus to the next tab, link or error code", None, None),
     ui(Action::FocusPrev, "nav.focus_prev", "Move focus back to the previous tab, link or error code", None, None),
-    ui(Action::AreaCases, "area.cases", "Cases: the work queues", Some("cases"), None),
-    ui(Action::AreaMembers, "area.members", "Members: find by SSN, ID or name", Some("member"), None),
-    ui(Action::AreaBrokers, "area.brokers", "Brokers and their book of business", Some("brokers"), None),
-    ui(Action::AreaAccounts, "area.accounts", "Portal user accounts", Some("accounts"), None),
-    ui(Action::AreaImports, "area.imports", "Import jobs", Some("imports"), None),
-    ui(Action::AreaCodes, "area.codes", "Registration codes", Some("codes"), None),
+    area(
+        Action::AreaCases,
+        "area.cases",
+        "Cases: the work queues",
+        colon!("cases", " [eligibility|enrollment|billing|support|mine|unassigned|awaiting|all]"),
+        "case list --queue VIEW",
+    ),
+    area(
+        Action::AreaMembers,
+        "area.members",
+        "Members: find by SSN, ID or name",
+        colon!("member", " ssn:…|id:M…|ind:I…|name:last[,first]|text"),
+        "member find QUERY",
+    ),
+    area(
+        Action::AreaBrokers,
+        "area.brokers",
+        "Brokers and their book of business",
+        colon!("brokers", " [query]"),
+        "broker find QUERY",
+    ),
+    area(
+        Action::AreaAccounts,
+        "area.accounts",
+        "Portal user accounts",
+        colon!("accounts", " [query]"),
+        "account list QUERY",
+    ),
+    area(
+        Action::AreaImports,
+        "area.imports",
+        "Import jobs",
+        colon!("imports", " [failed|all]"),
+        "import list [--failed]",
+    ),
+    area(
+        Action::AreaCodes,
+        "area.codes",
+        "Registration codes",
+        colon!("codes", " [EIN|NPN]"),
+        "code list [--subject EIN]",
+    ),
     ui(Action::CommandLine, "ui.command", "Open the : command line", None, Some("command")),
     ui(Action::Filter, "ui.filter", "Filter the current list", None, Some("filter")),
-    ui(Action::Help, "ui.help", "Show every key and command", Some("help"), Some("help")),
-    ui(Action::Refresh, "ui.refresh", "Reload the current list", Some("refresh"), None),
+    ui(Action::Help, "ui.help", "Show every key and command", colon!("help", ""), Some("help")),
+    ui(Action::Refresh, "ui.refresh", "Reload the current list", colon!("refresh", ""), None),
     ui(Action::CaseNextQueue, "case.next_queue", "Next case queue", None, Some("queue")),
     ui(Action::CasePrevQueue, "case.prev_queue", "Previous case queue", None, None),
     case_write(
@@ -189,17 +275,23 @@ pub const SPECS: &[ActionSpec] = &[
         "case.claim_next",
         "Take the next unassigned case of this queue (due first)",
         Role::Agent,
-        "take",
+        colon!("take", "  (claim the next case of this queue)"),
         "case take --queue QUEUE",
         Some("take"),
     ),
-    ui(Action::CaseMark, "case.mark", "Mark or unmark the selected case for a bulk change", Some("mark"), Some("mark")),
+    ui(
+        Action::CaseMark,
+        "case.mark",
+        "Mark or unmark the selected case for a bulk change",
+        colon!("mark", "  (mark or unmark the selected case)"),
+        Some("mark"),
+    ),
     case_write(
         Action::CaseAssignMe,
         "case.assign_me",
         "Assign the case to yourself",
         Role::Agent,
-        "assign me",
+        None,
         "case assign ID --to me",
         Some("mine"),
     ),
@@ -208,7 +300,7 @@ pub const SPECS: &[ActionSpec] = &[
         "case.assign",
         "Assign the case to a named staff member",
         Role::Supervisor,
-        "assign LOGIN",
+        colon!("assign", " me|LOGIN  (the open or selected case)"),
         "case assign ID --to LOGIN",
         None,
     ),
@@ -217,7 +309,7 @@ pub const SPECS: &[ActionSpec] = &[
         "case.note",
         "Add a note: internal, or to the submitter (Tab switches)",
         Role::Agent,
-        "note TEXT | :reply TEXT",
+        colon!("note", " TEXT  (internal note)"),
         "case note ID --text TEXT [--to-submitter]",
         Some("note"),
     ),
@@ -226,7 +318,7 @@ pub const SPECS: &[ActionSpec] = &[
         "case.request_info",
         "Request additional information by a due date (pauses the SLA)",
         Role::Agent,
-        "request-info [DATE]",
+        colon!("request-info", " [YYYY-MM-DD]  (default: the configured business days)"),
         "case request-info ID [--due DATE]",
         Some("ask"),
     ),
@@ -235,7 +327,7 @@ pub const SPECS: &[ActionSpec] = &[
         "case.info_received",
         "Record the requested information as received (SLA resumes)",
         Role::Agent,
-        "received",
+        colon!("received", "  (requested information arrived)"),
         "case received ID",
         None,
     ),
@@ -244,7 +336,7 @@ pub const SPECS: &[ActionSpec] = &[
         "case.resolve",
         "Resolve the case with resolution comments",
         Role::Agent,
-        "resolve TEXT",
+        colon!("resolve", " TEXT  (resolution comments)"),
         "case resolve ID --comment TEXT",
         Some("resolve"),
     ),
@@ -253,7 +345,7 @@ pub const SPECS: &[ActionSpec] = &[
         "case.reopen",
         "Reopen a closed case",
         Role::Agent,
-        "reopen",
+        colon!("reopen", ""),
         "case reopen ID",
         None,
     ),
@@ -262,7 +354,7 @@ pub const SPECS: &[ActionSpec] = &[
         "case.priority",
         "Change the priority: 1 urgent … 4 low",
         Role::Agent,
-        "priority N",
+        colon!("priority", " 1-4"),
         "case priority ID N",
         None,
     ),
@@ -271,7 +363,7 @@ pub const SPECS: &[ActionSpec] = &[
         "case.bulk_assign",
         "Assign every marked case (preview first)",
         Role::Supervisor,
-        "bulk-assign LOGIN",
+        colon!("bulk-assign", " LOGIN  (every marked case)"),
         "case assign ID ID… --to LOGIN",
         None,
     ),
@@ -280,7 +372,7 @@ pub const SPECS: &[ActionSpec] = &[
         "case.bulk_resolve",
         "Resolve every marked case with one comment (preview first)",
         Role::Supervisor,
-        "bulk-resolve TEXT",
+        colon!("bulk-resolve", " TEXT  (every marked case)"),
         "case resolve ID ID… --comment TEXT",
         None,
     ),
@@ -289,106 +381,106 @@ pub const SPECS: &[ActionSpec] = &[
         "case.sweep",
         "Close cases awaiting information past their due date",
         Role::Agent,
-        "sweep",
+        colon!("sweep", "  (close cases awaiting info past due)"),
         "case sweep",
         None,
     ),
-    ActionSpec {
-        action: Action::CodeIssue,
-        name: "code.issue",
-        help: "Issue a registration code for an employer (EIN) or broker (npn:N); shown once",
-        min_role: Role::Supervisor,
-        writes: true,
-        command: Some("issue-code EIN|npn:NPN"),
-        cli: Some("code issue --employer EIN | --broker NPN"),
-        footer: Some("issue"),
-    },
-    ActionSpec {
-        action: Action::CodeRevoke,
-        name: "code.revoke",
-        help: "Revoke the selected active code, with a reason",
-        min_role: Role::Supervisor,
-        writes: true,
-        command: Some("revoke-code REASON"),
-        cli: Some("code revoke ID --reason TEXT"),
-        footer: Some("revoke"),
-    },
-    ActionSpec {
-        action: Action::CodeReissue,
-        name: "code.reissue",
-        help: "Issue a new code for the selected code's subject (revokes the old one)",
-        min_role: Role::Supervisor,
-        writes: true,
-        command: Some("reissue-code"),
-        cli: Some("code reissue ID"),
-        footer: None,
-    },
-    ActionSpec {
-        action: Action::CodeRedeem,
-        name: "code.redeem",
-        help: "Redeem a code as the portal does (for integration and tests)",
-        min_role: Role::Agent,
-        writes: true,
-        command: Some("redeem CODE EIN|npn:NPN"),
-        cli: Some("code redeem --code CODE --ein EIN | --npn NPN"),
-        footer: None,
-    },
-    ActionSpec {
-        action: Action::MemberView,
-        name: "member.view",
-        help: "Open the selected member's record (audited)",
-        min_role: Role::Agent,
-        writes: false,
-        command: Some("member QUERY"),
-        cli: Some("member show MEMBER-ID"),
-        footer: None,
-    },
-    ActionSpec {
-        action: Action::MemberRevealSsn,
-        name: "member.reveal_ssn",
-        help: "Show the member's full SSN for a while, with a reason (audited)",
-        min_role: Role::Supervisor,
-        writes: false,
-        command: Some("reveal REASON"),
-        cli: Some("member show MEMBER-ID --reveal --reason TEXT"),
-        footer: None,
-    },
-    ActionSpec {
-        action: Action::MemberEligibility,
-        name: "member.eligibility",
-        help: "Quick eligibility check: is a member covered on a date?",
-        min_role: Role::Agent,
-        writes: false,
-        command: Some("elig MEMBER-ID|LAST-NAME MM/DD/YYYY"),
-        cli: Some("member elig QUERY DATE"),
-        footer: None,
-    },
-    ActionSpec {
-        action: Action::ListExport,
-        name: "list.export",
-        help: "Export the current list to a CSV file (SSNs masked; member exports audited)",
-        min_role: Role::Agent,
-        writes: false,
-        command: Some("export FILE"),
-        cli: Some("member find QUERY --csv FILE"),
-        footer: None,
-    },
-    ActionSpec {
-        action: Action::BrokerView,
-        name: "broker.view",
-        help: "Open a broker: agency, licences, office staff, book of business",
-        min_role: Role::Agent,
-        writes: false,
-        command: Some("broker NPN"),
-        cli: Some("broker show NPN"),
-        footer: None,
-    },
+    spec(
+        Action::CodeIssue,
+        "code.issue",
+        "Issue a registration code for an employer (EIN) or broker (npn:N); shown once",
+        Role::Supervisor,
+        true,
+        colon!("issue-code", " EIN|npn:NPN  (shown once)"),
+        Some("code issue --employer EIN | --broker NPN"),
+        Some("issue"),
+    ),
+    spec(
+        Action::CodeRevoke,
+        "code.revoke",
+        "Revoke the selected active code, with a reason",
+        Role::Supervisor,
+        true,
+        colon!("revoke-code", " REASON  (the selected code)"),
+        Some("code revoke ID --reason TEXT"),
+        Some("revoke"),
+    ),
+    spec(
+        Action::CodeReissue,
+        "code.reissue",
+        "Issue a new code for the selected code's subject (revokes the old one)",
+        Role::Supervisor,
+        true,
+        colon!("reissue-code", "  (the selected code's subject)"),
+        Some("code reissue ID"),
+        None,
+    ),
+    spec(
+        Action::CodeRedeem,
+        "code.redeem",
+        "Redeem a code as the portal does (for integration and tests)",
+        Role::Agent,
+        true,
+        colon!("redeem", " CODE EIN|npn:NPN  (as the portal does)"),
+        Some("code redeem --code CODE --ein EIN | --npn NPN"),
+        None,
+    ),
+    spec(
+        Action::MemberView,
+        "member.view",
+        "Open the selected member's record (audited)",
+        Role::Agent,
+        false,
+        None,
+        Some("member show MEMBER-ID"),
+        None,
+    ),
+    spec(
+        Action::MemberRevealSsn,
+        "member.reveal_ssn",
+        "Show the member's full SSN for a while, with a reason (audited)",
+        Role::Supervisor,
+        false,
+        colon!("reveal", " REASON  (the open member's SSN, audited)"),
+        Some("member show MEMBER-ID --reveal --reason TEXT"),
+        None,
+    ),
+    spec(
+        Action::MemberEligibility,
+        "member.eligibility",
+        "Quick eligibility check: is a member covered on a date?",
+        Role::Agent,
+        false,
+        colon!("elig", " MEMBER-ID|LAST-NAME MM/DD/YYYY  (covered on that date?)"),
+        Some("member elig QUERY DATE"),
+        None,
+    ),
+    spec(
+        Action::ListExport,
+        "list.export",
+        "Export the current list to a CSV file (SSNs masked; member exports audited)",
+        Role::Agent,
+        false,
+        colon!("export", " FILE.csv  (the current list; SSNs masked)"),
+        Some("member find QUERY --csv FILE"),
+        None,
+    ),
+    spec(
+        Action::BrokerView,
+        "broker.view",
+        "Open a broker: agency, licences, office staff, book of business",
+        Role::Agent,
+        false,
+        colon!("broker", " NPN"),
+        Some("broker show NPN"),
+        None,
+    ),
     admin_write(
         Action::AccessGrant,
         "access.grant",
         "Grant the open broker access to groups of one employer",
         Role::Supervisor,
-        "grant GROUP[,GROUP…] PERMS [YYYY-MM-DD]",
+        colon!("grant", " GROUP[,GROUP…] view,enrollment,billing [YYYY-MM-DD]  (the open broker)"),
         "access grant --broker NPN --group G --perm view,enrollment",
     ),
     admin_write(
@@ -396,7 +488,7 @@ pub const SPECS: &[ActionSpec] = &[
         "access.change",
         "Change the permissions of the selected grant",
         Role::Supervisor,
-        "perms view,enrollment,billing",
+        colon!("perms", " view,enrollment,billing  (the selected grant)"),
         "access change GRANT --perm …",
     ),
     admin_write(
@@ -404,7 +496,7 @@ pub const SPECS: &[ActionSpec] = &[
         "access.revoke",
         "Revoke the selected grant (it ends; office staff lose it too)",
         Role::Supervisor,
-        "revoke-access [YYYY-MM-DD]",
+        colon!("revoke-access", "  (the selected grant)"),
         "access revoke GRANT",
     ),
     admin_write(
@@ -412,7 +504,7 @@ pub const SPECS: &[ActionSpec] = &[
         "account.unlock",
         "Unlock the selected portal user",
         Role::Supervisor,
-        "unlock",
+        colon!("unlock", "  (the selected portal user)"),
         "account unlock EMAIL",
     ),
     admin_write(
@@ -420,7 +512,7 @@ pub const SPECS: &[ActionSpec] = &[
         "account.disable",
         "Disable the selected portal user",
         Role::Supervisor,
-        "disable",
+        colon!("disable", "  (the selected portal user)"),
         "account disable EMAIL",
     ),
     admin_write(
@@ -428,7 +520,7 @@ pub const SPECS: &[ActionSpec] = &[
         "account.enable",
         "Enable the selected portal user",
         Role::Supervisor,
-        "enable",
+        colon!("enable", "  (the selected portal user)"),
         "account enable EMAIL",
     ),
     admin_write(
@@ -436,7 +528,7 @@ pub const SPECS: &[ActionSpec] = &[
         "account.resend_registration",
         "Resend the registration email (the old link stops working)",
         Role::Supervisor,
-        "resend-registration",
+        colon!("resend-registration", "  (the selected portal user)"),
         "account resend-registration EMAIL",
     ),
     admin_write(
@@ -444,7 +536,7 @@ pub const SPECS: &[ActionSpec] = &[
         "account.reset_password",
         "Send a single-use password reset email",
         Role::Supervisor,
-        "reset-password",
+        colon!("reset-password", "  (the selected portal user)"),
         "account reset-password EMAIL",
     ),
     admin_write(
@@ -452,7 +544,7 @@ pub const SPECS: &[ActionSpec] = &[
         "account.tools",
         "Set the selected portal user's tool access",
         Role::Supervisor,
-        "tools eligibility,billing,commissions,book|none",
+        colon!("tools", " eligibility,billing,commissions,book|none"),
         "account tools EMAIL --set …",
     ),
     admin_write(
@@ -460,7 +552,7 @@ pub const SPECS: &[ActionSpec] = &[
         "staff.create",
         "Create a staff account",
         Role::Admin,
-        "staff-create LOGIN ROLE NAME",
+        colon!("staff-create", " [LOGIN ROLE NAME]  (no arguments: a form)"),
         "staff create LOGIN --role R --name N",
     ),
     admin_write(
@@ -468,7 +560,7 @@ pub const SPECS: &[ActionSpec] = &[
         "staff.set_role",
         "Change a staff account's role",
         Role::Admin,
-        "staff-role LOGIN ROLE",
+        colon!("staff-role", " LOGIN ROLE"),
         "staff set-role LOGIN ROLE",
     ),
     admin_write(
@@ -476,7 +568,7 @@ pub const SPECS: &[ActionSpec] = &[
         "staff.disable",
         "Disable a staff account",
         Role::Admin,
-        "staff-disable LOGIN",
+        colon!("staff-disable", " LOGIN"),
         "staff disable LOGIN",
     ),
     admin_write(
@@ -484,21 +576,21 @@ pub const SPECS: &[ActionSpec] = &[
         "staff.enable",
         "Enable a staff account",
         Role::Admin,
-        "staff-enable LOGIN",
+        colon!("staff-enable", " LOGIN"),
         "staff enable LOGIN",
     ),
     ui(
         Action::MacroRecord,
         "macro.record",
         "Start, or stop and name, recording a macro of actions",
-        Some("record"),
+        colon!("record", "  (start or stop recording a macro)"),
         None,
     ),
     ui(
         Action::SessionLock,
         "session.lock",
         "Lock the screen now (it also locks after ui.idle_lock_minutes without a key)",
-        Some("lock"),
+        colon!("lock", "  (lock the screen; your login unlocks it)"),
         None,
     ),
     ui(Action::SessionUnlock, "session.unlock", "Unlock the screen by typing your login", None, None),
@@ -507,7 +599,7 @@ pub const SPECS: &[ActionSpec] = &[
         "import.enqueue",
         "Store a file as a queued import job",
         Role::Agent,
-        "import-enqueue FILE EIN KIND",
+        colon!("import-enqueue", " FILE EIN KIND"),
         "import enqueue FILE --employer EIN --kind KIND",
     ),
     admin_write(
@@ -515,7 +607,7 @@ pub const SPECS: &[ActionSpec] = &[
         "import.run",
         "Run a queued or interrupted import job",
         Role::Agent,
-        "import-run JOB",
+        colon!("import-run", " JOB"),
         "import run JOB",
     ),
     admin_write(
@@ -523,7 +615,7 @@ pub const SPECS: &[ActionSpec] = &[
         "import.retry",
         "Retry an import job, whole or its failed rows only",
         Role::Agent,
-        "import-retry JOB [failed]",
+        colon!("import-retry", " JOB [failed]"),
         "import retry JOB [--failed-rows-only]",
     ),
     admin_write(
@@ -531,7 +623,7 @@ pub const SPECS: &[ActionSpec] = &[
         "import.abandon",
         "Abandon an import job, with a reason",
         Role::Agent,
-        "import-abandon JOB REASON",
+        colon!("import-abandon", " JOB REASON"),
         "import abandon JOB --reason TEXT",
     ),
     admin_write(
@@ -539,7 +631,7 @@ pub const SPECS: &[ActionSpec] = &[
         "member.add",
         "Add a member (subscriber, QB or direct bill) to a group",
         Role::Agent,
-        "add-member",
+        colon!("add-member", " group_number=… ssn=… first_name=… …  (previewed, then y)"),
         "member add --set FIELD=VALUE…",
     ),
     admin_write(
@@ -547,7 +639,7 @@ pub const SPECS: &[ActionSpec] = &[
         "member.add_dependent",
         "Add a dependent under the subscriber",
         Role::Agent,
-        "add-dependent",
+        colon!("add-dependent", " first_name=… birth_date=… relationship=child coverage_start=…"),
         "member add-dependent MEMBER-ID --set FIELD=VALUE…",
     ),
     admin_write(
@@ -555,7 +647,7 @@ pub const SPECS: &[ActionSpec] = &[
         "member.update",
         "Change a member's demographics (birth date and SSN: supervisor)",
         Role::Agent,
-        "edit",
+        colon!("edit", " FIELD=VALUE …  (the open member: address_line=12 Elm St city=Austin)"),
         "member update MEMBER-ID --set FIELD=VALUE…",
     ),
     admin_write(
@@ -563,7 +655,7 @@ pub const SPECS: &[ActionSpec] = &[
         "member.change_type",
         "Change a member's type (subscriber, QB, direct bill)",
         Role::Agent,
-        "change-type TYPE DATE",
+        colon!("change-type", " SUBSCRIBER|QB|DIRECT_BILL YYYY-MM-DD"),
         "member change-type MEMBER-ID --type TYPE --date DATE",
     ),
     admin_write(
@@ -571,7 +663,7 @@ pub const SPECS: &[ActionSpec] = &[
         "member.terminate",
         "Terminate a member's coverage on a date, with a reason",
         Role::Agent,
-        "terminate DATE REASON",
+        colon!("terminate", " YYYY-MM-DD REASON"),
         "member terminate MEMBER-ID --date DATE --reason TEXT",
     ),
     admin_write(
@@ -579,7 +671,7 @@ pub const SPECS: &[ActionSpec] = &[
         "member.reinstate",
         "Reinstate a terminated member's coverage",
         Role::Agent,
-        "reinstate DATE",
+        colon!("reinstate", " YYYY-MM-DD"),
         "member reinstate MEMBER-ID --date DATE",
     ),
     admin_write(
@@ -587,7 +679,7 @@ pub const SPECS: &[ActionSpec] = &[
         "member.add_event",
         "Record a qualifying event (X12 codes 1-7; COBRA deadlines computed)",
         Role::Agent,
-        "event CODE DATE",
+        colon!("event", " CODE(1-7) YYYY-MM-DD  (qualifying event; COBRA deadlines shown)"),
         "member add-event MEMBER-ID --code CODE --date DATE",
     ),
     admin_write(
@@ -595,7 +687,7 @@ pub const SPECS: &[ActionSpec] = &[
         "member.enroll",
         "Enroll the member in a plan of their group",
         Role::Agent,
-        "enroll PLAN TIER DATE",
+        colon!("enroll", " PLAN TIER YYYY-MM-DD"),
         "member enroll MEMBER-ID --plan PLAN --tier TIER --date DATE",
     ),
     admin_write(
@@ -603,7 +695,7 @@ pub const SPECS: &[ActionSpec] = &[
         "member.change_tier",
         "Change the tier of an active enrollment",
         Role::Agent,
-        "tier PLAN TIER DATE",
+        colon!("tier", " [PLAN] TIER YYYY-MM-DD"),
         "member change-tier MEMBER-ID --plan PLAN --tier TIER --date DATE",
     ),
     admin_write(
@@ -611,7 +703,7 @@ pub const SPECS: &[ActionSpec] = &[
         "member.end_enrollment",
         "End an active enrollment on a date",
         Role::Agent,
-        "end-enrollment PLAN DATE",
+        colon!("end-enrollment", " [PLAN] YYYY-MM-DD"),
         "member end-enrollment MEMBER-ID --plan PLAN --date DATE",
     ),
     admin_write(
@@ -619,31 +711,31 @@ pub const SPECS: &[ActionSpec] = &[
         "member.undo",
         "Revert a member's last change within the undo window (a new, audited change)",
         Role::Supervisor,
-        "undo-change",
+        colon!("undo-change", "  (revert the member's last change; supervisor)"),
         "member undo MEMBER-ID",
     ),
     // Shell-only: a rotation runs for minutes and replaces the key file, so
     // it is no `:` command; every other session keeps working through it.
-    ActionSpec {
-        action: Action::KeyRotate,
-        name: "key.rotate",
-        help: "Re-encrypt every SSN and tax ID under a new data key (resumable)",
-        min_role: Role::Admin,
-        writes: true,
-        command: None,
-        cli: Some("key rotate --new-key-file FILE"),
-        footer: None,
-    },
-    ActionSpec {
-        action: Action::KeyStatus,
-        name: "key.status",
-        help: "Show a data key rotation's progress",
-        min_role: Role::Agent,
-        writes: false,
-        command: None,
-        cli: Some("key status"),
-        footer: None,
-    },
+    spec(
+        Action::KeyRotate,
+        "key.rotate",
+        "Re-encrypt every SSN and tax ID under a new data key (resumable)",
+        Role::Admin,
+        true,
+        None,
+        Some("key rotate --new-key-file FILE"),
+        None,
+    ),
+    spec(
+        Action::KeyStatus,
+        "key.status",
+        "Show a data key rotation's progress",
+        Role::Agent,
+        false,
+        None,
+        Some("key status"),
+        None,
+    ),
 ];
 
 impl Action {
@@ -685,10 +777,27 @@ mod tests {
 
     #[test]
     fn every_writing_action_has_a_command_and_cli_form() {
-        // key.rotate alone is shell-only (it replaces the key file).
+        // key.rotate alone is shell-only (it replaces the key file);
+        // case.assign_me is `:assign me`, case.assign's word with `me`.
         for s in SPECS.iter().filter(|s| s.writes) {
             assert!(s.cli.is_some(), "{} lacks a CLI form", s.name);
-            assert!(s.command.is_some() || s.action == Action::KeyRotate, "{} lacks a command", s.name);
+            let elsewhere = [Action::KeyRotate, Action::CaseAssignMe];
+            assert!(s.command.is_some() || elsewhere.contains(&s.action), "{} lacks a command", s.name);
+        }
+    }
+
+    #[test]
+    fn command_words_are_one_word_each_once_with_their_usage() {
+        let mut seen = HashSet::new();
+        for s in SPECS {
+            match s.command {
+                Some(w) => {
+                    assert!(seen.insert(w), ":{w} names two actions");
+                    assert!(!w.is_empty() && !w.contains(' '), "{}: {w:?} is not one word", s.name);
+                    assert!(s.usage.starts_with(&format!(":{w}")), "{}: {:?}", s.name, s.usage);
+                }
+                None => assert!(s.usage.is_empty(), "{} has a usage line and no word", s.name),
+            }
         }
     }
 }

@@ -155,7 +155,7 @@ pub fn man_page() -> String {
 }
 
 /// `--json` for machine-readable output.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct JsonFlag {
     /// Print JSON instead of text.
     #[arg(long)]
@@ -226,7 +226,7 @@ pub enum BenchCmd {
 }
 
 /// `portaldesk case …`: one subcommand per case action.
-#[derive(Debug, Subcommand)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum CaseCmd {
     /// List a queue or view, due first (read-only).
     List {
@@ -317,6 +317,25 @@ pub enum CaseCmd {
         #[command(flatten)]
         json: JsonFlag,
     },
+}
+
+impl CaseCmd {
+    /// Whether `--json` was given.
+    pub fn json(&self) -> bool {
+        match self {
+            CaseCmd::List { json, .. }
+            | CaseCmd::Show { json, .. }
+            | CaseCmd::Take { json, .. }
+            | CaseCmd::Assign { json, .. }
+            | CaseCmd::Note { json, .. }
+            | CaseCmd::RequestInfo { json, .. }
+            | CaseCmd::Received { json, .. }
+            | CaseCmd::Resolve { json, .. }
+            | CaseCmd::Reopen { json, .. }
+            | CaseCmd::Priority { json, .. }
+            | CaseCmd::Sweep { json } => json.json,
+        }
+    }
 }
 
 /// `portaldesk audit …`.

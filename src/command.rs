@@ -1,7 +1,19 @@
 //! The `:` command line vocabulary (BRIEF section 4). Scripts depend on it,
-//! so names are stable; parsing is pure and unit tested.
+//! so names are stable; parsing is pure and unit tested. The words come
+//! from the action table (`ActionSpec::command`) and `OTHER_WORDS` alone.
 
-use crate::domain::case::CaseView;
+use chrono::{DateTime, Utc};
+
+use crate::action::{Action, SPECS};
+use crate::domain::access::Perms;
+use crate::domain::case::{CaseView, Queue};
+use crate::domain::case_change::{default_info_due, end_of_day};
+use crate::domain::import_spec::ImportKind;
+use crate::domain::member_query::parse_date;
+use crate::domain::role::Role;
+use crate::ops::accounts::Tools;
+use crate::ops::codes::CodeFor;
+use crate::ops::request::Request;
 
 /// A parsed `:` command.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -64,190 +76,211 @@ pub enum Command {
     Quit,
 }
 
-/// Every command word, for completion and help.
-pub const WORDS: &[(&str, &str)] = &[
-    ("cases", ":cases [eligibility|enrollment|billing|support|mine|unassigned|awaiting|all]"),
+/// `:` words that run no Action of their own: a view or record to open, a
+/// screen of the session, and `reply` (a second word for `case.note`, to
+/// the submitter). They check no role and change nothing, so they are no
+/// rows of the action table (no key, no CLI form, no audit).
+pub const OTHER_WORDS: &[(&str, &str)] = &[
     ("case", ":case C-000123"),
-    ("take", ":take  (claim the next case of this queue)"),
-    ("mark", ":mark  (mark or unmark the selected case)"),
-    ("assign", ":assign me|LOGIN  (the open or selected case)"),
-    ("note", ":note TEXT  (internal note)"),
     ("reply", ":reply TEXT  (note to the submitter)"),
-    ("request-info", ":request-info [YYYY-MM-DD]  (default: the configured business days)"),
-    ("received", ":received  (requested information arrived)"),
-    ("resolve", ":resolve TEXT  (resolution comments)"),
-    ("reopen", ":reopen"),
-    ("priority", ":priority 1-4"),
-    ("bulk-assign", ":bulk-assign LOGIN  (every marked case)"),
-    ("bulk-resolve", ":bulk-resolve TEXT  (every marked case)"),
-    ("sweep", ":sweep  (close cases awaiting info past due)"),
-    ("member", ":member ssn:…|id:M…|ind:I…|name:last[,first]|text"),
-    ("elig", ":elig MEMBER-ID|LAST-NAME MM/DD/YYYY  (covered on that date?)"),
-    ("reveal", ":reveal REASON  (the open member's SSN, audited)"),
-    ("export", ":export FILE.csv  (the current list; SSNs masked)"),
-    ("brokers", ":brokers [query]"),
-    ("broker", ":broker NPN"),
-    ("accounts", ":accounts [query]"),
     ("staff", ":staff  (staff accounts, in the Accounts area)"),
-    ("grant", ":grant GROUP[,GROUP…] view,enrollment,billing [YYYY-MM-DD]  (the open broker)"),
-    ("perms", ":perms view,enrollment,billing  (the selected grant)"),
-    ("revoke-access", ":revoke-access  (the selected grant)"),
-    ("unlock", ":unlock  (the selected portal user)"),
-    ("disable", ":disable  (the selected portal user)"),
-    ("enable", ":enable  (the selected portal user)"),
-    ("resend-registration", ":resend-registration  (the selected portal user)"),
-    ("reset-password", ":reset-password  (the selected portal user)"),
-    ("tools", ":tools eligibility,billing,commissions,book|none"),
-    ("staff-create", ":staff-create [LOGIN ROLE NAME]  (no arguments: a form)"),
-    ("add-member", ":add-member group_number=… ssn=… first_name=… …  (previewed, then y)"),
-    ("add-dependent", ":add-dependent first_name=… birth_date=… relationship=child coverage_start=…"),
-    ("edit", ":edit FIELD=VALUE …  (the open member: address_line=12 Elm St city=Austin)"),
-    ("change-type", ":change-type SUBSCRIBER|QB|DIRECT_BILL YYYY-MM-DD"),
-    ("terminate", ":terminate YYYY-MM-DD REASON"),
-    ("reinstate", ":reinstate YYYY-MM-DD"),
-    ("event", ":event CODE(1-7) YYYY-MM-DD  (qualifying event; COBRA deadlines shown)"),
-    ("enroll", ":enroll PLAN TIER YYYY-MM-DD"),
-    ("tier", ":tier [PLAN] TIER YYYY-MM-DD"),
-    ("end-enrollment", ":end-enrollment [PLAN] YYYY-MM-DD"),
-    ("undo-change", ":undo-change  (revert the member's last change; supervisor)"),
-    ("staff-role", ":staff-role LOGIN ROLE"),
-    ("staff-disable", ":staff-disable LOGIN"),
-    ("staff-enable", ":staff-enable LOGIN"),
-    ("imports", ":imports [failed|all]"),
     ("import", ":import JOB-ID"),
-    ("import-enqueue", ":import-enqueue FILE EIN KIND"),
-    ("import-run", ":import-run JOB"),
-    ("import-retry", ":import-retry JOB [failed]"),
-    ("import-abandon", ":import-abandon JOB REASON"),
-    ("codes", ":codes [EIN|NPN]"),
-    ("issue-code", ":issue-code EIN|npn:NPN  (shown once)"),
-    ("revoke-code", ":revoke-code REASON  (the selected code)"),
-    ("reissue-code", ":reissue-code  (the selected code's subject)"),
-    ("redeem", ":redeem CODE EIN|npn:NPN  (as the portal does)"),
     ("audit", ":audit [entity]"),
     ("macro", ":macro NAME  (replay a recorded macro)"),
-    ("record", ":record  (start or stop recording a macro)"),
-    ("help", ":help"),
     ("messages", ":messages  (the recent messages, whole)"),
-    ("lock", ":lock  (lock the screen; your login unlocks it)"),
-    ("refresh", ":refresh"),
-    ("q", ":q  (quit)"),
 ];
 
-/// Parses a command line (without the leading `:`).
+/// Short spellings accepted but not completed or listed.
+const ALIASES: &[(&str, &str)] = &[("h", "help"), ("quit", "q")];
+
+const fn word_count() -> usize {
+    let (mut n, mut i) = (OTHER_WORDS.len(), 0);
+    while i < SPECS.len() {
+        if SPECS[i].command.is_some() {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+/// The action table's words in its order, then `OTHER_WORDS`.
+const fn all_words() -> [(&'static str, &'static str); word_count()] {
+    let mut out = [("", ""); word_count()];
+    let (mut n, mut i) = (0, 0);
+    while i < SPECS.len() {
+        if let Some(w) = SPECS[i].command {
+            out[n] = (w, SPECS[i].usage);
+            n += 1;
+        }
+        i += 1;
+    }
+    let mut j = 0;
+    while j < OTHER_WORDS.len() {
+        out[n] = OTHER_WORDS[j];
+        n += 1;
+        j += 1;
+    }
+    out
+}
+
+const ALL_WORDS: [(&str, &str); word_count()] = all_words();
+
+/// Every command word with its usage line, for completion and help: built
+/// at compile time from the action table (`ActionSpec::command`, `usage`)
+/// and `OTHER_WORDS`, so a word is known only if one of them has it.
+pub const WORDS: &[(&str, &str)] = &ALL_WORDS;
+
+/// What a `:` word runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    /// An Action of the table, by its `command` word.
+    Action(Action),
+    /// A word of `OTHER_WORDS`.
+    Other(&'static str),
+}
+
+/// The target of a whole word (not a prefix).
+pub fn target(word: &str) -> Option<Target> {
+    let word = ALIASES.iter().find(|(a, _)| *a == word).map_or(word, |(_, w)| *w);
+    if let Some(s) = SPECS.iter().find(|s| s.command == Some(word)) {
+        return Some(Target::Action(s.action));
+    }
+    OTHER_WORDS.iter().find(|(w, _)| *w == word).map(|(w, _)| Target::Other(w))
+}
+
+fn unknown(typed: &str) -> String {
+    format!("unknown command :{} (Tab completes, :help lists all)", crate::domain::text::clip(typed, 30))
+}
+
+/// Parses a command line (without the leading `:`): the word names an
+/// Action through the table (or a word of `OTHER_WORDS`), then the
+/// arguments are read as that action takes them.
 pub fn parse(line: &str) -> Result<Command, String> {
     let line = line.trim();
     let (typed, rest) = match line.split_once(char::is_whitespace) {
         Some((w, r)) => (w, r.trim()),
         None => (line, ""),
     };
+    if typed.is_empty() {
+        return Err("type a command, e.g. :cases billing (Tab completes, :help lists all)".into());
+    }
     let word = resolve_word(typed)?;
     let needs = |what: &str| -> Result<String, String> {
         if rest.is_empty() { Err(format!(":{word} needs {what}")) } else { Ok(rest.to_owned()) }
     };
-    match word {
-        "" => Err("type a command, e.g. :cases billing (Tab completes, :help lists all)".into()),
-        "cases" => match rest {
-            "" => Ok(Command::Cases(None)),
-            v => CaseView::parse(v).map(|v| Command::Cases(Some(v))).ok_or_else(|| {
+    match target(word).ok_or_else(|| unknown(typed))? {
+        Target::Action(action) => action_args(action, rest, &needs),
+        Target::Other(other) => match other {
+            "case" => needs("a case ID, e.g. C-000123").map(Command::Case),
+            "reply" => needs("the text for the submitter").map(|text| Command::Note { text, to_submitter: true }),
+            "staff" => Ok(Command::Staff),
+            "import" => needs("a job ID").map(Command::Import),
+            "audit" => Ok(Command::Audit(rest.to_owned())),
+            "macro" => needs("a macro name").map(Command::Macro),
+            "messages" => Ok(Command::Messages),
+            _ => Err(unknown(typed)),
+        },
+    }
+}
+
+/// The arguments of an Action's `:` command, as the screen takes them.
+fn action_args(action: Action, rest: &str, needs: &dyn Fn(&str) -> Result<String, String>) -> Result<Command, String> {
+    use Action as A;
+    let typed = || rest.to_owned();
+    Ok(match action {
+        A::AreaCases => match rest {
+            "" => Command::Cases(None),
+            v => Command::Cases(Some(CaseView::parse(v).ok_or_else(|| {
                 format!(
                     "no case view {:?}: use {}",
                     crate::domain::text::clip(v, 30),
                     CaseView::ALL.map(CaseView::name).join(", ")
                 )
-            }),
+            })?)),
         },
-        "case" => needs("a case ID, e.g. C-000123").map(Command::Case),
-        "take" => Ok(Command::Take),
-        "mark" => Ok(Command::Mark),
-        "assign" => needs("me or a staff login").map(Command::Assign),
-        "note" => needs("the note's text").map(|text| Command::Note { text, to_submitter: false }),
-        "reply" => needs("the text for the submitter").map(|text| Command::Note { text, to_submitter: true }),
-        "request-info" => Ok(Command::RequestInfo((!rest.is_empty()).then(|| rest.to_owned()))),
-        "received" => Ok(Command::Received),
-        "resolve" => needs("resolution comments").map(Command::Resolve),
-        "reopen" => Ok(Command::Reopen),
-        "priority" => needs("a priority, 1 (urgent) to 4 (low)").map(Command::Priority),
-        "bulk-assign" => needs("me or a staff login").map(Command::BulkAssign),
-        "bulk-resolve" => needs("resolution comments").map(Command::BulkResolve),
-        "sweep" => Ok(Command::Sweep),
-        "member" => needs("a query: ssn:…, id:M…, ind:I…, name:last[,first] or text").map(Command::Member),
-        "elig" => needs("a member ID or last name and a date, e.g. :elig M0000042 01/31/2026").map(Command::Elig),
-        "reveal" => needs("a reason: it is audited").map(Command::Reveal),
-        "export" => needs("a file name, e.g. :export members.csv").map(Command::Export),
-        "brokers" => Ok(Command::Brokers(rest.to_owned())),
-        "broker" => needs("an NPN").map(Command::Broker),
-        "accounts" => Ok(Command::Accounts(rest.to_owned())),
-        "staff" => Ok(Command::Staff),
-        "grant" => Ok(Command::Admin(crate::action::Action::AccessGrant, rest.to_owned())),
-        "perms" => Ok(Command::Admin(crate::action::Action::AccessChange, rest.to_owned())),
-        "revoke-access" => Ok(Command::Admin(crate::action::Action::AccessRevoke, rest.to_owned())),
-        "unlock" => Ok(Command::Admin(crate::action::Action::AccountUnlock, rest.to_owned())),
-        "disable" => Ok(Command::Admin(crate::action::Action::AccountDisable, rest.to_owned())),
-        "enable" => Ok(Command::Admin(crate::action::Action::AccountEnable, rest.to_owned())),
-        "resend-registration" => Ok(Command::Admin(crate::action::Action::AccountResendRegistration, rest.to_owned())),
-        "reset-password" => Ok(Command::Admin(crate::action::Action::AccountResetPassword, rest.to_owned())),
-        "tools" => needs("tools, e.g. eligibility,billing (or none)")
-            .map(|t| Command::Admin(crate::action::Action::AccountTools, t)),
-        // With nothing after it, a form asks for each part.
-        "staff-create" => Ok(Command::Admin(crate::action::Action::StaffCreate, rest.to_owned())),
-        "add-member" => Ok(Command::Maintain(crate::action::Action::MemberAdd, rest.to_owned())),
-        "add-dependent" => Ok(Command::Maintain(crate::action::Action::MemberAddDependent, rest.to_owned())),
-        "edit" => Ok(Command::Maintain(crate::action::Action::MemberUpdate, rest.to_owned())),
-        "change-type" => Ok(Command::Maintain(crate::action::Action::MemberChangeType, rest.to_owned())),
-        "terminate" => Ok(Command::Maintain(crate::action::Action::MemberTerminate, rest.to_owned())),
-        "reinstate" => Ok(Command::Maintain(crate::action::Action::MemberReinstate, rest.to_owned())),
-        "event" => Ok(Command::Maintain(crate::action::Action::MemberAddEvent, rest.to_owned())),
-        "enroll" => Ok(Command::Maintain(crate::action::Action::MemberEnroll, rest.to_owned())),
-        "tier" => Ok(Command::Maintain(crate::action::Action::MemberChangeTier, rest.to_owned())),
-        "end-enrollment" => Ok(Command::Maintain(crate::action::Action::MemberEndEnrollment, rest.to_owned())),
-        "undo-change" => Ok(Command::Maintain(crate::action::Action::MemberUndo, rest.to_owned())),
-        "staff-role" => needs("LOGIN ROLE").map(|t| Command::Admin(crate::action::Action::StaffSetRole, t)),
-        "staff-disable" => needs("a login").map(|t| Command::Admin(crate::action::Action::StaffDisable, t)),
-        "staff-enable" => needs("a login").map(|t| Command::Admin(crate::action::Action::StaffEnable, t)),
-        "imports" => match rest {
-            "" | "all" => Ok(Command::Imports { failed_only: false }),
-            "failed" => Ok(Command::Imports { failed_only: true }),
-            _ => Err(":imports takes failed or all".into()),
+        A::CaseClaimNext => Command::Take,
+        A::CaseMark => Command::Mark,
+        A::CaseAssign => Command::Assign(needs("me or a staff login")?),
+        A::CaseNote => Command::Note { text: needs("the note's text")?, to_submitter: false },
+        A::CaseRequestInfo => Command::RequestInfo((!rest.is_empty()).then(typed)),
+        A::CaseInfoReceived => Command::Received,
+        A::CaseResolve => Command::Resolve(needs("resolution comments")?),
+        A::CaseReopen => Command::Reopen,
+        A::CasePriority => Command::Priority(needs("a priority, 1 (urgent) to 4 (low)")?),
+        A::CaseBulkAssign => Command::BulkAssign(needs("me or a staff login")?),
+        A::CaseBulkResolve => Command::BulkResolve(needs("resolution comments")?),
+        A::CaseSweep => Command::Sweep,
+        A::AreaMembers => Command::Member(needs("a query: ssn:…, id:M…, ind:I…, name:last[,first] or text")?),
+        A::MemberEligibility => {
+            Command::Elig(needs("a member ID or last name and a date, e.g. :elig M0000042 01/31/2026")?)
+        }
+        A::MemberRevealSsn => Command::Reveal(needs("a reason: it is audited")?),
+        A::ListExport => Command::Export(needs("a file name, e.g. :export members.csv")?),
+        A::AreaBrokers => Command::Brokers(typed()),
+        A::BrokerView => Command::Broker(needs("an NPN")?),
+        A::AreaAccounts => Command::Accounts(typed()),
+        A::AccountTools => Command::Admin(action, needs("tools, e.g. eligibility,billing (or none)")?),
+        A::StaffSetRole => Command::Admin(action, needs("LOGIN ROLE")?),
+        A::StaffDisable | A::StaffEnable => Command::Admin(action, needs("a login")?),
+        // With nothing after it, :staff-create opens a form that asks for each part.
+        A::AccessGrant
+        | A::AccessChange
+        | A::AccessRevoke
+        | A::AccountUnlock
+        | A::AccountDisable
+        | A::AccountEnable
+        | A::AccountResendRegistration
+        | A::AccountResetPassword
+        | A::StaffCreate => Command::Admin(action, typed()),
+        A::MemberAdd
+        | A::MemberAddDependent
+        | A::MemberUpdate
+        | A::MemberChangeType
+        | A::MemberTerminate
+        | A::MemberReinstate
+        | A::MemberAddEvent
+        | A::MemberEnroll
+        | A::MemberChangeTier
+        | A::MemberEndEnrollment
+        | A::MemberUndo => Command::Maintain(action, typed()),
+        A::AreaImports => match rest {
+            "" | "all" => Command::Imports { failed_only: false },
+            "failed" => Command::Imports { failed_only: true },
+            _ => return Err(":imports takes failed or all".into()),
         },
-        "import" => needs("a job ID").map(Command::Import),
-        "import-enqueue" => needs("FILE EIN KIND").map(|t| Command::Import2(crate::action::Action::ImportEnqueue, t)),
-        "import-run" => needs("a job ID").map(|t| Command::Import2(crate::action::Action::ImportRun, t)),
-        "import-retry" => needs("a job ID").map(|t| Command::Import2(crate::action::Action::ImportRetry, t)),
-        "import-abandon" => {
-            needs("a job ID and a reason").map(|t| Command::Import2(crate::action::Action::ImportAbandon, t))
-        }
-        "codes" => Ok(Command::Codes(rest.to_owned())),
-        "issue-code" => needs("an EIN (NN-NNNNNNN) or npn:NPN").map(Command::IssueCode),
-        "revoke-code" => needs("a reason").map(Command::RevokeCode),
-        "reissue-code" => Ok(Command::ReissueCode),
-        "redeem" => needs("a code and an EIN or npn:NPN").map(Command::Redeem),
-        "audit" => Ok(Command::Audit(rest.to_owned())),
-        "macro" => needs("a macro name").map(Command::Macro),
-        "record" => Ok(Command::Record),
-        "help" | "h" => Ok(Command::Help),
-        "messages" => Ok(Command::Messages),
-        "lock" => Ok(Command::Lock),
-        "refresh" => Ok(Command::Refresh),
-        "q" | "quit" => Ok(Command::Quit),
-        other => {
-            Err(format!("unknown command :{} (Tab completes, :help lists all)", crate::domain::text::clip(other, 30)))
-        }
-    }
+        A::ImportEnqueue => Command::Import2(action, needs("FILE EIN KIND")?),
+        A::ImportRun | A::ImportRetry => Command::Import2(action, needs("a job ID")?),
+        A::ImportAbandon => Command::Import2(action, needs("a job ID and a reason")?),
+        A::AreaCodes => Command::Codes(typed()),
+        A::CodeIssue => Command::IssueCode(needs("an EIN (NN-NNNNNNN) or npn:NPN")?),
+        A::CodeRevoke => Command::RevokeCode(needs("a reason")?),
+        A::CodeReissue => Command::ReissueCode,
+        A::CodeRedeem => Command::Redeem(needs("a code and an EIN or npn:NPN")?),
+        A::MacroRecord => Command::Record,
+        A::Help => Command::Help,
+        A::SessionLock => Command::Lock,
+        A::Refresh => Command::Refresh,
+        A::Quit => Command::Quit,
+        // An action given a word in the table but no arguments here: the
+        // table test (`every_table_word_parses`) fails until it has them.
+        other => return Err(format!(":{} is not a command yet", other.spec().command.unwrap_or(other.name()))),
+    })
 }
 
 /// The command word `typed` stands for: itself, or the one word it begins
 /// (`:memb` is `:member`); several candidates are named so the operator can choose.
 pub fn resolve_word(typed: &str) -> Result<&str, String> {
-    if typed.is_empty() || typed == "h" || typed == "quit" || WORDS.iter().any(|(w, _)| *w == typed) {
-        return Ok(typed);
+    if let Some((_, w)) = ALIASES.iter().find(|(a, _)| *a == typed) {
+        return Ok(w);
+    }
+    if let Some((w, _)) = WORDS.iter().find(|(w, _)| *w == typed) {
+        return Ok(w);
     }
     let found: Vec<&str> = WORDS.iter().map(|(w, _)| *w).filter(|w| w.starts_with(typed)).collect();
     match found.as_slice() {
         [one] => Ok(one),
-        [] => {
-            Err(format!("unknown command :{} (Tab completes, :help lists all)", crate::domain::text::clip(typed, 30)))
-        }
+        [] => Err(unknown(typed)),
         many => Err(format!(":{typed} could be :{}; type more of it", many.join(", :"))),
     }
 }
@@ -258,14 +291,163 @@ pub fn complete(line: &str) -> Vec<String> {
     match line.split_once(' ') {
         None => WORDS.iter().filter(|(w, _)| w.starts_with(line)).map(|(w, _)| (*w).to_owned()).collect(),
         Some((word, arg)) => {
-            let options: Vec<&str> = match word {
-                "cases" => CaseView::ALL.iter().map(|v| v.name()).collect(),
-                "imports" => vec!["failed", "all"],
+            let options: Vec<&str> = match target(word) {
+                Some(Target::Action(Action::AreaCases)) => CaseView::ALL.iter().map(|v| v.name()).collect(),
+                Some(Target::Action(Action::AreaImports)) => vec!["failed", "all"],
                 _ => vec![],
             };
             options.into_iter().filter(|o| o.starts_with(arg.trim_start())).map(|o| format!("{word} {o}")).collect()
         }
     }
+}
+
+/// What a `:` command acts on: the screen's selection when it was typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Selected {
+    /// The queue on screen (`:take` takes from it).
+    pub queue: Option<Queue>,
+    /// The open or selected case, with the row version shown.
+    pub case: Option<(String, i64)>,
+    /// The marked cases, for the bulk commands.
+    pub marked: Vec<String>,
+    /// The open member.
+    pub member: Option<String>,
+    /// The selected registration code.
+    pub code: Option<i64>,
+    /// The selected portal user's email.
+    pub account: Option<String>,
+    /// The selected access grant.
+    pub grant: Option<i64>,
+}
+
+fn role(typed: &str) -> Result<Role, String> {
+    Role::parse(&typed.to_lowercase()).ok_or_else(|| "the role is agent, supervisor or admin".to_owned())
+}
+
+/// The typed request a parsed `:` command stands for, on `on`, for the same
+/// `Ops::execute` the CLI calls. `Ok(None)` for a command that changes
+/// nothing (a view, navigation) or whose screen builds the request from a
+/// form or a preview (member changes, a new grant, an export).
+pub fn request(cmd: &Command, on: &Selected, now: DateTime<Utc>, info_days: u32) -> Result<Option<Request>, String> {
+    let case = || on.case.clone().ok_or_else(|| "open or select a case first".to_owned());
+    let marked = || {
+        if on.marked.is_empty() {
+            Err("no cases are marked: mark some with Space first".to_owned())
+        } else {
+            Ok(on.marked.clone())
+        }
+    };
+    let account = || on.account.clone().ok_or_else(|| "select a portal user in the Accounts area (4) first".to_owned());
+    let grant = || on.grant.ok_or_else(|| "select a grant in a broker's book of business first".to_owned());
+    let job = |args: &str| -> Result<(i64, String), String> {
+        let (id, rest) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
+        let id = id
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| format!("{:?} is not a job number", crate::domain::text::clip(id, 20)))?;
+        Ok((id, rest.trim().to_owned()))
+    };
+    Ok(Some(match cmd {
+        Command::Take => Request::CaseClaimNext { queue: on.queue.ok_or("open a queue first: :cases billing")? },
+        Command::Assign(to) => {
+            let (case, seen) = case()?;
+            Request::CaseAssign { case, to: to.clone(), seen: Some(seen) }
+        }
+        Command::Note { text, to_submitter } => {
+            let (case, seen) = case()?;
+            Request::CaseNote { case, text: text.clone(), to_submitter: *to_submitter, seen: Some(seen) }
+        }
+        Command::RequestInfo(due) => {
+            let (case, seen) = case()?;
+            let due = match due {
+                Some(d) => end_of_day(parse_date(d)?),
+                None => default_info_due(now, info_days),
+            };
+            Request::CaseRequestInfo { case, due, seen: Some(seen) }
+        }
+        Command::Received => {
+            let (case, seen) = case()?;
+            Request::CaseInfoReceived { case, seen: Some(seen) }
+        }
+        Command::Resolve(comment) => {
+            let (case, seen) = case()?;
+            Request::CaseResolve { case, comment: comment.clone(), seen: Some(seen) }
+        }
+        Command::Reopen => {
+            let (case, seen) = case()?;
+            Request::CaseReopen { case, seen: Some(seen) }
+        }
+        Command::Priority(p) => {
+            let (case, seen) = case()?;
+            let priority = p.trim().parse::<i64>().ok().filter(|p| (1..=4).contains(p));
+            let priority = priority.ok_or("the priority is 1 (urgent) to 4 (low)")?;
+            Request::CasePriority { case, priority, seen: Some(seen) }
+        }
+        Command::BulkAssign(to) => Request::CaseBulkAssign { cases: marked()?, to: to.clone() },
+        Command::BulkResolve(comment) => Request::CaseBulkResolve { cases: marked()?, comment: comment.clone() },
+        Command::Sweep => Request::CaseSweep,
+        Command::Reveal(reason) => {
+            Request::MemberRevealSsn { member: on.member.clone().ok_or("open a member first")?, reason: reason.clone() }
+        }
+        Command::RevokeCode(reason) => {
+            Request::CodeRevoke { id: on.code.ok_or("select a code first")?, reason: reason.clone() }
+        }
+        Command::ReissueCode => Request::CodeReissue { id: on.code.ok_or("select a code first")? },
+        Command::Admin(Action::StaffSetRole, args) => match args.split_whitespace().collect::<Vec<_>>().as_slice() {
+            [login, r] => Request::StaffSetRole { login: (*login).to_owned(), role: role(r)? },
+            _ => return Err(":staff-role LOGIN ROLE".into()),
+        },
+        Command::IssueCode(who) => Request::CodeIssue { who: CodeFor::parse(who)? },
+        Command::Redeem(args) => match args.split_once(char::is_whitespace) {
+            Some((code, who)) => Request::CodeRedeem { code: code.to_owned(), who: CodeFor::parse(who)? },
+            None => return Err(":redeem CODE EIN|npn:NPN".into()),
+        },
+        Command::Admin(Action::AccessChange, perms) if !perms.is_empty() => {
+            Request::AccessChange { grant: grant()?, perms: Perms::parse(perms)? }
+        }
+        Command::Admin(Action::AccessRevoke, _) => Request::AccessRevoke { grant: grant()?, on: None },
+        Command::Admin(Action::AccountUnlock, _) => Request::AccountUnlock { email: account()? },
+        Command::Admin(Action::AccountDisable, _) => Request::AccountDisable { email: account()? },
+        Command::Admin(Action::AccountEnable, _) => Request::AccountEnable { email: account()? },
+        Command::Admin(Action::AccountResendRegistration, _) => {
+            Request::AccountResendRegistration { email: account()? }
+        }
+        Command::Admin(Action::AccountResetPassword, _) => Request::AccountResetPassword { email: account()? },
+        Command::Admin(Action::AccountTools, tools) => {
+            Request::AccountTools { email: account()?, tools: Tools::parse(tools)? }
+        }
+        Command::Admin(Action::StaffCreate, args) if !args.is_empty() => {
+            let mut w = args.splitn(3, char::is_whitespace);
+            match (w.next(), w.next().map(role), w.next().map(str::trim)) {
+                (Some(login), Some(role), Some(name)) if !name.is_empty() => {
+                    Request::StaffCreate { login: login.to_owned(), role: role?, name: name.to_owned() }
+                }
+                _ => return Err(":staff-create LOGIN ROLE NAME, e.g. :staff-create jdoe agent Jane Doe".into()),
+            }
+        }
+        Command::Admin(Action::StaffDisable, login) => Request::StaffDisable { login: login.trim().to_owned() },
+        Command::Admin(Action::StaffEnable, login) => Request::StaffEnable { login: login.trim().to_owned() },
+        Command::Import2(Action::ImportEnqueue, args) => match args.split_whitespace().collect::<Vec<_>>().as_slice() {
+            [file, ein, kind] => Request::ImportEnqueue {
+                file: (*file).into(),
+                employer: (*ein).to_owned(),
+                kind: ImportKind::parse(kind).ok_or("KIND is demographic, dependent, event or plan")?,
+                force: false,
+                parent: None,
+            },
+            _ => return Err(":import-enqueue FILE EIN KIND".into()),
+        },
+        Command::Import2(Action::ImportRun, args) => Request::ImportRun { job: job(args)?.0 },
+        Command::Import2(Action::ImportRetry, args) => {
+            let (job, rest) = job(args)?;
+            Request::ImportRetry { job, failed_only: rest == "failed" }
+        }
+        Command::Import2(Action::ImportAbandon, args) => match job(args)? {
+            (_, reason) if reason.is_empty() => return Err(":import-abandon JOB REASON".into()),
+            (job, reason) => Request::ImportAbandon { job, reason },
+        },
+        _ => return Ok(None),
+    }))
 }
 
 /// The longest common prefix of candidates: what Tab fills in when several match.
@@ -284,7 +466,6 @@ pub fn common_prefix(c: &[String]) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::case::Queue;
 
     #[test]
     fn parses_the_vocabulary() {
@@ -338,5 +519,63 @@ mod tests {
         assert_eq!(c, vec!["cases", "case"]);
         assert_eq!(common_prefix(&c).as_deref(), Some("case"));
         assert!(complete("zz").is_empty());
+    }
+
+    #[test]
+    fn a_line_builds_the_typed_request_of_its_action() {
+        let now = DateTime::parse_from_rfc3339("2026-11-24T17:30:00Z").unwrap().with_timezone(&Utc);
+        let on = Selected {
+            queue: Some(Queue::Billing),
+            case: Some(("C-000042".into(), 7)),
+            marked: vec!["C-000001".into(), "C-000002".into()],
+            member: Some("M0000001".into()),
+            code: Some(9),
+            account: Some("pat@example.com".into()),
+            grant: Some(4),
+        };
+        let req = |line: &str| request(&parse(line).unwrap(), &on, now, 10);
+        assert!(matches!(req("take"), Ok(Some(Request::CaseClaimNext { queue: Queue::Billing }))));
+        let Ok(Some(r @ Request::CaseAssign { .. })) = req("assign me") else { panic!("{:?}", req("assign me")) };
+        assert_eq!(r.action(), Action::CaseAssignMe);
+        assert!(matches!(&r, Request::CaseAssign { case, seen: Some(7), .. } if case == "C-000042"));
+        assert_eq!(req("assign bob").unwrap().unwrap().action(), Action::CaseAssign);
+        let Ok(Some(Request::CaseRequestInfo { due, .. })) = req("request-info 2026-12-01") else { panic!() };
+        assert_eq!(due, end_of_day(chrono::NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()));
+        let Ok(Some(Request::CaseRequestInfo { due, .. })) = req("request-info") else { panic!() };
+        assert_eq!(due, default_info_due(now, 10));
+        assert!(matches!(req("reply Sent."), Ok(Some(Request::CaseNote { to_submitter: true, .. }))));
+        assert!(matches!(req("priority 2"), Ok(Some(Request::CasePriority { priority: 2, .. }))));
+        assert!(req("priority 9").unwrap_err().contains("1 (urgent)"));
+        assert!(
+            matches!(req("bulk-resolve done"), Ok(Some(Request::CaseBulkResolve { cases, .. })) if cases.len() == 2)
+        );
+        assert!(matches!(req("revoke-code lost"), Ok(Some(Request::CodeRevoke { id: 9, .. }))));
+        assert!(matches!(
+            req("staff-role bob Supervisor"),
+            Ok(Some(Request::StaffSetRole { role: Role::Supervisor, .. }))
+        ));
+        assert!(matches!(req("import-retry 12 failed"), Ok(Some(Request::ImportRetry { job: 12, failed_only: true }))));
+        assert!(req("import-run x").unwrap_err().contains("job number"));
+        assert!(matches!(req("perms view,billing"), Ok(Some(Request::AccessChange { grant: 4, .. }))));
+        assert!(matches!(req("unlock"), Ok(Some(Request::AccountUnlock { email })) if email == "pat@example.com"));
+        assert!(matches!(req("tools none"), Ok(Some(Request::AccountTools { .. }))));
+        assert!(matches!(req("issue-code npn:1234567"), Ok(Some(Request::CodeIssue { who: CodeFor::Broker(_) }))));
+        assert!(matches!(
+            req("staff-create jdoe agent Jane Doe"),
+            Ok(Some(Request::StaffCreate { role: Role::Agent, name, .. })) if name == "Jane Doe"
+        ));
+        assert!(matches!(
+            req("import-enqueue f.csv 12-3456789 plan"),
+            Ok(Some(Request::ImportEnqueue { kind: ImportKind::Plan, .. }))
+        ));
+        // With no arguments these open a form or a prompt on the screen.
+        assert!(matches!(req("staff-create"), Ok(None)));
+        assert!(matches!(req("perms"), Ok(None)));
+        // Views change nothing: no request.
+        assert!(matches!(req("cases billing"), Ok(None)));
+        // Without a case open, a case command says what is missing.
+        let none = Selected::default();
+        assert!(request(&parse("resolve ok").unwrap(), &none, now, 10).unwrap_err().contains("case"));
+        assert!(request(&parse("take").unwrap(), &none, now, 10).unwrap_err().contains(":cases"));
     }
 }

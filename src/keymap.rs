@@ -134,8 +134,9 @@ mod tests {
         assert_eq!(km.action(Key::parse("T").unwrap()), Some(Action::CaseClaimNext));
         // Every action has a key, or (like code.redeem, the portal's side) a `:` command;
         // the unlock is reached by typing the login on the lock screen; the
-        // data key's rotation and status are shell-only (`portaldesk key …`).
-        let elsewhere = [Action::SessionUnlock, Action::KeyRotate, Action::KeyStatus];
+        // data key's rotation and status are shell-only (`portaldesk key …`); a member's
+        // record opens with Enter on its row (`:member` finds members: area.members).
+        let elsewhere = [Action::SessionUnlock, Action::KeyRotate, Action::KeyStatus, Action::MemberView];
         for s in SPECS.iter().filter(|s| !elsewhere.contains(&s.action)) {
             assert!(!km.keys(s.action).is_empty() || s.command.is_some(), "{} has no key", s.name);
         }

@@ -8,6 +8,7 @@ use portaldesk::cli::{Cli, Cmd, ConfigCmd};
 use portaldesk::config::{Overrides, Paths};
 use portaldesk::error_code::ErrorCode;
 use portaldesk::fatal::Fatal;
+use portaldesk::ops::request::Env;
 use portaldesk::{cmd, startup};
 
 /// mimalloc, standing in for the C library's malloc too (SQLite's among
@@ -67,30 +68,25 @@ async fn with_ops(ctx: &startup::Context, c: Cmd) -> Result<u8, Fatal> {
         Cmd::Case(_) => None,
         _ => Some(startup::data_key(ctx)?),
     };
-    let code = match (c, key) {
-        (Cmd::Case(c), _) => cmd::case::run(&ops, &ctx.config, c).await,
-        (c, Some(key)) => with_key(ctx, &ops, &key, c).await,
+    let letters = ctx.paths.data_dir.join("letters");
+    let env = Env::new(&ctx.config, key.as_ref(), Some(&letters));
+    let code = match (c, &key) {
+        (Cmd::Case(c), _) => cmd::case::run(&ops, &env, &ctx.config, c).await,
+        (Cmd::Bench(b), Some(key)) => cmd::bench::run(&ops, key, b).await,
+        (c, Some(_)) => with_key(&ops, &env, c).await,
         (_, None) => Ok(0),
     };
     store.close().await;
     code
 }
 
-async fn with_key(
-    ctx: &startup::Context,
-    ops: &portaldesk::ops::Ops,
-    key: &portaldesk::crypto::DataKey,
-    c: Cmd,
-) -> Result<u8, Fatal> {
+/// The subcommands that need the data key (in `env`).
+async fn with_key(ops: &portaldesk::ops::Ops, env: &Env<'_>, c: Cmd) -> Result<u8, Fatal> {
     match c {
-        Cmd::Member(m) => cmd::member::run(ops, key, ctx.config.maintenance, m).await,
-        Cmd::Code(c) => {
-            let letters = ctx.paths.data_dir.join("letters");
-            cmd::code::run(ops, key, (&ctx.config.codes).into(), &letters, c).await
-        }
-        Cmd::Bench(b) => cmd::bench::run(ops, key, b).await,
-        Cmd::Import(i) => cmd::imports::run(ops, key, i).await,
-        other => cmd::admin::run(ops, key, other).await,
+        Cmd::Member(m) => cmd::member::run(ops, env, m).await,
+        Cmd::Code(c) => cmd::code::run(ops, env, c).await,
+        Cmd::Import(i) => cmd::imports::run(ops, env, i).await,
+        other => cmd::admin::run(ops, env, other).await,
     }
 }
 

@@ -217,3 +217,151 @@ fn the_store_calls_nothing_above_it() {
     }
     assert!(found.is_empty(), "the store calls layers above it:\n{}", found.join("\n"));
 }
+
+/// An example value for each placeholder of the action table's CLI forms.
+fn example(placeholder: &str) -> Option<&'static [&'static str]> {
+    Some(match placeholder {
+        "ID" | "GRANT" | "JOB" => &["1"],
+        "ID…" => &["1", "2"],
+        "QUEUE" | "VIEW" => &["billing"],
+        "LOGIN" => &["agarcia"],
+        "TEXT" | "QUERY" | "N" => &["2"],
+        "DATE" => &["2026-01-31"],
+        "EIN" => &["12-3456789"],
+        "NPN" => &["1234567"],
+        "CODE" => &["1"],
+        "MEMBER-ID" => &["M0000001"],
+        "FILE" => &["out.csv"],
+        "G" => &["ABC101"],
+        "…" => &["view"],
+        "EMAIL" => &["a@example.com"],
+        "R" | "ROLE" => &["agent"],
+        "FIELD=VALUE…" => &["city=Austin"],
+        "TYPE" => &["QB"],
+        "KIND" => &["demographic"],
+        "PLAN" => &["PPO"],
+        "TIER" => &["EE"],
+        _ => return None,
+    })
+}
+
+/// A table CLI form as an argv: its first alternative, optional parts
+/// included, placeholders replaced by examples.
+fn argv_of(cli: &str) -> Vec<String> {
+    let first = cli.split(" | ").next().unwrap_or(cli);
+    let mut argv = vec!["portaldesk".to_owned()];
+    for token in first.split(' ').map(|t| t.trim_matches(['[', ']'])) {
+        let placeholder = token.chars().any(|c| c.is_ascii_uppercase()) || token == "…";
+        match example(token) {
+            Some(values) => argv.extend(values.iter().map(|v| (*v).to_owned())),
+            None if placeholder => panic!("{cli}: no example for the placeholder {token}"),
+            None => argv.push(token.to_owned()),
+        }
+    }
+    argv
+}
+
+/// The subcommand path of a table CLI form: its leading words.
+fn cli_path(cli: &str) -> String {
+    cli.split(' ')
+        .take_while(|t| t.chars().all(|c| c.is_ascii_lowercase() || c == '-') && !t.starts_with('-'))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Leaf subcommands that are no Action: set-up, help, the bench, and reads
+/// that show one thing with no action of their own (`bench` covers its children).
+const NOT_ACTIONS: &[&str] = &[
+    "run",
+    "actions",
+    "info",
+    "migrate",
+    "demo",
+    "bench",
+    "case show",
+    "member history",
+    "access list",
+    "staff list",
+    "import show",
+    "import errors",
+    "audit verify",
+    "config path",
+    "config show",
+    "completions",
+    "man",
+];
+
+fn leaves(cmd: &clap::Command, path: &str, out: &mut Vec<String>) {
+    for sub in cmd.get_subcommands() {
+        let p = if path.is_empty() { sub.get_name().to_owned() } else { format!("{path} {}", sub.get_name()) };
+        if sub.get_subcommands().next().is_none() {
+            out.push(p);
+        } else {
+            leaves(sub, &p, out);
+        }
+    }
+}
+
+/// The action table and the clap tree agree both ways: every leaf
+/// subcommand is an Action's CLI form (or a named non-action), and every
+/// Action's CLI form, filled with examples, parses.
+#[test]
+fn the_action_table_and_the_clap_tree_agree_both_ways() {
+    use portaldesk::action::SPECS;
+    let mut all = Vec::new();
+    leaves(&<portaldesk::cli::Cli as clap::CommandFactory>::command(), "", &mut all);
+    assert!(all.len() > 50, "{all:?}");
+    let forms: Vec<String> = SPECS.iter().filter_map(|s| s.cli).map(cli_path).collect();
+    let stray: Vec<&String> = all
+        .iter()
+        .filter(|p| !forms.contains(p))
+        .filter(|p| !NOT_ACTIONS.iter().any(|n| *p == n || p.starts_with(&format!("{n} "))))
+        .collect();
+    assert!(stray.is_empty(), "subcommands that are no Action's `cli` form nor in NOT_ACTIONS: {stray:?}");
+    for n in NOT_ACTIONS {
+        assert!(all.iter().any(|p| p == n || p.starts_with(&format!("{n} "))), "NOT_ACTIONS names {n}, which is gone");
+        assert!(!forms.iter().any(|f| f == n), "{n} is an Action's form and in NOT_ACTIONS");
+    }
+    for s in SPECS {
+        let Some(cli) = s.cli else { continue };
+        let argv = argv_of(cli);
+        if let Err(e) = <portaldesk::cli::Cli as clap::Parser>::try_parse_from(&argv) {
+            panic!("{}: `{cli}` as {argv:?} does not parse: {e}", s.name);
+        }
+        assert!(all.contains(&cli_path(cli)), "{}: {cli} is no leaf subcommand", s.name);
+    }
+}
+
+/// The `:` words and the action table agree both ways: every word runs the
+/// Action whose word it is (or is one of `OTHER_WORDS`), and every Action
+/// with a word parses with an example argument taken from its usage.
+#[test]
+fn the_action_table_and_the_command_words_agree_both_ways() {
+    use portaldesk::action::SPECS;
+    use portaldesk::command::{OTHER_WORDS, Target, WORDS, parse, target};
+    let mut seen = std::collections::HashSet::new();
+    for (word, usage) in WORDS {
+        assert!(seen.insert(*word), ":{word} is listed twice");
+        assert!(usage.starts_with(&format!(":{word}")), "{usage}");
+        match target(word) {
+            Some(Target::Action(a)) => assert_eq!(a.spec().command, Some(*word)),
+            Some(Target::Other(o)) => assert!(OTHER_WORDS.iter().any(|(w, _)| *w == o)),
+            None => panic!(":{word} is listed but runs nothing"),
+        }
+    }
+    let words = SPECS.iter().filter(|s| s.command.is_some()).count();
+    assert_eq!(WORDS.len(), words + OTHER_WORDS.len());
+    for s in SPECS {
+        let Some(word) = s.command else { continue };
+        // The usage's first argument, its first alternative: `[failed|all]` → failed.
+        let args = s.usage[word.len() + 1..].split("  (").next().unwrap_or("").trim();
+        let arg = args.split(' ').next().unwrap_or("").trim_matches(['[', ']']).split('|').next().unwrap_or("");
+        let line = format!("{word} {arg}");
+        assert!(parse(&line).is_ok(), "{}: :{line} does not parse: {:?}", s.name, parse(&line));
+        assert_eq!(target(word), Some(Target::Action(s.action)));
+    }
+    for (word, _) in OTHER_WORDS {
+        assert!(parse(&format!("{word} x")).is_ok(), ":{word} does not parse");
+    }
+    assert!(parse("frobnicate").is_err() && target("frobnicate").is_none());
+}

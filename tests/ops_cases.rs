@@ -404,3 +404,50 @@ async fn every_case_action_is_allowed_exactly_from_its_role_up() {
         }
     }
 }
+
+/// `Ops::execute`: the role check comes from the table (a refusal audited
+/// once, against the case), your own login is `me`, and each request
+/// answers its typed outcome.
+#[tokio::test]
+async fn execute_checks_the_tables_role_and_answers_typed_outcomes() {
+    use portaldesk::action::Action;
+    use portaldesk::ops::cases::Changed;
+    use portaldesk::ops::request::{Env, Outcome, Request};
+    for db in common::all_backends().await {
+        let s = &db.store;
+        fixture(s, 3).await;
+        let config = portaldesk::config::Config::load(None, std::iter::empty(), &Default::default()).unwrap();
+        let env = Env::new(&config, None, None);
+        let ann = ops(s, "ann").await;
+        let to_sam = Request::CaseAssign { case: "c-1".into(), to: "sam".into(), seen: None };
+        assert_eq!(to_sam.action(), Action::CaseAssign);
+        let e = ann.execute(&env, to_sam).await.unwrap_err();
+        assert!(matches!(&e, OpError::RefusedRole(m) if m.contains("needs the supervisor role")), "{e}");
+        let refused = audit::for_entity(s, "case:C-000001", 10).await.unwrap();
+        let refused: Vec<_> = refused.iter().filter(|r| r.outcome == "refused").map(|r| r.action.as_str()).collect();
+        assert_eq!(refused, ["case.assign"], "{}: audited once, against the case", db.label);
+        assert_eq!(head(s, 1).await.assignee_id, None, "{}", db.label);
+        // An agent assigning to their own login is case.assign_me.
+        let seen = head(s, 1).await.row_version;
+        let mine = Request::CaseAssign { case: "C-000001".into(), to: "ann".into(), seen: Some(seen) };
+        let done: Changed = ann.ask(&env, mine).await.unwrap();
+        assert_eq!(done.assignee.as_deref(), Some("ann"), "{}", db.label);
+        // The version a screen saw is checked: this one is stale now.
+        let stale = Request::CasePriority { case: "C-000001".into(), priority: 1, seen: Some(seen) };
+        assert!(matches!(ann.execute(&env, stale).await, Err(OpError::Conflict(_))), "{}", db.label);
+        let fresh = Request::CasePriority { case: "C-000001".into(), priority: 1, seen: Some(done.row_version) };
+        let Ok(Outcome::Changed(c)) = ann.execute(&env, fresh).await else { panic!("{}", db.label) };
+        assert_eq!((c.priority, c.row_version), (1, done.row_version + 1), "{}", db.label);
+        // A take answers the case taken; bulk changes stay a supervisor's.
+        let took = ann.execute(&env, Request::CaseClaimNext { queue: Queue::Billing }).await.unwrap();
+        assert!(matches!(took, Outcome::Claimed(Some(ref c)) if c.case_number == "C-000002"), "{took:?}");
+        let bulk = Request::CaseBulkResolve { cases: vec!["C-000002".into(), "C-000003".into()], comment: "x".into() };
+        assert!(matches!(ann.execute(&env, bulk.clone()).await, Err(OpError::RefusedRole(_))), "{}", db.label);
+        let sam = ops(s, "sam").await;
+        let shut: Vec<Changed> = sam.ask(&env, bulk).await.unwrap();
+        assert_eq!(shut.iter().map(|c| c.status.as_str()).collect::<Vec<_>>(), ["resolved", "resolved"]);
+        // A read answers as its area's action, for any role.
+        let shown = ann.execute(&env, Request::CaseShow { case: "3".into() }).await.unwrap();
+        assert!(matches!(shown, Outcome::Case(Some(ref f)) if f.case.case_number == "C-000003"), "{}", db.label);
+    }
+}

@@ -4,7 +4,6 @@
 use super::json::{AccountShown, GrantChanged, Granted, Grants, Queued, StaffCreated};
 use super::report;
 use crate::cli::{AccessCmd, AccountCmd, BrokerCmd, Cmd, StaffCmd};
-use crate::crypto::DataKey;
 use crate::domain::access::Perms;
 use crate::domain::member_query::parse_date;
 use crate::domain::role::Role;
@@ -12,7 +11,11 @@ use crate::domain::text::sanitize;
 use crate::fatal::Fatal;
 use crate::ops::access::Grantee;
 use crate::ops::accounts::Tools;
+use crate::ops::codes::Issued;
+use crate::ops::request::{Env, Request};
 use crate::ops::{OpError, Ops};
+use crate::store::accounts::AccountHead;
+use crate::store::brokers::BrokerFile;
 use crate::store::brokers::{self, BrokerSearch};
 use crate::store::lists::{ListKind, Search, StaffItem};
 
@@ -25,8 +28,9 @@ fn role(s: &str) -> Result<Role, Fatal> {
 }
 
 /// Runs a broker, access, account or staff subcommand.
-pub async fn run(ops: &Ops, key: &DataKey, cmd: Cmd) -> Result<u8, Fatal> {
-    let account = |r: Result<crate::store::accounts::AccountHead, OpError>| r.map(AccountShown::from);
+pub async fn run(ops: &Ops, env: &Env<'_>, cmd: Cmd) -> Result<u8, Fatal> {
+    let key = env.key.ok_or_else(|| Fatal::new("these commands need the data key"))?;
+    let account = |r: Result<AccountHead, OpError>| r.map(AccountShown::from);
     let say = |a: &AccountShown| sanitize(&format!("{}: {}", a.email, a.status));
     let said = |s: &StaffItem| format!("{}: {} · {}", s.login, s.role, s.status);
     Ok(match cmd {
@@ -34,6 +38,7 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: Cmd) -> Result<u8, Fatal> {
             let search = BrokerSearch::parse(&query, Some(key)).map_err(Fatal::new)?;
             return super::print_list(
                 ops,
+                env,
                 super::first_page(ops, ListKind::Brokers, "", Some(Search::Brokers(search)), limit),
                 None,
                 json.json,
@@ -42,10 +47,8 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: Cmd) -> Result<u8, Fatal> {
         }
         Cmd::Broker(BrokerCmd::Show { npn, json }) => {
             crate::domain::npn::parse_npn(&npn).map_err(Fatal::new)?;
-            let file = brokers::file_by_npn(ops.store(), &npn, ops.now().date_naive())
-                .await
-                .map_err(|e| Fatal::database(&e))?;
-            let r = file.ok_or_else(|| OpError::NotFound(format!("no broker with NPN {npn}")));
+            let file = super::read(ops.ask::<Option<BrokerFile>>(env, Request::BrokerView { npn: npn.clone() }).await)?;
+            let r = file.and_then(|f| f.ok_or_else(|| OpError::NotFound(format!("no broker with NPN {npn}"))));
             report(json.json, r, |f| {
                 let b = &f.broker;
                 let mut out = vec![sanitize(&format!(
@@ -85,19 +88,22 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: Cmd) -> Result<u8, Fatal> {
                 (None, None) => return Err(Fatal::new("name the grantee: --broker NPN or --agency ID")),
             };
             let perms = Perms::parse(&perm).map_err(Fatal::new)?;
-            let r = ops.grant_access(&to, employer.as_deref(), &groups, perms, date(from)?).await;
+            let grant = Request::AccessGrant { to, employer, groups: groups.clone(), perms, from: date(from)? };
+            let r = ops.ask::<Vec<i64>>(env, grant).await;
             report(json.json, r.map(|grant_ids| Granted { grant_ids }), |g| {
                 format!("granted {} on {}: grant {:?}", perms.describe(), groups.join(", "), g.grant_ids)
             })
         }
         Cmd::Access(AccessCmd::Change { grant, perm, json }) => {
             let perms = Perms::parse(&perm).map_err(Fatal::new)?;
-            report(json.json, ops.change_access(grant, perms).await.map(|()| GrantChanged { grant_id: grant }), |_| {
+            let r = ops.ask::<()>(env, Request::AccessChange { grant, perms }).await;
+            report(json.json, r.map(|()| GrantChanged { grant_id: grant }), |_| {
                 format!("grant {grant} now allows {}", perms.describe())
             })
         }
         Cmd::Access(AccessCmd::Revoke { grant, on, json }) => {
-            let r = ops.revoke_access(grant, date(on)?).await.map(|()| GrantChanged { grant_id: grant });
+            let r = ops.ask::<()>(env, Request::AccessRevoke { grant, on: date(on)? }).await;
+            let r = r.map(|()| GrantChanged { grant_id: grant });
             report(json.json, r, |_| format!("grant {grant} revoked"))
         }
         Cmd::Access(AccessCmd::List { group, broker, json }) => {
@@ -134,6 +140,7 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: Cmd) -> Result<u8, Fatal> {
         Cmd::Account(AccountCmd::List { query, limit, json }) => {
             return super::print_list(
                 ops,
+                env,
                 super::first_page(ops, ListKind::Accounts, &query, None, limit),
                 None,
                 json.json,
@@ -141,21 +148,21 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: Cmd) -> Result<u8, Fatal> {
             .await;
         }
         Cmd::Account(AccountCmd::Unlock { email, json }) => {
-            report(json.json, account(ops.unlock_account(&email).await), say)
+            report(json.json, account(ops.ask(env, Request::AccountUnlock { email }).await), say)
         }
         Cmd::Account(AccountCmd::Disable { email, json }) => {
-            report(json.json, account(ops.disable_account(&email).await), say)
+            report(json.json, account(ops.ask(env, Request::AccountDisable { email }).await), say)
         }
         Cmd::Account(AccountCmd::Enable { email, json }) => {
-            report(json.json, account(ops.enable_account(&email).await), say)
+            report(json.json, account(ops.ask(env, Request::AccountEnable { email }).await), say)
         }
         Cmd::Account(AccountCmd::Tools { email, set, json }) => {
             let tools = Tools::parse(&set).map_err(Fatal::new)?;
-            report(json.json, account(ops.set_tools(&email, tools).await), say)
+            report(json.json, account(ops.ask(env, Request::AccountTools { email, tools }).await), say)
         }
         Cmd::Account(AccountCmd::ResendRegistration { email, json }) => {
             let r = ops
-                .resend_registration(key, &email)
+                .ask::<Issued>(env, Request::AccountResendRegistration { email })
                 .await
                 .map(|i| Queued { emailed_to: i.emailed_to, expires_at: i.expires_at });
             report(json.json, r, |q| {
@@ -164,20 +171,27 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: Cmd) -> Result<u8, Fatal> {
         }
         Cmd::Account(AccountCmd::ResetPassword { email, json }) => {
             // The same answer whether or not the account exists.
-            let r = ops.reset_password(key, &email).await.map(|_| None::<()>);
+            let reset = Request::AccountResetPassword { email: email.clone() };
+            let r = ops.ask::<()>(env, reset).await.map(|()| None::<()>);
             report(json.json, r, |_| {
                 format!("if an account exists for {}, a password reset email is queued", sanitize(&email))
             })
         }
         Cmd::Staff(StaffCmd::List { json }) => {
-            return super::print_list(ops, super::first_page(ops, ListKind::Staff, "", None, 1000), None, json.json)
-                .await;
+            return super::print_list(
+                ops,
+                env,
+                super::first_page(ops, ListKind::Staff, "", None, 1000),
+                None,
+                json.json,
+            )
+            .await;
         }
         Cmd::Staff(StaffCmd::Create { login, role: r, name, json }) => {
             let role = role(&r)?;
             report(
                 json.json,
-                ops.create_staff(&login, &name, role).await.map(|id| StaffCreated {
+                ops.ask(env, Request::StaffCreate { login: login.clone(), role, name }).await.map(|id| StaffCreated {
                     id,
                     login: login.clone(),
                     role: role.as_str().to_owned(),
@@ -186,10 +200,14 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: Cmd) -> Result<u8, Fatal> {
             )
         }
         Cmd::Staff(StaffCmd::SetRole { login, role: r, json }) => {
-            report(json.json, ops.set_staff_role(&login, role(&r)?).await, said)
+            report(json.json, ops.ask(env, Request::StaffSetRole { login, role: role(&r)? }).await, said)
         }
-        Cmd::Staff(StaffCmd::Disable { login, json }) => report(json.json, ops.disable_staff(&login).await, said),
-        Cmd::Staff(StaffCmd::Enable { login, json }) => report(json.json, ops.enable_staff(&login).await, said),
+        Cmd::Staff(StaffCmd::Disable { login, json }) => {
+            report(json.json, ops.ask(env, Request::StaffDisable { login }).await, said)
+        }
+        Cmd::Staff(StaffCmd::Enable { login, json }) => {
+            report(json.json, ops.ask(env, Request::StaffEnable { login }).await, said)
+        }
         _ => return Err(Fatal::new("not a broker, access, account or staff command")),
     })
 }

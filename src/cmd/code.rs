@@ -1,14 +1,12 @@
 //! `portaldesk code …`: registration codes without a screen.
 
-use std::path::Path;
-
 use super::json::Id;
 use super::report;
 use crate::cli::CodeCmd;
-use crate::crypto::DataKey;
 use crate::domain::text::sanitize;
 use crate::fatal::Fatal;
-use crate::ops::codes::{CodeFor, CodePolicy, Issued};
+use crate::ops::codes::{CodeFor, Issued, Redeemed};
+use crate::ops::request::{Env, Request};
 use crate::ops::{OpError, Ops};
 use crate::store::lists::ListKind;
 
@@ -46,25 +44,26 @@ fn issued(json: bool, r: Result<Issued, OpError>) -> u8 {
 }
 
 /// Runs a code subcommand.
-pub async fn run(ops: &Ops, key: &DataKey, policy: CodePolicy, letters: &Path, cmd: CodeCmd) -> Result<u8, Fatal> {
+pub async fn run(ops: &Ops, env: &Env<'_>, cmd: CodeCmd) -> Result<u8, Fatal> {
     Ok(match cmd {
         CodeCmd::Issue { employer, broker, json } => {
             let who = subject(employer, broker, None)?;
-            issued(json.json, ops.issue_code(key, policy, &who, Some(letters)).await)
+            issued(json.json, ops.ask(env, Request::CodeIssue { who }).await)
         }
-        CodeCmd::Reissue { id, json } => issued(json.json, ops.reissue_code(key, policy, id, Some(letters)).await),
+        CodeCmd::Reissue { id, json } => issued(json.json, ops.ask(env, Request::CodeReissue { id }).await),
         CodeCmd::Revoke { id, reason, json } => {
-            report(json.json, ops.revoke_code(id, &reason).await.map(|()| Id { id }), |_| format!("code {id} revoked"))
+            let r = ops.ask::<()>(env, Request::CodeRevoke { id, reason }).await;
+            report(json.json, r.map(|()| Id { id }), |_| format!("code {id} revoked"))
         }
         CodeCmd::Redeem { code, ein, npn, email, json } => {
             let who = subject(ein, npn, email)?;
-            report(json.json, ops.redeem_code(key, policy, &code, &who).await, |r| {
+            report(json.json, ops.ask::<Redeemed>(env, Request::CodeRedeem { code, who }).await, |r| {
                 format!("code {} redeemed for {} ({})", r.id, sanitize(&r.subject), r.purpose)
             })
         }
         CodeCmd::List { subject, limit, json } => {
             let req = super::first_page(ops, ListKind::Codes, subject.trim(), None, limit);
-            super::print_list(ops, req, None, json.json).await?
+            super::print_list(ops, env, req, None, json.json).await?
         }
     })
 }

@@ -3,10 +3,10 @@
 use super::json::{Id, JobShown};
 use super::report;
 use crate::cli::ImportCmd;
-use crate::crypto::DataKey;
 use crate::domain::import_spec::ImportKind;
 use crate::error_code::ErrorCode;
 use crate::fatal::Fatal;
+use crate::ops::request::{Env, Outcome, Request};
 use crate::ops::{OpError, Ops};
 use crate::store::imports::{self as store, JobHead};
 use crate::store::lists::ListKind;
@@ -25,20 +25,24 @@ fn job_text(j: &JobHead) -> String {
 }
 
 /// Runs an import subcommand.
-pub async fn run(ops: &Ops, key: &DataKey, cmd: ImportCmd) -> Result<u8, Fatal> {
+pub async fn run(ops: &Ops, env: &Env<'_>, cmd: ImportCmd) -> Result<u8, Fatal> {
     Ok(match cmd {
         ImportCmd::Enqueue { file, employer, kind, force, parent, json } => {
             let kind = ImportKind::parse(&kind)
                 .ok_or_else(|| Fatal::new("--kind is demographic, dependent, event or plan"))?;
             // A file that is not there is a usage error (exit 2), not a refusal.
             std::fs::metadata(&file).map_err(|e| Fatal::new(format!("cannot read {}: {e}", file.display())))?;
-            let r = ops.enqueue_import_file(&employer, kind, &file, force, parent).await;
-            report(json.json, r.map(|id| Id { id }), |j| format!("queued as import job {}", j.id))
+            let r = ops.execute(env, Request::ImportEnqueue { file, employer, kind, force, parent }).await;
+            let r = r.and_then(|o| match o {
+                Outcome::Queued(id) => Ok(Id { id }),
+                o => Err(o.unexpected()),
+            });
+            report(json.json, r, |j| format!("queued as import job {}", j.id))
         }
         ImportCmd::List { failed, status, limit, json } => {
             let filter = status.map(|s| format!("status:{s}")).unwrap_or_default();
             let req = super::first_page(ops, ListKind::Imports { failed_only: failed }, &filter, None, limit);
-            super::print_list(ops, req, None, json.json).await?
+            super::print_list(ops, env, req, None, json.json).await?
         }
         ImportCmd::Show { job, json } => {
             let r: Result<JobShown, OpError> = async {
@@ -68,14 +72,14 @@ pub async fn run(ops: &Ops, key: &DataKey, cmd: ImportCmd) -> Result<u8, Fatal> 
                 out.join("\n")
             })
         }
-        ImportCmd::Run { job, json } => report(json.json, ops.run_import(key, job, None).await, job_text),
+        ImportCmd::Run { job, json } => report(json.json, ops.ask(env, Request::ImportRun { job }).await, job_text),
         ImportCmd::Retry { job, failed_rows_only, json } => {
-            report(json.json, ops.retry_import(key, job, failed_rows_only).await, job_text)
+            let retry = Request::ImportRetry { job, failed_only: failed_rows_only };
+            report(json.json, ops.ask(env, retry).await, job_text)
         }
         ImportCmd::Abandon { job, reason, json } => {
-            report(json.json, ops.abandon_import(job, &reason).await.map(|()| Id { id: job }), |_| {
-                format!("import job {job} abandoned")
-            })
+            let r = ops.ask::<()>(env, Request::ImportAbandon { job, reason }).await;
+            report(json.json, r.map(|()| Id { id: job }), |_| format!("import job {job} abandoned"))
         }
         ImportCmd::Errors { job, csv } => {
             let errors = store::errors(ops.store(), job).await.map_err(|e| Fatal::database(&e))?;

@@ -6,6 +6,7 @@ use crate::cli::KeyCmd;
 use crate::crypto::{self, DataKey};
 use crate::fatal::Fatal;
 use crate::ops::Ops;
+use crate::ops::request::{Env, Outcome, Request};
 use crate::startup::{self, Context};
 use crate::store::key_rotation::{self, Rotation};
 
@@ -46,8 +47,9 @@ fn io(what: &Path, e: std::io::Error) -> Fatal {
     Fatal::new(format!("cannot write {}: {e}", what.display()))
 }
 
-async fn state(ops: &Ops, key: &DataKey) -> Result<KeyState, Fatal> {
-    let rotation = key_rotation::latest(ops.store()).await.map_err(|e| op(e.into()))?;
+async fn state(ctx: &Context, ops: &Ops, key: &DataKey) -> Result<KeyState, Fatal> {
+    let env = Env::new(&ctx.config, Some(key), None);
+    let rotation = ops.ask::<Option<Rotation>>(&env, Request::KeyStatus).await.map_err(op)?;
     let (rows_done, rows_total) = rotation.as_ref().map(Rotation::done_of_total).unwrap_or((0, 0));
     Ok(KeyState {
         key_id: key.id().to_owned(),
@@ -97,7 +99,7 @@ fn print(s: &KeyState, json: bool) {
 
 async fn status(ctx: &Context, ops: &Ops, json: bool) -> Result<u8, Fatal> {
     let key = startup::data_key(ctx)?;
-    print(&state(ops, &key).await?, json);
+    print(&state(ctx, ops, &key).await?, json);
     Ok(0)
 }
 
@@ -130,14 +132,16 @@ async fn rotate(
     let running = key_rotation::running(ops.store()).await.map_err(|e| op(e.into()))?;
     // Killed after the key file was replaced but before the row was marked done.
     if let Some(r) = running.as_ref().filter(|r| r.new_key_id == key.id() && key.id() == new.id()) {
-        ops.finish_rotation(&r.new_key_id).await.map_err(op)?;
+        let env = Env::new(&ctx.config, Some(&key), None);
+        let done = Request::KeyRotateFinish { new_key_id: r.new_key_id.clone() };
+        ops.ask::<()>(&env, done).await.map_err(op)?;
         let _ = std::fs::remove_file(&next_file);
-        print(&state(ops, &key.current_only()).await?, json);
+        print(&state(ctx, ops, &key.current_only()).await?, json);
         return Ok(0);
     }
     // Run again after it finished (or finished by a run since killed): nothing to do.
     if running.is_none() && key.id() == new.id() {
-        let s = state(ops, &key).await?;
+        let s = state(ctx, ops, &key).await?;
         if s.rotation.as_ref().is_some_and(|r| r.new_key_id == new.id() && r.state == "done") {
             print(&s, json);
             return Ok(0);
@@ -156,10 +160,14 @@ async fn rotate(
     if key.next().is_none() && old.id() != new.id() {
         crypto::write_private(&next_file, &read_key_text(new_file)?).map_err(|e| io(&next_file, e))?;
     }
-    ops.start_rotation(&old, &new).await.map_err(op)?;
-    let (r, complete) = ops.rotate_batches(&old, &new, batch_size, batches).await.map_err(op)?;
+    let env = Env::new(&ctx.config, Some(&key), None);
+    let rotate = Request::KeyRotate { old: Box::new(old), new: Box::new(new.clone()), batch_size, batches };
+    let (r, complete) = match ops.execute(&env, rotate).await.map_err(op)? {
+        Outcome::Rotated(r, complete) => (r, complete),
+        other => return Err(op(other.unexpected())),
+    };
     if !complete {
-        let s = state(ops, &key).await?;
+        let s = state(ctx, ops, &key).await?;
         print(&s, json);
         if !json {
             println!("stopped after {} batch(es) as asked: run again to resume", batches.unwrap_or(0));
@@ -171,9 +179,9 @@ async fn rotate(
         crypto::write_private(&retired, &read_key_text(&key_file)?).map_err(|e| io(&retired, e))?;
     }
     crypto::replace_private(&key_file, &read_key_text(&next_file)?).map_err(|e| io(&key_file, e))?;
-    ops.finish_rotation(new.id()).await.map_err(op)?;
+    ops.ask::<()>(&env, Request::KeyRotateFinish { new_key_id: new.id().to_owned() }).await.map_err(op)?;
     std::fs::remove_file(&next_file).map_err(|e| io(&next_file, e))?;
-    print(&state(ops, &new).await?, json);
+    print(&state(ctx, ops, &new).await?, json);
     if !json {
         println!("{} now holds the new key; the old one is kept as {}", key_file.display(), retired.display());
     }

@@ -4,7 +4,6 @@
 use super::json::{Eligibility, MemberShown};
 use super::report;
 use crate::cli::MemberCmd;
-use crate::config::MaintenanceConfig;
 use crate::crypto::DataKey;
 use crate::domain::maintenance::ChangeKind;
 use crate::domain::member_query::parse_date;
@@ -13,9 +12,11 @@ use crate::domain::text::sanitize;
 use crate::error_code::ErrorCode;
 use crate::fatal::Fatal;
 use crate::ops::maintenance::{ChangeDone, ChangeRequest};
+use crate::ops::request::{Env, Request};
 use crate::ops::{OpError, Ops};
 use crate::store::lists::ListKind;
-use crate::store::members::{MemberSearch, coverage_on, describe_coverage};
+use crate::store::maintenance::ChangeRow;
+use crate::store::members::{Coverage, MemberFile, MemberSearch, describe_coverage};
 
 fn search(query: &str, key: &DataKey) -> Result<MemberSearch, Fatal> {
     MemberSearch::parse(query, Some(key))
@@ -24,7 +25,8 @@ fn search(query: &str, key: &DataKey) -> Result<MemberSearch, Fatal> {
 }
 
 /// Runs a member subcommand.
-pub async fn run(ops: &Ops, key: &DataKey, cfg: MaintenanceConfig, cmd: MemberCmd) -> Result<u8, Fatal> {
+pub async fn run(ops: &Ops, env: &Env<'_>, cmd: MemberCmd) -> Result<u8, Fatal> {
+    let key = env.key.ok_or_else(|| Fatal::new("member commands need the data key"))?;
     match cmd {
         MemberCmd::Find { query, limit, csv, json } => {
             let search = Some(crate::store::lists::Search::Members(search(&query, key)?));
@@ -37,19 +39,19 @@ pub async fn run(ops: &Ops, key: &DataKey, cfg: MaintenanceConfig, cmd: MemberCm
                     ));
                 }
                 let entity = format!("members:{}", crate::domain::text::clip(&sanitize(&query), 60));
-                let n = ops
-                    .export_list(req.clone(), &path, &entity)
-                    .await
-                    .map_err(|e| Fatal::of((&e).into(), e.to_string()))?;
+                let export = Request::ListExport { list: req.clone(), path: path.clone(), entity };
+                let n = ops.ask::<usize>(env, export).await.map_err(|e| Fatal::of((&e).into(), e.to_string()))?;
                 eprintln!("exported {n} members to {}", path.display());
             }
-            super::print_list(ops, req, None, json.json).await
+            super::print_list(ops, env, req, None, json.json).await
         }
         MemberCmd::Show { member_id, reveal, reason, json } => {
             let r: Result<MemberShown, OpError> = async {
-                let file = ops.view_member(&member_id).await?;
+                let file: MemberFile = ops.ask(env, Request::MemberView { member: member_id.clone() }).await?;
                 let ssn = match (reveal, reason) {
-                    (true, Some(why)) => ops.reveal_ssn(key, &member_id, &why).await?,
+                    (true, Some(reason)) => {
+                        ops.ask(env, Request::MemberRevealSsn { member: member_id, reason }).await?
+                    }
                     _ => mask(file.member.ssn_last4.as_deref()),
                 };
                 Ok(MemberShown { file, ssn })
@@ -79,28 +81,32 @@ pub async fn run(ops: &Ops, key: &DataKey, cfg: MaintenanceConfig, cmd: MemberCm
                 out.join("\n")
             }))
         }
-        MemberCmd::History { member_id, json } => Ok(report(json.json, ops.member_history(&member_id).await, |rows| {
-            if rows.is_empty() {
-                return "no changes made by hand".into();
-            }
-            rows.iter()
-                .map(|r| {
-                    sanitize(&format!(
-                        "{}  {:<9} {}{}{}",
-                        r.at.format("%Y-%m-%d %H:%M"),
-                        r.operator,
-                        r.summary,
-                        r.case_number.as_ref().map(|c| format!("  ({c})")).unwrap_or_default(),
-                        if r.undone_by.is_some() { "  [reverted]" } else { "" }
-                    ))
-                })
-                .collect::<Vec<_>>()
-                .join("\n")
-        })),
+        MemberCmd::History { member_id, json } => {
+            let rows = ops.ask::<Vec<ChangeRow>>(env, Request::MemberHistory { member: member_id }).await;
+            Ok(report(json.json, rows, |rows| {
+                if rows.is_empty() {
+                    return "no changes made by hand".into();
+                }
+                rows.iter()
+                    .map(|r| {
+                        sanitize(&format!(
+                            "{}  {:<9} {}{}{}",
+                            r.at.format("%Y-%m-%d %H:%M"),
+                            r.operator,
+                            r.summary,
+                            r.case_number.as_ref().map(|c| format!("  ({c})")).unwrap_or_default(),
+                            if r.undone_by.is_some() { "  [reverted]" } else { "" }
+                        ))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            }))
+        }
         MemberCmd::Elig { query, date, json } => {
             let on = parse_date(&date).map_err(Fatal::new)?;
-            let rows =
-                coverage_on(ops.store(), &search(&query, key)?, on, 50).await.map_err(|e| Fatal::database(&e))?;
+            let elig = Request::MemberEligibility { search: search(&query, key)?, on };
+            let rows = super::read(ops.ask::<Vec<Coverage>>(env, elig).await)?
+                .map_err(|e| Fatal::of((&e).into(), e.to_string()))?;
             let covered = rows.iter().any(|r| r.plan_code.is_some());
             if json.json {
                 super::json::print_ok(&Eligibility { on, coverage: rows });
@@ -113,7 +119,7 @@ pub async fn run(ops: &Ops, key: &DataKey, cfg: MaintenanceConfig, cmd: MemberCm
         }
         change => {
             let (req, json) = change_of(change)?;
-            Ok(report(json, ops.change_member(key, cfg, req).await, preview))
+            Ok(report(json, ops.ask::<ChangeDone>(env, Request::MemberChange(req)).await, preview))
         }
     }
 }

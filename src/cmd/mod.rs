@@ -43,6 +43,17 @@ pub fn report<T: serde::Serialize>(
     }
 }
 
+/// A read's answer, its database failure made the fatal one reads have
+/// always given (exit 2, the cause alone); refusals stay for `report`.
+pub fn read<T>(r: Result<T, crate::ops::OpError>) -> Result<Result<T, crate::ops::OpError>, crate::fatal::Fatal> {
+    match r {
+        Err(crate::ops::OpError::Db(cause)) => {
+            Err(crate::fatal::Fatal::of(crate::error_code::ErrorCode::Database, cause))
+        }
+        r => Ok(r),
+    }
+}
+
 /// The first page of a list, as the operator would see it.
 pub fn first_page(
     ops: &crate::ops::Ops,
@@ -69,11 +80,14 @@ pub fn first_page(
 /// Exit 1 when it is empty, for scripts.
 pub async fn print_list(
     ops: &crate::ops::Ops,
+    env: &crate::ops::request::Env<'_>,
     req: crate::store::lists::ListRequest,
     view: Option<String>,
     json: bool,
 ) -> Result<u8, crate::fatal::Fatal> {
-    let page = crate::store::lists::fetch(ops.store(), &req).await.map_err(|e| crate::fatal::Fatal::database(&e))?;
+    let list = crate::ops::request::Request::List(req.clone());
+    let page = read(ops.ask::<crate::store::paging::Page<crate::store::lists::ListRow>>(env, list).await)?
+        .map_err(|e| crate::fatal::Fatal::of((&e).into(), e.to_string()))?;
     let empty = page.rows.is_empty();
     if json {
         let rows = json::Rows::of(req.kind, page.rows.into_iter().map(|r| r.item));

@@ -54,7 +54,8 @@ pub fn actions(ctx: &Context, json: bool) -> Result<u8, Fatal> {
                 s.name,
                 keys.join(" "),
                 s.min_role.as_str(),
-                s.command.unwrap_or("-"),
+                // The usage without its note: `assign me|LOGIN`.
+                s.command.map_or("-", |_| s.usage.split("  (").next().unwrap_or("").trim_start_matches(':')),
                 s.cli.map(|c| format!("portaldesk {c}")).unwrap_or_default()
             );
         }

@@ -1,7 +1,8 @@
 //! The one place that changes data. Every change goes through `Ops`: check
 //! the operator's role and read-only mode, make the change and write its
 //! audit row in the same transaction, so a change without its audit row (or
-//! the reverse) cannot exist. The TUI, the CLI and scripts all call here.
+//! the reverse) cannot exist. The TUI, the CLI and scripts all call here;
+//! `request.rs` holds the typed requests and `Ops::execute`, their one entry.
 
 pub mod access;
 pub mod accounts;
@@ -14,6 +15,7 @@ mod locked_change;
 pub mod maintenance;
 pub mod members;
 pub mod reports;
+pub mod request;
 pub mod staff_accounts;
 
 use chrono::{DateTime, Utc};
@@ -185,10 +187,7 @@ impl Ops {
         if self.read_only() {
             return Err(OpError::ReadOnly(format!("{} changes data and this session is read-only", spec.name)));
         }
-        if self.role < spec.min_role {
-            self.audit_refusal(action, entity).await?;
-            return Err(OpError::RefusedRole(spec.refusal(&self.operator.login, self.role)));
-        }
+        self.permit(action, entity).await?;
         Ok(Change { tx: self.store.begin_write().await?, action })
     }
 

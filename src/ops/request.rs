@@ -1,0 +1,581 @@
+//! One path per Action: every change (and every read the CLI offers) is a
+//! typed `Request`, which a key, a `:` command, a script step or a CLI
+//! subcommand builds, and `Ops::execute` runs: the role check from the
+//! action table, then the operation of `src/ops` it names.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::access::Grantee;
+use super::accounts::Tools;
+use super::cases::{Changed, Claimed};
+use super::codes::{CodeFor, CodePolicy, Issued, Redeemed};
+use super::maintenance::{ChangeDone, ChangeRequest};
+use super::{OpError, Ops};
+use crate::action::Action;
+use crate::config::MaintenanceConfig;
+use crate::crypto::DataKey;
+use crate::domain::access::Perms;
+use crate::domain::case::Queue;
+use crate::domain::case_change::CaseChange;
+use crate::domain::import_spec::ImportKind;
+use crate::domain::role::Role;
+use crate::store::accounts::AccountHead;
+use crate::store::brokers::BrokerFile;
+use crate::store::cases::CaseFile;
+use crate::store::imports::JobHead;
+use crate::store::key_rotation::Rotation;
+use crate::store::lists::{ListKind, ListRequest, ListRow};
+use crate::store::maintenance::ChangeRow;
+use crate::store::members::{Coverage, MemberFile, MemberSearch};
+use crate::store::paging::Page;
+use crate::store::staff::Staff;
+
+/// A case as typed (`C-000123`, `c-123`, `123`): the ops layer checks it,
+/// so a bad one is refused exactly as from any other surface.
+pub type CaseRef = String;
+
+/// What the operator asked for, with its arguments parsed into the types
+/// the operation takes. `seen` is the row version a screen showed (a
+/// change made since is refused); the CLI sends none.
+#[derive(Debug, Clone)]
+pub enum Request {
+    CaseClaimNext {
+        queue: Queue,
+    },
+    /// `case.assign`, or `case.assign_me` when `to` is `me` or the operator.
+    CaseAssign {
+        case: CaseRef,
+        to: String,
+        seen: Option<i64>,
+    },
+    CaseNote {
+        case: CaseRef,
+        text: String,
+        to_submitter: bool,
+        seen: Option<i64>,
+    },
+    CaseRequestInfo {
+        case: CaseRef,
+        due: DateTime<Utc>,
+        seen: Option<i64>,
+    },
+    CaseInfoReceived {
+        case: CaseRef,
+        seen: Option<i64>,
+    },
+    CaseResolve {
+        case: CaseRef,
+        comment: String,
+        seen: Option<i64>,
+    },
+    CaseReopen {
+        case: CaseRef,
+        seen: Option<i64>,
+    },
+    CasePriority {
+        case: CaseRef,
+        priority: i64,
+        seen: Option<i64>,
+    },
+    /// All or nothing: refused whole when the preview refuses one case.
+    CaseBulkAssign {
+        cases: Vec<CaseRef>,
+        to: String,
+    },
+    CaseBulkResolve {
+        cases: Vec<CaseRef>,
+        comment: String,
+    },
+    CaseSweep,
+    CodeIssue {
+        who: CodeFor,
+    },
+    CodeRevoke {
+        id: i64,
+        reason: String,
+    },
+    CodeReissue {
+        id: i64,
+    },
+    CodeRedeem {
+        code: String,
+        who: CodeFor,
+    },
+    MemberView {
+        member: String,
+    },
+    MemberRevealSsn {
+        member: String,
+        reason: String,
+    },
+    MemberEligibility {
+        search: MemberSearch,
+        on: NaiveDate,
+    },
+    /// Every `member.*` change: one change model, its kind naming the action.
+    MemberChange(ChangeRequest),
+    ListExport {
+        list: ListRequest,
+        path: PathBuf,
+        entity: String,
+    },
+    AccessGrant {
+        to: Grantee,
+        employer: Option<String>,
+        groups: Vec<String>,
+        perms: Perms,
+        from: Option<NaiveDate>,
+    },
+    AccessChange {
+        grant: i64,
+        perms: Perms,
+    },
+    AccessRevoke {
+        grant: i64,
+        on: Option<NaiveDate>,
+    },
+    AccountUnlock {
+        email: String,
+    },
+    AccountDisable {
+        email: String,
+    },
+    AccountEnable {
+        email: String,
+    },
+    AccountResendRegistration {
+        email: String,
+    },
+    AccountResetPassword {
+        email: String,
+    },
+    AccountTools {
+        email: String,
+        tools: Tools,
+    },
+    StaffCreate {
+        login: String,
+        role: Role,
+        name: String,
+    },
+    StaffSetRole {
+        login: String,
+        role: Role,
+    },
+    StaffDisable {
+        login: String,
+    },
+    StaffEnable {
+        login: String,
+    },
+    ImportEnqueue {
+        file: PathBuf,
+        employer: String,
+        kind: ImportKind,
+        force: bool,
+        parent: Option<i64>,
+    },
+    ImportRun {
+        job: i64,
+    },
+    ImportRetry {
+        job: i64,
+        failed_only: bool,
+    },
+    ImportAbandon {
+        job: i64,
+        reason: String,
+    },
+    /// Starts (or resumes) a rotation from `old` to `new` and runs at most
+    /// `batches` batches; the key files around it are the CLI's.
+    KeyRotate {
+        old: Box<DataKey>,
+        new: Box<DataKey>,
+        batch_size: i64,
+        batches: Option<usize>,
+    },
+    /// Marks the rotation to key `new_key_id` done, once the key file holds it.
+    KeyRotateFinish {
+        new_key_id: String,
+    },
+    // Reads: no change, answered as their area's action.
+    /// The first page of a list.
+    List(ListRequest),
+    CaseShow {
+        case: CaseRef,
+    },
+    BrokerView {
+        npn: String,
+    },
+    MemberHistory {
+        member: String,
+    },
+    /// The latest rotation of the data key.
+    KeyStatus,
+}
+
+/// What a request answered, typed: the CLI prints it as text or JSON, a
+/// screen shows it.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// A take: none when the queue had nothing to take.
+    Claimed(Option<Claimed>),
+    Changed(Changed),
+    /// A bulk change's cases, or the sweep's closed ones.
+    ChangedAll(Vec<Changed>),
+    Closed(Vec<String>),
+    Issued(Box<Issued>),
+    Redeemed(Redeemed),
+    Member(Box<MemberFile>),
+    Ssn(String),
+    Coverage(Vec<Coverage>),
+    MemberChanged(Box<ChangeDone>),
+    /// Rows exported.
+    Exported(usize),
+    Granted(Vec<i64>),
+    Account(AccountHead),
+    /// A password reset: the same answer whether or not the account exists.
+    ResetQueued,
+    StaffCreated(i64),
+    Staff(Staff),
+    /// A new import job's id.
+    Queued(i64),
+    Job(JobHead),
+    Page(Page<ListRow>),
+    Case(Option<Box<CaseFile>>),
+    Broker(Option<Box<BrokerFile>>),
+    History(Vec<ChangeRow>),
+    /// A rotation's progress, and whether every row is under the new key.
+    Rotated(Rotation, bool),
+    Rotation(Option<Rotation>),
+    /// Done, with nothing more to say (a revocation, a grant changed).
+    Done,
+}
+
+/// What some requests need besides the operator: the data key (SSNs, tax
+/// IDs, codes), the code policy and where letters go, the maintenance rules.
+#[derive(Debug, Clone, Copy)]
+pub struct Env<'a> {
+    pub key: Option<&'a DataKey>,
+    pub codes: CodePolicy,
+    pub letters: Option<&'a Path>,
+    pub maintenance: MaintenanceConfig,
+}
+
+impl<'a> Env<'a> {
+    /// The settings of `config`, with the data key if one was loaded and
+    /// the directory issued codes' letters go to.
+    pub fn new(config: &crate::config::Config, key: Option<&'a DataKey>, letters: Option<&'a Path>) -> Env<'a> {
+        Env { key, codes: (&config.codes).into(), letters, maintenance: config.maintenance }
+    }
+
+    fn key(&self) -> Result<&DataKey, OpError> {
+        self.key.ok_or_else(|| OpError::Invalid("this needs the data key, and none was loaded".into()))
+    }
+}
+
+fn area_of(kind: &ListKind) -> Action {
+    match kind {
+        ListKind::Cases(_) => Action::AreaCases,
+        ListKind::Members => Action::AreaMembers,
+        ListKind::Brokers => Action::AreaBrokers,
+        ListKind::Accounts | ListKind::Staff => Action::AreaAccounts,
+        ListKind::Imports { .. } => Action::AreaImports,
+        ListKind::Codes => Action::AreaCodes,
+    }
+}
+
+impl Request {
+    /// The Action this request is permitted and audited as.
+    pub fn action(&self) -> Action {
+        use Request as R;
+        match self {
+            R::CaseClaimNext { .. } => Action::CaseClaimNext,
+            R::CaseAssign { to, .. } if to.trim() == "me" => Action::CaseAssignMe,
+            R::CaseAssign { .. } => Action::CaseAssign,
+            R::CaseNote { .. } => Action::CaseNote,
+            R::CaseRequestInfo { .. } => Action::CaseRequestInfo,
+            R::CaseInfoReceived { .. } => Action::CaseInfoReceived,
+            R::CaseResolve { .. } => Action::CaseResolve,
+            R::CaseReopen { .. } => Action::CaseReopen,
+            R::CasePriority { .. } => Action::CasePriority,
+            R::CaseBulkAssign { .. } => Action::CaseBulkAssign,
+            R::CaseBulkResolve { .. } => Action::CaseBulkResolve,
+            R::CaseSweep => Action::CaseSweep,
+            R::CodeIssue { .. } => Action::CodeIssue,
+            R::CodeRevoke { .. } => Action::CodeRevoke,
+            R::CodeReissue { .. } => Action::CodeReissue,
+            R::CodeRedeem { .. } => Action::CodeRedeem,
+            R::MemberView { .. } => Action::MemberView,
+            R::MemberRevealSsn { .. } => Action::MemberRevealSsn,
+            R::MemberEligibility { .. } => Action::MemberEligibility,
+            R::MemberChange(c) => super::maintenance::action_of(c.kind),
+            R::ListExport { .. } => Action::ListExport,
+            R::AccessGrant { .. } => Action::AccessGrant,
+            R::AccessChange { .. } => Action::AccessChange,
+            R::AccessRevoke { .. } => Action::AccessRevoke,
+            R::AccountUnlock { .. } => Action::AccountUnlock,
+            R::AccountDisable { .. } => Action::AccountDisable,
+            R::AccountEnable { .. } => Action::AccountEnable,
+            R::AccountResendRegistration { .. } => Action::AccountResendRegistration,
+            R::AccountResetPassword { .. } => Action::AccountResetPassword,
+            R::AccountTools { .. } => Action::AccountTools,
+            R::StaffCreate { .. } => Action::StaffCreate,
+            R::StaffSetRole { .. } => Action::StaffSetRole,
+            R::StaffDisable { .. } => Action::StaffDisable,
+            R::StaffEnable { .. } => Action::StaffEnable,
+            R::ImportEnqueue { .. } => Action::ImportEnqueue,
+            R::ImportRun { .. } => Action::ImportRun,
+            R::ImportRetry { .. } => Action::ImportRetry,
+            R::ImportAbandon { .. } => Action::ImportAbandon,
+            R::List(l) => area_of(&l.kind),
+            R::CaseShow { .. } => Action::AreaCases,
+            R::BrokerView { .. } => Action::BrokerView,
+            R::MemberHistory { .. } => Action::AreaMembers,
+            R::KeyRotate { .. } | R::KeyRotateFinish { .. } => Action::KeyRotate,
+            R::KeyStatus => Action::KeyStatus,
+        }
+    }
+
+    /// What a refusal by role is audited against: the thing named, as the
+    /// operation itself would name it.
+    fn entity(&self) -> String {
+        use Request as R;
+        let case = |c: &str| {
+            super::cases::normalize_number(c).map_or_else(|_| format!("case:{}", c.trim()), |n| format!("case:{n}"))
+        };
+        let member = |m: &str| format!("member:{}", crate::domain::text::clip(&m.trim().to_uppercase(), 20));
+        match self {
+            R::CaseClaimNext { queue } => format!("queue:{}", queue.as_str()),
+            R::CaseAssign { case: c, .. }
+            | R::CaseNote { case: c, .. }
+            | R::CaseRequestInfo { case: c, .. }
+            | R::CaseInfoReceived { case: c, .. }
+            | R::CaseResolve { case: c, .. }
+            | R::CaseReopen { case: c, .. }
+            | R::CasePriority { case: c, .. }
+            | R::CaseShow { case: c } => case(c),
+            R::CaseBulkAssign { cases, .. } | R::CaseBulkResolve { cases, .. } => format!("cases:{}", cases.len()),
+            R::CaseSweep => "cases:sweep".into(),
+            R::CodeIssue { who } => match who {
+                CodeFor::Employer(e) => format!("employer:{e}"),
+                CodeFor::Broker(n) => format!("broker:{n}"),
+                CodeFor::PortalUser(e) => format!("portal_user:{e}"),
+            },
+            R::CodeRevoke { id, .. } | R::CodeReissue { id } => format!("code:{id}"),
+            R::CodeRedeem { .. } => "code:?".into(),
+            R::MemberView { member: m } | R::MemberRevealSsn { member: m, .. } | R::MemberHistory { member: m } => {
+                member(m)
+            }
+            R::MemberChange(c) => c.member.as_deref().map_or_else(|| "member:new".into(), member),
+            R::MemberEligibility { .. } => "members:eligibility".into(),
+            R::ListExport { entity, .. } => crate::domain::ssn::redact(entity),
+            R::AccessGrant { to: Grantee::Broker(npn), .. } => format!("broker:{npn}"),
+            R::AccessGrant { to: Grantee::Agency(id), .. } => format!("agency:{id}"),
+            R::AccessChange { grant, .. } | R::AccessRevoke { grant, .. } => format!("grant:{grant}"),
+            R::AccountUnlock { email }
+            | R::AccountDisable { email }
+            | R::AccountEnable { email }
+            | R::AccountResendRegistration { email }
+            | R::AccountResetPassword { email }
+            | R::AccountTools { email, .. } => format!("portal_user:{}", email.trim().to_lowercase()),
+            R::StaffCreate { login, .. }
+            | R::StaffSetRole { login, .. }
+            | R::StaffDisable { login }
+            | R::StaffEnable { login } => format!("staff:{}", login.trim()),
+            R::ImportEnqueue { employer, .. } => format!("employer:{}", employer.trim()),
+            R::ImportRun { job } | R::ImportRetry { job, .. } | R::ImportAbandon { job, .. } => format!("import:{job}"),
+            R::List(_) => "list".into(),
+            R::BrokerView { npn } => format!("broker:{npn}"),
+            R::KeyRotate { new, .. } => format!("key:{}", new.id()),
+            R::KeyRotateFinish { new_key_id } => format!("key:{new_key_id}"),
+            R::KeyStatus => "key".into(),
+        }
+    }
+}
+
+impl Ops {
+    /// Refuses `action` when the operator's role is below the table's
+    /// `min_role`, auditing the refusal. A read-only session is left to the
+    /// operation, which refuses every write the same way (and cannot audit).
+    pub(super) async fn permit(&self, action: Action, entity: &str) -> Result<(), OpError> {
+        let spec = action.spec();
+        if self.role() < spec.min_role && !self.read_only() {
+            self.audit_refusal(action, entity).await?;
+            return Err(OpError::RefusedRole(spec.refusal(&self.operator().login, self.role())));
+        }
+        Ok(())
+    }
+
+    /// The one entry point: checks the operator's role against the action
+    /// table, then runs the operation. Every surface calls here.
+    pub async fn execute(&self, env: &Env<'_>, req: Request) -> Result<Outcome, OpError> {
+        let action = match &req {
+            // Your own login is `me`: assigning to yourself is case.assign_me.
+            Request::CaseAssign { to, .. } if to.trim() == self.operator().login => Action::CaseAssignMe,
+            r => r.action(),
+        };
+        self.permit(action, &req.entity()).await?;
+        self.run_request(env, req).await
+    }
+
+    async fn run_request(&self, env: &Env<'_>, req: Request) -> Result<Outcome, OpError> {
+        use Outcome as O;
+        use Request as R;
+        let case = |case: CaseRef, seen, what| async move { self.change_case(&case, seen, what).await.map(O::Changed) };
+        Ok(match req {
+            R::CaseClaimNext { queue } => O::Claimed(self.claim_next(queue).await?),
+            R::CaseAssign { case: c, to, seen } => {
+                let what = self.assignment(&to).await?;
+                case(c, seen, what).await?
+            }
+            R::CaseNote { case: c, text, to_submitter, seen } => {
+                case(c, seen, CaseChange::Note { text, to_submitter }).await?
+            }
+            R::CaseRequestInfo { case: c, due, seen } => case(c, seen, CaseChange::RequestInfo { due }).await?,
+            R::CaseInfoReceived { case: c, seen } => case(c, seen, CaseChange::InfoReceived).await?,
+            R::CaseResolve { case: c, comment, seen } => case(c, seen, CaseChange::Resolve { comment }).await?,
+            R::CaseReopen { case: c, seen } => case(c, seen, CaseChange::Reopen).await?,
+            R::CasePriority { case: c, priority, seen } => case(c, seen, CaseChange::Priority(priority)).await?,
+            R::CaseBulkAssign { cases, to } => {
+                let what = self.assignment(&to).await?;
+                O::ChangedAll(self.bulk(&cases, what).await?)
+            }
+            R::CaseBulkResolve { cases, comment } => {
+                O::ChangedAll(self.bulk(&cases, CaseChange::Resolve { comment }).await?)
+            }
+            R::CaseSweep => O::Closed(self.sweep().await?),
+            R::CodeIssue { who } => {
+                O::Issued(Box::new(self.issue_code(env.key()?, env.codes, &who, env.letters).await?))
+            }
+            R::CodeReissue { id } => {
+                O::Issued(Box::new(self.reissue_code(env.key()?, env.codes, id, env.letters).await?))
+            }
+            R::CodeRevoke { id, reason } => self.revoke_code(id, &reason).await.map(|()| O::Done)?,
+            R::CodeRedeem { code, who } => O::Redeemed(self.redeem_code(env.key()?, env.codes, &code, &who).await?),
+            R::MemberView { member } => O::Member(Box::new(self.view_member(&member).await?)),
+            R::MemberRevealSsn { member, reason } => O::Ssn(self.reveal_ssn(env.key()?, &member, &reason).await?),
+            R::MemberEligibility { search, on } => {
+                O::Coverage(crate::store::members::coverage_on(self.store(), &search, on, 50).await?)
+            }
+            R::MemberChange(c) => O::MemberChanged(Box::new(self.change_member(env.key()?, env.maintenance, c).await?)),
+            R::ListExport { list, path, entity } => O::Exported(self.export_list(list, &path, &entity).await?),
+            R::AccessGrant { to, employer, groups, perms, from } => {
+                O::Granted(self.grant_access(&to, employer.as_deref(), &groups, perms, from).await?)
+            }
+            R::AccessChange { grant, perms } => self.change_access(grant, perms).await.map(|()| O::Done)?,
+            R::AccessRevoke { grant, on } => self.revoke_access(grant, on).await.map(|()| O::Done)?,
+            R::AccountUnlock { email } => O::Account(self.unlock_account(&email).await?),
+            R::AccountDisable { email } => O::Account(self.disable_account(&email).await?),
+            R::AccountEnable { email } => O::Account(self.enable_account(&email).await?),
+            R::AccountTools { email, tools } => O::Account(self.set_tools(&email, tools).await?),
+            R::AccountResendRegistration { email } => {
+                O::Issued(Box::new(self.resend_registration(env.key()?, &email).await?))
+            }
+            R::AccountResetPassword { email } => {
+                self.reset_password(env.key()?, &email).await.map(|_| O::ResetQueued)?
+            }
+            R::StaffCreate { login, role, name } => O::StaffCreated(self.create_staff(&login, &name, role).await?),
+            R::StaffSetRole { login, role } => O::Staff(self.set_staff_role(&login, role).await?),
+            R::StaffDisable { login } => O::Staff(self.disable_staff(&login).await?),
+            R::StaffEnable { login } => O::Staff(self.enable_staff(&login).await?),
+            R::ImportEnqueue { file, employer, kind, force, parent } => {
+                O::Queued(self.enqueue_import_file(&employer, kind, &file, force, parent).await?)
+            }
+            R::ImportRun { job } => O::Job(self.run_import(env.key()?, job, None).await?),
+            R::ImportRetry { job, failed_only } => O::Job(self.retry_import(env.key()?, job, failed_only).await?),
+            R::ImportAbandon { job, reason } => self.abandon_import(job, &reason).await.map(|()| O::Done)?,
+            R::List(list) => O::Page(crate::store::lists::fetch(self.store(), &list).await?),
+            R::CaseShow { case } => {
+                let number = super::cases::normalize_number(&case)?;
+                O::Case(crate::store::cases::file_by_number(self.store(), &number).await?.map(Box::new))
+            }
+            R::BrokerView { npn } => {
+                let today = self.now().date_naive();
+                O::Broker(crate::store::brokers::file_by_npn(self.store(), &npn, today).await?.map(Box::new))
+            }
+            R::MemberHistory { member } => O::History(self.member_history(&member).await?),
+            R::KeyRotate { old, new, batch_size, batches } => {
+                self.start_rotation(&old, &new).await?;
+                let (r, complete) = self.rotate_batches(&old, &new, batch_size, batches).await?;
+                O::Rotated(r, complete)
+            }
+            R::KeyRotateFinish { new_key_id } => self.finish_rotation(&new_key_id).await.map(|_| O::Done)?,
+            R::KeyStatus => O::Rotation(crate::store::key_rotation::latest(self.store()).await?),
+        })
+    }
+
+    /// A bulk change, all or nothing, against the versions read just before.
+    async fn bulk(&self, cases: &[CaseRef], what: CaseChange) -> Result<Vec<Changed>, OpError> {
+        let lines = self.preview_bulk(cases, &what).await?;
+        if let Some(bad) = lines.iter().find(|l| l.outcome.is_err()) {
+            let why = bad.outcome.clone().err().unwrap_or_default();
+            return Err(OpError::Refused(format!("{}: {why}; nothing was changed", bad.case_number)));
+        }
+        self.apply_bulk(&lines, &what).await
+    }
+}
+
+impl Outcome {
+    /// An answer of another shape than its request's: a bug, said plainly.
+    pub fn unexpected(&self) -> OpError {
+        OpError::Db(format!("internal: unexpected answer {self:?}"))
+    }
+}
+
+/// `TryFrom<Outcome>` for each answer's type: `Variant(v) => Type = value`.
+macro_rules! outcome_into {
+    ($($variant:ident($v:ident) => $t:ty = $out:expr),* $(,)?) => {$(
+        impl TryFrom<Outcome> for $t {
+            type Error = OpError;
+            fn try_from(o: Outcome) -> Result<$t, OpError> {
+                match o {
+                    Outcome::$variant($v) => Ok($out),
+                    other => Err(other.unexpected()),
+                }
+            }
+        }
+    )*};
+}
+outcome_into!(
+    Claimed(v) => Option<Claimed> = v,
+    Changed(v) => Changed = v,
+    ChangedAll(v) => Vec<Changed> = v,
+    Closed(v) => Vec<String> = v,
+    Issued(v) => Issued = *v,
+    Redeemed(v) => Redeemed = v,
+    Member(v) => MemberFile = *v,
+    Ssn(v) => String = v,
+    Coverage(v) => Vec<Coverage> = v,
+    MemberChanged(v) => ChangeDone = *v,
+    Exported(v) => usize = v,
+    Granted(v) => Vec<i64> = v,
+    Account(v) => AccountHead = v,
+    StaffCreated(v) => i64 = v,
+    Staff(v) => Staff = v,
+    Job(v) => JobHead = v,
+    Page(v) => Page<ListRow> = v,
+    Case(v) => Option<CaseFile> = v.map(|b| *b),
+    Broker(v) => Option<BrokerFile> = v.map(|b| *b),
+    History(v) => Vec<ChangeRow> = v,
+    Rotation(v) => Option<Rotation> = v,
+);
+
+impl TryFrom<Outcome> for () {
+    type Error = OpError;
+    fn try_from(o: Outcome) -> Result<(), OpError> {
+        match o {
+            Outcome::Done | Outcome::ResetQueued => Ok(()),
+            other => Err(other.unexpected()),
+        }
+    }
+}
+
+impl Ops {
+    /// `execute`, with the answer as the type the caller expects.
+    pub async fn ask<T: TryFrom<Outcome, Error = OpError>>(&self, env: &Env<'_>, req: Request) -> Result<T, OpError> {
+        self.execute(env, req).await?.try_into()
+    }
+}
