@@ -8,10 +8,9 @@ use crossterm::event::{Event, KeyCode, KeyModifiers};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::cases::CaseScreen;
 use super::codes::ShownCode;
-use super::members::MemberScreen;
 use super::modal::{Confirm, Draft, Prompt};
+use super::screen::{Area, Screen, Stack};
 use super::task::{Msg, Report, TaskId, Tasks};
 use super::theme::Theme;
 use crate::action::Action;
@@ -23,16 +22,6 @@ use crate::keys::Key;
 use crate::ops::Ops;
 use crate::store::lists::{self, ListKind, ListRequest, ListRow};
 use crate::store::{Dir, short_cause};
-
-/// The six areas, in the order of their number keys.
-pub const AREAS: [(&str, Action); 6] = [
-    ("Cases", Action::AreaCases),
-    ("Members", Action::AreaMembers),
-    ("Brokers", Action::AreaBrokers),
-    ("Accounts", Action::AreaAccounts),
-    ("Imports", Action::AreaImports),
-    ("Codes", Action::AreaCodes),
-];
 
 /// Where the selection goes when a page arrives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,8 +127,12 @@ pub struct App {
     pub keymap: Keymap,
     pub theme: Theme,
     pub environment: String,
-    pub area: usize,
+    /// The area in front (its tab is highlighted).
+    pub area: Area,
+    /// Each area's list, in tab order.
     pub panes: Vec<Pane>,
+    /// Each area's screens above its list, in tab order: the breadcrumb.
+    stacks: Vec<Stack<App>>,
     pub case_view: CaseView,
     pub counts: Vec<(CaseView, i64)>,
     /// Where counting a list stops (the footer then says "10 000+"); tests lower it.
@@ -148,16 +141,8 @@ pub struct App {
     pub date_format: crate::domain::date_format::DateFormat,
     counts_task: Option<TaskId>,
     pub(super) op_task: Option<TaskId>,
-    /// The open case, when the Cases area shows one case instead of the list.
-    pub case_screen: Option<CaseScreen>,
     /// Case numbers marked for a bulk change.
     pub marked: BTreeSet<String>,
-    /// The open member, when the Members area shows one member instead of the list.
-    pub member_screen: Option<MemberScreen>,
-    /// The open broker, when the Brokers area shows one broker instead of the list.
-    pub broker_screen: Option<super::admin::BrokerScreen>,
-    /// The open import job, when the Imports area shows one job instead of the list.
-    pub import_screen: Option<super::import_view::ImportScreen>,
     /// A running import: its job, the tick it started at, and its progress.
     pub(super) import_progress: Option<(i64, u64, std::sync::Arc<crate::ops::imports::Progress>)>,
     /// How long a revealed SSN stays, in seconds and in ticks.
@@ -266,19 +251,16 @@ impl App {
             keymap,
             theme: Theme::named(&config.ui.theme, no_color),
             environment: config.environment.clone(),
-            area: 0,
+            area: Area::Cases,
             panes,
+            stacks: Area::ALL.iter().map(|_| Stack::default()).collect(),
             case_view,
             counts: Vec::new(),
             count_cap: crate::store::count::CAP,
             date_format: crate::domain::date_format::DateFormat::parse(&config.ui.date_format).unwrap_or_default(),
             counts_task: None,
             op_task: None,
-            case_screen: None,
             marked: BTreeSet::new(),
-            member_screen: None,
-            broker_screen: None,
-            import_screen: None,
             import_progress: None,
             reveal_seconds: config.ui.reveal_seconds,
             tick_ms: config.ui.tick_ms.max(1),
@@ -331,7 +313,7 @@ impl App {
     /// Rows a page holds at the current size: the screen less banner, tabs,
     /// breadcrumbs, table header, status and footer (and the queue strip).
     pub fn page_len(&self) -> usize {
-        let chrome = if self.area == 0 { 7 } else { 6 };
+        let chrome = if self.area.has_queue_strip() { 7 } else { 6 };
         usize::from(self.size.1.saturating_sub(chrome)).max(1)
     }
 
@@ -347,7 +329,67 @@ impl App {
 
     /// The pane of the current area.
     pub fn pane(&self) -> &Pane {
-        &self.panes[self.area]
+        self.pane_of(self.area)
+    }
+
+    /// The list of area `a`.
+    pub fn pane_of(&self, a: Area) -> &Pane {
+        &self.panes[a.index()]
+    }
+
+    pub(super) fn pane_mut(&mut self, a: Area) -> &mut Pane {
+        &mut self.panes[a.index()]
+    }
+
+    /// The list of area `a` when it is in front: that area shown, and no
+    /// screen open above its list.
+    pub(super) fn list_in_front(&self, a: Area) -> Option<&Pane> {
+        (a == self.area && self.stacks[a.index()].is_empty()).then(|| self.pane_of(a))
+    }
+
+    /// The screens above area `a`'s list: its breadcrumb.
+    pub fn stack(&self, a: Area) -> &Stack<App> {
+        &self.stacks[a.index()]
+    }
+
+    /// The screens above area `a`'s list, to open or close one.
+    pub(super) fn stack_mut(&mut self, a: Area) -> &mut Stack<App> {
+        &mut self.stacks[a.index()]
+    }
+
+    /// The screen in front, if one is open above the list.
+    pub fn front(&self) -> Option<&dyn Screen<App>> {
+        self.stacks[self.area.index()].top()
+    }
+
+    /// The screen in front when it is a `T`.
+    pub fn top<T: Screen<App>>(&self) -> Option<&T> {
+        self.front().and_then(|s| (s as &dyn std::any::Any).downcast_ref::<T>())
+    }
+
+    /// The open screen of type `T`, in front or not (an open case while
+    /// the Members area shows).
+    pub fn screen<T: Screen<App>>(&self) -> Option<&T> {
+        self.stacks.iter().find_map(|s| s.find::<T>())
+    }
+
+    /// As `screen`, to change it (a report arrived for it).
+    pub(super) fn screen_mut<T: Screen<App>>(&mut self) -> Option<&mut T> {
+        self.stacks.iter_mut().find_map(|s| s.find_mut::<T>())
+    }
+
+    /// Closes the screen of type `T` wherever it is open (its record is gone).
+    pub(super) fn close<T: Screen<App>>(&mut self) {
+        for s in &mut self.stacks {
+            s.close::<T>();
+        }
+    }
+
+    /// Shows `screen` above area `a`'s list, and that area.
+    pub(super) fn open_screen(&mut self, a: Area, screen: Box<dyn Screen<App>>) {
+        self.area = a;
+        self.mode = Mode::Normal;
+        self.stack_mut(a).open(screen);
     }
 
     pub(super) fn say(&mut self, text: impl Into<String>) {
@@ -383,7 +425,7 @@ impl App {
 
     /// Says why nothing opened: the list is empty, or still loading.
     pub(super) fn nothing_selected(&mut self) {
-        let loading = self.panes[self.area].loading.is_some();
+        let loading = self.pane().loading.is_some();
         self.complain(if loading { "the list is still loading: try again when it shows" } else { "nothing selected" });
     }
 
@@ -401,8 +443,8 @@ impl App {
 
     /// The request for a page of area `area`'s list, or why the typed
     /// member search cannot be run.
-    pub(super) fn request(&self, area: usize, dir: Dir, limit: usize) -> Result<ListRequest, String> {
-        let pane = &self.panes[area];
+    pub(super) fn request(&self, area: Area, dir: Dir, limit: usize) -> Result<ListRequest, String> {
+        let pane = self.pane_of(area);
         let search = match pane.kind {
             ListKind::Members => {
                 crate::store::members::MemberSearch::parse(&pane.filter, self.key.as_ref())?.map(lists::Search::Members)
@@ -426,12 +468,12 @@ impl App {
         })
     }
 
-    fn load(&mut self, area: usize, dir: Dir, select: Select) {
+    fn load(&mut self, area: Area, dir: Dir, select: Select) {
         let req = match self.request(area, dir.clone(), self.page_len()) {
             Ok(r) => r,
             Err(e) => return self.complain(e),
         };
-        let pane = &mut self.panes[area];
+        let pane = &mut self.panes[area.index()];
         if let Some((id, _, _)) = pane.loading.take() {
             self.tasks.cancel(id);
         }
@@ -452,15 +494,15 @@ impl App {
             let result = lists::fetch(&store, &req).await.map_err(|e| short_cause(&e));
             Report::List { area, result }
         });
-        self.panes[area].loading = Some((id, edge, select));
+        self.pane_mut(area).loading = Some((id, edge, select));
     }
 
     /// Counts area `area`'s whole list in the background: typed keys do not
     /// wait for it, and a newer count cancels it.
-    fn count(&mut self, area: usize, req: &ListRequest) {
+    fn count(&mut self, area: Area, req: &ListRequest) {
         let mut req = req.clone();
         req.backend_pid = std::sync::Arc::default();
-        let pane = &mut self.panes[area];
+        let pane = &mut self.panes[area.index()];
         if let Some(id) = pane.count_task.take() {
             self.tasks.cancel(id);
         }
@@ -472,11 +514,11 @@ impl App {
             Report::ListCount { area, result }
         });
         self.tasks.set_background(id);
-        self.panes[area].count_task = Some(id);
+        self.pane_mut(area).count_task = Some(id);
     }
 
-    pub(super) fn reload_in_place(&mut self, area: usize) {
-        let pane = &self.panes[area];
+    pub(super) fn reload_in_place(&mut self, area: Area) {
+        let pane = self.pane_of(area);
         let dir = match pane.rows.first() {
             Some(first) if pane.more_before => Dir::From(first.key.clone()),
             _ => Dir::First,
@@ -546,7 +588,7 @@ impl App {
         }
         match msg.report {
             Report::List { area, result } => {
-                let pane = &mut self.panes[area];
+                let pane = &mut self.panes[area.index()];
                 let Some((id, edge, select)) = pane.loading else { return };
                 if id != msg.id {
                     return;
@@ -577,7 +619,7 @@ impl App {
                 }
             }
             Report::ListCount { area, result } => {
-                let pane = &mut self.panes[area];
+                let pane = &mut self.panes[area.index()];
                 if pane.count_task != Some(msg.id) {
                     return;
                 }
@@ -778,18 +820,15 @@ impl App {
 
     /// Runs an action (from a key, a command or a script).
     pub fn run(&mut self, action: Action) {
+        // The screen in front moves within itself first.
+        if !matches!(action, Action::Quit | Action::Back | Action::Cancel)
+            && self.stack_mut(self.area).top_mut().is_some_and(|s| s.handle(action))
+        {
+            return;
+        }
         match action {
-            Action::Quit if self.mode == Mode::Normal && self.area == 0 && self.case_screen.is_some() => {
-                self.case_screen = None;
-            }
-            Action::Quit if self.mode == Mode::Normal && self.area == 1 && self.member_screen.is_some() => {
-                self.member_screen = None;
-            }
-            Action::Quit if self.mode == Mode::Normal && self.area == 2 && self.broker_screen.is_some() => {
-                self.broker_screen = None;
-            }
-            Action::Quit if self.mode == Mode::Normal && self.area == 4 && self.import_screen.is_some() => {
-                self.import_screen = None;
+            Action::Quit if self.mode == Mode::Normal && self.front().is_some() => {
+                self.stack_mut(self.area).pop();
             }
             Action::Quit => {
                 if self.mode != Mode::Normal {
@@ -801,16 +840,9 @@ impl App {
             Action::Back => {
                 if self.mode != Mode::Normal {
                     self.mode = Mode::Normal;
-                } else if self.area == 0 && self.case_screen.is_some() {
-                    self.case_screen = None;
-                } else if self.area == 1 && self.member_screen.is_some() {
-                    self.member_screen = None;
-                } else if self.area == 2 && self.broker_screen.is_some() {
-                    self.broker_screen = None;
-                } else if self.area == 4 && self.import_screen.is_some() {
-                    self.import_screen = None;
+                } else if self.stack_mut(self.area).pop() {
                 } else if !self.pane().filter.is_empty() {
-                    self.panes[self.area].filter.clear();
+                    self.pane_mut(self.area).filter.clear();
                     self.load(self.area, Dir::First, Select::First);
                     self.say("filter cleared");
                 } else {
@@ -827,45 +859,6 @@ impl App {
                     self.quit = true;
                 }
             }
-            Action::Down
-            | Action::Up
-            | Action::PageDown
-            | Action::PageUp
-            | Action::Top
-            | Action::FocusNext
-            | Action::FocusPrev
-                if self.area == 0 && self.case_screen.is_some() =>
-            {
-                self.case_screen_move(action)
-            }
-            Action::Down
-            | Action::Up
-            | Action::PageDown
-            | Action::PageUp
-            | Action::Top
-            | Action::FocusNext
-            | Action::FocusPrev
-                if self.area == 1 && self.member_screen.is_some() =>
-            {
-                self.member_screen_move(action)
-            }
-            Action::Down | Action::Up | Action::PageDown | Action::PageUp | Action::Top | Action::Bottom
-                if self.area == 2 && self.broker_screen.is_some() =>
-            {
-                self.broker_screen_move(action)
-            }
-            Action::Down
-            | Action::Up
-            | Action::PageDown
-            | Action::PageUp
-            | Action::Top
-            | Action::Bottom
-            | Action::FocusNext
-            | Action::FocusPrev
-                if self.area == 4 && self.import_screen.is_some() =>
-            {
-                self.import_screen_move(action)
-            }
             Action::Down => self.step_down(),
             Action::Up => self.step_up(),
             Action::Top => self.load(self.area, Dir::First, Select::First),
@@ -877,7 +870,7 @@ impl App {
                         let (dir, sel) = (Dir::After(last.key.clone()), Select::Index(p.selected));
                         self.load(self.area, dir, sel);
                     }
-                    _ => self.panes[self.area].selected = p.rows.len().saturating_sub(1),
+                    _ => self.pane_mut(self.area).selected = p.rows.len().saturating_sub(1),
                 }
             }
             Action::PageUp => {
@@ -887,34 +880,10 @@ impl App {
                         let (dir, sel) = (Dir::Before(first.key.clone()), Select::Index(p.selected));
                         self.load(self.area, dir, sel);
                     }
-                    _ => self.panes[self.area].selected = 0,
+                    _ => self.pane_mut(self.area).selected = 0,
                 }
             }
-            Action::Open if self.area == 0 => self.open_selected_case(),
-            Action::Open | Action::MemberView if self.area == 1 => self.open_member_item(),
-            Action::Open if self.area == 4 => match &self.import_screen {
-                Some(s) => match s.shown().get(s.selected) {
-                    Some(e) => {
-                        let record =
-                            super::record_view::Record::ImportError { job: s.id, error: Box::new((*e).clone()) };
-                        self.show_record(record);
-                    }
-                    None => self.complain("this job has no error rows to open"),
-                },
-                None => self.open_import(None),
-            },
-            Action::Open | Action::BrokerView if self.area == 2 => match &self.broker_screen {
-                // Enter on a book row lists the group's members.
-                Some(s) => match s.file.as_ref().and_then(|f| f.book.get(s.selected)) {
-                    Some(g) => {
-                        let filter = format!("group:{}", g.group_number);
-                        self.set_filter(1, &filter);
-                    }
-                    None => self.complain("this broker has no groups"),
-                },
-                None => self.open_broker(None),
-            },
-            Action::Open => self.open_record(),
+            Action::Open | Action::MemberView | Action::BrokerView => self.open(action),
             Action::FocusNext | Action::FocusPrev => {}
             Action::AreaCases
             | Action::AreaMembers
@@ -922,8 +891,9 @@ impl App {
             | Action::AreaAccounts
             | Action::AreaImports
             | Action::AreaCodes => {
-                let i = AREAS.iter().position(|(_, a)| *a == action).expect("area actions are in AREAS");
-                self.switch_area(i);
+                if let Some(a) = Area::of_action(action) {
+                    self.switch_area(a);
+                }
             }
             Action::CommandLine => {
                 self.input.reset();
@@ -968,11 +938,9 @@ impl App {
             Action::CodeIssue | Action::CodeRevoke | Action::CodeReissue | Action::CodeRedeem => {
                 self.code_action(action)
             }
-            Action::MemberView => self.complain(":member QUERY finds members; Enter opens one"),
             Action::MemberRevealSsn => self.reveal(None),
             Action::MemberEligibility => self.complain("type :elig MEMBER-ID|LAST-NAME MM/DD/YYYY"),
             Action::ListExport => self.complain("type :export FILE.csv"),
-            Action::BrokerView => self.complain(":broker NPN opens a broker; Enter opens the selected one"),
             Action::MacroRecord => self.toggle_recording(),
             Action::SessionLock => self.lock("locked on request"),
             Action::SessionUnlock => self.complain("the screen is not locked"),
@@ -1024,6 +992,20 @@ impl App {
         });
     }
 
+    /// Enter (and `member.view`, `broker.view`): opens what the screen in
+    /// front points at, or the selected row of the list.
+    fn open(&mut self, action: Action) {
+        match (self.area, action) {
+            (Area::Cases, Action::Open) => self.open_selected_case(),
+            (Area::Members, Action::Open | Action::MemberView) => self.open_member_item(),
+            (Area::Imports, Action::Open) => self.open_import_item(),
+            (Area::Brokers, Action::Open | Action::BrokerView) => self.open_broker_item(),
+            (_, Action::MemberView) => self.complain(":member QUERY finds members; Enter opens one"),
+            (_, Action::BrokerView) => self.complain(":broker NPN opens a broker; Enter opens the selected one"),
+            _ => self.open_record(),
+        }
+    }
+
     /// Stops every running query and change; returns how many there were.
     pub(super) fn cancel_running(&mut self) -> usize {
         let n = self.tasks.cancel_all();
@@ -1038,9 +1020,9 @@ impl App {
     }
 
     fn step_down(&mut self) {
-        let p = &self.panes[self.area];
+        let p = self.pane();
         if p.selected + 1 < p.rows.len() {
-            self.panes[self.area].selected += 1;
+            self.pane_mut(self.area).selected += 1;
         } else if p.more_after && p.loading.is_none() {
             // Scroll by one row: the page after the first row on screen.
             let dir = Dir::After(p.rows[0].key.clone());
@@ -1049,19 +1031,19 @@ impl App {
     }
 
     fn step_up(&mut self) {
-        let p = &self.panes[self.area];
+        let p = self.pane();
         if p.selected > 0 {
-            self.panes[self.area].selected -= 1;
+            self.pane_mut(self.area).selected -= 1;
         } else if p.more_before && p.loading.is_none() {
             let dir = Dir::Before(p.rows[p.rows.len() - 1].key.clone());
             self.load(self.area, dir, Select::First);
         }
     }
 
-    fn switch_area(&mut self, i: usize) {
+    fn switch_area(&mut self, i: Area) {
         self.area = i;
         self.mode = Mode::Normal;
-        let (pane, page) = (&self.panes[i], self.page_len());
+        let (pane, page) = (self.pane_of(i), self.page_len());
         if !pane.loaded && pane.loading.is_none() {
             self.load(i, Dir::First, Select::First);
         } else if pane.loading.is_none() && (pane.rows.len() > page || pane.rows.len() < page && pane.more_after) {
@@ -1072,22 +1054,20 @@ impl App {
 
     fn set_case_view(&mut self, v: CaseView) {
         self.case_view = v;
-        self.area = 0;
-        self.case_screen = None;
-        self.panes[0].kind = ListKind::Cases(v);
-        self.load(0, Dir::First, Select::First);
+        self.area = Area::Cases;
+        self.stack_mut(Area::Cases).clear();
+        self.pane_mut(Area::Cases).kind = ListKind::Cases(v);
+        self.load(Area::Cases, Dir::First, Select::First);
     }
 
-    pub(super) fn set_filter(&mut self, area: usize, filter: &str) {
+    pub(super) fn set_filter(&mut self, area: Area, filter: &str) {
         self.area = area;
         self.mode = Mode::Normal;
         // A new search shows its list, not the record that was open.
-        match area {
-            1 => self.member_screen = None,
-            2 => self.broker_screen = None,
-            _ => {}
+        if matches!(area, Area::Members | Area::Brokers) {
+            self.stack_mut(area).clear();
         }
-        self.panes[area].filter = crate::domain::text::sanitize(filter);
+        self.pane_mut(area).filter = crate::domain::text::sanitize(filter);
         self.load(area, Dir::First, Select::First);
     }
 
@@ -1211,9 +1191,9 @@ impl App {
         let later = |what: &str, issue: u32| format!("{what} is not built yet (issue #{issue}); nothing was done");
         match cmd {
             Command::Cases(Some(v)) => self.set_case_view(v),
-            Command::Cases(None) => self.switch_area(0),
+            Command::Cases(None) => self.switch_area(Area::Cases),
             Command::Take => {
-                self.area = 0;
+                self.area = Area::Cases;
                 self.run(Action::CaseClaimNext)
             }
             Command::Case(number) => self.open_case(&number),
@@ -1228,19 +1208,19 @@ impl App {
             | Command::Priority(_)
             | Command::BulkAssign(_)
             | Command::BulkResolve(_) => self.case_command(cmd),
-            Command::Brokers(q) => self.set_filter(2, &q),
+            Command::Brokers(q) => self.set_filter(Area::Brokers, &q),
             Command::Accounts(q) => {
-                self.panes[3].kind = ListKind::Accounts;
-                self.set_filter(3, &q);
+                self.pane_mut(Area::Accounts).kind = ListKind::Accounts;
+                self.set_filter(Area::Accounts, &q);
             }
             Command::Admin(action, arg) => self.admin_action(action, arg),
             Command::Maintain(action, arg) => self.maintain(action, arg),
             Command::Imports { failed_only } => {
-                self.import_screen = None;
-                self.panes[4].kind = ListKind::Imports { failed_only };
-                self.set_filter(4, "");
+                self.stack_mut(Area::Imports).clear();
+                self.pane_mut(Area::Imports).kind = ListKind::Imports { failed_only };
+                self.set_filter(Area::Imports, "");
             }
-            Command::Codes(q) => self.set_filter(5, &q),
+            Command::Codes(q) => self.set_filter(Area::Codes, &q),
             Command::IssueCode(who) => self.code_command(Action::CodeIssue, who),
             Command::RevokeCode(reason) => self.code_command(Action::CodeRevoke, reason),
             Command::ReissueCode => self.code_command(Action::CodeReissue, String::new()),
@@ -1253,7 +1233,7 @@ impl App {
             Command::Quit => self.quit_or_ask(),
             Command::Messages => self.show_messages(),
             Command::Lock => self.lock("locked on request"),
-            Command::Member(q) => self.set_filter(1, &q),
+            Command::Member(q) => self.set_filter(Area::Members, &q),
             Command::Elig(args) => self.eligibility(&args),
             Command::Reveal(reason) => self.reveal(Some(reason)),
             Command::Export(file) => self.export(&file),
@@ -1283,7 +1263,7 @@ impl App {
             (KeyCode::Esc, _) | (KeyCode::Char('c'), KeyModifiers::CONTROL) => {
                 self.mode = Mode::Normal;
                 if self.pane().filter != before {
-                    self.panes[self.area].filter = before;
+                    self.pane_mut(self.area).filter = before;
                     self.load(self.area, Dir::First, Select::First);
                 }
             }
@@ -1299,7 +1279,7 @@ impl App {
     /// Filters as you type; the previous query is cancelled by `load`.
     pub(super) fn filter_typed(&mut self) {
         let f = crate::domain::text::sanitize(self.input.value());
-        self.panes[self.area].filter = f;
+        self.pane_mut(self.area).filter = f;
         self.load(self.area, Dir::First, Select::First);
     }
 }

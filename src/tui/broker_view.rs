@@ -8,6 +8,8 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::admin::BrokerScreen;
 use super::app::App;
+use super::screen::Screen;
+use crate::action::Action;
 use crate::domain::access::in_force;
 use crate::domain::ssn::mask;
 use crate::domain::text::sanitize;
@@ -128,4 +130,34 @@ pub fn draw_broker(f: &mut Frame, app: &App, s: &BrokerScreen, r: Rect) {
     let tbl = Table::new(rows, widths).header(header).row_highlight_style(t.selected).column_spacing(1);
     let mut state = TableState::default().with_selected((!file.book.is_empty()).then_some(s.selected - first));
     f.render_stateful_widget(tbl, table, &mut state);
+}
+
+impl Screen<App> for BrokerScreen {
+    fn title(&self) -> String {
+        format!("NPN {}", self.npn)
+    }
+
+    fn loading(&self) -> bool {
+        self.loading.is_some()
+    }
+
+    fn handle(&mut self, action: Action) -> bool {
+        self.move_by(action)
+    }
+
+    fn offers(&self) -> Vec<(Action, &'static str)> {
+        vec![
+            (Action::Back, "back"),
+            (Action::Open, "members"),
+            (Action::AccessGrant, "grant"),
+            (Action::AccessChange, "perms"),
+            (Action::AccessRevoke, "revoke"),
+            (Action::CommandLine, "command"),
+            (Action::Help, "help"),
+        ]
+    }
+
+    fn draw(&self, f: &mut Frame, app: &App, r: Rect) {
+        draw_broker(f, app, self, r);
+    }
 }

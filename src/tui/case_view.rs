@@ -7,6 +7,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::app::App;
 use super::cases::CaseScreen;
+use super::screen::Screen;
 use crate::action::Action;
 use crate::columns::due;
 use crate::domain::text::sanitize;
@@ -131,4 +132,37 @@ pub fn draw_case(f: &mut Frame, app: &App, s: &CaseScreen, r: Rect) {
     };
     let lines = case_lines(app, s, file);
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((s.scroll, 0)), r);
+}
+
+impl Screen<App> for CaseScreen {
+    fn title(&self) -> String {
+        self.number.clone()
+    }
+
+    fn loading(&self) -> bool {
+        self.loading.is_some()
+    }
+
+    fn handle(&mut self, action: Action) -> bool {
+        self.move_by(action)
+    }
+
+    fn offers(&self) -> Vec<(Action, &'static str)> {
+        vec![
+            (Action::Back, "back"),
+            (Action::CaseAssignMe, "mine"),
+            (Action::CaseNote, "note"),
+            (Action::CaseRequestInfo, "ask info"),
+            (Action::CaseInfoReceived, "received"),
+            (Action::CaseResolve, "resolve"),
+            (Action::CaseReopen, "reopen"),
+            (Action::Down, "scroll"),
+            (Action::CommandLine, "more"),
+            (Action::Help, "help"),
+        ]
+    }
+
+    fn draw(&self, f: &mut Frame, app: &App, r: Rect) {
+        draw_case(f, app, self, r);
+    }
 }

@@ -37,7 +37,7 @@ fn issued_report(r: Result<Issued, crate::ops::OpError>) -> Report {
 impl App {
     /// The selected code's id, in the Codes area.
     fn selected_code(&self) -> Option<i64> {
-        let p = &self.panes[5];
+        let p = self.pane_of(super::screen::Area::Codes);
         p.rows.get(p.selected).map(|r| r.id)
     }
 
@@ -54,7 +54,7 @@ impl App {
         if action == Action::CodeRedeem {
             return self.redeem(&arg);
         }
-        if self.area != 5 {
+        if !matches!(self.area, super::screen::Area::Codes) {
             self.switch_to_codes();
         }
         let prompt = |kind| Prompt { kind, number: String::new(), seen: None };
@@ -176,7 +176,7 @@ impl App {
             }
             Err(e) => self.complain(e),
         }
-        self.reload_in_place(5);
+        self.reload_in_place(super::screen::Area::Codes);
     }
 
     /// In the code dialog: `c` copies the code, anything else closes it for good.

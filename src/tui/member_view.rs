@@ -7,6 +7,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::app::App;
 use super::members::{MemberScreen, TABS};
+use super::screen::Screen;
+use crate::action::Action;
 use crate::domain::cobra::{event_facts, event_name, next_due, payment_standing};
 use crate::domain::ssn::mask;
 use crate::domain::text::sanitize;
@@ -233,4 +235,33 @@ pub fn draw_member(f: &mut Frame, app: &App, s: &MemberScreen, r: Rect) {
     f.render_widget(Paragraph::new(Line::from(spans)), tabs);
     let lines = tab_lines(app, s, file);
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((s.scroll, 0)), body);
+}
+
+impl Screen<App> for MemberScreen {
+    fn title(&self) -> String {
+        self.number.clone()
+    }
+
+    fn loading(&self) -> bool {
+        self.loading.is_some()
+    }
+
+    fn handle(&mut self, action: Action) -> bool {
+        self.move_by(action)
+    }
+
+    fn offers(&self) -> Vec<(Action, &'static str)> {
+        vec![
+            (Action::Back, "back"),
+            (Action::FocusNext, "next tab"),
+            (Action::Open, "open"),
+            (Action::MemberRevealSsn, "reveal SSN"),
+            (Action::CommandLine, "command"),
+            (Action::Help, "help"),
+        ]
+    }
+
+    fn draw(&self, f: &mut Frame, app: &App, r: Rect) {
+        draw_member(f, app, self, r);
+    }
 }

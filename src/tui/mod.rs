@@ -17,6 +17,7 @@ pub mod member_view;
 pub mod members;
 pub mod modal;
 pub mod record_view;
+pub mod screen;
 pub mod task;
 pub mod theme;
 pub mod typeahead;

@@ -7,8 +7,8 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, TableState};
 
-use super::app::{AREAS, App, Mode};
-use super::case_view;
+use super::app::{App, Mode};
+use super::screen::Area;
 use crate::action::{Action, SPECS};
 use crate::columns::{FILL, cells, columns};
 use crate::command::WORDS;
@@ -36,7 +36,7 @@ pub fn render(f: &mut Frame, app: &App) {
         f.render_widget(Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }), area);
         return;
     }
-    let strip = if app.area == 0 { 1 } else { 0 };
+    let strip = if app.area.has_queue_strip() { 1 } else { 0 };
     let [banner, tabs, crumbs, queues, body, status, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
@@ -53,14 +53,9 @@ pub fn render(f: &mut Frame, app: &App) {
     if strip == 1 {
         draw_queues(f, app, queues);
     }
-    match (&app.case_screen, &app.member_screen, &app.broker_screen, app.area) {
-        (Some(s), _, _, 0) => case_view::draw_case(f, app, s, body),
-        (_, Some(m), _, 1) => super::member_view::draw_member(f, app, m, body),
-        (_, _, Some(b), 2) => super::broker_view::draw_broker(f, app, b, body),
-        _ => match (&app.import_screen, app.area) {
-            (Some(i), 4) => super::import_view::draw_import(f, app, i, body),
-            _ => draw_list(f, app, body),
-        },
+    match app.front() {
+        Some(s) => s.draw(f, app, body),
+        None => draw_list(f, app, body),
     }
     draw_status(f, app, status);
     draw_footer(f, app, footer);
@@ -120,9 +115,9 @@ fn draw_banner(f: &mut Frame, app: &App, r: Rect) {
 fn draw_tabs(f: &mut Frame, app: &App, r: Rect) {
     let t = &app.theme;
     let mut spans = Vec::new();
-    for (i, (name, action)) in AREAS.iter().enumerate() {
-        let label = format!(" {} {} ", app.keymap.label(*action), name);
-        spans.push(Span::styled(label, if i == app.area { t.tab_active } else { t.tab }));
+    for a in Area::ALL {
+        let label = format!(" {} {} ", app.keymap.label(a.action()), a.title());
+        spans.push(Span::styled(label, if a == app.area { t.tab_active } else { t.tab }));
         spans.push(Span::raw(" "));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), r);
@@ -130,7 +125,7 @@ fn draw_tabs(f: &mut Frame, app: &App, r: Rect) {
 
 fn crumbs(app: &App) -> String {
     let pane = app.pane();
-    let mut parts = vec![AREAS[app.area].0.to_owned()];
+    let mut parts = vec![app.area.title().to_owned()];
     match pane.kind {
         ListKind::Cases(v) => parts.push(v.name().to_owned()),
         ListKind::Imports { failed_only: true } => parts.push("failed".into()),
@@ -140,18 +135,14 @@ fn crumbs(app: &App) -> String {
     if !pane.filter.is_empty() {
         parts.push(format!("/{}", crate::domain::ssn::redact(&pane.filter)));
     }
-    if let (Some(s), 0) = (&app.case_screen, app.area) {
-        parts.push(s.number.clone());
-    } else if let (Some(m), 1) = (&app.member_screen, app.area) {
-        parts.push(m.number.clone());
-    } else if let (Some(b), 2) = (&app.broker_screen, app.area) {
-        parts.push(format!("NPN {}", b.npn));
-    } else if let (Some(i), 4) = (&app.import_screen, app.area) {
-        parts.push(format!("job {}", i.id));
-    } else if let Mode::Record(v) = &app.mode {
+    let screens = app.stack(app.area).titles();
+    if screens.is_empty()
+        && let Mode::Record(v) = &app.mode
+    {
         parts.push(v.record.fields().0);
     }
-    if app.area == 0 && !app.marked.is_empty() {
+    parts.extend(screens);
+    if app.area.has_queue_strip() && !app.marked.is_empty() {
         parts.push(format!("{} marked", app.marked.len()));
     }
     parts.join(" › ")
@@ -160,10 +151,7 @@ fn crumbs(app: &App) -> String {
 fn draw_crumbs(f: &mut Frame, app: &App, r: Rect) {
     let pane = app.pane();
     let mut spans = vec![Span::styled(crumbs(app), app.theme.header)];
-    let case_loading = app.area == 0 && app.case_screen.as_ref().is_some_and(|s| s.loading.is_some());
-    let member_loading = app.area == 1 && app.member_screen.as_ref().is_some_and(|s| s.loading.is_some());
-    let broker_loading = app.area == 2 && app.broker_screen.as_ref().is_some_and(|s| s.loading.is_some());
-    if pane.loading.is_some() || case_loading || member_loading || broker_loading {
+    if pane.loading.is_some() || app.front().is_some_and(|s| s.loading()) {
         spans.push(Span::styled(
             format!("  {} loading… (Ctrl-C cancels)", SPINNER[(app.tick % 4) as usize]),
             app.theme.dim,
@@ -259,11 +247,7 @@ fn draw_status(f: &mut Frame, app: &App, r: Rect) {
         return;
     }
     let pane = app.pane();
-    let screen_open = (app.area == 0 && app.case_screen.is_some())
-        || (app.area == 1 && app.member_screen.is_some())
-        || (app.area == 2 && app.broker_screen.is_some())
-        || (app.area == 4 && app.import_screen.is_some());
-    let position = if pane.rows.is_empty() || screen_open {
+    let position = if pane.rows.is_empty() || app.front().is_some() {
         String::new()
     } else {
         // Where the selection stands in the whole list, once counted.
@@ -334,61 +318,42 @@ pub fn footer_hints(app: &App) -> Vec<(String, &'static str)> {
 /// What the focused screen offers, with the footer's word for each, before
 /// the operator's role and the record's state are asked.
 fn screen_offers(app: &App) -> Vec<(Action, &'static str)> {
-    match app.area {
-        0 if app.case_screen.is_some() => vec![
-            (Action::Back, "back"),
-            (Action::CaseAssignMe, "mine"),
-            (Action::CaseNote, "note"),
-            (Action::CaseRequestInfo, "ask info"),
-            (Action::CaseInfoReceived, "received"),
-            (Action::CaseResolve, "resolve"),
-            (Action::CaseReopen, "reopen"),
-            (Action::Down, "scroll"),
-            (Action::CommandLine, "more"),
-            (Action::Help, "help"),
-        ],
-        1 if app.member_screen.is_some() => vec![
-            (Action::Back, "back"),
-            (Action::FocusNext, "next tab"),
-            (Action::Open, "open"),
-            (Action::MemberRevealSsn, "reveal SSN"),
-            (Action::CommandLine, "command"),
-            (Action::Help, "help"),
-        ],
-        2 if app.broker_screen.is_some() => vec![
-            (Action::Back, "back"),
-            (Action::Open, "members"),
-            (Action::AccessGrant, "grant"),
-            (Action::AccessChange, "perms"),
-            (Action::AccessRevoke, "revoke"),
-            (Action::CommandLine, "command"),
-            (Action::Help, "help"),
-        ],
-        3 if app.pane().kind == ListKind::Accounts => vec![
-            (Action::AccountUnlock, "unlock"),
-            (Action::AccountDisable, "disable"),
-            (Action::AccountEnable, "enable"),
-            (Action::AccountResendRegistration, "resend reg."),
-            (Action::AccountResetPassword, "reset pw"),
-            (Action::AccountTools, "tools"),
-            (Action::CommandLine, "command"),
-            (Action::Help, "help"),
-        ],
-        area => SPECS
-            .iter()
-            .filter(|s| area == 0 || !s.name.starts_with("case."))
-            .filter(|s| area == 5 || !s.name.starts_with("code."))
-            .filter(|s| area == 1 || !s.name.starts_with("member."))
-            .filter(|s| {
-                area != 0
-                    || !matches!(
-                        s.action,
-                        Action::CaseAssignMe | Action::CaseNote | Action::CaseRequestInfo | Action::CaseResolve
-                    )
-            })
-            .filter_map(|s| s.footer.map(|word| (s.action, word)))
-            .collect(),
+    if let Some(s) = app.front() {
+        return s.offers();
     }
+    if app.pane().kind != ListKind::Accounts {
+        return list_offers(app.area);
+    }
+    vec![
+        (Action::AccountUnlock, "unlock"),
+        (Action::AccountDisable, "disable"),
+        (Action::AccountEnable, "enable"),
+        (Action::AccountResendRegistration, "resend reg."),
+        (Action::AccountResetPassword, "reset pw"),
+        (Action::AccountTools, "tools"),
+        (Action::CommandLine, "command"),
+        (Action::Help, "help"),
+    ]
+}
+
+/// What area `area`'s list offers: the action table's footer entries,
+/// less the row actions of the other areas' lists (and, on the case list,
+/// those that need the case open).
+pub fn list_offers(area: Area) -> Vec<(Action, &'static str)> {
+    let own = area.own_actions();
+    let others: Vec<&str> = Area::ALL.iter().filter_map(|a| a.own_actions()).filter(|p| Some(*p) != own).collect();
+    SPECS
+        .iter()
+        .filter(|s| !others.iter().any(|p| s.name.starts_with(p)))
+        .filter(|s| {
+            !matches!(area, Area::Cases)
+                || !matches!(
+                    s.action,
+                    Action::CaseAssignMe | Action::CaseNote | Action::CaseRequestInfo | Action::CaseResolve
+                )
+        })
+        .filter_map(|s| s.footer.map(|word| (s.action, word)))
+        .collect()
 }
 
 /// Whether `action` can run here for this operator: their role, and for a
@@ -408,7 +373,7 @@ pub fn offered(app: &App, action: Action) -> bool {
         Action::CasePriority => ChangeKind::Priority,
         _ => return true,
     };
-    let Some(case) = app.case_screen.as_ref().filter(|_| app.area == 0).and_then(|s| s.file.as_ref()) else {
+    let Some(case) = app.top::<super::cases::CaseScreen>().and_then(|s| s.file.as_ref()) else {
         return true;
     };
     let mine = case.case.assignee_login.as_deref() == Some(app.ops.operator().login.as_str());
