@@ -6,7 +6,7 @@
 use chrono::NaiveDate;
 
 use super::app::App;
-use super::modal::{Confirm, Pending, Prompt, PromptKind};
+use super::modal::{AdminJob, Confirm, Pending, Prompt, PromptKind};
 use super::screen::Area;
 use super::task::{Report, TaskId};
 use crate::action::Action;
@@ -42,24 +42,6 @@ impl BrokerScreen {
         };
         true
     }
-}
-
-/// A supervisor or admin change, ready to run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AdminJob {
-    Grant { to: Grantee, groups: Vec<String>, perms: Perms, starts: Option<NaiveDate> },
-    Perms { grant: i64, perms: Perms },
-    Revoke { grant: i64 },
-    Unlock(String),
-    Disable(String),
-    Enable(String),
-    Resend(String),
-    Reset(String),
-    Tools { email: String, tools: Tools },
-    StaffCreate { login: String, role: Role, name: String },
-    StaffRole { login: String, role: Role },
-    StaffDisable(String),
-    StaffEnable(String),
 }
 
 /// Parses `GROUP[,GROUP…] PERMS [DATE]`.

@@ -8,11 +8,12 @@ use crossterm::event::{Event, KeyCode, KeyModifiers};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::codes::ShownCode;
-use super::modal::{Confirm, Draft, Prompt};
+pub use super::modal::Mode;
+use super::modal::{Confirm, Draft};
 use super::screen::{Area, Screen, Stack};
 use super::task::{Msg, Report, TaskId, Tasks};
 use super::theme::Theme;
+use super::typeahead::Typed;
 use crate::action::Action;
 use crate::command::{self, Command};
 use crate::config::Config;
@@ -94,26 +95,6 @@ impl Pane {
     }
 }
 
-/// What the keyboard is talking to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mode {
-    Normal,
-    Command,
-    /// Filtering; holds the filter to restore on Esc.
-    Filter(String),
-    Help,
-    /// The detail view of a row: its whole record.
-    Record(Box<super::record_view::RecordView>),
-    /// Typing the text an action needs (a note, a login, a date).
-    Prompt(Prompt),
-    /// Waiting for `y` before a destructive or bulk change.
-    Confirm(Box<Confirm>),
-    /// A registration code, shown this once.
-    ShowCode(Box<ShownCode>),
-    /// A form of several fields.
-    Form(Box<super::form::Form>),
-}
-
 /// A line for the status bar.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Message {
@@ -185,7 +166,7 @@ pub struct App {
     pub tick: u64,
     pub help_scroll: u16,
     /// Keys and pastes waiting for the load or change they were typed after.
-    pub typeahead: std::collections::VecDeque<super::typeahead::Typed>,
+    pub typeahead: std::collections::VecDeque<Typed>,
     /// The text of the last prompt left with Esc; Up in that prompt brings it back.
     pub(super) draft: Option<Draft>,
     /// A submitted prompt, to open again should its task report a refusal.
@@ -315,6 +296,11 @@ impl App {
     pub fn page_len(&self) -> usize {
         let chrome = if self.area.has_queue_strip() { 7 } else { 6 };
         usize::from(self.size.1.saturating_sub(chrome)).max(1)
+    }
+
+    /// A date as every screen shows it: `ui.date_format`, ISO by default.
+    pub fn day(&self, d: chrono::NaiveDate) -> String {
+        self.date_format.show(d)
     }
 
     /// Whether the terminal is big enough to work in.
@@ -796,26 +782,6 @@ impl App {
                 self.complain(format!("{key} does nothing here; {} shows the keys", self.keymap.label(Action::Help)))
             }
         }
-    }
-
-    fn help_key(&mut self, key: Key) {
-        match self.keymap.action(key) {
-            Some(Action::Down) => self.help_scroll = self.help_scroll.saturating_add(1).min(self.help_end()),
-            Some(Action::Up) => self.help_scroll = self.help_scroll.saturating_sub(1),
-            Some(Action::PageDown) => self.help_scroll = self.help_scroll.saturating_add(10).min(self.help_end()),
-            Some(Action::PageUp) => self.help_scroll = self.help_scroll.saturating_sub(10),
-            Some(Action::Top) => self.help_scroll = 0,
-            Some(Action::Bottom) => self.help_scroll = self.help_end(),
-            Some(Action::Help) => self.mode = Mode::Normal,
-            _ if super::modal::closes_popup(key) => self.mode = Mode::Normal,
-            _ => self.complain("j/k scroll the help; Esc, q or Enter closes it"),
-        }
-    }
-
-    /// How far the help scrolls: its last line at the bottom of its box.
-    fn help_end(&self) -> u16 {
-        let lines = u16::try_from(super::view::help_lines(self).len()).unwrap_or(u16::MAX);
-        lines.saturating_sub(self.size.1.saturating_sub(4))
     }
 
     /// Runs an action (from a key, a command or a script).
@@ -1315,5 +1281,75 @@ fn placed(
         NextOffset::EndingBefore(a) => Some(a.saturating_sub(len)),
         NextOffset::End => total.and_then(|t| t.exact()).map(|n| (n as usize).saturating_sub(len)),
         NextOffset::Unknown => None,
+    }
+}
+
+impl App {
+    /// A key from the terminal or a script: acts now, or waits its turn.
+    pub fn on_key(&mut self, key: Key) {
+        // A terminal sends Esc and the key typed right after it as one
+        // Alt-key; bound to nothing, it was meant as those two keys
+        // (Alt-Backspace excepted: text fields delete a word with it).
+        if key.mods == KeyModifiers::ALT && key.code != KeyCode::Backspace && self.keymap.action(key).is_none() {
+            self.on_typed(Typed::Key(Key::plain(KeyCode::Esc)));
+            self.on_typed(Typed::Key(Key::plain(key.code)));
+            return;
+        }
+        self.on_typed(Typed::Key(key));
+    }
+
+    /// A bracketed paste from the terminal: goes into the focused field, in its turn.
+    pub fn on_paste(&mut self, text: String) {
+        self.on_typed(Typed::Paste(text));
+    }
+
+    fn on_typed(&mut self, typed: Typed) {
+        let ctrl_c = matches!(typed, Typed::Key(k) if super::modal::is_ctrl_c(k));
+        if ctrl_c && self.waiting() {
+            // Ctrl-C stops what the keys wait for, and the keys with it.
+            let dropped = self.typeahead.len();
+            self.typeahead.clear();
+            self.cancel_running();
+            if dropped > 0 {
+                self.say(format!("cancelled; {dropped} typed key(s) were not run"));
+            }
+            return;
+        }
+        if self.waiting() {
+            self.typeahead.push_back(typed);
+            return;
+        }
+        self.act(typed);
+    }
+
+    /// Whether typed input must wait: work the operator started is running,
+    /// or earlier input is still waiting.
+    pub fn waiting(&self) -> bool {
+        self.tasks.foreground() || !self.typeahead.is_empty()
+    }
+
+    /// Runs waiting input for as long as nothing it started is running.
+    pub fn drain_typeahead(&mut self) {
+        while !self.tasks.foreground() {
+            let Some(typed) = self.typeahead.pop_front() else { break };
+            self.act(typed);
+        }
+    }
+
+    fn act(&mut self, typed: Typed) {
+        self.last_input = self.tick;
+        match typed {
+            Typed::Key(key) => self.handle_key(key),
+            Typed::Paste(_) if self.locked.is_some() => self.complain("the screen is locked: type your login"),
+            Typed::Paste(_) if self.too_small() => {
+                self.complain("the terminal is too small to type in: enlarge it first")
+            }
+            Typed::Paste(text) => self.paste(&text),
+        }
+    }
+
+    /// Keys that wait, for the spinner in the status line.
+    pub fn waiting_keys(&self) -> usize {
+        self.typeahead.len()
     }
 }

@@ -27,7 +27,7 @@ pub fn draw_broker(f: &mut Frame, app: &App, s: &BrokerScreen, r: Rect) {
     let licences: Vec<String> = file
         .licences
         .iter()
-        .map(|l| format!("{} {} (to {})", l.state, sanitize(&l.license_number), super::view::day(app, l.expires_on)))
+        .map(|l| format!("{} {} (to {})", l.state, sanitize(&l.license_number), app.day(l.expires_on)))
         .collect();
     let office: Vec<String> = file
         .office
@@ -80,7 +80,7 @@ pub fn draw_broker(f: &mut Frame, app: &App, s: &BrokerScreen, r: Rect) {
     );
     // Below 100 columns the group's own dates give way, and years shorten.
     let wide = r.width >= 100;
-    let day = |d: chrono::NaiveDate| if wide { super::view::day(app, d) } else { d.format("%y-%m-%d").to_string() };
+    let day = |d: chrono::NaiveDate| if wide { app.day(d) } else { d.format("%y-%m-%d").to_string() };
     let mut titles = vec!["Grant", "Group", "Parent", "Status"];
     if wide {
         titles.extend(["Effective", "Renewal"]);

@@ -4,26 +4,11 @@
 use crossterm::event::KeyCode;
 
 use super::app::{App, Mode};
-use super::modal::{Confirm, Pending, Prompt, PromptKind};
+use super::modal::{CodeJob, Confirm, Pending, Prompt, PromptKind, ShownCode};
 use super::task::Report;
 use crate::action::Action;
 use crate::keys::Key;
 use crate::ops::codes::{CodeFor, Issued};
-
-/// A code change waiting for `y`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CodeJob {
-    Issue(CodeFor),
-    Revoke { id: i64, reason: String },
-    Reissue(i64),
-}
-
-/// A code just issued, with the letter written for it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ShownCode {
-    pub issued: Issued,
-    pub letter: Option<String>,
-}
 
 /// The report of an issue: the code to show, with the employer's letter
 /// (written by the issue itself, before the code was committed).

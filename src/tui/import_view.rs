@@ -136,7 +136,7 @@ impl App {
         match self.top::<ImportScreen>() {
             Some(s) => match s.shown().get(s.selected) {
                 Some(e) => {
-                    let record = super::record_view::Record::ImportError { job: s.id, error: Box::new((*e).clone()) };
+                    let record = super::record::Record::ImportError { job: s.id, error: Box::new((*e).clone()) };
                     self.show_record(record);
                 }
                 None => self.complain("this job has no error rows to open"),
@@ -242,7 +242,7 @@ impl Screen<App> for ImportScreen {
 
     /// The job view offers what the Imports list offers.
     fn offers(&self) -> Vec<(Action, &'static str)> {
-        super::view::list_offers(Area::Imports)
+        Area::Imports.list_offers()
     }
 
     fn draw(&self, f: &mut Frame, app: &App, r: Rect) {

@@ -20,7 +20,7 @@ fn money(cents: i64) -> String {
 
 /// The lines of the current tab.
 pub fn tab_lines<'a>(app: &App, s: &MemberScreen, f: &'a MemberFile) -> Vec<Line<'a>> {
-    let date = |d: chrono::NaiveDate| super::view::day(app, d);
+    let date = |d: chrono::NaiveDate| app.day(d);
     let t = &app.theme;
     let m = &f.member;
     let label = |l: &str| Span::styled(format!("{l:<13}"), t.header);

@@ -253,7 +253,7 @@ impl App {
         };
         let store = self.ops.store().clone();
         let query = clip(query.trim(), 40);
-        let shown_on = super::view::day(self, on);
+        let shown_on = self.day(on);
         self.spawn_op("checking eligibility…".into(), async move {
             match store::coverage_on(&store, &search, on, 50).await {
                 Ok(rows) => Report::Info {

@@ -13,7 +13,7 @@ use std::any::Any;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use crate::action::Action;
+use crate::action::{Action, SPECS};
 
 /// The six areas, in the order of their number keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -73,6 +73,26 @@ impl Area {
             Area::Codes => Some("code."),
             _ => None,
         }
+    }
+
+    /// What this area's list offers: the action table's footer entries,
+    /// less the row actions of the other areas' lists (and, on the case list,
+    /// those that need the case open).
+    pub fn list_offers(self) -> Vec<(Action, &'static str)> {
+        let own = self.own_actions();
+        let others: Vec<&str> = Area::ALL.iter().filter_map(|a| a.own_actions()).filter(|p| Some(*p) != own).collect();
+        SPECS
+            .iter()
+            .filter(|s| !others.iter().any(|p| s.name.starts_with(p)))
+            .filter(|s| {
+                !matches!(self, Area::Cases)
+                    || !matches!(
+                        s.action,
+                        Action::CaseAssignMe | Action::CaseNote | Action::CaseRequestInfo | Action::CaseResolve
+                    )
+            })
+            .filter_map(|s| s.footer.map(|word| (s.action, word)))
+            .collect()
     }
 
     /// Whether the area shows the queue strip (case counts per view) above its list.

@@ -9,18 +9,15 @@ use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, Table
 
 use super::app::{App, Mode};
 use super::screen::Area;
-use crate::action::{Action, SPECS};
+use super::widgets::{centered, wrap};
+use crate::action::Action;
 use crate::columns::{FILL, cells, columns};
 use crate::command::WORDS;
 use crate::domain::case::CaseView;
+use crate::keys::Key;
 use crate::store::lists::{ListItem, ListKind};
 
 const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
-
-/// A date as every screen shows it: `ui.date_format`, ISO by default.
-pub fn day(app: &App, d: chrono::NaiveDate) -> String {
-    app.date_format.show(d)
-}
 
 /// Draws one frame.
 pub fn render(f: &mut Frame, app: &App) {
@@ -62,10 +59,10 @@ pub fn render(f: &mut Frame, app: &App) {
     match &app.mode {
         Mode::Help => draw_help(f, app, area),
         Mode::Record(v) => super::record_view::draw_record(f, app, v, body),
-        Mode::Prompt(p) => super::modal::draw_prompt(f, app, p, body),
-        Mode::Confirm(c) => super::modal::draw_confirm(f, app, c, area),
+        Mode::Prompt(p) => super::dialog::draw_prompt(f, app, p, body),
+        Mode::Confirm(c) => super::dialog::draw_confirm(f, app, c, area),
         Mode::ShowCode(c) => draw_code(f, app, c, area),
-        Mode::Form(form) => super::form::draw_form(f, app, form, body),
+        Mode::Form(form) => super::form_view::draw_form(f, app, form, body),
         _ => {}
     }
 }
@@ -322,7 +319,7 @@ fn screen_offers(app: &App) -> Vec<(Action, &'static str)> {
         return s.offers();
     }
     if app.pane().kind != ListKind::Accounts {
-        return list_offers(app.area);
+        return app.area.list_offers();
     }
     vec![
         (Action::AccountUnlock, "unlock"),
@@ -334,26 +331,6 @@ fn screen_offers(app: &App) -> Vec<(Action, &'static str)> {
         (Action::CommandLine, "command"),
         (Action::Help, "help"),
     ]
-}
-
-/// What area `area`'s list offers: the action table's footer entries,
-/// less the row actions of the other areas' lists (and, on the case list,
-/// those that need the case open).
-pub fn list_offers(area: Area) -> Vec<(Action, &'static str)> {
-    let own = area.own_actions();
-    let others: Vec<&str> = Area::ALL.iter().filter_map(|a| a.own_actions()).filter(|p| Some(*p) != own).collect();
-    SPECS
-        .iter()
-        .filter(|s| !others.iter().any(|p| s.name.starts_with(p)))
-        .filter(|s| {
-            !matches!(area, Area::Cases)
-                || !matches!(
-                    s.action,
-                    Action::CaseAssignMe | Action::CaseNote | Action::CaseRequestInfo | Action::CaseResolve
-                )
-        })
-        .filter_map(|s| s.footer.map(|word| (s.action, word)))
-        .collect()
 }
 
 /// Whether `action` can run here for this operator: their role, and for a
@@ -389,13 +366,6 @@ fn draw_footer(f: &mut Frame, app: &App, r: Rect) {
         spans.push(Span::styled(format!(" {what}  "), t.dim));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), r);
-}
-
-/// A `w` by `h` box in the middle of `r`, shrunk to fit.
-pub(super) fn centered(r: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(r.width);
-    let h = h.min(r.height);
-    Rect { x: r.x + (r.width - w) / 2, y: r.y + (r.height - h) / 2, width: w, height: h }
 }
 
 /// The help text: what this screen offers now, then every key (those the
@@ -436,21 +406,6 @@ pub fn help_lines(app: &App) -> Vec<String> {
     out.iter().flat_map(|l| wrap(l, width, indent)).collect()
 }
 
-/// Breaks `line` into rows of at most `width` columns at spaces; rows after
-/// the first start `indent` columns in.
-pub(super) fn wrap(line: &str, width: usize, indent: usize) -> Vec<String> {
-    let mut rows = Vec::new();
-    let mut rest = line.to_owned();
-    while rest.chars().count() > width {
-        let head: String = rest.chars().take(width).collect();
-        let cut = head.rfind(' ').filter(|&i| i > indent).unwrap_or(head.len());
-        rows.push(rest[..cut].trim_end().to_owned());
-        rest = format!("{}{}", " ".repeat(indent), rest[cut..].trim_start());
-    }
-    rows.push(rest);
-    rows
-}
-
 fn draw_help(f: &mut Frame, app: &App, area: Rect) {
     let r = centered(area, area.width.saturating_sub(4), area.height.saturating_sub(2));
     f.render_widget(Clear, r);
@@ -461,7 +416,7 @@ fn draw_help(f: &mut Frame, app: &App, area: Rect) {
 }
 
 /// The code dialog: the code, whom it is for, until when, where the notice went.
-fn draw_code(f: &mut Frame, app: &App, c: &super::codes::ShownCode, area: Rect) {
+fn draw_code(f: &mut Frame, app: &App, c: &super::modal::ShownCode, area: Rect) {
     let t = &app.theme;
     let i = &c.issued;
     let r = centered(area, 72.min(area.width.saturating_sub(4)), 12);
@@ -483,4 +438,26 @@ fn draw_code(f: &mut Frame, app: &App, c: &super::codes::ShownCode, area: Rect) 
     lines.push(Line::from(Span::styled("c copies it (OSC 52) · Esc, q or Enter closes: it is not shown again", t.dim)));
     let block = Block::default().borders(Borders::ALL).title(" Registration code — shown once ");
     f.render_widget(Paragraph::new(lines).block(block).wrap(ratatui::widgets::Wrap { trim: false }), r);
+}
+
+impl App {
+    pub(super) fn help_key(&mut self, key: Key) {
+        match self.keymap.action(key) {
+            Some(Action::Down) => self.help_scroll = self.help_scroll.saturating_add(1).min(self.help_end()),
+            Some(Action::Up) => self.help_scroll = self.help_scroll.saturating_sub(1),
+            Some(Action::PageDown) => self.help_scroll = self.help_scroll.saturating_add(10).min(self.help_end()),
+            Some(Action::PageUp) => self.help_scroll = self.help_scroll.saturating_sub(10),
+            Some(Action::Top) => self.help_scroll = 0,
+            Some(Action::Bottom) => self.help_scroll = self.help_end(),
+            Some(Action::Help) => self.mode = Mode::Normal,
+            _ if super::modal::closes_popup(key) => self.mode = Mode::Normal,
+            _ => self.complain("j/k scroll the help; Esc, q or Enter closes it"),
+        }
+    }
+
+    /// How far the help scrolls: its last line at the bottom of its box.
+    fn help_end(&self) -> u16 {
+        let lines = u16::try_from(help_lines(self).len()).unwrap_or(u16::MAX);
+        lines.saturating_sub(self.size.1.saturating_sub(4))
+    }
 }
