@@ -134,7 +134,7 @@ impl App {
     }
 
     fn selected_account(&self) -> Option<String> {
-        let p = self.list_in_front(Area::Accounts).filter(|p| p.kind == ListKind::Accounts)?;
+        let p = self.list_in_front().filter(|p| p.kind == ListKind::Accounts)?;
         p.rows.get(p.selected).map(|r| r.item.handle())
     }
 

@@ -327,10 +327,10 @@ impl App {
         &mut self.panes[a.index()]
     }
 
-    /// The list of area `a` when it is in front: that area shown, and no
-    /// screen open above its list.
-    pub(super) fn list_in_front(&self, a: Area) -> Option<&Pane> {
-        (a == self.area && self.stacks[a.index()].is_empty()).then(|| self.pane_of(a))
+    /// The list in front, when no screen is open above it: its kind tells
+    /// which list it is.
+    pub(super) fn list_in_front(&self) -> Option<&Pane> {
+        self.front().is_none().then(|| self.pane())
     }
 
     /// The screens above area `a`'s list: its breadcrumb.

@@ -12,6 +12,7 @@ use crate::domain::case_change::{CaseChange, clean_text, default_info_due, end_o
 use crate::domain::member_query::parse_date;
 use crate::ops::cases::BulkLine;
 use crate::store::cases::{self as store, CaseFile};
+use crate::store::lists::ListKind;
 use crate::store::short_cause;
 
 /// The case the Cases area shows instead of its list.
@@ -77,7 +78,7 @@ impl App {
         if let Some(s) = self.top::<CaseScreen>() {
             return s.target();
         }
-        let p = self.list_in_front(Area::Cases)?;
+        let p = self.list_in_front().filter(|p| matches!(p.kind, ListKind::Cases(_)))?;
         p.rows.get(p.selected).map(|r| (r.item.handle(), r.version))
     }
 
@@ -169,7 +170,7 @@ impl App {
             return self.toggle_mark();
         }
         if matches!(action, Action::CaseBulkAssign | Action::CaseBulkResolve) {
-            if !matches!(self.area, Area::Cases) || self.marked.is_empty() {
+            if !matches!(self.pane().kind, ListKind::Cases(_)) || self.marked.is_empty() {
                 return self.complain("no cases are marked: mark some in a case list with Space first");
             }
             let kind = if action == Action::CaseBulkAssign { PromptKind::BulkAssign } else { PromptKind::BulkResolve };
@@ -200,7 +201,7 @@ impl App {
     }
 
     fn toggle_mark(&mut self) {
-        let Some(p) = self.list_in_front(Area::Cases) else {
+        let Some(p) = self.list_in_front().filter(|p| matches!(p.kind, ListKind::Cases(_))) else {
             return self.complain("marks are set in a case list");
         };
         let Some(row) = p.rows.get(p.selected) else { return self.nothing_selected() };

@@ -39,7 +39,7 @@ impl App {
         if action == Action::CodeRedeem {
             return self.redeem(&arg);
         }
-        if !matches!(self.area, super::screen::Area::Codes) {
+        if self.pane().kind != crate::store::lists::ListKind::Codes {
             self.switch_to_codes();
         }
         let prompt = |kind| Prompt { kind, number: String::new(), seen: None };

@@ -148,7 +148,10 @@ impl App {
     /// `Q`: retries the open (or selected) job: only its failed rows when
     /// some rows went in, else the whole file.
     pub(super) fn retry_selected_import(&mut self) {
-        let target = match (self.top::<ImportScreen>(), self.list_in_front(Area::Imports)) {
+        let target = match (
+            self.top::<ImportScreen>(),
+            self.list_in_front().filter(|p| matches!(p.kind, crate::store::lists::ListKind::Imports { .. })),
+        ) {
             (Some(s), _) => s.job.as_ref().map(|(j, _)| (j.id, j.ok_rows > 0)),
             (None, Some(p)) => p
                 .rows
