@@ -92,27 +92,6 @@ impl App {
         }
     }
 
-    /// A broker arrived for the broker view.
-    pub(super) fn on_broker_file(&mut self, id: TaskId, result: Result<Option<Box<BrokerFile>>, String>) {
-        let Some(s) = self.screen_mut::<BrokerScreen>() else { return };
-        if s.loading != Some(id) {
-            return;
-        }
-        s.loading = None;
-        match result {
-            Ok(Some(f)) => {
-                s.selected = s.selected.min(f.book.len().saturating_sub(1));
-                s.file = Some(f);
-            }
-            Ok(None) => {
-                let npn = s.npn.clone();
-                self.close::<BrokerScreen>();
-                self.complain(format!("no broker with NPN {npn}"));
-            }
-            Err(e) => self.complain(e),
-        }
-    }
-
     /// Enter on the Brokers area: opens the selected broker, or in the
     /// broker view lists the selected group's members.
     pub(super) fn open_broker_item(&mut self) {

@@ -364,13 +364,6 @@ impl App {
         self.stacks.iter_mut().find_map(|s| s.find_mut::<T>())
     }
 
-    /// Closes the screen of type `T` wherever it is open (its record is gone).
-    pub(super) fn close<T: Screen<App>>(&mut self) {
-        for s in &mut self.stacks {
-            s.close::<T>();
-        }
-    }
-
     /// Shows `screen` above area `a`'s list, and that area.
     pub(super) fn open_screen(&mut self, a: Area, screen: Box<dyn Screen<App>>) {
         self.area = a;
@@ -572,7 +565,9 @@ impl App {
             self.reconnecting = true;
             tracing::warn!("database connection lost; reconnecting");
         }
-        match msg.report {
+        // The screen that asked for it takes its report.
+        let Some(report) = self.route_to_screens(msg.id, msg.report) else { return };
+        match report {
             Report::List { area, result } => {
                 let pane = &mut self.panes[area.index()];
                 let Some((id, edge, select)) = pane.loading else { return };
@@ -642,18 +637,33 @@ impl App {
                 }
                 self.after_change();
             }
-            Report::Case { number, result } => self.on_case_file(msg.id, number, result),
             Report::Preview { change, lines } => self.on_preview(change, lines),
             Report::ChangePreview { request, result } => self.on_change_preview(*request, result),
             Report::Issued(result) => self.on_issued(result),
-            Report::Member(result) => self.on_member_file(msg.id, result),
-            Report::Broker(result) => self.on_broker_file(msg.id, result),
-            Report::Import { id, result } => self.on_import(msg.id, id, result),
+            // A screen's record for a screen that was closed, or that asked again since.
+            Report::Case { .. } | Report::Member(_) | Report::Broker(_) | Report::Import { .. } => {}
             Report::Revealed { number, result } => self.on_revealed(number, result),
             Report::Info { title, lines } => self.on_info(title, lines),
             Report::Record(result) => self.on_record(msg.id, result),
             Report::Health(result) => self.on_health(msg.id, result),
         }
+    }
+
+    /// Offers a task's report to the open screens; the report back when
+    /// none of them was waiting for it.
+    fn route_to_screens(&mut self, id: TaskId, mut report: Report) -> Option<Report> {
+        for i in 0..self.stacks.len() {
+            match self.stacks[i].route(id, report) {
+                Ok(complaint) => {
+                    if let Some(why) = complaint {
+                        self.complain(why);
+                    }
+                    return None;
+                }
+                Err(r) => report = r,
+            }
+        }
+        Some(report)
     }
 
     /// Pings the database now and then on PostgreSQL (a server that

@@ -8,7 +8,8 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::admin::BrokerScreen;
 use super::app::App;
-use super::screen::Screen;
+use super::screen::{Reported, Screen};
+use super::task::{Report, TaskId};
 use crate::action::Action;
 use crate::domain::access::in_force;
 use crate::domain::ssn::mask;
@@ -159,5 +160,22 @@ impl Screen<App> for BrokerScreen {
 
     fn draw(&self, f: &mut Frame, app: &App, r: Rect) {
         draw_broker(f, app, self, r);
+    }
+
+    fn on_report(&mut self, id: TaskId, report: Report) -> Reported {
+        let Report::Broker(result) = report else { return Reported::NotMine(report) };
+        if self.loading != Some(id) {
+            return Reported::NotMine(Report::Broker(result));
+        }
+        self.loading = None;
+        match result {
+            Ok(Some(f)) => {
+                self.selected = self.selected.min(f.book.len().saturating_sub(1));
+                self.file = Some(f);
+                Reported::Shown
+            }
+            Ok(None) => Reported::Gone(format!("no broker with NPN {}", self.npn)),
+            Err(e) => Reported::Failed(e),
+        }
     }
 }

@@ -7,7 +7,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::app::App;
 use super::cases::CaseScreen;
-use super::screen::Screen;
+use super::screen::{Reported, Screen};
+use super::task::{Report, TaskId};
 use crate::action::Action;
 use crate::columns::due;
 use crate::domain::text::sanitize;
@@ -164,5 +165,22 @@ impl Screen<App> for CaseScreen {
 
     fn draw(&self, f: &mut Frame, app: &App, r: Rect) {
         draw_case(f, app, self, r);
+    }
+
+    fn on_report(&mut self, id: TaskId, report: Report) -> Reported {
+        let Report::Case { number, result } = report else { return Reported::NotMine(report) };
+        if self.loading != Some(id) || self.number != number {
+            return Reported::NotMine(Report::Case { number, result });
+        }
+        self.loading = None;
+        match result {
+            Ok(Some(f)) => {
+                self.file = Some(f);
+                self.error = None;
+            }
+            Ok(None) => return Reported::Gone(format!("no case {number}")),
+            Err(e) => self.error = Some(e),
+        }
+        Reported::Shown
     }
 }

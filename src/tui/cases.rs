@@ -141,26 +141,6 @@ impl App {
         }
     }
 
-    /// A case arrived for the case view.
-    pub(super) fn on_case_file(&mut self, id: TaskId, number: String, result: Result<Option<Box<CaseFile>>, String>) {
-        let Some(s) = self.screen_mut::<CaseScreen>() else { return };
-        if s.loading != Some(id) || s.number != number {
-            return;
-        }
-        s.loading = None;
-        match result {
-            Ok(Some(f)) => {
-                s.file = Some(f);
-                s.error = None;
-            }
-            Ok(None) => {
-                self.close::<CaseScreen>();
-                self.complain(format!("no case {number}"));
-            }
-            Err(e) => s.error = Some(e),
-        }
-    }
-
     /// A case action from a key: marks, starts a prompt, or runs at once.
     pub(super) fn case_action(&mut self, action: Action) {
         if self.lacks_role(action) {

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::app::App;
-use super::screen::{Area, Screen};
+use super::screen::{Area, Reported, Screen};
 use super::task::{Report, TaskId};
 use crate::action::Action;
 use crate::domain::text::sanitize;
@@ -105,28 +105,6 @@ impl App {
         });
         if let Some(s) = self.screen_mut::<ImportScreen>() {
             s.loading = Some(task);
-        }
-    }
-
-    /// A job arrived for the job view.
-    pub(super) fn on_import(
-        &mut self,
-        task: TaskId,
-        id: i64,
-        result: Result<Option<(JobHead, Vec<RowError>)>, String>,
-    ) {
-        let Some(s) = self.screen_mut::<ImportScreen>() else { return };
-        if s.loading != Some(task) {
-            return;
-        }
-        s.loading = None;
-        match result {
-            Ok(Some(j)) => s.job = Some(j),
-            Ok(None) => {
-                self.close::<ImportScreen>();
-                self.complain(format!("no import job {id}"));
-            }
-            Err(e) => self.complain(e),
         }
     }
 
@@ -250,5 +228,21 @@ impl Screen<App> for ImportScreen {
 
     fn draw(&self, f: &mut Frame, app: &App, r: Rect) {
         draw_import(f, app, self, r);
+    }
+
+    fn on_report(&mut self, task: TaskId, report: Report) -> Reported {
+        let Report::Import { id, result } = report else { return Reported::NotMine(report) };
+        if self.loading != Some(task) {
+            return Reported::NotMine(Report::Import { id, result });
+        }
+        self.loading = None;
+        match result {
+            Ok(Some(j)) => {
+                self.job = Some(j);
+                Reported::Shown
+            }
+            Ok(None) => Reported::Gone(format!("no import job {id}")),
+            Err(e) => Reported::Failed(e),
+        }
     }
 }

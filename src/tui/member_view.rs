@@ -7,7 +7,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::app::App;
 use super::members::{MemberScreen, TABS};
-use super::screen::Screen;
+use super::screen::{Reported, Screen};
+use super::task::{Report, TaskId};
 use crate::action::Action;
 use crate::domain::cobra::{event_facts, event_name, next_due, payment_standing};
 use crate::domain::ssn::mask;
@@ -263,5 +264,18 @@ impl Screen<App> for MemberScreen {
 
     fn draw(&self, f: &mut Frame, app: &App, r: Rect) {
         draw_member(f, app, self, r);
+    }
+
+    fn on_report(&mut self, id: TaskId, report: Report) -> Reported {
+        let Report::Member(result) = report else { return Reported::NotMine(report) };
+        if self.loading != Some(id) {
+            return Reported::NotMine(Report::Member(result));
+        }
+        self.loading = None;
+        match result {
+            Ok(f) => self.file = Some(f),
+            Err(e) => return Reported::Gone(e),
+        }
+        Reported::Shown
     }
 }

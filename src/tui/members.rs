@@ -146,22 +146,6 @@ impl App {
         }
     }
 
-    /// A member arrived for the view.
-    pub(super) fn on_member_file(&mut self, id: TaskId, result: Result<Box<MemberFile>, String>) {
-        let Some(s) = self.screen_mut::<MemberScreen>() else { return };
-        if s.loading != Some(id) {
-            return;
-        }
-        s.loading = None;
-        match result {
-            Ok(f) => s.file = Some(f),
-            Err(e) => {
-                self.close::<MemberScreen>();
-                self.complain(e);
-            }
-        }
-    }
-
     /// `member.reveal_ssn` from a key (asks the reason) or `:reveal REASON`.
     pub(super) fn reveal(&mut self, reason: Option<String>) {
         let Some(number) = self.top::<MemberScreen>().map(|s| s.number.clone()) else {

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod app;
+pub mod area;
 pub mod broker_view;
 pub mod case_view;
 pub mod cases;

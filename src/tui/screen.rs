@@ -5,7 +5,7 @@
 //! to the screen on top first.
 //!
 //! The trait is generic over the context a screen draws from (the app), so
-//! this file names no other module of the TUI: screens depend on it, never
+//! this file names no screen and not the app: screens depend on it, never
 //! the other way round.
 
 use std::any::Any;
@@ -13,93 +13,9 @@ use std::any::Any;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 
-use crate::action::{Action, SPECS};
-
-/// The six areas, in the order of their number keys.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Area {
-    Cases,
-    Members,
-    Brokers,
-    Accounts,
-    Imports,
-    Codes,
-}
-
-impl Area {
-    /// Every area, in tab order.
-    pub const ALL: [Area; 6] = [Area::Cases, Area::Members, Area::Brokers, Area::Accounts, Area::Imports, Area::Codes];
-
-    /// The tab's title.
-    pub fn title(self) -> &'static str {
-        match self {
-            Area::Cases => "Cases",
-            Area::Members => "Members",
-            Area::Brokers => "Brokers",
-            Area::Accounts => "Accounts",
-            Area::Imports => "Imports",
-            Area::Codes => "Codes",
-        }
-    }
-
-    /// The action that shows this area (its number key).
-    pub fn action(self) -> Action {
-        match self {
-            Area::Cases => Action::AreaCases,
-            Area::Members => Action::AreaMembers,
-            Area::Brokers => Action::AreaBrokers,
-            Area::Accounts => Action::AreaAccounts,
-            Area::Imports => Action::AreaImports,
-            Area::Codes => Action::AreaCodes,
-        }
-    }
-
-    /// The area an `area.*` action shows.
-    pub fn of_action(action: Action) -> Option<Area> {
-        Area::ALL.into_iter().find(|a| a.action() == action)
-    }
-
-    /// Where the area stands among the tabs (0-based).
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
-    /// The prefix of the actions only this area's list offers (its rows'
-    /// actions), if any: other lists leave them out of their footer.
-    pub fn own_actions(self) -> Option<&'static str> {
-        match self {
-            Area::Cases => Some("case."),
-            Area::Members => Some("member."),
-            Area::Codes => Some("code."),
-            _ => None,
-        }
-    }
-
-    /// What this area's list offers: the action table's footer entries,
-    /// less the row actions of the other areas' lists (and, on the case list,
-    /// those that need the case open).
-    pub fn list_offers(self) -> Vec<(Action, &'static str)> {
-        let own = self.own_actions();
-        let others: Vec<&str> = Area::ALL.iter().filter_map(|a| a.own_actions()).filter(|p| Some(*p) != own).collect();
-        SPECS
-            .iter()
-            .filter(|s| !others.iter().any(|p| s.name.starts_with(p)))
-            .filter(|s| {
-                !matches!(self, Area::Cases)
-                    || !matches!(
-                        s.action,
-                        Action::CaseAssignMe | Action::CaseNote | Action::CaseRequestInfo | Action::CaseResolve
-                    )
-            })
-            .filter_map(|s| s.footer.map(|word| (s.action, word)))
-            .collect()
-    }
-
-    /// Whether the area shows the queue strip (case counts per view) above its list.
-    pub fn has_queue_strip(self) -> bool {
-        matches!(self, Area::Cases)
-    }
-}
+pub use super::area::Area;
+use super::task::{Report, TaskId};
+use crate::action::Action;
 
 /// A screen shown above an area's list. `C` is what it draws from.
 pub trait Screen<C>: Any {
@@ -119,6 +35,26 @@ pub trait Screen<C>: Any {
 
     /// Draws it in the list's place.
     fn draw(&self, f: &mut Frame, ctx: &C, r: Rect);
+
+    /// A task's report: the screen takes the one it is waiting for (it
+    /// remembers the task's id) and hands back any other.
+    fn on_report(&mut self, id: TaskId, report: Report) -> Reported {
+        let _ = id;
+        Reported::NotMine(report)
+    }
+}
+
+/// What a screen did with a task's report.
+#[derive(Debug)]
+pub enum Reported {
+    /// Not the screen's: the report, for the next screen or the app.
+    NotMine(Report),
+    /// Shown.
+    Shown,
+    /// Its task failed: the reason to say; the screen stays (Ctrl-R retries).
+    Failed(String),
+    /// Its record is gone (no such case, member…): the reason to say; the screen closes.
+    Gone(String),
 }
 
 /// The screens above one area's list, bottom first.
@@ -175,9 +111,21 @@ impl<C: 'static> Stack<C> {
         self.screens.iter_mut().rev().find_map(|s| (&mut **s as &mut dyn Any).downcast_mut::<T>())
     }
 
-    /// Closes every screen of type `T` (its record is gone).
-    pub fn close<T: Screen<C>>(&mut self) {
-        self.screens.retain(|s| !(&**s as &dyn Any).is::<T>());
+    /// Offers a task's report to the screens, top first: what to say when
+    /// one took it (a screen whose record is gone closes), else the report back.
+    pub fn route(&mut self, id: TaskId, mut report: Report) -> Result<Option<String>, Report> {
+        for i in (0..self.screens.len()).rev() {
+            match self.screens[i].on_report(id, report) {
+                Reported::NotMine(r) => report = r,
+                Reported::Shown => return Ok(None),
+                Reported::Failed(why) => return Ok(Some(why)),
+                Reported::Gone(why) => {
+                    self.screens.remove(i);
+                    return Ok(Some(why));
+                }
+            }
+        }
+        Err(report)
     }
 
     /// The breadcrumb parts of the screens, bottom first.

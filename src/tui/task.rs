@@ -23,9 +23,9 @@ pub type TaskId = u64;
 #[derive(Debug)]
 pub enum Report {
     /// A page of the list of area `area`.
-    List { area: super::screen::Area, result: Result<Page<ListRow>, String> },
+    List { area: super::area::Area, result: Result<Page<ListRow>, String> },
     /// How many rows the list of area `area` holds, counted to a cap.
-    ListCount { area: super::screen::Area, result: Result<crate::store::count::ListCount, String> },
+    ListCount { area: super::area::Area, result: Result<crate::store::count::ListCount, String> },
     /// Case counts per view.
     Counts(Vec<(CaseView, i64)>),
     /// An operation finished: the message to show.
