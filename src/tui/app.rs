@@ -214,14 +214,7 @@ impl App {
         history_file: Option<PathBuf>,
     ) -> App {
         let case_view = CaseView::ALL[0];
-        let panes = vec![
-            Pane::new(ListKind::Cases(case_view)),
-            Pane::new(ListKind::Members),
-            Pane::new(ListKind::Brokers),
-            Pane::new(ListKind::Accounts),
-            Pane::new(ListKind::Imports { failed_only: false }),
-            Pane::new(ListKind::Codes),
-        ];
+        let panes = Area::ALL.iter().map(|a| Pane::new(a.first_list())).collect();
         let history = history_file
             .as_ref()
             .and_then(|f| std::fs::read_to_string(f).ok())

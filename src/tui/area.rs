@@ -2,6 +2,8 @@
 //! opened above it). Names no other module of the TUI.
 
 use crate::action::{Action, SPECS};
+use crate::domain::case::CaseView;
+use crate::store::lists::ListKind;
 
 /// The six areas, in the order of their number keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -45,6 +47,18 @@ impl Area {
     /// The area an `area.*` action shows.
     pub fn of_action(action: Action) -> Option<Area> {
         Area::ALL.into_iter().find(|a| a.action() == action)
+    }
+
+    /// The list the area shows at start.
+    pub fn first_list(self) -> ListKind {
+        match self {
+            Area::Cases => ListKind::Cases(CaseView::ALL[0]),
+            Area::Members => ListKind::Members,
+            Area::Brokers => ListKind::Brokers,
+            Area::Accounts => ListKind::Accounts,
+            Area::Imports => ListKind::Imports { failed_only: false },
+            Area::Codes => ListKind::Codes,
+        }
     }
 
     /// Where the area stands among the tabs (0-based).
