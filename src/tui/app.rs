@@ -10,7 +10,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 pub use super::modal::Mode;
 use super::modal::{Confirm, Draft};
-use super::screen::{Area, Screen, Stack};
+use super::screen::{Area, Reported, Screen, Stack};
 use super::task::{Msg, Report, TaskId, Tasks};
 use super::theme::Theme;
 use super::typeahead::Typed;
@@ -647,13 +647,12 @@ impl App {
     fn route_to_screens(&mut self, id: TaskId, mut report: Report) -> Option<Report> {
         for i in 0..self.stacks.len() {
             match self.stacks[i].route(id, report) {
-                Ok(complaint) => {
-                    if let Some(why) = complaint {
-                        self.complain(why);
-                    }
+                Reported::NotMine(r) => report = r,
+                Reported::Shown => return None,
+                Reported::Failed(why) | Reported::Gone(why) => {
+                    self.complain(why);
                     return None;
                 }
-                Err(r) => report = r,
             }
         }
         Some(report)

@@ -111,21 +111,20 @@ impl<C: 'static> Stack<C> {
         self.screens.iter_mut().rev().find_map(|s| (&mut **s as &mut dyn Any).downcast_mut::<T>())
     }
 
-    /// Offers a task's report to the screens, top first: what to say when
-    /// one took it (a screen whose record is gone closes), else the report back.
-    pub fn route(&mut self, id: TaskId, mut report: Report) -> Result<Option<String>, Report> {
+    /// Offers a task's report to the screens, top first, until one takes
+    /// it; a screen whose record is gone is closed here.
+    pub fn route(&mut self, id: TaskId, mut report: Report) -> Reported {
         for i in (0..self.screens.len()).rev() {
             match self.screens[i].on_report(id, report) {
                 Reported::NotMine(r) => report = r,
-                Reported::Shown => return Ok(None),
-                Reported::Failed(why) => return Ok(Some(why)),
                 Reported::Gone(why) => {
                     self.screens.remove(i);
-                    return Ok(Some(why));
+                    return Reported::Gone(why);
                 }
+                taken => return taken,
             }
         }
-        Err(report)
+        Reported::NotMine(report)
     }
 
     /// The breadcrumb parts of the screens, bottom first.
