@@ -128,11 +128,14 @@ fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 /// Lines of `src/` outside `src/store` that match `pattern`, as
 /// `file:line: text` (comment lines skipped).
 fn outside_the_store(pattern: &regex::Regex) -> Vec<String> {
+    lines_matching("src", pattern).into_iter().filter(|l| !l.starts_with("src/store")).collect()
+}
+
+/// Lines of the Rust files under `dir` that match `pattern`, as
+/// `file:line: text` (comment lines skipped).
+fn lines_matching(dir: &str, pattern: &regex::Regex) -> Vec<String> {
     let mut found = Vec::new();
-    for path in rust_files(std::path::Path::new("src")) {
-        if path.starts_with("src/store") {
-            continue;
-        }
+    for path in rust_files(std::path::Path::new(dir)) {
         let text = std::fs::read_to_string(&path).unwrap();
         for (i, line) in text.lines().enumerate() {
             if !line.trim_start().starts_with("//") && pattern.is_match(line) {
@@ -201,15 +204,7 @@ fn man_page_matches_the_program() {
 #[test]
 fn the_store_calls_nothing_above_it() {
     let above = regex::Regex::new(r"crate::(ops|tui|cmd|bench|demo)\b").unwrap();
-    let mut found = Vec::new();
-    for path in rust_files(std::path::Path::new("src/store")) {
-        let text = std::fs::read_to_string(&path).unwrap();
-        for (i, line) in text.lines().enumerate() {
-            if !line.trim_start().starts_with("//") && above.is_match(line) {
-                found.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
-            }
-        }
-    }
+    let found = lines_matching("src/store", &above);
     assert!(found.is_empty(), "the store calls layers above it:\n{}", found.join("\n"));
 }
 
@@ -219,15 +214,7 @@ fn the_store_calls_nothing_above_it() {
 #[test]
 fn the_app_dispatches_through_screens_not_area_numbers() {
     let by_number = regex::Regex::new(r"\barea\s*[=!]=|\bpanes\[\d|matches!\((self|app)\.area\b").unwrap();
-    let mut found = Vec::new();
-    for path in rust_files(std::path::Path::new("src/tui")) {
-        let text = std::fs::read_to_string(&path).unwrap();
-        for (i, line) in text.lines().enumerate() {
-            if !line.trim_start().starts_with("//") && by_number.is_match(line) {
-                found.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
-            }
-        }
-    }
+    let found = lines_matching("src/tui", &by_number);
     assert!(found.is_empty(), "area tests by number (route the action to the screen in front):\n{}", found.join("\n"));
 
     let app = std::fs::read_to_string("src/tui/app.rs").unwrap();

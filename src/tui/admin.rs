@@ -27,23 +27,6 @@ pub struct BrokerScreen {
     pub selected: usize,
 }
 
-impl BrokerScreen {
-    /// Moves through the book of business; false for an action that does not.
-    pub fn move_by(&mut self, action: Action) -> bool {
-        let n = self.file.as_ref().map_or(0, |f| f.book.len());
-        self.selected = match action {
-            Action::Down => (self.selected + 1).min(n.saturating_sub(1)),
-            Action::Up => self.selected.saturating_sub(1),
-            Action::PageDown => (self.selected + 10).min(n.saturating_sub(1)),
-            Action::PageUp => self.selected.saturating_sub(10),
-            Action::Top => 0,
-            Action::Bottom => n.saturating_sub(1),
-            _ => return false,
-        };
-        true
-    }
-}
-
 /// Parses `GROUP[,GROUP…] PERMS [DATE]`.
 fn parse_grant(text: &str) -> Result<(Vec<String>, Perms, Option<NaiveDate>), String> {
     let words: Vec<&str> = text.split_whitespace().collect();

@@ -143,7 +143,17 @@ impl Screen<App> for BrokerScreen {
     }
 
     fn handle(&mut self, action: Action) -> bool {
-        self.move_by(action)
+        let n = self.file.as_ref().map_or(0, |f| f.book.len());
+        self.selected = match action {
+            Action::Down => (self.selected + 1).min(n.saturating_sub(1)),
+            Action::Up => self.selected.saturating_sub(1),
+            Action::PageDown => (self.selected + 10).min(n.saturating_sub(1)),
+            Action::PageUp => self.selected.saturating_sub(10),
+            Action::Top => 0,
+            Action::Bottom => n.saturating_sub(1),
+            _ => return false,
+        };
+        true
     }
 
     fn offers(&self) -> Vec<(Action, &'static str)> {
@@ -164,10 +174,9 @@ impl Screen<App> for BrokerScreen {
 
     fn on_report(&mut self, id: TaskId, report: Report) -> Reported {
         let Report::Broker(result) = report else { return Reported::NotMine(report) };
-        if self.loading != Some(id) {
+        if self.loading.take_if(|t| *t == id).is_none() {
             return Reported::NotMine(Report::Broker(result));
         }
-        self.loading = None;
         match result {
             Ok(Some(f)) => {
                 self.selected = self.selected.min(f.book.len().saturating_sub(1));

@@ -145,7 +145,20 @@ impl Screen<App> for CaseScreen {
     }
 
     fn handle(&mut self, action: Action) -> bool {
-        self.move_by(action)
+        match action {
+            Action::Down => self.scroll = self.scroll.saturating_add(1),
+            Action::Up => self.scroll = self.scroll.saturating_sub(1),
+            Action::PageDown => self.scroll = self.scroll.saturating_add(10),
+            Action::PageUp => self.scroll = self.scroll.saturating_sub(10),
+            Action::Top => self.scroll = 0,
+            Action::FocusNext | Action::FocusPrev => {
+                let n = self.links().len().max(1);
+                let step = if action == Action::FocusNext { 1 } else { n - 1 };
+                self.link = (self.link + step) % n;
+            }
+            _ => return false,
+        }
+        true
     }
 
     fn offers(&self) -> Vec<(Action, &'static str)> {
@@ -168,19 +181,17 @@ impl Screen<App> for CaseScreen {
     }
 
     fn on_report(&mut self, id: TaskId, report: Report) -> Reported {
-        let Report::Case { number, result } = report else { return Reported::NotMine(report) };
-        if self.loading != Some(id) || self.number != number {
-            return Reported::NotMine(Report::Case { number, result });
-        }
-        self.loading = None;
-        match result {
-            Ok(Some(f)) => {
-                self.file = Some(f);
-                self.error = None;
+        match report {
+            Report::Case { number, result } if self.loading == Some(id) && self.number == number => {
+                self.loading = None;
+                match result {
+                    Ok(Some(f)) => (self.file, self.error) = (Some(f), None),
+                    Ok(None) => return Reported::Gone(format!("no case {number}")),
+                    Err(e) => self.error = Some(e),
+                }
+                Reported::Shown
             }
-            Ok(None) => return Reported::Gone(format!("no case {number}")),
-            Err(e) => self.error = Some(e),
+            other => Reported::NotMine(other),
         }
-        Reported::Shown
     }
 }

@@ -34,25 +34,6 @@ impl CaseScreen {
         self.file.as_ref().map(|f| (f.case.case_number.clone(), Some(f.case.row_version)))
     }
 
-    /// Scrolls the case view or moves its link focus; false for an action
-    /// that does neither.
-    pub fn move_by(&mut self, action: Action) -> bool {
-        match action {
-            Action::Down => self.scroll = self.scroll.saturating_add(1),
-            Action::Up => self.scroll = self.scroll.saturating_sub(1),
-            Action::PageDown => self.scroll = self.scroll.saturating_add(10),
-            Action::PageUp => self.scroll = self.scroll.saturating_sub(10),
-            Action::Top => self.scroll = 0,
-            Action::FocusNext | Action::FocusPrev => {
-                let n = self.links().len().max(1);
-                let step = if action == Action::FocusNext { 1 } else { n - 1 };
-                self.link = (self.link + step) % n;
-            }
-            _ => return false,
-        }
-        true
-    }
-
     /// The links the view offers, as (label, what opening it filters the Members list by).
     pub fn links(&self) -> Vec<(&'static str, String)> {
         let Some(f) = &self.file else { return Vec::new() };

@@ -26,35 +26,6 @@ pub struct ImportScreen {
 }
 
 impl ImportScreen {
-    /// Moves in the job view: j/k through errors, Tab through error codes;
-    /// false for an action that does neither.
-    pub fn move_by(&mut self, action: Action) -> bool {
-        let n = self.shown().len();
-        match action {
-            Action::FocusNext | Action::FocusPrev => {
-                // The cycle is: every code, then each code alone in order.
-                let codes: Vec<String> = self.summary().into_iter().map(|(c, _)| c).collect();
-                let at = self.code.as_ref().and_then(|c| codes.iter().position(|x| x == c));
-                let next = match (action == Action::FocusNext, at) {
-                    (true, None) => Some(0),
-                    (true, Some(i)) => Some(i + 1),
-                    (false, None) => codes.len().checked_sub(1),
-                    (false, Some(i)) => i.checked_sub(1),
-                };
-                self.code = next.and_then(|i| codes.get(i)).cloned();
-                self.selected = 0;
-            }
-            Action::Down => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
-            Action::Up => self.selected = self.selected.saturating_sub(1),
-            Action::PageDown => self.selected = (self.selected + 10).min(n.saturating_sub(1)),
-            Action::PageUp => self.selected = self.selected.saturating_sub(10),
-            Action::Top => self.selected = 0,
-            Action::Bottom => self.selected = n.saturating_sub(1),
-            _ => return false,
-        }
-        true
-    }
-
     /// Error codes with their counts, most frequent first.
     pub fn summary(&self) -> Vec<(String, usize)> {
         let mut m: std::collections::BTreeMap<String, usize> = Default::default();
@@ -218,7 +189,30 @@ impl Screen<App> for ImportScreen {
     }
 
     fn handle(&mut self, action: Action) -> bool {
-        self.move_by(action)
+        let n = self.shown().len();
+        match action {
+            Action::FocusNext | Action::FocusPrev => {
+                // The cycle is: every code, then each code alone in order.
+                let codes: Vec<String> = self.summary().into_iter().map(|(c, _)| c).collect();
+                let at = self.code.as_ref().and_then(|c| codes.iter().position(|x| x == c));
+                let next = match (action == Action::FocusNext, at) {
+                    (true, None) => Some(0),
+                    (true, Some(i)) => Some(i + 1),
+                    (false, None) => codes.len().checked_sub(1),
+                    (false, Some(i)) => i.checked_sub(1),
+                };
+                self.code = next.and_then(|i| codes.get(i)).cloned();
+                self.selected = 0;
+            }
+            Action::Down => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::PageDown => self.selected = (self.selected + 10).min(n.saturating_sub(1)),
+            Action::PageUp => self.selected = self.selected.saturating_sub(10),
+            Action::Top => self.selected = 0,
+            Action::Bottom => self.selected = n.saturating_sub(1),
+            _ => return false,
+        }
+        true
     }
 
     /// The job view offers what the Imports list offers.
@@ -231,18 +225,17 @@ impl Screen<App> for ImportScreen {
     }
 
     fn on_report(&mut self, task: TaskId, report: Report) -> Reported {
-        let Report::Import { id, result } = report else { return Reported::NotMine(report) };
-        if self.loading != Some(task) {
-            return Reported::NotMine(Report::Import { id, result });
-        }
-        self.loading = None;
-        match result {
-            Ok(Some(j)) => {
-                self.job = Some(j);
+        match report {
+            Report::Import { id, result } if self.loading == Some(task) => {
+                self.loading = None;
+                match result {
+                    Ok(Some(j)) => self.job = Some(j),
+                    Ok(None) => return Reported::Gone(format!("no import job {id}")),
+                    Err(e) => return Reported::Failed(e),
+                }
                 Reported::Shown
             }
-            Ok(None) => Reported::Gone(format!("no import job {id}")),
-            Err(e) => Reported::Failed(e),
+            other => Reported::NotMine(other),
         }
     }
 }

@@ -248,7 +248,27 @@ impl Screen<App> for MemberScreen {
     }
 
     fn handle(&mut self, action: Action) -> bool {
-        self.move_by(action)
+        let links = self.links().len();
+        match action {
+            Action::FocusNext | Action::FocusPrev => {
+                let step = if action == Action::FocusNext { 1 } else { TABS.len() - 1 };
+                self.tab = (self.tab + step) % TABS.len();
+                self.scroll = 0;
+                self.selected = 0;
+            }
+            Action::Down if links > 0 => self.selected = (self.selected + 1).min(links - 1),
+            Action::Up if links > 0 => self.selected = self.selected.saturating_sub(1),
+            Action::Down => self.scroll = self.scroll.saturating_add(1),
+            Action::Up => self.scroll = self.scroll.saturating_sub(1),
+            Action::PageDown => self.scroll = self.scroll.saturating_add(10),
+            Action::PageUp => self.scroll = self.scroll.saturating_sub(10),
+            Action::Top => {
+                self.scroll = 0;
+                self.selected = 0;
+            }
+            _ => return false,
+        }
+        true
     }
 
     fn offers(&self) -> Vec<(Action, &'static str)> {
@@ -267,15 +287,16 @@ impl Screen<App> for MemberScreen {
     }
 
     fn on_report(&mut self, id: TaskId, report: Report) -> Reported {
-        let Report::Member(result) = report else { return Reported::NotMine(report) };
-        if self.loading != Some(id) {
-            return Reported::NotMine(Report::Member(result));
+        match report {
+            Report::Member(result) if self.loading == Some(id) => {
+                self.loading = None;
+                // A member that cannot be read (gone, or not allowed) closes its view.
+                result.map_or_else(Reported::Gone, |f| {
+                    self.file = Some(f);
+                    Reported::Shown
+                })
+            }
+            other => Reported::NotMine(other),
         }
-        self.loading = None;
-        match result {
-            Ok(f) => self.file = Some(f),
-            Err(e) => return Reported::Gone(e),
-        }
-        Reported::Shown
     }
 }

@@ -31,32 +31,6 @@ pub struct MemberScreen {
 }
 
 impl MemberScreen {
-    /// Moves within the member view: Tab to the next tab, j/k through
-    /// links or lines; false for an action that does neither.
-    pub fn move_by(&mut self, action: Action) -> bool {
-        let links = self.links().len();
-        match action {
-            Action::FocusNext | Action::FocusPrev => {
-                let step = if action == Action::FocusNext { 1 } else { TABS.len() - 1 };
-                self.tab = (self.tab + step) % TABS.len();
-                self.scroll = 0;
-                self.selected = 0;
-            }
-            Action::Down if links > 0 => self.selected = (self.selected + 1).min(links - 1),
-            Action::Up if links > 0 => self.selected = self.selected.saturating_sub(1),
-            Action::Down => self.scroll = self.scroll.saturating_add(1),
-            Action::Up => self.scroll = self.scroll.saturating_sub(1),
-            Action::PageDown => self.scroll = self.scroll.saturating_add(10),
-            Action::PageUp => self.scroll = self.scroll.saturating_sub(10),
-            Action::Top => {
-                self.scroll = 0;
-                self.selected = 0;
-            }
-            _ => return false,
-        }
-        true
-    }
-
     /// What Enter can open on the current tab: (label, member ID or case ID, is a case).
     pub fn links(&self) -> Vec<(String, String, bool)> {
         let Some(f) = &self.file else { return Vec::new() };
