@@ -10,6 +10,7 @@ use tui_input::backend::crossterm::EventHandler;
 
 pub use super::modal::Mode;
 use super::modal::{Confirm, Draft};
+pub use super::pane::{Pane, Select};
 use super::screen::{Area, Reported, Screen, Stack};
 use super::task::{Msg, Report, TaskId, Tasks};
 use super::theme::Theme;
@@ -21,79 +22,8 @@ use crate::domain::case::CaseView;
 use crate::keymap::Keymap;
 use crate::keys::Key;
 use crate::ops::Ops;
-use crate::store::lists::{self, ListKind, ListRequest, ListRow};
+use crate::store::lists::{self, ListKind, ListRequest};
 use crate::store::{Dir, short_cause};
-
-/// Where the selection goes when a page arrives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Select {
-    First,
-    Last,
-    Index(usize),
-}
-
-/// One area's list: the rows on screen and how to fetch their neighbours.
-#[derive(Debug, Clone)]
-pub struct Pane {
-    pub kind: ListKind,
-    pub rows: Vec<ListRow>,
-    pub selected: usize,
-    pub more_before: bool,
-    pub more_after: bool,
-    pub loading: Option<(TaskId, bool, Select)>,
-    pub loaded: bool,
-    pub error: Option<String>,
-    pub filter: String,
-    /// Where the first row on screen stands in the whole list (0-based);
-    /// `None` after jumping to the end of a list too long to count.
-    pub offset: Option<usize>,
-    /// How the page being loaded places its first row: set by `load`.
-    next_offset: NextOffset,
-    /// How many rows the whole list holds, once counted.
-    pub total: Option<crate::store::count::ListCount>,
-    /// The running count of this list.
-    count_task: Option<TaskId>,
-}
-
-/// Where a page being loaded starts in the whole list, as far as is known
-/// when it is asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum NextOffset {
-    /// At this absolute row.
-    At(usize),
-    /// Ending just before this absolute row (a page before).
-    EndingBefore(usize),
-    /// At the end of the list.
-    End,
-    Unknown,
-}
-
-impl Pane {
-    /// The absolute position (1-based) of the selected row, when known.
-    pub fn position(&self) -> Option<usize> {
-        self.offset.map(|o| o + self.selected + 1)
-    }
-}
-
-impl Pane {
-    fn new(kind: ListKind) -> Pane {
-        Pane {
-            kind,
-            rows: Vec::new(),
-            selected: 0,
-            more_before: false,
-            more_after: false,
-            loading: None,
-            loaded: false,
-            error: None,
-            filter: String::new(),
-            offset: Some(0),
-            next_offset: NextOffset::At(0),
-            total: None,
-            count_task: None,
-        }
-    }
-}
 
 /// A line for the status bar.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -449,7 +379,7 @@ impl App {
         if let Some((id, _, _)) = pane.loading.take() {
             self.tasks.cancel(id);
         }
-        pane.next_offset = next_offset(pane, &dir);
+        pane.next_offset = pane.next_offset_for(&dir);
         if dir == Dir::First {
             // Another queue or filter: the old total says nothing of it.
             pane.total = None;
@@ -561,50 +491,8 @@ impl App {
         // The screen that asked for it takes its report.
         let Some(report) = self.route_to_screens(msg.id, msg.report) else { return };
         match report {
-            Report::List { area, result } => {
-                let pane = &mut self.panes[area.index()];
-                let Some((id, edge, select)) = pane.loading else { return };
-                if id != msg.id {
-                    return;
-                }
-                pane.loading = None;
-                match result {
-                    Ok(page) => {
-                        pane.error = None;
-                        pane.loaded = true;
-                        // A step past the edge that finds nothing keeps the rows.
-                        if edge && page.rows.is_empty() {
-                            pane.more_after &= page.more_after;
-                            pane.more_before &= page.more_before;
-                            return;
-                        }
-                        pane.rows = page.rows;
-                        pane.more_before = page.more_before;
-                        pane.more_after = page.more_after;
-                        pane.offset = placed(pane.next_offset, pane.rows.len(), pane.more_before, pane.total);
-                        let last = pane.rows.len().saturating_sub(1);
-                        pane.selected = match select {
-                            Select::First => 0,
-                            Select::Last => last,
-                            Select::Index(i) => i.min(last),
-                        };
-                    }
-                    Err(e) => pane.error = Some(e),
-                }
-            }
-            Report::ListCount { area, result } => {
-                let pane = &mut self.panes[area.index()];
-                if pane.count_task != Some(msg.id) {
-                    return;
-                }
-                pane.count_task = None;
-                // A failed count leaves the footer without a total; the list itself still works.
-                pane.total = result.ok();
-                // The end of a list reached before it was counted is placed now.
-                if pane.offset.is_none() && !pane.more_after {
-                    pane.offset = placed(NextOffset::End, pane.rows.len(), pane.more_before, pane.total);
-                }
-            }
+            Report::List { area, result } => self.panes[area.index()].arrived(msg.id, result),
+            Report::ListCount { area, result } => self.panes[area.index()].counted(msg.id, result),
             Report::Counts(c) => {
                 if self.counts_task == Some(msg.id) {
                     self.counts_task = None;
@@ -1249,40 +1137,6 @@ impl App {
         let f = crate::domain::text::sanitize(self.input.value());
         self.pane_mut(self.area).filter = f;
         self.load(self.area, Dir::First, Select::First);
-    }
-}
-
-/// Where a page asked for in direction `dir` will start, from where the
-/// rows on screen stand.
-fn next_offset(pane: &Pane, dir: &Dir) -> NextOffset {
-    let at = |key: &crate::store::Cursor| {
-        let i = pane.rows.iter().position(|r| &r.key == key)?;
-        Some(pane.offset? + i)
-    };
-    match dir {
-        Dir::First => NextOffset::At(0),
-        Dir::Last => NextOffset::End,
-        Dir::After(k) => at(k).map_or(NextOffset::Unknown, |a| NextOffset::At(a + 1)),
-        Dir::From(k) => at(k).map_or(NextOffset::Unknown, NextOffset::At),
-        Dir::Before(k) => at(k).map_or(NextOffset::Unknown, NextOffset::EndingBefore),
-    }
-}
-
-/// Where a page of `len` rows that arrived stands in the whole list.
-fn placed(
-    next: NextOffset,
-    len: usize,
-    more_before: bool,
-    total: Option<crate::store::count::ListCount>,
-) -> Option<usize> {
-    if !more_before {
-        return Some(0);
-    }
-    match next {
-        NextOffset::At(a) => Some(a),
-        NextOffset::EndingBefore(a) => Some(a.saturating_sub(len)),
-        NextOffset::End => total.and_then(|t| t.exact()).map(|n| (n as usize).saturating_sub(len)),
-        NextOffset::Unknown => None,
     }
 }
 

@@ -19,6 +19,7 @@ pub mod maintenance;
 pub mod member_view;
 pub mod members;
 pub mod modal;
+pub mod pane;
 pub mod record;
 pub mod record_view;
 pub mod screen;
