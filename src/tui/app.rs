@@ -246,6 +246,7 @@ impl App {
         &self.panes[a.index()]
     }
 
+    /// The list of area `a`, to change.
     pub(super) fn pane_mut(&mut self, a: Area) -> &mut Pane {
         &mut self.panes[a.index()]
     }
@@ -696,7 +697,9 @@ impl App {
             Action::Back => {
                 if self.mode != Mode::Normal {
                     self.mode = Mode::Normal;
-                } else if self.stack_mut(self.area).pop() {
+                } else if self.front().is_some() {
+                    // Back to the screen below, or the list.
+                    self.stack_mut(self.area).pop();
                 } else if !self.pane().filter.is_empty() {
                     self.pane_mut(self.area).filter.clear();
                     self.load(self.area, Dir::First, Select::First);

@@ -86,11 +86,6 @@ impl<C: 'static> Stack<C> {
         self.screens.clear();
     }
 
-    /// Whether only the list shows.
-    pub fn is_empty(&self) -> bool {
-        self.screens.is_empty()
-    }
-
     /// The screen on top.
     pub fn top(&self) -> Option<&dyn Screen<C>> {
         self.screens.last().map(|s| &**s)
@@ -130,5 +125,80 @@ impl<C: 'static> Stack<C> {
     /// The breadcrumb parts of the screens, bottom first.
     pub fn titles(&self) -> Vec<String> {
         self.screens.iter().map(|s| s.title()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A screen that waits for task `waits` and answers `Gone` when its
+    /// report says `"gone"`.
+    struct Probe {
+        name: &'static str,
+        waits: TaskId,
+        moved: u32,
+    }
+
+    impl Screen<()> for Probe {
+        fn title(&self) -> String {
+            self.name.to_owned()
+        }
+        fn loading(&self) -> bool {
+            false
+        }
+        fn handle(&mut self, action: Action) -> bool {
+            self.moved += 1;
+            action == Action::Down
+        }
+        fn offers(&self) -> Vec<(Action, &'static str)> {
+            Vec::new()
+        }
+        fn draw(&self, _: &mut Frame, _: &(), _: Rect) {}
+        fn on_report(&mut self, id: TaskId, report: Report) -> Reported {
+            match report {
+                Report::Op(Err(e)) if id == self.waits && e == "gone" => {
+                    Reported::Gone(format!("{} is gone", self.name))
+                }
+                Report::Op(_) if id == self.waits => Reported::Shown,
+                other => Reported::NotMine(other),
+            }
+        }
+    }
+
+    fn probe(name: &'static str, waits: TaskId) -> Box<dyn Screen<()>> {
+        Box::new(Probe { name, waits, moved: 0 })
+    }
+
+    #[test]
+    fn opening_a_screen_replaces_the_one_shown_and_the_breadcrumb_follows() {
+        let mut stack = Stack::<()>::default();
+        assert!(stack.top().is_none());
+        stack.open(probe("C-1", 1));
+        stack.open(probe("C-2", 2));
+        assert_eq!(stack.titles(), ["C-2"]);
+        assert!(stack.top_mut().is_some_and(|s| s.handle(Action::Down)));
+        assert!(!stack.top_mut().is_some_and(|s| s.handle(Action::Up)), "Up is not the probe's");
+        assert_eq!(stack.find::<Probe>().map(|p| p.moved), Some(2));
+        assert!(stack.pop());
+        assert!(!stack.pop(), "only the list was left");
+    }
+
+    #[test]
+    fn a_report_goes_to_the_screen_waiting_for_it_and_a_gone_record_closes_its_screen() {
+        let mut stack = Stack::<()>::default();
+        stack.open(probe("job 7", 4));
+        // Another task's report is handed back whole.
+        match stack.route(5, Report::Op(Ok("other".into()))) {
+            Reported::NotMine(Report::Op(Ok(text))) => assert_eq!(text, "other"),
+            r => panic!("not handed back: {r:?}"),
+        }
+        assert!(matches!(stack.route(4, Report::Op(Ok(String::new()))), Reported::Shown));
+        assert_eq!(stack.titles(), ["job 7"]);
+        match stack.route(4, Report::Op(Err("gone".into()))) {
+            Reported::Gone(why) => assert_eq!(why, "job 7 is gone"),
+            r => panic!("not gone: {r:?}"),
+        }
+        assert!(stack.titles().is_empty(), "the screen whose record is gone closed");
     }
 }
