@@ -1,5 +1,8 @@
-//! The app's state and how keys and task reports change it. Nothing here
-//! awaits: database work is spawned through `Tasks` and comes back as a `Msg`.
+//! The app's state and how keys and task reports change it: a key goes to
+//! the modal when one is open, else to the screen in front of the area,
+//! else to the list and the global actions; a task report goes to the
+//! screen waiting for it, else to the lists and changes kept here. Nothing
+//! here awaits: database work is spawned through `Tasks` and comes back as a `Msg`.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

@@ -1,5 +1,6 @@
-//! Drawing the app: banner, area tabs, breadcrumbs, the list, status and
-//! footer; help and detail overlays. Pure functions of `App`.
+//! Drawing the app: banner, area tabs, breadcrumbs, the list (or the
+//! screen in front, which draws itself), status and footer; help and the
+//! modals over them. Pure functions of `App`, but for the help's scrolling.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
