@@ -133,11 +133,14 @@ fn rust_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 /// Lines of `src/` outside `src/store` that match `pattern`, as
 /// `file:line: text` (comment lines skipped).
 fn outside_the_store(pattern: &regex::Regex) -> Vec<String> {
+    lines_matching("src", pattern).into_iter().filter(|l| !l.starts_with("src/store")).collect()
+}
+
+/// Lines of the Rust files under `dir` that match `pattern`, as
+/// `file:line: text` (comment lines skipped).
+fn lines_matching(dir: &str, pattern: &regex::Regex) -> Vec<String> {
     let mut found = Vec::new();
-    for path in rust_files(std::path::Path::new("src")) {
-        if path.starts_with("src/store") {
-            continue;
-        }
+    for path in rust_files(std::path::Path::new(dir)) {
         let text = std::fs::read_to_string(&path).unwrap();
         for (i, line) in text.lines().enumerate() {
             if !line.trim_start().starts_with("//") && pattern.is_match(line) {
@@ -206,15 +209,7 @@ fn man_page_matches_the_program() {
 #[test]
 fn the_store_calls_nothing_above_it() {
     let above = regex::Regex::new(r"crate::(ops|tui|cmd|bench|demo)\b").unwrap();
-    let mut found = Vec::new();
-    for path in rust_files(std::path::Path::new("src/store")) {
-        let text = std::fs::read_to_string(&path).unwrap();
-        for (i, line) in text.lines().enumerate() {
-            if !line.trim_start().starts_with("//") && above.is_match(line) {
-                found.push(format!("{}:{}: {}", path.display(), i + 1, line.trim()));
-            }
-        }
-    }
+    let found = lines_matching("src/store", &above);
     assert!(found.is_empty(), "the store calls layers above it:\n{}", found.join("\n"));
 }
 
@@ -364,4 +359,92 @@ fn the_action_table_and_the_command_words_agree_both_ways() {
         assert!(parse(&format!("{word} x")).is_ok(), ":{word} does not parse");
     }
     assert!(parse("frobnicate").is_err() && target("frobnicate").is_none());
+
+/// The app dispatches to the screen in front, not by area number: no
+/// `area == N` (or `!=`) test anywhere in src/tui, and `App` holds its open
+/// records on the areas' screen stacks, not in one `Option<…Screen>` field each.
+#[test]
+fn the_app_dispatches_through_screens_not_area_numbers() {
+    let by_number = regex::Regex::new(r"\barea\s*[=!]=|\bpanes\[\d|matches!\((self|app)\.area\b").unwrap();
+    let found = lines_matching("src/tui", &by_number);
+    assert!(found.is_empty(), "area tests by number (route the action to the screen in front):\n{}", found.join("\n"));
+
+    let app = std::fs::read_to_string("src/tui/app.rs").unwrap();
+    let start = app.find("pub struct App {").expect("src/tui/app.rs defines App");
+    let fields = &app[start..start + app[start..].find("\n}\n").expect("App's fields end")];
+    let screen_field = regex::Regex::new(r":\s*Option<[^\n]*Screen\b").unwrap();
+    let found: Vec<&str> = fields.lines().filter(|l| screen_field.is_match(l)).map(str::trim).collect();
+    assert!(
+        found.is_empty(),
+        "App holds a screen in a field of its own (push it on its area's stack):\n{}",
+        found.join("\n")
+    );
+}
+
+/// The modules of src/tui a module names (`super::x`, `crate::tui::x`),
+/// comment lines skipped.
+fn tui_imports() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let named = regex::Regex::new(r"\b(?:super|crate::tui)::([a-z_]+)").unwrap();
+    let modules: std::collections::BTreeSet<String> = rust_files(std::path::Path::new("src/tui"))
+        .iter()
+        .filter_map(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .collect();
+    let mut graph = std::collections::BTreeMap::new();
+    for path in rust_files(std::path::Path::new("src/tui")) {
+        let module = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let deps: std::collections::BTreeSet<String> = text
+            .lines()
+            .filter(|l| !l.trim_start().starts_with("//"))
+            .flat_map(|l| named.captures_iter(l).map(|c| c[1].to_owned()).collect::<Vec<_>>())
+            .filter(|m| *m != module && modules.contains(m))
+            .collect();
+        graph.insert(module, deps);
+    }
+    graph
+}
+
+/// A cycle through `at`, as the modules on it, if there is one.
+fn cycle_from(
+    graph: &std::collections::BTreeMap<String, std::collections::BTreeSet<String>>,
+    at: &str,
+    path: &mut Vec<String>,
+    done: &mut std::collections::BTreeSet<String>,
+) -> Option<Vec<String>> {
+    if let Some(i) = path.iter().position(|m| m == at) {
+        let mut cycle = path[i..].to_vec();
+        cycle.push(at.to_owned());
+        return Some(cycle);
+    }
+    if !done.insert(at.to_owned()) {
+        return None;
+    }
+    path.push(at.to_owned());
+    for next in graph.get(at).into_iter().flatten() {
+        if let Some(c) = cycle_from(graph, next, path, done) {
+            return Some(c);
+        }
+    }
+    path.pop();
+    None
+}
+
+/// No two modules of src/tui name each other, directly or round a circle:
+/// the screens and modals depend on the shared pieces (screen, modal, task,
+/// widgets), which name none of them back.
+#[test]
+fn no_import_cycle_among_tui_modules() {
+    let graph = tui_imports();
+    assert!(graph["app"].contains("screen"), "the parse finds App's imports: {:?}", graph["app"]);
+    let mut done = std::collections::BTreeSet::new();
+    for module in graph.keys() {
+        if let Some(cycle) = cycle_from(&graph, module, &mut Vec::new(), &mut done) {
+            panic!("src/tui modules name each other in a circle: {}", cycle.join(" → "));
+        }
+    }
+    // The detector itself finds a circle where there is one.
+    let mut circle = graph.clone();
+    circle.get_mut("screen").unwrap().insert("app".into());
+    let found = circle.keys().find_map(|m| cycle_from(&circle, m, &mut Vec::new(), &mut Default::default()));
+    assert!(found.is_some_and(|c| c.contains(&"screen".to_owned())), "a planted circle screen → app is found");
 }

@@ -197,7 +197,7 @@ async fn queue_and_case_view_snapshots() {
         assert!(s.contains(&format!("Cases › billing › {number}")), "{s}");
         insta::assert_snapshot!(format!("case_view_{w}x{hgt}"), s);
         h.press("<Esc>").await.unwrap();
-        assert!(h.app.case_screen.is_none());
+        assert!(h.app.screen::<portaldesk::tui::cases::CaseScreen>().is_none());
     }
 }
 
@@ -205,7 +205,7 @@ async fn queue_and_case_view_snapshots() {
 async fn working_a_case_from_its_view() {
     let (db, mut h) = app(120, 40).await;
     h.press("<Enter>").await.unwrap();
-    let number = h.app.case_screen.as_ref().unwrap().number.clone();
+    let number = h.app.top::<portaldesk::tui::cases::CaseScreen>().unwrap().number.clone();
     h.press("A").await.unwrap();
     assert!(h.screen().contains(&format!("{number}: assigned to tester")), "{}", h.screen());
     // A note: typed, switched to the submitter with Tab, saved.
@@ -288,7 +288,7 @@ async fn marks_and_bulk_assign_preview_then_apply() {
 async fn a_stale_case_view_refuses_and_refreshes() {
     let (db, mut h) = app(120, 40).await;
     h.press("<Enter>").await.unwrap();
-    let number = h.app.case_screen.as_ref().unwrap().number.clone();
+    let number = h.app.top::<portaldesk::tui::cases::CaseScreen>().unwrap().number.clone();
     // Someone else changes the case behind the screen's back.
     db.store
         .execute(

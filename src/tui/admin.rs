@@ -5,8 +5,9 @@
 
 use chrono::NaiveDate;
 
-use super::app::{App, Mode};
-use super::modal::{Confirm, Pending, Prompt, PromptKind};
+use super::app::App;
+use super::modal::{AdminJob, Confirm, Pending, Prompt, PromptKind};
+use super::screen::Area;
 use super::task::{Report, TaskId};
 use crate::action::Action;
 use crate::domain::access::Perms;
@@ -24,24 +25,6 @@ pub struct BrokerScreen {
     pub loading: Option<TaskId>,
     /// The selected row of the book of business.
     pub selected: usize,
-}
-
-/// A supervisor or admin change, ready to run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AdminJob {
-    Grant { to: Grantee, groups: Vec<String>, perms: Perms, starts: Option<NaiveDate> },
-    Perms { grant: i64, perms: Perms },
-    Revoke { grant: i64 },
-    Unlock(String),
-    Disable(String),
-    Enable(String),
-    Resend(String),
-    Reset(String),
-    Tools { email: String, tools: Tools },
-    StaffCreate { login: String, role: Role, name: String },
-    StaffRole { login: String, role: Role },
-    StaffDisable(String),
-    StaffEnable(String),
 }
 
 /// Parses `GROUP[,GROUP…] PERMS [DATE]`.
@@ -63,7 +46,7 @@ impl App {
     pub(super) fn open_broker(&mut self, npn: Option<String>) {
         let npn = match npn {
             Some(n) => n.trim().to_owned(),
-            None => match self.panes[2].rows.get(self.panes[2].selected) {
+            None => match self.pane_of(Area::Brokers).rows.get(self.pane_of(Area::Brokers).selected) {
                 Some(r) => r.item.handle(),
                 None => return self.nothing_selected(),
             },
@@ -71,15 +54,13 @@ impl App {
         if let Err(e) = crate::domain::npn::parse_npn(&npn) {
             return self.complain(e);
         }
-        self.area = 2;
-        self.mode = Mode::Normal;
-        self.broker_screen = Some(BrokerScreen { npn, file: None, loading: None, selected: 0 });
+        self.open_screen(Area::Brokers, Box::new(BrokerScreen { npn, file: None, loading: None, selected: 0 }));
         self.reload_broker();
     }
 
     /// Loads (again) the open broker.
     pub(super) fn reload_broker(&mut self) {
-        let Some(npn) = self.broker_screen.as_ref().map(|s| s.npn.clone()) else { return };
+        let Some(npn) = self.screen::<BrokerScreen>().map(|s| s.npn.clone()) else { return };
         let store = self.ops.store().clone();
         let today = self.ops.now().date_naive();
         let id = self.tasks.spawn(async move {
@@ -89,55 +70,34 @@ impl App {
                 .map_err(|e| crate::store::short_cause(&e));
             Report::Broker(result)
         });
-        if let Some(s) = &mut self.broker_screen {
+        if let Some(s) = self.screen_mut::<BrokerScreen>() {
             s.loading = Some(id);
         }
     }
 
-    /// A broker arrived for the broker view.
-    pub(super) fn on_broker_file(&mut self, id: TaskId, result: Result<Option<Box<BrokerFile>>, String>) {
-        let Some(s) = &mut self.broker_screen else { return };
-        if s.loading != Some(id) {
-            return;
+    /// Enter on the Brokers area: opens the selected broker, or in the
+    /// broker view lists the selected group's members.
+    pub(super) fn open_broker_item(&mut self) {
+        match self.top::<BrokerScreen>() {
+            Some(s) => match s.file.as_ref().and_then(|f| f.book.get(s.selected)) {
+                Some(g) => {
+                    let filter = format!("group:{}", g.group_number);
+                    self.set_filter(Area::Members, &filter);
+                }
+                None => self.complain("this broker has no groups"),
+            },
+            None => self.open_broker(None),
         }
-        s.loading = None;
-        match result {
-            Ok(Some(f)) => {
-                s.selected = s.selected.min(f.book.len().saturating_sub(1));
-                s.file = Some(f);
-            }
-            Ok(None) => {
-                let npn = s.npn.clone();
-                self.broker_screen = None;
-                self.complain(format!("no broker with NPN {npn}"));
-            }
-            Err(e) => self.complain(e),
-        }
-    }
-
-    /// Moves through the book of business.
-    pub(super) fn broker_screen_move(&mut self, action: Action) {
-        let Some(s) = &mut self.broker_screen else { return };
-        let n = s.file.as_ref().map_or(0, |f| f.book.len());
-        s.selected = match action {
-            Action::Down => (s.selected + 1).min(n.saturating_sub(1)),
-            Action::Up => s.selected.saturating_sub(1),
-            Action::PageDown => (s.selected + 10).min(n.saturating_sub(1)),
-            Action::PageUp => s.selected.saturating_sub(10),
-            Action::Top => 0,
-            Action::Bottom => n.saturating_sub(1),
-            _ => s.selected,
-        };
     }
 
     fn selected_grant(&self) -> Option<i64> {
-        let s = self.broker_screen.as_ref().filter(|_| self.area == 2)?;
+        let s = self.top::<BrokerScreen>()?;
         s.file.as_ref()?.book.get(s.selected).map(|g| g.grant_id)
     }
 
     fn selected_account(&self) -> Option<String> {
-        let p = &self.panes[3];
-        (self.area == 3 && p.kind == ListKind::Accounts).then(|| p.rows.get(p.selected).map(|r| r.item.handle()))?
+        let p = self.list_in_front().filter(|p| p.kind == ListKind::Accounts)?;
+        p.rows.get(p.selected).map(|r| r.item.handle())
     }
 
     /// A broker, account or staff action from a key (empty `arg`) or a `:` command.
@@ -150,7 +110,7 @@ impl App {
         let need_account = || "select a portal user in the Accounts area (4) first".to_owned();
         let job = match action {
             Action::AccessGrant => {
-                let Some(npn) = self.broker_screen.as_ref().filter(|_| self.area == 2).map(|s| s.npn.clone()) else {
+                let Some(npn) = self.top::<BrokerScreen>().map(|s| s.npn.clone()) else {
                     return self.complain("open a broker first (3, then Enter, or :broker NPN)");
                 };
                 if arg.is_empty() {
@@ -324,7 +284,7 @@ impl App {
 
     /// `:staff`: the staff accounts, in the Accounts area.
     pub(super) fn show_staff(&mut self) {
-        self.panes[3].kind = ListKind::Staff;
-        self.set_filter(3, "");
+        self.pane_mut(Area::Accounts).kind = ListKind::Staff;
+        self.set_filter(Area::Accounts, "");
     }
 }

@@ -1,5 +1,8 @@
-//! The app's state and how keys and task reports change it. Nothing here
-//! awaits: database work is spawned through `Tasks` and comes back as a `Msg`.
+//! The app's state and how keys and task reports change it: a key goes to
+//! the modal when one is open, else to the screen in front of the area,
+//! else to the list and the global actions; a task report goes to the
+//! screen waiting for it, else to the lists and changes kept here. Nothing
+//! here awaits: database work is spawned through `Tasks` and comes back as a `Msg`.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -8,12 +11,13 @@ use crossterm::event::{Event, KeyCode, KeyModifiers};
 use tui_input::Input;
 use tui_input::backend::crossterm::EventHandler;
 
-use super::cases::CaseScreen;
-use super::codes::ShownCode;
-use super::members::MemberScreen;
-use super::modal::{Confirm, Draft, Prompt};
+pub use super::modal::Mode;
+use super::modal::{Confirm, Draft};
+pub use super::pane::{Pane, Select};
+use super::screen::{Area, Reported, Screen, Stack};
 use super::task::{Msg, Report, TaskId, Tasks};
 use super::theme::Theme;
+use super::typeahead::Typed;
 use crate::action::Action;
 use crate::command::{self, Command};
 use crate::config::Config;
@@ -21,109 +25,8 @@ use crate::domain::case::CaseView;
 use crate::keymap::Keymap;
 use crate::keys::Key;
 use crate::ops::Ops;
-use crate::store::lists::{self, ListKind, ListRequest, ListRow};
+use crate::store::lists::{self, ListKind, ListRequest};
 use crate::store::{Dir, short_cause};
-
-/// The six areas, in the order of their number keys.
-pub const AREAS: [(&str, Action); 6] = [
-    ("Cases", Action::AreaCases),
-    ("Members", Action::AreaMembers),
-    ("Brokers", Action::AreaBrokers),
-    ("Accounts", Action::AreaAccounts),
-    ("Imports", Action::AreaImports),
-    ("Codes", Action::AreaCodes),
-];
-
-/// Where the selection goes when a page arrives.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Select {
-    First,
-    Last,
-    Index(usize),
-}
-
-/// One area's list: the rows on screen and how to fetch their neighbours.
-#[derive(Debug, Clone)]
-pub struct Pane {
-    pub kind: ListKind,
-    pub rows: Vec<ListRow>,
-    pub selected: usize,
-    pub more_before: bool,
-    pub more_after: bool,
-    pub loading: Option<(TaskId, bool, Select)>,
-    pub loaded: bool,
-    pub error: Option<String>,
-    pub filter: String,
-    /// Where the first row on screen stands in the whole list (0-based);
-    /// `None` after jumping to the end of a list too long to count.
-    pub offset: Option<usize>,
-    /// How the page being loaded places its first row: set by `load`.
-    next_offset: NextOffset,
-    /// How many rows the whole list holds, once counted.
-    pub total: Option<crate::store::count::ListCount>,
-    /// The running count of this list.
-    count_task: Option<TaskId>,
-}
-
-/// Where a page being loaded starts in the whole list, as far as is known
-/// when it is asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum NextOffset {
-    /// At this absolute row.
-    At(usize),
-    /// Ending just before this absolute row (a page before).
-    EndingBefore(usize),
-    /// At the end of the list.
-    End,
-    Unknown,
-}
-
-impl Pane {
-    /// The absolute position (1-based) of the selected row, when known.
-    pub fn position(&self) -> Option<usize> {
-        self.offset.map(|o| o + self.selected + 1)
-    }
-}
-
-impl Pane {
-    fn new(kind: ListKind) -> Pane {
-        Pane {
-            kind,
-            rows: Vec::new(),
-            selected: 0,
-            more_before: false,
-            more_after: false,
-            loading: None,
-            loaded: false,
-            error: None,
-            filter: String::new(),
-            offset: Some(0),
-            next_offset: NextOffset::At(0),
-            total: None,
-            count_task: None,
-        }
-    }
-}
-
-/// What the keyboard is talking to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Mode {
-    Normal,
-    Command,
-    /// Filtering; holds the filter to restore on Esc.
-    Filter(String),
-    Help,
-    /// The detail view of a row: its whole record.
-    Record(Box<super::record_view::RecordView>),
-    /// Typing the text an action needs (a note, a login, a date).
-    Prompt(Prompt),
-    /// Waiting for `y` before a destructive or bulk change.
-    Confirm(Box<Confirm>),
-    /// A registration code, shown this once.
-    ShowCode(Box<ShownCode>),
-    /// A form of several fields.
-    Form(Box<super::form::Form>),
-}
 
 /// A line for the status bar.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -138,8 +41,12 @@ pub struct App {
     pub keymap: Keymap,
     pub theme: Theme,
     pub environment: String,
-    pub area: usize,
+    /// The area in front (its tab is highlighted).
+    pub area: Area,
+    /// Each area's list, in tab order.
     pub panes: Vec<Pane>,
+    /// Each area's screens above its list, in tab order: the breadcrumb.
+    stacks: Vec<Stack<App>>,
     pub case_view: CaseView,
     pub counts: Vec<(CaseView, i64)>,
     /// Where counting a list stops (the footer then says "10 000+"); tests lower it.
@@ -148,16 +55,8 @@ pub struct App {
     pub date_format: crate::domain::date_format::DateFormat,
     counts_task: Option<TaskId>,
     pub(super) op_task: Option<TaskId>,
-    /// The open case, when the Cases area shows one case instead of the list.
-    pub case_screen: Option<CaseScreen>,
     /// Case numbers marked for a bulk change.
     pub marked: BTreeSet<String>,
-    /// The open member, when the Members area shows one member instead of the list.
-    pub member_screen: Option<MemberScreen>,
-    /// The open broker, when the Brokers area shows one broker instead of the list.
-    pub broker_screen: Option<super::admin::BrokerScreen>,
-    /// The open import job, when the Imports area shows one job instead of the list.
-    pub import_screen: Option<super::import_view::ImportScreen>,
     /// A running import: its job, the tick it started at, and its progress.
     pub(super) import_progress: Option<(i64, u64, std::sync::Arc<crate::ops::imports::Progress>)>,
     /// How long a revealed SSN stays, in seconds and in ticks.
@@ -200,7 +99,7 @@ pub struct App {
     pub tick: u64,
     pub help_scroll: u16,
     /// Keys and pastes waiting for the load or change they were typed after.
-    pub typeahead: std::collections::VecDeque<super::typeahead::Typed>,
+    pub typeahead: std::collections::VecDeque<Typed>,
     /// The text of the last prompt left with Esc; Up in that prompt brings it back.
     pub(super) draft: Option<Draft>,
     /// A submitted prompt, to open again should its task report a refusal.
@@ -248,14 +147,7 @@ impl App {
         history_file: Option<PathBuf>,
     ) -> App {
         let case_view = CaseView::ALL[0];
-        let panes = vec![
-            Pane::new(ListKind::Cases(case_view)),
-            Pane::new(ListKind::Members),
-            Pane::new(ListKind::Brokers),
-            Pane::new(ListKind::Accounts),
-            Pane::new(ListKind::Imports { failed_only: false }),
-            Pane::new(ListKind::Codes),
-        ];
+        let panes = Area::ALL.iter().map(|a| Pane::new(a.first_list())).collect();
         let history = history_file
             .as_ref()
             .and_then(|f| std::fs::read_to_string(f).ok())
@@ -266,19 +158,16 @@ impl App {
             keymap,
             theme: Theme::named(&config.ui.theme, no_color),
             environment: config.environment.clone(),
-            area: 0,
+            area: Area::Cases,
             panes,
+            stacks: Area::ALL.iter().map(|_| Stack::default()).collect(),
             case_view,
             counts: Vec::new(),
             count_cap: crate::store::count::CAP,
             date_format: crate::domain::date_format::DateFormat::parse(&config.ui.date_format).unwrap_or_default(),
             counts_task: None,
             op_task: None,
-            case_screen: None,
             marked: BTreeSet::new(),
-            member_screen: None,
-            broker_screen: None,
-            import_screen: None,
             import_progress: None,
             reveal_seconds: config.ui.reveal_seconds,
             tick_ms: config.ui.tick_ms.max(1),
@@ -331,8 +220,13 @@ impl App {
     /// Rows a page holds at the current size: the screen less banner, tabs,
     /// breadcrumbs, table header, status and footer (and the queue strip).
     pub fn page_len(&self) -> usize {
-        let chrome = if self.area == 0 { 7 } else { 6 };
+        let chrome = if self.area.has_queue_strip() { 7 } else { 6 };
         usize::from(self.size.1.saturating_sub(chrome)).max(1)
+    }
+
+    /// A date as every screen shows it: `ui.date_format`, ISO by default.
+    pub fn day(&self, d: chrono::NaiveDate) -> String {
+        self.date_format.show(d)
     }
 
     /// Whether the terminal is big enough to work in.
@@ -347,7 +241,61 @@ impl App {
 
     /// The pane of the current area.
     pub fn pane(&self) -> &Pane {
-        &self.panes[self.area]
+        self.pane_of(self.area)
+    }
+
+    /// The list of area `a`.
+    pub fn pane_of(&self, a: Area) -> &Pane {
+        &self.panes[a.index()]
+    }
+
+    /// The list of area `a`, to change.
+    pub(super) fn pane_mut(&mut self, a: Area) -> &mut Pane {
+        &mut self.panes[a.index()]
+    }
+
+    /// The list in front, when no screen is open above it: its kind tells
+    /// which list it is.
+    pub(super) fn list_in_front(&self) -> Option<&Pane> {
+        self.front().is_none().then(|| self.pane())
+    }
+
+    /// The screens above area `a`'s list: its breadcrumb.
+    pub fn stack(&self, a: Area) -> &Stack<App> {
+        &self.stacks[a.index()]
+    }
+
+    /// The screens above area `a`'s list, to open or close one.
+    pub(super) fn stack_mut(&mut self, a: Area) -> &mut Stack<App> {
+        &mut self.stacks[a.index()]
+    }
+
+    /// The screen in front, if one is open above the list.
+    pub fn front(&self) -> Option<&dyn Screen<App>> {
+        self.stacks[self.area.index()].top()
+    }
+
+    /// The screen in front when it is a `T`.
+    pub fn top<T: Screen<App>>(&self) -> Option<&T> {
+        self.front().and_then(|s| (s as &dyn std::any::Any).downcast_ref::<T>())
+    }
+
+    /// The open screen of type `T`, in front or not (an open case while
+    /// the Members area shows).
+    pub fn screen<T: Screen<App>>(&self) -> Option<&T> {
+        self.stacks.iter().find_map(|s| s.find::<T>())
+    }
+
+    /// As `screen`, to change it (a report arrived for it).
+    pub(super) fn screen_mut<T: Screen<App>>(&mut self) -> Option<&mut T> {
+        self.stacks.iter_mut().find_map(|s| s.find_mut::<T>())
+    }
+
+    /// Shows `screen` above area `a`'s list, and that area.
+    pub(super) fn open_screen(&mut self, a: Area, screen: Box<dyn Screen<App>>) {
+        self.area = a;
+        self.mode = Mode::Normal;
+        self.stack_mut(a).open(screen);
     }
 
     pub(super) fn say(&mut self, text: impl Into<String>) {
@@ -383,7 +331,7 @@ impl App {
 
     /// Says why nothing opened: the list is empty, or still loading.
     pub(super) fn nothing_selected(&mut self) {
-        let loading = self.panes[self.area].loading.is_some();
+        let loading = self.pane().loading.is_some();
         self.complain(if loading { "the list is still loading: try again when it shows" } else { "nothing selected" });
     }
 
@@ -401,8 +349,8 @@ impl App {
 
     /// The request for a page of area `area`'s list, or why the typed
     /// member search cannot be run.
-    pub(super) fn request(&self, area: usize, dir: Dir, limit: usize) -> Result<ListRequest, String> {
-        let pane = &self.panes[area];
+    pub(super) fn request(&self, area: Area, dir: Dir, limit: usize) -> Result<ListRequest, String> {
+        let pane = self.pane_of(area);
         let search = match pane.kind {
             ListKind::Members => {
                 crate::store::members::MemberSearch::parse(&pane.filter, self.key.as_ref())?.map(lists::Search::Members)
@@ -426,16 +374,16 @@ impl App {
         })
     }
 
-    fn load(&mut self, area: usize, dir: Dir, select: Select) {
+    fn load(&mut self, area: Area, dir: Dir, select: Select) {
         let req = match self.request(area, dir.clone(), self.page_len()) {
             Ok(r) => r,
             Err(e) => return self.complain(e),
         };
-        let pane = &mut self.panes[area];
+        let pane = &mut self.panes[area.index()];
         if let Some((id, _, _)) = pane.loading.take() {
             self.tasks.cancel(id);
         }
-        pane.next_offset = next_offset(pane, &dir);
+        pane.next_offset = pane.next_offset_for(&dir);
         if dir == Dir::First {
             // Another queue or filter: the old total says nothing of it.
             pane.total = None;
@@ -452,15 +400,15 @@ impl App {
             let result = lists::fetch(&store, &req).await.map_err(|e| short_cause(&e));
             Report::List { area, result }
         });
-        self.panes[area].loading = Some((id, edge, select));
+        self.pane_mut(area).loading = Some((id, edge, select));
     }
 
     /// Counts area `area`'s whole list in the background: typed keys do not
     /// wait for it, and a newer count cancels it.
-    fn count(&mut self, area: usize, req: &ListRequest) {
+    fn count(&mut self, area: Area, req: &ListRequest) {
         let mut req = req.clone();
         req.backend_pid = std::sync::Arc::default();
-        let pane = &mut self.panes[area];
+        let pane = &mut self.panes[area.index()];
         if let Some(id) = pane.count_task.take() {
             self.tasks.cancel(id);
         }
@@ -472,11 +420,11 @@ impl App {
             Report::ListCount { area, result }
         });
         self.tasks.set_background(id);
-        self.panes[area].count_task = Some(id);
+        self.pane_mut(area).count_task = Some(id);
     }
 
-    pub(super) fn reload_in_place(&mut self, area: usize) {
-        let pane = &self.panes[area];
+    pub(super) fn reload_in_place(&mut self, area: Area) {
+        let pane = self.pane_of(area);
         let dir = match pane.rows.first() {
             Some(first) if pane.more_before => Dir::From(first.key.clone()),
             _ => Dir::First,
@@ -544,51 +492,11 @@ impl App {
             self.reconnecting = true;
             tracing::warn!("database connection lost; reconnecting");
         }
-        match msg.report {
-            Report::List { area, result } => {
-                let pane = &mut self.panes[area];
-                let Some((id, edge, select)) = pane.loading else { return };
-                if id != msg.id {
-                    return;
-                }
-                pane.loading = None;
-                match result {
-                    Ok(page) => {
-                        pane.error = None;
-                        pane.loaded = true;
-                        // A step past the edge that finds nothing keeps the rows.
-                        if edge && page.rows.is_empty() {
-                            pane.more_after &= page.more_after;
-                            pane.more_before &= page.more_before;
-                            return;
-                        }
-                        pane.rows = page.rows;
-                        pane.more_before = page.more_before;
-                        pane.more_after = page.more_after;
-                        pane.offset = placed(pane.next_offset, pane.rows.len(), pane.more_before, pane.total);
-                        let last = pane.rows.len().saturating_sub(1);
-                        pane.selected = match select {
-                            Select::First => 0,
-                            Select::Last => last,
-                            Select::Index(i) => i.min(last),
-                        };
-                    }
-                    Err(e) => pane.error = Some(e),
-                }
-            }
-            Report::ListCount { area, result } => {
-                let pane = &mut self.panes[area];
-                if pane.count_task != Some(msg.id) {
-                    return;
-                }
-                pane.count_task = None;
-                // A failed count leaves the footer without a total; the list itself still works.
-                pane.total = result.ok();
-                // The end of a list reached before it was counted is placed now.
-                if pane.offset.is_none() && !pane.more_after {
-                    pane.offset = placed(NextOffset::End, pane.rows.len(), pane.more_before, pane.total);
-                }
-            }
+        // The screen that asked for it takes its report.
+        let Some(report) = self.route_to_screens(msg.id, msg.report) else { return };
+        match report {
+            Report::List { area, result } => self.panes[area.index()].arrived(msg.id, result),
+            Report::ListCount { area, result } => self.panes[area.index()].counted(msg.id, result),
             Report::Counts(c) => {
                 if self.counts_task == Some(msg.id) {
                     self.counts_task = None;
@@ -614,18 +522,32 @@ impl App {
                 }
                 self.after_change();
             }
-            Report::Case { number, result } => self.on_case_file(msg.id, number, result),
             Report::Preview { change, lines } => self.on_preview(change, lines),
             Report::ChangePreview { request, result } => self.on_change_preview(*request, result),
             Report::Issued(result) => self.on_issued(result),
-            Report::Member(result) => self.on_member_file(msg.id, result),
-            Report::Broker(result) => self.on_broker_file(msg.id, result),
-            Report::Import { id, result } => self.on_import(msg.id, id, result),
+            // A screen's record for a screen that was closed, or that asked again since.
+            Report::Case { .. } | Report::Member(_) | Report::Broker(_) | Report::Import { .. } => {}
             Report::Revealed { number, result } => self.on_revealed(number, result),
             Report::Info { title, lines } => self.on_info(title, lines),
             Report::Record(result) => self.on_record(msg.id, result),
             Report::Health(result) => self.on_health(msg.id, result),
         }
+    }
+
+    /// Offers a task's report to the open screens; the report back when
+    /// none of them was waiting for it.
+    fn route_to_screens(&mut self, id: TaskId, mut report: Report) -> Option<Report> {
+        for i in 0..self.stacks.len() {
+            match self.stacks[i].route(id, report) {
+                Reported::NotMine(r) => report = r,
+                Reported::Shown => return None,
+                Reported::Failed(why) | Reported::Gone(why) => {
+                    self.complain(why);
+                    return None;
+                }
+            }
+        }
+        Some(report)
     }
 
     /// Pings the database now and then on PostgreSQL (a server that
@@ -756,40 +678,17 @@ impl App {
         }
     }
 
-    fn help_key(&mut self, key: Key) {
-        match self.keymap.action(key) {
-            Some(Action::Down) => self.help_scroll = self.help_scroll.saturating_add(1).min(self.help_end()),
-            Some(Action::Up) => self.help_scroll = self.help_scroll.saturating_sub(1),
-            Some(Action::PageDown) => self.help_scroll = self.help_scroll.saturating_add(10).min(self.help_end()),
-            Some(Action::PageUp) => self.help_scroll = self.help_scroll.saturating_sub(10),
-            Some(Action::Top) => self.help_scroll = 0,
-            Some(Action::Bottom) => self.help_scroll = self.help_end(),
-            Some(Action::Help) => self.mode = Mode::Normal,
-            _ if super::modal::closes_popup(key) => self.mode = Mode::Normal,
-            _ => self.complain("j/k scroll the help; Esc, q or Enter closes it"),
-        }
-    }
-
-    /// How far the help scrolls: its last line at the bottom of its box.
-    fn help_end(&self) -> u16 {
-        let lines = u16::try_from(super::view::help_lines(self).len()).unwrap_or(u16::MAX);
-        lines.saturating_sub(self.size.1.saturating_sub(4))
-    }
-
     /// Runs an action (from a key, a command or a script).
     pub fn run(&mut self, action: Action) {
+        // The screen in front moves within itself first.
+        if !matches!(action, Action::Quit | Action::Back | Action::Cancel)
+            && self.stack_mut(self.area).top_mut().is_some_and(|s| s.handle(action))
+        {
+            return;
+        }
         match action {
-            Action::Quit if self.mode == Mode::Normal && self.area == 0 && self.case_screen.is_some() => {
-                self.case_screen = None;
-            }
-            Action::Quit if self.mode == Mode::Normal && self.area == 1 && self.member_screen.is_some() => {
-                self.member_screen = None;
-            }
-            Action::Quit if self.mode == Mode::Normal && self.area == 2 && self.broker_screen.is_some() => {
-                self.broker_screen = None;
-            }
-            Action::Quit if self.mode == Mode::Normal && self.area == 4 && self.import_screen.is_some() => {
-                self.import_screen = None;
+            Action::Quit if self.mode == Mode::Normal && self.front().is_some() => {
+                self.stack_mut(self.area).pop();
             }
             Action::Quit => {
                 if self.mode != Mode::Normal {
@@ -801,16 +700,11 @@ impl App {
             Action::Back => {
                 if self.mode != Mode::Normal {
                     self.mode = Mode::Normal;
-                } else if self.area == 0 && self.case_screen.is_some() {
-                    self.case_screen = None;
-                } else if self.area == 1 && self.member_screen.is_some() {
-                    self.member_screen = None;
-                } else if self.area == 2 && self.broker_screen.is_some() {
-                    self.broker_screen = None;
-                } else if self.area == 4 && self.import_screen.is_some() {
-                    self.import_screen = None;
+                } else if self.front().is_some() {
+                    // Back to the screen below, or the list.
+                    self.stack_mut(self.area).pop();
                 } else if !self.pane().filter.is_empty() {
-                    self.panes[self.area].filter.clear();
+                    self.pane_mut(self.area).filter.clear();
                     self.load(self.area, Dir::First, Select::First);
                     self.say("filter cleared");
                 } else {
@@ -827,45 +721,6 @@ impl App {
                     self.quit = true;
                 }
             }
-            Action::Down
-            | Action::Up
-            | Action::PageDown
-            | Action::PageUp
-            | Action::Top
-            | Action::FocusNext
-            | Action::FocusPrev
-                if self.area == 0 && self.case_screen.is_some() =>
-            {
-                self.case_screen_move(action)
-            }
-            Action::Down
-            | Action::Up
-            | Action::PageDown
-            | Action::PageUp
-            | Action::Top
-            | Action::FocusNext
-            | Action::FocusPrev
-                if self.area == 1 && self.member_screen.is_some() =>
-            {
-                self.member_screen_move(action)
-            }
-            Action::Down | Action::Up | Action::PageDown | Action::PageUp | Action::Top | Action::Bottom
-                if self.area == 2 && self.broker_screen.is_some() =>
-            {
-                self.broker_screen_move(action)
-            }
-            Action::Down
-            | Action::Up
-            | Action::PageDown
-            | Action::PageUp
-            | Action::Top
-            | Action::Bottom
-            | Action::FocusNext
-            | Action::FocusPrev
-                if self.area == 4 && self.import_screen.is_some() =>
-            {
-                self.import_screen_move(action)
-            }
             Action::Down => self.step_down(),
             Action::Up => self.step_up(),
             Action::Top => self.load(self.area, Dir::First, Select::First),
@@ -877,7 +732,7 @@ impl App {
                         let (dir, sel) = (Dir::After(last.key.clone()), Select::Index(p.selected));
                         self.load(self.area, dir, sel);
                     }
-                    _ => self.panes[self.area].selected = p.rows.len().saturating_sub(1),
+                    _ => self.pane_mut(self.area).selected = p.rows.len().saturating_sub(1),
                 }
             }
             Action::PageUp => {
@@ -887,34 +742,10 @@ impl App {
                         let (dir, sel) = (Dir::Before(first.key.clone()), Select::Index(p.selected));
                         self.load(self.area, dir, sel);
                     }
-                    _ => self.panes[self.area].selected = 0,
+                    _ => self.pane_mut(self.area).selected = 0,
                 }
             }
-            Action::Open if self.area == 0 => self.open_selected_case(),
-            Action::Open | Action::MemberView if self.area == 1 => self.open_member_item(),
-            Action::Open if self.area == 4 => match &self.import_screen {
-                Some(s) => match s.shown().get(s.selected) {
-                    Some(e) => {
-                        let record =
-                            super::record_view::Record::ImportError { job: s.id, error: Box::new((*e).clone()) };
-                        self.show_record(record);
-                    }
-                    None => self.complain("this job has no error rows to open"),
-                },
-                None => self.open_import(None),
-            },
-            Action::Open | Action::BrokerView if self.area == 2 => match &self.broker_screen {
-                // Enter on a book row lists the group's members.
-                Some(s) => match s.file.as_ref().and_then(|f| f.book.get(s.selected)) {
-                    Some(g) => {
-                        let filter = format!("group:{}", g.group_number);
-                        self.set_filter(1, &filter);
-                    }
-                    None => self.complain("this broker has no groups"),
-                },
-                None => self.open_broker(None),
-            },
-            Action::Open => self.open_record(),
+            Action::Open | Action::MemberView | Action::BrokerView => self.open(action),
             Action::FocusNext | Action::FocusPrev => {}
             Action::AreaCases
             | Action::AreaMembers
@@ -922,8 +753,9 @@ impl App {
             | Action::AreaAccounts
             | Action::AreaImports
             | Action::AreaCodes => {
-                let i = AREAS.iter().position(|(_, a)| *a == action).expect("area actions are in AREAS");
-                self.switch_area(i);
+                if let Some(a) = Area::of_action(action) {
+                    self.switch_area(a);
+                }
             }
             Action::CommandLine => {
                 self.input.reset();
@@ -968,11 +800,9 @@ impl App {
             Action::CodeIssue | Action::CodeRevoke | Action::CodeReissue | Action::CodeRedeem => {
                 self.code_action(action)
             }
-            Action::MemberView => self.complain(":member QUERY finds members; Enter opens one"),
             Action::MemberRevealSsn => self.reveal(None),
             Action::MemberEligibility => self.complain("type :elig MEMBER-ID|LAST-NAME MM/DD/YYYY"),
             Action::ListExport => self.complain("type :export FILE.csv"),
-            Action::BrokerView => self.complain(":broker NPN opens a broker; Enter opens the selected one"),
             Action::MacroRecord => self.toggle_recording(),
             Action::SessionLock => self.lock("locked on request"),
             Action::SessionUnlock => self.complain("the screen is not locked"),
@@ -1024,6 +854,20 @@ impl App {
         });
     }
 
+    /// Enter (and `member.view`, `broker.view`): opens what the screen in
+    /// front points at, or the selected row of the list.
+    fn open(&mut self, action: Action) {
+        match (self.area, action) {
+            (Area::Cases, Action::Open) => self.open_selected_case(),
+            (Area::Members, Action::Open | Action::MemberView) => self.open_member_item(),
+            (Area::Imports, Action::Open) => self.open_import_item(),
+            (Area::Brokers, Action::Open | Action::BrokerView) => self.open_broker_item(),
+            (_, Action::MemberView) => self.complain(":member QUERY finds members; Enter opens one"),
+            (_, Action::BrokerView) => self.complain(":broker NPN opens a broker; Enter opens the selected one"),
+            _ => self.open_record(),
+        }
+    }
+
     /// Stops every running query and change; returns how many there were.
     pub(super) fn cancel_running(&mut self) -> usize {
         let n = self.tasks.cancel_all();
@@ -1038,9 +882,9 @@ impl App {
     }
 
     fn step_down(&mut self) {
-        let p = &self.panes[self.area];
+        let p = self.pane();
         if p.selected + 1 < p.rows.len() {
-            self.panes[self.area].selected += 1;
+            self.pane_mut(self.area).selected += 1;
         } else if p.more_after && p.loading.is_none() {
             // Scroll by one row: the page after the first row on screen.
             let dir = Dir::After(p.rows[0].key.clone());
@@ -1049,19 +893,19 @@ impl App {
     }
 
     fn step_up(&mut self) {
-        let p = &self.panes[self.area];
+        let p = self.pane();
         if p.selected > 0 {
-            self.panes[self.area].selected -= 1;
+            self.pane_mut(self.area).selected -= 1;
         } else if p.more_before && p.loading.is_none() {
             let dir = Dir::Before(p.rows[p.rows.len() - 1].key.clone());
             self.load(self.area, dir, Select::First);
         }
     }
 
-    fn switch_area(&mut self, i: usize) {
+    fn switch_area(&mut self, i: Area) {
         self.area = i;
         self.mode = Mode::Normal;
-        let (pane, page) = (&self.panes[i], self.page_len());
+        let (pane, page) = (self.pane_of(i), self.page_len());
         if !pane.loaded && pane.loading.is_none() {
             self.load(i, Dir::First, Select::First);
         } else if pane.loading.is_none() && (pane.rows.len() > page || pane.rows.len() < page && pane.more_after) {
@@ -1072,22 +916,20 @@ impl App {
 
     fn set_case_view(&mut self, v: CaseView) {
         self.case_view = v;
-        self.area = 0;
-        self.case_screen = None;
-        self.panes[0].kind = ListKind::Cases(v);
-        self.load(0, Dir::First, Select::First);
+        self.area = Area::Cases;
+        self.stack_mut(Area::Cases).clear();
+        self.pane_mut(Area::Cases).kind = ListKind::Cases(v);
+        self.load(Area::Cases, Dir::First, Select::First);
     }
 
-    pub(super) fn set_filter(&mut self, area: usize, filter: &str) {
+    pub(super) fn set_filter(&mut self, area: Area, filter: &str) {
         self.area = area;
         self.mode = Mode::Normal;
         // A new search shows its list, not the record that was open.
-        match area {
-            1 => self.member_screen = None,
-            2 => self.broker_screen = None,
-            _ => {}
+        if matches!(area, Area::Members | Area::Brokers) {
+            self.stack_mut(area).clear();
         }
-        self.panes[area].filter = crate::domain::text::sanitize(filter);
+        self.pane_mut(area).filter = crate::domain::text::sanitize(filter);
         self.load(area, Dir::First, Select::First);
     }
 
@@ -1211,9 +1053,9 @@ impl App {
         let later = |what: &str, issue: u32| format!("{what} is not built yet (issue #{issue}); nothing was done");
         match cmd {
             Command::Cases(Some(v)) => self.set_case_view(v),
-            Command::Cases(None) => self.switch_area(0),
+            Command::Cases(None) => self.switch_area(Area::Cases),
             Command::Take => {
-                self.area = 0;
+                self.area = Area::Cases;
                 self.run(Action::CaseClaimNext)
             }
             Command::Case(number) => self.open_case(&number),
@@ -1228,19 +1070,19 @@ impl App {
             | Command::Priority(_)
             | Command::BulkAssign(_)
             | Command::BulkResolve(_) => self.case_command(cmd),
-            Command::Brokers(q) => self.set_filter(2, &q),
+            Command::Brokers(q) => self.set_filter(Area::Brokers, &q),
             Command::Accounts(q) => {
-                self.panes[3].kind = ListKind::Accounts;
-                self.set_filter(3, &q);
+                self.pane_mut(Area::Accounts).kind = ListKind::Accounts;
+                self.set_filter(Area::Accounts, &q);
             }
             Command::Admin(action, arg) => self.admin_action(action, arg),
             Command::Maintain(action, arg) => self.maintain(action, arg),
             Command::Imports { failed_only } => {
-                self.import_screen = None;
-                self.panes[4].kind = ListKind::Imports { failed_only };
-                self.set_filter(4, "");
+                self.stack_mut(Area::Imports).clear();
+                self.pane_mut(Area::Imports).kind = ListKind::Imports { failed_only };
+                self.set_filter(Area::Imports, "");
             }
-            Command::Codes(q) => self.set_filter(5, &q),
+            Command::Codes(q) => self.set_filter(Area::Codes, &q),
             Command::IssueCode(who) => self.code_command(Action::CodeIssue, who),
             Command::RevokeCode(reason) => self.code_command(Action::CodeRevoke, reason),
             Command::ReissueCode => self.code_command(Action::CodeReissue, String::new()),
@@ -1253,7 +1095,7 @@ impl App {
             Command::Quit => self.quit_or_ask(),
             Command::Messages => self.show_messages(),
             Command::Lock => self.lock("locked on request"),
-            Command::Member(q) => self.set_filter(1, &q),
+            Command::Member(q) => self.set_filter(Area::Members, &q),
             Command::Elig(args) => self.eligibility(&args),
             Command::Reveal(reason) => self.reveal(Some(reason)),
             Command::Export(file) => self.export(&file),
@@ -1283,7 +1125,7 @@ impl App {
             (KeyCode::Esc, _) | (KeyCode::Char('c'), KeyModifiers::CONTROL) => {
                 self.mode = Mode::Normal;
                 if self.pane().filter != before {
-                    self.panes[self.area].filter = before;
+                    self.pane_mut(self.area).filter = before;
                     self.load(self.area, Dir::First, Select::First);
                 }
             }
@@ -1299,41 +1141,77 @@ impl App {
     /// Filters as you type; the previous query is cancelled by `load`.
     pub(super) fn filter_typed(&mut self) {
         let f = crate::domain::text::sanitize(self.input.value());
-        self.panes[self.area].filter = f;
+        self.pane_mut(self.area).filter = f;
         self.load(self.area, Dir::First, Select::First);
     }
 }
 
-/// Where a page asked for in direction `dir` will start, from where the
-/// rows on screen stand.
-fn next_offset(pane: &Pane, dir: &Dir) -> NextOffset {
-    let at = |key: &crate::store::Cursor| {
-        let i = pane.rows.iter().position(|r| &r.key == key)?;
-        Some(pane.offset? + i)
-    };
-    match dir {
-        Dir::First => NextOffset::At(0),
-        Dir::Last => NextOffset::End,
-        Dir::After(k) => at(k).map_or(NextOffset::Unknown, |a| NextOffset::At(a + 1)),
-        Dir::From(k) => at(k).map_or(NextOffset::Unknown, NextOffset::At),
-        Dir::Before(k) => at(k).map_or(NextOffset::Unknown, NextOffset::EndingBefore),
+impl App {
+    /// A key from the terminal or a script: acts now, or waits its turn.
+    pub fn on_key(&mut self, key: Key) {
+        // A terminal sends Esc and the key typed right after it as one
+        // Alt-key; bound to nothing, it was meant as those two keys
+        // (Alt-Backspace excepted: text fields delete a word with it).
+        if key.mods == KeyModifiers::ALT && key.code != KeyCode::Backspace && self.keymap.action(key).is_none() {
+            self.on_typed(Typed::Key(Key::plain(KeyCode::Esc)));
+            self.on_typed(Typed::Key(Key::plain(key.code)));
+            return;
+        }
+        self.on_typed(Typed::Key(key));
     }
-}
 
-/// Where a page of `len` rows that arrived stands in the whole list.
-fn placed(
-    next: NextOffset,
-    len: usize,
-    more_before: bool,
-    total: Option<crate::store::count::ListCount>,
-) -> Option<usize> {
-    if !more_before {
-        return Some(0);
+    /// A bracketed paste from the terminal: goes into the focused field, in its turn.
+    pub fn on_paste(&mut self, text: String) {
+        self.on_typed(Typed::Paste(text));
     }
-    match next {
-        NextOffset::At(a) => Some(a),
-        NextOffset::EndingBefore(a) => Some(a.saturating_sub(len)),
-        NextOffset::End => total.and_then(|t| t.exact()).map(|n| (n as usize).saturating_sub(len)),
-        NextOffset::Unknown => None,
+
+    fn on_typed(&mut self, typed: Typed) {
+        let ctrl_c = matches!(typed, Typed::Key(k) if super::modal::is_ctrl_c(k));
+        if ctrl_c && self.waiting() {
+            // Ctrl-C stops what the keys wait for, and the keys with it.
+            let dropped = self.typeahead.len();
+            self.typeahead.clear();
+            self.cancel_running();
+            if dropped > 0 {
+                self.say(format!("cancelled; {dropped} typed key(s) were not run"));
+            }
+            return;
+        }
+        if self.waiting() {
+            self.typeahead.push_back(typed);
+            return;
+        }
+        self.act(typed);
+    }
+
+    /// Whether typed input must wait: work the operator started is running,
+    /// or earlier input is still waiting.
+    pub fn waiting(&self) -> bool {
+        self.tasks.foreground() || !self.typeahead.is_empty()
+    }
+
+    /// Runs waiting input for as long as nothing it started is running.
+    pub fn drain_typeahead(&mut self) {
+        while !self.tasks.foreground() {
+            let Some(typed) = self.typeahead.pop_front() else { break };
+            self.act(typed);
+        }
+    }
+
+    fn act(&mut self, typed: Typed) {
+        self.last_input = self.tick;
+        match typed {
+            Typed::Key(key) => self.handle_key(key),
+            Typed::Paste(_) if self.locked.is_some() => self.complain("the screen is locked: type your login"),
+            Typed::Paste(_) if self.too_small() => {
+                self.complain("the terminal is too small to type in: enlarge it first")
+            }
+            Typed::Paste(text) => self.paste(&text),
+        }
+    }
+
+    /// Keys that wait, for the spinner in the status line.
+    pub fn waiting_keys(&self) -> usize {
+        self.typeahead.len()
     }
 }

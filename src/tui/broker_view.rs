@@ -8,6 +8,9 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::admin::BrokerScreen;
 use super::app::App;
+use super::screen::{Reported, Screen};
+use super::task::{Report, TaskId};
+use crate::action::Action;
 use crate::domain::access::in_force;
 use crate::domain::ssn::mask;
 use crate::domain::text::sanitize;
@@ -25,7 +28,7 @@ pub fn draw_broker(f: &mut Frame, app: &App, s: &BrokerScreen, r: Rect) {
     let licences: Vec<String> = file
         .licences
         .iter()
-        .map(|l| format!("{} {} (to {})", l.state, sanitize(&l.license_number), super::view::day(app, l.expires_on)))
+        .map(|l| format!("{} {} (to {})", l.state, sanitize(&l.license_number), app.day(l.expires_on)))
         .collect();
     let office: Vec<String> = file
         .office
@@ -78,7 +81,7 @@ pub fn draw_broker(f: &mut Frame, app: &App, s: &BrokerScreen, r: Rect) {
     );
     // Below 100 columns the group's own dates give way, and years shorten.
     let wide = r.width >= 100;
-    let day = |d: chrono::NaiveDate| if wide { super::view::day(app, d) } else { d.format("%y-%m-%d").to_string() };
+    let day = |d: chrono::NaiveDate| if wide { app.day(d) } else { d.format("%y-%m-%d").to_string() };
     let mut titles = vec!["Grant", "Group", "Parent", "Status"];
     if wide {
         titles.extend(["Effective", "Renewal"]);
@@ -128,4 +131,60 @@ pub fn draw_broker(f: &mut Frame, app: &App, s: &BrokerScreen, r: Rect) {
     let tbl = Table::new(rows, widths).header(header).row_highlight_style(t.selected).column_spacing(1);
     let mut state = TableState::default().with_selected((!file.book.is_empty()).then_some(s.selected - first));
     f.render_stateful_widget(tbl, table, &mut state);
+}
+
+impl Screen<App> for BrokerScreen {
+    fn title(&self) -> String {
+        format!("NPN {}", self.npn)
+    }
+
+    fn loading(&self) -> bool {
+        self.loading.is_some()
+    }
+
+    fn handle(&mut self, action: Action) -> bool {
+        let n = self.file.as_ref().map_or(0, |f| f.book.len());
+        self.selected = match action {
+            Action::Down => (self.selected + 1).min(n.saturating_sub(1)),
+            Action::Up => self.selected.saturating_sub(1),
+            Action::PageDown => (self.selected + 10).min(n.saturating_sub(1)),
+            Action::PageUp => self.selected.saturating_sub(10),
+            Action::Top => 0,
+            Action::Bottom => n.saturating_sub(1),
+            _ => return false,
+        };
+        true
+    }
+
+    fn offers(&self) -> Vec<(Action, &'static str)> {
+        vec![
+            (Action::Back, "back"),
+            (Action::Open, "members"),
+            (Action::AccessGrant, "grant"),
+            (Action::AccessChange, "perms"),
+            (Action::AccessRevoke, "revoke"),
+            (Action::CommandLine, "command"),
+            (Action::Help, "help"),
+        ]
+    }
+
+    fn draw(&self, f: &mut Frame, app: &App, r: Rect) {
+        draw_broker(f, app, self, r);
+    }
+
+    fn on_report(&mut self, id: TaskId, report: Report) -> Reported {
+        let Report::Broker(result) = report else { return Reported::NotMine(report) };
+        if self.loading.take_if(|t| *t == id).is_none() {
+            return Reported::NotMine(Report::Broker(result));
+        }
+        match result {
+            Ok(Some(f)) => {
+                self.selected = self.selected.min(f.book.len().saturating_sub(1));
+                self.file = Some(f);
+                Reported::Shown
+            }
+            Ok(None) => Reported::Gone(format!("no broker with NPN {}", self.npn)),
+            Err(e) => Reported::Failed(e),
+        }
+    }
 }

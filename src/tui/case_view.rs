@@ -7,6 +7,8 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::app::App;
 use super::cases::CaseScreen;
+use super::screen::{Reported, Screen};
+use super::task::{Report, TaskId};
 use crate::action::Action;
 use crate::columns::due;
 use crate::domain::text::sanitize;
@@ -131,4 +133,65 @@ pub fn draw_case(f: &mut Frame, app: &App, s: &CaseScreen, r: Rect) {
     };
     let lines = case_lines(app, s, file);
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((s.scroll, 0)), r);
+}
+
+impl Screen<App> for CaseScreen {
+    fn title(&self) -> String {
+        self.number.clone()
+    }
+
+    fn loading(&self) -> bool {
+        self.loading.is_some()
+    }
+
+    fn handle(&mut self, action: Action) -> bool {
+        match action {
+            Action::Down => self.scroll = self.scroll.saturating_add(1),
+            Action::Up => self.scroll = self.scroll.saturating_sub(1),
+            Action::PageDown => self.scroll = self.scroll.saturating_add(10),
+            Action::PageUp => self.scroll = self.scroll.saturating_sub(10),
+            Action::Top => self.scroll = 0,
+            Action::FocusNext | Action::FocusPrev => {
+                let n = self.links().len().max(1);
+                let step = if action == Action::FocusNext { 1 } else { n - 1 };
+                self.link = (self.link + step) % n;
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    fn offers(&self) -> Vec<(Action, &'static str)> {
+        vec![
+            (Action::Back, "back"),
+            (Action::CaseAssignMe, "mine"),
+            (Action::CaseNote, "note"),
+            (Action::CaseRequestInfo, "ask info"),
+            (Action::CaseInfoReceived, "received"),
+            (Action::CaseResolve, "resolve"),
+            (Action::CaseReopen, "reopen"),
+            (Action::Down, "scroll"),
+            (Action::CommandLine, "more"),
+            (Action::Help, "help"),
+        ]
+    }
+
+    fn draw(&self, f: &mut Frame, app: &App, r: Rect) {
+        draw_case(f, app, self, r);
+    }
+
+    fn on_report(&mut self, id: TaskId, report: Report) -> Reported {
+        match report {
+            Report::Case { number, result } if self.loading == Some(id) && self.number == number => {
+                self.loading = None;
+                match result {
+                    Ok(Some(f)) => (self.file, self.error) = (Some(f), None),
+                    Ok(None) => return Reported::Gone(format!("no case {number}")),
+                    Err(e) => self.error = Some(e),
+                }
+                Reported::Shown
+            }
+            other => Reported::NotMine(other),
+        }
+    }
 }

@@ -2,8 +2,9 @@
 //! an action needs, confirmation of destructive and bulk changes, marks,
 //! and the sweep timer. Every change is a task calling the ops layer.
 
-use super::app::{App, Mode};
+use super::app::App;
 use super::modal::{Confirm, Pending, Prompt, PromptKind};
+use super::screen::Area;
 use super::task::{Report, TaskId};
 use crate::action::Action;
 use crate::command::Command;
@@ -11,6 +12,7 @@ use crate::domain::case_change::{CaseChange, clean_text, default_info_due, end_o
 use crate::domain::member_query::parse_date;
 use crate::ops::cases::BulkLine;
 use crate::store::cases::{self as store, CaseFile};
+use crate::store::lists::ListKind;
 use crate::store::short_cause;
 
 /// The case the Cases area shows instead of its list.
@@ -54,33 +56,30 @@ impl App {
     /// The case an action applies to: the open case, else the selected row
     /// of the case list; with the version the operator is looking at.
     fn current_case(&self) -> Option<(String, Option<i64>)> {
-        if self.area != 0 {
-            return None;
-        }
-        if let Some(s) = &self.case_screen {
+        if let Some(s) = self.top::<CaseScreen>() {
             return s.target();
         }
-        let p = &self.panes[0];
+        let p = self.list_in_front().filter(|p| matches!(p.kind, ListKind::Cases(_)))?;
         p.rows.get(p.selected).map(|r| (r.item.handle(), r.version))
     }
 
     /// Opens the selected row's case.
     pub(super) fn open_selected_case(&mut self) {
-        if let Some(s) = &self.case_screen {
+        if let Some(s) = self.top::<CaseScreen>() {
             // In the case view Enter follows the focused link.
             let links = s.links();
             match links.get(s.link.min(links.len().saturating_sub(1))) {
                 Some((what, key)) => {
                     let (what, key) = (*what, key.clone());
                     let filter = if what == "group" { format!("group:{key}") } else { key.clone() };
-                    self.set_filter(1, &filter);
+                    self.set_filter(Area::Members, &filter);
                     self.say(format!("{what} {key}: Enter opens a member"));
                 }
                 None => self.complain("this case links to no member or group"),
             }
             return;
         }
-        let p = &self.panes[0];
+        let p = self.pane_of(Area::Cases);
         match p.rows.get(p.selected) {
             Some(row) => {
                 let number = row.item.handle();
@@ -96,16 +95,14 @@ impl App {
             Ok(n) => n,
             Err(e) => return self.complain(e.to_string()),
         };
-        self.area = 0;
-        self.mode = Mode::Normal;
-        self.case_screen =
-            Some(CaseScreen { number: number.clone(), file: None, loading: None, error: None, scroll: 0, link: 0 });
+        let screen = CaseScreen { number: number.clone(), file: None, loading: None, error: None, scroll: 0, link: 0 };
+        self.open_screen(Area::Cases, Box::new(screen));
         self.load_case(number);
     }
 
     fn load_case(&mut self, number: String) {
         let store = self.ops.store().clone();
-        if let Some(old) = self.case_screen.as_mut().and_then(|s| s.loading.take()) {
+        if let Some(old) = self.screen_mut::<CaseScreen>().and_then(|s| s.loading.take()) {
             self.tasks.cancel(old);
         }
         let id = self.tasks.spawn(async move {
@@ -113,54 +110,15 @@ impl App {
                 store::file_by_number(&store, &number).await.map(|f| f.map(Box::new)).map_err(|e| short_cause(&e));
             Report::Case { number, result }
         });
-        if let Some(s) = &mut self.case_screen {
+        if let Some(s) = self.screen_mut::<CaseScreen>() {
             s.loading = Some(id);
         }
     }
 
     /// Reloads the open case (after a change, or a refused one).
     pub(super) fn reload_case(&mut self) {
-        if let Some(number) = self.case_screen.as_ref().map(|s| s.number.clone()) {
+        if let Some(number) = self.screen::<CaseScreen>().map(|s| s.number.clone()) {
             self.load_case(number);
-        }
-    }
-
-    /// A case arrived for the case view.
-    pub(super) fn on_case_file(&mut self, id: TaskId, number: String, result: Result<Option<Box<CaseFile>>, String>) {
-        let Some(s) = &mut self.case_screen else { return };
-        if s.loading != Some(id) || s.number != number {
-            return;
-        }
-        s.loading = None;
-        match result {
-            Ok(Some(f)) => {
-                s.file = Some(f);
-                s.error = None;
-            }
-            Ok(None) => {
-                self.case_screen = None;
-                self.complain(format!("no case {number}"));
-            }
-            Err(e) => s.error = Some(e),
-        }
-    }
-
-    /// Scrolls the case view or moves its link focus.
-    pub(super) fn case_screen_move(&mut self, action: Action) {
-        let Some(s) = &mut self.case_screen else { return };
-        s.scroll = match action {
-            Action::Down => s.scroll.saturating_add(1),
-            Action::Up => s.scroll.saturating_sub(1),
-            Action::PageDown => s.scroll.saturating_add(10),
-            Action::PageUp => s.scroll.saturating_sub(10),
-            Action::Top => 0,
-            _ => s.scroll,
-        };
-        let n = s.links().len().max(1);
-        match action {
-            Action::FocusNext => s.link = (s.link + 1) % n,
-            Action::FocusPrev => s.link = (s.link + n - 1) % n,
-            _ => {}
         }
     }
 
@@ -173,7 +131,7 @@ impl App {
             return self.toggle_mark();
         }
         if matches!(action, Action::CaseBulkAssign | Action::CaseBulkResolve) {
-            if self.area != 0 || self.marked.is_empty() {
+            if !matches!(self.pane().kind, ListKind::Cases(_)) || self.marked.is_empty() {
                 return self.complain("no cases are marked: mark some in a case list with Space first");
             }
             let kind = if action == Action::CaseBulkAssign { PromptKind::BulkAssign } else { PromptKind::BulkResolve };
@@ -204,10 +162,9 @@ impl App {
     }
 
     fn toggle_mark(&mut self) {
-        if self.area != 0 || self.case_screen.is_some() {
+        let Some(p) = self.list_in_front().filter(|p| matches!(p.kind, ListKind::Cases(_))) else {
             return self.complain("marks are set in a case list");
-        }
-        let p = &self.panes[0];
+        };
         let Some(row) = p.rows.get(p.selected) else { return self.nothing_selected() };
         let number = row.item.handle();
         if !self.marked.remove(&number) {

@@ -4,26 +4,11 @@
 use crossterm::event::KeyCode;
 
 use super::app::{App, Mode};
-use super::modal::{Confirm, Pending, Prompt, PromptKind};
+use super::modal::{CodeJob, Confirm, Pending, Prompt, PromptKind, ShownCode};
 use super::task::Report;
 use crate::action::Action;
 use crate::keys::Key;
 use crate::ops::codes::{CodeFor, Issued};
-
-/// A code change waiting for `y`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CodeJob {
-    Issue(CodeFor),
-    Revoke { id: i64, reason: String },
-    Reissue(i64),
-}
-
-/// A code just issued, with the letter written for it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ShownCode {
-    pub issued: Issued,
-    pub letter: Option<String>,
-}
 
 /// The report of an issue: the code to show, with the employer's letter
 /// (written by the issue itself, before the code was committed).
@@ -37,7 +22,7 @@ fn issued_report(r: Result<Issued, crate::ops::OpError>) -> Report {
 impl App {
     /// The selected code's id, in the Codes area.
     fn selected_code(&self) -> Option<i64> {
-        let p = &self.panes[5];
+        let p = self.pane_of(super::screen::Area::Codes);
         p.rows.get(p.selected).map(|r| r.id)
     }
 
@@ -54,7 +39,7 @@ impl App {
         if action == Action::CodeRedeem {
             return self.redeem(&arg);
         }
-        if self.area != 5 {
+        if self.pane().kind != crate::store::lists::ListKind::Codes {
             self.switch_to_codes();
         }
         let prompt = |kind| Prompt { kind, number: String::new(), seen: None };
@@ -176,7 +161,7 @@ impl App {
             }
             Err(e) => self.complain(e),
         }
-        self.reload_in_place(5);
+        self.reload_in_place(super::screen::Area::Codes);
     }
 
     /// In the code dialog: `c` copies the code, anything else closes it for good.

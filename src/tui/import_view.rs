@@ -7,7 +7,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use super::app::{App, Mode};
+use super::app::App;
+use super::screen::{Area, Reported, Screen};
 use super::task::{Report, TaskId};
 use crate::action::Action;
 use crate::domain::text::sanitize;
@@ -47,20 +48,21 @@ impl App {
     pub(super) fn open_import(&mut self, id: Option<i64>) {
         let id = match id {
             Some(i) => i,
-            None => match self.panes[4].rows.get(self.panes[4].selected) {
+            None => match self.pane_of(Area::Imports).rows.get(self.pane_of(Area::Imports).selected) {
                 Some(r) => r.id,
                 None => return self.nothing_selected(),
             },
         };
-        self.area = 4;
-        self.mode = Mode::Normal;
-        self.import_screen = Some(ImportScreen { id, job: None, loading: None, code: None, selected: 0 });
+        self.open_screen(
+            Area::Imports,
+            Box::new(ImportScreen { id, job: None, loading: None, code: None, selected: 0 }),
+        );
         self.reload_import();
     }
 
     /// Loads (again) the open job.
     pub(super) fn reload_import(&mut self) {
-        let Some(id) = self.import_screen.as_ref().map(|s| s.id) else { return };
+        let Some(id) = self.screen::<ImportScreen>().map(|s| s.id) else { return };
         let st = self.ops.store().clone();
         let task = self.tasks.spawn(async move {
             let r = async {
@@ -72,72 +74,41 @@ impl App {
             };
             Report::Import { id, result: r.await.map_err(|e: sqlx::Error| crate::store::short_cause(&e)) }
         });
-        if let Some(s) = &mut self.import_screen {
+        if let Some(s) = self.screen_mut::<ImportScreen>() {
             s.loading = Some(task);
         }
     }
 
-    /// A job arrived for the job view.
-    pub(super) fn on_import(
-        &mut self,
-        task: TaskId,
-        id: i64,
-        result: Result<Option<(JobHead, Vec<RowError>)>, String>,
-    ) {
-        let Some(s) = &mut self.import_screen else { return };
-        if s.loading != Some(task) {
-            return;
-        }
-        s.loading = None;
-        match result {
-            Ok(Some(j)) => s.job = Some(j),
-            Ok(None) => {
-                self.import_screen = None;
-                self.complain(format!("no import job {id}"));
-            }
-            Err(e) => self.complain(e),
-        }
-    }
-
-    /// Moves in the job view: j/k through errors, Tab through error codes.
-    pub(super) fn import_screen_move(&mut self, action: Action) {
-        let Some(s) = &mut self.import_screen else { return };
-        let n = s.shown().len();
-        match action {
-            Action::FocusNext | Action::FocusPrev => {
-                // The cycle is: every code, then each code alone in order.
-                let codes: Vec<String> = s.summary().into_iter().map(|(c, _)| c).collect();
-                let at = s.code.as_ref().and_then(|c| codes.iter().position(|x| x == c));
-                let next = match (action == Action::FocusNext, at) {
-                    (true, None) => Some(0),
-                    (true, Some(i)) => Some(i + 1),
-                    (false, None) => codes.len().checked_sub(1),
-                    (false, Some(i)) => i.checked_sub(1),
-                };
-                s.code = next.and_then(|i| codes.get(i)).cloned();
-                s.selected = 0;
-            }
-            Action::Down => s.selected = (s.selected + 1).min(n.saturating_sub(1)),
-            Action::Up => s.selected = s.selected.saturating_sub(1),
-            Action::PageDown => s.selected = (s.selected + 10).min(n.saturating_sub(1)),
-            Action::PageUp => s.selected = s.selected.saturating_sub(10),
-            Action::Top => s.selected = 0,
-            Action::Bottom => s.selected = n.saturating_sub(1),
-            _ => {}
+    /// Enter on the Imports area: opens the selected job, or in the job
+    /// view the selected error row's detail.
+    pub(super) fn open_import_item(&mut self) {
+        match self.top::<ImportScreen>() {
+            Some(s) => match s.shown().get(s.selected) {
+                Some(e) => {
+                    let record = super::record::Record::ImportError { job: s.id, error: Box::new((*e).clone()) };
+                    self.show_record(record);
+                }
+                None => self.complain("this job has no error rows to open"),
+            },
+            None => self.open_import(None),
         }
     }
 
     /// `Q`: retries the open (or selected) job: only its failed rows when
     /// some rows went in, else the whole file.
     pub(super) fn retry_selected_import(&mut self) {
-        let target = match &self.import_screen {
-            Some(s) => s.job.as_ref().map(|(j, _)| (j.id, j.ok_rows > 0)),
-            None => self.panes[4]
+        let target = match (
+            self.top::<ImportScreen>(),
+            self.list_in_front().filter(|p| matches!(p.kind, crate::store::lists::ListKind::Imports { .. })),
+        ) {
+            (Some(s), _) => s.job.as_ref().map(|(j, _)| (j.id, j.ok_rows > 0)),
+            (None, Some(p)) => p
                 .rows
-                .get(self.panes[4].selected)
+                .get(p.selected)
                 .map(|r| (r.id, matches!(&r.item, crate::store::lists::ListItem::Import(j) if j.ok_rows != 0))),
+            (None, None) => None,
         };
-        let Some((id, some_ok)) = target.filter(|_| self.area == 4) else {
+        let Some((id, some_ok)) = target else {
             return self.complain("open or select an import job first (5)");
         };
         let args = if some_ok { format!("{id} failed") } else { id.to_string() };
@@ -206,4 +177,65 @@ pub fn draw_import(f: &mut Frame, app: &App, s: &ImportScreen, r: Rect) {
     let tbl = Table::new(rows, widths).header(header).row_highlight_style(t.selected).column_spacing(1);
     let mut state = TableState::default().with_selected((!shown.is_empty()).then_some(s.selected - first));
     f.render_stateful_widget(tbl, table, &mut state);
+}
+
+impl Screen<App> for ImportScreen {
+    fn title(&self) -> String {
+        format!("job {}", self.id)
+    }
+
+    fn loading(&self) -> bool {
+        self.loading.is_some()
+    }
+
+    fn handle(&mut self, action: Action) -> bool {
+        let n = self.shown().len();
+        match action {
+            Action::FocusNext | Action::FocusPrev => {
+                // The cycle is: every code, then each code alone in order.
+                let codes: Vec<String> = self.summary().into_iter().map(|(c, _)| c).collect();
+                let at = self.code.as_ref().and_then(|c| codes.iter().position(|x| x == c));
+                let next = match (action == Action::FocusNext, at) {
+                    (true, None) => Some(0),
+                    (true, Some(i)) => Some(i + 1),
+                    (false, None) => codes.len().checked_sub(1),
+                    (false, Some(i)) => i.checked_sub(1),
+                };
+                self.code = next.and_then(|i| codes.get(i)).cloned();
+                self.selected = 0;
+            }
+            Action::Down => self.selected = (self.selected + 1).min(n.saturating_sub(1)),
+            Action::Up => self.selected = self.selected.saturating_sub(1),
+            Action::PageDown => self.selected = (self.selected + 10).min(n.saturating_sub(1)),
+            Action::PageUp => self.selected = self.selected.saturating_sub(10),
+            Action::Top => self.selected = 0,
+            Action::Bottom => self.selected = n.saturating_sub(1),
+            _ => return false,
+        }
+        true
+    }
+
+    /// The job view offers what the Imports list offers.
+    fn offers(&self) -> Vec<(Action, &'static str)> {
+        Area::Imports.list_offers()
+    }
+
+    fn draw(&self, f: &mut Frame, app: &App, r: Rect) {
+        draw_import(f, app, self, r);
+    }
+
+    fn on_report(&mut self, task: TaskId, report: Report) -> Reported {
+        match report {
+            Report::Import { id, result } if self.loading == Some(task) => {
+                self.loading = None;
+                match result {
+                    Ok(Some(j)) => self.job = Some(j),
+                    Ok(None) => return Reported::Gone(format!("no import job {id}")),
+                    Err(e) => return Reported::Failed(e),
+                }
+                Reported::Shown
+            }
+            other => Reported::NotMine(other),
+        }
+    }
 }

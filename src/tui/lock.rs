@@ -24,7 +24,7 @@ impl App {
         self.locked = Some(Input::default());
         self.lock_error = None;
         // A revealed SSN is masked again, not kept behind the lock.
-        if let Some(s) = &mut self.member_screen {
+        if let Some(s) = self.screen_mut::<super::members::MemberScreen>() {
             s.revealed = None;
         }
         self.audit_session(Action::SessionLock);

@@ -128,13 +128,14 @@ impl App {
     }
 
     fn open_member_number(&self) -> Option<String> {
-        let s = self.member_screen.as_ref().filter(|_| self.area == 1)?;
+        let s = self.top::<super::members::MemberScreen>()?;
         s.file.as_ref().map(|_| s.number.clone())
     }
 
     /// The open member's demographics, as its form starts with them.
     fn demographics(&self) -> Vec<(&'static str, String)> {
-        let Some(m) = self.member_screen.as_ref().and_then(|s| s.file.as_ref()).map(|f| &f.member) else {
+        let Some(m) = self.screen::<super::members::MemberScreen>().and_then(|s| s.file.as_ref()).map(|f| &f.member)
+        else {
             return Vec::new();
         };
         vec![
@@ -173,11 +174,10 @@ impl App {
     /// The case open in the Cases area, when it is about this member (or
     /// its subscriber) or about no member yet.
     fn change_case(&self, member: Option<&str>) -> Option<String> {
-        let file = self.case_screen.as_ref()?.file.as_ref()?;
+        let file = self.screen::<super::cases::CaseScreen>()?.file.as_ref()?;
         let about = file.case.member_number.as_deref();
         let subscriber = self
-            .member_screen
-            .as_ref()
+            .screen::<super::members::MemberScreen>()
             .and_then(|s| s.file.as_ref())
             .and_then(|f| f.subscriber.as_ref().map(|r| r.member_number.clone()));
         (about.is_none() || about == member || about == subscriber.as_deref()).then(|| file.case.case_number.clone())

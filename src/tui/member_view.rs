@@ -7,6 +7,9 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::app::App;
 use super::members::{MemberScreen, TABS};
+use super::screen::{Reported, Screen};
+use super::task::{Report, TaskId};
+use crate::action::Action;
 use crate::domain::cobra::{event_facts, event_name, next_due, payment_standing};
 use crate::domain::ssn::mask;
 use crate::domain::text::sanitize;
@@ -18,7 +21,7 @@ fn money(cents: i64) -> String {
 
 /// The lines of the current tab.
 pub fn tab_lines<'a>(app: &App, s: &MemberScreen, f: &'a MemberFile) -> Vec<Line<'a>> {
-    let date = |d: chrono::NaiveDate| super::view::day(app, d);
+    let date = |d: chrono::NaiveDate| app.day(d);
     let t = &app.theme;
     let m = &f.member;
     let label = |l: &str| Span::styled(format!("{l:<13}"), t.header);
@@ -233,4 +236,67 @@ pub fn draw_member(f: &mut Frame, app: &App, s: &MemberScreen, r: Rect) {
     f.render_widget(Paragraph::new(Line::from(spans)), tabs);
     let lines = tab_lines(app, s, file);
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((s.scroll, 0)), body);
+}
+
+impl Screen<App> for MemberScreen {
+    fn title(&self) -> String {
+        self.number.clone()
+    }
+
+    fn loading(&self) -> bool {
+        self.loading.is_some()
+    }
+
+    fn handle(&mut self, action: Action) -> bool {
+        let links = self.links().len();
+        match action {
+            Action::FocusNext | Action::FocusPrev => {
+                let step = if action == Action::FocusNext { 1 } else { TABS.len() - 1 };
+                self.tab = (self.tab + step) % TABS.len();
+                self.scroll = 0;
+                self.selected = 0;
+            }
+            Action::Down if links > 0 => self.selected = (self.selected + 1).min(links - 1),
+            Action::Up if links > 0 => self.selected = self.selected.saturating_sub(1),
+            Action::Down => self.scroll = self.scroll.saturating_add(1),
+            Action::Up => self.scroll = self.scroll.saturating_sub(1),
+            Action::PageDown => self.scroll = self.scroll.saturating_add(10),
+            Action::PageUp => self.scroll = self.scroll.saturating_sub(10),
+            Action::Top => {
+                self.scroll = 0;
+                self.selected = 0;
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    fn offers(&self) -> Vec<(Action, &'static str)> {
+        vec![
+            (Action::Back, "back"),
+            (Action::FocusNext, "next tab"),
+            (Action::Open, "open"),
+            (Action::MemberRevealSsn, "reveal SSN"),
+            (Action::CommandLine, "command"),
+            (Action::Help, "help"),
+        ]
+    }
+
+    fn draw(&self, f: &mut Frame, app: &App, r: Rect) {
+        draw_member(f, app, self, r);
+    }
+
+    fn on_report(&mut self, id: TaskId, report: Report) -> Reported {
+        match report {
+            Report::Member(result) if self.loading == Some(id) => {
+                self.loading = None;
+                // A member that cannot be read (gone, or not allowed) closes its view.
+                result.map_or_else(Reported::Gone, |f| {
+                    self.file = Some(f);
+                    Reported::Shown
+                })
+            }
+            other => Reported::NotMine(other),
+        }
+    }
 }

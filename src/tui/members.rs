@@ -1,8 +1,9 @@
 //! Members in the TUI: the member view and its tabs, the audited SSN
 //! reveal that masks itself again, the eligibility check and CSV export.
 
-use super::app::{App, Mode};
+use super::app::App;
 use super::modal::{Confirm, Pending, Prompt, PromptKind};
+use super::screen::Area;
 use super::task::{Report, TaskId};
 use crate::action::Action;
 use crate::domain::member_query::parse_date;
@@ -60,7 +61,7 @@ impl MemberScreen {
 impl App {
     /// Opens the selected member of the list, or follows the member view's link.
     pub(super) fn open_member_item(&mut self) {
-        if let Some(s) = &self.member_screen {
+        if let Some(s) = self.top::<MemberScreen>() {
             let links = s.links();
             let Some((_, key, is_case)) = links.get(s.selected).cloned() else {
                 return self.complain("nothing to open on this tab: Tab moves between tabs");
@@ -72,7 +73,7 @@ impl App {
             }
             return;
         }
-        let p = &self.panes[1];
+        let p = self.pane_of(Area::Members);
         match p.rows.get(p.selected) {
             Some(row) => {
                 let number = row.item.handle();
@@ -84,15 +85,13 @@ impl App {
 
     /// Opens a member's view (audited by the ops layer).
     pub(super) fn open_member(&mut self, number: &str) {
-        self.area = 1;
-        self.mode = Mode::Normal;
         let number = number.to_owned();
         let ops = self.ops.clone();
         let n = number.clone();
         let id = self
             .tasks
             .spawn(async move { Report::Member(ops.view_member(&n).await.map(Box::new).map_err(|e| e.to_string())) });
-        self.member_screen = Some(MemberScreen {
+        let screen = MemberScreen {
             number,
             file: None,
             loading: Some(id),
@@ -101,13 +100,14 @@ impl App {
             scroll: 0,
             selected: 0,
             revealed: None,
-        });
+        };
+        self.open_screen(Area::Members, Box::new(screen));
     }
 
     /// Reads the open member again after a change (not audited again: the
     /// view that shows it already was).
     pub(super) fn reload_member(&mut self) {
-        let Some(number) = self.member_screen.as_ref().filter(|s| s.file.is_some()).map(|s| s.number.clone()) else {
+        let Some(number) = self.screen::<MemberScreen>().filter(|s| s.file.is_some()).map(|s| s.number.clone()) else {
             return;
         };
         let store = self.ops.store().clone();
@@ -115,55 +115,14 @@ impl App {
             let r = store::file_by_number(&store, &number).await.map_err(|e| crate::store::short_cause(&e));
             Report::Member(r.and_then(|f| f.map(Box::new).ok_or_else(|| format!("member {number} is gone"))))
         });
-        if let Some(s) = &mut self.member_screen {
+        if let Some(s) = self.screen_mut::<MemberScreen>() {
             s.loading = Some(id);
-        }
-    }
-
-    /// A member arrived for the view.
-    pub(super) fn on_member_file(&mut self, id: TaskId, result: Result<Box<MemberFile>, String>) {
-        let Some(s) = &mut self.member_screen else { return };
-        if s.loading != Some(id) {
-            return;
-        }
-        s.loading = None;
-        match result {
-            Ok(f) => s.file = Some(f),
-            Err(e) => {
-                self.member_screen = None;
-                self.complain(e);
-            }
-        }
-    }
-
-    /// Moves within the member view: Tab to the next tab, j/k through links or lines.
-    pub(super) fn member_screen_move(&mut self, action: Action) {
-        let Some(s) = &mut self.member_screen else { return };
-        let links = s.links().len();
-        match action {
-            Action::FocusNext | Action::FocusPrev => {
-                let step = if action == Action::FocusNext { 1 } else { TABS.len() - 1 };
-                s.tab = (s.tab + step) % TABS.len();
-                s.scroll = 0;
-                s.selected = 0;
-            }
-            Action::Down if links > 0 => s.selected = (s.selected + 1).min(links - 1),
-            Action::Up if links > 0 => s.selected = s.selected.saturating_sub(1),
-            Action::Down => s.scroll = s.scroll.saturating_add(1),
-            Action::Up => s.scroll = s.scroll.saturating_sub(1),
-            Action::PageDown => s.scroll = s.scroll.saturating_add(10),
-            Action::PageUp => s.scroll = s.scroll.saturating_sub(10),
-            Action::Top => {
-                s.scroll = 0;
-                s.selected = 0;
-            }
-            _ => {}
         }
     }
 
     /// `member.reveal_ssn` from a key (asks the reason) or `:reveal REASON`.
     pub(super) fn reveal(&mut self, reason: Option<String>) {
-        let Some(number) = self.member_screen.as_ref().filter(|_| self.area == 1).map(|s| s.number.clone()) else {
+        let Some(number) = self.top::<MemberScreen>().map(|s| s.number.clone()) else {
             return self.complain("open a member first: the SSN shown is the open member's");
         };
         let spec = Action::MemberRevealSsn.spec();
@@ -195,7 +154,7 @@ impl App {
         if reason.is_empty() {
             return Err("type why you need the SSN: the reason is audited".into());
         }
-        let Some(number) = self.member_screen.as_ref().map(|s| s.number.clone()) else {
+        let Some(number) = self.screen::<MemberScreen>().map(|s| s.number.clone()) else {
             return Err("open a member first".into());
         };
         let Some(key) = self.key.clone() else { return Err("no data key loaded: SSNs cannot be revealed".into()) };
@@ -216,7 +175,7 @@ impl App {
             Ok(_) if self.locked.is_some() => {}
             Ok(ssn) => {
                 let until = self.tick + self.reveal_ticks;
-                if let Some(s) = self.member_screen.as_mut().filter(|s| s.number == number) {
+                if let Some(s) = self.screen_mut::<MemberScreen>().filter(|s| s.number == number) {
                     s.revealed = Some((ssn, until));
                     s.tab = 0;
                 }
@@ -228,8 +187,9 @@ impl App {
 
     /// Masks a revealed SSN again once its time is up.
     pub(super) fn expire_reveal(&mut self) {
-        if let Some(s) = &mut self.member_screen
-            && s.revealed.as_ref().is_some_and(|(_, until)| self.tick >= *until)
+        let tick = self.tick;
+        if let Some(s) = self.screen_mut::<MemberScreen>()
+            && s.revealed.as_ref().is_some_and(|(_, until)| tick >= *until)
         {
             s.revealed = None;
         }
@@ -251,7 +211,7 @@ impl App {
         };
         let store = self.ops.store().clone();
         let query = clip(query.trim(), 40);
-        let shown_on = super::view::day(self, on);
+        let shown_on = self.day(on);
         self.spawn_op("checking eligibility…".into(), async move {
             match store::coverage_on(&store, &search, on, 50).await {
                 Ok(rows) => Report::Info {
@@ -276,7 +236,7 @@ impl App {
         let area = self.area;
         // In an import job's view, the export is its row errors.
         let errors =
-            self.import_screen.as_ref().filter(|_| area == 4).and_then(|s| s.job.as_ref()).map(|(_, e)| e.clone());
+            self.top::<super::import_view::ImportScreen>().and_then(|s| s.job.as_ref()).map(|(_, e)| e.clone());
         if let Some(errors) = errors {
             return match crate::export::import_errors_csv(&errors, &path) {
                 Ok(n) => self.say(format!(
@@ -294,7 +254,7 @@ impl App {
         if matches!(kind, lists::ListKind::Members) && ops.read_only() {
             return self.complain("exporting members is audited, and this session is read-only");
         }
-        let what = format!("{}:{}", super::app::AREAS[area].0.to_lowercase(), clip(&self.panes[area].filter, 60));
+        let what = format!("{}:{}", area.title().to_lowercase(), clip(&self.pane_of(area).filter, 60));
         self.spawn_op(format!("exporting to {}…", path.display()), async move {
             let r = async {
                 // A member export is audited before its file is written.

@@ -3,11 +3,14 @@
 
 pub mod admin;
 pub mod app;
+pub mod area;
 pub mod broker_view;
 pub mod case_view;
 pub mod cases;
 pub mod codes;
+pub mod dialog;
 pub mod form;
+pub mod form_view;
 pub mod import_view;
 pub mod imports;
 pub mod lock;
@@ -16,11 +19,15 @@ pub mod maintenance;
 pub mod member_view;
 pub mod members;
 pub mod modal;
+pub mod pane;
+pub mod record;
 pub mod record_view;
+pub mod screen;
 pub mod task;
 pub mod theme;
 pub mod typeahead;
 pub mod view;
+pub mod widgets;
 
 use std::path::PathBuf;
 use std::time::Duration;

@@ -23,9 +23,9 @@ pub type TaskId = u64;
 #[derive(Debug)]
 pub enum Report {
     /// A page of the list of area `area`.
-    List { area: usize, result: Result<Page<ListRow>, String> },
+    List { area: super::area::Area, result: Result<Page<ListRow>, String> },
     /// How many rows the list of area `area` holds, counted to a cap.
-    ListCount { area: usize, result: Result<crate::store::count::ListCount, String> },
+    ListCount { area: super::area::Area, result: Result<crate::store::count::ListCount, String> },
     /// Case counts per view.
     Counts(Vec<(CaseView, i64)>),
     /// An operation finished: the message to show.
@@ -35,7 +35,7 @@ pub enum Report {
     /// A case for the case view (`None`: no such case).
     Case { number: String, result: Result<Option<Box<CaseFile>>, String> },
     /// A code was issued (or reissued): show it once.
-    Issued(Result<Box<crate::tui::codes::ShownCode>, String>),
+    Issued(Result<Box<super::modal::ShownCode>, String>),
     /// A member for the member view (opening it was audited).
     Member(Result<Box<crate::store::members::MemberFile>, String>),
     /// A broker for the broker view (`None`: no such NPN).
@@ -50,7 +50,7 @@ pub enum Report {
     /// Lines to show in a box (the eligibility answer).
     Info { title: String, lines: Vec<String> },
     /// A record for the detail view (`None`: the row is gone).
-    Record(Result<Option<super::record_view::Record>, String>),
+    Record(Result<Option<super::record::Record>, String>),
     /// The dry run of a member change, to confirm.
     ChangePreview {
         request: Box<crate::ops::maintenance::ChangeRequest>,

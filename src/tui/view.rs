@@ -1,5 +1,6 @@
-//! Drawing the app: banner, area tabs, breadcrumbs, the list, status and
-//! footer; help and detail overlays. Pure functions of `App`.
+//! Drawing the app: banner, area tabs, breadcrumbs, the list (or the
+//! screen in front, which draws itself), status and footer; help and the
+//! modals over them. Pure functions of `App`, but for the help's scrolling.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -7,20 +8,17 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, TableState};
 
-use super::app::{AREAS, App, Mode};
-use super::case_view;
-use crate::action::{Action, SPECS};
+use super::app::{App, Mode};
+use super::screen::Area;
+use super::widgets::{centered, wrap};
+use crate::action::Action;
 use crate::columns::{FILL, cells, columns};
 use crate::command::WORDS;
 use crate::domain::case::CaseView;
+use crate::keys::Key;
 use crate::store::lists::{ListItem, ListKind};
 
 const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
-
-/// A date as every screen shows it: `ui.date_format`, ISO by default.
-pub fn day(app: &App, d: chrono::NaiveDate) -> String {
-    app.date_format.show(d)
-}
 
 /// Draws one frame.
 pub fn render(f: &mut Frame, app: &App) {
@@ -36,7 +34,7 @@ pub fn render(f: &mut Frame, app: &App) {
         f.render_widget(Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }), area);
         return;
     }
-    let strip = if app.area == 0 { 1 } else { 0 };
+    let strip = if app.area.has_queue_strip() { 1 } else { 0 };
     let [banner, tabs, crumbs, queues, body, status, footer] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
@@ -53,24 +51,19 @@ pub fn render(f: &mut Frame, app: &App) {
     if strip == 1 {
         draw_queues(f, app, queues);
     }
-    match (&app.case_screen, &app.member_screen, &app.broker_screen, app.area) {
-        (Some(s), _, _, 0) => case_view::draw_case(f, app, s, body),
-        (_, Some(m), _, 1) => super::member_view::draw_member(f, app, m, body),
-        (_, _, Some(b), 2) => super::broker_view::draw_broker(f, app, b, body),
-        _ => match (&app.import_screen, app.area) {
-            (Some(i), 4) => super::import_view::draw_import(f, app, i, body),
-            _ => draw_list(f, app, body),
-        },
+    match app.front() {
+        Some(s) => s.draw(f, app, body),
+        None => draw_list(f, app, body),
     }
     draw_status(f, app, status);
     draw_footer(f, app, footer);
     match &app.mode {
         Mode::Help => draw_help(f, app, area),
         Mode::Record(v) => super::record_view::draw_record(f, app, v, body),
-        Mode::Prompt(p) => super::modal::draw_prompt(f, app, p, body),
-        Mode::Confirm(c) => super::modal::draw_confirm(f, app, c, area),
+        Mode::Prompt(p) => super::dialog::draw_prompt(f, app, p, body),
+        Mode::Confirm(c) => super::dialog::draw_confirm(f, app, c, area),
         Mode::ShowCode(c) => draw_code(f, app, c, area),
-        Mode::Form(form) => super::form::draw_form(f, app, form, body),
+        Mode::Form(form) => super::form_view::draw_form(f, app, form, body),
         _ => {}
     }
 }
@@ -120,9 +113,9 @@ fn draw_banner(f: &mut Frame, app: &App, r: Rect) {
 fn draw_tabs(f: &mut Frame, app: &App, r: Rect) {
     let t = &app.theme;
     let mut spans = Vec::new();
-    for (i, (name, action)) in AREAS.iter().enumerate() {
-        let label = format!(" {} {} ", app.keymap.label(*action), name);
-        spans.push(Span::styled(label, if i == app.area { t.tab_active } else { t.tab }));
+    for a in Area::ALL {
+        let label = format!(" {} {} ", app.keymap.label(a.action()), a.title());
+        spans.push(Span::styled(label, if a == app.area { t.tab_active } else { t.tab }));
         spans.push(Span::raw(" "));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), r);
@@ -130,7 +123,7 @@ fn draw_tabs(f: &mut Frame, app: &App, r: Rect) {
 
 fn crumbs(app: &App) -> String {
     let pane = app.pane();
-    let mut parts = vec![AREAS[app.area].0.to_owned()];
+    let mut parts = vec![app.area.title().to_owned()];
     match pane.kind {
         ListKind::Cases(v) => parts.push(v.name().to_owned()),
         ListKind::Imports { failed_only: true } => parts.push("failed".into()),
@@ -140,18 +133,14 @@ fn crumbs(app: &App) -> String {
     if !pane.filter.is_empty() {
         parts.push(format!("/{}", crate::domain::ssn::redact(&pane.filter)));
     }
-    if let (Some(s), 0) = (&app.case_screen, app.area) {
-        parts.push(s.number.clone());
-    } else if let (Some(m), 1) = (&app.member_screen, app.area) {
-        parts.push(m.number.clone());
-    } else if let (Some(b), 2) = (&app.broker_screen, app.area) {
-        parts.push(format!("NPN {}", b.npn));
-    } else if let (Some(i), 4) = (&app.import_screen, app.area) {
-        parts.push(format!("job {}", i.id));
-    } else if let Mode::Record(v) = &app.mode {
+    let screens = app.stack(app.area).titles();
+    if screens.is_empty()
+        && let Mode::Record(v) = &app.mode
+    {
         parts.push(v.record.fields().0);
     }
-    if app.area == 0 && !app.marked.is_empty() {
+    parts.extend(screens);
+    if app.area.has_queue_strip() && !app.marked.is_empty() {
         parts.push(format!("{} marked", app.marked.len()));
     }
     parts.join(" › ")
@@ -160,10 +149,7 @@ fn crumbs(app: &App) -> String {
 fn draw_crumbs(f: &mut Frame, app: &App, r: Rect) {
     let pane = app.pane();
     let mut spans = vec![Span::styled(crumbs(app), app.theme.header)];
-    let case_loading = app.area == 0 && app.case_screen.as_ref().is_some_and(|s| s.loading.is_some());
-    let member_loading = app.area == 1 && app.member_screen.as_ref().is_some_and(|s| s.loading.is_some());
-    let broker_loading = app.area == 2 && app.broker_screen.as_ref().is_some_and(|s| s.loading.is_some());
-    if pane.loading.is_some() || case_loading || member_loading || broker_loading {
+    if pane.loading.is_some() || app.front().is_some_and(|s| s.loading()) {
         spans.push(Span::styled(
             format!("  {} loading… (Ctrl-C cancels)", SPINNER[(app.tick % 4) as usize]),
             app.theme.dim,
@@ -259,11 +245,7 @@ fn draw_status(f: &mut Frame, app: &App, r: Rect) {
         return;
     }
     let pane = app.pane();
-    let screen_open = (app.area == 0 && app.case_screen.is_some())
-        || (app.area == 1 && app.member_screen.is_some())
-        || (app.area == 2 && app.broker_screen.is_some())
-        || (app.area == 4 && app.import_screen.is_some());
-    let position = if pane.rows.is_empty() || screen_open {
+    let position = if pane.rows.is_empty() || app.front().is_some() {
         String::new()
     } else {
         // Where the selection stands in the whole list, once counted.
@@ -334,61 +316,22 @@ pub fn footer_hints(app: &App) -> Vec<(String, &'static str)> {
 /// What the focused screen offers, with the footer's word for each, before
 /// the operator's role and the record's state are asked.
 fn screen_offers(app: &App) -> Vec<(Action, &'static str)> {
-    match app.area {
-        0 if app.case_screen.is_some() => vec![
-            (Action::Back, "back"),
-            (Action::CaseAssignMe, "mine"),
-            (Action::CaseNote, "note"),
-            (Action::CaseRequestInfo, "ask info"),
-            (Action::CaseInfoReceived, "received"),
-            (Action::CaseResolve, "resolve"),
-            (Action::CaseReopen, "reopen"),
-            (Action::Down, "scroll"),
-            (Action::CommandLine, "more"),
-            (Action::Help, "help"),
-        ],
-        1 if app.member_screen.is_some() => vec![
-            (Action::Back, "back"),
-            (Action::FocusNext, "next tab"),
-            (Action::Open, "open"),
-            (Action::MemberRevealSsn, "reveal SSN"),
-            (Action::CommandLine, "command"),
-            (Action::Help, "help"),
-        ],
-        2 if app.broker_screen.is_some() => vec![
-            (Action::Back, "back"),
-            (Action::Open, "members"),
-            (Action::AccessGrant, "grant"),
-            (Action::AccessChange, "perms"),
-            (Action::AccessRevoke, "revoke"),
-            (Action::CommandLine, "command"),
-            (Action::Help, "help"),
-        ],
-        3 if app.pane().kind == ListKind::Accounts => vec![
-            (Action::AccountUnlock, "unlock"),
-            (Action::AccountDisable, "disable"),
-            (Action::AccountEnable, "enable"),
-            (Action::AccountResendRegistration, "resend reg."),
-            (Action::AccountResetPassword, "reset pw"),
-            (Action::AccountTools, "tools"),
-            (Action::CommandLine, "command"),
-            (Action::Help, "help"),
-        ],
-        area => SPECS
-            .iter()
-            .filter(|s| area == 0 || !s.name.starts_with("case."))
-            .filter(|s| area == 5 || !s.name.starts_with("code."))
-            .filter(|s| area == 1 || !s.name.starts_with("member."))
-            .filter(|s| {
-                area != 0
-                    || !matches!(
-                        s.action,
-                        Action::CaseAssignMe | Action::CaseNote | Action::CaseRequestInfo | Action::CaseResolve
-                    )
-            })
-            .filter_map(|s| s.footer.map(|word| (s.action, word)))
-            .collect(),
+    if let Some(s) = app.front() {
+        return s.offers();
     }
+    if app.pane().kind != ListKind::Accounts {
+        return app.area.list_offers();
+    }
+    vec![
+        (Action::AccountUnlock, "unlock"),
+        (Action::AccountDisable, "disable"),
+        (Action::AccountEnable, "enable"),
+        (Action::AccountResendRegistration, "resend reg."),
+        (Action::AccountResetPassword, "reset pw"),
+        (Action::AccountTools, "tools"),
+        (Action::CommandLine, "command"),
+        (Action::Help, "help"),
+    ]
 }
 
 /// Whether `action` can run here for this operator: their role, and for a
@@ -408,7 +351,7 @@ pub fn offered(app: &App, action: Action) -> bool {
         Action::CasePriority => ChangeKind::Priority,
         _ => return true,
     };
-    let Some(case) = app.case_screen.as_ref().filter(|_| app.area == 0).and_then(|s| s.file.as_ref()) else {
+    let Some(case) = app.top::<super::cases::CaseScreen>().and_then(|s| s.file.as_ref()) else {
         return true;
     };
     let mine = case.case.assignee_login.as_deref() == Some(app.ops.operator().login.as_str());
@@ -424,13 +367,6 @@ fn draw_footer(f: &mut Frame, app: &App, r: Rect) {
         spans.push(Span::styled(format!(" {what}  "), t.dim));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), r);
-}
-
-/// A `w` by `h` box in the middle of `r`, shrunk to fit.
-pub(super) fn centered(r: Rect, w: u16, h: u16) -> Rect {
-    let w = w.min(r.width);
-    let h = h.min(r.height);
-    Rect { x: r.x + (r.width - w) / 2, y: r.y + (r.height - h) / 2, width: w, height: h }
 }
 
 /// The help text: what this screen offers now, then every key (those the
@@ -471,21 +407,6 @@ pub fn help_lines(app: &App) -> Vec<String> {
     out.iter().flat_map(|l| wrap(l, width, indent)).collect()
 }
 
-/// Breaks `line` into rows of at most `width` columns at spaces; rows after
-/// the first start `indent` columns in.
-pub(super) fn wrap(line: &str, width: usize, indent: usize) -> Vec<String> {
-    let mut rows = Vec::new();
-    let mut rest = line.to_owned();
-    while rest.chars().count() > width {
-        let head: String = rest.chars().take(width).collect();
-        let cut = head.rfind(' ').filter(|&i| i > indent).unwrap_or(head.len());
-        rows.push(rest[..cut].trim_end().to_owned());
-        rest = format!("{}{}", " ".repeat(indent), rest[cut..].trim_start());
-    }
-    rows.push(rest);
-    rows
-}
-
 fn draw_help(f: &mut Frame, app: &App, area: Rect) {
     let r = centered(area, area.width.saturating_sub(4), area.height.saturating_sub(2));
     f.render_widget(Clear, r);
@@ -496,7 +417,7 @@ fn draw_help(f: &mut Frame, app: &App, area: Rect) {
 }
 
 /// The code dialog: the code, whom it is for, until when, where the notice went.
-fn draw_code(f: &mut Frame, app: &App, c: &super::codes::ShownCode, area: Rect) {
+fn draw_code(f: &mut Frame, app: &App, c: &super::modal::ShownCode, area: Rect) {
     let t = &app.theme;
     let i = &c.issued;
     let r = centered(area, 72.min(area.width.saturating_sub(4)), 12);
@@ -518,4 +439,26 @@ fn draw_code(f: &mut Frame, app: &App, c: &super::codes::ShownCode, area: Rect) 
     lines.push(Line::from(Span::styled("c copies it (OSC 52) · Esc, q or Enter closes: it is not shown again", t.dim)));
     let block = Block::default().borders(Borders::ALL).title(" Registration code — shown once ");
     f.render_widget(Paragraph::new(lines).block(block).wrap(ratatui::widgets::Wrap { trim: false }), r);
+}
+
+impl App {
+    pub(super) fn help_key(&mut self, key: Key) {
+        match self.keymap.action(key) {
+            Some(Action::Down) => self.help_scroll = self.help_scroll.saturating_add(1).min(self.help_end()),
+            Some(Action::Up) => self.help_scroll = self.help_scroll.saturating_sub(1),
+            Some(Action::PageDown) => self.help_scroll = self.help_scroll.saturating_add(10).min(self.help_end()),
+            Some(Action::PageUp) => self.help_scroll = self.help_scroll.saturating_sub(10),
+            Some(Action::Top) => self.help_scroll = 0,
+            Some(Action::Bottom) => self.help_scroll = self.help_end(),
+            Some(Action::Help) => self.mode = Mode::Normal,
+            _ if super::modal::closes_popup(key) => self.mode = Mode::Normal,
+            _ => self.complain("j/k scroll the help; Esc, q or Enter closes it"),
+        }
+    }
+
+    /// How far the help scrolls: its last line at the bottom of its box.
+    fn help_end(&self) -> u16 {
+        let lines = u16::try_from(help_lines(self).len()).unwrap_or(u16::MAX);
+        lines.saturating_sub(self.size.1.saturating_sub(4))
+    }
 }

@@ -1,0 +1,203 @@
+//! The prompt and the confirm at work: their keys, pastes, drafts kept for
+//! a refusal, and their drawing. Their state is in modal.rs.
+
+use crossterm::event::{Event, KeyCode};
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+use tui_input::Input;
+use tui_input::backend::crossterm::EventHandler;
+
+use super::app::{App, Mode};
+use super::modal::{
+    Confirm, Draft, POPUP_KEYS, Pending, Prompt, PromptKind, Unsent, closes_popup, is_char, is_ctrl_c, pasted_text,
+};
+use super::task::TaskId;
+use crate::domain::text::sanitize;
+use crate::keys::Key;
+
+impl App {
+    /// Opens a prompt holding `initial`.
+    pub(super) fn prompt(&mut self, p: Prompt, initial: String) {
+        self.input = Input::new(initial);
+        self.mode = Mode::Prompt(p);
+    }
+
+    /// Opens a confirm.
+    pub(super) fn confirm(&mut self, c: Confirm) {
+        self.mode = Mode::Confirm(Box::new(c));
+    }
+
+    fn draft_of(&self, prompt: &Prompt) -> Draft {
+        Draft { prompt: prompt.clone(), text: self.input.value().to_owned(), cursor: self.input.cursor() }
+    }
+
+    /// Shows a prompt again with the text and cursor it had.
+    pub(super) fn restore(&mut self, d: Draft) {
+        self.input = Input::new(d.text).with_cursor(d.cursor);
+        self.mode = Mode::Prompt(d.prompt);
+    }
+
+    /// Shows refused typed work again: the prompt or the form, as it was.
+    pub(super) fn restore_unsent(&mut self, u: Unsent) {
+        match u {
+            Unsent::Prompt(d) => self.restore(d),
+            Unsent::Form(f) => self.mode = Mode::Form(f),
+        }
+    }
+
+    pub(super) fn prompt_key(&mut self, key: Key, mut p: Prompt) {
+        match key.code {
+            KeyCode::Esc => self.leave_prompt(&p),
+            _ if is_ctrl_c(key) => self.leave_prompt(&p),
+            KeyCode::Tab => {
+                if let PromptKind::Note { to_submitter } = p.kind {
+                    p.kind = PromptKind::Note { to_submitter: !to_submitter };
+                    self.mode = Mode::Prompt(p);
+                }
+            }
+            KeyCode::Up => match self.draft.take_if(|d| d.prompt.kind == p.kind) {
+                Some(d) => self.restore(Draft { prompt: p, ..d }),
+                None => self.complain("no draft of this prompt to bring back"),
+            },
+            KeyCode::Enter => self.submit_typed(&p),
+            _ => {
+                self.input.handle_event(&Event::Key(key.to_event()));
+            }
+        }
+    }
+
+    /// Esc on a prompt: nothing changes, and typed text stays as a draft.
+    fn leave_prompt(&mut self, p: &Prompt) {
+        self.mode = Mode::Normal;
+        if self.input.value().trim().is_empty() {
+            self.say("cancelled; nothing was changed");
+        } else {
+            self.draft = Some(self.draft_of(p));
+            self.say("cancelled; nothing was changed. Your text is kept: Up in this prompt brings it back");
+        }
+    }
+
+    /// Enter on a prompt. The typed text comes back with the reason if it
+    /// is refused: here, by the database when the work reports, or by a
+    /// "no" at the confirm it leads to.
+    fn submit_typed(&mut self, p: &Prompt) {
+        let draft = self.draft_of(p);
+        let (before, refusals) = (self.op_task, self.refusals);
+        self.mode = Mode::Normal;
+        if let Err(e) = self.submit_prompt(p.clone(), &draft.text) {
+            self.restore(draft);
+            return self.complain(e);
+        }
+        match &mut self.mode {
+            Mode::Confirm(c) => c.back = Some(Box::new(Unsent::Prompt(draft))),
+            _ => self.keep_for_refusal(before, refusals, Unsent::Prompt(draft)),
+        }
+    }
+
+    /// After typed text was submitted: refused on the spot, the prompt
+    /// opens again now; running, it opens again if the work reports a refusal.
+    pub(super) fn keep_for_refusal(&mut self, before: Option<TaskId>, refusals: u64, unsent: Unsent) {
+        match self.op_task {
+            Some(id) if self.op_task != before => self.reopen = Some((id, unsent)),
+            _ if self.refusals != refusals && self.mode == Mode::Normal => self.restore_unsent(unsent),
+            _ => {}
+        }
+    }
+
+    pub(super) fn confirm_key(&mut self, key: Key, c: Confirm) {
+        if c.pending == Pending::Nothing {
+            if closes_popup(key) {
+                self.mode = Mode::Normal;
+            } else {
+                self.complain(POPUP_KEYS);
+            }
+            return;
+        }
+        if key.code == KeyCode::Esc || is_char(key, 'n') || is_ctrl_c(key) {
+            self.mode = Mode::Normal;
+            match c.back {
+                Some(d) => {
+                    self.restore_unsent(*d);
+                    self.say("not applied; your text is still here: Enter asks again, Esc leaves it");
+                }
+                None => self.say("cancelled; nothing was changed"),
+            }
+            return;
+        }
+        if !is_char(key, 'y') {
+            return self.complain("y applies, n or Esc cancels");
+        }
+        self.mode = Mode::Normal;
+        let (before, refusals) = (self.op_task, self.refusals);
+        self.apply_confirmed(c.pending);
+        if let Some(d) = c.back {
+            self.keep_for_refusal(before, refusals, *d);
+        }
+    }
+
+    /// A bracketed paste: into the focused text field whole, never as keys.
+    pub(super) fn paste(&mut self, text: &str) {
+        let multiline = match &self.mode {
+            Mode::Form(f) => return self.paste_into_form(f.clone(), text),
+            Mode::Prompt(p) => p.kind.multiline(),
+            Mode::Command | Mode::Filter(_) => false,
+            _ => return self.complain("a paste goes into a text field: open one first (: for a command, / to filter)"),
+        };
+        let text = pasted_text(text, multiline);
+        let cursor = self.input.cursor();
+        let value = self.input.value();
+        let at = value.char_indices().nth(cursor).map_or(value.len(), |(i, _)| i);
+        let joined = format!("{}{text}{}", &value[..at], &value[at..]);
+        self.input = Input::new(joined).with_cursor(cursor + text.chars().count());
+        if matches!(self.mode, Mode::Filter(_)) {
+            self.filter_typed();
+        }
+    }
+}
+
+/// Draws the prompt as a box over the bottom of the body.
+pub fn draw_prompt(f: &mut Frame, app: &App, p: &Prompt, body: Rect) {
+    let h = 3.min(body.height);
+    let r = Rect { x: body.x, y: body.y + body.height - h, width: body.width, height: h };
+    f.render_widget(Clear, r);
+    let title = format!(" {} — Enter saves, Esc cancels ", p.title(app.marked.len()));
+    let block =
+        Block::default().borders(Borders::ALL).title(crate::domain::text::clip(&title, usize::from(r.width) - 2));
+    let inner = block.inner(r);
+    // Line breaks show as ⏎ so that a pasted paragraph stays on one line.
+    let width = usize::from(inner.width.saturating_sub(1));
+    let cursor = app.input.cursor();
+    let scroll = cursor.saturating_sub(width);
+    let shown: String = app.input.value().chars().skip(scroll).map(|c| if c == '\n' { '⏎' } else { c }).collect();
+    f.render_widget(Paragraph::new(sanitize(&shown)).block(block), r);
+    let x = shown
+        .chars()
+        .take(cursor - scroll)
+        .map(|c| unicode_width::UnicodeWidthChar::width(c).unwrap_or(0))
+        .sum::<usize>();
+    f.set_cursor_position((inner.x + (x as u16).min(inner.width.saturating_sub(1)), inner.y));
+}
+
+/// Draws a confirmation dialog: the title, what will change, and how to answer.
+pub fn draw_confirm(f: &mut Frame, app: &App, c: &Confirm, area: Rect) {
+    let w = area.width.saturating_sub(8).min(100);
+    let h = (c.lines.len() as u16 + 4).min(area.height.saturating_sub(4));
+    let r = super::widgets::centered(area, w, h);
+    f.render_widget(Clear, r);
+    let answer = match c.pending {
+        Pending::Nothing => POPUP_KEYS,
+        _ => "y applies · n or Esc cancels",
+    };
+    let room = usize::from(h.saturating_sub(4));
+    let mut lines: Vec<Line> = c.lines.iter().take(room).map(|l| Line::from(sanitize(l))).collect();
+    if c.lines.len() > room && room > 0 {
+        lines.pop();
+        lines.push(Line::from(format!("… and {} more lines", c.lines.len() - room + 1)));
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(answer, app.theme.key)));
+    let block = Block::default().borders(Borders::ALL).title(format!(" {} ", c.title));
+    f.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), r);
+}

@@ -1,0 +1,204 @@
+//! Screens and the areas that hold them. Each area (a tab) shows its list,
+//! and above it a stack of screens (an open case, member, broker or job);
+//! the breadcrumb is the stack. A screen draws itself, moves within itself
+//! and lists what it offers for the footer and `?`; the app sends an action
+//! to the screen on top first.
+//!
+//! The trait is generic over the context a screen draws from (the app), so
+//! this file names no screen and not the app: screens depend on it, never
+//! the other way round.
+
+use std::any::Any;
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+
+pub use super::area::Area;
+use super::task::{Report, TaskId};
+use crate::action::Action;
+
+/// A screen shown above an area's list. `C` is what it draws from.
+pub trait Screen<C>: Any {
+    /// Its part of the breadcrumb.
+    fn title(&self) -> String;
+
+    /// Whether what it shows is still being read (the breadcrumb spins).
+    fn loading(&self) -> bool;
+
+    /// Moves within the screen (scroll, selection, tabs); false when the
+    /// action is not one the screen moves by, so the app handles it.
+    fn handle(&mut self, action: Action) -> bool;
+
+    /// What the screen offers, with the footer's word for each, before the
+    /// operator's role and the record's state are asked.
+    fn offers(&self) -> Vec<(Action, &'static str)>;
+
+    /// Draws it in the list's place.
+    fn draw(&self, f: &mut Frame, ctx: &C, r: Rect);
+
+    /// A task's report: the screen takes the one it is waiting for (it
+    /// remembers the task's id) and hands back any other.
+    fn on_report(&mut self, id: TaskId, report: Report) -> Reported {
+        let _ = id;
+        Reported::NotMine(report)
+    }
+}
+
+/// What a screen did with a task's report.
+#[derive(Debug)]
+pub enum Reported {
+    /// Not the screen's: the report, for the next screen or the app.
+    NotMine(Report),
+    /// Shown.
+    Shown,
+    /// Its task failed: the reason to say; the screen stays (Ctrl-R retries).
+    Failed(String),
+    /// Its record is gone (no such case, member…): the reason to say; the screen closes.
+    Gone(String),
+}
+
+/// The screens above one area's list, bottom first.
+pub struct Stack<C> {
+    screens: Vec<Box<dyn Screen<C>>>,
+}
+
+impl<C: 'static> Default for Stack<C> {
+    fn default() -> Self {
+        Stack { screens: Vec::new() }
+    }
+}
+
+impl<C: 'static> Stack<C> {
+    /// Shows `screen` in place of what the area showed above its list: an
+    /// area shows one record at a time, so opening another replaces it.
+    pub fn open(&mut self, screen: Box<dyn Screen<C>>) {
+        self.screens.clear();
+        self.screens.push(screen);
+    }
+
+    /// Closes the top screen; false when only the list was left.
+    pub fn pop(&mut self) -> bool {
+        self.screens.pop().is_some()
+    }
+
+    /// Back to the list.
+    pub fn clear(&mut self) {
+        self.screens.clear();
+    }
+
+    /// The screen on top.
+    pub fn top(&self) -> Option<&dyn Screen<C>> {
+        self.screens.last().map(|s| &**s)
+    }
+
+    /// The screen on top, to move within.
+    pub fn top_mut(&mut self) -> Option<&mut (dyn Screen<C> + 'static)> {
+        self.screens.last_mut().map(|s| &mut **s)
+    }
+
+    /// The topmost screen of type `T`.
+    pub fn find<T: Screen<C>>(&self) -> Option<&T> {
+        self.screens.iter().rev().find_map(|s| (&**s as &dyn Any).downcast_ref::<T>())
+    }
+
+    /// The topmost screen of type `T`, to change.
+    pub fn find_mut<T: Screen<C>>(&mut self) -> Option<&mut T> {
+        self.screens.iter_mut().rev().find_map(|s| (&mut **s as &mut dyn Any).downcast_mut::<T>())
+    }
+
+    /// Offers a task's report to the screens, top first, until one takes
+    /// it; a screen whose record is gone is closed here.
+    pub fn route(&mut self, id: TaskId, mut report: Report) -> Reported {
+        for i in (0..self.screens.len()).rev() {
+            match self.screens[i].on_report(id, report) {
+                Reported::NotMine(r) => report = r,
+                Reported::Gone(why) => {
+                    self.screens.remove(i);
+                    return Reported::Gone(why);
+                }
+                taken => return taken,
+            }
+        }
+        Reported::NotMine(report)
+    }
+
+    /// The breadcrumb parts of the screens, bottom first.
+    pub fn titles(&self) -> Vec<String> {
+        self.screens.iter().map(|s| s.title()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A screen that waits for task `waits` and answers `Gone` when its
+    /// report says `"gone"`.
+    struct Probe {
+        name: &'static str,
+        waits: TaskId,
+        moved: u32,
+    }
+
+    impl Screen<()> for Probe {
+        fn title(&self) -> String {
+            self.name.to_owned()
+        }
+        fn loading(&self) -> bool {
+            false
+        }
+        fn handle(&mut self, action: Action) -> bool {
+            self.moved += 1;
+            action == Action::Down
+        }
+        fn offers(&self) -> Vec<(Action, &'static str)> {
+            Vec::new()
+        }
+        fn draw(&self, _: &mut Frame, _: &(), _: Rect) {}
+        fn on_report(&mut self, id: TaskId, report: Report) -> Reported {
+            match report {
+                Report::Op(Err(e)) if id == self.waits && e == "gone" => {
+                    Reported::Gone(format!("{} is gone", self.name))
+                }
+                Report::Op(_) if id == self.waits => Reported::Shown,
+                other => Reported::NotMine(other),
+            }
+        }
+    }
+
+    fn probe(name: &'static str, waits: TaskId) -> Box<dyn Screen<()>> {
+        Box::new(Probe { name, waits, moved: 0 })
+    }
+
+    #[test]
+    fn opening_a_screen_replaces_the_one_shown_and_the_breadcrumb_follows() {
+        let mut stack = Stack::<()>::default();
+        assert!(stack.top().is_none());
+        stack.open(probe("C-1", 1));
+        stack.open(probe("C-2", 2));
+        assert_eq!(stack.titles(), ["C-2"]);
+        assert!(stack.top_mut().is_some_and(|s| s.handle(Action::Down)));
+        assert!(!stack.top_mut().is_some_and(|s| s.handle(Action::Up)), "Up is not the probe's");
+        assert_eq!(stack.find::<Probe>().map(|p| p.moved), Some(2));
+        assert!(stack.pop());
+        assert!(!stack.pop(), "only the list was left");
+    }
+
+    #[test]
+    fn a_report_goes_to_the_screen_waiting_for_it_and_a_gone_record_closes_its_screen() {
+        let mut stack = Stack::<()>::default();
+        stack.open(probe("job 7", 4));
+        // Another task's report is handed back whole.
+        match stack.route(5, Report::Op(Ok("other".into()))) {
+            Reported::NotMine(Report::Op(Ok(text))) => assert_eq!(text, "other"),
+            r => panic!("not handed back: {r:?}"),
+        }
+        assert!(matches!(stack.route(4, Report::Op(Ok(String::new()))), Reported::Shown));
+        assert_eq!(stack.titles(), ["job 7"]);
+        match stack.route(4, Report::Op(Err("gone".into()))) {
+            Reported::Gone(why) => assert_eq!(why, "job 7 is gone"),
+            r => panic!("not gone: {r:?}"),
+        }
+        assert!(stack.titles().is_empty(), "the screen whose record is gone closed");
+    }
+}
