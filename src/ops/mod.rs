@@ -6,6 +6,7 @@
 pub mod access;
 pub mod accounts;
 pub mod cases;
+pub mod employers;
 pub mod codes;
 pub mod import_file;
 pub mod imports;
