@@ -233,11 +233,7 @@ pub fn subscriber_alerts(birth_date: NaiveDate, status: &str, today: NaiveDate) 
 pub fn next_renewal(month: u32, today: NaiveDate) -> NaiveDate {
     let m = month.clamp(1, 12);
     let this_year = NaiveDate::from_ymd_opt(today.year(), m, 1).unwrap_or(today);
-    if this_year >= today {
-        this_year
-    } else {
-        NaiveDate::from_ymd_opt(today.year() + 1, m, 1).unwrap_or(today)
-    }
+    if this_year >= today { this_year } else { NaiveDate::from_ymd_opt(today.year() + 1, m, 1).unwrap_or(today) }
 }
 
 /// The renewal months whose next renewal falls within the window from

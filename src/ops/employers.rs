@@ -299,7 +299,8 @@ impl Ops {
         };
         let today = self.today();
         let page = groups::subscribers(self.store(), scope, status.as_deref(), dir, limit).await?;
-        Ok(page.map(|row| SubscriberView { alerts: billing::subscriber_alerts(row.birth_date, &row.status, today), row }))
+        Ok(page
+            .map(|row| SubscriberView { alerts: billing::subscriber_alerts(row.birth_date, &row.status, today), row }))
     }
 
     /// A page of the book of business under `filter`, each group with its
@@ -319,7 +320,10 @@ impl Ops {
         if let Some(t) = &filter.plan_type
             && !["medical", "dental", "vision"].contains(&t.as_str())
         {
-            return Err(OpError::Invalid(format!("unknown plan type {:?}: use medical, dental or vision", clip(t, 20))));
+            return Err(OpError::Invalid(format!(
+                "unknown plan type {:?}: use medical, dental or vision",
+                clip(t, 20)
+            )));
         }
         let today = self.today();
         let page = book::page(self.store(), filter, today, dir, limit).await?;

@@ -38,7 +38,10 @@ impl EmployerFind {
         let ein = || Ein::parse(rest).map(|e| EmployerFind::Ein(e.to_string())).map_err(|e| e.to_string());
         let group = || {
             if rest.is_empty() || rest.chars().any(char::is_whitespace) {
-                Err(format!("a group number is one word, such as ABC101-01; got {:?}", crate::domain::text::clip(rest, 20)))
+                Err(format!(
+                    "a group number is one word, such as ABC101-01; got {:?}",
+                    crate::domain::text::clip(rest, 20)
+                ))
             } else {
                 Ok(EmployerFind::GroupNumber(rest.to_uppercase()))
             }
@@ -79,7 +82,12 @@ impl EmployerRow {
 }
 
 /// One page of employers matching `find`, by name.
-pub async fn find(store: &Store, find: &EmployerFind, dir: &Dir, limit: usize) -> Result<Page<EmployerRow>, sqlx::Error> {
+pub async fn find(
+    store: &Store,
+    find: &EmployerFind,
+    dir: &Dir,
+    limit: usize,
+) -> Result<Page<EmployerRow>, sqlx::Error> {
     let mut q = Sql::new(
         "SELECT e.id, e.ein, e.legal_name, e.name_key, \
          (SELECT count(*) FROM employer_groups g WHERE g.employer_id = e.id) AS groups FROM employers e",
@@ -95,7 +103,9 @@ pub async fn find(store: &Store, find: &EmployerFind, dir: &Dir, limit: usize) -
             true
         }
         EmployerFind::GroupNumber(n) => {
-            q.push(" WHERE e.id = (SELECT employer_id FROM employer_groups WHERE group_number = ").bind(n.clone()).push(")");
+            q.push(" WHERE e.id = (SELECT employer_id FROM employer_groups WHERE group_number = ")
+                .bind(n.clone())
+                .push(")");
             true
         }
     };
