@@ -281,15 +281,18 @@ pub async fn billing_and_communications(
         &["employer_id", "group_id", "sent_at", "channel", "subject", "body", "sent_by"],
     );
     let this_month = today.with_day(1).unwrap_or(today);
-    let mut payment_no = 0u64;
+    let (mut payment_no, mut billed) = (0u64, 0u64);
     for g in groups {
-        let payer = match xr.gen_range(0..100) {
-            0..75 => Payer::OnTime,
-            75..85 => Payer::Late,
-            85..92 => Payer::Short,
-            _ => Payer::Stopped(xr.gen_range(2..6)),
-        };
         if g.subscribers > 0 && g.status != "pending" {
+            // In every ten groups billed, one stopped paying, one pays short
+            // and one late: even the smallest demo has each kind.
+            billed += 1;
+            let payer = match billed % 10 {
+                3 => Payer::Stopped(xr.gen_range(2..6)),
+                6 => Payer::Short,
+                9 => Payer::Late,
+                _ => Payer::OnTime,
+            };
             let base = g.subscribers as i64 * (62_000 + 4_500) + xr.gen_range(0..10_000);
             for m in -11..=1_i32 {
                 let Some(period) = shift_months(this_month, m) else { continue };
