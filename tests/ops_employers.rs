@@ -82,8 +82,13 @@ fn people() -> Vec<Person> {
     ]
 }
 
-/// (group, period start, issued on, due date, amount, adjustment), in cents.
-const INVOICES: &[(i64, (i32, u32), (i32, u32, u32), (i32, u32, u32), i64, i64)] = &[
+/// A day as (year, month, day).
+type Ymd = (i32, u32, u32);
+
+/// (group, period start month, issued on, due date, amount, adjustment), in cents.
+type Bill = (i64, (i32, u32), Ymd, Ymd, i64, i64);
+
+const INVOICES: &[Bill] = &[
     (1, (2026, 9), (2026, 8, 12), (2026, 9, 1), 100_000, 0),
     (1, (2026, 10), (2026, 9, 11), (2026, 10, 1), 100_000, -5_000),
     (1, (2026, 11), (2026, 10, 12), (2026, 11, 1), 120_000, 0),
@@ -96,7 +101,7 @@ const INVOICES: &[(i64, (i32, u32), (i32, u32, u32), (i32, u32, u32), i64, i64)]
 ];
 
 /// (group, received on, amount)
-const PAYMENTS: &[(i64, (i32, u32, u32), i64)] = &[
+const PAYMENTS: &[(i64, Ymd, i64)] = &[
     (1, (2026, 8, 30), 100_000),
     // October's bill paid after its due date.
     (1, (2026, 10, 15), 95_000),

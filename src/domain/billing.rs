@@ -265,7 +265,7 @@ pub fn dollars(cents: i64) -> String {
     let whole = (abs / 100).to_string();
     let mut grouped = String::new();
     for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(ch);
@@ -327,23 +327,23 @@ mod tests {
     fn payments_settle_the_oldest_bills_first() {
         let today = d(2026, 6, 15);
         let bills = [
-            Charge { due_date: d(2026, 6, 1), cents: 100_00 },
-            Charge { due_date: d(2026, 3, 1), cents: 100_00 },
-            Charge { due_date: d(2026, 5, 1), cents: 100_00 },
-            Charge { due_date: d(2026, 7, 1), cents: 100_00 },
+            Charge { due_date: d(2026, 6, 1), cents: 10_000 },
+            Charge { due_date: d(2026, 3, 1), cents: 10_000 },
+            Charge { due_date: d(2026, 5, 1), cents: 10_000 },
+            Charge { due_date: d(2026, 7, 1), cents: 10_000 },
         ];
         // 150.00 paid: March's bill, then half of May's.
-        let a = aging(&bills, 150_00, today);
-        assert_eq!(a, Aging { not_due: 100_00, days_0_30: 100_00, days_31_60: 50_00, ..Aging::default() });
-        assert_eq!(a.past_due(), 150_00);
+        let a = aging(&bills, 15_000, today);
+        assert_eq!(a, Aging { not_due: 10_000, days_0_30: 10_000, days_31_60: 5_000, ..Aging::default() });
+        assert_eq!(a.past_due(), 15_000);
         assert_eq!(a.worst(), Some(Bucket::Days31To60));
         // Nothing paid: March is over 90 days late.
         let a = aging(&bills, 0, today);
-        assert_eq!((a.over_90, a.days_31_60, a.days_0_30, a.not_due), (100_00, 100_00, 100_00, 100_00));
+        assert_eq!((a.over_90, a.days_31_60, a.days_0_30, a.not_due), (10_000, 10_000, 10_000, 10_000));
         assert_eq!(a.worst(), Some(Bucket::Over90));
         // Overpaid: a credit, nothing owed.
-        let a = aging(&bills, 450_00, today);
-        assert_eq!(a, Aging { credit: 50_00, ..Aging::default() });
+        let a = aging(&bills, 45_000, today);
+        assert_eq!(a, Aging { credit: 5_000, ..Aging::default() });
         assert_eq!(a.worst(), None);
     }
 
@@ -351,8 +351,8 @@ mod tests {
     fn a_credit_bill_is_applied_like_a_payment() {
         let today = d(2026, 6, 15);
         let bills =
-            [Charge { due_date: d(2026, 4, 1), cents: -20_00 }, Charge { due_date: d(2026, 5, 1), cents: 100_00 }];
-        assert_eq!(aging(&bills, 30_00, today).days_31_60, 50_00);
+            [Charge { due_date: d(2026, 4, 1), cents: -2_000 }, Charge { due_date: d(2026, 5, 1), cents: 10_000 }];
+        assert_eq!(aging(&bills, 3_000, today).days_31_60, 5_000);
     }
 
     #[test]
@@ -430,7 +430,7 @@ mod tests {
         assert_eq!(dollars(5), "$0.05");
         assert_eq!(dollars(283_566), "$2,835.66");
         assert_eq!(dollars(-283_566), "($2,835.66)");
-        assert_eq!(dollars(123_456_789_00), "$123,456,789.00");
+        assert_eq!(dollars(12_345_678_900), "$123,456,789.00");
         assert_eq!(dollars(100_000), "$1,000.00");
     }
 
