@@ -514,6 +514,30 @@ async fn a_parents_subscriber_list_holds_every_suffixs_and_pages_once() {
         let names: Vec<&str> = active.rows.iter().map(|s| s.row.last_name.as_str()).collect();
         assert_eq!(names, ["Adams", "Fox"], "{}", db.label);
 
+        // The family's export holds every suffix's subscribers, SSNs masked, and is audited first.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("family.csv");
+        assert_eq!(ops.export_subscribers("ACM101", true, None, &path).await.unwrap(), 6, "{}", db.label);
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "group,subscriber_id,last_name,first_name,type,birth_date,ssn,plan,status,alerts");
+        let groups_in: Vec<&str> = lines[1..].iter().map(|l| l.split(',').next().unwrap()).collect();
+        assert_eq!(groups_in, ["ACM101", "ACM101", "ACM101-01", "ACM101-01", "ACM101-02", "ACM001"], "{}", db.label);
+        assert!(
+            lines[3].starts_with("ACM101-01,M0000004,Cole,Eve,SUBSCRIBER,1962-01-10,***-**-1234,,active,turning_65"),
+            "{}",
+            lines[3]
+        );
+        let child = dir.path().join("child.csv");
+        assert_eq!(ops.export_subscribers("ACM101-01", false, None, &child).await.unwrap(), 2, "{}", db.label);
+        let audited: Vec<(String,)> = db
+            .store
+            .fetch_all("SELECT entity FROM audit_log WHERE action = 'list.export' ORDER BY id", args![])
+            .await
+            .unwrap();
+        let audited: Vec<&str> = audited.iter().map(|r| r.0.as_str()).collect();
+        assert_eq!(audited, ["group:ACM101 (family)", "group:ACM101-01"], "{}", db.label);
+
         let e = ops.group_subscribers("ACM101-01", true, None, &Dir::First, 50).await.unwrap_err();
         assert!(matches!(&e, OpError::Invalid(m) if m.contains("its parent ACM101's")), "{e}");
         let e = ops.group_subscribers("ACM101", false, Some("gone"), &Dir::First, 50).await.unwrap_err();

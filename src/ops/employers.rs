@@ -108,6 +108,32 @@ fn check_range(what: &str, from: Option<NaiveDate>, to: Option<NaiveDate>) -> Re
     }
 }
 
+/// A subscriber status filter, checked and lower-cased.
+fn check_status(status: Option<&str>) -> Result<Option<String>, OpError> {
+    match status.map(|s| s.trim().to_lowercase()) {
+        None => Ok(None),
+        Some(s) if SUBSCRIBER_STATUSES.contains(&s.as_str()) => Ok(Some(s)),
+        Some(s) => Err(OpError::Invalid(format!(
+            "unknown status {:?}: use one of {}",
+            clip(&s, 20),
+            SUBSCRIBER_STATUSES.join(", ")
+        ))),
+    }
+}
+
+/// The subscribers a list of `detail` holds: the group's, or (`family`) a
+/// parent's and its suffixes'; a suffix has no family of its own.
+fn scope_of(detail: &GroupDetail, family: bool) -> Result<SubscriberScope, OpError> {
+    match (family, &detail.parent_number) {
+        (false, _) => Ok(SubscriberScope::Group(detail.id)),
+        (true, None) => Ok(SubscriberScope::Family(detail.id)),
+        (true, Some(parent)) => Err(OpError::Invalid(format!(
+            "{} is a suffix: the whole family is its parent {parent}'s",
+            detail.group_number
+        ))),
+    }
+}
+
 impl Ops {
     fn check_read_role(&self) -> Result<(), OpError> {
         if self.role() < READ_ROLE {
@@ -276,31 +302,35 @@ impl Ops {
         limit: usize,
     ) -> Result<Page<SubscriberView>, OpError> {
         let detail = self.group_detail(number).await?;
-        let status = match status.map(|s| s.trim().to_lowercase()) {
-            None => None,
-            Some(s) if SUBSCRIBER_STATUSES.contains(&s.as_str()) => Some(s),
-            Some(s) => {
-                return Err(OpError::Invalid(format!(
-                    "unknown status {:?}: use one of {}",
-                    clip(&s, 20),
-                    SUBSCRIBER_STATUSES.join(", ")
-                )));
-            }
-        };
-        let scope = match (family, &detail.parent_number) {
-            (false, _) => SubscriberScope::Group(detail.id),
-            (true, None) => SubscriberScope::Family(detail.id),
-            (true, Some(parent)) => {
-                return Err(OpError::Invalid(format!(
-                    "{} is a suffix: the whole family is its parent {parent}'s",
-                    detail.group_number
-                )));
-            }
-        };
+        let status = check_status(status)?;
+        let scope = scope_of(&detail, family)?;
         let today = self.today();
         let page = groups::subscribers(self.store(), scope, status.as_deref(), dir, limit).await?;
         Ok(page
             .map(|row| SubscriberView { alerts: billing::subscriber_alerts(row.birth_date, &row.status, today), row }))
+    }
+
+    /// `list.export` of a group's subscribers (`family`: a parent's and all
+    /// its suffixes') to a CSV file, SSNs masked. Audited first, in its own
+    /// committed transaction, as every export of member data is; returns
+    /// the rows written.
+    pub async fn export_subscribers(
+        &self,
+        number: &str,
+        family: bool,
+        status: Option<&str>,
+        path: &std::path::Path,
+    ) -> Result<usize, OpError> {
+        let detail = self.group_detail(number).await?;
+        let status = check_status(status)?;
+        let scope = scope_of(&detail, family)?;
+        let entity = format!("group:{}{}", detail.group_number, if family { " (family)" } else { "" });
+        let change = self.begin(crate::action::Action::ListExport, &entity).await?;
+        let after = serde_json::json!({"file": path.display().to_string(), "status": status});
+        self.finish(change, &entity, None, Some(after), None).await?;
+        crate::export::subscribers_csv(self.store(), scope, status.as_deref(), self.today(), path)
+            .await
+            .map_err(OpError::Invalid)
     }
 
     /// A page of the book of business under `filter`, each group with its
