@@ -505,6 +505,15 @@ async fn a_parents_subscriber_list_holds_every_suffixs_and_pages_once() {
             db.label
         );
         assert_eq!(child.rows.len(), 2, "{}", db.label);
+        // One group's pages key on the name alone, both ways.
+        let first = ops.group_subscribers("ACM101", false, None, &Dir::First, 1).await.unwrap();
+        assert_eq!((first.rows[0].row.last_name.as_str(), first.more_after), ("Adams", true), "{}", db.label);
+        let next =
+            ops.group_subscribers("ACM101", false, None, &Dir::After(first.rows[0].row.cursor()), 1).await.unwrap();
+        assert_eq!((next.rows[0].row.last_name.as_str(), next.more_after), ("Baker", false), "{}", db.label);
+        let back =
+            ops.group_subscribers("ACM101", false, None, &Dir::Before(next.rows[0].row.cursor()), 1).await.unwrap();
+        assert_eq!((back.rows[0].row.last_name.as_str(), back.more_before), ("Adams", false), "{}", db.label);
         let parent_alone = ops.group_subscribers("ACM101", false, None, &Dir::First, 50).await.unwrap();
         let plans: Vec<Option<&str>> = parent_alone.rows.iter().map(|s| s.row.plan.as_deref()).collect();
         assert_eq!(plans, [None, Some("medical - Medical PPO 500")], "{}", db.label);

@@ -262,8 +262,28 @@ impl SubscriberRow {
     }
 }
 
+/// The groups a scope covers, by id: the group, or the parent and its suffixes.
+pub async fn scope_groups(store: &Store, scope: SubscriberScope) -> Result<Vec<i64>, sqlx::Error> {
+    let rows: Vec<(i64,)> = match scope {
+        SubscriberScope::Group(id) => return Ok(vec![id]),
+        SubscriberScope::Family(id) => {
+            store
+                .fetch_all(
+                    "SELECT id FROM employer_groups WHERE id = $1 OR parent_group_id = $1 ORDER BY id",
+                    args![id],
+                )
+                .await?
+        }
+    };
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
 /// A page of subscribers by group, then name; `status` keeps one member
-/// status. Each group's are a range of `members_group_subscribers`.
+/// status. Each group's are a range of `members_group_subscribers`: within
+/// one group the keyset leaves the group out (`group_id = ? AND (name…) >
+/// (…)` is a range scan; with the group in the row value SQLite reads the
+/// group from its start), so a whole family is best read group by group
+/// (`scope_groups`), as the export does.
 pub async fn subscribers(
     store: &Store,
     scope: SubscriberScope,
@@ -290,7 +310,22 @@ pub async fn subscribers(
     if let Some(s) = status {
         q.push(" AND m.status = ").bind(s);
     }
-    q.keyset(&["m.group_id", "m.last_name_key", "m.first_name_key", "m.id"], false, dir, limit, true);
+    match scope {
+        SubscriberScope::Group(_) => {
+            // The cursor's group is this group: key on the name and id alone.
+            let tail = |k: &Cursor| k.get(1..).map(<[_]>::to_vec).unwrap_or_default();
+            let within = match dir {
+                Dir::After(k) => Dir::After(tail(k)),
+                Dir::Before(k) => Dir::Before(tail(k)),
+                Dir::From(k) => Dir::From(tail(k)),
+                other => other.clone(),
+            };
+            q.keyset(&["m.last_name_key", "m.first_name_key", "m.id"], false, &within, limit, true);
+        }
+        SubscriberScope::Family(_) => {
+            q.keyset(&["m.group_id", "m.last_name_key", "m.first_name_key", "m.id"], false, dir, limit, true);
+        }
+    }
     let (sql, a) = q.into_parts();
     Ok(Page::from_fetched(store.fetch_all(sql, a).await?, limit, dir))
 }
