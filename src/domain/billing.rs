@@ -16,7 +16,8 @@ pub const RENEWAL_WINDOW_DAYS: i64 = 60;
 pub const TURNING_65_WINDOW_DAYS: i64 = 90;
 
 /// How far past its due date an unpaid amount is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Bucket {
     /// Due today or later: not delinquent.
     NotDue,
@@ -60,7 +61,7 @@ pub struct Charge {
 }
 
 /// What is still owed, by how late it is, in cents.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
 pub struct Aging {
     pub not_due: i64,
     pub days_0_30: i64,

@@ -52,7 +52,6 @@ pub struct GroupFile {
 pub struct GroupBilling {
     pub group_number: String,
     pub figures: BillingFigures,
-    #[serde(skip)]
     pub aging: Aging,
     pub past_due_cents: i64,
     pub invoices: Vec<Invoice>,
@@ -246,7 +245,7 @@ impl Ops {
         let aging = billing::aging(&charges, figures.paid_cents, today);
         let mut tx = self.store().begin_write().await?;
         let mut entry = audit::AuditEntry {
-            operator: self.operator().login.clone(),
+            operator: self.system.clone().unwrap_or_else(|| self.operator().login.clone()),
             action: GROUP_BILLING_ACTION.to_owned(),
             entity: entity.clone(),
             ok: true,
