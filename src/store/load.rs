@@ -63,11 +63,32 @@ pub async fn sync_id_sequences(tx: &mut Tx, tables: &[&'static str]) -> Result<(
 }
 
 /// Fresh planner statistics, so the planners pick the indexes from the
-/// first query; on SQLite sampled (`analysis_limit`), which is enough for that.
+/// first query; on SQLite sampled (`analysis_limit`), which is enough for
+/// that. On PostgreSQL a VACUUM too: it sets the visibility map, without
+/// which a count over an index (a group's subscribers in the book of
+/// business) reads every row's page: 190 ms for a page of the 200 000-member
+/// demo's book before, 9 ms after (vacuuming `members` took 0.15 s).
 pub async fn analyze(store: &Store) -> Result<(), sqlx::Error> {
-    if store.backend() == Backend::Sqlite {
-        store.execute("PRAGMA analysis_limit = 1000", args![]).await?;
+    match store.backend() {
+        Backend::Sqlite => {
+            store.execute("PRAGMA analysis_limit = 1000", args![]).await?;
+            store.execute("ANALYZE", args![]).await?;
+        }
+        Backend::Postgres => {
+            // This schema's tables only: a database-wide VACUUM would also
+            // visit every other schema sharing the database.
+            let tables: Vec<(String,)> = store
+                .fetch_all(
+                    "SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1",
+                    args![],
+                )
+                .await?;
+            for (table,) in tables {
+                // The name comes from the database's own catalog, quoted.
+                let sql = format!("VACUUM (ANALYZE) \"{}\"", table.replace('"', "\"\""));
+                store.execute(sqlx::AssertSqlSafe(sql), args![]).await?;
+            }
+        }
     }
-    store.execute("ANALYZE", args![]).await?;
     Ok(())
 }
