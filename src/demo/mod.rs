@@ -8,6 +8,7 @@
 //! never issues as SSNs. Rows go in through multi-row INSERTs in one
 //! transaction, which is what makes a million members take seconds.
 
+mod accounts;
 mod batch;
 mod names;
 mod people;
@@ -57,8 +58,12 @@ const EXPLICIT_IDS: &[&str] = &[
     "staff",
     "employers",
     "employer_groups",
+    "carriers",
     "plans",
+    "plan_years",
     "plan_rates",
+    "plan_bundles",
+    "bundle_plans",
     "members",
     "premiums",
     "cases",
@@ -87,10 +92,14 @@ pub async fn seed(store: &Store, key: &DataKey, opts: &DemoOptions) -> Result<De
     load::drop_indexes(&mut tx, &indexes).await?;
     let (staff, workers) = work::staff(&mut tx, &opts.admin_login, now).await?;
     phase("staff");
-    let groups = people::employers(&mut tx, &mut rng, employers, now).await?;
+    let mut xr = accounts::extras_rng(opts.seed);
+    accounts::carriers(&mut tx).await?;
+    let mut groups = people::employers(&mut tx, &mut rng, &mut xr, employers, now).await?;
     phase("employers, groups and plans");
-    let (member_count, refs) = people::members(&mut tx, &mut rng, key, &groups, n, now).await?;
+    let (member_count, refs) = people::members(&mut tx, &mut rng, key, &mut groups, n, now).await?;
     phase("members and their records");
+    accounts::billing_and_communications(&mut tx, &mut xr, &groups.billed, now).await?;
+    phase("group bills, payments and communications");
     let cases = work::cases(&mut tx, &mut rng, &groups, &refs, &workers, n_cases, now).await?;
     phase("cases");
     let import_jobs = work::imports(&mut tx, &mut rng, &groups, now).await?;

@@ -2,7 +2,7 @@
 //! premiums, payments, communications and letters.
 
 use crate::domain::cobra::first_of_next_month;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use rand::Rng;
 use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
@@ -22,6 +22,8 @@ pub struct Groups {
     pub employer_names: Vec<String>,
     /// Employer EINs by id - 1.
     pub eins: Vec<String>,
+    /// Every group as the billing seeder needs it (subscribers counted by `members`).
+    pub billed: Vec<super::accounts::BilledGroup>,
 }
 
 /// A few members that cases and tests can point at.
@@ -41,8 +43,16 @@ fn letters(name: &str) -> String {
     format!("{l:X<3}")
 }
 
-/// Employers (with EINs) and their parent and suffix groups, plans and rates.
-pub async fn employers(tx: &mut Tx, rng: &mut ChaCha8Rng, n: usize, now: DateTime<Utc>) -> Result<Groups, sqlx::Error> {
+/// Employers (with EINs) and their parent and suffix groups with their key
+/// dates, contacts, plans, plan years, rates and bundles (the extras drawn
+/// from `xr`, see `super::accounts`).
+pub async fn employers(
+    tx: &mut Tx,
+    rng: &mut ChaCha8Rng,
+    xr: &mut ChaCha8Rng,
+    n: usize,
+    now: DateTime<Utc>,
+) -> Result<Groups, sqlx::Error> {
     let mut emp = Batch::new("employers", &["id", "ein", "legal_name", "name_key", "created_at"]);
     let mut grp = Batch::new(
         "employer_groups",
@@ -58,12 +68,25 @@ pub async fn employers(tx: &mut Tx, rng: &mut ChaCha8Rng, n: usize, now: DateTim
             "renewal_date",
             "billing_contact_name",
             "billing_contact_email",
+            "sic_code",
+            "rating_type",
+            "suffix_effective_date",
+            "cancellation_date",
+            "renewal_month",
+            "last_renewal_date",
+            "billing_address_line",
+            "billing_city",
+            "billing_state",
+            "billing_zip",
+            "billing_contact_phone",
+            "waiting_period_days",
         ],
     );
-    let mut plans = Batch::new("plans", &["id", "group_id", "plan_code", "name", "coverage_type"]);
-    let mut rates = Batch::new("plan_rates", &["id", "plan_id", "tier", "monthly_cents", "effective_on"]);
-    let mut out = Groups { all: Vec::new(), employer_names: Vec::new(), eins: Vec::new() };
-    let (mut gid, mut pid, mut rid) = (0i64, 0i64, 0i64);
+    let mut plans = super::accounts::PlanRows::new();
+    let mut out = Groups { all: Vec::new(), employer_names: Vec::new(), eins: Vec::new(), billed: Vec::new() };
+    let (mut gid, mut pid) = (0i64, 0i64);
+    let today = now.date_naive();
+    let mut parent_effective = today;
     for e in 1..=n as i64 {
         let name = company(rng);
         // Unique by construction: the employer number is in the serial part.
@@ -84,7 +107,6 @@ pub async fn employers(tx: &mut Tx, rng: &mut ChaCha8Rng, n: usize, now: DateTim
                 (format!("{base}-{s:02}"), Some(format!("{s:02}")), Some(parent))
             };
             let eff = NaiveDate::from_ymd_opt(rng.gen_range(2012..2026), rng.gen_range(1..13), 1).unwrap();
-            let renewal = NaiveDate::from_ymd_opt(now.year() + 1, eff.month(), 1).unwrap();
             let status = if rng.gen_bool(0.9) {
                 "active"
             } else if rng.gen_bool(0.5) {
@@ -95,31 +117,56 @@ pub async fn employers(tx: &mut Tx, rng: &mut ChaCha8Rng, n: usize, now: DateTim
             let contact = format!("{} {}", FIRST.choose(rng).unwrap(), LAST.choose(rng).unwrap());
             let email = format!("billing{e}@{}.example", letters(&name).to_lowercase());
             let gname = if s == 0 { name.clone() } else { format!("{name} — division {s}") };
-            let row = args![gid, e, parent_id, number.clone(), suffix, gname, status, eff, renewal, contact, email];
-            grp.push(tx, row).await?;
-            for (code, pname, cov, base_cents) in [
-                ("MPPO", "Medical PPO 500", "medical", 62_000),
-                ("DBAS", "Dental Basic", "dental", 4_500),
-                ("VBAS", "Vision Basic", "vision", 1_200),
-            ] {
-                pid += 1;
-                plans.push(tx, args![pid, gid, code, pname, cov]).await?;
-                for (t, mult) in
-                    [("employee", 100), ("employee_spouse", 200), ("employee_children", 180), ("family", 290)]
-                {
-                    rid += 1;
-                    let row = args![rid, pid, t, i64::from(base_cents * mult / 100), eff];
-                    rates.push(tx, row).await?;
-                }
+            if s == 0 {
+                parent_effective = eff;
             }
+            let x = super::accounts::group_extras(xr, eff, (s > 0).then_some(parent_effective), status, today);
+            let (line, city, state, zip) = x.address.clone();
+            let row = args![
+                gid,
+                e,
+                parent_id,
+                number.clone(),
+                suffix,
+                gname,
+                status,
+                eff,
+                x.renewal_date,
+                contact,
+                email,
+                x.sic_code,
+                x.rating_type,
+                x.suffix_effective_date,
+                x.cancellation_date,
+                i64::from(x.renewal_month),
+                x.last_renewal_date,
+                line,
+                city,
+                state,
+                zip,
+                x.phone.clone(),
+                x.waiting_period_days
+            ];
+            grp.push(tx, row).await?;
+            plans.group(tx, xr, (gid, e, pid + 1), eff, &x).await?;
+            pid += 3;
+            out.billed.push(super::accounts::BilledGroup {
+                id: gid,
+                employer: e,
+                status: status.to_owned(),
+                effective: eff,
+                cancellation_date: x.cancellation_date,
+                subscribers: 0,
+            });
             out.all.push((gid, e, number));
         }
         out.employer_names.push(name);
         out.eins.push(ein);
     }
-    for b in [&mut emp, &mut grp, &mut plans, &mut rates] {
+    for b in [&mut emp, &mut grp] {
         b.flush(tx).await?;
     }
+    plans.flush(tx).await?;
     Ok(out)
 }
 
@@ -130,12 +177,13 @@ pub fn date_between(rng: &mut ChaCha8Rng, from: NaiveDate, to: NaiveDate) -> Nai
 }
 
 /// Members in families (returns how many, and some to point cases at): (subscriber or QB or direct-bill, with spouse and
-/// children as dependents), with everything the member view shows.
+/// children as dependents), with everything the member view shows. Counts
+/// each group's subscribers into `groups.billed`.
 pub async fn members(
     tx: &mut Tx,
     rng: &mut ChaCha8Rng,
     key: &DataKey,
-    groups: &Groups,
+    groups: &mut Groups,
     n: u64,
     now: DateTime<Utc>,
 ) -> Result<(u64, Vec<MemberRef>), sqlx::Error> {
@@ -168,6 +216,9 @@ pub async fn members(
     while (id as u64) < n {
         families += 1;
         let g = rng.gen_range(0..groups.all.len());
+        if let Some(b) = groups.billed.get_mut(g) {
+            b.subscribers += 1;
+        }
         let (group_id, _, _) = &groups.all[g];
         let plan_base = (group_id - 1) * 3;
         let last = LAST.choose(rng).unwrap().to_string();

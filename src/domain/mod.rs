@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod audit_chain;
+pub mod billing;
 pub mod birth_date;
 pub mod case;
 pub mod case_change;
