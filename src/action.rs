@@ -88,6 +88,8 @@ pub enum Action {
     MemberUndo,
     KeyRotate,
     KeyStatus,
+    ReportRun,
+    ReportCancel,
 }
 
 /// What is known about an action, for dispatch, permission and help.
@@ -736,6 +738,26 @@ pub const SPECS: &[ActionSpec] = &[
         Some("key status"),
         None,
     ),
+    spec(
+        Action::ReportRun,
+        "report.run",
+        "Queue a report of the catalogue with its parameters (a worker runs it)",
+        Role::Agent,
+        true,
+        None,
+        Some("report run NAME [--param NAME=VALUE…]"),
+        None,
+    ),
+    spec(
+        Action::ReportCancel,
+        "report.cancel",
+        "Cancel a report job that has not finished",
+        Role::Agent,
+        true,
+        None,
+        Some("report cancel JOB"),
+        None,
+    ),
 ];
 
 impl Action {
@@ -777,11 +799,12 @@ mod tests {
 
     #[test]
     fn every_writing_action_has_a_command_and_cli_form() {
-        // key.rotate alone is shell-only (it replaces the key file);
-        // case.assign_me is `:assign me`, case.assign's word with `me`.
+        // key.rotate is shell-only (it replaces the key file); case.assign_me
+        // is `:assign me`, case.assign's word with `me`; the report jobs are
+        // shell-only until the Reports area (issue 25's TUI part).
         for s in SPECS.iter().filter(|s| s.writes) {
             assert!(s.cli.is_some(), "{} lacks a CLI form", s.name);
-            let elsewhere = [Action::KeyRotate, Action::CaseAssignMe];
+            let elsewhere = [Action::KeyRotate, Action::CaseAssignMe, Action::ReportRun, Action::ReportCancel];
             assert!(s.command.is_some() || elsewhere.contains(&s.action), "{} lacks a command", s.name);
         }
     }

@@ -135,8 +135,16 @@ mod tests {
         // Every action has a key, or (like code.redeem, the portal's side) a `:` command;
         // the unlock is reached by typing the login on the lock screen; the
         // data key's rotation and status are shell-only (`portaldesk key …`); a member's
-        // record opens with Enter on its row (`:member` finds members: area.members).
-        let elsewhere = [Action::SessionUnlock, Action::KeyRotate, Action::KeyStatus, Action::MemberView];
+        // record opens with Enter on its row (`:member` finds members: area.members);
+        // report jobs are shell-only until the Reports area (`portaldesk report …`).
+        let elsewhere = [
+            Action::SessionUnlock,
+            Action::KeyRotate,
+            Action::KeyStatus,
+            Action::MemberView,
+            Action::ReportRun,
+            Action::ReportCancel,
+        ];
         for s in SPECS.iter().filter(|s| !elsewhere.contains(&s.action)) {
             assert!(!km.keys(s.action).is_empty() || s.command.is_some(), "{} has no key", s.name);
         }

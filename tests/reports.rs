@@ -7,10 +7,9 @@ mod common;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use portaldesk::args;
-use portaldesk::domain::report_catalogue;
 use portaldesk::domain::role::Role;
-use portaldesk::ops::Clock;
-use portaldesk::ops::reports::{Ran, Worker, encode_params, output};
+use portaldesk::ops::reports::{Ran, Worker, output};
+use portaldesk::ops::{Clock, OpError, Ops};
 use portaldesk::store::testing::{StoreSql, TxSql};
 use portaldesk::store::{Store, reports, staff};
 
@@ -18,19 +17,24 @@ fn now() -> DateTime<Utc> {
     common::seeded::now()
 }
 
-/// Queues `report` with `params` (checked by the catalogue first).
+/// Queues `report` with `params` as tester, through the ops layer.
 async fn enqueue(store: &Store, report: &str, params: &[(&str, &str)]) -> i64 {
     let pairs: Vec<(String, String)> = params.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
-    let checked = report_catalogue::find(report).unwrap().check(&pairs).unwrap();
-    let mut tx = store.begin_write().await.unwrap();
-    let id =
-        reports::insert_job(&mut tx, report, &encode_params(&checked), None, "tester", now()).await.unwrap().unwrap();
-    tx.commit().await.unwrap();
-    id
+    let ops = Ops::for_operator(store.clone(), "tester", false, Clock::Fixed(now())).await.unwrap();
+    ops.enqueue_report(report, &pairs).await.unwrap()
 }
 
-fn worker(store: &Store, name: &str, at: DateTime<Utc>) -> Worker {
-    Worker::new(store.clone(), name, Clock::Fixed(at)).with_chunk_bytes(4096)
+/// A worker in tester's session, its clock at `at`.
+async fn worker(store: &Store, name: &str, at: DateTime<Utc>) -> Worker {
+    let ops = Ops::for_operator(store.clone(), "tester", false, Clock::Fixed(at)).await.unwrap();
+    Worker::new(&ops, name).with_chunk_bytes(4096)
+}
+
+/// Staff tester (admin), whom the seeded demo also has.
+async fn tester(store: &Store) {
+    let mut tx = store.begin_write().await.unwrap();
+    staff::insert(&mut tx, "tester", "Tess Tester", Role::Admin, "active", now()).await.unwrap();
+    tx.commit().await.unwrap();
 }
 
 #[tokio::test]
@@ -42,7 +46,7 @@ async fn a_killed_workers_job_completes_on_the_next_worker_as_an_uninterrupted_r
         let whole = enqueue(s, "qualifying-events", &period).await;
         let killed = enqueue(s, "qualifying-events", &period).await;
 
-        let ran = worker(s, "w1", now()).run_next().await.unwrap().unwrap();
+        let ran = worker(s, "w1", now()).await.run_next().await.unwrap().unwrap();
         let Ran::Succeeded { job, rows } = ran else { panic!("{}: {ran:?}", db.label) };
         assert_eq!(job, whole);
         let (events,): (i64,) = s.fetch_one("SELECT count(*) FROM qualifying_events", args![]).await.unwrap();
@@ -70,9 +74,9 @@ async fn a_killed_workers_job_completes_on_the_next_worker_as_an_uninterrupted_r
         tx.commit().await.unwrap();
 
         // Inside its lease nobody takes it; after, the next worker does.
-        assert_eq!(worker(s, "w2", now() + Duration::minutes(1)).run_next().await.unwrap(), None);
+        assert_eq!(worker(s, "w2", now() + Duration::minutes(1)).await.run_next().await.unwrap(), None);
         let later = now() + Duration::minutes(10);
-        let ran = worker(s, "w3", later).run_next().await.unwrap().unwrap();
+        let ran = worker(s, "w3", later).await.run_next().await.unwrap().unwrap();
         assert_eq!(ran, Ran::Succeeded { job: killed, rows: events }, "{}", db.label);
         assert_eq!(output(s, killed).await.unwrap(), expected, "{}: the same bytes as the uninterrupted run", db.label);
         let job = reports::job(s, killed).await.unwrap().unwrap();
@@ -91,22 +95,21 @@ async fn a_killed_workers_job_completes_on_the_next_worker_as_an_uninterrupted_r
 async fn two_workers_run_each_of_200_jobs_exactly_once() {
     for db in common::all_backends().await {
         let s = &db.store;
+        tester(s).await;
         let mut queued = Vec::new();
         for _ in 0..200 {
             queued.push(enqueue(s, "case-sla", &[]).await);
         }
-        let run = |name: &'static str| {
-            let w = worker(s, name, now());
-            async move {
-                let mut done = Vec::new();
-                while let Some(ran) = w.run_next().await.unwrap() {
-                    match ran {
-                        Ran::Succeeded { job, .. } => done.push(job),
-                        other => panic!("{other:?}"),
-                    }
+        let run = |name: &'static str| async move {
+            let w = worker(s, name, now()).await;
+            let mut done = Vec::new();
+            while let Some(ran) = w.run_next().await.unwrap() {
+                match ran {
+                    Ran::Succeeded { job, .. } => done.push(job),
+                    other => panic!("{other:?}"),
                 }
-                done
             }
+            done
         };
         let (a, b) = tokio::join!(run("a"), run("b"));
         let mut all: Vec<i64> = a.iter().chain(&b).copied().collect();
@@ -122,6 +125,7 @@ async fn two_workers_run_each_of_200_jobs_exactly_once() {
 
 /// Staff ann and bob, and cases (queue, assignee, status, due in hours from now).
 async fn cases_fixture(store: &Store, cases: &[(&str, Option<i64>, &str, i64)]) {
+    tester(store).await;
     let mut tx = store.begin_write().await.unwrap();
     staff::insert(&mut tx, "ann", "Ann Agent", Role::Agent, "active", now()).await.unwrap();
     staff::insert(&mut tx, "bob", "Bob Agent", Role::Agent, "active", now()).await.unwrap();
@@ -151,7 +155,7 @@ async fn cases_fixture(store: &Store, cases: &[(&str, Option<i64>, &str, i64)]) 
 async fn case_sla_counts_open_and_overdue_by_queue_and_assignee() {
     for db in common::all_backends().await {
         let s = &db.store;
-        let ann = 1; // the first staff row inserted
+        let ann = 2; // after tester
         cases_fixture(
             s,
             &[
@@ -167,7 +171,7 @@ async fn case_sla_counts_open_and_overdue_by_queue_and_assignee() {
         let all = enqueue(s, "case-sla", &[]).await;
         let billing = enqueue(s, "case-sla", &[("queue", "billing")]).await;
         for _ in 0..2 {
-            assert!(matches!(worker(s, "w", now()).run_next().await.unwrap(), Some(Ran::Succeeded { .. })));
+            assert!(matches!(worker(s, "w", now()).await.run_next().await.unwrap(), Some(Ran::Succeeded { .. })));
         }
         let due = |h: i64| (now() + Duration::hours(h)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
         let want_billing = format!(
@@ -191,7 +195,7 @@ async fn election_deadlines_and_a_job_whose_parameters_no_longer_check() {
         let s = &db.store;
         common::seeded::seed_small(&db).await;
         let job = enqueue(s, "election-deadlines", &[("days", "45")]).await;
-        let ran = worker(s, "w", now()).run_next().await.unwrap().unwrap();
+        let ran = worker(s, "w", now()).await.run_next().await.unwrap().unwrap();
         assert!(matches!(ran, Ran::Succeeded { .. }), "{ran:?}");
         let text = String::from_utf8(output(s, job).await.unwrap()).unwrap();
         let today = now().date_naive();
@@ -223,7 +227,7 @@ async fn election_deadlines_and_a_job_whose_parameters_no_longer_check() {
         let bad = r#"[["from","2026-03-01"],["to","2026-01-01"]]"#;
         let id = reports::insert_job(&mut tx, "qualifying-events", bad, None, "tester", now()).await.unwrap().unwrap();
         tx.commit().await.unwrap();
-        let ran = worker(s, "w", now()).run_next().await.unwrap().unwrap();
+        let ran = worker(s, "w", now()).await.run_next().await.unwrap().unwrap();
         let Ran::Failed { job, error } = ran else { panic!("{ran:?}") };
         assert_eq!(job, id);
         assert!(error.contains("runs backwards"), "{error}");
@@ -236,6 +240,7 @@ async fn election_deadlines_and_a_job_whose_parameters_no_longer_check() {
 async fn a_schedules_slot_is_queued_once_however_many_workers_catch_it_up() {
     for db in common::all_backends().await {
         let s = &db.store;
+        tester(s).await;
         let slot = Utc.with_ymd_and_hms(2026, 11, 23, 7, 0, 0).unwrap();
         let mut tx = s.begin_write().await.unwrap();
         let id = reports::insert_schedule(
@@ -265,5 +270,48 @@ async fn a_schedules_slot_is_queued_once_however_many_workers_catch_it_up() {
         reports::set_schedule_slot(&mut tx, id, Some(slot), Some(slot + Duration::days(1))).await.unwrap();
         assert!(reports::due_schedules(&mut tx, now()).await.unwrap().is_empty());
         tx.commit().await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn queueing_checks_the_catalogue_a_cancel_stops_a_job_and_each_step_is_audited() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        tester(s).await;
+        let ops = Ops::for_operator(s.clone(), "tester", false, Clock::Fixed(now())).await.unwrap();
+        let pairs = |v: &[(&str, &str)]| v.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<Vec<_>>();
+        let unknown = ops.enqueue_report("qb-rooster", &[]).await.unwrap_err();
+        assert!(matches!(unknown, OpError::NotFound(_)) && unknown.to_string().contains("qb-roster"), "{unknown}");
+        let missing = ops.enqueue_report("election-deadlines", &[]).await.unwrap_err();
+        assert!(matches!(missing, OpError::Invalid(_)) && missing.to_string().contains("needs days"), "{missing}");
+        let (jobs,): (i64,) = s.fetch_one("SELECT count(*) FROM report_jobs", args![]).await.unwrap();
+        assert_eq!(jobs, 0, "{}: nothing queued by a refusal", db.label);
+
+        let kept = ops.enqueue_report("case-sla", &[]).await.unwrap();
+        let dropped = ops.enqueue_report("case-sla", &pairs(&[("queue", "billing")])).await.unwrap();
+        ops.cancel_report(dropped).await.unwrap();
+        let again = ops.cancel_report(dropped).await.unwrap_err();
+        assert!(again.to_string().contains("cancelled already"), "{again}");
+        assert!(matches!(ops.cancel_report(999).await.unwrap_err(), OpError::NotFound(_)));
+        let w = worker(s, "w", now()).await;
+        assert_eq!(w.run_next().await.unwrap(), Some(Ran::Succeeded { job: kept, rows: 0 }));
+        assert_eq!(w.run_next().await.unwrap(), None, "{}: a cancelled job is not run", db.label);
+
+        let audit: Vec<(String, String, String, String)> = s
+            .fetch_all(
+                "SELECT operator, action, entity, outcome FROM audit_log WHERE action LIKE 'report.%' ORDER BY id",
+                args![],
+            )
+            .await
+            .unwrap();
+        let want = [
+            ("tester", "report.run", "report:case-sla".to_owned(), "ok"),
+            ("tester", "report.run", "report:case-sla".to_owned(), "ok"),
+            ("tester", "report.cancel", format!("report-job:{dropped}"), "ok"),
+            ("system:worker", "report.run", format!("report-job:{kept}"), "ok"),
+        ];
+        let want: Vec<(String, String, String, String)> =
+            want.iter().map(|(o, a, e, r)| ((*o).into(), (*a).into(), e.clone(), (*r).into())).collect();
+        assert_eq!(audit, want, "{}", db.label);
     }
 }

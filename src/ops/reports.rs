@@ -7,8 +7,10 @@
 //! writes what an uninterrupted run would have.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde_json::json;
 
-use super::{Clock, OpError};
+use super::{OpError, Ops};
+use crate::action::Action;
 use crate::domain::cobra;
 use crate::domain::report_catalogue::{self, Params, ReportSpec};
 use crate::domain::text::csv_safe;
@@ -38,20 +40,60 @@ pub enum Ran {
 }
 
 /// A report worker: a name for the jobs it holds, how long a claim lasts
-/// without news from it, and how big its output chunks are.
+/// without news from it, and how big its output chunks are. It works as
+/// `system:worker` in the session that started it, so each job's end is
+/// audited as background work, not as the operator's own act.
 #[derive(Debug, Clone)]
 pub struct Worker {
+    ops: Ops,
     store: Store,
     name: String,
-    clock: Clock,
     lease: Duration,
     chunk_bytes: usize,
 }
 
+impl Ops {
+    /// `report.run`: checks the report and its parameters against the
+    /// catalogue (a refusal names the parameter) and queues a job.
+    pub async fn enqueue_report(&self, report: &str, given: &[(String, String)]) -> Result<i64, OpError> {
+        let spec = report_catalogue::find(report).ok_or_else(|| {
+            let names: Vec<&str> = report_catalogue::REPORTS.iter().map(|r| r.name).collect();
+            OpError::NotFound(format!("no report {:?}; the catalogue has {}", report.trim(), names.join(", ")))
+        })?;
+        let params = spec.check(given).map_err(OpError::Invalid)?;
+        let entity = format!("report:{}", spec.name);
+        let mut change = self.begin(Action::ReportRun, &entity).await?;
+        let stored = encode_params(&params);
+        let id = store::insert_job(&mut change.tx, spec.name, &stored, None, &self.operator().login, self.now())
+            .await?
+            .ok_or_else(|| OpError::Db("the job was not stored".into()))?;
+        let after = json!({"job": id, "params": params.to_pairs()});
+        self.finish(change, &entity, None, Some(after), None).await?;
+        Ok(id)
+    }
+
+    /// `report.cancel`: a job not yet finished stops; its worker notices at
+    /// its next chunk and writes nothing more.
+    pub async fn cancel_report(&self, job: i64) -> Result<(), OpError> {
+        let entity = format!("report-job:{job}");
+        let mut change = self.begin(Action::ReportCancel, &entity).await?;
+        let Some(before) = store::job_in(&mut change.tx, job).await? else {
+            return Err(OpError::NotFound(format!("no report job {job}")));
+        };
+        if !store::cancel(&mut change.tx, job, self.now()).await? {
+            return Err(OpError::Refused(format!("report job {job} is {} already", before.status)));
+        }
+        self.finish(change, &entity, Some(json!({"status": before.status})), Some(json!({"status": "cancelled"})), None)
+            .await
+    }
+}
+
 impl Worker {
-    /// A worker named `name` (shown on the jobs it runs).
-    pub fn new(store: Store, name: impl Into<String>, clock: Clock) -> Worker {
-        Worker { store, name: name.into(), clock, lease: Duration::minutes(5), chunk_bytes: 256 * 1024 }
+    /// A worker named `name` (shown on the jobs it runs), working for `ops`'s session.
+    pub fn new(ops: &Ops, name: impl Into<String>) -> Worker {
+        let ops = ops.as_system("worker");
+        let store = ops.store().clone();
+        Worker { ops, store, name: name.into(), lease: Duration::minutes(5), chunk_bytes: 256 * 1024 }
     }
 
     /// Sets the lease: a job this worker holds is claimed again that long
@@ -69,7 +111,7 @@ impl Worker {
 
     /// Claims and runs the oldest runnable job; None when there is none.
     pub async fn run_next(&self) -> Result<Option<Ran>, OpError> {
-        let now = self.clock.now();
+        let now = self.ops.now();
         let mut tx = self.store.begin_write().await?;
         let job = store::claim(&mut tx, &self.name, now, now + self.lease).await?;
         tx.commit().await?;
@@ -99,14 +141,18 @@ impl Worker {
             Err(Stop::Db(e)) => return Err(e),
             Err(Stop::Failed(e)) => ("failed", Some(e)),
         };
-        let mut tx = self.store.begin_write().await?;
-        let held =
-            store::finish(&mut tx, job.id, job.attempt, status, out.rows, error.as_deref(), self.clock.now()).await?;
-        tx.commit().await?;
-        Ok(match (held, error) {
-            (false, _) => Ran::Lost { job: job.id },
-            (true, None) => Ran::Succeeded { job: job.id, rows: out.rows },
-            (true, Some(error)) => Ran::Failed { job: job.id, error },
+        // The job's end and its audit row are one transaction.
+        let entity = format!("report-job:{}", job.id);
+        let mut change = self.ops.begin(Action::ReportRun, &entity).await?;
+        let now = self.ops.now();
+        if !store::finish(&mut change.tx, job.id, job.attempt, status, out.rows, error.as_deref(), now).await? {
+            return Ok(Ran::Lost { job: job.id });
+        }
+        let after = json!({"status": status, "rows": out.rows, "attempt": job.attempt, "worker": self.name});
+        self.ops.finish(change, &entity, Some(json!({"status": "running"})), Some(after), error.clone()).await?;
+        Ok(match error {
+            None => Ran::Succeeded { job: job.id, rows: out.rows },
+            Some(error) => Ran::Failed { job: job.id, error },
         })
     }
 }
@@ -167,7 +213,7 @@ impl Output<'_> {
             _ => None,
         };
         let store = &self.worker.store;
-        let now = self.worker.clock.now();
+        let now = self.worker.ops.now();
         match spec.name {
             "qualifying-events" => {
                 let (from, to) = (params.date("from").unwrap_or_default(), params.date("to").unwrap_or_default());
@@ -251,7 +297,7 @@ impl Output<'_> {
         if self.buf.is_empty() {
             return Ok(true);
         }
-        let lease_until: DateTime<Utc> = self.worker.clock.now() + self.worker.lease;
+        let lease_until: DateTime<Utc> = self.worker.ops.now() + self.worker.lease;
         let mut tx = self.worker.store.begin_write().await?;
         let held =
             store::write_chunk(&mut tx, self.job, self.attempt, self.seq, &self.buf, self.rows, lease_until).await?;

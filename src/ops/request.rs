@@ -214,6 +214,14 @@ pub enum Request {
     },
     /// The latest rotation of the data key.
     KeyStatus,
+    /// Queue report `report` with `name=value` parameters, checked by the catalogue.
+    ReportRun {
+        report: String,
+        params: Vec<(String, String)>,
+    },
+    ReportCancel {
+        job: i64,
+    },
 }
 
 /// What a request answered, typed: the CLI prints it as text or JSON, a
@@ -240,7 +248,7 @@ pub enum Outcome {
     ResetQueued,
     StaffCreated(i64),
     Staff(Staff),
-    /// A new import job's id.
+    /// A new import or report job's id.
     Queued(i64),
     Job(JobHead),
     Page(Page<ListRow>),
@@ -336,6 +344,8 @@ impl Request {
             R::MemberHistory { .. } => Action::AreaMembers,
             R::KeyRotate { .. } | R::KeyRotateFinish { .. } => Action::KeyRotate,
             R::KeyStatus => Action::KeyStatus,
+            R::ReportRun { .. } => Action::ReportRun,
+            R::ReportCancel { .. } => Action::ReportCancel,
         }
     }
 
@@ -392,6 +402,8 @@ impl Request {
             R::KeyRotate { new, .. } => format!("key:{}", new.id()),
             R::KeyRotateFinish { new_key_id } => format!("key:{new_key_id}"),
             R::KeyStatus => "key".into(),
+            R::ReportRun { report, .. } => format!("report:{}", report.trim()),
+            R::ReportCancel { job } => format!("report-job:{job}"),
         }
     }
 }
@@ -504,6 +516,8 @@ impl Ops {
             }
             R::KeyRotateFinish { new_key_id } => self.finish_rotation(&new_key_id).await.map(|_| O::Done)?,
             R::KeyStatus => O::Rotation(crate::store::key_rotation::latest(self.store()).await?),
+            R::ReportRun { report, params } => O::Queued(self.enqueue_report(&report, &params).await?),
+            R::ReportCancel { job } => self.cancel_report(job).await.map(|()| O::Done)?,
         })
     }
 

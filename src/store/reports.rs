@@ -164,6 +164,11 @@ pub async fn job(store: &Store, id: i64) -> Result<Option<ReportJob>, sqlx::Erro
     store.fetch_optional(concat!(job_select!(), "WHERE id = $1"), args![id]).await
 }
 
+/// One job, inside a change.
+pub async fn job_in(tx: &mut Tx, id: i64) -> Result<Option<ReportJob>, sqlx::Error> {
+    tx.fetch_optional(concat!(job_select!(), "WHERE id = $1"), args![id]).await
+}
+
 /// The newest jobs first, up to `limit`.
 pub async fn jobs(store: &Store, limit: i64) -> Result<Vec<ReportJob>, sqlx::Error> {
     store.fetch_all(concat!(job_select!(), "ORDER BY id DESC LIMIT $1"), args![limit]).await

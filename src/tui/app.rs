@@ -818,7 +818,7 @@ impl App {
             | Action::MemberChangeTier
             | Action::MemberEndEnrollment
             | Action::MemberUndo => self.maintain(action, String::new()),
-            Action::KeyRotate | Action::KeyStatus => {
+            Action::KeyRotate | Action::KeyStatus | Action::ReportRun | Action::ReportCancel => {
                 self.complain(format!("run `portaldesk {}` from a shell", action.spec().cli.unwrap_or("key status")))
             }
             Action::ImportEnqueue | Action::ImportRun | Action::ImportAbandon => {
