@@ -928,3 +928,35 @@ fn samples() -> Vec<(&'static str, Vec<(&'static str, Arg)>)> {
         ("report_output_chunks", vec![("id", int(1)), ("job_id", int(1)), ("seq", int(0)), ("bytes", bytes())]),
     ]
 }
+
+/// A database filled under an older schema and analyzed, then migrated:
+/// the indexes the new migrations add get statistics too, so SQLite's
+/// planner does not take one of them for the Members list's order.
+#[tokio::test]
+async fn a_migration_on_a_filled_sqlite_database_leaves_statistics_for_its_new_indexes() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.sqlite").display());
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations").join("sqlite");
+    let migrator = sqlx::migrate::Migrator::new(folder).await.unwrap();
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    migrator.run_to(1, &pool).await.unwrap();
+    for sql in FIRST_SCHEMA_ROWS.map(|s| s.replace("CONTENT", "X'612C62'")) {
+        sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&pool).await.unwrap();
+    }
+    migrator.run_to(5, &pool).await.unwrap();
+    sqlx::query(
+        "INSERT INTO employer_groups (employer_id, group_number, name, status, original_effective_date, renewal_date) \
+         VALUES (1, 'ACM100', 'Acme', 'active', '2020-01-01', '2027-01-01')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+    pool.close().await;
+    let store = Store::open(&url, &portaldesk::store::OpenOptions::default()).await.unwrap();
+    store.migrate().await.unwrap();
+    let stats: Vec<(String,)> = store.fetch_all("SELECT idx FROM sqlite_stat1 ORDER BY idx", args![]).await.unwrap();
+    let stats: Vec<String> = stats.into_iter().map(|r| r.0).collect();
+    assert!(stats.contains(&"import_jobs_status".to_owned()), "the old statistics stay: {stats:?}");
+    assert!(stats.contains(&"employer_groups_renewal".to_owned()), "a new index has statistics: {stats:?}");
+}

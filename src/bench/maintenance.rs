@@ -23,8 +23,11 @@ pub async fn maintenance(ops: &Ops, key: &crate::crypto::DataKey, samples: usize
     let fail = |e: String| OpError::Db(e);
     let mut submit = Vec::with_capacity(picked.len());
     let mut plain = Vec::with_capacity(picked.len());
+    // A city no earlier run left behind (a run stopped midway leaves its
+    // last one, and setting it again would be "nothing to change").
+    let run = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs() % 1_000_000);
     for (i, m) in picked.iter().enumerate() {
-        let city = format!("Benchton{i}");
+        let city = format!("Benchton{run}x{i}");
         h.press(&format!("2:member {}<Enter><Enter>", m.member_number)).await.map_err(|e| fail(e.to_string()))?;
         h.press(&format!(":edit city={city}<Enter>")).await.map_err(|e| fail(e.to_string()))?;
         if !h.screen().contains("apply?") {

@@ -155,7 +155,7 @@ impl MemberSearch {
         }
         if let Some(g) = &self.group {
             and(q);
-            q.push("g.group_number = ").bind(g.clone());
+            q.push("m.group_id = (SELECT id FROM employer_groups WHERE group_number = ").bind(g.clone()).push(")");
         }
         started
     }
@@ -287,64 +287,58 @@ pub async fn file_by_number(store: &Store, number: &str) -> Result<Option<Member
         .await?;
     let Some(member) = member else { return Ok(None) };
     let id = member.id;
-    let subscriber = match member.subscriber_id {
-        Some(s) => {
-            store
-                .fetch_optional(
-                    "SELECT member_number, first_name, last_name, relationship FROM members WHERE id = $1",
-                    args![s],
-                )
-                .await?
+    // The parts of the record are independent reads: run side by side on
+    // the pool's connections, the record is drawn after the slowest one,
+    // not after the sum of all (a member change redraws the view this way).
+    let subscriber = async {
+        match member.subscriber_id {
+            Some(s) => {
+                store
+                    .fetch_optional(
+                        "SELECT member_number, first_name, last_name, relationship FROM members WHERE id = $1",
+                        args![s],
+                    )
+                    .await
+            }
+            None => Ok(None),
         }
-        None => None,
     };
-    let dependents = store
-        .fetch_all(
-            "SELECT member_number, first_name, last_name, relationship FROM members WHERE subscriber_id = $1 ORDER BY id",
-            args![id],
-        )
-        .await?;
-    let events = store
-        .fetch_all(
-            "SELECT event_code, event_date, loss_of_coverage_date, notice_date, election_date, disability_extension \
-             FROM qualifying_events WHERE member_id = $1 ORDER BY event_date",
-            args![id],
-        )
-        .await?;
-    let enrollments = store
-        .fetch_all(
-            "SELECT p.plan_code, p.name AS plan_name, n.tier, n.coverage_start, n.coverage_end, n.status \
-             FROM enrollments n JOIN plans p ON p.id = n.plan_id WHERE n.member_id = $1 ORDER BY n.coverage_start, n.id",
-            args![id],
-        )
-        .await?;
-    let premiums = store
-        .fetch_all(
-            "SELECT r.period_start, r.due_date, r.amount_cents, p.amount_cents AS paid_cents, p.received_on, p.method, \
-             p.reference FROM premiums r LEFT JOIN payments p ON p.premium_id = r.id \
-             WHERE r.member_id = $1 ORDER BY r.period_start, p.id",
-            args![id],
-        )
-        .await?;
-    let communications = store
-        .fetch_all(
-            "SELECT channel, subject, body, sent_at FROM communications WHERE member_id = $1 ORDER BY sent_at DESC, id",
-            args![id],
-        )
-        .await?;
-    let letters = store
-        .fetch_all(
-            "SELECT letter_type, file_name, created_at FROM letters WHERE member_id = $1 ORDER BY created_at DESC, id",
-            args![id],
-        )
-        .await?;
-    let cases = store
-        .fetch_all(
-            "SELECT case_number, queue, status, subject, submitted_at FROM cases WHERE member_id = $1 \
-             ORDER BY CASE WHEN status IN ('new','open','awaiting_info') THEN 0 ELSE 1 END, submitted_at DESC",
-            args![id],
-        )
-        .await?;
+    let dependents = store.fetch_all(
+        "SELECT member_number, first_name, last_name, relationship FROM members WHERE subscriber_id = $1 ORDER BY id",
+        args![id],
+    );
+    let events = store.fetch_all(
+        "SELECT event_code, event_date, loss_of_coverage_date, notice_date, election_date, disability_extension \
+         FROM qualifying_events WHERE member_id = $1 ORDER BY event_date",
+        args![id],
+    );
+    let enrollments = store.fetch_all(
+        "SELECT p.plan_code, p.name AS plan_name, n.tier, n.coverage_start, n.coverage_end, n.status \
+         FROM enrollments n JOIN plans p ON p.id = n.plan_id WHERE n.member_id = $1 ORDER BY n.coverage_start, n.id",
+        args![id],
+    );
+    let premiums = store.fetch_all(
+        "SELECT r.period_start, r.due_date, r.amount_cents, p.amount_cents AS paid_cents, p.received_on, p.method, \
+         p.reference FROM premiums r LEFT JOIN payments p ON p.premium_id = r.id \
+         WHERE r.member_id = $1 ORDER BY r.period_start, p.id",
+        args![id],
+    );
+    let communications = store.fetch_all(
+        "SELECT channel, subject, body, sent_at FROM communications WHERE member_id = $1 ORDER BY sent_at DESC, id",
+        args![id],
+    );
+    let letters = store.fetch_all(
+        "SELECT letter_type, file_name, created_at FROM letters WHERE member_id = $1 ORDER BY created_at DESC, id",
+        args![id],
+    );
+    let cases = store.fetch_all(
+        "SELECT case_number, queue, status, subject, submitted_at FROM cases WHERE member_id = $1 \
+         ORDER BY CASE WHEN status IN ('new','open','awaiting_info') THEN 0 ELSE 1 END, submitted_at DESC",
+        args![id],
+    );
+    let history = super::maintenance::history(store, id);
+    let (subscriber, dependents, events, enrollments, premiums, communications, letters, cases, history) =
+        tokio::try_join!(subscriber, dependents, events, enrollments, premiums, communications, letters, cases, history)?;
     Ok(Some(MemberFile {
         member,
         subscriber,
@@ -355,7 +349,7 @@ pub async fn file_by_number(store: &Store, number: &str) -> Result<Option<Member
         communications,
         letters,
         cases,
-        history: super::maintenance::history(store, id).await?,
+        history,
     }))
 }
 

@@ -248,6 +248,7 @@ impl Store {
 
     /// Applies pending migrations; running it again is a no-op.
     pub async fn migrate(&self) -> Result<(), OpenError> {
+        let before = self.migrations_applied().await;
         let r = match &self.pool {
             Pool::Sqlite(p) => SQLITE_MIGRATOR.run(p).await,
             Pool::Postgres(p) => PG_MIGRATOR.run(p).await,
@@ -255,7 +256,25 @@ impl Store {
         r.map_err(|e| match e {
             sqlx::migrate::MigrateError::Execute(db) => self.classify(db),
             other => OpenError::Migrate { url: self.url.clone(), cause: other.to_string() },
-        })
+        })?;
+        // SQLite plans by the statistics ANALYZE left; an index a migration
+        // adds to a database already filled has none, and the planner may
+        // take it for the Members list's order and sort a million rows per
+        // page. Fresh (sampled) statistics after such a migration prevent it.
+        if self.backend() == Backend::Sqlite && before > 0 && self.migrations_applied().await > before {
+            let fresh = async {
+                self.execute("PRAGMA analysis_limit = 1000", vec![]).await?;
+                self.execute("ANALYZE", vec![]).await
+            };
+            fresh.await.map_err(|e| self.classify(e))?;
+        }
+        Ok(())
+    }
+
+    /// How many migrations the database has had (0 before the first).
+    async fn migrations_applied(&self) -> i64 {
+        let row: Result<(i64,), _> = self.fetch_one("SELECT count(*) FROM _sqlx_migrations", vec![]).await;
+        row.map_or(0, |r| r.0)
     }
 
     async fn check_schema(&self) -> Result<(), OpenError> {
