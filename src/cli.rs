@@ -78,6 +78,19 @@ pub enum Cmd {
     /// Work with cases (also `cases`).
     #[command(subcommand, visible_alias = "cases")]
     Case(CaseCmd),
+    /// Reports of the catalogue: queue one, follow it, fetch its file (also `reports`).
+    #[command(subcommand, visible_alias = "reports")]
+    Report(ReportCmd),
+    /// Run queued report jobs, each under a lease: several workers never run one job twice,
+    /// and a killed worker's job is run again from the start by the next.
+    Worker {
+        /// Stop when no job is left, instead of waiting for more.
+        #[arg(long)]
+        once: bool,
+        /// The name shown on the jobs it runs (default: worker-PID).
+        #[arg(long)]
+        name: Option<String>,
+    },
     /// The audit log: check its hash chain.
     #[command(subcommand)]
     Audit(AuditCmd),
@@ -814,6 +827,41 @@ pub enum ImportCmd {
         job: i64,
         #[arg(long)]
         reason: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+/// `portaldesk report …`.
+#[derive(Debug, Subcommand)]
+pub enum ReportCmd {
+    /// The catalogue: every report, its parameters and columns (docs/reports.md).
+    List(JsonFlag),
+    /// Queue a report with its parameters (report.run); `portaldesk worker` runs it.
+    Run {
+        /// The report's name, as `report list` shows it.
+        name: String,
+        /// A parameter, NAME=VALUE (repeat).
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// A report job: its status, rows written, worker and error.
+    Show {
+        job: i64,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Write a finished job's CSV to a file (audited as an export).
+    Get {
+        job: i64,
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
+    },
+    /// Cancel a job that has not finished (report.cancel).
+    Cancel {
+        job: i64,
         #[command(flatten)]
         json: JsonFlag,
     },

@@ -86,6 +86,8 @@ async fn with_key(ops: &portaldesk::ops::Ops, env: &Env<'_>, c: Cmd) -> Result<u
         Cmd::Member(m) => cmd::member::run(ops, env, m).await,
         Cmd::Code(c) => cmd::code::run(ops, env, c).await,
         Cmd::Import(i) => cmd::imports::run(ops, env, i).await,
+        Cmd::Report(r) => cmd::reports::run(ops, env, r).await,
+        Cmd::Worker { once, name } => cmd::reports::worker(ops, once, name).await,
         other => cmd::admin::run(ops, env, other).await,
     }
 }
@@ -123,7 +125,9 @@ async fn run(mut cli: Cli) -> Result<u8, Fatal> {
         Some(c @ (Cmd::Case(_) | Cmd::Member(_) | Cmd::Broker(_) | Cmd::Access(_) | Cmd::Account(_))) => {
             with_ops(&ctx, c).await
         }
-        Some(c @ (Cmd::Staff(_) | Cmd::Code(_) | Cmd::Bench(_) | Cmd::Import(_))) => with_ops(&ctx, c).await,
+        Some(
+            c @ (Cmd::Staff(_) | Cmd::Code(_) | Cmd::Bench(_) | Cmd::Import(_) | Cmd::Report(_) | Cmd::Worker { .. }),
+        ) => with_ops(&ctx, c).await,
         Some(Cmd::Audit(a)) => cmd::audit::run(&ctx, a).await,
         Some(Cmd::Key(k)) => cmd::key::run(&ctx, k).await,
         Some(Cmd::Actions(j)) => cmd::script::actions(&ctx, j.json),

@@ -236,6 +236,8 @@ fn example(placeholder: &str) -> Option<&'static [&'static str]> {
         "KIND" => &["demographic"],
         "PLAN" => &["PPO"],
         "TIER" => &["EE"],
+        "NAME" => &["case-sla"],
+        "NAME=VALUE…" => &["queue=billing"],
         _ => return None,
     })
 }
@@ -279,6 +281,10 @@ const NOT_ACTIONS: &[&str] = &[
     "staff list",
     "import show",
     "import errors",
+    "report list",
+    "report show",
+    "report get",
+    "worker",
     "audit verify",
     "config path",
     "config show",
@@ -359,6 +365,7 @@ fn the_action_table_and_the_command_words_agree_both_ways() {
         assert!(parse(&format!("{word} x")).is_ok(), ":{word} does not parse");
     }
     assert!(parse("frobnicate").is_err() && target("frobnicate").is_none());
+}
 
 /// The app dispatches to the screen in front, not by area number: no
 /// `area == N` (or `!=`) test anywhere in src/tui, and `App` holds its open

@@ -478,6 +478,40 @@ pub fn examples() -> Vec<Example> {
         ),
         ex(&["staff set-role", "staff disable", "staff enable"], "The staff account after the change.", &staff()),
         ex(&["import enqueue", "import abandon"], "The job queued or abandoned.", &Id { id: 5 }),
+        ex(&["report run", "report cancel"], "The report job queued or cancelled.", &Id { id: 12 }),
+        ex(
+            &["report list"],
+            "The catalogue: each report's kind, parameters (required or not) and columns.",
+            &super::reports::Catalogue {
+                reports: crate::domain::report_catalogue::find("case-sla")
+                    .into_iter()
+                    .map(super::reports::entry)
+                    .collect(),
+            },
+        ),
+        ex(
+            &["report show"],
+            "A report job: parameters as stored (`[[name, value], …]`), status, rows written, the worker \
+             and attempt that ran it (a job whose worker died is run again: attempt 2).",
+            &crate::store::reports::ReportJob {
+                id: 12,
+                report: "qualifying-events".into(),
+                params: r#"[["from","2026-01-01"],["to","2026-03-31"]]"#.into(),
+                schedule_id: None,
+                slot_at: None,
+                status: "succeeded".into(),
+                requested_by: "ana".into(),
+                requested_at: Utc.with_ymd_and_hms(2026, 11, 24, 17, 30, 0).unwrap(),
+                worker: Some("worker-4711".into()),
+                attempt: 1,
+                lease_until: None,
+                started_at: Some(Utc.with_ymd_and_hms(2026, 11, 24, 17, 30, 2).unwrap()),
+                finished_at: Some(Utc.with_ymd_and_hms(2026, 11, 24, 17, 30, 9).unwrap()),
+                rows_written: 1284,
+                error: None,
+                row_version: 3,
+            },
+        ),
         ex(
             &["import list"],
             "One page of import jobs, newest first.",

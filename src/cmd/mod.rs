@@ -14,6 +14,7 @@ pub mod json_examples;
 pub mod key;
 pub mod manual;
 pub mod member;
+pub mod reports;
 pub mod script;
 pub mod tui;
 

@@ -337,8 +337,17 @@ pub async fn file_by_number(store: &Store, number: &str) -> Result<Option<Member
         args![id],
     );
     let history = super::maintenance::history(store, id);
-    let (subscriber, dependents, events, enrollments, premiums, communications, letters, cases, history) =
-        tokio::try_join!(subscriber, dependents, events, enrollments, premiums, communications, letters, cases, history)?;
+    let (subscriber, dependents, events, enrollments, premiums, communications, letters, cases, history) = tokio::try_join!(
+        subscriber,
+        dependents,
+        events,
+        enrollments,
+        premiums,
+        communications,
+        letters,
+        cases,
+        history
+    )?;
     Ok(Some(MemberFile {
         member,
         subscriber,

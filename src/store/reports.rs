@@ -9,7 +9,7 @@ use super::{Store, Tx};
 use crate::args;
 
 /// A report job as stored.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
 pub struct ReportJob {
     pub id: i64,
     pub report: String,

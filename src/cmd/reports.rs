@@ -1,0 +1,170 @@
+//! `portaldesk report …` and `portaldesk worker`: report jobs without a screen.
+
+use serde::Serialize;
+
+use super::json::Id;
+use super::report;
+use crate::action::Action;
+use crate::cli::ReportCmd;
+use crate::domain::report_catalogue::{REPORTS, ReportSpec};
+use crate::error_code::ErrorCode;
+use crate::fatal::Fatal;
+use crate::ops::reports::{Ran, Worker, output};
+use crate::ops::request::{Env, Request};
+use crate::ops::{OpError, Ops};
+use crate::store::reports::{self as store, ReportJob};
+
+/// `report list --json`: the catalogue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Catalogue {
+    pub reports: Vec<CatalogueEntry>,
+}
+
+/// One report of the catalogue, as scripts read it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CatalogueEntry {
+    pub name: String,
+    pub title: String,
+    pub kind: String,
+    pub help: String,
+    pub params: Vec<ParamEntry>,
+    pub columns: Vec<String>,
+}
+
+/// One parameter of a report.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ParamEntry {
+    pub name: String,
+    pub required: bool,
+    pub help: String,
+}
+
+/// The catalogue entry of `r`.
+pub fn entry(r: &ReportSpec) -> CatalogueEntry {
+    CatalogueEntry {
+        name: r.name.into(),
+        title: r.title.into(),
+        kind: r.kind.as_str().into(),
+        help: r.help.into(),
+        params: r
+            .params
+            .iter()
+            .map(|p| ParamEntry { name: p.name.into(), required: p.required, help: p.help.into() })
+            .collect(),
+        columns: r.columns.iter().map(|c| (*c).to_owned()).collect(),
+    }
+}
+
+fn job_text(j: &ReportJob) -> String {
+    let mut line = format!("report job {}: {} · {} · {} rows", j.id, j.report, j.status, j.rows_written);
+    if let Some(w) = &j.worker {
+        line.push_str(&format!(" · worker {w}, attempt {}", j.attempt));
+    }
+    if let Some(e) = &j.error {
+        line.push_str(&format!(" · {}", crate::domain::text::sanitize(e)));
+    }
+    line
+}
+
+/// `NAME=VALUE` pairs as typed; one without `=` is a usage error.
+fn pairs(params: &[String]) -> Result<Vec<(String, String)>, Fatal> {
+    params
+        .iter()
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => Ok((k.trim().to_owned(), v.trim().to_owned())),
+            None => Err(Fatal::new(format!("--param takes NAME=VALUE; got {p:?}"))),
+        })
+        .collect()
+}
+
+async fn job(ops: &Ops, id: i64) -> Result<ReportJob, OpError> {
+    store::job(ops.store(), id).await?.ok_or_else(|| OpError::NotFound(format!("no report job {id}")))
+}
+
+/// Runs a report subcommand.
+pub async fn run(ops: &Ops, env: &Env<'_>, cmd: ReportCmd) -> Result<u8, Fatal> {
+    Ok(match cmd {
+        ReportCmd::List(j) => {
+            let all = Catalogue { reports: REPORTS.iter().map(entry).collect() };
+            report(j.json, Ok(all), |c| {
+                let lines: Vec<String> = c
+                    .reports
+                    .iter()
+                    .map(|r| {
+                        let params: Vec<String> = r
+                            .params
+                            .iter()
+                            .map(|p| if p.required { p.name.clone() } else { format!("[{}]", p.name) })
+                            .collect();
+                        format!("{:<22} {:<10} {}  ({})", r.name, r.kind, r.title, params.join(" "))
+                    })
+                    .collect();
+                lines.join("\n")
+            })
+        }
+        ReportCmd::Run { name, params, json } => {
+            let req = Request::ReportRun { report: name, params: pairs(&params)? };
+            let r = ops.execute(env, req).await.and_then(|o| match o {
+                crate::ops::request::Outcome::Queued(id) => Ok(Id { id }),
+                o => Err(o.unexpected()),
+            });
+            report(json.json, r, |j| format!("queued as report job {} (`portaldesk worker` runs it)", j.id))
+        }
+        ReportCmd::Show { job: id, json } => report(json.json, job(ops, id).await, job_text),
+        ReportCmd::Cancel { job: id, json } => {
+            let r = ops.ask::<()>(env, Request::ReportCancel { job: id }).await;
+            report(json.json, r.map(|()| Id { id }), |_| format!("report job {id} cancelled"))
+        }
+        ReportCmd::Get { job: id, out } => {
+            let r: Result<Vec<u8>, OpError> = async {
+                let j = job(ops, id).await?;
+                if j.status != "succeeded" {
+                    return Err(OpError::Refused(format!(
+                        "report job {id} is {}: only a finished job has a file",
+                        j.status
+                    )));
+                }
+                // Audited before the file is written, as every export is.
+                ops.audit_event(Action::ListExport, &format!("report-job:{id}")).await?;
+                output(ops.store(), id).await
+            }
+            .await;
+            match r {
+                Ok(bytes) => {
+                    std::fs::write(&out, &bytes)
+                        .map_err(|e| Fatal::of(ErrorCode::Io, format!("{}: {e}", out.display())))?;
+                    eprintln!("report job {id} written to {} ({} bytes)", out.display(), bytes.len());
+                    0
+                }
+                Err(e) => report(false, Err::<(), _>(e), |_| String::new()),
+            }
+        }
+    })
+}
+
+/// `portaldesk worker`: claims and runs report jobs until none is left
+/// (`--once`) or for ever, saying what each job did.
+pub async fn worker(ops: &Ops, once: bool, name: Option<String>) -> Result<u8, Fatal> {
+    let name = name.unwrap_or_else(|| format!("worker-{}", std::process::id()));
+    let w = Worker::new(ops, name.clone());
+    let mut failed = false;
+    loop {
+        match w.run_next().await {
+            Ok(Some(Ran::Succeeded { job, rows })) => println!("report job {job}: succeeded, {rows} rows"),
+            Ok(Some(Ran::Failed { job, error })) => {
+                failed = true;
+                println!("report job {job}: failed: {}", crate::domain::text::sanitize(&error));
+            }
+            Ok(Some(Ran::Lost { job })) => {
+                println!("report job {job}: cancelled or taken by another worker; left to it")
+            }
+            Ok(None) if once => break,
+            Ok(None) => tokio::time::sleep(std::time::Duration::from_secs(5)).await,
+            Err(e) => {
+                eprintln!("portaldesk: {name}: {e}");
+                return Ok(e.exit_code() as u8);
+            }
+        }
+    }
+    Ok(u8::from(failed))
+}
