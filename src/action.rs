@@ -90,6 +90,8 @@ pub enum Action {
     KeyStatus,
     ReportRun,
     ReportCancel,
+    ReportSchedule,
+    ReportUnschedule,
 }
 
 /// What is known about an action, for dispatch, permission and help.
@@ -758,6 +760,26 @@ pub const SPECS: &[ActionSpec] = &[
         Some("report cancel JOB"),
         None,
     ),
+    spec(
+        Action::ReportSchedule,
+        "report.schedule",
+        "Run a report at a date and time, once or daily, weekly or monthly",
+        Role::Supervisor,
+        true,
+        None,
+        Some("report schedule NAME --at DATETIME [--every REPEAT] [--param NAME=VALUE…]"),
+        None,
+    ),
+    spec(
+        Action::ReportUnschedule,
+        "report.unschedule",
+        "Stop a report schedule (its jobs so far are kept)",
+        Role::Supervisor,
+        true,
+        None,
+        Some("report unschedule ID"),
+        None,
+    ),
 ];
 
 impl Action {
@@ -804,7 +826,14 @@ mod tests {
         // shell-only until the Reports area (issue 25's TUI part).
         for s in SPECS.iter().filter(|s| s.writes) {
             assert!(s.cli.is_some(), "{} lacks a CLI form", s.name);
-            let elsewhere = [Action::KeyRotate, Action::CaseAssignMe, Action::ReportRun, Action::ReportCancel];
+            let elsewhere = [
+                Action::KeyRotate,
+                Action::CaseAssignMe,
+                Action::ReportRun,
+                Action::ReportCancel,
+                Action::ReportSchedule,
+                Action::ReportUnschedule,
+            ];
             assert!(s.command.is_some() || elsewhere.contains(&s.action), "{} lacks a command", s.name);
         }
     }

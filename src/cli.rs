@@ -865,4 +865,31 @@ pub enum ReportCmd {
         #[command(flatten)]
         json: JsonFlag,
     },
+    /// Run a report at a local date and time, once or repeating (report.schedule); the
+    /// worker queues each run, and runs missed while no worker ran happen once.
+    Schedule {
+        name: String,
+        /// The first run, local to --zone: YYYY-MM-DD HH:MM.
+        #[arg(long, value_name = "DATETIME")]
+        at: String,
+        /// once, daily, weekly (on --at's weekday) or monthly (on --at's day; a short month's last day).
+        #[arg(long, value_name = "REPEAT", default_value = "once")]
+        every: String,
+        /// The IANA time zone of --at.
+        #[arg(long, default_value = "America/New_York")]
+        zone: String,
+        /// A parameter, NAME=VALUE (repeat).
+        #[arg(long = "param", value_name = "NAME=VALUE")]
+        params: Vec<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// The report schedules, with their next run.
+    Schedules(JsonFlag),
+    /// Remove a schedule (report.unschedule); the jobs it queued are kept.
+    Unschedule {
+        id: i64,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
 }

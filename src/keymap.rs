@@ -144,6 +144,8 @@ mod tests {
             Action::MemberView,
             Action::ReportRun,
             Action::ReportCancel,
+            Action::ReportSchedule,
+            Action::ReportUnschedule,
         ];
         for s in SPECS.iter().filter(|s| !elsewhere.contains(&s.action)) {
             assert!(!km.keys(s.action).is_empty() || s.command.is_some(), "{} has no key", s.name);

@@ -237,6 +237,8 @@ fn example(placeholder: &str) -> Option<&'static [&'static str]> {
         "PLAN" => &["PPO"],
         "TIER" => &["EE"],
         "NAME" => &["case-sla"],
+        "DATETIME" => &["2027-01-04 07:00"],
+        "REPEAT" => &["weekly"],
         "NAME=VALUE…" => &["queue=billing"],
         _ => return None,
     })
@@ -284,6 +286,7 @@ const NOT_ACTIONS: &[&str] = &[
     "report list",
     "report show",
     "report get",
+    "report schedules",
     "worker",
     "audit verify",
     "config path",

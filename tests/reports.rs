@@ -315,3 +315,64 @@ async fn queueing_checks_the_catalogue_a_cancel_stops_a_job_and_each_step_is_aud
         assert_eq!(audit, want, "{}", db.label);
     }
 }
+
+#[tokio::test]
+async fn a_schedule_queues_one_run_for_the_slots_it_missed_and_the_next_when_it_comes() {
+    use portaldesk::domain::schedule::Schedule;
+    for db in common::all_backends().await {
+        let s = &db.store;
+        tester(s).await;
+        let mut tx = s.begin_write().await.unwrap();
+        staff::insert(&mut tx, "ann", "Ann Agent", Role::Agent, "active", now()).await.unwrap();
+        tx.commit().await.unwrap();
+        // Made on the 19th: daily at 02:00 New York from the 20th. No worker
+        // ran until now, the 23rd at 04:30 there: four slots have passed.
+        let made = now() - Duration::days(4);
+        let ops = Ops::for_operator(s.clone(), "tester", false, Clock::Fixed(made)).await.unwrap();
+        let daily = Schedule::typed("2026-11-20 02:00", "daily", "America/New_York", made).unwrap();
+        let agent = Ops::for_operator(s.clone(), "ann", false, Clock::Fixed(made)).await.unwrap();
+        assert!(matches!(agent.schedule_report("case-sla", &[], daily).await, Err(OpError::RefusedRole(_))));
+        let id = ops.schedule_report("case-sla", &[], daily).await.unwrap();
+
+        let ran = worker(s, "w1", now()).await.run_next().await.unwrap();
+        assert!(matches!(ran, Some(Ran::Succeeded { .. })), "{}: {ran:?}", db.label);
+        assert_eq!(worker(s, "w2", now()).await.run_next().await.unwrap(), None, "{}: one run for the four", db.label);
+        let slot = Utc.with_ymd_and_hms(2026, 11, 23, 7, 0, 0).unwrap();
+        let jobs: Vec<(Option<i64>, Option<DateTime<Utc>>)> =
+            s.fetch_all("SELECT schedule_id, slot_at FROM report_jobs ORDER BY id", args![]).await.unwrap();
+        assert_eq!(jobs, vec![(Some(id), Some(slot))], "{}: the latest slot missed", db.label);
+        let row = reports::schedules(s).await.unwrap().remove(0);
+        assert_eq!((row.last_slot_at, row.next_at), (Some(slot), Some(slot + Duration::days(1))), "{}", db.label);
+
+        // The next morning's slot runs once, however many workers look.
+        let next_day = now() + Duration::days(1);
+        assert!(matches!(worker(s, "w1", next_day).await.run_next().await.unwrap(), Some(Ran::Succeeded { .. })));
+        assert_eq!(worker(s, "w2", next_day).await.run_next().await.unwrap(), None);
+        ops.unschedule_report(id).await.unwrap();
+        assert!(reports::schedules(s).await.unwrap().is_empty());
+        let kept: Vec<(Option<i64>,)> = s.fetch_all("SELECT schedule_id FROM report_jobs", args![]).await.unwrap();
+        assert_eq!(kept, vec![(None,), (None,)], "{}: its jobs are kept", db.label);
+        assert!(matches!(ops.unschedule_report(id).await, Err(OpError::NotFound(_))));
+        let audit: Vec<(String, String)> = s
+            .fetch_all(
+                "SELECT operator, action FROM audit_log WHERE entity LIKE 'report%' AND outcome = 'ok' ORDER BY id",
+                args![],
+            )
+            .await
+            .unwrap();
+        let who = |o: &str, a: &str| (o.to_owned(), a.to_owned());
+        assert_eq!(
+            audit,
+            vec![
+                who("tester", "report.schedule"),
+                who("system:worker", "report.run"),
+                who("system:worker", "report.run"),
+                who("system:worker", "report.run"),
+                who("system:worker", "report.run"),
+                who("tester", "report.unschedule"),
+            ],
+            "{}: queued and ran, twice",
+            db.label
+        );
+    }
+}

@@ -479,6 +479,30 @@ pub fn examples() -> Vec<Example> {
         ex(&["staff set-role", "staff disable", "staff enable"], "The staff account after the change.", &staff()),
         ex(&["import enqueue", "import abandon"], "The job queued or abandoned.", &Id { id: 5 }),
         ex(&["report run", "report cancel"], "The report job queued or cancelled.", &Id { id: 12 }),
+        ex(&["report schedule", "report unschedule"], "The report schedule stored or removed.", &Id { id: 3 }),
+        ex(
+            &["report schedules"],
+            "Each schedule: its report and parameters, how it repeats (`repeat_on`: the weekday 1–7 from \
+             Monday, or the day of the month), its local time and zone, the last slot run and the next.",
+            &super::reports::Schedules {
+                schedules: vec![crate::store::reports::ScheduleRow {
+                    id: 3,
+                    report: "case-sla".into(),
+                    params: "[]".into(),
+                    repeat: "weekly".into(),
+                    repeat_on: Some(1),
+                    start_date: NaiveDate::from_ymd_opt(2026, 11, 30).unwrap_or_default(),
+                    at_time: "07:00".into(),
+                    zone: "America/New_York".into(),
+                    paused: false,
+                    last_slot_at: Some(Utc.with_ymd_and_hms(2026, 11, 30, 12, 0, 0).unwrap()),
+                    next_at: Some(Utc.with_ymd_and_hms(2026, 12, 7, 12, 0, 0).unwrap()),
+                    created_by: "ana".into(),
+                    created_at: Utc.with_ymd_and_hms(2026, 11, 24, 17, 30, 0).unwrap(),
+                    row_version: 2,
+                }],
+            },
+        ),
         ex(
             &["report list"],
             "The catalogue: each report's kind, parameters (required or not) and columns.",

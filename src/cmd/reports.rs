@@ -20,6 +20,12 @@ pub struct Catalogue {
     pub reports: Vec<CatalogueEntry>,
 }
 
+/// `report schedules --json`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Schedules {
+    pub schedules: Vec<crate::store::reports::ScheduleRow>,
+}
+
 /// One report of the catalogue, as scripts read it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CatalogueEntry {
@@ -114,6 +120,38 @@ pub async fn run(ops: &Ops, env: &Env<'_>, cmd: ReportCmd) -> Result<u8, Fatal> 
         ReportCmd::Cancel { job: id, json } => {
             let r = ops.ask::<()>(env, Request::ReportCancel { job: id }).await;
             report(json.json, r.map(|()| Id { id }), |_| format!("report job {id} cancelled"))
+        }
+        ReportCmd::Schedule { name, at, every, zone, params, json } => {
+            let schedule =
+                crate::domain::schedule::Schedule::typed(&at, &every, &zone, ops.now()).map_err(Fatal::new)?;
+            let req = Request::ReportSchedule { report: name, params: pairs(&params)?, schedule };
+            let r = ops.execute(env, req).await.and_then(|o| match o {
+                crate::ops::request::Outcome::Queued(id) => Ok(Id { id }),
+                o => Err(o.unexpected()),
+            });
+            report(json.json, r, |s| {
+                format!("report schedule {} stored (`portaldesk report schedules` shows its next run)", s.id)
+            })
+        }
+        ReportCmd::Schedules(j) => {
+            let r = store::schedules(ops.store()).await.map_err(OpError::from).map(|schedules| Schedules { schedules });
+            report(j.json, r, |s| {
+                let lines: Vec<String> = s
+                    .schedules
+                    .iter()
+                    .map(|s| {
+                        let next = s
+                            .next_at
+                            .map_or("none".to_owned(), |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+                        format!("{:>4} {:<22} {} at {} {} · next {next}", s.id, s.report, s.repeat, s.at_time, s.zone)
+                    })
+                    .collect();
+                if lines.is_empty() { "no report schedules".to_owned() } else { lines.join("\n") }
+            })
+        }
+        ReportCmd::Unschedule { id, json } => {
+            let r = ops.ask::<()>(env, Request::ReportUnschedule { id }).await;
+            report(json.json, r.map(|()| Id { id }), |_| format!("report schedule {id} removed"))
         }
         ReportCmd::Get { job: id, out } => {
             let r: Result<Vec<u8>, OpError> = async {

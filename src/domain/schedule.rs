@@ -113,6 +113,58 @@ impl Schedule {
     }
 }
 
+impl Schedule {
+    /// A schedule as an operator types it: a first local date and time
+    /// (`YYYY-MM-DD HH:MM`), how it repeats (once, daily, weekly on that
+    /// date's weekday, monthly on that date's day) and an IANA zone.
+    pub fn typed(at: &str, every: &str, zone: &str, now: DateTime<Utc>) -> Result<Schedule, String> {
+        let first = NaiveDateTime::parse_from_str(at.trim(), "%Y-%m-%d %H:%M")
+            .map_err(|_| format!("--at takes a local date and time, YYYY-MM-DD HH:MM; got {:?}", at.trim()))?;
+        let zone: Tz =
+            zone.trim().parse().map_err(|_| format!("{:?} is not a time zone (e.g. America/New_York)", zone.trim()))?;
+        let start = first.date();
+        let repeat = match every.trim() {
+            "once" | "" => Repeat::Once,
+            "daily" => Repeat::Daily,
+            "weekly" => Repeat::Weekly(start.weekday()),
+            "monthly" => Repeat::Monthly(start.day()),
+            other => return Err(format!("a schedule repeats once, daily, weekly or monthly; not {other:?}")),
+        };
+        Schedule::new(repeat, start, first.time(), zone, now)
+    }
+
+    /// How it is stored: the repeat's word and its day (weekday 1–7 from
+    /// Monday, or day of the month), the time as `HH:MM`, the zone's name.
+    pub fn parts(&self) -> (&'static str, Option<i64>, String, &'static str) {
+        let (word, on) = match self.repeat {
+            Repeat::Once => ("once", None),
+            Repeat::Daily => ("daily", None),
+            Repeat::Weekly(w) => ("weekly", Some(i64::from(w.number_from_monday()))),
+            Repeat::Monthly(d) => ("monthly", Some(i64::from(d))),
+        };
+        (word, on, self.at.format("%H:%M").to_string(), self.zone.name())
+    }
+
+    /// Reads a stored schedule back (`parts`' inverse).
+    pub fn stored(repeat: &str, on: Option<i64>, start: NaiveDate, at: &str, zone: &str) -> Result<Schedule, String> {
+        let at = NaiveTime::parse_from_str(at, "%H:%M").map_err(|_| format!("stored time {at:?} is not HH:MM"))?;
+        let zone: Tz = zone.parse().map_err(|_| format!("stored zone {zone:?} is unknown"))?;
+        let day =
+            || on.and_then(|d| u32::try_from(d).ok()).ok_or_else(|| format!("a {repeat} schedule without its day"));
+        let repeat = match repeat {
+            "once" => Repeat::Once,
+            "daily" => Repeat::Daily,
+            "weekly" => Repeat::Weekly(
+                Weekday::try_from(u8::try_from(day()?.saturating_sub(1)).unwrap_or(0))
+                    .map_err(|_| "a bad weekday".to_owned())?,
+            ),
+            "monthly" => Repeat::Monthly(day()?),
+            other => return Err(format!("stored repeat {other:?} is unknown")),
+        };
+        Ok(Schedule { repeat, start, at, zone })
+    }
+}
+
 /// A worker's decision for one schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Due {
@@ -230,6 +282,24 @@ mod tests {
         // Never run: the first slot on or after the start.
         assert_eq!(s.due(None, utc("2026-06-01T12:00:00Z")).run, None);
         assert_eq!(s.due(None, utc("2026-06-01T14:00:00Z")).run, Some(utc("2026-06-01T13:00:00Z")));
+    }
+
+    #[test]
+    fn a_typed_schedule_is_stored_and_read_back_the_same() {
+        let now = utc("2026-12-03T12:00:00Z");
+        for every in ["once", "daily", "weekly", "monthly"] {
+            let s = Schedule::typed("2026-12-31 02:30", every, "America/New_York", now).unwrap();
+            let (word, on, at, zone) = s.parts();
+            assert_eq!(word, every);
+            assert_eq!(Schedule::stored(word, on, s.start, &at, zone), Ok(s));
+        }
+        assert_eq!(
+            Schedule::typed("2026-12-31 02:30", "weekly", "UTC", now).unwrap().repeat,
+            Repeat::Weekly(Weekday::Thu)
+        );
+        assert!(Schedule::typed("12/31/2026", "daily", "UTC", now).unwrap_err().contains("YYYY-MM-DD HH:MM"));
+        assert!(Schedule::typed("2026-12-31 02:30", "hourly", "UTC", now).unwrap_err().contains("once, daily"));
+        assert!(Schedule::typed("2026-12-31 02:30", "daily", "Mars/Olympus", now).unwrap_err().contains("time zone"));
     }
 
     #[test]

@@ -13,6 +13,7 @@ use super::{OpError, Ops};
 use crate::action::Action;
 use crate::domain::cobra;
 use crate::domain::report_catalogue::{self, Params, ReportSpec};
+use crate::domain::schedule::{Due, Schedule};
 use crate::domain::text::csv_safe;
 use crate::store::Store;
 use crate::store::reports::{self as store, EventRow, ReportJob};
@@ -88,7 +89,85 @@ impl Ops {
     }
 }
 
+impl Ops {
+    /// `report.schedule`: the report and its parameters checked now, the
+    /// first run computed; the worker queues each run when it comes.
+    pub async fn schedule_report(&self, report: &str, given: &[(String, String)], s: Schedule) -> Result<i64, OpError> {
+        let spec = report_catalogue::find(report).ok_or_else(|| {
+            OpError::NotFound(format!("no report {:?}; `portaldesk report list` shows them", report.trim()))
+        })?;
+        let params = encode_params(&spec.check(given).map_err(OpError::Invalid)?);
+        let next_at = s.next_after(self.now() - Duration::seconds(1));
+        let entity = format!("report:{}", spec.name);
+        let mut change = self.begin(Action::ReportSchedule, &entity).await?;
+        let (repeat, repeat_on, at_time, zone) = s.parts();
+        let row = store::NewSchedule {
+            report: spec.name,
+            params: &params,
+            repeat,
+            repeat_on,
+            start_date: s.start,
+            at_time: &at_time,
+            zone,
+            next_at,
+            by: &self.operator().login,
+            at: self.now(),
+        };
+        let id = store::insert_schedule(&mut change.tx, &row).await?;
+        let after = json!({"schedule": id, "repeat": repeat, "at": at_time, "zone": zone, "next_at": next_at});
+        self.finish(change, &entity, None, Some(after), None).await?;
+        Ok(id)
+    }
+
+    /// `report.unschedule`: the schedule goes; the jobs it queued stay.
+    pub async fn unschedule_report(&self, id: i64) -> Result<(), OpError> {
+        let entity = format!("report-schedule:{id}");
+        let mut change = self.begin(Action::ReportUnschedule, &entity).await?;
+        if !store::delete_schedule(&mut change.tx, id).await? {
+            return Err(OpError::NotFound(format!("no report schedule {id}")));
+        }
+        self.finish(change, &entity, Some(json!({"schedule": id})), None, None).await
+    }
+}
+
 impl Worker {
+    /// Queues the runs that schedules owe at this moment: one job per
+    /// schedule however many slots passed while no worker ran (for the
+    /// latest of them), never a slot twice; returns how many were queued.
+    pub async fn queue_due(&self) -> Result<usize, OpError> {
+        let now = self.ops.now();
+        let mut change = self.ops.begin(Action::ReportRun, "report-schedules").await?;
+        let mut queued = Vec::new();
+        for row in store::due_schedules(&mut change.tx, now).await? {
+            let due = match Schedule::stored(&row.repeat, row.repeat_on, row.start_date, &row.at_time, &row.zone) {
+                Ok(s) => s.due(row.last_slot_at, now),
+                // A schedule that cannot be read waits (next_at cleared), never loops.
+                Err(_) => Due { run: None, next: None },
+            };
+            if let Some(slot) = due.run
+                && let Some(job) = store::insert_job(
+                    &mut change.tx,
+                    &row.report,
+                    &row.params,
+                    Some((row.id, slot)),
+                    "system:worker",
+                    now,
+                )
+                .await?
+            {
+                queued.push(json!({"schedule": row.id, "slot": slot, "job": job}));
+            }
+            store::set_schedule_slot(&mut change.tx, row.id, due.run.or(row.last_slot_at), due.next).await?;
+        }
+        let n = queued.len();
+        if n == 0 {
+            change.tx.commit().await?;
+        } else {
+            self.ops.finish(change, "report-schedules", None, Some(json!(queued)), None).await?;
+        }
+        Ok(n)
+    }
+
     /// A worker named `name` (shown on the jobs it runs), working for `ops`'s session.
     pub fn new(ops: &Ops, name: impl Into<String>) -> Worker {
         let ops = ops.as_system("worker");
@@ -109,8 +188,10 @@ impl Worker {
         self
     }
 
-    /// Claims and runs the oldest runnable job; None when there is none.
+    /// Queues what schedules owe, then claims and runs the oldest runnable
+    /// job; None when there is none.
     pub async fn run_next(&self) -> Result<Option<Ran>, OpError> {
+        self.queue_due().await?;
         let now = self.ops.now();
         let mut tx = self.store.begin_write().await?;
         let job = store::claim(&mut tx, &self.name, now, now + self.lease).await?;

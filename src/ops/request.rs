@@ -222,6 +222,15 @@ pub enum Request {
     ReportCancel {
         job: i64,
     },
+    /// A schedule of report `report`, checked by the catalogue and `Schedule::new`.
+    ReportSchedule {
+        report: String,
+        params: Vec<(String, String)>,
+        schedule: crate::domain::schedule::Schedule,
+    },
+    ReportUnschedule {
+        id: i64,
+    },
 }
 
 /// What a request answered, typed: the CLI prints it as text or JSON, a
@@ -248,7 +257,7 @@ pub enum Outcome {
     ResetQueued,
     StaffCreated(i64),
     Staff(Staff),
-    /// A new import or report job's id.
+    /// A new import or report job's id, or a new report schedule's.
     Queued(i64),
     Job(JobHead),
     Page(Page<ListRow>),
@@ -346,6 +355,8 @@ impl Request {
             R::KeyStatus => Action::KeyStatus,
             R::ReportRun { .. } => Action::ReportRun,
             R::ReportCancel { .. } => Action::ReportCancel,
+            R::ReportSchedule { .. } => Action::ReportSchedule,
+            R::ReportUnschedule { .. } => Action::ReportUnschedule,
         }
     }
 
@@ -404,6 +415,8 @@ impl Request {
             R::KeyStatus => "key".into(),
             R::ReportRun { report, .. } => format!("report:{}", report.trim()),
             R::ReportCancel { job } => format!("report-job:{job}"),
+            R::ReportSchedule { report, .. } => format!("report:{}", report.trim()),
+            R::ReportUnschedule { id } => format!("report-schedule:{id}"),
         }
     }
 }
@@ -518,6 +531,10 @@ impl Ops {
             R::KeyStatus => O::Rotation(crate::store::key_rotation::latest(self.store()).await?),
             R::ReportRun { report, params } => O::Queued(self.enqueue_report(&report, &params).await?),
             R::ReportCancel { job } => self.cancel_report(job).await.map(|()| O::Done)?,
+            R::ReportSchedule { report, params, schedule } => {
+                O::Queued(self.schedule_report(&report, &params, schedule).await?)
+            }
+            R::ReportUnschedule { id } => self.unschedule_report(id).await.map(|()| O::Done)?,
         })
     }
 

@@ -183,7 +183,7 @@ pub async fn chunk(store: &Store, job: i64, seq: i64) -> Result<Option<Vec<u8>>,
 }
 
 /// A report schedule as stored.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
 pub struct ScheduleRow {
     pub id: i64,
     pub report: String,
@@ -267,6 +267,14 @@ pub async fn set_schedule_slot(
     )
     .await?;
     Ok(())
+}
+
+/// Removes a schedule, its jobs kept (no longer tied to it); false when
+/// there was none.
+pub async fn delete_schedule(tx: &mut Tx, id: i64) -> Result<bool, sqlx::Error> {
+    tx.execute("UPDATE report_jobs SET schedule_id = NULL WHERE schedule_id = $1", args![id]).await?;
+    let n = tx.execute("DELETE FROM report_schedules WHERE id = $1", args![id]).await?;
+    Ok(n == 1)
 }
 
 /// Pauses or resumes a schedule; false when there is none.

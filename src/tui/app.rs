@@ -818,7 +818,12 @@ impl App {
             | Action::MemberChangeTier
             | Action::MemberEndEnrollment
             | Action::MemberUndo => self.maintain(action, String::new()),
-            Action::KeyRotate | Action::KeyStatus | Action::ReportRun | Action::ReportCancel => {
+            Action::KeyRotate
+            | Action::KeyStatus
+            | Action::ReportRun
+            | Action::ReportCancel
+            | Action::ReportSchedule
+            | Action::ReportUnschedule => {
                 self.complain(format!("run `portaldesk {}` from a shell", action.spec().cli.unwrap_or("key status")))
             }
             Action::ImportEnqueue | Action::ImportRun | Action::ImportAbandon => {
