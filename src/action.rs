@@ -92,6 +92,7 @@ pub enum Action {
     ReportCancel,
     ReportSchedule,
     ReportUnschedule,
+    GroupBilling,
 }
 
 /// What is known about an action, for dispatch, permission and help.
@@ -778,6 +779,16 @@ pub const SPECS: &[ActionSpec] = &[
         true,
         None,
         Some("report unschedule ID"),
+        None,
+    ),
+    spec(
+        Action::GroupBilling,
+        "group.billing",
+        "Open a group's billing and payment figures (audited)",
+        Role::Agent,
+        false,
+        None,
+        None,
         None,
     ),
 ];

@@ -7,6 +7,7 @@
 use chrono::NaiveDate;
 
 use super::{OpError, Ops};
+use crate::action::Action;
 use crate::domain::billing::{self, Aging, Alert, Charge, GroupFacts};
 use crate::domain::role::Role;
 use crate::domain::text::clip;
@@ -14,14 +15,11 @@ use crate::store::book::{self, BookFilter, BookRow};
 use crate::store::employers::{self, CommunicationRow, EmployerFind, EmployerRow, GroupNode};
 use crate::store::groups::{self, BillingFigures, BundlePlan, Contact, GroupDetail, Invoice, Payment, PlanYearRow};
 use crate::store::groups::{SubscriberRow, SubscriberScope};
-use crate::store::{Dir, Page, audit};
+use crate::store::{Dir, Page};
 
 /// The least role that reads employers and groups. Every staff account has
 /// it; the actions of the employer area (issue 24) will name it in the table.
 pub const READ_ROLE: Role = Role::Agent;
-
-/// The audit action of opening a group's billing and payment figures.
-pub const GROUP_BILLING_ACTION: &str = "group.billing";
 
 /// The member statuses a subscriber list can be filtered by.
 pub const SUBSCRIBER_STATUSES: [&str; 5] = ["active", "pending", "terminated", "cobra_elected", "cobra_expired"];
@@ -243,17 +241,7 @@ impl Ops {
             .map(|i| Charge { due_date: i.due_date, cents: i.amount_cents + i.adjustment_cents })
             .collect();
         let aging = billing::aging(&charges, figures.paid_cents, today);
-        let mut tx = self.store().begin_write().await?;
-        let mut entry = audit::AuditEntry {
-            operator: self.system.clone().unwrap_or_else(|| self.operator().login.clone()),
-            action: GROUP_BILLING_ACTION.to_owned(),
-            entity: entity.clone(),
-            ok: true,
-            ..audit::AuditEntry::default()
-        };
-        entry.script.clone_from(&self.script);
-        audit::write(&mut tx, &entry, self.now()).await?;
-        tx.commit().await?;
+        self.audit_event(Action::GroupBilling, &entity).await?;
         Ok(GroupBilling {
             group_number: detail.group_number,
             past_due_cents: figures.past_due_raw_cents.max(0),

@@ -823,7 +823,8 @@ impl App {
             | Action::ReportRun
             | Action::ReportCancel
             | Action::ReportSchedule
-            | Action::ReportUnschedule => {
+            | Action::ReportUnschedule
+            | Action::GroupBilling => {
                 self.complain(format!("run `portaldesk {}` from a shell", action.spec().cli.unwrap_or("key status")))
             }
             Action::ImportEnqueue | Action::ImportRun | Action::ImportAbandon => {
