@@ -376,3 +376,76 @@ async fn a_schedule_queues_one_run_for_the_slots_it_missed_and_the_next_when_it_
         );
     }
 }
+
+#[tokio::test]
+async fn delinquency_aging_against_hand_computed_groups() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        tester(s).await;
+        let mut tx = s.begin_write().await.unwrap();
+        tx.execute(
+            "INSERT INTO employers (id, ein, legal_name, name_key, created_at) VALUES (1, '12-3456789', 'Acme', 'acme', $1)",
+            args![now()],
+        )
+        .await
+        .unwrap();
+        for (id, number) in [(1, "ACM100"), (2, "BIR200"), (3, "CED300")] {
+            tx.execute(
+                "INSERT INTO employer_groups (id, employer_id, group_number, name, status, original_effective_date, renewal_date) \
+                 VALUES ($1, 1, $2, $2, 'active', '2020-01-01', '2027-01-01')",
+                args![id, number],
+            )
+            .await
+            .unwrap();
+        }
+        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+        // (group, period start, issued, due, amount, adjustment)
+        let bills = [
+            (1, "2026-07-01", "2026-06-15", "2026-07-01", 100_000, 0),
+            (1, "2026-09-01", "2026-08-15", "2026-09-01", 100_000, 0),
+            (1, "2026-10-01", "2026-09-15", "2026-10-01", 100_000, -5_000),
+            (1, "2026-11-01", "2026-10-15", "2026-11-01", 100_000, 0),
+            (1, "2026-12-01", "2026-11-15", "2026-12-01", 100_000, 0),
+            (1, "2027-01-01", "2026-12-15", "2027-01-01", 100_000, 0),
+            (2, "2026-11-01", "2026-11-01", "2026-11-20", 20_000, 0),
+            (3, "2026-05-01", "2026-04-15", "2026-05-01", 30_000, 0),
+        ];
+        for (g, start, issued, due, cents, adj) in bills {
+            tx.execute(
+                "INSERT INTO group_invoices (group_id, period_start, period_end, issued_on, due_date, amount_cents, adjustment_cents) \
+                 VALUES ($1, $2, $2, $3, $4, $5, $6)",
+                args![g, d(start), d(issued), d(due), cents, adj],
+            )
+            .await
+            .unwrap();
+        }
+        for (g, on, cents) in [(1, "2026-08-10", 150_000), (1, "2026-11-30", 20_000), (2, "2026-11-18", 20_000)] {
+            tx.execute(
+                "INSERT INTO group_payments (group_id, received_on, amount_cents, method) VALUES ($1, $2, $3, 'ach')",
+                args![g, d(on), cents],
+            )
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+
+        let all = enqueue(s, "delinquency-aging", &[("as_of", "2026-11-23")]).await;
+        let one = enqueue(s, "delinquency-aging", &[("as_of", "2026-11-23"), ("group", "CED300")]).await;
+        for _ in 0..2 {
+            assert!(matches!(worker(s, "w", now()).await.run_next().await.unwrap(), Some(Ran::Succeeded { .. })));
+        }
+        // ACM100: the August payment settles July and half of September; the
+        // November one came after the day aged to; December is not due yet.
+        // BIR200 paid in full; CED300 paid nothing since May.
+        let header = "group,days_0_30_cents,days_31_60_cents,days_61_90_cents,over_90_cents,total_cents\n";
+        let text = String::from_utf8(output(s, all).await.unwrap()).unwrap();
+        assert_eq!(
+            text,
+            format!("{header}ACM100,100000,95000,50000,0,245000\nCED300,0,0,0,30000,30000\n"),
+            "{}",
+            db.label
+        );
+        let text = String::from_utf8(output(s, one).await.unwrap()).unwrap();
+        assert_eq!(text, format!("{header}CED300,0,0,0,30000,30000\n"), "{}", db.label);
+    }
+}

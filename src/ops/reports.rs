@@ -11,6 +11,7 @@ use serde_json::json;
 
 use super::{OpError, Ops};
 use crate::action::Action;
+use crate::domain::billing::{self, Charge};
 use crate::domain::cobra;
 use crate::domain::report_catalogue::{self, Params, ReportSpec};
 use crate::domain::schedule::{Due, Schedule};
@@ -349,6 +350,26 @@ impl Output<'_> {
                         r.oldest_due.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
                     ];
                     self.row(cells).await?;
+                }
+            }
+            "delinquency-aging" => {
+                // A group's bills arrive together (ordered by group); its
+                // payments settle its oldest bills first (domain::billing).
+                let as_of = params.date("as_of").unwrap_or_else(|| now.date_naive());
+                let paid: std::collections::HashMap<String, i64> =
+                    store::paid_by_group(store, as_of, group.as_deref()).await?.into_iter().collect();
+                let bills = store::bills_by_group(store, as_of, group.as_deref()).await?;
+                for chunk in bills.chunk_by(|a, b| a.group_number == b.group_number) {
+                    let number = &chunk[0].group_number;
+                    let charges: Vec<Charge> =
+                        chunk.iter().map(|b| Charge { due_date: b.due_date, cents: b.cents }).collect();
+                    let a = billing::aging(&charges, paid.get(number).copied().unwrap_or(0), as_of);
+                    if a.past_due() > 0 {
+                        let cents = [a.days_0_30, a.days_31_60, a.days_61_90, a.over_90, a.past_due()];
+                        let mut cells = vec![number.clone()];
+                        cells.extend(cents.iter().map(i64::to_string));
+                        self.row(cells).await?;
+                    }
                 }
             }
             other => return Err(Stop::Failed(format!("the report {other} cannot be run yet: it comes with its data"))),

@@ -383,3 +383,40 @@ pub async fn case_sla(store: &Store, queue: Option<&str>, now: DateTime<Utc>) ->
         )
         .await
 }
+
+/// A bill as the aging report reads it: its group, due date and net cents.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct BillRow {
+    pub group_number: String,
+    pub due_date: NaiveDate,
+    pub cents: i64,
+}
+
+/// Every bill issued by `as_of` (of one group if given), by group number:
+/// a group's bills come together, so the report ages one group at a time.
+pub async fn bills_by_group(store: &Store, as_of: NaiveDate, group: Option<&str>) -> Result<Vec<BillRow>, sqlx::Error> {
+    store
+        .fetch_all(
+            "SELECT g.group_number, i.due_date, CAST(i.amount_cents + i.adjustment_cents AS BIGINT) AS cents \
+             FROM group_invoices i JOIN employer_groups g ON g.id = i.group_id \
+             WHERE i.issued_on <= $1 AND ($2 IS NULL OR g.group_number = $2) ORDER BY g.group_number, i.due_date, i.id",
+            args![as_of, group],
+        )
+        .await
+}
+
+/// Each group's payments received by `as_of`, in cents (of one group if given).
+pub async fn paid_by_group(
+    store: &Store,
+    as_of: NaiveDate,
+    group: Option<&str>,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    store
+        .fetch_all(
+            "SELECT g.group_number, CAST(SUM(p.amount_cents) AS BIGINT) FROM group_payments p \
+             JOIN employer_groups g ON g.id = p.group_id \
+             WHERE p.received_on <= $1 AND ($2 IS NULL OR g.group_number = $2) GROUP BY g.group_number",
+            args![as_of, group],
+        )
+        .await
+}
