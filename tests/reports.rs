@@ -377,57 +377,63 @@ async fn a_schedule_queues_one_run_for_the_slots_it_missed_and_the_next_when_it_
     }
 }
 
+/// Three groups of one employer with bills and payments (group, period
+/// start, issued, due, amount, adjustment; group, received, amount).
+async fn billing_fixture(s: &Store) {
+    let mut tx = s.begin_write().await.unwrap();
+    tx.execute(
+        "INSERT INTO employers (id, ein, legal_name, name_key, created_at) VALUES (1, '12-3456789', 'Acme', 'acme', $1)",
+        args![now()],
+    )
+    .await
+    .unwrap();
+    for (id, number) in [(1, "ACM100"), (2, "BIR200"), (3, "CED300")] {
+        tx.execute(
+            "INSERT INTO employer_groups (id, employer_id, group_number, name, status, original_effective_date, renewal_date) \
+             VALUES ($1, 1, $2, $2, 'active', '2020-01-01', '2027-01-01')",
+            args![id, number],
+        )
+        .await
+        .unwrap();
+    }
+    let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+    // (group, period start, issued, due, amount, adjustment)
+    let bills = [
+        (1, "2026-07-01", "2026-06-15", "2026-07-01", 100_000, 0),
+        (1, "2026-09-01", "2026-08-15", "2026-09-01", 100_000, 0),
+        (1, "2026-10-01", "2026-09-15", "2026-10-01", 100_000, -5_000),
+        (1, "2026-11-01", "2026-10-15", "2026-11-01", 100_000, 0),
+        (1, "2026-12-01", "2026-11-15", "2026-12-01", 100_000, 0),
+        (1, "2027-01-01", "2026-12-15", "2027-01-01", 100_000, 0),
+        (2, "2026-11-01", "2026-11-01", "2026-11-20", 20_000, 0),
+        (3, "2026-05-01", "2026-04-15", "2026-05-01", 30_000, 0),
+    ];
+    for (g, start, issued, due, cents, adj) in bills {
+        tx.execute(
+            "INSERT INTO group_invoices (group_id, period_start, period_end, issued_on, due_date, amount_cents, adjustment_cents) \
+             VALUES ($1, $2, $2, $3, $4, $5, $6)",
+            args![g, d(start), d(issued), d(due), cents, adj],
+        )
+        .await
+        .unwrap();
+    }
+    for (g, on, cents) in [(1, "2026-08-10", 150_000), (1, "2026-11-30", 20_000), (2, "2026-11-18", 20_000)] {
+        tx.execute(
+            "INSERT INTO group_payments (group_id, received_on, amount_cents, method) VALUES ($1, $2, $3, 'ach')",
+            args![g, d(on), cents],
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+}
+
 #[tokio::test]
 async fn delinquency_aging_against_hand_computed_groups() {
     for db in common::all_backends().await {
         let s = &db.store;
         tester(s).await;
-        let mut tx = s.begin_write().await.unwrap();
-        tx.execute(
-            "INSERT INTO employers (id, ein, legal_name, name_key, created_at) VALUES (1, '12-3456789', 'Acme', 'acme', $1)",
-            args![now()],
-        )
-        .await
-        .unwrap();
-        for (id, number) in [(1, "ACM100"), (2, "BIR200"), (3, "CED300")] {
-            tx.execute(
-                "INSERT INTO employer_groups (id, employer_id, group_number, name, status, original_effective_date, renewal_date) \
-                 VALUES ($1, 1, $2, $2, 'active', '2020-01-01', '2027-01-01')",
-                args![id, number],
-            )
-            .await
-            .unwrap();
-        }
-        let d = |s: &str| s.parse::<NaiveDate>().unwrap();
-        // (group, period start, issued, due, amount, adjustment)
-        let bills = [
-            (1, "2026-07-01", "2026-06-15", "2026-07-01", 100_000, 0),
-            (1, "2026-09-01", "2026-08-15", "2026-09-01", 100_000, 0),
-            (1, "2026-10-01", "2026-09-15", "2026-10-01", 100_000, -5_000),
-            (1, "2026-11-01", "2026-10-15", "2026-11-01", 100_000, 0),
-            (1, "2026-12-01", "2026-11-15", "2026-12-01", 100_000, 0),
-            (1, "2027-01-01", "2026-12-15", "2027-01-01", 100_000, 0),
-            (2, "2026-11-01", "2026-11-01", "2026-11-20", 20_000, 0),
-            (3, "2026-05-01", "2026-04-15", "2026-05-01", 30_000, 0),
-        ];
-        for (g, start, issued, due, cents, adj) in bills {
-            tx.execute(
-                "INSERT INTO group_invoices (group_id, period_start, period_end, issued_on, due_date, amount_cents, adjustment_cents) \
-                 VALUES ($1, $2, $2, $3, $4, $5, $6)",
-                args![g, d(start), d(issued), d(due), cents, adj],
-            )
-            .await
-            .unwrap();
-        }
-        for (g, on, cents) in [(1, "2026-08-10", 150_000), (1, "2026-11-30", 20_000), (2, "2026-11-18", 20_000)] {
-            tx.execute(
-                "INSERT INTO group_payments (group_id, received_on, amount_cents, method) VALUES ($1, $2, $3, 'ach')",
-                args![g, d(on), cents],
-            )
-            .await
-            .unwrap();
-        }
-        tx.commit().await.unwrap();
+        billing_fixture(s).await;
 
         let all = enqueue(s, "delinquency-aging", &[("as_of", "2026-11-23")]).await;
         let one = enqueue(s, "delinquency-aging", &[("as_of", "2026-11-23"), ("group", "CED300")]).await;
@@ -447,5 +453,27 @@ async fn delinquency_aging_against_hand_computed_groups() {
         );
         let text = String::from_utf8(output(s, one).await.unwrap()).unwrap();
         assert_eq!(text, format!("{header}CED300,0,0,0,30000,30000\n"), "{}", db.label);
+    }
+}
+
+#[tokio::test]
+async fn premiums_billed_against_paid_against_hand_computed_groups() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        tester(s).await;
+        billing_fixture(s).await;
+        // September to November: ACM100 billed three periods (one adjusted)
+        // and paid nothing in them; BIR200 billed and paid; CED300 nothing then.
+        let job = enqueue(s, "premiums-billed-paid", &[("from", "2026-09-01"), ("to", "2026-11-30")]).await;
+        let ran = worker(s, "w", now()).await.run_next().await.unwrap();
+        assert!(matches!(ran, Some(Ran::Succeeded { rows: 2, .. })), "{}: {ran:?}", db.label);
+        let text = String::from_utf8(output(s, job).await.unwrap()).unwrap();
+        assert_eq!(
+            text,
+            "group,billed_cents,adjustments_cents,paid_cents,balance_cents\n\
+             ACM100,300000,-5000,20000,275000\nBIR200,20000,0,20000,0\n",
+            "{}",
+            db.label
+        );
     }
 }

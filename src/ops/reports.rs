@@ -372,6 +372,16 @@ impl Output<'_> {
                     }
                 }
             }
+            "premiums-billed-paid" => {
+                let (from, to) = (params.date("from").unwrap_or_default(), params.date("to").unwrap_or_default());
+                for t in store::premiums_in_period(store, from, to, group.as_deref()).await? {
+                    let balance = t.billed_cents + t.adjustments_cents - t.paid_cents;
+                    let cents = [t.billed_cents, t.adjustments_cents, t.paid_cents, balance];
+                    let mut cells = vec![t.group_number];
+                    cells.extend(cents.iter().map(i64::to_string));
+                    self.row(cells).await?;
+                }
+            }
             other => return Err(Stop::Failed(format!("the report {other} cannot be run yet: it comes with its data"))),
         }
         Ok(())
@@ -379,7 +389,10 @@ impl Output<'_> {
 
     fn line(&mut self, cells: Vec<String>) -> Result<(), Stop> {
         let mut w = csv::Writer::from_writer(&mut self.buf);
-        w.write_record(cells.iter().map(|c| csv_safe(c))).map_err(|e| Stop::Failed(e.to_string()))?;
+        // Text is made formula-safe; a whole number (a negative amount) is no
+        // formula and stays a number for the spreadsheet.
+        let safe = |c: &String| if c.parse::<i64>().is_ok() { c.clone() } else { csv_safe(c) };
+        w.write_record(cells.iter().map(safe)).map_err(|e| Stop::Failed(e.to_string()))?;
         w.flush().map_err(|e| Stop::Failed(e.to_string()))?;
         Ok(())
     }

@@ -420,3 +420,39 @@ pub async fn paid_by_group(
         )
         .await
 }
+
+/// A group's premiums in a period: billed (bills whose period starts in
+/// it) with their adjustments, and payments received in it, in cents.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PremiumTotals {
+    pub group_number: String,
+    pub billed_cents: i64,
+    pub adjustments_cents: i64,
+    pub paid_cents: i64,
+}
+
+/// Premiums billed against paid, per group with either in `from`..=`to`
+/// (of one group if given), by group number.
+pub async fn premiums_in_period(
+    store: &Store,
+    from: NaiveDate,
+    to: NaiveDate,
+    group: Option<&str>,
+) -> Result<Vec<PremiumTotals>, sqlx::Error> {
+    store
+        .fetch_all(
+            "SELECT g.group_number, \
+             CAST(COALESCE((SELECT SUM(i.amount_cents) FROM group_invoices i WHERE i.group_id = g.id \
+               AND i.period_start >= $1 AND i.period_start <= $2), 0) AS BIGINT) AS billed_cents, \
+             CAST(COALESCE((SELECT SUM(i.adjustment_cents) FROM group_invoices i WHERE i.group_id = g.id \
+               AND i.period_start >= $1 AND i.period_start <= $2), 0) AS BIGINT) AS adjustments_cents, \
+             CAST(COALESCE((SELECT SUM(p.amount_cents) FROM group_payments p WHERE p.group_id = g.id \
+               AND p.received_on >= $1 AND p.received_on <= $2), 0) AS BIGINT) AS paid_cents \
+             FROM employer_groups g WHERE ($3 IS NULL OR g.group_number = $3) \
+             AND (EXISTS (SELECT 1 FROM group_invoices i WHERE i.group_id = g.id AND i.period_start >= $1 AND i.period_start <= $2) \
+               OR EXISTS (SELECT 1 FROM group_payments p WHERE p.group_id = g.id AND p.received_on >= $1 AND p.received_on <= $2)) \
+             ORDER BY g.group_number",
+            args![from, to, group],
+        )
+        .await
+}
