@@ -229,6 +229,22 @@ impl Params {
         }
     }
 
+    /// The text `name`, if given.
+    pub fn text(&self, name: &str) -> Option<&str> {
+        match self.get(name) {
+            Some(Value::Text(s)) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The number of days `name`, if given.
+    pub fn days(&self, name: &str) -> Option<i64> {
+        match self.get(name) {
+            Some(Value::Days(n)) => Some(*n),
+            _ => None,
+        }
+    }
+
     /// `name=value` pairs as a job stores and a person reads them.
     pub fn to_pairs(&self) -> Vec<(String, String)> {
         self.0

@@ -290,10 +290,7 @@ struct Output<'a> {
 impl Output<'_> {
     async fn report(&mut self, spec: &ReportSpec, params: &Params) -> Result<(), Stop> {
         self.line(spec.columns.iter().map(|c| (*c).to_owned()).collect())?;
-        let group = match params.get("group") {
-            Some(report_catalogue::Value::Text(g)) => Some(g.clone()),
-            _ => None,
-        };
+        let group = params.text("group");
         let store = &self.worker.store;
         let now = self.worker.ops.now();
         match spec.name {
@@ -301,7 +298,7 @@ impl Output<'_> {
                 let (from, to) = (params.date("from").unwrap_or_default(), params.date("to").unwrap_or_default());
                 let mut after = 0;
                 loop {
-                    let page = store::events_in_period(store, from, to, group.as_deref(), after, PAGE).await?;
+                    let page = store::events_in_period(store, from, to, group, after, PAGE).await?;
                     for e in &page {
                         let f = facts(e);
                         self.row(event_cells(e, vec![e.notice_date.to_string(), f.0.to_string(), f.1.to_string()]))
@@ -314,17 +311,14 @@ impl Output<'_> {
                 }
             }
             "election-deadlines" => {
-                let days = match params.get("days") {
-                    Some(report_catalogue::Value::Days(n)) => *n,
-                    _ => 30,
-                };
+                let days = params.days("days").unwrap_or(30);
                 let today = now.date_naive();
                 // deadline = the later of loss and notice + 60 days, so a
                 // deadline in today..=today+days is a later date in this window.
                 let (from, to) = (today - Duration::days(60), today + Duration::days(days - 60));
                 let mut after = 0;
                 loop {
-                    let page = store::unelected_events(store, from, to, group.as_deref(), after, PAGE).await?;
+                    let page = store::unelected_events(store, from, to, group, after, PAGE).await?;
                     for e in &page {
                         let deadline = facts(e).0;
                         let left = (deadline - today).num_days();
@@ -337,11 +331,7 @@ impl Output<'_> {
                 }
             }
             "case-sla" => {
-                let queue = match params.get("queue") {
-                    Some(report_catalogue::Value::Text(q)) => Some(q.clone()),
-                    _ => None,
-                };
-                for r in store::case_sla(store, queue.as_deref(), now).await? {
+                for r in store::case_sla(store, params.text("queue"), now).await? {
                     let cells = vec![
                         r.queue,
                         r.assignee.unwrap_or_else(|| "(unassigned)".into()),
@@ -357,8 +347,8 @@ impl Output<'_> {
                 // payments settle its oldest bills first (domain::billing).
                 let as_of = params.date("as_of").unwrap_or_else(|| now.date_naive());
                 let paid: std::collections::HashMap<String, i64> =
-                    store::paid_by_group(store, as_of, group.as_deref()).await?.into_iter().collect();
-                let bills = store::bills_by_group(store, as_of, group.as_deref()).await?;
+                    store::paid_by_group(store, as_of, group).await?.into_iter().collect();
+                let bills = store::bills_by_group(store, as_of, group).await?;
                 for chunk in bills.chunk_by(|a, b| a.group_number == b.group_number) {
                     let number = &chunk[0].group_number;
                     let charges: Vec<Charge> =
@@ -366,20 +356,16 @@ impl Output<'_> {
                     let a = billing::aging(&charges, paid.get(number).copied().unwrap_or(0), as_of);
                     if a.past_due() > 0 {
                         let cents = [a.days_0_30, a.days_31_60, a.days_61_90, a.over_90, a.past_due()];
-                        let mut cells = vec![number.clone()];
-                        cells.extend(cents.iter().map(i64::to_string));
-                        self.row(cells).await?;
+                        self.row(money_cells(number, &cents)).await?;
                     }
                 }
             }
             "premiums-billed-paid" => {
                 let (from, to) = (params.date("from").unwrap_or_default(), params.date("to").unwrap_or_default());
-                for t in store::premiums_in_period(store, from, to, group.as_deref()).await? {
+                for t in store::premiums_in_period(store, from, to, group).await? {
                     let balance = t.billed_cents + t.adjustments_cents - t.paid_cents;
                     let cents = [t.billed_cents, t.adjustments_cents, t.paid_cents, balance];
-                    let mut cells = vec![t.group_number];
-                    cells.extend(cents.iter().map(i64::to_string));
-                    self.row(cells).await?;
+                    self.row(money_cells(&t.group_number, &cents)).await?;
                 }
             }
             other => return Err(Stop::Failed(format!("the report {other} cannot be run yet: it comes with its data"))),
@@ -423,6 +409,11 @@ impl Output<'_> {
         }
         Ok(held)
     }
+}
+
+/// A group's line of an accounting report: its number, then amounts in cents.
+fn money_cells(group: &str, cents: &[i64]) -> Vec<String> {
+    std::iter::once(group.to_owned()).chain(cents.iter().map(i64::to_string)).collect()
 }
 
 /// An event's election deadline and coverage end.
