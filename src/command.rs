@@ -383,8 +383,10 @@ pub fn request(cmd: &Command, on: &Selected, now: DateTime<Utc>, info_days: u32)
             let priority = priority.ok_or("the priority is 1 (urgent) to 4 (low)")?;
             Request::CasePriority { case, priority, seen: Some(seen) }
         }
-        Command::BulkAssign(to) => Request::CaseBulkAssign { cases: marked()?, to: to.clone() },
-        Command::BulkResolve(comment) => Request::CaseBulkResolve { cases: marked()?, comment: comment.clone() },
+        Command::BulkAssign(to) => Request::CaseBulkAssign { cases: marked()?, to: to.clone(), seen: None },
+        Command::BulkResolve(comment) => {
+            Request::CaseBulkResolve { cases: marked()?, comment: comment.clone(), seen: None }
+        }
         Command::Sweep => Request::CaseSweep,
         Command::Reveal(reason) => {
             Request::MemberRevealSsn { member: on.member.clone().ok_or("open a member first")?, reason: reason.clone() }
@@ -437,10 +439,10 @@ pub fn request(cmd: &Command, on: &Selected, now: DateTime<Utc>, info_days: u32)
             },
             _ => return Err(":import-enqueue FILE EIN KIND".into()),
         },
-        Command::Import2(Action::ImportRun, args) => Request::ImportRun { job: job(args)?.0 },
+        Command::Import2(Action::ImportRun, args) => Request::ImportRun { job: job(args)?.0, progress: None },
         Command::Import2(Action::ImportRetry, args) => {
             let (job, rest) = job(args)?;
-            Request::ImportRetry { job, failed_only: rest == "failed" }
+            Request::ImportRetry { job, failed_only: rest == "failed", progress: None }
         }
         Command::Import2(Action::ImportAbandon, args) => match job(args)? {
             (_, reason) if reason.is_empty() => return Err(":import-abandon JOB REASON".into()),
@@ -554,7 +556,10 @@ mod tests {
             req("staff-role bob Supervisor"),
             Ok(Some(Request::StaffSetRole { role: Role::Supervisor, .. }))
         ));
-        assert!(matches!(req("import-retry 12 failed"), Ok(Some(Request::ImportRetry { job: 12, failed_only: true }))));
+        assert!(matches!(
+            req("import-retry 12 failed"),
+            Ok(Some(Request::ImportRetry { job: 12, failed_only: true, .. }))
+        ));
         assert!(req("import-run x").unwrap_err().contains("job number"));
         assert!(matches!(req("perms view,billing"), Ok(Some(Request::AccessChange { grant: 4, .. }))));
         assert!(matches!(req("unlock"), Ok(Some(Request::AccountUnlock { email })) if email == "pat@example.com"));

@@ -170,6 +170,36 @@ fn sql_text_lives_in_the_store_alone() {
     assert!(found.is_empty(), "sqlx statements or store::testing outside the store:\n{}", found.join("\n"));
 }
 
+/// The terminal reaches the ops layer by `Request` alone (through
+/// `ops::request::Runner`, as the CLI through `Ops::execute`): a call of an
+/// operation by name from src/tui fails here. What may be asked of an `Ops`
+/// directly is who and when (operator, role, clock, store handle) and the
+/// audit of a refusal or a lock, which no request stands for.
+#[test]
+fn the_terminal_changes_nothing_but_through_requests() {
+    let call = regex::Regex::new(r"\bops\.([a-z_]+)\(").unwrap();
+    let allowed = [
+        "store",
+        "now",
+        "role",
+        "operator",
+        "read_only",
+        "as_system",
+        "with_script",
+        "clone",
+        "audit_refusal",
+        "audit_event",
+    ];
+    let direct = |lines: &[String]| -> Vec<String> {
+        lines.iter().filter(|l| call.captures_iter(l).any(|c| !allowed.contains(&&c[1]))).cloned().collect()
+    };
+    let found = direct(&lines_matching("src/tui", &call));
+    assert!(found.is_empty(), "ops operations called from src/tui (build a Request instead):\n{}", found.join("\n"));
+    // The check finds a direct call where there is one.
+    let planted = ["src/tui/x.rs:1: ops.change_case(&number, seen, change).await".to_owned()];
+    assert_eq!(direct(&planted).len(), 1);
+}
+
 /// `unsafe` is denied for the crate and allowed in `src/store/direct.rs` alone.
 #[test]
 fn unsafe_code_lives_in_store_direct_alone() {

@@ -412,7 +412,7 @@ async fn every_case_action_is_allowed_exactly_from_its_role_up() {
 async fn execute_checks_the_tables_role_and_answers_typed_outcomes() {
     use portaldesk::action::Action;
     use portaldesk::ops::cases::Changed;
-    use portaldesk::ops::request::{Env, Outcome, Request};
+    use portaldesk::ops::request::{BulkChange, Env, Outcome, Request};
     for db in common::all_backends().await {
         let s = &db.store;
         fixture(s, 3).await;
@@ -441,9 +441,24 @@ async fn execute_checks_the_tables_role_and_answers_typed_outcomes() {
         // A take answers the case taken; bulk changes stay a supervisor's.
         let took = ann.execute(&env, Request::CaseClaimNext { queue: Queue::Billing }).await.unwrap();
         assert!(matches!(took, Outcome::Claimed(Some(ref c)) if c.case_number == "C-000002"), "{took:?}");
-        let bulk = Request::CaseBulkResolve { cases: vec!["C-000002".into(), "C-000003".into()], comment: "x".into() };
+        let cases = vec!["C-000002".to_owned(), "C-000003".to_owned()];
+        let resolve = BulkChange::Resolve("x".into());
+        let preview = Request::CaseBulkPreview { cases: cases.clone(), what: resolve };
+        assert!(matches!(ann.execute(&env, preview.clone()).await, Err(OpError::RefusedRole(_))), "{}", db.label);
+        let bulk = Request::CaseBulkResolve { cases, comment: "x".into(), seen: None };
         assert!(matches!(ann.execute(&env, bulk.clone()).await, Err(OpError::RefusedRole(_))), "{}", db.label);
+        // A screen's preview names each case's version; applying it after a
+        // colleague changed one of them is refused whole.
         let sam = ops(s, "sam").await;
+        let lines: Vec<portaldesk::ops::cases::BulkLine> = sam.ask(&env, preview).await.unwrap();
+        assert_eq!(lines.iter().map(|l| l.outcome.is_ok()).collect::<Vec<_>>(), [true, true], "{}", db.label);
+        let seen: Vec<i64> = lines.iter().map(|l| l.row_version).collect();
+        let bump = Request::CasePriority { case: "C-000003".into(), priority: 2, seen: None };
+        sam.execute(&env, bump).await.unwrap();
+        let Request::CaseBulkResolve { cases, comment, .. } = bulk.clone() else { unreachable!() };
+        let stale = Request::CaseBulkResolve { cases, comment, seen: Some(seen) };
+        assert!(sam.execute(&env, stale).await.is_err(), "{}: a moved-on case refuses the bulk", db.label);
+        assert_ne!(head(s, 2).await.status, "resolved", "{}: nothing was resolved", db.label);
         let shut: Vec<Changed> = sam.ask(&env, bulk).await.unwrap();
         assert_eq!(shut.iter().map(|c| c.status.as_str()).collect::<Vec<_>>(), ["resolved", "resolved"]);
         // A read answers as its area's action, for any role.

@@ -34,11 +34,11 @@ pub fn request(now: DateTime<Utc>, config: &Config, cmd: &CaseCmd) -> Result<Opt
                 .ok_or_else(|| usage(format!("no queue {queue:?}: use eligibility, enrollment, billing or support")))?,
         },
         CaseCmd::Assign { ids, to, .. } if ids.len() == 1 => Request::CaseAssign { case: one(&ids), to, seen: None },
-        CaseCmd::Assign { ids, to, .. } => Request::CaseBulkAssign { cases: ids, to },
+        CaseCmd::Assign { ids, to, .. } => Request::CaseBulkAssign { cases: ids, to, seen: None },
         CaseCmd::Resolve { ids, comment, .. } if ids.len() == 1 => {
             Request::CaseResolve { case: one(&ids), comment, seen: None }
         }
-        CaseCmd::Resolve { ids, comment, .. } => Request::CaseBulkResolve { cases: ids, comment },
+        CaseCmd::Resolve { ids, comment, .. } => Request::CaseBulkResolve { cases: ids, comment, seen: None },
         CaseCmd::Note { id, text, to_submitter, .. } => Request::CaseNote { case: id, text, to_submitter, seen: None },
         CaseCmd::RequestInfo { id, due, .. } => {
             let due = match due {
@@ -194,7 +194,7 @@ mod tests {
         // Several IDs are the bulk action, all or nothing.
         let r = request_of(&["assign", "1", "2", "--to", "bob"]).unwrap().unwrap();
         assert_eq!(r.action(), Action::CaseBulkAssign);
-        assert!(matches!(&r, Request::CaseBulkAssign { cases, to } if cases.len() == 2 && to == "bob"));
+        assert!(matches!(&r, Request::CaseBulkAssign { cases, to, .. } if cases.len() == 2 && to == "bob"));
         let r = request_of(&["take", "--queue", "billing"]).unwrap().unwrap();
         assert!(matches!(r, Request::CaseClaimNext { queue: Queue::Billing }));
         let r = request_of(&["request-info", "7", "--due", "12/01/2026"]).unwrap().unwrap();

@@ -72,9 +72,11 @@ pub async fn run(ops: &Ops, env: &Env<'_>, cmd: ImportCmd) -> Result<u8, Fatal> 
                 out.join("\n")
             })
         }
-        ImportCmd::Run { job, json } => report(json.json, ops.ask(env, Request::ImportRun { job }).await, job_text),
+        ImportCmd::Run { job, json } => {
+            report(json.json, ops.ask(env, Request::ImportRun { job, progress: None }).await, job_text)
+        }
         ImportCmd::Retry { job, failed_rows_only, json } => {
-            let retry = Request::ImportRetry { job, failed_only: failed_rows_only };
+            let retry = Request::ImportRetry { job, failed_only: failed_rows_only, progress: None };
             report(json.json, ops.ask(env, retry).await, job_text)
         }
         ImportCmd::Abandon { job, reason, json } => {

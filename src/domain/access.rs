@@ -130,9 +130,34 @@ pub fn parse_broker_query(q: &str) -> Result<BrokerQuery, String> {
     if k.is_empty() { Err("type a name, NPN, tax ID or email".into()) } else { Ok(BrokerQuery::Name(k)) }
 }
 
+/// A grant as typed at its prompt, `GROUP[,GROUP…] PERMS [DATE]`: the
+/// groups (upper-cased), the permissions and the first day, if given.
+pub fn parse_grant(text: &str) -> Result<(Vec<String>, Perms, Option<NaiveDate>), String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let (groups, perms, date) = match words.as_slice() {
+        [g, p] => (g, p, None),
+        [g, p, d] => (g, p, Some(super::member_query::parse_date(d)?)),
+        _ => return Err("type GROUP[,GROUP…] PERMISSIONS [YYYY-MM-DD], e.g. ABC101,ABC101-01 view,enrollment".into()),
+    };
+    let groups: Vec<String> = groups.split(',').filter(|g| !g.is_empty()).map(str::to_uppercase).collect();
+    Ok((groups, Perms::parse(perms)?, date))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_typed_grant_names_groups_permissions_and_a_start() {
+        let (groups, perms, from) = parse_grant("abc101,ABC101-01 view,billing 2026-07-01").unwrap();
+        assert_eq!(groups, vec!["ABC101".to_owned(), "ABC101-01".to_owned()]);
+        assert_eq!(perms, Perms { view: true, enrollment: false, billing: true });
+        assert_eq!(from, NaiveDate::from_ymd_opt(2026, 7, 1));
+        assert_eq!(parse_grant("ABC101 view").unwrap().2, None);
+        assert!(parse_grant("ABC101").unwrap_err().contains("GROUP[,GROUP…] PERMISSIONS"));
+        assert!(parse_grant("ABC101 admin").unwrap_err().contains("no permission"));
+        assert!(parse_grant("ABC101 view 2026-13-40").is_err());
+    }
 
     #[test]
     fn permissions_parse_and_imply_view() {

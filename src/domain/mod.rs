@@ -19,3 +19,4 @@ pub mod role;
 pub mod schedule;
 pub mod ssn;
 pub mod text;
+pub mod typed_change;

@@ -4,13 +4,15 @@
 //! action table, then the operation of `src/ops` it names.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::access::Grantee;
 use super::accounts::Tools;
-use super::cases::{Changed, Claimed};
+use super::cases::{BulkLine, Changed, Claimed};
 use super::codes::{CodeFor, CodePolicy, Issued, Redeemed};
+use super::imports::Progress;
 use super::maintenance::{ChangeDone, ChangeRequest};
 use super::{OpError, Ops};
 use crate::action::Action;
@@ -80,13 +82,23 @@ pub enum Request {
         seen: Option<i64>,
     },
     /// All or nothing: refused whole when the preview refuses one case.
+    /// `seen` holds the row versions a screen's preview showed, in the
+    /// order of `cases`: a case changed since is refused, as with one case.
     CaseBulkAssign {
         cases: Vec<CaseRef>,
         to: String,
+        seen: Option<Vec<i64>>,
     },
     CaseBulkResolve {
         cases: Vec<CaseRef>,
         comment: String,
+        seen: Option<Vec<i64>>,
+    },
+    /// What a bulk change would do to each case, changing nothing: the
+    /// screen's confirm. Permitted as the bulk change it previews.
+    CaseBulkPreview {
+        cases: Vec<CaseRef>,
+        what: BulkChange,
     },
     CaseSweep,
     CodeIssue {
@@ -177,12 +189,15 @@ pub enum Request {
         force: bool,
         parent: Option<i64>,
     },
+    /// `progress` is where a screen watches the rows go by; the CLI has none.
     ImportRun {
         job: i64,
+        progress: Option<Arc<Progress>>,
     },
     ImportRetry {
         job: i64,
         failed_only: bool,
+        progress: Option<Arc<Progress>>,
     },
     ImportAbandon {
         job: i64,
@@ -233,6 +248,15 @@ pub enum Request {
     },
 }
 
+/// The change a bulk preview is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BulkChange {
+    /// To a staff login, or `me`.
+    Assign(String),
+    /// With this resolution comment.
+    Resolve(String),
+}
+
 /// What a request answered, typed: the CLI prints it as text or JSON, a
 /// screen shows it.
 #[derive(Debug, Clone)]
@@ -243,6 +267,8 @@ pub enum Outcome {
     /// A bulk change's cases, or the sweep's closed ones.
     ChangedAll(Vec<Changed>),
     Closed(Vec<String>),
+    /// A bulk preview's line per case.
+    Preview(Vec<BulkLine>),
     Issued(Box<Issued>),
     Redeemed(Redeemed),
     Member(Box<MemberFile>),
@@ -320,6 +346,8 @@ impl Request {
             R::CasePriority { .. } => Action::CasePriority,
             R::CaseBulkAssign { .. } => Action::CaseBulkAssign,
             R::CaseBulkResolve { .. } => Action::CaseBulkResolve,
+            R::CaseBulkPreview { what: BulkChange::Assign(_), .. } => Action::CaseBulkAssign,
+            R::CaseBulkPreview { what: BulkChange::Resolve(_), .. } => Action::CaseBulkResolve,
             R::CaseSweep => Action::CaseSweep,
             R::CodeIssue { .. } => Action::CodeIssue,
             R::CodeRevoke { .. } => Action::CodeRevoke,
@@ -378,7 +406,9 @@ impl Request {
             | R::CaseReopen { case: c, .. }
             | R::CasePriority { case: c, .. }
             | R::CaseShow { case: c } => case(c),
-            R::CaseBulkAssign { cases, .. } | R::CaseBulkResolve { cases, .. } => format!("cases:{}", cases.len()),
+            R::CaseBulkAssign { cases, .. } | R::CaseBulkResolve { cases, .. } | R::CaseBulkPreview { cases, .. } => {
+                format!("cases:{}", cases.len())
+            }
             R::CaseSweep => "cases:sweep".into(),
             R::CodeIssue { who } => match who {
                 CodeFor::Employer(e) => format!("employer:{e}"),
@@ -407,7 +437,9 @@ impl Request {
             | R::StaffDisable { login }
             | R::StaffEnable { login } => format!("staff:{}", login.trim()),
             R::ImportEnqueue { employer, .. } => format!("employer:{}", employer.trim()),
-            R::ImportRun { job } | R::ImportRetry { job, .. } | R::ImportAbandon { job, .. } => format!("import:{job}"),
+            R::ImportRun { job, .. } | R::ImportRetry { job, .. } | R::ImportAbandon { job, .. } => {
+                format!("import:{job}")
+            }
             R::List(_) => "list".into(),
             R::BrokerView { npn } => format!("broker:{npn}"),
             R::KeyRotate { new, .. } => format!("key:{}", new.id()),
@@ -464,12 +496,19 @@ impl Ops {
             R::CaseResolve { case: c, comment, seen } => case(c, seen, CaseChange::Resolve { comment }).await?,
             R::CaseReopen { case: c, seen } => case(c, seen, CaseChange::Reopen).await?,
             R::CasePriority { case: c, priority, seen } => case(c, seen, CaseChange::Priority(priority)).await?,
-            R::CaseBulkAssign { cases, to } => {
+            R::CaseBulkAssign { cases, to, seen } => {
                 let what = self.assignment(&to).await?;
-                O::ChangedAll(self.bulk(&cases, what).await?)
+                O::ChangedAll(self.bulk(&cases, what, seen).await?)
             }
-            R::CaseBulkResolve { cases, comment } => {
-                O::ChangedAll(self.bulk(&cases, CaseChange::Resolve { comment }).await?)
+            R::CaseBulkResolve { cases, comment, seen } => {
+                O::ChangedAll(self.bulk(&cases, CaseChange::Resolve { comment }, seen).await?)
+            }
+            R::CaseBulkPreview { cases, what } => {
+                let what = match what {
+                    BulkChange::Assign(to) => self.assignment(&to).await?,
+                    BulkChange::Resolve(comment) => CaseChange::Resolve { comment },
+                };
+                O::Preview(self.preview_bulk(&cases, &what).await?)
             }
             R::CaseSweep => O::Closed(self.sweep().await?),
             R::CodeIssue { who } => {
@@ -509,8 +548,14 @@ impl Ops {
             R::ImportEnqueue { file, employer, kind, force, parent } => {
                 O::Queued(self.enqueue_import_file(&employer, kind, &file, force, parent).await?)
             }
-            R::ImportRun { job } => O::Job(self.run_import(env.key()?, job, None).await?),
-            R::ImportRetry { job, failed_only } => O::Job(self.retry_import(env.key()?, job, failed_only).await?),
+            R::ImportRun { job, progress: None } => O::Job(self.run_import(env.key()?, job, None).await?),
+            R::ImportRun { job, progress: Some(p) } => O::Job(self.run_import_with(env.key()?, job, None, &p).await?),
+            R::ImportRetry { job, failed_only, progress: None } => {
+                O::Job(self.retry_import(env.key()?, job, failed_only).await?)
+            }
+            R::ImportRetry { job, failed_only, progress: Some(p) } => {
+                O::Job(self.run_import_with(env.key()?, job, Some(failed_only), &p).await?)
+            }
             R::ImportAbandon { job, reason } => self.abandon_import(job, &reason).await.map(|()| O::Done)?,
             R::List(list) => O::Page(crate::store::lists::fetch(self.store(), &list).await?),
             R::CaseShow { case } => {
@@ -538,9 +583,18 @@ impl Ops {
         })
     }
 
-    /// A bulk change, all or nothing, against the versions read just before.
-    async fn bulk(&self, cases: &[CaseRef], what: CaseChange) -> Result<Vec<Changed>, OpError> {
-        let lines = self.preview_bulk(cases, &what).await?;
+    /// A bulk change, all or nothing, against the versions a screen's
+    /// preview showed (`seen`), else those read just before.
+    async fn bulk(&self, cases: &[CaseRef], what: CaseChange, seen: Option<Vec<i64>>) -> Result<Vec<Changed>, OpError> {
+        let mut lines = self.preview_bulk(cases, &what).await?;
+        if let Some(seen) = seen {
+            if seen.len() != lines.len() {
+                return Err(OpError::Invalid(
+                    "the previewed versions do not match the cases; nothing was changed".into(),
+                ));
+            }
+            lines.iter_mut().zip(seen).for_each(|(l, v)| l.row_version = v);
+        }
         if let Some(bad) = lines.iter().find(|l| l.outcome.is_err()) {
             let why = bad.outcome.clone().err().unwrap_or_default();
             return Err(OpError::Refused(format!("{}: {why}; nothing was changed", bad.case_number)));
@@ -575,6 +629,7 @@ outcome_into!(
     Changed(v) => Changed = v,
     ChangedAll(v) => Vec<Changed> = v,
     Closed(v) => Vec<String> = v,
+    Preview(v) => Vec<BulkLine> = v,
     Issued(v) => Issued = *v,
     Redeemed(v) => Redeemed = v,
     Member(v) => MemberFile = *v,
@@ -608,5 +663,52 @@ impl Ops {
     /// `execute`, with the answer as the type the caller expects.
     pub async fn ask<T: TryFrom<Outcome, Error = OpError>>(&self, env: &Env<'_>, req: Request) -> Result<T, OpError> {
         self.execute(env, req).await?.try_into()
+    }
+}
+
+/// Ops with what its requests need, owned: a spawned task carries it into
+/// the runtime, where an `Env` (which borrows) cannot go. The TUI's one way
+/// to the ops layer.
+#[derive(Clone)]
+pub struct Runner {
+    ops: Ops,
+    key: Option<DataKey>,
+    codes: CodePolicy,
+    letters: Option<PathBuf>,
+    maintenance: MaintenanceConfig,
+}
+
+impl Runner {
+    /// `ops` under these settings.
+    pub fn new(
+        ops: Ops,
+        key: Option<DataKey>,
+        codes: CodePolicy,
+        letters: Option<PathBuf>,
+        maintenance: MaintenanceConfig,
+    ) -> Runner {
+        Runner { ops, key, codes, letters, maintenance }
+    }
+
+    /// The runner as the system's `name` (the sweep timer): audited as
+    /// `system:NAME`, never as the operator whose screen happened to be open.
+    pub fn as_system(self, name: &str) -> Runner {
+        Runner { ops: self.ops.as_system(name), ..self }
+    }
+
+    /// `Ops::execute` under the runner's settings.
+    pub async fn execute(&self, req: Request) -> Result<Outcome, OpError> {
+        let env = Env {
+            key: self.key.as_ref(),
+            codes: self.codes,
+            letters: self.letters.as_deref(),
+            maintenance: self.maintenance,
+        };
+        self.ops.execute(&env, req).await
+    }
+
+    /// `execute`, with the answer as the type the caller expects.
+    pub async fn ask<T: TryFrom<Outcome, Error = OpError>>(&self, req: Request) -> Result<T, OpError> {
+        self.execute(req).await?.try_into()
     }
 }

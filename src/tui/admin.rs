@@ -3,10 +3,8 @@
 //! what it needs, confirmed when it is destructive or sends mail, and run
 //! through the ops layer.
 
-use chrono::NaiveDate;
-
 use super::app::App;
-use super::modal::{AdminJob, Confirm, Pending, Prompt, PromptKind};
+use super::modal::{Confirm, Pending, Prompt, PromptKind};
 use super::screen::Area;
 use super::task::{Report, TaskId};
 use crate::action::Action;
@@ -14,6 +12,7 @@ use crate::domain::access::Perms;
 use crate::domain::role::Role;
 use crate::ops::access::Grantee;
 use crate::ops::accounts::Tools;
+use crate::ops::request::{Outcome, Request};
 use crate::store::brokers::{self as store, BrokerFile};
 use crate::store::lists::ListKind;
 
@@ -25,18 +24,6 @@ pub struct BrokerScreen {
     pub loading: Option<TaskId>,
     /// The selected row of the book of business.
     pub selected: usize,
-}
-
-/// Parses `GROUP[,GROUP…] PERMS [DATE]`.
-fn parse_grant(text: &str) -> Result<(Vec<String>, Perms, Option<NaiveDate>), String> {
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let (groups, perms, date) = match words.as_slice() {
-        [g, p] => (g, p, None),
-        [g, p, d] => (g, p, Some(crate::domain::member_query::parse_date(d)?)),
-        _ => return Err("type GROUP[,GROUP…] PERMISSIONS [YYYY-MM-DD], e.g. ABC101,ABC101-01 view,enrollment".into()),
-    };
-    let groups: Vec<String> = groups.split(',').filter(|g| !g.is_empty()).map(str::to_uppercase).collect();
-    Ok((groups, Perms::parse(perms)?, date))
 }
 
 use crate::domain::role::parse_role;
@@ -123,7 +110,7 @@ impl App {
                     return self.complain("select a grant in a broker's book of business first");
                 };
                 if action == Action::AccessRevoke {
-                    AdminJob::Revoke { grant }
+                    Request::AccessRevoke { grant, on: None }
                 } else if arg.is_empty() {
                     return self.prompt(prompt(PromptKind::Perms(grant), String::new()), String::new());
                 } else {
@@ -146,11 +133,11 @@ impl App {
             | Action::AccountResetPassword => {
                 let Some(email) = self.selected_account() else { return self.complain(need_account()) };
                 match action {
-                    Action::AccountUnlock => AdminJob::Unlock(email),
-                    Action::AccountDisable => AdminJob::Disable(email),
-                    Action::AccountEnable => AdminJob::Enable(email),
-                    Action::AccountResendRegistration => AdminJob::Resend(email),
-                    _ => AdminJob::Reset(email),
+                    Action::AccountUnlock => Request::AccountUnlock { email },
+                    Action::AccountDisable => Request::AccountDisable { email },
+                    Action::AccountEnable => Request::AccountEnable { email },
+                    Action::AccountResendRegistration => Request::AccountResendRegistration { email },
+                    _ => Request::AccountResetPassword { email },
                 }
             }
             Action::StaffCreate if arg.is_empty() => return self.open_form(super::form::FormKind::StaffCreate),
@@ -158,7 +145,7 @@ impl App {
                 let mut w = arg.splitn(3, char::is_whitespace);
                 match (w.next(), w.next().map(parse_role), w.next()) {
                     (Some(login), Some(Ok(role)), Some(name)) => {
-                        AdminJob::StaffCreate { login: login.into(), role, name: name.into() }
+                        Request::StaffCreate { login: login.into(), role, name: name.into() }
                     }
                     (_, Some(Err(e)), _) => return self.complain(e),
                     _ => return self.complain(":staff-create LOGIN ROLE NAME, e.g. :staff-create jdoe agent Jane Doe"),
@@ -166,7 +153,7 @@ impl App {
             }
             Action::StaffSetRole => match arg.split_whitespace().collect::<Vec<_>>().as_slice() {
                 [login, role] => match parse_role(role) {
-                    Ok(role) => AdminJob::StaffRole { login: (*login).into(), role },
+                    Ok(role) => Request::StaffSetRole { login: (*login).into(), role },
                     Err(e) => return self.complain(e),
                 },
                 _ => return self.complain(":staff-role LOGIN ROLE"),
@@ -175,32 +162,37 @@ impl App {
                 let word = action.spec().command.and_then(|c| c.split(' ').next()).unwrap_or("");
                 return self.complain(format!(":{word} LOGIN"));
             }
-            Action::StaffDisable => AdminJob::StaffDisable(arg),
-            Action::StaffEnable => AdminJob::StaffEnable(arg),
+            Action::StaffDisable => Request::StaffDisable { login: arg },
+            Action::StaffEnable => Request::StaffEnable { login: arg },
             _ => return,
         };
         self.confirm_or_run(job);
     }
 
     /// Destructive and outward-facing changes ask first; the rest run.
-    fn confirm_or_run(&mut self, job: AdminJob) {
+    fn confirm_or_run(&mut self, job: Request) {
         let ask = match &job {
-            AdminJob::Revoke { grant } => {
+            Request::AccessRevoke { grant, .. } => {
                 Some(format!("Revoke grant {grant}? Access ends today, for the office staff too."))
             }
-            AdminJob::Disable(e) => Some(format!("Disable portal user {e}?")),
-            AdminJob::Resend(e) => Some(format!("Email a new registration link to {e}? The old one stops working.")),
-            AdminJob::Reset(e) => Some(format!("Email a password reset code to {e}?")),
-            AdminJob::StaffDisable(l) => Some(format!("Disable staff account {l}?")),
-            AdminJob::Grant { groups, perms, .. } => {
+            Request::AccountDisable { email: e } => Some(format!("Disable portal user {e}?")),
+            Request::AccountResendRegistration { email: e } => {
+                Some(format!("Email a new registration link to {e}? The old one stops working."))
+            }
+            Request::AccountResetPassword { email: e } => Some(format!("Email a password reset code to {e}?")),
+            Request::StaffDisable { login } => Some(format!("Disable staff account {login}?")),
+            Request::AccessGrant { groups, perms, .. } => {
                 Some(format!("Grant {} on {}?", perms.describe(), groups.join(", ")))
             }
             _ => None,
         };
         match ask {
-            Some(title) => {
-                self.confirm(Confirm { back: None, title, lines: Vec::new(), pending: Pending::Admin(Box::new(job)) })
-            }
+            Some(title) => self.confirm(Confirm {
+                back: None,
+                title,
+                lines: Vec::new(),
+                pending: Pending::Admin(super::modal::Waiting(Box::new(job))),
+            }),
             None => self.run_admin_job(job),
         }
     }
@@ -209,11 +201,17 @@ impl App {
     pub(super) fn submit_admin_prompt(&mut self, kind: &PromptKind, target: &str, text: &str) -> Result<(), String> {
         let job = match kind {
             PromptKind::Grant => {
-                let (groups, perms, starts) = parse_grant(text)?;
-                AdminJob::Grant { to: Grantee::Broker(target.to_owned()), groups, perms, starts }
+                let (groups, perms, starts) = crate::domain::access::parse_grant(text)?;
+                Request::AccessGrant {
+                    to: Grantee::Broker(target.to_owned()),
+                    employer: None,
+                    groups,
+                    perms,
+                    from: starts,
+                }
             }
-            PromptKind::Perms(grant) => AdminJob::Perms { grant: *grant, perms: Perms::parse(text)? },
-            PromptKind::Tools => AdminJob::Tools { email: target.to_owned(), tools: Tools::parse(text)? },
+            PromptKind::Perms(grant) => Request::AccessChange { grant: *grant, perms: Perms::parse(text)? },
+            PromptKind::Tools => Request::AccountTools { email: target.to_owned(), tools: Tools::parse(text)? },
             _ => return Ok(()),
         };
         self.confirm_or_run(job);
@@ -222,63 +220,14 @@ impl App {
 
     /// Creates a staff account from the form's checked values.
     pub(super) fn run_staff_create(&mut self, login: String, role: Role, name: String) {
-        self.run_admin_job(AdminJob::StaffCreate { login, role, name });
+        self.run_admin_job(Request::StaffCreate { login, role, name });
     }
 
     /// Runs a confirmed change and reports its outcome.
-    pub(super) fn run_admin_job(&mut self, job: AdminJob) {
-        let ops = self.ops.clone();
-        let key = self.key.clone();
+    pub(super) fn run_admin_job(&mut self, job: Request) {
+        let run = self.runner();
         self.spawn_op("saving…".into(), async move {
-            let done = super::cases::result_text;
-            let key_needed = || crate::ops::OpError::Refused("no data key loaded".into());
-            done(match job {
-                AdminJob::Grant { to, groups, perms, starts } => {
-                    ops.grant_access(&to, None, &groups, perms, starts).await.map(|ids| {
-                        format!(
-                            "granted {} on {} (grant {})",
-                            perms.describe(),
-                            groups.join(", "),
-                            ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
-                        )
-                    })
-                }
-                AdminJob::Perms { grant, perms } => ops
-                    .change_access(grant, perms)
-                    .await
-                    .map(|()| format!("grant {grant} now allows {}", perms.describe())),
-                AdminJob::Revoke { grant } => {
-                    ops.revoke_access(grant, None).await.map(|()| format!("grant {grant} revoked"))
-                }
-                AdminJob::Unlock(e) => ops.unlock_account(&e).await.map(|_| format!("{e} unlocked")),
-                AdminJob::Disable(e) => ops.disable_account(&e).await.map(|_| format!("{e} disabled")),
-                AdminJob::Enable(e) => ops.enable_account(&e).await.map(|_| format!("{e} enabled")),
-                AdminJob::Tools { email, tools } => {
-                    ops.set_tools(&email, tools).await.map(|_| format!("{email}: tool access saved"))
-                }
-                AdminJob::Resend(e) => match key {
-                    Some(k) => ops
-                        .resend_registration(&k, &e)
-                        .await
-                        .map(|_| format!("registration email for {e} queued in the outbox")),
-                    None => Err(key_needed()),
-                },
-                AdminJob::Reset(e) => match key {
-                    Some(k) => {
-                        ops.reset_password(&k, &e).await.map(|_| format!("password reset for {e} queued in the outbox"))
-                    }
-                    None => Err(key_needed()),
-                },
-                AdminJob::StaffCreate { login, role, name } => ops
-                    .create_staff(&login, &name, role)
-                    .await
-                    .map(|_| format!("staff account {login} created ({})", role.as_str())),
-                AdminJob::StaffRole { login, role } => {
-                    ops.set_staff_role(&login, role).await.map(|_| format!("{login} is now {}", role.as_str()))
-                }
-                AdminJob::StaffDisable(l) => ops.disable_staff(&l).await.map(|_| format!("{l} disabled")),
-                AdminJob::StaffEnable(l) => ops.enable_staff(&l).await.map(|_| format!("{l} enabled")),
-            })
+            super::cases::result_text(run.execute(job.clone()).await.map(|out| done_text(&job, &out)))
         });
     }
 
@@ -286,5 +235,32 @@ impl App {
     pub(super) fn show_staff(&mut self) {
         self.pane_mut(Area::Accounts).kind = ListKind::Staff;
         self.set_filter(Area::Accounts, "");
+    }
+}
+
+/// What the status line says once an admin change is done.
+fn done_text(job: &Request, out: &Outcome) -> String {
+    match (job, out) {
+        (Request::AccessGrant { groups, perms, .. }, Outcome::Granted(ids)) => format!(
+            "granted {} on {} (grant {})",
+            perms.describe(),
+            groups.join(", "),
+            ids.iter().map(i64::to_string).collect::<Vec<_>>().join(", ")
+        ),
+        (Request::AccessChange { grant, perms }, _) => format!("grant {grant} now allows {}", perms.describe()),
+        (Request::AccessRevoke { grant, .. }, _) => format!("grant {grant} revoked"),
+        (Request::AccountUnlock { email }, _) => format!("{email} unlocked"),
+        (Request::AccountDisable { email }, _) => format!("{email} disabled"),
+        (Request::AccountEnable { email }, _) => format!("{email} enabled"),
+        (Request::AccountTools { email, .. }, _) => format!("{email}: tool access saved"),
+        (Request::AccountResendRegistration { email }, _) => {
+            format!("registration email for {email} queued in the outbox")
+        }
+        (Request::AccountResetPassword { email }, _) => format!("password reset for {email} queued in the outbox"),
+        (Request::StaffCreate { login, role, .. }, _) => format!("staff account {login} created ({})", role.as_str()),
+        (Request::StaffSetRole { login, role }, _) => format!("{login} is now {}", role.as_str()),
+        (Request::StaffDisable { login }, _) => format!("{login} disabled"),
+        (Request::StaffEnable { login }, _) => format!("{login} enabled"),
+        (_, out) => format!("done ({out:?})"),
     }
 }

@@ -25,6 +25,7 @@ use crate::domain::case::CaseView;
 use crate::keymap::Keymap;
 use crate::keys::Key;
 use crate::ops::Ops;
+use crate::ops::request::{Request, Runner};
 use crate::store::lists::{self, ListKind, ListRequest};
 use crate::store::{Dir, short_cause};
 
@@ -939,6 +940,13 @@ impl App {
         self.load(area, Dir::First, Select::First);
     }
 
+    /// The ops layer under this session's settings, for a task to carry:
+    /// every change and audited read goes through its `execute`, as the
+    /// CLI's and the scripts' do.
+    pub(super) fn runner(&self) -> Runner {
+        Runner::new(self.ops.clone(), self.key.clone(), self.code_policy, self.letters_dir.clone(), self.maintenance)
+    }
+
     /// Runs a change as a task whose report is shown in the status line;
     /// refuses while another change is still running.
     pub(super) fn spawn_op(&mut self, doing: String, work: impl std::future::Future<Output = Report> + Send + 'static) {
@@ -961,9 +969,9 @@ impl App {
             self.complain(format!("take works in a queue, not in {}: try :cases eligibility", self.case_view));
             return;
         };
-        let ops = self.ops.clone();
+        let run = self.runner();
         self.spawn_op(format!("taking the next {} case…", queue.as_str()), async move {
-            let r = match ops.claim_next(queue).await {
+            let r = match run.ask::<Option<crate::ops::cases::Claimed>>(Request::CaseClaimNext { queue }).await {
                 Ok(Some(c)) => Ok(format!(
                     "took {} ({}, priority {}) — it is now yours (:cases mine)",
                     c.case_number, c.queue, c.priority

@@ -10,7 +10,8 @@ use crate::action::Action;
 use crate::command::Command;
 use crate::domain::case_change::{CaseChange, clean_text, default_info_due, end_of_day};
 use crate::domain::member_query::parse_date;
-use crate::ops::cases::BulkLine;
+use crate::ops::cases::{BulkLine, Changed};
+use crate::ops::request::{BulkChange, Request};
 use crate::store::cases::{self as store, CaseFile};
 use crate::store::lists::ListKind;
 use crate::store::short_cause;
@@ -242,52 +243,40 @@ impl App {
             }
             PromptKind::Assign => {
                 let login = non_empty_login(text)?;
-                let ops = self.ops.clone();
+                let run = self.runner();
                 self.spawn_op(format!("assigning {number} to {login}…"), async move {
-                    let r = async {
-                        let change = ops.assignment(&login).await?;
-                        let done = ops.change_case(&number, seen, change).await?;
-                        Ok(format!("{} assigned to {}", done.case_number, done.assignee.unwrap_or_default()))
-                    };
-                    result_text(r.await)
+                    let req = Request::CaseAssign { case: number, to: login, seen };
+                    result_text(
+                        run.ask::<Changed>(req).await.map(|done| {
+                            format!("{} assigned to {}", done.case_number, done.assignee.unwrap_or_default())
+                        }),
+                    )
                 });
             }
             PromptKind::BulkAssign => {
-                let login = non_empty_login(text)?;
-                let (ops, numbers) = (self.ops.clone(), self.marked.iter().cloned().collect::<Vec<_>>());
-                self.spawn_preview(async move {
-                    let change = ops.assignment(&login).await.map_err(|e| e.to_string())?;
-                    let lines = ops.preview_bulk(&numbers, &change).await.map_err(|e| e.to_string())?;
-                    Ok((change, lines))
-                });
+                self.spawn_preview(BulkChange::Assign(non_empty_login(text)?));
             }
             PromptKind::BulkResolve => {
-                let comment = clean_text("resolution comment", text)?;
-                let (ops, numbers) = (self.ops.clone(), self.marked.iter().cloned().collect::<Vec<_>>());
-                self.spawn_preview(async move {
-                    let change = CaseChange::Resolve { comment };
-                    let lines = ops.preview_bulk(&numbers, &change).await.map_err(|e| e.to_string())?;
-                    Ok((change, lines))
-                });
+                self.spawn_preview(BulkChange::Resolve(clean_text("resolution comment", text)?));
             }
         }
         Ok(())
     }
 
-    fn spawn_preview(
-        &mut self,
-        work: impl std::future::Future<Output = Result<(CaseChange, Vec<BulkLine>), String>> + Send + 'static,
-    ) {
+    /// Asks what a bulk change would do to the marked cases.
+    fn spawn_preview(&mut self, change: BulkChange) {
+        let run = self.runner();
+        let cases = self.marked.iter().cloned().collect();
         self.spawn_op("previewing the bulk change…".into(), async move {
-            match work.await {
-                Ok((change, lines)) => Report::Preview { change, lines },
-                Err(e) => Report::Op(Err(e)),
+            match run.ask(Request::CaseBulkPreview { cases, what: change.clone() }).await {
+                Ok(lines) => Report::Preview { change, lines },
+                Err(e) => Report::Op(Err(e.to_string())),
             }
         });
     }
 
     /// The preview of a bulk change arrived: ask to confirm it.
-    pub(super) fn on_preview(&mut self, change: CaseChange, lines: Vec<BulkLine>) {
+    pub(super) fn on_preview(&mut self, change: BulkChange, lines: Vec<BulkLine>) {
         let refused = lines.iter().filter(|l| l.outcome.is_err()).count();
         let text = lines
             .iter()
@@ -296,7 +285,7 @@ impl App {
                 Err(why) => format!("{}  REFUSED: {why}", l.case_number),
             })
             .collect();
-        let verb = if matches!(change, CaseChange::Assign { .. }) { "Assign" } else { "Resolve" };
+        let verb = if matches!(change, BulkChange::Assign(_)) { "Assign" } else { "Resolve" };
         let (title, pending) = if refused > 0 {
             (
                 format!("{refused} of {} marked cases cannot change: unmark them (Space) and retry", lines.len()),
@@ -314,17 +303,22 @@ impl App {
         match pending {
             Pending::Case { number, seen, change } => self.submit(number, seen, change),
             Pending::Bulk { lines, change } => {
-                let ops = self.ops.clone();
+                let run = self.runner();
                 let n = lines.len();
+                let (cases, seen) = lines.into_iter().map(|l| (l.case_number, l.row_version)).unzip();
+                let req = match change {
+                    BulkChange::Assign(to) => Request::CaseBulkAssign { cases, to, seen: Some(seen) },
+                    BulkChange::Resolve(comment) => Request::CaseBulkResolve { cases, comment, seen: Some(seen) },
+                };
                 self.spawn_op(format!("changing {n} cases…"), async move {
-                    Report::Bulk(match ops.apply_bulk(&lines, &change).await {
+                    Report::Bulk(match run.ask::<Vec<Changed>>(req).await {
                         Ok(done) => Ok(format!("changed {} cases", done.len())),
                         Err(e) => Err(e.to_string()),
                     })
                 });
             }
             Pending::Code(job) => self.run_code_job(job),
-            Pending::Admin(job) => self.run_admin_job(*job),
+            Pending::Admin(job) => self.run_admin_job(*job.0),
             Pending::Member(req) => self.run_member_change(*req),
             Pending::Quit => self.quit = true,
             Pending::Nothing => {}
@@ -333,7 +327,7 @@ impl App {
 
     /// Runs one change on one case.
     fn submit(&mut self, number: String, seen: Option<i64>, change: CaseChange) {
-        let ops = self.ops.clone();
+        let run = self.runner();
         let what = match &change {
             CaseChange::Assign { login, .. } => format!("assigned to {login}"),
             CaseChange::Note { to_submitter: true, .. } => "note to the submitter added".into(),
@@ -345,8 +339,19 @@ impl App {
             CaseChange::Priority(p) => format!("priority set to {p}"),
             CaseChange::CloseNoResponse => "closed: no response".into(),
         };
+        let case = number.clone();
+        let req = match change {
+            CaseChange::Assign { login, .. } => Request::CaseAssign { case, to: login, seen },
+            CaseChange::Note { text, to_submitter } => Request::CaseNote { case, text, to_submitter, seen },
+            CaseChange::RequestInfo { due } => Request::CaseRequestInfo { case, due, seen },
+            CaseChange::InfoReceived => Request::CaseInfoReceived { case, seen },
+            CaseChange::Resolve { comment } => Request::CaseResolve { case, comment, seen },
+            CaseChange::Reopen => Request::CaseReopen { case, seen },
+            CaseChange::Priority(priority) => Request::CasePriority { case, priority, seen },
+            CaseChange::CloseNoResponse => return self.complain("only the sweep closes a case for no response"),
+        };
         self.spawn_op(format!("{number}: saving…"), async move {
-            result_text(ops.change_case(&number, seen, change).await.map(|d| format!("{}: {what}", d.case_number)))
+            result_text(run.ask::<Changed>(req).await.map(|d| format!("{}: {what}", d.case_number)))
         });
     }
 
@@ -357,9 +362,12 @@ impl App {
             return;
         }
         // The timer's sweep is the system's, not the operator's, in the audit.
-        let ops = if quiet { self.ops.as_system("sweep") } else { self.ops.clone() };
+        let mut run = self.runner();
+        if quiet {
+            run = run.as_system("sweep");
+        }
         let work = async move {
-            match ops.sweep().await {
+            match run.ask::<Vec<String>>(Request::CaseSweep).await {
                 Ok(closed) if closed.is_empty() && quiet => Report::Op(Ok(String::new())),
                 Ok(closed) => Report::Op(Ok(format!(
                     "sweep closed {} case(s) awaiting information past due{}",

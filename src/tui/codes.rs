@@ -9,6 +9,7 @@ use super::task::Report;
 use crate::action::Action;
 use crate::keys::Key;
 use crate::ops::codes::{CodeFor, Issued};
+use crate::ops::request::Request;
 
 /// The report of an issue: the code to show, with the employer's letter
 /// (written by the issue itself, before the code was committed).
@@ -113,22 +114,20 @@ impl App {
 
     /// Runs a confirmed code change.
     pub(super) fn run_code_job(&mut self, job: CodeJob) {
-        let Some(key) = self.key.clone() else { return self.complain("no data key loaded: codes cannot be issued") };
-        let (ops, policy, dir) = (self.ops.clone(), self.code_policy, self.letters_dir.clone());
+        if self.key.is_none() {
+            return self.complain("no data key loaded: codes cannot be issued");
+        }
+        let run = self.runner();
         match job {
             CodeJob::Issue(who) => self.spawn_op("issuing the code…".into(), async move {
-                issued_report(ops.issue_code(&key, policy, &who, dir.as_deref()).await)
+                issued_report(run.ask(Request::CodeIssue { who }).await)
             }),
             CodeJob::Reissue(id) => self.spawn_op(format!("reissuing for code {id}…"), async move {
-                issued_report(ops.reissue_code(&key, policy, id, dir.as_deref()).await)
+                issued_report(run.ask(Request::CodeReissue { id }).await)
             }),
             CodeJob::Revoke { id, reason } => self.spawn_op(format!("revoking code {id}…"), async move {
-                Report::Op(
-                    ops.revoke_code(id, &reason)
-                        .await
-                        .map(|()| format!("code {id} revoked"))
-                        .map_err(|e| e.to_string()),
-                )
+                let r = run.ask::<()>(Request::CodeRevoke { id, reason }).await;
+                Report::Op(r.map(|()| format!("code {id} revoked")).map_err(|e| e.to_string()))
             }),
         }
     }
@@ -144,10 +143,12 @@ impl App {
             Ok(w) => w,
             Err(e) => return self.complain(e),
         };
-        let Some(key) = self.key.clone() else { return self.complain("no data key loaded") };
-        let (ops, policy, code) = (self.ops.clone(), self.code_policy, code.to_owned());
+        if self.key.is_none() {
+            return self.complain("no data key loaded");
+        }
+        let (run, code) = (self.runner(), code.to_owned());
         self.spawn_op("redeeming…".into(), async move {
-            let r = ops.redeem_code(&key, policy, &code, &who).await;
+            let r = run.ask::<crate::ops::codes::Redeemed>(Request::CodeRedeem { code, who }).await;
             Report::Op(r.map(|d| format!("code {} redeemed for {}", d.id, d.subject)).map_err(|e| e.to_string()))
         });
     }

@@ -4,6 +4,7 @@
 use super::app::App;
 use crate::action::Action;
 use crate::domain::import_spec::ImportKind;
+use crate::ops::request::Request;
 
 impl App {
     /// Shows how far a running import is: rows in, rate, an estimate of rows left.
@@ -31,8 +32,10 @@ impl App {
         }
         let words: Vec<&str> = args.split_whitespace().collect();
         let job = || words.first().and_then(|w| w.parse::<i64>().ok());
-        let ops = self.ops.clone();
-        let Some(key) = self.key.clone() else { return self.complain("no data key loaded") };
+        if self.key.is_none() {
+            return self.complain("no data key loaded");
+        }
+        let run = self.runner();
         let done = super::cases::result_text;
         let summary = |j: crate::store::imports::JobHead| {
             format!(
@@ -46,24 +49,31 @@ impl App {
                 let Some(kind) = ImportKind::parse(kind) else {
                     return self.complain("KIND is demographic, dependent, event or plan");
                 };
-                let (file, ein) = (file.to_string(), ein.to_string());
+                let req = Request::ImportEnqueue {
+                    file: file.into(),
+                    employer: ein.to_string(),
+                    kind,
+                    force: false,
+                    parent: None,
+                };
                 self.spawn_op(format!("enqueueing {file}…"), async move {
-                    done(
-                        ops.enqueue_import_file(&ein, kind, std::path::Path::new(&file), false, None)
-                            .await
-                            .map(|id| format!("queued as import job {id}: :import-run {id}")),
-                    )
+                    done(run.ask::<i64>(req).await.map(|id| format!("queued as import job {id}: :import-run {id}")))
                 });
             }
             Action::ImportRun | Action::ImportRetry => {
                 let Some(id) = job() else { return self.complain("name a job ID, e.g. :import-run 12") };
                 let failed_only = words.get(1) == Some(&"failed");
                 let progress = std::sync::Arc::new(crate::ops::imports::Progress::default());
-                let p = progress.clone();
-                self.spawn_op(format!("running import job {id}…"), async move {
-                    let retry = (action == Action::ImportRetry).then_some(failed_only);
-                    done(ops.run_import_with(&key, id, retry, &p).await.map(summary))
-                });
+                let p = Some(progress.clone());
+                let req = if action == Action::ImportRetry {
+                    Request::ImportRetry { job: id, failed_only, progress: p }
+                } else {
+                    Request::ImportRun { job: id, progress: p }
+                };
+                self.spawn_op(
+                    format!("running import job {id}…"),
+                    async move { done(run.ask(req).await.map(summary)) },
+                );
                 self.import_progress = Some((id, self.tick, progress));
                 // A run can take minutes: keys typed meanwhile do not wait for it.
                 if let Some(task) = self.op_task {
@@ -74,7 +84,8 @@ impl App {
                 let Some(id) = job() else { return self.complain(":import-abandon JOB REASON") };
                 let reason = words[1..].join(" ");
                 self.spawn_op(format!("abandoning import job {id}…"), async move {
-                    done(ops.abandon_import(id, &reason).await.map(|()| format!("import job {id} abandoned")))
+                    let r = run.ask::<()>(Request::ImportAbandon { job: id, reason }).await;
+                    done(r.map(|()| format!("import job {id} abandoned")))
                 });
             }
             _ => {}

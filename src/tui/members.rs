@@ -8,6 +8,7 @@ use super::task::{Report, TaskId};
 use crate::action::Action;
 use crate::domain::member_query::parse_date;
 use crate::domain::text::{clip, sanitize};
+use crate::ops::request::Request;
 use crate::store::members::{self as store, MemberFile, MemberSearch};
 use crate::store::{Dir, lists};
 
@@ -86,11 +87,10 @@ impl App {
     /// Opens a member's view (audited by the ops layer).
     pub(super) fn open_member(&mut self, number: &str) {
         let number = number.to_owned();
-        let ops = self.ops.clone();
-        let n = number.clone();
-        let id = self
-            .tasks
-            .spawn(async move { Report::Member(ops.view_member(&n).await.map(Box::new).map_err(|e| e.to_string())) });
+        let (run, member) = (self.runner(), number.clone());
+        let id = self.tasks.spawn(async move {
+            Report::Member(run.ask(Request::MemberView { member }).await.map(Box::new).map_err(|e| e.to_string()))
+        });
         let screen = MemberScreen {
             number,
             file: None,
@@ -128,13 +128,10 @@ impl App {
         let spec = Action::MemberRevealSsn.spec();
         if self.ops.role() < spec.min_role {
             // Still asked of the ops layer, so the refusal is audited.
-            let ops = self.ops.clone();
-            let key = self.key.clone();
+            let run = self.runner();
             return self.spawn_op(String::new(), async move {
-                let r = match key {
-                    Some(k) => ops.reveal_ssn(&k, &number, "(refused)").await,
-                    None => Err(crate::ops::OpError::Refused("no data key".into())),
-                };
+                let r =
+                    run.ask::<String>(Request::MemberRevealSsn { member: number, reason: "(refused)".into() }).await;
                 Report::Op(r.map(|_| String::new()).map_err(|e| e.to_string()))
             });
         }
@@ -157,13 +154,13 @@ impl App {
         let Some(number) = self.screen::<MemberScreen>().map(|s| s.number.clone()) else {
             return Err("open a member first".into());
         };
-        let Some(key) = self.key.clone() else { return Err("no data key loaded: SSNs cannot be revealed".into()) };
-        let ops = self.ops.clone();
+        if self.key.is_none() {
+            return Err("no data key loaded: SSNs cannot be revealed".into());
+        }
+        let run = self.runner();
         self.spawn_op("revealing…".into(), async move {
-            Report::Revealed {
-                number: number.clone(),
-                result: ops.reveal_ssn(&key, &number, &reason).await.map_err(|e| e.to_string()),
-            }
+            let req = Request::MemberRevealSsn { member: number.clone(), reason };
+            Report::Revealed { number, result: run.ask(req).await.map_err(|e| e.to_string()) }
         });
         Ok(())
     }
@@ -250,18 +247,15 @@ impl App {
             Ok(r) => r,
             Err(e) => return self.complain(e),
         };
-        let (ops, kind) = (self.ops.clone(), req.kind);
-        if matches!(kind, lists::ListKind::Members) && ops.read_only() {
+        if matches!(req.kind, lists::ListKind::Members) && self.ops.read_only() {
             return self.complain("exporting members is audited, and this session is read-only");
         }
-        let what = format!("{}:{}", area.title().to_lowercase(), clip(&self.pane_of(area).filter, 60));
+        let entity = format!("{}:{}", area.title().to_lowercase(), clip(&self.pane_of(area).filter, 60));
+        let run = self.runner();
         self.spawn_op(format!("exporting to {}…", path.display()), async move {
-            let r = async {
-                // A member export is audited before its file is written.
-                let n = ops.export_list(req, &path, &what).await.map_err(|e| e.to_string())?;
-                Ok::<_, String>(format!("exported {n} rows to {}", path.display()))
-            };
-            Report::Op(r.await)
+            // A member export is audited before its file is written.
+            let r = run.ask::<usize>(Request::ListExport { list: req, path: path.clone(), entity }).await;
+            Report::Op(r.map(|n| format!("exported {n} rows to {}", path.display())).map_err(|e| e.to_string()))
         });
     }
 

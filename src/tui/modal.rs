@@ -6,17 +6,13 @@
 //! This file holds their state alone and names no module that names it
 //! back: their keys are in dialog.rs, form_view.rs and record_view.rs.
 
-use chrono::NaiveDate;
 use crossterm::event::{KeyCode, KeyModifiers};
 
-use crate::domain::access::Perms;
 use crate::domain::case_change::CaseChange;
-use crate::domain::role::Role;
 use crate::keys::Key;
-use crate::ops::access::Grantee;
-use crate::ops::accounts::Tools;
 use crate::ops::cases::BulkLine;
 use crate::ops::codes::{CodeFor, Issued};
+use crate::ops::request::Request;
 
 /// What a popup says of the keys that close it.
 pub const POPUP_KEYS: &str = "Esc, q or Enter closes";
@@ -138,23 +134,18 @@ pub struct ShownCode {
     pub letter: Option<String>,
 }
 
-/// A supervisor or admin change, ready to run.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AdminJob {
-    Grant { to: Grantee, groups: Vec<String>, perms: Perms, starts: Option<NaiveDate> },
-    Perms { grant: i64, perms: Perms },
-    Revoke { grant: i64 },
-    Unlock(String),
-    Disable(String),
-    Enable(String),
-    Resend(String),
-    Reset(String),
-    Tools { email: String, tools: Tools },
-    StaffCreate { login: String, role: Role, name: String },
-    StaffRole { login: String, role: Role },
-    StaffDisable(String),
-    StaffEnable(String),
+/// A request waiting for `y`. Modals compare by what they show: a request
+/// can hold a key or a progress handle, which have no equality of their own.
+#[derive(Debug, Clone)]
+pub struct Waiting(pub Box<Request>);
+
+impl PartialEq for Waiting {
+    fn eq(&self, other: &Waiting) -> bool {
+        format!("{:?}", self.0) == format!("{:?}", other.0)
+    }
 }
+
+impl Eq for Waiting {}
 
 /// A change waiting for `y`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,14 +157,14 @@ pub enum Pending {
     },
     Bulk {
         lines: Vec<BulkLine>,
-        change: CaseChange,
+        change: crate::ops::request::BulkChange,
     },
     /// Nothing to apply (a refused preview, an information box): a popup.
     Nothing,
     /// A code change, run by `tui::codes`.
     Code(CodeJob),
     /// A broker, account or staff change, run by `tui::admin`.
-    Admin(Box<AdminJob>),
+    Admin(Waiting),
     /// A member change, checked in a dry run, run by `tui::maintenance`.
     Member(Box<crate::ops::maintenance::ChangeRequest>),
     /// Quitting while a change still runs.

@@ -10,7 +10,6 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use crate::domain::case::CaseView;
-use crate::domain::case_change::CaseChange;
 use crate::ops::cases::BulkLine;
 use crate::store::cases::CaseFile;
 use crate::store::lists::ListRow;
@@ -57,7 +56,7 @@ pub enum Report {
         result: Result<Box<crate::ops::maintenance::ChangeDone>, String>,
     },
     /// The preview of a bulk change, to confirm.
-    Preview { change: CaseChange, lines: Vec<BulkLine> },
+    Preview { change: crate::ops::request::BulkChange, lines: Vec<BulkLine> },
     /// Whether the database answered a ping (the error when not).
     Health(Result<(), String>),
 }
