@@ -18,11 +18,41 @@ pub struct Config {
     pub operator: String,
     pub environment: String,
     pub read_only: bool,
+    pub database: DatabaseConfig,
     pub ui: UiConfig,
     pub cases: CasesConfig,
     pub codes: CodesConfig,
     pub maintenance: MaintenanceConfig,
     pub log: LogConfig,
+}
+
+/// `[database]`: what one portaldesk asks of a shared PostgreSQL server.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// Connections held at once; 0 leaves it to the surface (2 for the
+    /// terminal and scripts, 1 for a CLI command).
+    pub max_connections: u32,
+    /// What sits between portaldesk and the server.
+    pub pooler: Pooler,
+}
+
+/// A connection pooler in front of the server.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Pooler {
+    /// Straight to the server.
+    None,
+    /// PgBouncer (or alike) in transaction mode: no session state is kept
+    /// from one transaction to the next.
+    Transaction,
+}
+
+impl DatabaseConfig {
+    /// The connections a surface holds: the configured number, else its own default.
+    pub fn connections(&self, surface_default: u32) -> u32 {
+        if self.max_connections == 0 { surface_default } else { self.max_connections }
+    }
 }
 
 /// `[ui]`: how the terminal looks and ticks.
@@ -407,6 +437,18 @@ mod tests {
 
     fn env(v: &[(&str, &str)]) -> impl Iterator<Item = (String, String)> {
         v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect::<Vec<_>>().into_iter()
+    }
+
+    #[test]
+    fn connections_are_the_surfaces_unless_configured_and_the_pooler_is_named() {
+        let c = Config::load(None, env(&[]), &Overrides::default()).unwrap();
+        assert_eq!((c.database.connections(2), c.database.connections(1)), (2, 1));
+        assert_eq!(c.database.pooler, Pooler::None);
+        let e = env(&[("PORTALDESK_DATABASE__MAX_CONNECTIONS", "5"), ("PORTALDESK_DATABASE__POOLER", "transaction")]);
+        let c = Config::load(None, e, &Overrides::default()).unwrap();
+        assert_eq!((c.database.connections(2), c.database.pooler), (5, Pooler::Transaction));
+        let bad = Config::load(None, env(&[("PORTALDESK_DATABASE__POOLER", "session")]), &Overrides::default());
+        assert!(bad.unwrap_err().to_string().contains("transaction"), "the accepted values are named");
     }
 
     #[test]

@@ -61,7 +61,7 @@ fn fail(f: &Fatal, json: bool) -> ExitCode {
 /// Runs a subcommand that works as the operator: data key, store and ops
 /// opened here, the store closed after.
 async fn with_ops(ctx: &startup::Context, c: Cmd) -> Result<u8, Fatal> {
-    let store = startup::open_store(ctx).await?;
+    let store = startup::open_store(ctx, startup::COMMAND_CONNECTIONS).await?;
     let ops = startup::ops(ctx, store.clone()).await?;
     // Cases need no data key; everything else may meet an SSN, tax ID or code.
     let key = match &c {

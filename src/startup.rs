@@ -56,9 +56,22 @@ pub fn data_key(ctx: &Context) -> Result<DataKey, Fatal> {
     Ok(DataKey::load_with_next(env.as_deref(), &ctx.paths.key_file())?)
 }
 
-/// Opens the configured store.
-pub async fn open_store(ctx: &Context) -> Result<Store, Fatal> {
-    Ok(Store::open(&ctx.url, &OpenOptions { read_only: ctx.config.read_only, create: false }).await?)
+/// The connections a terminal (or a script, which runs the same app) holds.
+pub const TERMINAL_CONNECTIONS: u32 = 2;
+/// The connections a CLI command holds: it does one thing at a time.
+pub const COMMAND_CONNECTIONS: u32 = 1;
+
+/// Opens the configured store with at most `connections` (unless
+/// `database.max_connections` says otherwise).
+pub async fn open_store(ctx: &Context, connections: u32) -> Result<Store, Fatal> {
+    let db = &ctx.config.database;
+    let opts = OpenOptions {
+        read_only: ctx.config.read_only,
+        create: false,
+        max_connections: db.connections(connections),
+        pooler: db.pooler == crate::config::Pooler::Transaction,
+    };
+    Ok(Store::open(&ctx.url, &opts).await?)
 }
 
 /// Loads the keymap, reporting every problem at once.

@@ -391,6 +391,7 @@ fn list_and_show_json_is_typed_and_stable() {
         };
         rt.block_on(portaldesk::demo::seed(&db.store, &common::seeded::key(), &opts)).expect("seed");
         let home = keyed_home();
+        db.write_config(home.path());
         let url = db.store.url().to_owned();
         let get = |args: &[&str]| {
             let mut all = vec!["--db", url.as_str()];

@@ -292,6 +292,13 @@ async fn migrating_again_changes_nothing() {
         let before = schema(&db.store).await;
         let (table, cols) = samples().into_iter().next().unwrap();
         insert(&db.store, table, &cols).await;
+        if db.label == "pgbouncer" {
+            // Behind a transaction pooler the migrator's session lock cannot
+            // hold: it refuses and names the way that works.
+            let e = db.store.migrate().await.unwrap_err().to_string();
+            assert!(e.contains("against the server directly"), "{e}");
+            continue;
+        }
         db.store.migrate().await.expect("second migration");
         db.store.migrate().await.expect("third migration");
         assert_eq!(schema(&db.store).await, before, "{}", db.label);

@@ -16,7 +16,7 @@ pub async fn run(ctx: &Context, cmd: AuditCmd) -> Result<u8, Fatal> {
         Some(d) => Some(start_of_day(parse_date(&d).map_err(Fatal::new)?)),
         None => None,
     };
-    let store = startup::open_store(ctx).await?;
+    let store = startup::open_store(ctx, startup::COMMAND_CONNECTIONS).await?;
     let _who = startup::ops(ctx, store.clone()).await?;
     let v = audit::verify(&store, from).await.map_err(|e| Fatal::new(crate::store::short_cause(&e)));
     store.close().await;

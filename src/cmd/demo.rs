@@ -18,8 +18,11 @@ fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
 }
 
 /// `portaldesk migrate`: creates or updates the schema.
+/// Behind a transaction pooler it only checks: the migrator's session lock
+/// needs the server itself.
 pub async fn migrate(ctx: &Context) -> Result<u8, Fatal> {
-    let store = Store::open(&ctx.url, &OpenOptions { read_only: false, create: true }).await?;
+    let pooler = ctx.config.database.pooler == crate::config::Pooler::Transaction;
+    let store = Store::open(&ctx.url, &OpenOptions { create: true, pooler, ..OpenOptions::default() }).await?;
     println!("schema up to date: {}", store.url());
     Ok(0)
 }
@@ -52,7 +55,7 @@ pub async fn create(ctx: &Context, members: u64, cases: Option<u64>, seed_value:
         Some(v) => DataKey::load(Some(&v), &ctx.paths.key_file())?,
         None => DataKey::load_or_create(&ctx.paths.key_file())?,
     };
-    let store = Store::open(&ctx.url, &OpenOptions { read_only: false, create: true }).await?;
+    let store = Store::open(&ctx.url, &OpenOptions { create: true, ..OpenOptions::default() }).await?;
     let existing = crate::store::staff::count(&store).await.map_err(|e| Fatal::database(&e))?;
     if existing > 0 {
         return Err(Fatal::new(format!(

@@ -27,7 +27,7 @@ pub struct KeyState {
 
 /// Runs a key subcommand as the configured operator.
 pub async fn run(ctx: &Context, cmd: KeyCmd) -> Result<u8, Fatal> {
-    let store = startup::open_store(ctx).await?;
+    let store = startup::open_store(ctx, startup::COMMAND_CONNECTIONS).await?;
     let ops = startup::ops(ctx, store.clone()).await?;
     let out = match cmd {
         KeyCmd::Status { json } => status(ctx, &ops, json.json).await,

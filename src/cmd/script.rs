@@ -89,7 +89,7 @@ pub async fn run(ctx: &Context, o: &Options, file: Option<PathBuf>, keys: Option
     if !o.headless && !terminal {
         return Err(Fatal::new("a script without a terminal needs --headless (and --size WxH)"));
     }
-    let store = startup::open_store(ctx).await?;
+    let store = startup::open_store(ctx, startup::TERMINAL_CONNECTIONS).await?;
     let name =
         file.as_ref().and_then(|f| f.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or(source.clone());
     let ops = crate::ops::Ops::for_operator(

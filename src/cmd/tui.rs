@@ -44,7 +44,7 @@ pub async fn run(ctx: &Context, keys: Option<&str>) -> Result<u8, Fatal> {
         eprintln!("first run: creating the demo database at {}", ctx.paths.demo_db().display());
         super::demo::create(ctx, super::demo::FIRST_RUN_MEMBERS, None, 1).await?;
     }
-    let store = startup::open_store(ctx).await?;
+    let store = startup::open_store(ctx, startup::TERMINAL_CONNECTIONS).await?;
     let ops = startup::ops(ctx, store.clone()).await?;
     let session = session(ctx, ops)?;
     run_terminal(session, prefeed).await?;

@@ -253,6 +253,11 @@ impl Ops {
         let mut closed = Vec::new();
         loop {
             let mut change = self.begin(Action::CaseSweep, "cases:sweep").await?;
+            if !store::sweep_turn(&mut change.tx).await? {
+                // Another session is sweeping: what is due is its to close.
+                change.tx.rollback().await?;
+                return Ok(closed);
+            }
             let heads = store::awaiting_past_due(&mut change.tx, self.now(), BATCH).await?;
             if heads.is_empty() {
                 change.tx.rollback().await?;

@@ -47,7 +47,7 @@ impl Tx {
             return Ok(0);
         }
         match self {
-            Tx::Postgres(_) => {
+            Tx::Postgres(..) => {
                 let mut rows = CopyRows::new(table, cols);
                 for row in values.chunks(cols.len()) {
                     rows.push(&row.iter().map(Arg::cell).collect::<Vec<_>>());
@@ -81,7 +81,7 @@ impl Tx {
                 // no iterator of them is held across an await.
                 self.direct(|db| db.insert(table, cols, rows.iter().flat_map(|r| r.as_ref().iter().copied()))).await
             }
-            Tx::Postgres(_) => {
+            Tx::Postgres(..) => {
                 let mut copy = CopyRows::new(table, cols);
                 for r in rows {
                     copy.push(r.as_ref());
@@ -93,7 +93,7 @@ impl Tx {
 
     /// Sends rows written beforehand by PostgreSQL's COPY; the number inserted.
     pub(in crate::store) async fn copy_in(&mut self, rows: CopyRows) -> Result<u64, sqlx::Error> {
-        let Tx::Postgres(t) = self else {
+        let Tx::Postgres(t, _) = self else {
             return Err(sqlx::Error::Protocol("COPY is PostgreSQL's".into()));
         };
         if rows.data.is_empty() {

@@ -84,6 +84,23 @@ pub async fn lock_by_number(tx: &mut Tx, number: &str) -> Result<Option<CaseHead
     tx.fetch_optional(sql, args![number]).await
 }
 
+/// The advisory lock of the sweep (the bytes of "pdsweep").
+const SWEEP_LOCK: i64 = 0x0070_6473_7765_6570;
+
+/// Whether this transaction may sweep now: on PostgreSQL one transaction at
+/// a time holds the sweep's advisory lock, the others go without waiting.
+/// It is transaction-scoped, so no pooler can leave it held on a server
+/// connection. SQLite's write lock already admits one writer at a time.
+pub async fn sweep_turn(tx: &mut Tx) -> Result<bool, sqlx::Error> {
+    match tx.backend() {
+        super::Backend::Sqlite => Ok(true),
+        super::Backend::Postgres => {
+            let (got,): (bool,) = tx.fetch_one("SELECT pg_try_advisory_xact_lock($1)", args![SWEEP_LOCK]).await?;
+            Ok(got)
+        }
+    }
+}
+
 /// Up to `limit` cases awaiting information past their due date, locked;
 /// on PostgreSQL skipping rows another sweeper holds, so sweeps on several
 /// machines at once split the work instead of waiting or repeating it.

@@ -253,7 +253,7 @@ pub async fn members_by_ssn(tx: &mut Tx, ssns: &[&[u8]], groups: &[i64]) -> Resu
             found.entry(ssn.to_vec()).or_insert(id);
         }
     };
-    if let Tx::Postgres(t) = tx {
+    if let Tx::Postgres(t, named) = tx {
         // One array rather than a parameter per SSN (as fast, measured, and
         // no chunking). By the SSN index alone, the groups filtered here:
         // with the groups in the statement, the planner may walk a group's
@@ -261,6 +261,7 @@ pub async fn members_by_ssn(tx: &mut Tx, ssns: &[&[u8]], groups: &[i64]) -> Resu
         let rows: Vec<(Vec<u8>, i64, i64)> = sqlx::query_as(
             "SELECT m.ssn_index, m.id, m.group_id FROM members m WHERE m.ssn_index = ANY($1) ORDER BY m.id",
         )
+        .persistent(*named)
         .bind(ssns)
         .fetch_all(&mut **t)
         .await?;

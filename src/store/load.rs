@@ -88,7 +88,7 @@ pub async fn analyze(store: &Store) -> Result<(), sqlx::Error> {
             for (table,) in tables {
                 // The name comes from the database's own catalog, quoted.
                 let sql = format!("VACUUM (ANALYZE) \"{}\"", table.replace('"', "\"\""));
-                store.execute(sqlx::AssertSqlSafe(sql), args![]).await?;
+                store.outside_transaction(sqlx::AssertSqlSafe(sql)).await?;
             }
         }
     }

@@ -83,6 +83,15 @@ pub struct OpenOptions {
     pub read_only: bool,
     /// Create a missing SQLite file (the demo and first run do; `--db` to a typo does not).
     pub create: bool,
+    /// PostgreSQL connections the store may hold at once; 0 is the
+    /// default of 8 (tests, the demo, benchmarks). A TUI asks for 2 and a
+    /// CLI command for 1 (`database.max_connections`), so that a whole
+    /// department fits the server's connection limit.
+    pub max_connections: u32,
+    /// Behind a pooler in transaction mode (PgBouncer): no startup options,
+    /// no statement kept by name, no session lock (so no migration: the
+    /// schema is migrated against the server directly).
+    pub pooler: bool,
 }
 
 /// The handle every query goes through. Cheap to clone (pools are shared).
@@ -93,6 +102,12 @@ pub struct Store {
     /// The URL as given (with any password), to open side connections.
     raw_url: String,
     read_only: bool,
+    /// Statements are prepared under names the connection keeps (false
+    /// behind a transaction pooler, where the next transaction may run on
+    /// another server connection).
+    named: bool,
+    /// Behind a transaction pooler (`OpenOptions::pooler`).
+    pooler: bool,
 }
 
 /// Why a store could not be opened, phrased for the person at the terminal.
@@ -222,13 +237,21 @@ impl Store {
             // costs high (a broker's 5 000-grant book), so it is off.
             let mut co = PgConnectOptions::from_str(url)
                 .map_err(|_| OpenError::BadUrl(shown.clone()))?
-                .application_name("portaldesk")
-                .options([("jit", "off")]);
-            if opts.read_only {
-                co = co.options([("default_transaction_read_only", "on")]);
+                .application_name("portaldesk");
+            if opts.pooler {
+                // PgBouncer passes no startup option on: settings such as
+                // `jit = off` belong to the role (ALTER ROLE … SET), and a
+                // read-only session's transactions begin READ ONLY.
+                co = co.extra_float_digits(None).statement_cache_capacity(0);
+            } else {
+                co = co.options([("jit", "off")]);
+                if opts.read_only {
+                    co = co.options([("default_transaction_read_only", "on")]);
+                }
             }
+            let max = if opts.max_connections == 0 { 8 } else { opts.max_connections };
             let pool = PgPoolOptions::new()
-                .max_connections(8)
+                .max_connections(max)
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(co)
                 .await
@@ -237,8 +260,18 @@ impl Store {
         } else {
             return Err(OpenError::BadUrl(shown));
         };
-        let store = Store { pool, url: shown, raw_url: url.to_owned(), read_only: opts.read_only };
-        if opts.read_only {
+        let pooled = opts.pooler && matches!(pool, Pool::Postgres(_));
+        let store = Store {
+            pool,
+            url: shown,
+            raw_url: url.to_owned(),
+            read_only: opts.read_only,
+            named: !pooled,
+            pooler: pooled,
+        };
+        if pooled {
+            store.check_migrated().await?;
+        } else if opts.read_only {
             store.check_schema().await?;
         } else {
             store.migrate().await?;
@@ -248,6 +281,16 @@ impl Store {
 
     /// Applies pending migrations; running it again is a no-op.
     pub async fn migrate(&self) -> Result<(), OpenError> {
+        if self.pooler {
+            // The migrator holds a session lock, which a transaction pooler
+            // would leave on whichever server connection took it.
+            return Err(OpenError::Migrate {
+                url: self.url.clone(),
+                cause: "migrations need a session of their own: run `portaldesk migrate` against the server \
+                        directly, not through the pooler"
+                    .into(),
+            });
+        }
         let before = self.migrations_applied().await;
         let r = match &self.pool {
             Pool::Sqlite(p) => SQLITE_MIGRATOR.run(p).await,
@@ -275,6 +318,24 @@ impl Store {
     async fn migrations_applied(&self) -> i64 {
         let row: Result<(i64,), _> = self.fetch_one("SELECT count(*) FROM _sqlx_migrations", vec![]).await;
         row.map_or(0, |r| r.0)
+    }
+
+    /// Behind a pooler, where no migration runs: the schema must be there
+    /// and have every migration this build knows.
+    async fn check_migrated(&self) -> Result<(), OpenError> {
+        self.check_schema().await?;
+        let known = PG_MIGRATOR.iter().count() as i64;
+        let applied = self.migrations_applied().await;
+        if applied < known {
+            return Err(OpenError::Migrate {
+                url: self.url.clone(),
+                cause: format!(
+                    "the schema has {applied} of this version's {known} migrations: run `portaldesk migrate` \
+                     against the server directly, not through the pooler"
+                ),
+            });
+        }
+        Ok(())
     }
 
     async fn check_schema(&self) -> Result<(), OpenError> {
@@ -326,8 +387,15 @@ impl Store {
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match &self.pool {
             Pool::Sqlite(p) => Tx::Sqlite(p.begin().await?),
-            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Pool::Postgres(p) => self.begin_pg(p).await?,
         })
+    }
+
+    /// A PostgreSQL transaction; READ ONLY for a read-only session behind a
+    /// pooler, which cannot make the whole session read-only.
+    async fn begin_pg(&self, p: &PgPool) -> Result<Tx, sqlx::Error> {
+        let tx = if self.read_only && self.pooler { p.begin_with("BEGIN READ ONLY").await? } else { p.begin().await? };
+        Ok(Tx::Postgres(tx, self.named))
     }
 
     /// Starts a SQLite write transaction that takes the write lock at once
@@ -336,7 +404,7 @@ impl Store {
     pub async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
         Ok(match &self.pool {
             Pool::Sqlite(p) => Tx::Sqlite(p.begin_with("BEGIN IMMEDIATE").await?),
-            Pool::Postgres(p) => Tx::Postgres(p.begin().await?),
+            Pool::Postgres(p) => self.begin_pg(p).await?,
         })
     }
 
@@ -384,7 +452,7 @@ impl Store {
                 Ok(Tx::Sqlite(side.begin_with("BEGIN IMMEDIATE").await?))
             }
             Pool::Postgres(p) => {
-                let mut tx = Tx::Postgres(p.begin().await?);
+                let mut tx = self.begin_pg(p).await?;
                 tx.execute("SET CONSTRAINTS ALL DEFERRED", vec![]).await?;
                 Ok(tx)
             }
@@ -422,12 +490,23 @@ impl Store {
         }
     }
 
+    /// Runs a statement that no transaction may hold (VACUUM) as one simple
+    /// query: no parse-then-bind, so a transaction pooler runs it whole on
+    /// one server connection.
+    pub(in crate::store) async fn outside_transaction(&self, sql: impl sqlx::SqlSafeStr) -> Result<(), sqlx::Error> {
+        match &self.pool {
+            Pool::Sqlite(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
+            Pool::Postgres(p) => sqlx::raw_sql(sql).execute(p).await.map(|_| ()),
+        }
+    }
+
     /// Runs `pg_cancel_backend` for a query that the user cancelled, so the
     /// server stops working on it too (dropping the future alone does not).
     pub async fn cancel_backend(&self, pid: i32) {
-        if let Pool::Postgres(p) = &self.pool {
+        if self.backend() == Backend::Postgres {
             // Best effort: the query may have finished meanwhile.
-            let _ = sqlx::query("SELECT pg_cancel_backend($1)").bind(pid).execute(p).await;
+            let sql = "SELECT pg_cancel_backend(CAST($1 AS INTEGER))";
+            let _ = self.execute(sql, crate::args![i64::from(pid)]).await;
         }
     }
 
@@ -443,21 +522,86 @@ impl Store {
         match &self.pool {
             Pool::Sqlite(_) => self.fetch_all(sql, args).await,
             Pool::Postgres(p) => {
-                let mut conn = p.acquire().await?;
-                let (id,): (i32,) = sqlx::query_as("SELECT pg_backend_pid()").fetch_one(&mut *conn).await?;
+                // One transaction, so that behind a pooler the process id
+                // read is the one that runs the query (a cancel must never
+                // reach a colleague's query on a shared server connection).
+                let mut tx = p.begin().await?;
+                let (id,): (i32,) =
+                    sqlx::query_as("SELECT pg_backend_pid()").persistent(self.named).fetch_one(&mut *tx).await?;
                 pid.store(id, Ordering::SeqCst);
-                let rows = arg::bind_pg(sqlx::query_as(sql), args).fetch_all(&mut *conn).await;
+                let rows = arg::bind_pg(sqlx::query_as(sql).persistent(self.named), args).fetch_all(&mut *tx).await;
                 pid.store(0, Ordering::SeqCst);
-                rows
+                let rows = rows?;
+                tx.commit().await?;
+                Ok(rows)
             }
         }
     }
 }
 
-tx::executor_methods!(Store, [&self], match &self.pool => {
+tx::executor_methods!(Store as [pool_fetch_all, pool_fetch_optional, pool_fetch_one, pool_execute], [&self], match &self.pool => {
     Pool::Sqlite(p) => sqlite(p),
-    Pool::Postgres(p) => pg(p),
+    Pool::Postgres(p) => pg(p, self.named),
 });
+
+/// A statement on the store: straight on the pool, or behind a transaction
+/// pooler inside a transaction of its own. sqlx parses a statement with
+/// parameters, syncs, then binds it; outside a transaction the pooler may
+/// hand the bind to another server connection, where nothing was parsed.
+macro_rules! pooled {
+    ($self:ident, $method:ident, $pool_method:ident, $sql:ident, $args:ident) => {
+        if $self.pooler {
+            // Boxed: the callers' futures stay as small as without a pooler.
+            Box::pin(async move {
+                let mut tx = $self.begin().await?;
+                let out = tx.$method($sql, $args).await?;
+                tx.commit().await?;
+                Ok(out)
+            })
+            .await
+        } else {
+            $self.$pool_method($sql, $args).await
+        }
+    };
+}
+
+impl Store {
+    /// Runs a query and decodes every row.
+    pub(in crate::store) async fn fetch_all<T: Record>(
+        &self,
+        sql: impl sqlx::SqlSafeStr,
+        args: Vec<Arg>,
+    ) -> Result<Vec<T>, sqlx::Error> {
+        pooled!(self, fetch_all, pool_fetch_all, sql, args)
+    }
+
+    /// Runs a query and decodes the first row, if any.
+    pub(in crate::store) async fn fetch_optional<T: Record>(
+        &self,
+        sql: impl sqlx::SqlSafeStr,
+        args: Vec<Arg>,
+    ) -> Result<Option<T>, sqlx::Error> {
+        pooled!(self, fetch_optional, pool_fetch_optional, sql, args)
+    }
+
+    /// Runs a query that must return a row.
+    pub(in crate::store) async fn fetch_one<T: Record>(
+        &self,
+        sql: impl sqlx::SqlSafeStr,
+        args: Vec<Arg>,
+    ) -> Result<T, sqlx::Error> {
+        pooled!(self, fetch_one, pool_fetch_one, sql, args)
+    }
+
+    /// Runs a statement and returns the number of rows it touched.
+    pub(in crate::store) async fn execute(
+        &self,
+        sql: impl sqlx::SqlSafeStr,
+        args: Vec<Arg>,
+    ) -> Result<u64, sqlx::Error> {
+        pooled!(self, execute, pool_execute, sql, args)
+    }
+}
 
 /// The start of the message of an error that lost the database connection:
 /// the TUI shows "reconnecting" when a task reports it.

@@ -5,7 +5,9 @@ use sqlx::{Postgres, Sqlite, Transaction};
 /// An open transaction. Dropping it without `commit` rolls back.
 pub enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
-    Postgres(Transaction<'static, Postgres>),
+    /// With whether statements are prepared under a name the connection
+    /// keeps (not behind a transaction pooler, which keeps none).
+    Postgres(Transaction<'static, Postgres>, bool),
 }
 
 impl Tx {
@@ -13,7 +15,7 @@ impl Tx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self {
             Tx::Sqlite(t) => t.commit().await,
-            Tx::Postgres(t) => t.commit().await,
+            Tx::Postgres(t, _) => t.commit().await,
         }
     }
 
@@ -21,7 +23,7 @@ impl Tx {
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
         match self {
             Tx::Sqlite(t) => t.rollback().await,
-            Tx::Postgres(t) => t.rollback().await,
+            Tx::Postgres(t, _) => t.rollback().await,
         }
     }
 
@@ -29,7 +31,7 @@ impl Tx {
     pub fn backend(&self) -> super::Backend {
         match self {
             Tx::Sqlite(_) => super::Backend::Sqlite,
-            Tx::Postgres(_) => super::Backend::Postgres,
+            Tx::Postgres(..) => super::Backend::Postgres,
         }
     }
 
@@ -37,7 +39,7 @@ impl Tx {
     pub(in crate::store) fn pick(&self, sqlite: &'static str, postgres: &'static str) -> &'static str {
         match self {
             Tx::Sqlite(_) => sqlite,
-            Tx::Postgres(_) => postgres,
+            Tx::Postgres(..) => postgres,
         }
     }
 }
@@ -48,46 +50,46 @@ impl Tx {
 /// They are the store's own (`pub(in crate::store)`): the rest of the crate
 /// calls typed store functions, never SQL.
 macro_rules! executor_methods {
-    ($ty:ty, [$($recv:tt)*], match $e:expr => { $sq:pat => sqlite($sx:expr), $pq:pat => pg($px:expr) $(,)? }) => {
+    ($ty:ty as [$all:ident, $optional:ident, $one:ident, $execute:ident], [$($recv:tt)*], match $e:expr => { $sq:pat => sqlite($sx:expr), $pq:pat => pg($px:expr, $named:expr) $(,)? }) => {
         impl $ty {
             /// Runs a query and decodes every row.
-            pub(in crate::store) async fn fetch_all<T: $crate::store::Record>(
+            pub(in crate::store) async fn $all<T: $crate::store::Record>(
                 $($recv)*,
                 sql: impl sqlx::SqlSafeStr,
                 args: Vec<$crate::store::Arg>,
             ) -> Result<Vec<T>, sqlx::Error> {
                 match $e {
                     $sq => $crate::store::arg::bind_sqlite(sql, args).fetch_all($sx).await,
-                    $pq => $crate::store::arg::bind_pg(sqlx::query_as(sql), args).fetch_all($px).await,
+                    $pq => $crate::store::arg::bind_pg(sqlx::query_as(sql).persistent($named), args).fetch_all($px).await,
                 }
             }
 
             /// Runs a query and decodes the first row, if any.
-            pub(in crate::store) async fn fetch_optional<T: $crate::store::Record>(
+            pub(in crate::store) async fn $optional<T: $crate::store::Record>(
                 $($recv)*,
                 sql: impl sqlx::SqlSafeStr,
                 args: Vec<$crate::store::Arg>,
             ) -> Result<Option<T>, sqlx::Error> {
                 match $e {
                     $sq => $crate::store::arg::bind_sqlite(sql, args).fetch_optional($sx).await,
-                    $pq => $crate::store::arg::bind_pg(sqlx::query_as(sql), args).fetch_optional($px).await,
+                    $pq => $crate::store::arg::bind_pg(sqlx::query_as(sql).persistent($named), args).fetch_optional($px).await,
                 }
             }
 
             /// Runs a query that must return a row.
-            pub(in crate::store) async fn fetch_one<T: $crate::store::Record>(
+            pub(in crate::store) async fn $one<T: $crate::store::Record>(
                 $($recv)*,
                 sql: impl sqlx::SqlSafeStr,
                 args: Vec<$crate::store::Arg>,
             ) -> Result<T, sqlx::Error> {
                 match $e {
                     $sq => $crate::store::arg::bind_sqlite(sql, args).fetch_one($sx).await,
-                    $pq => $crate::store::arg::bind_pg(sqlx::query_as(sql), args).fetch_one($px).await,
+                    $pq => $crate::store::arg::bind_pg(sqlx::query_as(sql).persistent($named), args).fetch_one($px).await,
                 }
             }
 
             /// Runs a statement and returns the number of rows it touched.
-            pub(in crate::store) async fn execute(
+            pub(in crate::store) async fn $execute(
                 $($recv)*,
                 sql: impl sqlx::SqlSafeStr,
                 args: Vec<$crate::store::Arg>,
@@ -98,7 +100,7 @@ macro_rules! executor_methods {
                         Ok(sqlx::Executor::execute($sx, q).await?.rows_affected())
                     }
                     $pq => {
-                        let q: sqlx::query::QueryAs<'_, sqlx::Postgres, (), _> = $crate::store::arg::bind_pg(sqlx::query_as(sql), args);
+                        let q: sqlx::query::QueryAs<'_, sqlx::Postgres, (), _> = $crate::store::arg::bind_pg(sqlx::query_as(sql).persistent($named), args);
                         Ok(sqlx::Executor::execute($px, q).await?.rows_affected())
                     }
                 }
@@ -108,7 +110,7 @@ macro_rules! executor_methods {
 }
 pub(crate) use executor_methods;
 
-executor_methods!(Tx, [&mut self], match self => {
+executor_methods!(Tx as [fetch_all, fetch_optional, fetch_one, execute], [&mut self], match self => {
     Tx::Sqlite(t) => sqlite(&mut **t),
-    Tx::Postgres(t) => pg(&mut **t),
+    Tx::Postgres(t, named) => pg(&mut **t, *named),
 });

@@ -1,5 +1,7 @@
 //! Shared test harness: every data-layer test runs on SQLite and, when
-//! `PORTALDESK_TEST_PG_URL` is set, on PostgreSQL in a fresh schema.
+//! `PORTALDESK_TEST_PG_URL` is set, on PostgreSQL in a fresh schema; when
+//! `PORTALDESK_TEST_PGBOUNCER_URL` is set too, also through PgBouncer in
+//! transaction mode, in a fresh database.
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -14,6 +16,39 @@ pub struct TestDb {
     pub store: Store,
     pub label: &'static str,
     _dir: Option<tempfile::TempDir>,
+    /// A database of its own on the test server (behind PgBouncer), dropped with it.
+    database: Option<(String, String)>,
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((admin_url, name)) = self.database.take() else { return };
+        // Its own thread and runtime: a test's runtime may be gone by now.
+        let dropped = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+            rt.block_on(async {
+                let admin = sqlx::PgPool::connect(&admin_url).await?;
+                // The name was made by `pgbouncer()` from numbers.
+                let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&admin).await?;
+                admin.close().await;
+                Ok::<_, sqlx::Error>(())
+            })
+        });
+        if let Ok(Err(e)) = dropped.join() {
+            eprintln!("could not drop a test database: {e}");
+        }
+    }
+}
+
+impl TestDb {
+    /// Writes the config file a `portaldesk` run against this store needs
+    /// in `home` (`PORTALDESK_HOME`): the pooler, when behind PgBouncer.
+    pub fn write_config(&self, home: &std::path::Path) {
+        if self.label == "pgbouncer" {
+            std::fs::write(home.join("config.toml"), "[database]\npooler = \"transaction\"\n").unwrap();
+        }
+    }
 }
 
 static COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -22,8 +57,8 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 pub async fn sqlite() -> TestDb {
     let dir = tempfile::tempdir().expect("tempdir");
     let url = format!("sqlite://{}", dir.path().join("t.sqlite").display());
-    let store = Store::open(&url, &OpenOptions { create: true, read_only: false }).await.expect("open sqlite");
-    TestDb { store, label: "sqlite", _dir: Some(dir) }
+    let store = Store::open(&url, &OpenOptions { create: true, ..OpenOptions::default() }).await.expect("open sqlite");
+    TestDb { store, label: "sqlite", _dir: Some(dir), database: None }
 }
 
 /// The PostgreSQL URL for tests, if any. Prints once why PostgreSQL is skipped.
@@ -63,14 +98,48 @@ pub async fn postgres() -> Option<TestDb> {
     let base = pg_url()?;
     let url = pg_schema_url(&base).await;
     let store = Store::open(&url, &OpenOptions::default()).await.expect("open postgres schema");
-    Some(TestDb { store, label: "postgres", _dir: None })
+    Some(TestDb { store, label: "postgres", _dir: None, database: None })
 }
 
-/// Every configured backend: SQLite always, PostgreSQL when configured.
+/// A fresh database behind PgBouncer in transaction mode, when
+/// `PORTALDESK_TEST_PGBOUNCER_URL` names one (`.ci/run` starts it in front
+/// of the test server): migrated on the server directly, as production
+/// must (the migrator's lock needs a session), then opened through the
+/// pooler. A database rather than a schema, since a pooler passes no
+/// `search_path` option on; `.ci/run` drops them (`pdb_*`) at the end.
+pub async fn pgbouncer() -> Option<TestDb> {
+    let bouncer = std::env::var("PORTALDESK_TEST_PGBOUNCER_URL").ok().filter(|u| !u.trim().is_empty())?;
+    let base = pg_url()?;
+    let name = format!(
+        "pdb_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos()
+    );
+    let admin = sqlx::PgPool::connect(&base).await.expect("connect to PORTALDESK_TEST_PG_URL");
+    // The name is made here from numbers, never from input.
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&admin).await.expect("create database");
+    admin.close().await;
+    let server = base.split('?').next().unwrap_or(&base);
+    let server = &server[..server.rfind('/').expect("a database in PORTALDESK_TEST_PG_URL")];
+    let direct = Store::open(&format!("{server}/{name}"), &OpenOptions::default()).await.expect("migrate directly");
+    direct.close().await;
+    let url = format!("{}/{name}", bouncer.trim_end_matches('/'));
+    let store = Store::open(&url, &OpenOptions { pooler: true, max_connections: 4, ..OpenOptions::default() })
+        .await
+        .expect("open through pgbouncer");
+    Some(TestDb { store, label: "pgbouncer", _dir: None, database: Some((base, name)) })
+}
+
+/// Every configured backend: SQLite always, PostgreSQL when configured,
+/// and PostgreSQL through PgBouncer when that is configured too.
 pub async fn all_backends() -> Vec<TestDb> {
     let mut v = vec![sqlite().await];
     if let Some(pg) = postgres().await {
         v.push(pg);
+    }
+    if let Some(b) = pgbouncer().await {
+        v.push(b);
     }
     v
 }
