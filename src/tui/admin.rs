@@ -42,15 +42,9 @@ fn parse_grant(text: &str) -> Result<(Vec<String>, Perms, Option<NaiveDate>), St
 use crate::domain::role::parse_role;
 
 impl App {
-    /// Opens the selected broker, or `:broker NPN`.
+    /// Opens a broker: the selected row (Enter on the list), or `:broker NPN`.
     pub(super) fn open_broker(&mut self, npn: Option<String>) {
-        let npn = match npn {
-            Some(n) => n.trim().to_owned(),
-            None => match self.pane_of(Area::Brokers).rows.get(self.pane_of(Area::Brokers).selected) {
-                Some(r) => r.item.handle(),
-                None => return self.nothing_selected(),
-            },
-        };
+        let Some(npn) = npn.map(|n| n.trim().to_owned()) else { return self.nothing_selected() };
         if let Err(e) = crate::domain::npn::parse_npn(&npn) {
             return self.complain(e);
         }
@@ -75,18 +69,15 @@ impl App {
         }
     }
 
-    /// Enter on the Brokers area: opens the selected broker, or in the
-    /// broker view lists the selected group's members.
-    pub(super) fn open_broker_item(&mut self) {
-        match self.top::<BrokerScreen>() {
-            Some(s) => match s.file.as_ref().and_then(|f| f.book.get(s.selected)) {
-                Some(g) => {
-                    let filter = format!("group:{}", g.group_number);
-                    self.set_filter(Area::Members, &filter);
-                }
-                None => self.complain("this broker has no groups"),
-            },
-            None => self.open_broker(None),
+    /// Enter in the broker view: lists the selected group's members.
+    pub(super) fn broker_group_members(&mut self) {
+        let Some(s) = self.top::<BrokerScreen>() else { return };
+        match s.file.as_ref().and_then(|f| f.book.get(s.selected)) {
+            Some(g) => {
+                let filter = format!("group:{}", g.group_number);
+                self.set_filter(Area::Members, &filter);
+            }
+            None => self.complain("this broker has no groups"),
         }
     }
 

@@ -14,7 +14,7 @@ use tui_input::backend::crossterm::EventHandler;
 pub use super::modal::Mode;
 use super::modal::{Confirm, Draft};
 pub use super::pane::{Pane, Select};
-use super::screen::{Area, Reported, Screen, Stack};
+use super::screen::{Area, Handled, Reported, Screen, Stack};
 use super::task::{Msg, Report, TaskId, Tasks};
 use super::theme::Theme;
 use super::typeahead::Typed;
@@ -25,7 +25,6 @@ use crate::domain::case::CaseView;
 use crate::keymap::Keymap;
 use crate::keys::Key;
 use crate::ops::Ops;
-use crate::store::lists::{self, ListKind, ListRequest};
 use crate::store::{Dir, short_cause};
 
 /// A line for the status bar.
@@ -43,11 +42,9 @@ pub struct App {
     pub environment: String,
     /// The area in front (its tab is highlighted).
     pub area: Area,
-    /// Each area's list, in tab order.
-    pub panes: Vec<Pane>,
-    /// Each area's screens above its list, in tab order: the breadcrumb.
+    /// Each area's screens, in tab order: its list at the bottom, what was
+    /// opened above it on top (the breadcrumb).
     stacks: Vec<Stack<App>>,
-    pub case_view: CaseView,
     pub counts: Vec<(CaseView, i64)>,
     /// Where counting a list stops (the footer then says "10 000+"); tests lower it.
     pub count_cap: u64,
@@ -146,8 +143,6 @@ impl App {
         size: (u16, u16),
         history_file: Option<PathBuf>,
     ) -> App {
-        let case_view = CaseView::ALL[0];
-        let panes = Area::ALL.iter().map(|a| Pane::new(a.first_list())).collect();
         let history = history_file
             .as_ref()
             .and_then(|f| std::fs::read_to_string(f).ok())
@@ -159,9 +154,7 @@ impl App {
             theme: Theme::named(&config.ui.theme, no_color),
             environment: config.environment.clone(),
             area: Area::Cases,
-            panes,
-            stacks: Area::ALL.iter().map(|_| Stack::default()).collect(),
-            case_view,
+            stacks: Area::ALL.iter().map(|a| Stack::new(App::list_screen(*a))).collect(),
             counts: Vec::new(),
             count_cap: crate::store::count::CAP,
             date_format: crate::domain::date_format::DateFormat::parse(&config.ui.date_format).unwrap_or_default(),
@@ -244,14 +237,14 @@ impl App {
         self.pane_of(self.area)
     }
 
-    /// The list of area `a`.
+    /// The list of area `a`: the bottom screen of its stack.
     pub fn pane_of(&self, a: Area) -> &Pane {
-        &self.panes[a.index()]
+        self.stacks[a.index()].bottom().list().expect("every area's stack starts with its list")
     }
 
     /// The list of area `a`, to change.
     pub(super) fn pane_mut(&mut self, a: Area) -> &mut Pane {
-        &mut self.panes[a.index()]
+        self.stacks[a.index()].bottom_mut().list_mut().expect("every area's stack starts with its list")
     }
 
     /// The list in front, when no screen is open above it: its kind tells
@@ -273,6 +266,11 @@ impl App {
     /// The screen in front, if one is open above the list.
     pub fn front(&self) -> Option<&dyn Screen<App>> {
         self.stacks[self.area.index()].top()
+    }
+
+    /// What the area in front shows: the screen on top of its stack, or its list.
+    pub fn in_front(&self) -> &dyn Screen<App> {
+        self.stacks[self.area.index()].front()
     }
 
     /// The screen in front when it is a `T`.
@@ -345,93 +343,7 @@ impl App {
         self.tasks.pending() > 0
     }
 
-    // ---- loading ----------------------------------------------------------
-
-    /// The request for a page of area `area`'s list, or why the typed
-    /// member search cannot be run.
-    pub(super) fn request(&self, area: Area, dir: Dir, limit: usize) -> Result<ListRequest, String> {
-        let pane = self.pane_of(area);
-        let search = match pane.kind {
-            ListKind::Members => {
-                crate::store::members::MemberSearch::parse(&pane.filter, self.key.as_ref())?.map(lists::Search::Members)
-            }
-            ListKind::Brokers => Some(lists::Search::Brokers(crate::store::brokers::BrokerSearch::parse(
-                &pane.filter,
-                self.key.as_ref(),
-            )?)),
-            _ => None,
-        };
-        Ok(ListRequest {
-            kind: pane.kind,
-            filter: pane.filter.clone(),
-            dir,
-            limit,
-            me: self.ops.operator().id,
-            now: self.ops.now(),
-            backend_pid: std::sync::Arc::default(),
-            date_format: self.date_format.clone(),
-            search,
-        })
-    }
-
-    fn load(&mut self, area: Area, dir: Dir, select: Select) {
-        let req = match self.request(area, dir.clone(), self.page_len()) {
-            Ok(r) => r,
-            Err(e) => return self.complain(e),
-        };
-        let pane = &mut self.panes[area.index()];
-        if let Some((id, _, _)) = pane.loading.take() {
-            self.tasks.cancel(id);
-        }
-        pane.next_offset = pane.next_offset_for(&dir);
-        if dir == Dir::First {
-            // Another queue or filter: the old total says nothing of it.
-            pane.total = None;
-        }
-        // A list loaded afresh (a queue, a filter, a refresh after a change)
-        // is counted again; stepping through its pages is not.
-        if !matches!(dir, Dir::After(_) | Dir::Before(_)) || pane.total.is_none() {
-            self.count(area, &req);
-        }
-        let backend_pid = std::sync::Arc::clone(&req.backend_pid);
-        let store = self.ops.store().clone();
-        let edge = matches!(dir, Dir::After(_) | Dir::Before(_));
-        let id = self.tasks.spawn_tracked(backend_pid, async move {
-            let result = lists::fetch(&store, &req).await.map_err(|e| short_cause(&e));
-            Report::List { area, result }
-        });
-        self.pane_mut(area).loading = Some((id, edge, select));
-    }
-
-    /// Counts area `area`'s whole list in the background: typed keys do not
-    /// wait for it, and a newer count cancels it.
-    fn count(&mut self, area: Area, req: &ListRequest) {
-        let mut req = req.clone();
-        req.backend_pid = std::sync::Arc::default();
-        let pane = &mut self.panes[area.index()];
-        if let Some(id) = pane.count_task.take() {
-            self.tasks.cancel(id);
-        }
-        let pid = std::sync::Arc::clone(&req.backend_pid);
-        let store = self.ops.store().clone();
-        let cap = self.count_cap;
-        let id = self.tasks.spawn_tracked(pid, async move {
-            let result = crate::store::count::count(&store, &req, cap).await.map_err(|e| short_cause(&e));
-            Report::ListCount { area, result }
-        });
-        self.tasks.set_background(id);
-        self.pane_mut(area).count_task = Some(id);
-    }
-
-    pub(super) fn reload_in_place(&mut self, area: Area) {
-        let pane = self.pane_of(area);
-        let dir = match pane.rows.first() {
-            Some(first) if pane.more_before => Dir::From(first.key.clone()),
-            _ => Dir::First,
-        };
-        let select = Select::Index(pane.selected);
-        self.load(area, dir, select);
-    }
+    // ---- loading (a list's pages: list_screen.rs) ------------------------
 
     pub(super) fn load_counts(&mut self) {
         if let Some(id) = self.counts_task.take() {
@@ -495,8 +407,8 @@ impl App {
         // The screen that asked for it takes its report.
         let Some(report) = self.route_to_screens(msg.id, msg.report) else { return };
         match report {
-            Report::List { area, result } => self.panes[area.index()].arrived(msg.id, result),
-            Report::ListCount { area, result } => self.panes[area.index()].counted(msg.id, result),
+            // A page or a count of a list that loads another since.
+            Report::List(_) | Report::ListCount(_) => {}
             Report::Counts(c) => {
                 if self.counts_task == Some(msg.id) {
                     self.counts_task = None;
@@ -680,11 +592,13 @@ impl App {
 
     /// Runs an action (from a key, a command or a script).
     pub fn run(&mut self, action: Action) {
-        // The screen in front moves within itself first.
-        if !matches!(action, Action::Quit | Action::Back | Action::Cancel)
-            && self.stack_mut(self.area).top_mut().is_some_and(|s| s.handle(action))
-        {
-            return;
+        // The screen in front (the list, or what is open above it) acts first.
+        if !matches!(action, Action::Quit | Action::Back | Action::Cancel) {
+            match self.stack_mut(self.area).front_mut().act(action) {
+                Handled::Ignored => {}
+                Handled::Done => return,
+                Handled::Then(then) => return then(self),
+            }
         }
         match action {
             Action::Quit if self.mode == Mode::Normal && self.front().is_some() => {
@@ -721,31 +635,16 @@ impl App {
                     self.quit = true;
                 }
             }
-            Action::Down => self.step_down(),
-            Action::Up => self.step_up(),
-            Action::Top => self.load(self.area, Dir::First, Select::First),
-            Action::Bottom => self.load(self.area, Dir::Last, Select::Last),
-            Action::PageDown => {
-                let p = self.pane();
-                match p.rows.last() {
-                    Some(last) if p.more_after => {
-                        let (dir, sel) = (Dir::After(last.key.clone()), Select::Index(p.selected));
-                        self.load(self.area, dir, sel);
-                    }
-                    _ => self.pane_mut(self.area).selected = p.rows.len().saturating_sub(1),
-                }
-            }
-            Action::PageUp => {
-                let p = self.pane();
-                match p.rows.first() {
-                    Some(first) if p.more_before => {
-                        let (dir, sel) = (Dir::Before(first.key.clone()), Select::Index(p.selected));
-                        self.load(self.area, dir, sel);
-                    }
-                    _ => self.pane_mut(self.area).selected = 0,
-                }
-            }
-            Action::Open | Action::MemberView | Action::BrokerView => self.open(action),
+            // Movement and Enter belong to the screen in front; here they did nothing.
+            Action::Down
+            | Action::Up
+            | Action::Top
+            | Action::Bottom
+            | Action::PageDown
+            | Action::PageUp
+            | Action::Open => {}
+            Action::MemberView => self.complain(":member QUERY finds members; Enter opens one"),
+            Action::BrokerView => self.complain(":broker NPN opens a broker; Enter opens the selected one"),
             Action::FocusNext | Action::FocusPrev => {}
             Action::AreaCases
             | Action::AreaMembers
@@ -779,7 +678,7 @@ impl App {
                 self.load_counts();
             }
             Action::CaseNextQueue | Action::CasePrevQueue => {
-                let i = CaseView::ALL.iter().position(|v| *v == self.case_view).unwrap_or(0);
+                let i = CaseView::ALL.iter().position(|v| *v == self.case_view()).unwrap_or(0);
                 let n = CaseView::ALL.len();
                 let next = if action == Action::CaseNextQueue { (i + 1) % n } else { (i + n - 1) % n };
                 self.set_case_view(CaseView::ALL[next]);
@@ -860,52 +759,19 @@ impl App {
         });
     }
 
-    /// Enter (and `member.view`, `broker.view`): opens what the screen in
-    /// front points at, or the selected row of the list.
-    fn open(&mut self, action: Action) {
-        match (self.area, action) {
-            (Area::Cases, Action::Open) => self.open_selected_case(),
-            (Area::Members, Action::Open | Action::MemberView) => self.open_member_item(),
-            (Area::Imports, Action::Open) => self.open_import_item(),
-            (Area::Brokers, Action::Open | Action::BrokerView) => self.open_broker_item(),
-            (_, Action::MemberView) => self.complain(":member QUERY finds members; Enter opens one"),
-            (_, Action::BrokerView) => self.complain(":broker NPN opens a broker; Enter opens the selected one"),
-            _ => self.open_record(),
-        }
-    }
-
     /// Stops every running query and change; returns how many there were.
     pub(super) fn cancel_running(&mut self) -> usize {
         let n = self.tasks.cancel_all();
-        for p in &mut self.panes {
-            p.loading = None;
+        for s in &mut self.stacks {
+            if let Some(p) = s.bottom_mut().list_mut() {
+                p.loading = None;
+            }
         }
         self.counts_task = None;
         self.op_task = None;
         self.reopen = None;
         self.record_task = None;
         n
-    }
-
-    fn step_down(&mut self) {
-        let p = self.pane();
-        if p.selected + 1 < p.rows.len() {
-            self.pane_mut(self.area).selected += 1;
-        } else if p.more_after && p.loading.is_none() {
-            // Scroll by one row: the page after the first row on screen.
-            let dir = Dir::After(p.rows[0].key.clone());
-            self.load(self.area, dir, Select::Last);
-        }
-    }
-
-    fn step_up(&mut self) {
-        let p = self.pane();
-        if p.selected > 0 {
-            self.pane_mut(self.area).selected -= 1;
-        } else if p.more_before && p.loading.is_none() {
-            let dir = Dir::Before(p.rows[p.rows.len() - 1].key.clone());
-            self.load(self.area, dir, Select::First);
-        }
     }
 
     fn switch_area(&mut self, i: Area) {
@@ -918,14 +784,6 @@ impl App {
             // The terminal changed size while this area was hidden: refill its page.
             self.reload_in_place(i);
         }
-    }
-
-    fn set_case_view(&mut self, v: CaseView) {
-        self.case_view = v;
-        self.area = Area::Cases;
-        self.stack_mut(Area::Cases).clear();
-        self.pane_mut(Area::Cases).kind = ListKind::Cases(v);
-        self.load(Area::Cases, Dir::First, Select::First);
     }
 
     pub(super) fn set_filter(&mut self, area: Area, filter: &str) {
@@ -957,8 +815,8 @@ impl App {
     }
 
     fn claim_next(&mut self) {
-        let CaseView::Queue(queue) = self.case_view else {
-            self.complain(format!("take works in a queue, not in {}: try :cases eligibility", self.case_view));
+        let CaseView::Queue(queue) = self.case_view() else {
+            self.complain(format!("take works in a queue, not in {}: try :cases eligibility", self.case_view()));
             return;
         };
         let ops = self.ops.clone();
@@ -1077,17 +935,10 @@ impl App {
             | Command::BulkAssign(_)
             | Command::BulkResolve(_) => self.case_command(cmd),
             Command::Brokers(q) => self.set_filter(Area::Brokers, &q),
-            Command::Accounts(q) => {
-                self.pane_mut(Area::Accounts).kind = ListKind::Accounts;
-                self.set_filter(Area::Accounts, &q);
-            }
+            Command::Accounts(q) => self.show_accounts(&q),
             Command::Admin(action, arg) => self.admin_action(action, arg),
             Command::Maintain(action, arg) => self.maintain(action, arg),
-            Command::Imports { failed_only } => {
-                self.stack_mut(Area::Imports).clear();
-                self.pane_mut(Area::Imports).kind = ListKind::Imports { failed_only };
-                self.set_filter(Area::Imports, "");
-            }
+            Command::Imports { failed_only } => self.show_imports(failed_only),
             Command::Codes(q) => self.set_filter(Area::Codes, &q),
             Command::IssueCode(who) => self.code_command(Action::CodeIssue, who),
             Command::RevokeCode(reason) => self.code_command(Action::CodeRevoke, reason),

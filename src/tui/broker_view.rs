@@ -8,7 +8,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::admin::BrokerScreen;
 use super::app::App;
-use super::screen::{Reported, Screen};
+use super::screen::{Handled, Reported, Screen};
 use super::task::{Report, TaskId};
 use crate::action::Action;
 use crate::domain::access::in_force;
@@ -140,6 +140,14 @@ impl Screen<App> for BrokerScreen {
 
     fn loading(&self) -> bool {
         self.loading.is_some()
+    }
+
+    fn act(&mut self, action: Action) -> Handled<App> {
+        match action {
+            Action::Open | Action::BrokerView => Handled::Then(Box::new(|app: &mut App| app.broker_group_members())),
+            _ if self.handle(action) => Handled::Done,
+            _ => Handled::Ignored,
+        }
     }
 
     fn handle(&mut self, action: Action) -> bool {

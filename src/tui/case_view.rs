@@ -7,7 +7,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::app::App;
 use super::cases::CaseScreen;
-use super::screen::{Reported, Screen};
+use super::screen::{Handled, Reported, Screen};
 use super::task::{Report, TaskId};
 use crate::action::Action;
 use crate::columns::due;
@@ -142,6 +142,14 @@ impl Screen<App> for CaseScreen {
 
     fn loading(&self) -> bool {
         self.loading.is_some()
+    }
+
+    fn act(&mut self, action: Action) -> Handled<App> {
+        match action {
+            Action::Open => Handled::Then(Box::new(|app: &mut App| app.follow_case_link())),
+            _ if self.handle(action) => Handled::Done,
+            _ => Handled::Ignored,
+        }
     }
 
     fn handle(&mut self, action: Action) -> bool {

@@ -63,29 +63,18 @@ impl App {
         p.rows.get(p.selected).map(|r| (r.item.handle(), r.version))
     }
 
-    /// Opens the selected row's case.
-    pub(super) fn open_selected_case(&mut self) {
-        if let Some(s) = self.top::<CaseScreen>() {
-            // In the case view Enter follows the focused link.
-            let links = s.links();
-            match links.get(s.link.min(links.len().saturating_sub(1))) {
-                Some((what, key)) => {
-                    let (what, key) = (*what, key.clone());
-                    let filter = if what == "group" { format!("group:{key}") } else { key.clone() };
-                    self.set_filter(Area::Members, &filter);
-                    self.say(format!("{what} {key}: Enter opens a member"));
-                }
-                None => self.complain("this case links to no member or group"),
+    /// Enter in the case view: follows the focused link (the member, the group).
+    pub(super) fn follow_case_link(&mut self) {
+        let Some(s) = self.top::<CaseScreen>() else { return };
+        let links = s.links();
+        match links.get(s.link.min(links.len().saturating_sub(1))) {
+            Some((what, key)) => {
+                let (what, key) = (*what, key.clone());
+                let filter = if what == "group" { format!("group:{key}") } else { key.clone() };
+                self.set_filter(Area::Members, &filter);
+                self.say(format!("{what} {key}: Enter opens a member"));
             }
-            return;
-        }
-        let p = self.pane_of(Area::Cases);
-        match p.rows.get(p.selected) {
-            Some(row) => {
-                let number = row.item.handle();
-                self.open_case(&number);
-            }
-            None => self.nothing_selected(),
+            None => self.complain("this case links to no member or group"),
         }
     }
 

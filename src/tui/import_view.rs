@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::app::App;
-use super::screen::{Area, Reported, Screen};
+use super::screen::{Area, Handled, Reported, Screen};
 use super::task::{Report, TaskId};
 use crate::action::Action;
 use crate::domain::text::sanitize;
@@ -46,13 +46,7 @@ impl ImportScreen {
 impl App {
     /// Opens a job: `:import ID`, or Enter on the list.
     pub(super) fn open_import(&mut self, id: Option<i64>) {
-        let id = match id {
-            Some(i) => i,
-            None => match self.pane_of(Area::Imports).rows.get(self.pane_of(Area::Imports).selected) {
-                Some(r) => r.id,
-                None => return self.nothing_selected(),
-            },
-        };
+        let Some(id) = id else { return self.nothing_selected() };
         self.open_screen(
             Area::Imports,
             Box::new(ImportScreen { id, job: None, loading: None, code: None, selected: 0 }),
@@ -79,18 +73,15 @@ impl App {
         }
     }
 
-    /// Enter on the Imports area: opens the selected job, or in the job
-    /// view the selected error row's detail.
-    pub(super) fn open_import_item(&mut self) {
-        match self.top::<ImportScreen>() {
-            Some(s) => match s.shown().get(s.selected) {
-                Some(e) => {
-                    let record = super::record::Record::ImportError { job: s.id, error: Box::new((*e).clone()) };
-                    self.show_record(record);
-                }
-                None => self.complain("this job has no error rows to open"),
-            },
-            None => self.open_import(None),
+    /// Enter in the job view: the selected error row's detail.
+    pub(super) fn open_import_error(&mut self) {
+        let Some(s) = self.top::<ImportScreen>() else { return };
+        match s.shown().get(s.selected) {
+            Some(e) => {
+                let record = super::record::Record::ImportError { job: s.id, error: Box::new((*e).clone()) };
+                self.show_record(record);
+            }
+            None => self.complain("this job has no error rows to open"),
         }
     }
 
@@ -186,6 +177,14 @@ impl Screen<App> for ImportScreen {
 
     fn loading(&self) -> bool {
         self.loading.is_some()
+    }
+
+    fn act(&mut self, action: Action) -> Handled<App> {
+        match action {
+            Action::Open => Handled::Then(Box::new(|app: &mut App| app.open_import_error())),
+            _ if self.handle(action) => Handled::Done,
+            _ => Handled::Ignored,
+        }
     }
 
     fn handle(&mut self, action: Action) -> bool {

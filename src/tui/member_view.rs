@@ -7,7 +7,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::app::App;
 use super::members::{MemberScreen, TABS};
-use super::screen::{Reported, Screen};
+use super::screen::{Handled, Reported, Screen};
 use super::task::{Report, TaskId};
 use crate::action::Action;
 use crate::domain::cobra::{event_facts, event_name, next_due, payment_standing};
@@ -245,6 +245,14 @@ impl Screen<App> for MemberScreen {
 
     fn loading(&self) -> bool {
         self.loading.is_some()
+    }
+
+    fn act(&mut self, action: Action) -> Handled<App> {
+        match action {
+            Action::Open | Action::MemberView => Handled::Then(Box::new(|app: &mut App| app.follow_member_link())),
+            _ if self.handle(action) => Handled::Done,
+            _ => Handled::Ignored,
+        }
     }
 
     fn handle(&mut self, action: Action) -> bool {

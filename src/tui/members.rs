@@ -59,27 +59,17 @@ impl MemberScreen {
 }
 
 impl App {
-    /// Opens the selected member of the list, or follows the member view's link.
-    pub(super) fn open_member_item(&mut self) {
-        if let Some(s) = self.top::<MemberScreen>() {
-            let links = s.links();
-            let Some((_, key, is_case)) = links.get(s.selected).cloned() else {
-                return self.complain("nothing to open on this tab: Tab moves between tabs");
-            };
-            if is_case {
-                self.open_case(&key);
-            } else {
-                self.open_member(&key);
-            }
-            return;
-        }
-        let p = self.pane_of(Area::Members);
-        match p.rows.get(p.selected) {
-            Some(row) => {
-                let number = row.item.handle();
-                self.open_member(&number);
-            }
-            None => self.nothing_selected(),
+    /// Enter in the member view: follows the selected link (a case, a relative).
+    pub(super) fn follow_member_link(&mut self) {
+        let Some(s) = self.top::<MemberScreen>() else { return };
+        let links = s.links();
+        let Some((_, key, is_case)) = links.get(s.selected).cloned() else {
+            return self.complain("nothing to open on this tab: Tab moves between tabs");
+        };
+        if is_case {
+            self.open_case(&key);
+        } else {
+            self.open_member(&key);
         }
     }
 

@@ -18,11 +18,10 @@ use crate::store::records;
 use crate::store::short_cause;
 
 impl App {
-    /// Enter on a row of the accounts, staff or codes list: loads its record.
-    pub(super) fn open_record(&mut self) {
-        let pane = self.pane();
-        let Some(row) = pane.rows.get(pane.selected) else { return self.nothing_selected() };
-        let (kind, id, store) = (pane.kind, row.id, self.ops.store().clone());
+    /// Enter on a row of the accounts, staff or codes list (a row `id` of
+    /// a list of `kind`): loads its record.
+    pub(super) fn open_record(&mut self, kind: ListKind, id: i64) {
+        let store = self.ops.store().clone();
         let work = async move {
             let loaded = match kind {
                 ListKind::Accounts => records::account(&store, id).await.map(|r| r.map(|a| Record::Account(a.into()))),

@@ -22,10 +22,10 @@ pub type TaskId = u64;
 /// What a task reports.
 #[derive(Debug)]
 pub enum Report {
-    /// A page of the list of area `area`.
-    List { area: super::area::Area, result: Result<Page<ListRow>, String> },
-    /// How many rows the list of area `area` holds, counted to a cap.
-    ListCount { area: super::area::Area, result: Result<crate::store::count::ListCount, String> },
+    /// A page of a list (the list screen that asked knows the task's id).
+    List(Result<Page<ListRow>, String>),
+    /// How many rows a list holds, counted to a cap.
+    ListCount(Result<crate::store::count::ListCount, String>),
     /// Case counts per view.
     Counts(Vec<(CaseView, i64)>),
     /// An operation finished: the message to show.
@@ -68,7 +68,7 @@ impl Report {
     pub fn lost_connection(&self) -> bool {
         let lost = |e: &String| e.contains(crate::store::CONNECTION_LOST);
         match self {
-            Report::List { result: Err(e), .. }
+            Report::List(Err(e))
             | Report::Op(Err(e))
             | Report::Bulk(Err(e))
             | Report::Case { result: Err(e), .. }
