@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use super::app::App;
 use super::modal::{AdminJob, Confirm, Pending, Prompt, PromptKind};
 use super::screen::Area;
-use super::task::{Report, TaskId};
+use super::task::TaskId;
 use crate::action::Action;
 use crate::domain::access::Perms;
 use crate::domain::role::Role;
@@ -57,12 +57,11 @@ impl App {
         let Some(npn) = self.screen::<BrokerScreen>().map(|s| s.npn.clone()) else { return };
         let store = self.ops.store().clone();
         let today = self.ops.now().date_naive();
-        let id = self.tasks.spawn(async move {
-            let result = store::file_by_npn(&store, &npn, today)
+        let id = self.tasks.spawn_screen(async move {
+            store::file_by_npn(&store, &npn, today)
                 .await
                 .map(|f| f.map(Box::new))
-                .map_err(|e| crate::store::short_cause(&e));
-            Report::Broker(result)
+                .map_err(|e| crate::store::short_cause(&e))
         });
         if let Some(s) = self.screen_mut::<BrokerScreen>() {
             s.loading = Some(id);

@@ -438,7 +438,7 @@ impl App {
             Report::ChangePreview { request, result } => self.on_change_preview(*request, result),
             Report::Issued(result) => self.on_issued(result),
             // A screen's record for a screen that was closed, or that asked again since.
-            Report::Case { .. } | Report::Member(_) | Report::Broker(_) | Report::Import { .. } => {}
+            Report::Screen(_) => {}
             Report::Revealed { number, result } => self.on_revealed(number, result),
             Report::Info { title, lines } => self.on_info(title, lines),
             Report::Record(result) => self.on_record(msg.id, result),

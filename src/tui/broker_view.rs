@@ -181,10 +181,14 @@ impl Screen<App> for BrokerScreen {
     }
 
     fn on_report(&mut self, id: TaskId, report: Report) -> Reported {
-        let Report::Broker(result) = report else { return Reported::NotMine(report) };
-        if self.loading.take_if(|t| *t == id).is_none() {
-            return Reported::NotMine(Report::Broker(result));
+        if self.loading != Some(id) {
+            return Reported::NotMine(report);
         }
+        let result = match report.screen::<Option<Box<crate::store::brokers::BrokerFile>>>() {
+            Ok(result) => result,
+            Err(other) => return Reported::NotMine(other),
+        };
+        self.loading = None;
         match result {
             Ok(Some(f)) => {
                 self.selected = self.selected.min(f.book.len().saturating_sub(1));

@@ -189,17 +189,20 @@ impl Screen<App> for CaseScreen {
     }
 
     fn on_report(&mut self, id: TaskId, report: Report) -> Reported {
-        match report {
-            Report::Case { number, result } if self.loading == Some(id) && self.number == number => {
+        if self.loading != Some(id) {
+            return Reported::NotMine(report);
+        }
+        match report.screen::<Option<Box<CaseFile>>>() {
+            Ok(result) => {
                 self.loading = None;
                 match result {
                     Ok(Some(f)) => (self.file, self.error) = (Some(f), None),
-                    Ok(None) => return Reported::Gone(format!("no case {number}")),
+                    Ok(None) => return Reported::Gone(format!("no case {}", self.number)),
                     Err(e) => self.error = Some(e),
                 }
                 Reported::Shown
             }
-            other => Reported::NotMine(other),
+            Err(other) => Reported::NotMine(other),
         }
     }
 }

@@ -94,10 +94,8 @@ impl App {
         if let Some(old) = self.screen_mut::<CaseScreen>().and_then(|s| s.loading.take()) {
             self.tasks.cancel(old);
         }
-        let id = self.tasks.spawn(async move {
-            let result =
-                store::file_by_number(&store, &number).await.map(|f| f.map(Box::new)).map_err(|e| short_cause(&e));
-            Report::Case { number, result }
+        let id = self.tasks.spawn_screen(async move {
+            store::file_by_number(&store, &number).await.map(|f| f.map(Box::new)).map_err(|e| short_cause(&e))
         });
         if let Some(s) = self.screen_mut::<CaseScreen>() {
             s.loading = Some(id);

@@ -58,7 +58,7 @@ impl App {
     pub(super) fn reload_import(&mut self) {
         let Some(id) = self.screen::<ImportScreen>().map(|s| s.id) else { return };
         let st = self.ops.store().clone();
-        let task = self.tasks.spawn(async move {
+        let task = self.tasks.spawn_screen(async move {
             let r = async {
                 let job = store::job(&st, id).await?;
                 match job {
@@ -66,7 +66,7 @@ impl App {
                     None => Ok(None),
                 }
             };
-            Report::Import { id, result: r.await.map_err(|e: sqlx::Error| crate::store::short_cause(&e)) }
+            r.await.map_err(|e: sqlx::Error| crate::store::short_cause(&e))
         });
         if let Some(s) = self.screen_mut::<ImportScreen>() {
             s.loading = Some(task);
@@ -224,17 +224,20 @@ impl Screen<App> for ImportScreen {
     }
 
     fn on_report(&mut self, task: TaskId, report: Report) -> Reported {
-        match report {
-            Report::Import { id, result } if self.loading == Some(task) => {
+        if self.loading != Some(task) {
+            return Reported::NotMine(report);
+        }
+        match report.screen::<Option<(JobHead, Vec<RowError>)>>() {
+            Ok(result) => {
                 self.loading = None;
                 match result {
                     Ok(Some(j)) => self.job = Some(j),
-                    Ok(None) => return Reported::Gone(format!("no import job {id}")),
+                    Ok(None) => return Reported::Gone(format!("no import job {}", self.id)),
                     Err(e) => return Reported::Failed(e),
                 }
                 Reported::Shown
             }
-            other => Reported::NotMine(other),
+            Err(other) => Reported::NotMine(other),
         }
     }
 }

@@ -295,8 +295,11 @@ impl Screen<App> for MemberScreen {
     }
 
     fn on_report(&mut self, id: TaskId, report: Report) -> Reported {
-        match report {
-            Report::Member(result) if self.loading == Some(id) => {
+        if self.loading != Some(id) {
+            return Reported::NotMine(report);
+        }
+        match report.screen::<Box<crate::store::members::MemberFile>>() {
+            Ok(result) => {
                 self.loading = None;
                 // A member that cannot be read (gone, or not allowed) closes its view.
                 result.map_or_else(Reported::Gone, |f| {
@@ -304,7 +307,7 @@ impl Screen<App> for MemberScreen {
                     Reported::Shown
                 })
             }
-            other => Reported::NotMine(other),
+            Err(other) => Reported::NotMine(other),
         }
     }
 }

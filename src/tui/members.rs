@@ -78,9 +78,8 @@ impl App {
         let number = number.to_owned();
         let ops = self.ops.clone();
         let n = number.clone();
-        let id = self
-            .tasks
-            .spawn(async move { Report::Member(ops.view_member(&n).await.map(Box::new).map_err(|e| e.to_string())) });
+        let id =
+            self.tasks.spawn_screen(async move { ops.view_member(&n).await.map(Box::new).map_err(|e| e.to_string()) });
         let screen = MemberScreen {
             number,
             file: None,
@@ -101,9 +100,9 @@ impl App {
             return;
         };
         let store = self.ops.store().clone();
-        let id = self.tasks.spawn(async move {
+        let id = self.tasks.spawn_screen(async move {
             let r = store::file_by_number(&store, &number).await.map_err(|e| crate::store::short_cause(&e));
-            Report::Member(r.and_then(|f| f.map(Box::new).ok_or_else(|| format!("member {number} is gone"))))
+            r.and_then(|f| f.map(Box::new).ok_or_else(|| format!("member {number} is gone")))
         });
         if let Some(s) = self.screen_mut::<MemberScreen>() {
             s.loading = Some(id);
