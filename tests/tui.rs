@@ -896,3 +896,44 @@ async fn every_screen_shows_dates_in_the_configured_format() {
     let iso = regex::Regex::new(r"\b\d{4}-\d{2}-\d{2}\b").unwrap();
     assert!(!iso.is_match(&screen), "an ISO date is left on the member page:\n{screen}");
 }
+
+/// Modals stack: help opens over a prompt or a form, and Esc closes the
+/// help alone; the prompt or form under it comes back with its text. A
+/// confirm waits over the prompt it came from.
+#[tokio::test]
+async fn help_opens_over_a_prompt_and_esc_closes_only_the_help() {
+    use portaldesk::tui::app::Mode;
+    let (_db, mut h) = app(120, 40).await;
+    h.press("<Enter>").await.unwrap();
+    h.press("NHalf a note").await.unwrap();
+    h.press("<F1>").await.unwrap();
+    let s = h.screen();
+    assert!(s.contains("Help — Esc closes") && !s.contains("Half a note"), "{s}");
+    assert_eq!(h.app.modals.len(), 1, "the prompt waits under the help");
+    h.press("<Esc>").await.unwrap();
+    let s = h.screen();
+    assert!(s.contains("Internal note on") && s.contains("Half a note"), "{s}");
+    // The text and cursor are as they were: typing goes on at its end.
+    h.press(", and the rest").await.unwrap();
+    assert_eq!(h.app.input.value(), "Half a note, and the rest");
+    h.press("<Esc>").await.unwrap();
+    assert_eq!((&h.app.mode, h.app.modals.len()), (&Mode::Normal, 0), "Esc on the prompt closed it");
+
+    // A confirm opens over the prompt it came from; n closes the confirm alone.
+    h.press("RDone here.<Enter>").await.unwrap();
+    assert!(matches!(h.app.mode, Mode::Confirm(_)), "{:?}", h.app.mode);
+    assert_eq!(h.app.modals.len(), 1, "the resolution comment waits under its confirm");
+    h.press("n").await.unwrap();
+    assert!(matches!(h.app.mode, Mode::Prompt(_)) && h.app.input.value() == "Done here.", "{:?}", h.app.mode);
+    h.press("<Esc>").await.unwrap();
+
+    // Over a form: every field is still there when the help closes.
+    h.press(":staff-create<Enter>jane<Tab>Jane Doe<F1>").await.unwrap();
+    assert_eq!(h.app.mode, Mode::Help);
+    h.press("q").await.unwrap();
+    match &h.app.mode {
+        Mode::Form(f) => assert_eq!(f.values().join("|"), "jane|Jane Doe|"),
+        m => panic!("the form did not come back: {m:?}"),
+    }
+    assert!(h.app.modals.is_empty());
+}

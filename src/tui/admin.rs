@@ -188,9 +188,7 @@ impl App {
             _ => None,
         };
         match ask {
-            Some(title) => {
-                self.confirm(Confirm { back: None, title, lines: Vec::new(), pending: Pending::Admin(Box::new(job)) })
-            }
+            Some(title) => self.confirm(Confirm { title, lines: Vec::new(), pending: Pending::Admin(Box::new(job)) }),
             None => self.run_admin_job(job),
         }
     }

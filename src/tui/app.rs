@@ -83,7 +83,10 @@ pub struct App {
     pub recording: Option<Vec<String>>,
     /// Where macros are saved.
     pub macros_dir: Option<PathBuf>,
+    /// The modal in front, `Mode::Normal` when none is open: it takes every key.
     pub mode: Mode,
+    /// The modals under it, each with its text, shown again as the one above closes.
+    pub modals: super::modal::Modals,
     pub input: Input,
     history: Vec<String>,
     history_pos: Option<usize>,
@@ -177,6 +180,7 @@ impl App {
             macros_dir: None,
             sweep_every: (config.cases.sweep_interval_secs * 1000).checked_div(config.ui.tick_ms.max(1)).unwrap_or(0),
             mode: Mode::Normal,
+            modals: Default::default(),
             input: Input::default(),
             history,
             history_pos: None,
@@ -292,8 +296,34 @@ impl App {
     /// Shows `screen` above area `a`'s list, and that area.
     pub(super) fn open_screen(&mut self, a: Area, screen: Box<dyn Screen<App>>) {
         self.area = a;
-        self.mode = Mode::Normal;
+        self.close_modals();
         self.stack_mut(a).open(screen);
+    }
+
+    // ---- the modal stack (src/tui/modal.rs) ---------------------------------
+
+    /// Opens `mode` in front; the modal that was in front waits under it
+    /// with its text.
+    pub(super) fn open_modal(&mut self, mode: Mode) {
+        let below = std::mem::replace(&mut self.mode, mode);
+        self.modals.push(super::modal::Layer { mode: below, input: self.input.clone() });
+    }
+
+    /// Closes the modal in front: the one under it comes back as it was.
+    pub(super) fn close_modal(&mut self) {
+        match self.modals.pop() {
+            Some(layer) => {
+                self.mode = layer.mode;
+                self.input = layer.input;
+            }
+            None => self.mode = Mode::Normal,
+        }
+    }
+
+    /// Closes every modal (the operator went to another screen).
+    pub(super) fn close_modals(&mut self) {
+        self.modals.clear();
+        self.mode = Mode::Normal;
     }
 
     pub(super) fn say(&mut self, text: impl Into<String>) {
@@ -379,14 +409,14 @@ impl App {
                     self.complain(format!("{reason} ({dropped} key(s) typed after Enter were not run)"));
                 }
             }
-            // A preview (a bulk change's, a member change's): "n" at its
-            // confirm goes back to the text or the form, as does a refusal of the change.
+            // A preview (a bulk change's, a member change's): the text or
+            // the form waits under its confirm, for "n" or a refusal of the change.
             Some((_, unsent)) => {
-                if let Mode::Confirm(c) = &mut self.mode
-                    && c.back.is_none()
+                if let Mode::Confirm(c) = &self.mode
+                    && self.modals.is_empty()
                     && c.pending != super::modal::Pending::Nothing
                 {
-                    c.back = Some(Box::new(unsent));
+                    self.modals.push(super::modal::Layer::of(unsent));
                 }
             }
             _ => {}
@@ -573,7 +603,7 @@ impl App {
     fn small_key(&mut self, key: Key) {
         match self.keymap.action(key) {
             Some(Action::Quit | Action::Cancel) => self.quit = true,
-            Some(Action::Back) => self.mode = Mode::Normal,
+            Some(Action::Back) => self.close_modal(),
             _ => {}
         }
     }
@@ -606,14 +636,14 @@ impl App {
             }
             Action::Quit => {
                 if self.mode != Mode::Normal {
-                    self.mode = Mode::Normal;
+                    self.close_modal();
                 } else {
                     self.quit_or_ask();
                 }
             }
             Action::Back => {
                 if self.mode != Mode::Normal {
-                    self.mode = Mode::Normal;
+                    self.close_modal();
                 } else if self.front().is_some() {
                     // Back to the screen below, or the list.
                     self.stack_mut(self.area).pop();
@@ -630,7 +660,7 @@ impl App {
                 if n > 0 {
                     self.say(format!("cancelled {n} running {}", if n == 1 { "query" } else { "queries" }));
                 } else if self.mode != Mode::Normal {
-                    self.mode = Mode::Normal;
+                    self.close_modal();
                 } else {
                     self.quit = true;
                 }
@@ -657,22 +687,19 @@ impl App {
                 }
             }
             Action::CommandLine => {
+                self.open_modal(Mode::Command);
                 self.input.reset();
                 self.history_pos = None;
-                self.mode = Mode::Command;
             }
             Action::Filter => {
                 let current = self.pane().filter.clone();
                 // An SSN is never put back on screen: that search starts afresh.
                 let shown =
                     if crate::domain::ssn::redact(&current) == current { current.clone() } else { String::new() };
+                self.open_modal(Mode::Filter(current));
                 self.input = Input::new(shown);
-                self.mode = Mode::Filter(current);
             }
-            Action::Help => {
-                self.help_scroll = 0;
-                self.mode = Mode::Help;
-            }
+            Action::Help => self.open_help(),
             Action::Refresh => {
                 self.reload_in_place(self.area);
                 self.load_counts();
@@ -752,7 +779,6 @@ impl App {
             return;
         }
         self.confirm(Confirm {
-            back: None,
             title: "A change is still running. Quit anyway?".into(),
             lines: vec!["Quitting stops it; what it has not committed is not saved.".into()],
             pending: super::modal::Pending::Quit,
@@ -776,7 +802,7 @@ impl App {
 
     fn switch_area(&mut self, i: Area) {
         self.area = i;
-        self.mode = Mode::Normal;
+        self.close_modals();
         let (pane, page) = (self.pane_of(i), self.page_len());
         if !pane.loaded && pane.loading.is_none() {
             self.load(i, Dir::First, Select::First);
@@ -788,7 +814,7 @@ impl App {
 
     pub(super) fn set_filter(&mut self, area: Area, filter: &str) {
         self.area = area;
-        self.mode = Mode::Normal;
+        self.close_modals();
         // A new search shows its list, not the record that was open.
         if matches!(area, Area::Members | Area::Brokers) {
             self.stack_mut(area).clear();
@@ -844,11 +870,11 @@ impl App {
                     self.remember(&line);
                     self.say("command line closed; Up on the command line brings the text back");
                 }
-                self.mode = Mode::Normal;
+                self.close_modal();
             }
             (KeyCode::Enter, _) => {
                 let line = self.input.value().trim().to_owned();
-                self.mode = Mode::Normal;
+                self.close_modal();
                 if !line.is_empty() {
                     self.remember(&line);
                     self.execute_line(&line);
@@ -972,7 +998,7 @@ impl App {
             self.messages.iter().rev().map(|m| format!("{}{}", if m.error { "! " } else { "  " }, m.text)).collect();
         let title =
             if lines.is_empty() { "No messages yet".to_owned() } else { "Recent messages, newest first".to_owned() };
-        self.confirm(Confirm { back: None, title, lines, pending: super::modal::Pending::Nothing });
+        self.confirm(Confirm { title, lines, pending: super::modal::Pending::Nothing });
     }
 
     // ---- filter -------------------------------------------------------------
@@ -980,13 +1006,13 @@ impl App {
     fn filter_key(&mut self, key: Key, before: String) {
         match (key.code, key.mods) {
             (KeyCode::Esc, _) | (KeyCode::Char('c'), KeyModifiers::CONTROL) => {
-                self.mode = Mode::Normal;
+                self.close_modal();
                 if self.pane().filter != before {
                     self.pane_mut(self.area).filter = before;
                     self.load(self.area, Dir::First, Select::First);
                 }
             }
-            (KeyCode::Enter, _) => self.mode = Mode::Normal,
+            (KeyCode::Enter, _) => self.close_modal(),
             _ => {
                 if self.input.handle_event(&Event::Key(key.to_event())).is_some() {
                     self.filter_typed();

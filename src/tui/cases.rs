@@ -221,7 +221,6 @@ impl App {
             PromptKind::Resolve => {
                 let comment = clean_text("resolution comment", text)?;
                 self.confirm(Confirm {
-                    back: None,
                     title: format!("Resolve {number}?"),
                     lines: comment.lines().map(str::to_owned).collect(),
                     pending: Pending::Case { number, seen, change: CaseChange::Resolve { comment } },
@@ -293,7 +292,7 @@ impl App {
             (format!("{verb} these {} cases?", lines.len()), Pending::Bulk { lines, change })
         };
         self.message = None;
-        self.confirm(Confirm { back: None, title, lines: text, pending });
+        self.confirm(Confirm { title, lines: text, pending });
     }
 
     /// Runs what a confirm said yes to.

@@ -257,6 +257,6 @@ impl App {
     /// Shows an information box (Esc, q or Enter closes it).
     pub(super) fn on_info(&mut self, title: String, lines: Vec<String>) {
         self.message = None;
-        self.confirm(Confirm { back: None, title, lines, pending: Pending::Nothing });
+        self.confirm(Confirm { title, lines, pending: Pending::Nothing });
     }
 }

@@ -245,13 +245,19 @@ pub fn footer_hints(app: &App) -> Vec<(String, &'static str)> {
             if matches!(p.kind, super::modal::PromptKind::Note { .. }) {
                 v.push(("Tab".into(), "internal/submitter"));
             }
+            v.push(("F1".into(), "help"));
             v
         }
         Mode::Confirm(c) if c.pending == super::modal::Pending::Nothing => vec![("Esc/q/Enter".into(), "close")],
         Mode::Confirm(_) => vec![("y".into(), "apply"), ("n/Esc".into(), "cancel")],
         Mode::ShowCode(_) => vec![("c".into(), "copy"), ("Esc/q/Enter".into(), "close")],
         Mode::Form(_) => {
-            vec![("Tab/S-Tab".into(), "field"), ("Enter/C-s".into(), "save"), ("Esc".into(), "keep as draft")]
+            vec![
+                ("Tab/S-Tab".into(), "field"),
+                ("Enter/C-s".into(), "save"),
+                ("Esc".into(), "keep as draft"),
+                ("F1".into(), "help"),
+            ]
         }
         Mode::Normal => {
             let offers = screen_offers(app);
@@ -375,6 +381,12 @@ fn draw_code(f: &mut Frame, app: &App, c: &super::modal::ShownCode, area: Rect) 
 }
 
 impl App {
+    /// Opens the help over what is in front (a prompt or form keeps its text under it).
+    pub(super) fn open_help(&mut self) {
+        self.help_scroll = 0;
+        self.open_modal(Mode::Help);
+    }
+
     pub(super) fn help_key(&mut self, key: Key) {
         match self.keymap.action(key) {
             Some(Action::Down) => self.help_scroll = self.help_scroll.saturating_add(1).min(self.help_end()),
@@ -383,8 +395,8 @@ impl App {
             Some(Action::PageUp) => self.help_scroll = self.help_scroll.saturating_sub(10),
             Some(Action::Top) => self.help_scroll = 0,
             Some(Action::Bottom) => self.help_scroll = self.help_end(),
-            Some(Action::Help) => self.mode = Mode::Normal,
-            _ if super::modal::closes_popup(key) => self.mode = Mode::Normal,
+            Some(Action::Help) => self.close_modal(),
+            _ if super::modal::closes_popup(key) || key.code == crossterm::event::KeyCode::F(1) => self.close_modal(),
             _ => self.complain("j/k scroll the help; Esc, q or Enter closes it"),
         }
     }
