@@ -1,8 +1,9 @@
 //! The app's state and how keys and task reports change it: a key goes to
-//! the modal when one is open, else to the screen in front of the area,
-//! else to the list and the global actions; a task report goes to the
-//! screen waiting for it, else to the lists and changes kept here. Nothing
-//! here awaits: database work is spawned through `Tasks` and comes back as a `Msg`.
+//! the modal in front when one is open, else to the screen in front of the
+//! area (its list, or what is open above it), else to the global actions;
+//! a task report goes to the screen waiting for it, else to the counts and
+//! changes kept here. Nothing here awaits: database work is spawned through
+//! `Tasks` and comes back as a `Msg`.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

@@ -36,15 +36,19 @@ impl ListScreen {
     /// row: the screen of its record, or its detail view.
     fn opens(&self, action: Action) -> Handled<App> {
         let p = &self.pane;
-        let opens = match (p.kind, action) {
-            (ListKind::Cases(_), Action::Open) => Opens::Case,
-            (ListKind::Members, Action::Open | Action::MemberView) => Opens::Member,
-            (ListKind::Brokers, Action::Open | Action::BrokerView) => Opens::Broker,
-            (ListKind::Imports { .. }, Action::Open) => Opens::Import,
-            (ListKind::Accounts | ListKind::Staff | ListKind::Codes, Action::Open) => Opens::Record,
+        // Every kind of list opens something (a new kind must say what).
+        let opens = match p.kind {
+            ListKind::Cases(_) => Opens::Case,
+            ListKind::Members => Opens::Member,
+            ListKind::Brokers => Opens::Broker,
+            ListKind::Imports { .. } => Opens::Import,
+            ListKind::Accounts | ListKind::Staff | ListKind::Codes => Opens::Record,
+        };
+        match (opens, action) {
+            (_, Action::Open) | (Opens::Member, Action::MemberView) | (Opens::Broker, Action::BrokerView) => {}
             // `member.view` on another list: the app says where it works.
             _ => return Handled::Ignored,
-        };
+        }
         let Some(row) = p.rows.get(p.selected) else {
             return Handled::Then(Box::new(|app: &mut App| app.nothing_selected()));
         };
