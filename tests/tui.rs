@@ -937,3 +937,38 @@ async fn help_opens_over_a_prompt_and_esc_closes_only_the_help() {
     }
     assert!(h.app.modals.is_empty());
 }
+
+/// Each area's list is the bottom screen of its stack: it is in front
+/// until Enter opens its row above it, stays under what was opened (rows
+/// and selection kept), and is in front again after Esc.
+#[tokio::test]
+async fn each_area_s_list_is_the_bottom_screen_of_its_stack() {
+    use portaldesk::tui::app::Mode;
+    let (_db, mut h) = app(120, 40).await;
+    for key in ["1", "2", "3", "4", "5", "6"] {
+        h.press(key).await.unwrap();
+        h.press("j").await.unwrap();
+        let area = h.app.area;
+        let rows = h.app.in_front().list().map(|p| (p.rows.clone(), p.selected));
+        assert!(rows.as_ref().is_some_and(|(r, s)| r.len() > 1 && *s == 1), "area {key}: no list in front");
+        assert!(h.app.front().is_none());
+        h.press("<Enter>").await.unwrap();
+        // Cases, members, brokers and jobs open a screen above the list;
+        // accounts and codes their detail view over it.
+        let opened = h.app.front().is_some();
+        assert!(opened || matches!(h.app.mode, Mode::Record(_)), "area {key}: Enter opened nothing\n{}", h.screen());
+        assert_eq!(opened, !matches!(key, "4" | "6"), "area {key}");
+        if opened {
+            assert!(h.app.in_front().list().is_none(), "area {key}: the opened screen is in front");
+        }
+        let under = h.app.stack(area).bottom().list().map(|p| (p.rows.clone(), p.selected));
+        assert_eq!(under, rows, "area {key}: the list under it keeps its rows and selection");
+        h.press("<Esc>").await.unwrap();
+        assert!(h.app.front().is_none() && h.app.mode == Mode::Normal, "area {key}: Esc went back to the list");
+        assert!(h.app.in_front().list().is_some());
+    }
+    // `member.view` is the members list's: elsewhere it says where it works.
+    h.press("1").await.unwrap();
+    h.app.run(portaldesk::action::Action::MemberView);
+    assert!(h.screen().contains(":member QUERY finds members"), "{}", h.screen());
+}
