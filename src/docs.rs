@@ -28,7 +28,10 @@ pub fn keymap_reference(keymap: &Keymap) -> String {
     }
     out.push_str(
         "\nIn the `:` command line: `Enter` runs, `Tab` completes, `Up`/`Down` walk the history, `Esc` cancels. \
-         In a `/` filter: typing filters as you go, `Enter` keeps the filter, `Esc` restores the previous one.\n\n\
+         In a `/` filter: typing filters as you go, `Enter` keeps the filter, `Esc` restores the previous one. \
+         In a prompt or a form: `Enter` saves (`Ctrl-S` too in a form), `Esc` keeps what was typed as a draft, \
+         `F1` opens the help over it (closing the help brings the prompt or form back as it was); a confirm \
+         takes `y` or `n` (`Esc` is n, and brings back the text it came from).\n\n\
          ## Commands\n\n| Command | |\n|---|---|\n",
     );
     for (word, usage) in WORDS {

@@ -421,6 +421,24 @@ fn the_app_dispatches_through_screens_not_area_numbers() {
     );
 }
 
+/// Each area's list is the bottom screen of its stack (src/tui/list_screen.rs):
+/// `App` keeps no list, list kind or case view in a field of its own, and
+/// app.rs names no kind of list, so what a kind of list does (what Enter
+/// opens, its footer, its paging) lives with the list screen or its area's file.
+#[test]
+fn the_app_keeps_no_list_of_its_own() {
+    let app = std::fs::read_to_string("src/tui/app.rs").unwrap();
+    let start = app.find("pub struct App {").expect("src/tui/app.rs defines App");
+    let fields = &app[start..start + app[start..].find("\n}\n").expect("App's fields end")];
+    let list_field = regex::Regex::new(r":\s*(Vec<\s*)?(Pane|ListKind|CaseView)\b").unwrap();
+    let found: Vec<&str> = fields.lines().filter(|l| list_field.is_match(l)).map(str::trim).collect();
+    assert!(found.is_empty(), "App holds a list's state (it belongs to the area's ListScreen):\n{}", found.join("\n"));
+    let kind = regex::Regex::new(r"\bListKind\b").unwrap();
+    let kinds: Vec<&str> =
+        app.lines().filter(|l| !l.trim_start().starts_with("//") && kind.is_match(l)).map(str::trim).collect();
+    assert!(kinds.is_empty(), "app.rs acts by kind of list (move it to list_screen.rs):\n{}", kinds.join("\n"));
+}
+
 /// The modules of src/tui a module names (`super::x`, `crate::tui::x`),
 /// comment lines skipped.
 fn tui_imports() -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {

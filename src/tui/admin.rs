@@ -6,7 +6,7 @@
 use super::app::App;
 use super::modal::{Confirm, Pending, Prompt, PromptKind};
 use super::screen::Area;
-use super::task::{Report, TaskId};
+use super::task::TaskId;
 use crate::action::Action;
 use crate::domain::access::Perms;
 use crate::domain::role::Role;
@@ -29,15 +29,9 @@ pub struct BrokerScreen {
 use crate::domain::role::parse_role;
 
 impl App {
-    /// Opens the selected broker, or `:broker NPN`.
+    /// Opens a broker: the selected row (Enter on the list), or `:broker NPN`.
     pub(super) fn open_broker(&mut self, npn: Option<String>) {
-        let npn = match npn {
-            Some(n) => n.trim().to_owned(),
-            None => match self.pane_of(Area::Brokers).rows.get(self.pane_of(Area::Brokers).selected) {
-                Some(r) => r.item.handle(),
-                None => return self.nothing_selected(),
-            },
-        };
+        let Some(npn) = npn.map(|n| n.trim().to_owned()) else { return self.nothing_selected() };
         if let Err(e) = crate::domain::npn::parse_npn(&npn) {
             return self.complain(e);
         }
@@ -50,30 +44,26 @@ impl App {
         let Some(npn) = self.screen::<BrokerScreen>().map(|s| s.npn.clone()) else { return };
         let store = self.ops.store().clone();
         let today = self.ops.now().date_naive();
-        let id = self.tasks.spawn(async move {
-            let result = store::file_by_npn(&store, &npn, today)
+        let id = self.tasks.spawn_screen(async move {
+            store::file_by_npn(&store, &npn, today)
                 .await
                 .map(|f| f.map(Box::new))
-                .map_err(|e| crate::store::short_cause(&e));
-            Report::Broker(result)
+                .map_err(|e| crate::store::short_cause(&e))
         });
         if let Some(s) = self.screen_mut::<BrokerScreen>() {
             s.loading = Some(id);
         }
     }
 
-    /// Enter on the Brokers area: opens the selected broker, or in the
-    /// broker view lists the selected group's members.
-    pub(super) fn open_broker_item(&mut self) {
-        match self.top::<BrokerScreen>() {
-            Some(s) => match s.file.as_ref().and_then(|f| f.book.get(s.selected)) {
-                Some(g) => {
-                    let filter = format!("group:{}", g.group_number);
-                    self.set_filter(Area::Members, &filter);
-                }
-                None => self.complain("this broker has no groups"),
-            },
-            None => self.open_broker(None),
+    /// Enter in the broker view: lists the selected group's members.
+    pub(super) fn broker_group_members(&mut self) {
+        let Some(s) = self.top::<BrokerScreen>() else { return };
+        match s.file.as_ref().and_then(|f| f.book.get(s.selected)) {
+            Some(g) => {
+                let filter = format!("group:{}", g.group_number);
+                self.set_filter(Area::Members, &filter);
+            }
+            None => self.complain("this broker has no groups"),
         }
     }
 
@@ -188,7 +178,6 @@ impl App {
         };
         match ask {
             Some(title) => self.confirm(Confirm {
-                back: None,
                 title,
                 lines: Vec::new(),
                 pending: Pending::Admin(super::modal::Waiting(Box::new(job))),

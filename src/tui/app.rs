@@ -1,8 +1,9 @@
 //! The app's state and how keys and task reports change it: a key goes to
-//! the modal when one is open, else to the screen in front of the area,
-//! else to the list and the global actions; a task report goes to the
-//! screen waiting for it, else to the lists and changes kept here. Nothing
-//! here awaits: database work is spawned through `Tasks` and comes back as a `Msg`.
+//! the modal in front when one is open, else to the screen in front of the
+//! area (its list, or what is open above it), else to the global actions;
+//! a task report goes to the screen waiting for it, else to the counts and
+//! changes kept here. Nothing here awaits: database work is spawned through
+//! `Tasks` and comes back as a `Msg`.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -14,7 +15,7 @@ use tui_input::backend::crossterm::EventHandler;
 pub use super::modal::Mode;
 use super::modal::{Confirm, Draft};
 pub use super::pane::{Pane, Select};
-use super::screen::{Area, Reported, Screen, Stack};
+use super::screen::{Area, Handled, Reported, Screen, Stack};
 use super::task::{Msg, Report, TaskId, Tasks};
 use super::theme::Theme;
 use super::typeahead::Typed;
@@ -26,7 +27,6 @@ use crate::keymap::Keymap;
 use crate::keys::Key;
 use crate::ops::Ops;
 use crate::ops::request::{Request, Runner};
-use crate::store::lists::{self, ListKind, ListRequest};
 use crate::store::{Dir, short_cause};
 
 /// A line for the status bar.
@@ -44,11 +44,9 @@ pub struct App {
     pub environment: String,
     /// The area in front (its tab is highlighted).
     pub area: Area,
-    /// Each area's list, in tab order.
-    pub panes: Vec<Pane>,
-    /// Each area's screens above its list, in tab order: the breadcrumb.
+    /// Each area's screens, in tab order: its list at the bottom, what was
+    /// opened above it on top (the breadcrumb).
     stacks: Vec<Stack<App>>,
-    pub case_view: CaseView,
     pub counts: Vec<(CaseView, i64)>,
     /// Where counting a list stops (the footer then says "10 000+"); tests lower it.
     pub count_cap: u64,
@@ -87,7 +85,10 @@ pub struct App {
     pub recording: Option<Vec<String>>,
     /// Where macros are saved.
     pub macros_dir: Option<PathBuf>,
+    /// The modal in front, `Mode::Normal` when none is open: it takes every key.
     pub mode: Mode,
+    /// The modals under it, each with its text, shown again as the one above closes.
+    pub modals: super::modal::Modals,
     pub input: Input,
     history: Vec<String>,
     history_pos: Option<usize>,
@@ -147,8 +148,6 @@ impl App {
         size: (u16, u16),
         history_file: Option<PathBuf>,
     ) -> App {
-        let case_view = CaseView::ALL[0];
-        let panes = Area::ALL.iter().map(|a| Pane::new(a.first_list())).collect();
         let history = history_file
             .as_ref()
             .and_then(|f| std::fs::read_to_string(f).ok())
@@ -160,9 +159,7 @@ impl App {
             theme: Theme::named(&config.ui.theme, no_color),
             environment: config.environment.clone(),
             area: Area::Cases,
-            panes,
-            stacks: Area::ALL.iter().map(|_| Stack::default()).collect(),
-            case_view,
+            stacks: Area::ALL.iter().map(|a| Stack::new(App::list_screen(*a))).collect(),
             counts: Vec::new(),
             count_cap: crate::store::count::CAP,
             date_format: crate::domain::date_format::DateFormat::parse(&config.ui.date_format).unwrap_or_default(),
@@ -185,6 +182,7 @@ impl App {
             macros_dir: None,
             sweep_every: (config.cases.sweep_interval_secs * 1000).checked_div(config.ui.tick_ms.max(1)).unwrap_or(0),
             mode: Mode::Normal,
+            modals: Default::default(),
             input: Input::default(),
             history,
             history_pos: None,
@@ -245,14 +243,14 @@ impl App {
         self.pane_of(self.area)
     }
 
-    /// The list of area `a`.
+    /// The list of area `a`: the bottom screen of its stack.
     pub fn pane_of(&self, a: Area) -> &Pane {
-        &self.panes[a.index()]
+        self.stacks[a.index()].bottom().list().expect("every area's stack starts with its list")
     }
 
     /// The list of area `a`, to change.
     pub(super) fn pane_mut(&mut self, a: Area) -> &mut Pane {
-        &mut self.panes[a.index()]
+        self.stacks[a.index()].bottom_mut().list_mut().expect("every area's stack starts with its list")
     }
 
     /// The list in front, when no screen is open above it: its kind tells
@@ -276,6 +274,11 @@ impl App {
         self.stacks[self.area.index()].top()
     }
 
+    /// What the area in front shows: the screen on top of its stack, or its list.
+    pub fn in_front(&self) -> &dyn Screen<App> {
+        self.stacks[self.area.index()].front()
+    }
+
     /// The screen in front when it is a `T`.
     pub fn top<T: Screen<App>>(&self) -> Option<&T> {
         self.front().and_then(|s| (s as &dyn std::any::Any).downcast_ref::<T>())
@@ -295,8 +298,34 @@ impl App {
     /// Shows `screen` above area `a`'s list, and that area.
     pub(super) fn open_screen(&mut self, a: Area, screen: Box<dyn Screen<App>>) {
         self.area = a;
-        self.mode = Mode::Normal;
+        self.close_modals();
         self.stack_mut(a).open(screen);
+    }
+
+    // ---- the modal stack (src/tui/modal.rs) ---------------------------------
+
+    /// Opens `mode` in front; the modal that was in front waits under it
+    /// with its text.
+    pub(super) fn open_modal(&mut self, mode: Mode) {
+        let below = std::mem::replace(&mut self.mode, mode);
+        self.modals.push(super::modal::Layer { mode: below, input: self.input.clone() });
+    }
+
+    /// Closes the modal in front: the one under it comes back as it was.
+    pub(super) fn close_modal(&mut self) {
+        match self.modals.pop() {
+            Some(layer) => {
+                self.mode = layer.mode;
+                self.input = layer.input;
+            }
+            None => self.mode = Mode::Normal,
+        }
+    }
+
+    /// Closes every modal (the operator went to another screen).
+    pub(super) fn close_modals(&mut self) {
+        self.modals.clear();
+        self.mode = Mode::Normal;
     }
 
     pub(super) fn say(&mut self, text: impl Into<String>) {
@@ -346,93 +375,7 @@ impl App {
         self.tasks.pending() > 0
     }
 
-    // ---- loading ----------------------------------------------------------
-
-    /// The request for a page of area `area`'s list, or why the typed
-    /// member search cannot be run.
-    pub(super) fn request(&self, area: Area, dir: Dir, limit: usize) -> Result<ListRequest, String> {
-        let pane = self.pane_of(area);
-        let search = match pane.kind {
-            ListKind::Members => {
-                crate::store::members::MemberSearch::parse(&pane.filter, self.key.as_ref())?.map(lists::Search::Members)
-            }
-            ListKind::Brokers => Some(lists::Search::Brokers(crate::store::brokers::BrokerSearch::parse(
-                &pane.filter,
-                self.key.as_ref(),
-            )?)),
-            _ => None,
-        };
-        Ok(ListRequest {
-            kind: pane.kind,
-            filter: pane.filter.clone(),
-            dir,
-            limit,
-            me: self.ops.operator().id,
-            now: self.ops.now(),
-            backend_pid: std::sync::Arc::default(),
-            date_format: self.date_format.clone(),
-            search,
-        })
-    }
-
-    fn load(&mut self, area: Area, dir: Dir, select: Select) {
-        let req = match self.request(area, dir.clone(), self.page_len()) {
-            Ok(r) => r,
-            Err(e) => return self.complain(e),
-        };
-        let pane = &mut self.panes[area.index()];
-        if let Some((id, _, _)) = pane.loading.take() {
-            self.tasks.cancel(id);
-        }
-        pane.next_offset = pane.next_offset_for(&dir);
-        if dir == Dir::First {
-            // Another queue or filter: the old total says nothing of it.
-            pane.total = None;
-        }
-        // A list loaded afresh (a queue, a filter, a refresh after a change)
-        // is counted again; stepping through its pages is not.
-        if !matches!(dir, Dir::After(_) | Dir::Before(_)) || pane.total.is_none() {
-            self.count(area, &req);
-        }
-        let backend_pid = std::sync::Arc::clone(&req.backend_pid);
-        let store = self.ops.store().clone();
-        let edge = matches!(dir, Dir::After(_) | Dir::Before(_));
-        let id = self.tasks.spawn_tracked(backend_pid, async move {
-            let result = lists::fetch(&store, &req).await.map_err(|e| short_cause(&e));
-            Report::List { area, result }
-        });
-        self.pane_mut(area).loading = Some((id, edge, select));
-    }
-
-    /// Counts area `area`'s whole list in the background: typed keys do not
-    /// wait for it, and a newer count cancels it.
-    fn count(&mut self, area: Area, req: &ListRequest) {
-        let mut req = req.clone();
-        req.backend_pid = std::sync::Arc::default();
-        let pane = &mut self.panes[area.index()];
-        if let Some(id) = pane.count_task.take() {
-            self.tasks.cancel(id);
-        }
-        let pid = std::sync::Arc::clone(&req.backend_pid);
-        let store = self.ops.store().clone();
-        let cap = self.count_cap;
-        let id = self.tasks.spawn_tracked(pid, async move {
-            let result = crate::store::count::count(&store, &req, cap).await.map_err(|e| short_cause(&e));
-            Report::ListCount { area, result }
-        });
-        self.tasks.set_background(id);
-        self.pane_mut(area).count_task = Some(id);
-    }
-
-    pub(super) fn reload_in_place(&mut self, area: Area) {
-        let pane = self.pane_of(area);
-        let dir = match pane.rows.first() {
-            Some(first) if pane.more_before => Dir::From(first.key.clone()),
-            _ => Dir::First,
-        };
-        let select = Select::Index(pane.selected);
-        self.load(area, dir, select);
-    }
+    // ---- loading (a list's pages: list_screen.rs) ------------------------
 
     pub(super) fn load_counts(&mut self) {
         if let Some(id) = self.counts_task.take() {
@@ -468,14 +411,14 @@ impl App {
                     self.complain(format!("{reason} ({dropped} key(s) typed after Enter were not run)"));
                 }
             }
-            // A preview (a bulk change's, a member change's): "n" at its
-            // confirm goes back to the text or the form, as does a refusal of the change.
+            // A preview (a bulk change's, a member change's): the text or
+            // the form waits under its confirm, for "n" or a refusal of the change.
             Some((_, unsent)) => {
-                if let Mode::Confirm(c) = &mut self.mode
-                    && c.back.is_none()
+                if let Mode::Confirm(c) = &self.mode
+                    && self.modals.is_empty()
                     && c.pending != super::modal::Pending::Nothing
                 {
-                    c.back = Some(Box::new(unsent));
+                    self.modals.push(super::modal::Layer::of(unsent));
                 }
             }
             _ => {}
@@ -496,8 +439,8 @@ impl App {
         // The screen that asked for it takes its report.
         let Some(report) = self.route_to_screens(msg.id, msg.report) else { return };
         match report {
-            Report::List { area, result } => self.panes[area.index()].arrived(msg.id, result),
-            Report::ListCount { area, result } => self.panes[area.index()].counted(msg.id, result),
+            // A page or a count of a list that loads another since.
+            Report::List(_) | Report::ListCount(_) => {}
             Report::Counts(c) => {
                 if self.counts_task == Some(msg.id) {
                     self.counts_task = None;
@@ -527,7 +470,7 @@ impl App {
             Report::ChangePreview { request, result } => self.on_change_preview(*request, result),
             Report::Issued(result) => self.on_issued(result),
             // A screen's record for a screen that was closed, or that asked again since.
-            Report::Case { .. } | Report::Member(_) | Report::Broker(_) | Report::Import { .. } => {}
+            Report::Screen(_) => {}
             Report::Revealed { number, result } => self.on_revealed(number, result),
             Report::Info { title, lines } => self.on_info(title, lines),
             Report::Record(result) => self.on_record(msg.id, result),
@@ -662,7 +605,7 @@ impl App {
     fn small_key(&mut self, key: Key) {
         match self.keymap.action(key) {
             Some(Action::Quit | Action::Cancel) => self.quit = true,
-            Some(Action::Back) => self.mode = Mode::Normal,
+            Some(Action::Back) => self.close_modal(),
             _ => {}
         }
     }
@@ -681,11 +624,13 @@ impl App {
 
     /// Runs an action (from a key, a command or a script).
     pub fn run(&mut self, action: Action) {
-        // The screen in front moves within itself first.
-        if !matches!(action, Action::Quit | Action::Back | Action::Cancel)
-            && self.stack_mut(self.area).top_mut().is_some_and(|s| s.handle(action))
-        {
-            return;
+        // The screen in front (the list, or what is open above it) acts first.
+        if !matches!(action, Action::Quit | Action::Back | Action::Cancel) {
+            match self.stack_mut(self.area).front_mut().act(action) {
+                Handled::Ignored => {}
+                Handled::Done => return,
+                Handled::Then(then) => return then(self),
+            }
         }
         match action {
             Action::Quit if self.mode == Mode::Normal && self.front().is_some() => {
@@ -693,14 +638,14 @@ impl App {
             }
             Action::Quit => {
                 if self.mode != Mode::Normal {
-                    self.mode = Mode::Normal;
+                    self.close_modal();
                 } else {
                     self.quit_or_ask();
                 }
             }
             Action::Back => {
                 if self.mode != Mode::Normal {
-                    self.mode = Mode::Normal;
+                    self.close_modal();
                 } else if self.front().is_some() {
                     // Back to the screen below, or the list.
                     self.stack_mut(self.area).pop();
@@ -717,36 +662,21 @@ impl App {
                 if n > 0 {
                     self.say(format!("cancelled {n} running {}", if n == 1 { "query" } else { "queries" }));
                 } else if self.mode != Mode::Normal {
-                    self.mode = Mode::Normal;
+                    self.close_modal();
                 } else {
                     self.quit = true;
                 }
             }
-            Action::Down => self.step_down(),
-            Action::Up => self.step_up(),
-            Action::Top => self.load(self.area, Dir::First, Select::First),
-            Action::Bottom => self.load(self.area, Dir::Last, Select::Last),
-            Action::PageDown => {
-                let p = self.pane();
-                match p.rows.last() {
-                    Some(last) if p.more_after => {
-                        let (dir, sel) = (Dir::After(last.key.clone()), Select::Index(p.selected));
-                        self.load(self.area, dir, sel);
-                    }
-                    _ => self.pane_mut(self.area).selected = p.rows.len().saturating_sub(1),
-                }
-            }
-            Action::PageUp => {
-                let p = self.pane();
-                match p.rows.first() {
-                    Some(first) if p.more_before => {
-                        let (dir, sel) = (Dir::Before(first.key.clone()), Select::Index(p.selected));
-                        self.load(self.area, dir, sel);
-                    }
-                    _ => self.pane_mut(self.area).selected = 0,
-                }
-            }
-            Action::Open | Action::MemberView | Action::BrokerView => self.open(action),
+            // Movement and Enter belong to the screen in front; here they did nothing.
+            Action::Down
+            | Action::Up
+            | Action::Top
+            | Action::Bottom
+            | Action::PageDown
+            | Action::PageUp
+            | Action::Open => {}
+            Action::MemberView => self.complain(":member QUERY finds members; Enter opens one"),
+            Action::BrokerView => self.complain(":broker NPN opens a broker; Enter opens the selected one"),
             Action::FocusNext | Action::FocusPrev => {}
             Action::AreaCases
             | Action::AreaMembers
@@ -759,28 +689,25 @@ impl App {
                 }
             }
             Action::CommandLine => {
+                self.open_modal(Mode::Command);
                 self.input.reset();
                 self.history_pos = None;
-                self.mode = Mode::Command;
             }
             Action::Filter => {
                 let current = self.pane().filter.clone();
                 // An SSN is never put back on screen: that search starts afresh.
                 let shown =
                     if crate::domain::ssn::redact(&current) == current { current.clone() } else { String::new() };
+                self.open_modal(Mode::Filter(current));
                 self.input = Input::new(shown);
-                self.mode = Mode::Filter(current);
             }
-            Action::Help => {
-                self.help_scroll = 0;
-                self.mode = Mode::Help;
-            }
+            Action::Help => self.open_help(),
             Action::Refresh => {
                 self.reload_in_place(self.area);
                 self.load_counts();
             }
             Action::CaseNextQueue | Action::CasePrevQueue => {
-                let i = CaseView::ALL.iter().position(|v| *v == self.case_view).unwrap_or(0);
+                let i = CaseView::ALL.iter().position(|v| *v == self.case_view()).unwrap_or(0);
                 let n = CaseView::ALL.len();
                 let next = if action == Action::CaseNextQueue { (i + 1) % n } else { (i + n - 1) % n };
                 self.set_case_view(CaseView::ALL[next]);
@@ -854,32 +781,19 @@ impl App {
             return;
         }
         self.confirm(Confirm {
-            back: None,
             title: "A change is still running. Quit anyway?".into(),
             lines: vec!["Quitting stops it; what it has not committed is not saved.".into()],
             pending: super::modal::Pending::Quit,
         });
     }
 
-    /// Enter (and `member.view`, `broker.view`): opens what the screen in
-    /// front points at, or the selected row of the list.
-    fn open(&mut self, action: Action) {
-        match (self.area, action) {
-            (Area::Cases, Action::Open) => self.open_selected_case(),
-            (Area::Members, Action::Open | Action::MemberView) => self.open_member_item(),
-            (Area::Imports, Action::Open) => self.open_import_item(),
-            (Area::Brokers, Action::Open | Action::BrokerView) => self.open_broker_item(),
-            (_, Action::MemberView) => self.complain(":member QUERY finds members; Enter opens one"),
-            (_, Action::BrokerView) => self.complain(":broker NPN opens a broker; Enter opens the selected one"),
-            _ => self.open_record(),
-        }
-    }
-
     /// Stops every running query and change; returns how many there were.
     pub(super) fn cancel_running(&mut self) -> usize {
         let n = self.tasks.cancel_all();
-        for p in &mut self.panes {
-            p.loading = None;
+        for s in &mut self.stacks {
+            if let Some(p) = s.bottom_mut().list_mut() {
+                p.loading = None;
+            }
         }
         self.counts_task = None;
         self.op_task = None;
@@ -888,30 +802,9 @@ impl App {
         n
     }
 
-    fn step_down(&mut self) {
-        let p = self.pane();
-        if p.selected + 1 < p.rows.len() {
-            self.pane_mut(self.area).selected += 1;
-        } else if p.more_after && p.loading.is_none() {
-            // Scroll by one row: the page after the first row on screen.
-            let dir = Dir::After(p.rows[0].key.clone());
-            self.load(self.area, dir, Select::Last);
-        }
-    }
-
-    fn step_up(&mut self) {
-        let p = self.pane();
-        if p.selected > 0 {
-            self.pane_mut(self.area).selected -= 1;
-        } else if p.more_before && p.loading.is_none() {
-            let dir = Dir::Before(p.rows[p.rows.len() - 1].key.clone());
-            self.load(self.area, dir, Select::First);
-        }
-    }
-
     fn switch_area(&mut self, i: Area) {
         self.area = i;
-        self.mode = Mode::Normal;
+        self.close_modals();
         let (pane, page) = (self.pane_of(i), self.page_len());
         if !pane.loaded && pane.loading.is_none() {
             self.load(i, Dir::First, Select::First);
@@ -921,17 +814,9 @@ impl App {
         }
     }
 
-    fn set_case_view(&mut self, v: CaseView) {
-        self.case_view = v;
-        self.area = Area::Cases;
-        self.stack_mut(Area::Cases).clear();
-        self.pane_mut(Area::Cases).kind = ListKind::Cases(v);
-        self.load(Area::Cases, Dir::First, Select::First);
-    }
-
     pub(super) fn set_filter(&mut self, area: Area, filter: &str) {
         self.area = area;
-        self.mode = Mode::Normal;
+        self.close_modals();
         // A new search shows its list, not the record that was open.
         if matches!(area, Area::Members | Area::Brokers) {
             self.stack_mut(area).clear();
@@ -965,8 +850,8 @@ impl App {
     }
 
     fn claim_next(&mut self) {
-        let CaseView::Queue(queue) = self.case_view else {
-            self.complain(format!("take works in a queue, not in {}: try :cases eligibility", self.case_view));
+        let CaseView::Queue(queue) = self.case_view() else {
+            self.complain(format!("take works in a queue, not in {}: try :cases eligibility", self.case_view()));
             return;
         };
         let run = self.runner();
@@ -994,11 +879,11 @@ impl App {
                     self.remember(&line);
                     self.say("command line closed; Up on the command line brings the text back");
                 }
-                self.mode = Mode::Normal;
+                self.close_modal();
             }
             (KeyCode::Enter, _) => {
                 let line = self.input.value().trim().to_owned();
-                self.mode = Mode::Normal;
+                self.close_modal();
                 if !line.is_empty() {
                     self.remember(&line);
                     self.execute_line(&line);
@@ -1085,17 +970,10 @@ impl App {
             | Command::BulkAssign(_)
             | Command::BulkResolve(_) => self.case_command(cmd),
             Command::Brokers(q) => self.set_filter(Area::Brokers, &q),
-            Command::Accounts(q) => {
-                self.pane_mut(Area::Accounts).kind = ListKind::Accounts;
-                self.set_filter(Area::Accounts, &q);
-            }
+            Command::Accounts(q) => self.show_accounts(&q),
             Command::Admin(action, arg) => self.admin_action(action, arg),
             Command::Maintain(action, arg) => self.maintain(action, arg),
-            Command::Imports { failed_only } => {
-                self.stack_mut(Area::Imports).clear();
-                self.pane_mut(Area::Imports).kind = ListKind::Imports { failed_only };
-                self.set_filter(Area::Imports, "");
-            }
+            Command::Imports { failed_only } => self.show_imports(failed_only),
             Command::Codes(q) => self.set_filter(Area::Codes, &q),
             Command::IssueCode(who) => self.code_command(Action::CodeIssue, who),
             Command::RevokeCode(reason) => self.code_command(Action::CodeRevoke, reason),
@@ -1129,7 +1007,7 @@ impl App {
             self.messages.iter().rev().map(|m| format!("{}{}", if m.error { "! " } else { "  " }, m.text)).collect();
         let title =
             if lines.is_empty() { "No messages yet".to_owned() } else { "Recent messages, newest first".to_owned() };
-        self.confirm(Confirm { back: None, title, lines, pending: super::modal::Pending::Nothing });
+        self.confirm(Confirm { title, lines, pending: super::modal::Pending::Nothing });
     }
 
     // ---- filter -------------------------------------------------------------
@@ -1137,13 +1015,13 @@ impl App {
     fn filter_key(&mut self, key: Key, before: String) {
         match (key.code, key.mods) {
             (KeyCode::Esc, _) | (KeyCode::Char('c'), KeyModifiers::CONTROL) => {
-                self.mode = Mode::Normal;
+                self.close_modal();
                 if self.pane().filter != before {
                     self.pane_mut(self.area).filter = before;
                     self.load(self.area, Dir::First, Select::First);
                 }
             }
-            (KeyCode::Enter, _) => self.mode = Mode::Normal,
+            (KeyCode::Enter, _) => self.close_modal(),
             _ => {
                 if self.input.handle_event(&Event::Key(key.to_event())).is_some() {
                     self.filter_typed();

@@ -8,7 +8,7 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::admin::BrokerScreen;
 use super::app::App;
-use super::screen::{Reported, Screen};
+use super::screen::{Handled, Reported, Screen};
 use super::task::{Report, TaskId};
 use crate::action::Action;
 use crate::domain::access::in_force;
@@ -142,6 +142,14 @@ impl Screen<App> for BrokerScreen {
         self.loading.is_some()
     }
 
+    fn act(&mut self, action: Action) -> Handled<App> {
+        match action {
+            Action::Open | Action::BrokerView => Handled::Then(Box::new(|app: &mut App| app.broker_group_members())),
+            _ if self.handle(action) => Handled::Done,
+            _ => Handled::Ignored,
+        }
+    }
+
     fn handle(&mut self, action: Action) -> bool {
         let n = self.file.as_ref().map_or(0, |f| f.book.len());
         self.selected = match action {
@@ -173,10 +181,14 @@ impl Screen<App> for BrokerScreen {
     }
 
     fn on_report(&mut self, id: TaskId, report: Report) -> Reported {
-        let Report::Broker(result) = report else { return Reported::NotMine(report) };
-        if self.loading.take_if(|t| *t == id).is_none() {
-            return Reported::NotMine(Report::Broker(result));
+        if self.loading != Some(id) {
+            return Reported::NotMine(report);
         }
+        let result = match report.screen::<Option<Box<crate::store::brokers::BrokerFile>>>() {
+            Ok(result) => result,
+            Err(other) => return Reported::NotMine(other),
+        };
+        self.loading = None;
         match result {
             Ok(Some(f)) => {
                 self.selected = self.selected.min(f.book.len().saturating_sub(1));

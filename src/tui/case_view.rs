@@ -7,7 +7,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::app::App;
 use super::cases::CaseScreen;
-use super::screen::{Reported, Screen};
+use super::screen::{Handled, Reported, Screen};
 use super::task::{Report, TaskId};
 use crate::action::Action;
 use crate::columns::due;
@@ -144,6 +144,14 @@ impl Screen<App> for CaseScreen {
         self.loading.is_some()
     }
 
+    fn act(&mut self, action: Action) -> Handled<App> {
+        match action {
+            Action::Open => Handled::Then(Box::new(|app: &mut App| app.follow_case_link())),
+            _ if self.handle(action) => Handled::Done,
+            _ => Handled::Ignored,
+        }
+    }
+
     fn handle(&mut self, action: Action) -> bool {
         match action {
             Action::Down => self.scroll = self.scroll.saturating_add(1),
@@ -181,17 +189,20 @@ impl Screen<App> for CaseScreen {
     }
 
     fn on_report(&mut self, id: TaskId, report: Report) -> Reported {
-        match report {
-            Report::Case { number, result } if self.loading == Some(id) && self.number == number => {
+        if self.loading != Some(id) {
+            return Reported::NotMine(report);
+        }
+        match report.screen::<Option<Box<CaseFile>>>() {
+            Ok(result) => {
                 self.loading = None;
                 match result {
                     Ok(Some(f)) => (self.file, self.error) = (Some(f), None),
-                    Ok(None) => return Reported::Gone(format!("no case {number}")),
+                    Ok(None) => return Reported::Gone(format!("no case {}", self.number)),
                     Err(e) => self.error = Some(e),
                 }
                 Reported::Shown
             }
-            other => Reported::NotMine(other),
+            Err(other) => Reported::NotMine(other),
         }
     }
 }

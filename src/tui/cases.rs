@@ -64,29 +64,18 @@ impl App {
         p.rows.get(p.selected).map(|r| (r.item.handle(), r.version))
     }
 
-    /// Opens the selected row's case.
-    pub(super) fn open_selected_case(&mut self) {
-        if let Some(s) = self.top::<CaseScreen>() {
-            // In the case view Enter follows the focused link.
-            let links = s.links();
-            match links.get(s.link.min(links.len().saturating_sub(1))) {
-                Some((what, key)) => {
-                    let (what, key) = (*what, key.clone());
-                    let filter = if what == "group" { format!("group:{key}") } else { key.clone() };
-                    self.set_filter(Area::Members, &filter);
-                    self.say(format!("{what} {key}: Enter opens a member"));
-                }
-                None => self.complain("this case links to no member or group"),
+    /// Enter in the case view: follows the focused link (the member, the group).
+    pub(super) fn follow_case_link(&mut self) {
+        let Some(s) = self.top::<CaseScreen>() else { return };
+        let links = s.links();
+        match links.get(s.link.min(links.len().saturating_sub(1))) {
+            Some((what, key)) => {
+                let (what, key) = (*what, key.clone());
+                let filter = if what == "group" { format!("group:{key}") } else { key.clone() };
+                self.set_filter(Area::Members, &filter);
+                self.say(format!("{what} {key}: Enter opens a member"));
             }
-            return;
-        }
-        let p = self.pane_of(Area::Cases);
-        match p.rows.get(p.selected) {
-            Some(row) => {
-                let number = row.item.handle();
-                self.open_case(&number);
-            }
-            None => self.nothing_selected(),
+            None => self.complain("this case links to no member or group"),
         }
     }
 
@@ -106,10 +95,8 @@ impl App {
         if let Some(old) = self.screen_mut::<CaseScreen>().and_then(|s| s.loading.take()) {
             self.tasks.cancel(old);
         }
-        let id = self.tasks.spawn(async move {
-            let result =
-                store::file_by_number(&store, &number).await.map(|f| f.map(Box::new)).map_err(|e| short_cause(&e));
-            Report::Case { number, result }
+        let id = self.tasks.spawn_screen(async move {
+            store::file_by_number(&store, &number).await.map(|f| f.map(Box::new)).map_err(|e| short_cause(&e))
         });
         if let Some(s) = self.screen_mut::<CaseScreen>() {
             s.loading = Some(id);
@@ -235,7 +222,6 @@ impl App {
             PromptKind::Resolve => {
                 let comment = clean_text("resolution comment", text)?;
                 self.confirm(Confirm {
-                    back: None,
                     title: format!("Resolve {number}?"),
                     lines: comment.lines().map(str::to_owned).collect(),
                     pending: Pending::Case { number, seen, change: CaseChange::Resolve { comment } },
@@ -295,7 +281,7 @@ impl App {
             (format!("{verb} these {} cases?", lines.len()), Pending::Bulk { lines, change })
         };
         self.message = None;
-        self.confirm(Confirm { back: None, title, lines: text, pending });
+        self.confirm(Confirm { title, lines: text, pending });
     }
 
     /// Runs what a confirm said yes to.

@@ -55,7 +55,6 @@ impl App {
                 let Some(id) = self.selected_code() else { return self.complain("select a code first") };
                 if action == Action::CodeReissue {
                     return self.confirm(Confirm {
-                        back: None,
                         title: format!("Issue a new code for the subject of code {id}?"),
                         lines: vec!["Their current code, if still active, is revoked.".into()],
                         pending: Pending::Code(CodeJob::Reissue(id)),
@@ -86,7 +85,6 @@ impl App {
                     CodeFor::PortalUser(_) => return Err("portal users get tokens from the Accounts area".into()),
                 };
                 self.confirm(Confirm {
-                    back: None,
                     title: format!("Issue a registration code for {whom}?"),
                     lines: vec![
                         "Their current code, if any, is revoked; the notice goes to the outbox.".into(),
@@ -101,7 +99,6 @@ impl App {
                     return Err("type why the code is revoked".into());
                 }
                 self.confirm(Confirm {
-                    back: None,
                     title: format!("Revoke code {id}?"),
                     lines: vec![format!("Reason: {reason}")],
                     pending: Pending::Code(CodeJob::Revoke { id: *id, reason }),
@@ -158,7 +155,7 @@ impl App {
         match result {
             Ok(shown) => {
                 self.message = None;
-                self.mode = Mode::ShowCode(shown);
+                self.open_modal(Mode::ShowCode(shown));
             }
             Err(e) => self.complain(e),
         }
@@ -178,7 +175,7 @@ impl App {
             return self.complain("c copies the code; Esc, q or Enter closes (it is not shown again)");
         }
         let last4 = shown.issued.code.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect::<String>();
-        self.mode = Mode::Normal;
+        self.close_modal();
         self.say(format!("code …{last4} issued; it is not shown again"));
     }
 }

@@ -1,5 +1,6 @@
 //! The prompt and the confirm at work: their keys, pastes, drafts kept for
-//! a refusal, and their drawing. Their state is in modal.rs.
+//! a refusal, and their drawing. Their state, and the modal stack they
+//! open on (a confirm over its prompt), are in modal.rs.
 
 use crossterm::event::{Event, KeyCode};
 use ratatui::Frame;
@@ -11,7 +12,8 @@ use tui_input::backend::crossterm::EventHandler;
 
 use super::app::{App, Mode};
 use super::modal::{
-    Confirm, Draft, POPUP_KEYS, Pending, Prompt, PromptKind, Unsent, closes_popup, is_char, is_ctrl_c, pasted_text,
+    Confirm, Draft, Layer, POPUP_KEYS, Pending, Prompt, PromptKind, Unsent, closes_popup, is_char, is_ctrl_c,
+    pasted_text,
 };
 use super::task::TaskId;
 use crate::domain::text::sanitize;
@@ -20,30 +22,35 @@ use crate::keys::Key;
 impl App {
     /// Opens a prompt holding `initial`.
     pub(super) fn prompt(&mut self, p: Prompt, initial: String) {
+        self.open_modal(Mode::Prompt(p));
         self.input = Input::new(initial);
-        self.mode = Mode::Prompt(p);
     }
 
-    /// Opens a confirm.
+    /// Opens a confirm, over what is in front.
     pub(super) fn confirm(&mut self, c: Confirm) {
-        self.mode = Mode::Confirm(Box::new(c));
+        self.open_modal(Mode::Confirm(Box::new(c)));
     }
 
     fn draft_of(&self, prompt: &Prompt) -> Draft {
         Draft { prompt: prompt.clone(), text: self.input.value().to_owned(), cursor: self.input.cursor() }
     }
 
-    /// Shows a prompt again with the text and cursor it had.
+    /// Shows a prompt again with the text and cursor it had: in place of
+    /// the prompt in front (Up recalls its draft), else opened again.
     pub(super) fn restore(&mut self, d: Draft) {
+        if matches!(self.mode, Mode::Prompt(_)) {
+            self.mode = Mode::Prompt(d.prompt);
+        } else {
+            self.open_modal(Mode::Prompt(d.prompt));
+        }
         self.input = Input::new(d.text).with_cursor(d.cursor);
-        self.mode = Mode::Prompt(d.prompt);
     }
 
     /// Shows refused typed work again: the prompt or the form, as it was.
     pub(super) fn restore_unsent(&mut self, u: Unsent) {
         match u {
             Unsent::Prompt(d) => self.restore(d),
-            Unsent::Form(f) => self.mode = Mode::Form(f),
+            Unsent::Form(f) => self.open_modal(Mode::Form(f)),
         }
     }
 
@@ -62,6 +69,8 @@ impl App {
                 None => self.complain("no draft of this prompt to bring back"),
             },
             KeyCode::Enter => self.submit_typed(&p),
+            // Help opens over the prompt; closing it shows the prompt and its text.
+            KeyCode::F(1) => self.open_help(),
             _ => {
                 self.input.handle_event(&Event::Key(key.to_event()));
             }
@@ -70,7 +79,7 @@ impl App {
 
     /// Esc on a prompt: nothing changes, and typed text stays as a draft.
     fn leave_prompt(&mut self, p: &Prompt) {
-        self.mode = Mode::Normal;
+        self.close_modal();
         if self.input.value().trim().is_empty() {
             self.say("cancelled; nothing was changed");
         } else {
@@ -85,13 +94,14 @@ impl App {
     fn submit_typed(&mut self, p: &Prompt) {
         let draft = self.draft_of(p);
         let (before, refusals) = (self.op_task, self.refusals);
-        self.mode = Mode::Normal;
+        self.close_modal();
         if let Err(e) = self.submit_prompt(p.clone(), &draft.text) {
             self.restore(draft);
             return self.complain(e);
         }
-        match &mut self.mode {
-            Mode::Confirm(c) => c.back = Some(Box::new(Unsent::Prompt(draft))),
+        match &self.mode {
+            // The text waits under the confirm it led to.
+            Mode::Confirm(_) => self.modals.push(Layer::of(Unsent::Prompt(draft))),
             _ => self.keep_for_refusal(before, refusals, Unsent::Prompt(draft)),
         }
     }
@@ -109,31 +119,35 @@ impl App {
     pub(super) fn confirm_key(&mut self, key: Key, c: Confirm) {
         if c.pending == Pending::Nothing {
             if closes_popup(key) {
-                self.mode = Mode::Normal;
+                self.close_modal();
             } else {
                 self.complain(POPUP_KEYS);
             }
             return;
         }
+        // The prompt or form the confirm came from waits right under it.
+        let typed = self.modals.next().is_some_and(|l| matches!(l.mode, Mode::Prompt(_) | Mode::Form(_)));
         if key.code == KeyCode::Esc || is_char(key, 'n') || is_ctrl_c(key) {
-            self.mode = Mode::Normal;
-            match c.back {
-                Some(d) => {
-                    self.restore_unsent(*d);
-                    self.say("not applied; your text is still here: Enter asks again, Esc leaves it");
-                }
-                None => self.say("cancelled; nothing was changed"),
+            // Only the confirm closes: what is under it comes back as it was.
+            self.close_modal();
+            if typed {
+                self.say("not applied; your text is still here: Enter asks again, Esc leaves it");
+            } else {
+                self.say("cancelled; nothing was changed");
             }
             return;
         }
         if !is_char(key, 'y') {
             return self.complain("y applies, n or Esc cancels");
         }
-        self.mode = Mode::Normal;
+        // Applied: the confirm and the text it came from close; the text is
+        // kept to show again should the change be refused.
+        let back = if typed { self.modals.pop().and_then(Layer::unsent) } else { None };
+        self.close_modal();
         let (before, refusals) = (self.op_task, self.refusals);
         self.apply_confirmed(c.pending);
-        if let Some(d) = c.back {
-            self.keep_for_refusal(before, refusals, *d);
+        if let Some(unsent) = back {
+            self.keep_for_refusal(before, refusals, unsent);
         }
     }
 

@@ -26,13 +26,13 @@ impl App {
     pub(super) fn open_form_with(&mut self, kind: FormKind, values: &[(&str, String)]) {
         match self.form_draft.take_if(|f| f.kind == kind) {
             Some(f) => {
-                self.mode = Mode::Form(f);
+                self.open_modal(Mode::Form(f));
                 self.say("your earlier text is back: Esc leaves it again");
             }
             None => {
                 let mut form = Form::new(kind, self.ops.now().date_naive());
                 form.prefill(values);
-                self.mode = Mode::Form(Box::new(form));
+                self.open_modal(Mode::Form(Box::new(form)));
             }
         }
     }
@@ -44,6 +44,11 @@ impl App {
             KeyCode::Esc => return self.leave_form(form),
             _ if super::modal::is_ctrl_c(key) => return self.leave_form(form),
             KeyCode::Enter => return self.submit_form(form),
+            // Help opens over the form; closing it shows the form as it was.
+            KeyCode::F(1) => {
+                self.mode = Mode::Form(form);
+                return self.open_help();
+            }
             _ if ctrl('s') => return self.submit_form(form),
             KeyCode::Tab | KeyCode::Down => form.focus = (form.focus + 1) % n,
             KeyCode::BackTab | KeyCode::Up => form.focus = (form.focus + n - 1) % n,
@@ -67,7 +72,7 @@ impl App {
     }
 
     fn leave_form(&mut self, form: Box<Form>) {
-        self.mode = Mode::Normal;
+        self.close_modal();
         if form.values().iter().all(|v| v.trim().is_empty()) {
             self.say("cancelled; nothing was changed");
         } else {
@@ -83,7 +88,7 @@ impl App {
             return self.complain(format!("{label}: fix the marked field(s), then Enter or Ctrl-S again"));
         }
         let (before, refusals) = (self.op_task, self.refusals);
-        self.mode = Mode::Normal;
+        self.close_modal();
         let values: Vec<String> = form.values().into_iter().map(str::to_owned).collect();
         match form.kind {
             FormKind::StaffCreate => {
@@ -96,7 +101,7 @@ impl App {
             FormKind::Change(kind) => {
                 let fields = form.changed();
                 if fields.is_empty() {
-                    self.mode = Mode::Form(form);
+                    self.open_modal(Mode::Form(form));
                     return self.complain("nothing changed: type the new values, then Enter");
                 }
                 self.check_change(kind, fields);

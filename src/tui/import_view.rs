@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::app::App;
-use super::screen::{Area, Reported, Screen};
+use super::screen::{Area, Handled, Reported, Screen};
 use super::task::{Report, TaskId};
 use crate::action::Action;
 use crate::domain::text::sanitize;
@@ -46,13 +46,7 @@ impl ImportScreen {
 impl App {
     /// Opens a job: `:import ID`, or Enter on the list.
     pub(super) fn open_import(&mut self, id: Option<i64>) {
-        let id = match id {
-            Some(i) => i,
-            None => match self.pane_of(Area::Imports).rows.get(self.pane_of(Area::Imports).selected) {
-                Some(r) => r.id,
-                None => return self.nothing_selected(),
-            },
-        };
+        let Some(id) = id else { return self.nothing_selected() };
         self.open_screen(
             Area::Imports,
             Box::new(ImportScreen { id, job: None, loading: None, code: None, selected: 0 }),
@@ -64,7 +58,7 @@ impl App {
     pub(super) fn reload_import(&mut self) {
         let Some(id) = self.screen::<ImportScreen>().map(|s| s.id) else { return };
         let st = self.ops.store().clone();
-        let task = self.tasks.spawn(async move {
+        let task = self.tasks.spawn_screen(async move {
             let r = async {
                 let job = store::job(&st, id).await?;
                 match job {
@@ -72,25 +66,22 @@ impl App {
                     None => Ok(None),
                 }
             };
-            Report::Import { id, result: r.await.map_err(|e: sqlx::Error| crate::store::short_cause(&e)) }
+            r.await.map_err(|e: sqlx::Error| crate::store::short_cause(&e))
         });
         if let Some(s) = self.screen_mut::<ImportScreen>() {
             s.loading = Some(task);
         }
     }
 
-    /// Enter on the Imports area: opens the selected job, or in the job
-    /// view the selected error row's detail.
-    pub(super) fn open_import_item(&mut self) {
-        match self.top::<ImportScreen>() {
-            Some(s) => match s.shown().get(s.selected) {
-                Some(e) => {
-                    let record = super::record::Record::ImportError { job: s.id, error: Box::new((*e).clone()) };
-                    self.show_record(record);
-                }
-                None => self.complain("this job has no error rows to open"),
-            },
-            None => self.open_import(None),
+    /// Enter in the job view: the selected error row's detail.
+    pub(super) fn open_import_error(&mut self) {
+        let Some(s) = self.top::<ImportScreen>() else { return };
+        match s.shown().get(s.selected) {
+            Some(e) => {
+                let record = super::record::Record::ImportError { job: s.id, error: Box::new((*e).clone()) };
+                self.show_record(record);
+            }
+            None => self.complain("this job has no error rows to open"),
         }
     }
 
@@ -188,6 +179,14 @@ impl Screen<App> for ImportScreen {
         self.loading.is_some()
     }
 
+    fn act(&mut self, action: Action) -> Handled<App> {
+        match action {
+            Action::Open => Handled::Then(Box::new(|app: &mut App| app.open_import_error())),
+            _ if self.handle(action) => Handled::Done,
+            _ => Handled::Ignored,
+        }
+    }
+
     fn handle(&mut self, action: Action) -> bool {
         let n = self.shown().len();
         match action {
@@ -225,17 +224,20 @@ impl Screen<App> for ImportScreen {
     }
 
     fn on_report(&mut self, task: TaskId, report: Report) -> Reported {
-        match report {
-            Report::Import { id, result } if self.loading == Some(task) => {
+        if self.loading != Some(task) {
+            return Reported::NotMine(report);
+        }
+        match report.screen::<Option<(JobHead, Vec<RowError>)>>() {
+            Ok(result) => {
                 self.loading = None;
                 match result {
                     Ok(Some(j)) => self.job = Some(j),
-                    Ok(None) => return Reported::Gone(format!("no import job {id}")),
+                    Ok(None) => return Reported::Gone(format!("no import job {}", self.id)),
                     Err(e) => return Reported::Failed(e),
                 }
                 Reported::Shown
             }
-            other => Reported::NotMine(other),
+            Err(other) => Reported::NotMine(other),
         }
     }
 }

@@ -132,7 +132,6 @@ impl App {
                     title: format!("{} — apply?", sanitize(&done.summary)),
                     lines: preview_lines(&done),
                     pending: Pending::Member(Box::new(applied)),
-                    back: None,
                 });
             }
         }

@@ -7,7 +7,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::app::App;
 use super::members::{MemberScreen, TABS};
-use super::screen::{Reported, Screen};
+use super::screen::{Handled, Reported, Screen};
 use super::task::{Report, TaskId};
 use crate::action::Action;
 use crate::domain::cobra::{event_facts, event_name, next_due, payment_standing};
@@ -247,6 +247,14 @@ impl Screen<App> for MemberScreen {
         self.loading.is_some()
     }
 
+    fn act(&mut self, action: Action) -> Handled<App> {
+        match action {
+            Action::Open | Action::MemberView => Handled::Then(Box::new(|app: &mut App| app.follow_member_link())),
+            _ if self.handle(action) => Handled::Done,
+            _ => Handled::Ignored,
+        }
+    }
+
     fn handle(&mut self, action: Action) -> bool {
         let links = self.links().len();
         match action {
@@ -287,8 +295,11 @@ impl Screen<App> for MemberScreen {
     }
 
     fn on_report(&mut self, id: TaskId, report: Report) -> Reported {
-        match report {
-            Report::Member(result) if self.loading == Some(id) => {
+        if self.loading != Some(id) {
+            return Reported::NotMine(report);
+        }
+        match report.screen::<Box<crate::store::members::MemberFile>>() {
+            Ok(result) => {
                 self.loading = None;
                 // A member that cannot be read (gone, or not allowed) closes its view.
                 result.map_or_else(Reported::Gone, |f| {
@@ -296,7 +307,7 @@ impl Screen<App> for MemberScreen {
                     Reported::Shown
                 })
             }
-            other => Reported::NotMine(other),
+            Err(other) => Reported::NotMine(other),
         }
     }
 }

@@ -60,27 +60,17 @@ impl MemberScreen {
 }
 
 impl App {
-    /// Opens the selected member of the list, or follows the member view's link.
-    pub(super) fn open_member_item(&mut self) {
-        if let Some(s) = self.top::<MemberScreen>() {
-            let links = s.links();
-            let Some((_, key, is_case)) = links.get(s.selected).cloned() else {
-                return self.complain("nothing to open on this tab: Tab moves between tabs");
-            };
-            if is_case {
-                self.open_case(&key);
-            } else {
-                self.open_member(&key);
-            }
-            return;
-        }
-        let p = self.pane_of(Area::Members);
-        match p.rows.get(p.selected) {
-            Some(row) => {
-                let number = row.item.handle();
-                self.open_member(&number);
-            }
-            None => self.nothing_selected(),
+    /// Enter in the member view: follows the selected link (a case, a relative).
+    pub(super) fn follow_member_link(&mut self) {
+        let Some(s) = self.top::<MemberScreen>() else { return };
+        let links = s.links();
+        let Some((_, key, is_case)) = links.get(s.selected).cloned() else {
+            return self.complain("nothing to open on this tab: Tab moves between tabs");
+        };
+        if is_case {
+            self.open_case(&key);
+        } else {
+            self.open_member(&key);
         }
     }
 
@@ -88,8 +78,11 @@ impl App {
     pub(super) fn open_member(&mut self, number: &str) {
         let number = number.to_owned();
         let (run, member) = (self.runner(), number.clone());
-        let id = self.tasks.spawn(async move {
-            Report::Member(run.ask(Request::MemberView { member }).await.map(Box::new).map_err(|e| e.to_string()))
+        let id = self.tasks.spawn_screen(async move {
+            run.ask::<crate::store::members::MemberFile>(Request::MemberView { member })
+                .await
+                .map(Box::new)
+                .map_err(|e| e.to_string())
         });
         let screen = MemberScreen {
             number,
@@ -111,9 +104,9 @@ impl App {
             return;
         };
         let store = self.ops.store().clone();
-        let id = self.tasks.spawn(async move {
+        let id = self.tasks.spawn_screen(async move {
             let r = store::file_by_number(&store, &number).await.map_err(|e| crate::store::short_cause(&e));
-            Report::Member(r.and_then(|f| f.map(Box::new).ok_or_else(|| format!("member {number} is gone"))))
+            r.and_then(|f| f.map(Box::new).ok_or_else(|| format!("member {number} is gone")))
         });
         if let Some(s) = self.screen_mut::<MemberScreen>() {
             s.loading = Some(id);
@@ -262,6 +255,6 @@ impl App {
     /// Shows an information box (Esc, q or Enter closes it).
     pub(super) fn on_info(&mut self, title: String, lines: Vec<String>) {
         self.message = None;
-        self.confirm(Confirm { back: None, title, lines, pending: Pending::Nothing });
+        self.confirm(Confirm { title, lines, pending: Pending::Nothing });
     }
 }

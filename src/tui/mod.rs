@@ -13,6 +13,7 @@ pub mod form;
 pub mod form_view;
 pub mod import_view;
 pub mod imports;
+pub mod list_screen;
 pub mod lock;
 pub mod macros;
 pub mod maintenance;

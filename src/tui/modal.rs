@@ -1,12 +1,16 @@
 //! Modals: what the keyboard talks to above the screens (`Mode`): the
 //! prompt that collects the text an action needs, the confirm that asks
 //! before a change (and the job it will run), forms, the detail view and
-//! popups. An open modal takes every key; what the operator typed survives
-//! a refusal, a "no" at a confirm and Esc (as a draft that Up brings back).
+//! popups. They stack: the one in front (`App::mode`) takes every key, and
+//! those under it (`Modals`) wait with their text (a confirm over the form
+//! it came from, help over a prompt); closing the front one shows the one
+//! below as it was. What the operator typed survives a refusal, a "no" at
+//! a confirm and Esc (as a draft that Up brings back).
 //! This file holds their state alone and names no module that names it
 //! back: their keys are in dialog.rs, form_view.rs and record_view.rs.
 
 use crossterm::event::{KeyCode, KeyModifiers};
+use tui_input::Input;
 
 use crate::domain::case_change::CaseChange;
 use crate::keys::Key;
@@ -171,15 +175,14 @@ pub enum Pending {
     Quit,
 }
 
-/// A confirmation dialog.
+/// A confirmation dialog. The prompt or form it came from waits under it
+/// on the modal stack: shown again if the operator says no, and kept to
+/// show again if the change is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirm {
     pub title: String,
     pub lines: Vec<String>,
     pub pending: Pending,
-    /// The prompt or form it came from, shown again if the operator says
-    /// no or the change is refused.
-    pub back: Option<Box<Unsent>>,
 }
 
 /// What was typed into a prompt, kept so that it can be shown again.
@@ -198,6 +201,77 @@ pub enum Unsent {
     Form(Box<super::form::Form>),
 }
 
+/// A modal waiting under the one in front, with the text its line held
+/// (a prompt's, the `:` line's, the filter's: the app has one line input,
+/// which the modal in front uses).
+#[derive(Debug, Clone)]
+pub struct Layer {
+    pub mode: Mode,
+    pub input: Input,
+}
+
+impl Layer {
+    /// Typed work shown again as a modal: a prompt with its text and cursor, or a form.
+    pub fn of(unsent: Unsent) -> Layer {
+        match unsent {
+            Unsent::Prompt(d) => {
+                Layer { mode: Mode::Prompt(d.prompt), input: Input::new(d.text).with_cursor(d.cursor) }
+            }
+            Unsent::Form(f) => Layer { mode: Mode::Form(f), input: Input::default() },
+        }
+    }
+
+    /// The typed work this modal holds, if it is a prompt or a form.
+    pub fn unsent(self) -> Option<Unsent> {
+        match self.mode {
+            Mode::Prompt(prompt) => {
+                Some(Unsent::Prompt(Draft { prompt, text: self.input.value().to_owned(), cursor: self.input.cursor() }))
+            }
+            Mode::Form(f) => Some(Unsent::Form(f)),
+            _ => None,
+        }
+    }
+}
+
+/// The modals under the one in front, bottom first. Empty while nothing
+/// is open (`Mode::Normal` is never kept here).
+#[derive(Debug, Clone, Default)]
+pub struct Modals(Vec<Layer>);
+
+impl Modals {
+    /// Puts `layer` under the modal in front; a closed one (`Normal`) is not kept.
+    pub fn push(&mut self, layer: Layer) {
+        if layer.mode != Mode::Normal {
+            self.0.push(layer);
+        }
+    }
+
+    /// The modal that comes to the front when the one in front closes.
+    pub fn pop(&mut self) -> Option<Layer> {
+        self.0.pop()
+    }
+
+    /// The modal right under the one in front.
+    pub fn next(&self) -> Option<&Layer> {
+        self.0.last()
+    }
+
+    /// Forgets them all (the operator went elsewhere).
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// How many wait under the one in front.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether none waits.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
 /// Pasted text as a field takes it: line breaks kept where the field holds
 /// paragraphs, spaces elsewhere; tabs as spaces, other control characters dropped.
 pub fn pasted_text(text: &str, multiline: bool) -> String {
@@ -211,4 +285,37 @@ pub fn pasted_text(text: &str, multiline: bool) -> String {
             c => Some(c),
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn prompt() -> Prompt {
+        Prompt { kind: PromptKind::Resolve, number: "C-000001".into(), seen: Some(3) }
+    }
+
+    #[test]
+    fn a_prompt_under_another_modal_keeps_its_text_and_cursor() {
+        let draft = Draft { prompt: prompt(), text: "Dependent added.".into(), cursor: 9 };
+        let layer = Layer::of(Unsent::Prompt(draft.clone()));
+        assert_eq!(layer.mode, Mode::Prompt(prompt()));
+        assert_eq!((layer.input.value(), layer.input.cursor()), ("Dependent added.", 9));
+        assert_eq!(layer.unsent(), Some(Unsent::Prompt(draft)));
+        assert_eq!(Layer { mode: Mode::Help, input: Input::default() }.unsent(), None, "help holds no typed work");
+    }
+
+    #[test]
+    fn the_stack_keeps_open_modals_only_and_gives_back_the_latest_first() {
+        let mut m = Modals::default();
+        m.push(Layer { mode: Mode::Normal, input: Input::default() });
+        assert!(m.is_empty(), "nothing open is not kept");
+        m.push(Layer::of(Unsent::Prompt(Draft { prompt: prompt(), text: "a".into(), cursor: 1 })));
+        m.push(Layer { mode: Mode::Help, input: Input::default() });
+        assert_eq!(m.len(), 2);
+        assert_eq!(m.next().map(|l| &l.mode), Some(&Mode::Help));
+        assert_eq!(m.pop().map(|l| l.mode), Some(Mode::Help));
+        assert!(matches!(m.pop().map(|l| l.mode), Some(Mode::Prompt(_))));
+        assert!(m.pop().is_none());
+    }
 }

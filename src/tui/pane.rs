@@ -1,6 +1,6 @@
-//! An area's list on screen: its rows, selection and paging state, where
-//! the rows stand in the whole list, and how a page or a count that
-//! arrives changes it. The loads themselves are spawned by the app.
+//! A list's state, held by its `ListScreen`: its rows, selection and
+//! paging, where the rows stand in the whole list, and how a page or a
+//! count that arrives changes it. The loads are spawned in list_screen.rs.
 
 use super::task::TaskId;
 use crate::store::count::ListCount;

@@ -18,11 +18,10 @@ use crate::store::records;
 use crate::store::short_cause;
 
 impl App {
-    /// Enter on a row of the accounts, staff or codes list: loads its record.
-    pub(super) fn open_record(&mut self) {
-        let pane = self.pane();
-        let Some(row) = pane.rows.get(pane.selected) else { return self.nothing_selected() };
-        let (kind, id, store) = (pane.kind, row.id, self.ops.store().clone());
+    /// Enter on a row of the accounts, staff or codes list (a row `id` of
+    /// a list of `kind`): loads its record.
+    pub(super) fn open_record(&mut self, kind: ListKind, id: i64) {
+        let store = self.ops.store().clone();
         let work = async move {
             let loaded = match kind {
                 ListKind::Accounts => records::account(&store, id).await.map(|r| r.map(|a| Record::Account(a.into()))),
@@ -44,7 +43,7 @@ impl App {
         }
         self.record_task = None;
         match result {
-            Ok(Some(record)) => self.mode = Mode::Record(Box::new(RecordView { record, scroll: 0 })),
+            Ok(Some(record)) => self.open_modal(Mode::Record(Box::new(RecordView { record, scroll: 0 }))),
             Ok(None) => self.complain("that row is gone: Ctrl-R reloads the list"),
             Err(e) => self.complain(format!("the record could not be read: {e}")),
         }
@@ -52,7 +51,7 @@ impl App {
 
     /// Shows a record that is already at hand (an import error row).
     pub(super) fn show_record(&mut self, record: Record) {
-        self.mode = Mode::Record(Box::new(RecordView { record, scroll: 0 }));
+        self.open_modal(Mode::Record(Box::new(RecordView { record, scroll: 0 })));
     }
 
     pub(super) fn record_view_key(&mut self, key: Key, mut view: Box<RecordView>) {
@@ -60,7 +59,7 @@ impl App {
             Some(Action::Down) => view.scroll = view.scroll.saturating_add(1),
             Some(Action::Up) => view.scroll = view.scroll.saturating_sub(1),
             Some(Action::Top) => view.scroll = 0,
-            _ if super::modal::closes_popup(key) => return self.mode = Mode::Normal,
+            _ if super::modal::closes_popup(key) => return self.close_modal(),
             _ => return self.complain("j/k scroll; Esc, q or Enter closes"),
         }
         self.mode = Mode::Record(view);

@@ -1,6 +1,7 @@
 //! Database work runs as tokio tasks that report back as messages; the
 //! event loop only spawns and receives, it never awaits a query.
 
+use std::any::Any;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
@@ -11,7 +12,6 @@ use tokio::task::JoinHandle;
 
 use crate::domain::case::CaseView;
 use crate::ops::cases::BulkLine;
-use crate::store::cases::CaseFile;
 use crate::store::lists::ListRow;
 use crate::store::{Page, Store};
 
@@ -21,29 +21,22 @@ pub type TaskId = u64;
 /// What a task reports.
 #[derive(Debug)]
 pub enum Report {
-    /// A page of the list of area `area`.
-    List { area: super::area::Area, result: Result<Page<ListRow>, String> },
-    /// How many rows the list of area `area` holds, counted to a cap.
-    ListCount { area: super::area::Area, result: Result<crate::store::count::ListCount, String> },
+    /// A page of a list (the list screen that asked knows the task's id).
+    List(Result<Page<ListRow>, String>),
+    /// How many rows a list holds, counted to a cap.
+    ListCount(Result<crate::store::count::ListCount, String>),
     /// Case counts per view.
     Counts(Vec<(CaseView, i64)>),
     /// An operation finished: the message to show.
     Op(Result<String, String>),
     /// A bulk change finished: on success the marks are cleared.
     Bulk(Result<String, String>),
-    /// A case for the case view (`None`: no such case).
-    Case { number: String, result: Result<Option<Box<CaseFile>>, String> },
     /// A code was issued (or reissued): show it once.
     Issued(Result<Box<super::modal::ShownCode>, String>),
-    /// A member for the member view (opening it was audited).
-    Member(Result<Box<crate::store::members::MemberFile>, String>),
-    /// A broker for the broker view (`None`: no such NPN).
-    Broker(Result<Option<Box<crate::store::brokers::BrokerFile>>, String>),
-    /// An import job with its row errors (`None`: no such job).
-    Import {
-        id: i64,
-        result: Result<Option<(crate::store::imports::JobHead, Vec<crate::store::imports::RowError>)>, String>,
-    },
+    /// A screen's own load (`Tasks::spawn_screen`): what the screen that
+    /// remembers the task's id asked for, which it takes back as its own
+    /// type (`Report::screen`). A new screen needs no variant here.
+    Screen(Result<Payload, String>),
     /// A revealed SSN for the open member.
     Revealed { number: String, result: Result<String, String> },
     /// Lines to show in a box (the eligibility answer).
@@ -67,19 +60,47 @@ impl Report {
     pub fn lost_connection(&self) -> bool {
         let lost = |e: &String| e.contains(crate::store::CONNECTION_LOST);
         match self {
-            Report::List { result: Err(e), .. }
+            Report::List(Err(e))
             | Report::Op(Err(e))
             | Report::Bulk(Err(e))
-            | Report::Case { result: Err(e), .. }
+            | Report::Screen(Err(e))
             | Report::Issued(Err(e))
-            | Report::Member(Err(e))
-            | Report::Broker(Err(e))
-            | Report::Import { result: Err(e), .. }
             | Report::Revealed { result: Err(e), .. }
             | Report::Record(Err(e))
             | Report::Health(Err(e)) => lost(e),
             _ => false,
         }
+    }
+}
+
+impl Report {
+    /// The result of a screen's own load of type `T`, when this report is
+    /// one; else the report back (for the next screen, or the app).
+    pub fn screen<T: Any>(self) -> Result<Result<T, String>, Report> {
+        match self {
+            Report::Screen(Ok(payload)) => match payload.0.downcast::<T>() {
+                Ok(value) => Ok(Ok(*value)),
+                Err(other) => Err(Report::Screen(Ok(Payload(other)))),
+            },
+            Report::Screen(Err(e)) => Ok(Err(e)),
+            other => Err(other),
+        }
+    }
+}
+
+/// What a screen's load found, of the screen's own type.
+pub struct Payload(Box<dyn Any + Send>);
+
+impl Payload {
+    /// Wraps a screen's value for the trip back.
+    pub fn new<T: Any + Send>(value: T) -> Payload {
+        Payload(Box::new(value))
+    }
+}
+
+impl std::fmt::Debug for Payload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Payload(…)")
     }
 }
 
@@ -142,6 +163,16 @@ impl Tasks {
         id
     }
 
+    /// Spawns a screen's own load: its result comes back as
+    /// `Report::Screen` to the screen that keeps the returned id, which
+    /// takes it with `Report::screen::<T>()`. Typed keys wait for it.
+    pub fn spawn_screen<T: Any + Send>(
+        &mut self,
+        work: impl Future<Output = Result<T, String>> + Send + 'static,
+    ) -> TaskId {
+        self.spawn(async move { Report::Screen(work.await.map(Payload::new)) })
+    }
+
     /// As `spawn`, for work that typed keys should not wait for.
     pub fn spawn_background(&mut self, work: impl Future<Output = Report> + Send + 'static) -> TaskId {
         let id = self.spawn(work);
@@ -202,5 +233,35 @@ impl Tasks {
     /// running: keys typed meanwhile wait for it, so they act on its result.
     pub fn foreground(&self) -> bool {
         self.running.values().any(|r| !r.background)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_screen_takes_back_its_own_type_and_hands_back_any_other() {
+        let report = Report::Screen(Ok(Payload::new(Some(7_i64))));
+        assert_eq!(report.screen::<Option<i64>>().ok(), Some(Ok(Some(7))));
+
+        // Another screen's value is handed back whole, for that screen.
+        let report = Report::Screen(Ok(Payload::new(String::from("job 7"))));
+        let back = report.screen::<Option<i64>>().expect_err("not an Option<i64>");
+        assert_eq!(back.screen::<String>().ok(), Some(Ok("job 7".to_owned())));
+
+        // Reports that are no screen's pass through untouched.
+        match Report::Op(Ok("done".into())).screen::<String>() {
+            Err(Report::Op(Ok(text))) => assert_eq!(text, "done"),
+            r => panic!("not handed back: {r:?}"),
+        }
+    }
+
+    #[test]
+    fn a_screen_load_that_lost_the_connection_says_so() {
+        let lost = Report::Screen(Err(format!("{}: broken pipe", crate::store::CONNECTION_LOST)));
+        assert!(lost.lost_connection());
+        assert!(!Report::Screen(Err("no such case".into())).lost_connection());
+        assert_eq!(Report::Screen(Err("no such case".into())).screen::<i64>().ok(), Some(Err("no such case".into())));
     }
 }

@@ -6,17 +6,15 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Cell, Clear, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::app::{App, Mode};
 use super::screen::Area;
 use super::widgets::{centered, wrap};
 use crate::action::Action;
-use crate::columns::{FILL, cells, columns};
 use crate::command::WORDS;
 use crate::domain::case::CaseView;
 use crate::keys::Key;
-use crate::store::lists::{ListItem, ListKind};
 
 const SPINNER: [&str; 4] = ["|", "/", "-", "\\"];
 
@@ -51,10 +49,7 @@ pub fn render(f: &mut Frame, app: &App) {
     if strip == 1 {
         draw_queues(f, app, queues);
     }
-    match app.front() {
-        Some(s) => s.draw(f, app, body),
-        None => draw_list(f, app, body),
-    }
+    app.in_front().draw(f, app, body);
     draw_status(f, app, status);
     draw_footer(f, app, footer);
     match &app.mode {
@@ -122,18 +117,11 @@ fn draw_tabs(f: &mut Frame, app: &App, r: Rect) {
 }
 
 fn crumbs(app: &App) -> String {
-    let pane = app.pane();
+    let stack = app.stack(app.area);
     let mut parts = vec![app.area.title().to_owned()];
-    match pane.kind {
-        ListKind::Cases(v) => parts.push(v.name().to_owned()),
-        ListKind::Imports { failed_only: true } => parts.push("failed".into()),
-        ListKind::Staff => parts.push("staff".into()),
-        _ => {}
-    }
-    if !pane.filter.is_empty() {
-        parts.push(format!("/{}", crate::domain::ssn::redact(&pane.filter)));
-    }
-    let screens = app.stack(app.area).titles();
+    // The list's part: its view and filter, if any.
+    parts.extend(Some(stack.bottom().title()).filter(|t| !t.is_empty()));
+    let screens = stack.titles();
     if screens.is_empty()
         && let Mode::Record(v) = &app.mode
     {
@@ -181,51 +169,11 @@ fn draw_queues(f: &mut Frame, app: &App, r: Rect) {
     let short = full > usize::from(r.width);
     let mut spans = vec![Span::styled(keys, t.key)];
     for v in CaseView::ALL {
-        let style = if v == app.case_view { t.tab_active } else { t.tab };
+        let style = if v == app.case_view() { t.tab_active } else { t.tab };
         spans.push(Span::styled(label(v, short), style));
         spans.push(Span::raw(" "));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), r);
-}
-
-fn draw_list(f: &mut Frame, app: &App, r: Rect) {
-    let t = &app.theme;
-    let pane = app.pane();
-    let cols = columns(pane.kind);
-    if let Some(e) = &pane.error {
-        let msg = format!("Could not load this list: {e}\nPress Ctrl-R to retry.");
-        f.render_widget(Paragraph::new(msg).style(t.error), r);
-        return;
-    }
-    if pane.loaded && pane.rows.is_empty() && pane.loading.is_none() {
-        let msg = if pane.filter.is_empty() {
-            "Nothing here.".to_owned()
-        } else {
-            format!("Nothing matches /{} — Esc clears the filter.", crate::domain::ssn::redact(&pane.filter))
-        };
-        f.render_widget(Paragraph::new(msg).style(t.dim), r);
-        return;
-    }
-    let header = Row::new(cols.iter().map(|(h, _)| Cell::from(*h))).style(t.header);
-    let cases = matches!(pane.kind, ListKind::Cases(_));
-    let now = app.ops.now();
-    let rows = pane.rows.iter().map(|row| {
-        let marked = matches!(&row.item, ListItem::Case(c) if app.marked.contains(&c.case_number));
-        let cells = cells(&row.item, now, &app.date_format).into_iter().enumerate().map(|(i, c)| {
-            // Overdue cases stand out in the Due column; marked ones carry a `*`.
-            let style = if cases && i == 1 && c.starts_with('-') { t.overdue } else { Style::new() };
-            if cases && i == 3 {
-                let flags = format!("{}{c}", if marked { "*" } else { "" });
-                return Cell::from(flags).style(t.error);
-            }
-            Cell::from(c).style(style)
-        });
-        Row::new(cells).style(if marked { t.key } else { Style::new() })
-    });
-    let widths = cols.iter().map(|(_, w)| if *w == FILL { Constraint::Fill(1) } else { Constraint::Length(*w) });
-    let table = Table::new(rows, widths).header(header).row_highlight_style(t.selected).column_spacing(1);
-    let mut state = TableState::default().with_selected(if pane.rows.is_empty() { None } else { Some(pane.selected) });
-    f.render_stateful_widget(table, r, &mut state);
 }
 
 fn draw_status(f: &mut Frame, app: &App, r: Rect) {
@@ -297,13 +245,19 @@ pub fn footer_hints(app: &App) -> Vec<(String, &'static str)> {
             if matches!(p.kind, super::modal::PromptKind::Note { .. }) {
                 v.push(("Tab".into(), "internal/submitter"));
             }
+            v.push(("F1".into(), "help"));
             v
         }
         Mode::Confirm(c) if c.pending == super::modal::Pending::Nothing => vec![("Esc/q/Enter".into(), "close")],
         Mode::Confirm(_) => vec![("y".into(), "apply"), ("n/Esc".into(), "cancel")],
         Mode::ShowCode(_) => vec![("c".into(), "copy"), ("Esc/q/Enter".into(), "close")],
         Mode::Form(_) => {
-            vec![("Tab/S-Tab".into(), "field"), ("Enter/C-s".into(), "save"), ("Esc".into(), "keep as draft")]
+            vec![
+                ("Tab/S-Tab".into(), "field"),
+                ("Enter/C-s".into(), "save"),
+                ("Esc".into(), "keep as draft"),
+                ("F1".into(), "help"),
+            ]
         }
         Mode::Normal => {
             let offers = screen_offers(app);
@@ -316,22 +270,7 @@ pub fn footer_hints(app: &App) -> Vec<(String, &'static str)> {
 /// What the focused screen offers, with the footer's word for each, before
 /// the operator's role and the record's state are asked.
 fn screen_offers(app: &App) -> Vec<(Action, &'static str)> {
-    if let Some(s) = app.front() {
-        return s.offers();
-    }
-    if app.pane().kind != ListKind::Accounts {
-        return app.area.list_offers();
-    }
-    vec![
-        (Action::AccountUnlock, "unlock"),
-        (Action::AccountDisable, "disable"),
-        (Action::AccountEnable, "enable"),
-        (Action::AccountResendRegistration, "resend reg."),
-        (Action::AccountResetPassword, "reset pw"),
-        (Action::AccountTools, "tools"),
-        (Action::CommandLine, "command"),
-        (Action::Help, "help"),
-    ]
+    app.in_front().offers()
 }
 
 /// Whether `action` can run here for this operator: their role, and for a
@@ -442,6 +381,12 @@ fn draw_code(f: &mut Frame, app: &App, c: &super::modal::ShownCode, area: Rect) 
 }
 
 impl App {
+    /// Opens the help over what is in front (a prompt or form keeps its text under it).
+    pub(super) fn open_help(&mut self) {
+        self.help_scroll = 0;
+        self.open_modal(Mode::Help);
+    }
+
     pub(super) fn help_key(&mut self, key: Key) {
         match self.keymap.action(key) {
             Some(Action::Down) => self.help_scroll = self.help_scroll.saturating_add(1).min(self.help_end()),
@@ -450,8 +395,8 @@ impl App {
             Some(Action::PageUp) => self.help_scroll = self.help_scroll.saturating_sub(10),
             Some(Action::Top) => self.help_scroll = 0,
             Some(Action::Bottom) => self.help_scroll = self.help_end(),
-            Some(Action::Help) => self.mode = Mode::Normal,
-            _ if super::modal::closes_popup(key) => self.mode = Mode::Normal,
+            Some(Action::Help) => self.close_modal(),
+            _ if super::modal::closes_popup(key) || key.code == crossterm::event::KeyCode::F(1) => self.close_modal(),
             _ => self.complain("j/k scroll the help; Esc, q or Enter closes it"),
         }
     }
