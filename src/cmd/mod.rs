@@ -7,6 +7,7 @@ pub mod case;
 pub mod code;
 pub mod config;
 pub mod demo;
+pub mod employers;
 pub mod imports;
 pub mod info;
 pub mod json;

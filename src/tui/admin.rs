@@ -25,6 +25,9 @@ pub struct BrokerScreen {
     pub loading: Option<TaskId>,
     /// The selected row of the book of business.
     pub selected: usize,
+    /// The filtered book of business with its alerts, while that tab shows
+    /// (Tab, or `:book FILTERS`); `None` shows the grants.
+    pub book: Option<Box<super::book_view::BookTab>>,
 }
 
 /// Parses `GROUP[,GROUP…] PERMS [DATE]`.
@@ -54,7 +57,8 @@ impl App {
         if let Err(e) = crate::domain::npn::parse_npn(&npn) {
             return self.complain(e);
         }
-        self.open_screen(Area::Brokers, Box::new(BrokerScreen { npn, file: None, loading: None, selected: 0 }));
+        let screen = BrokerScreen { npn, file: None, loading: None, selected: 0, book: None };
+        self.open_screen(Area::Brokers, Box::new(screen));
         self.reload_broker();
     }
 
@@ -78,6 +82,12 @@ impl App {
     /// Enter on the Brokers area: opens the selected broker, or in the
     /// broker view lists the selected group's members.
     pub(super) fn open_broker_item(&mut self) {
+        if let Some(b) = self.top::<BrokerScreen>().and_then(|s| s.book.as_ref()) {
+            return match b.selected_group() {
+                Some(g) => self.open_group(&g, super::group_view::GroupTab::Details),
+                None => self.complain("no group is selected in the book of business"),
+            };
+        }
         match self.top::<BrokerScreen>() {
             Some(s) => match s.file.as_ref().and_then(|f| f.book.get(s.selected)) {
                 Some(g) => {

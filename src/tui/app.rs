@@ -359,6 +359,9 @@ impl App {
                 &pane.filter,
                 self.key.as_ref(),
             )?)),
+            ListKind::Employers => {
+                Some(lists::Search::Employers(crate::store::employers::EmployerFind::parse(&pane.filter)?))
+            }
             _ => None,
         };
         Ok(ListRequest {
@@ -456,6 +459,8 @@ impl App {
         let reopen = self.reopen.take_if(|(id, _)| *id == msg.id);
         let refusals = self.refusals;
         self.report(msg);
+        // A screen that took its answer may want the next read (a tab's, after the group's).
+        self.pump_screen();
         match reopen {
             Some((_, unsent)) if self.refusals != refusals && self.mode == Mode::Normal => {
                 self.restore_unsent(unsent);
@@ -531,6 +536,8 @@ impl App {
             Report::Info { title, lines } => self.on_info(title, lines),
             Report::Record(result) => self.on_record(msg.id, result),
             Report::Health(result) => self.on_health(msg.id, result),
+            // A screen's answer for a screen that was closed, or that asked again since.
+            Report::Answer(_) => {}
         }
     }
 
@@ -684,6 +691,8 @@ impl App {
         if !matches!(action, Action::Quit | Action::Back | Action::Cancel)
             && self.stack_mut(self.area).top_mut().is_some_and(|s| s.handle(action))
         {
+            // What it shows now may need reading (another tab, page or year).
+            self.pump_screen();
             return;
         }
         match action {
@@ -745,14 +754,18 @@ impl App {
                     _ => self.pane_mut(self.area).selected = 0,
                 }
             }
-            Action::Open | Action::MemberView | Action::BrokerView => self.open(action),
+            Action::Open | Action::MemberView | Action::BrokerView | Action::EmployerView | Action::GroupView => {
+                self.open(action)
+            }
+            Action::GroupPlans | Action::GroupSubscribers | Action::BrokerBook => self.group_key_elsewhere(action),
             Action::FocusNext | Action::FocusPrev => {}
             Action::AreaCases
             | Action::AreaMembers
             | Action::AreaBrokers
             | Action::AreaAccounts
             | Action::AreaImports
-            | Action::AreaCodes => {
+            | Action::AreaCodes
+            | Action::AreaEmployers => {
                 if let Some(a) = Area::of_action(action) {
                     self.switch_area(a);
                 }
@@ -868,6 +881,9 @@ impl App {
             (Area::Members, Action::Open | Action::MemberView) => self.open_member_item(),
             (Area::Imports, Action::Open) => self.open_import_item(),
             (Area::Brokers, Action::Open | Action::BrokerView) => self.open_broker_item(),
+            (Area::Employers, Action::Open) => self.open_employer_item(),
+            (_, Action::EmployerView) => self.complain(":employer NAME|EIN|GROUP opens an employer"),
+            (_, Action::GroupView) => self.complain(":group NUMBER opens a group"),
             (_, Action::MemberView) => self.complain(":member QUERY finds members; Enter opens one"),
             (_, Action::BrokerView) => self.complain(":broker NPN opens a broker; Enter opens the selected one"),
             _ => self.open_record(),
@@ -1106,6 +1122,10 @@ impl App {
             Command::Reveal(reason) => self.reveal(Some(reason)),
             Command::Export(file) => self.export(&file),
             Command::Broker(npn) => self.open_broker(Some(npn)),
+            Command::Employers(q) => self.find_employers(&q),
+            Command::Employer(q) => self.open_employer(&q),
+            Command::Group(g) => self.open_group(&g, super::group_view::GroupTab::Details),
+            Command::Book(f) => self.book_command(&f),
             Command::Staff => self.show_staff(),
             Command::Import(id) => match id.trim().parse::<i64>() {
                 Ok(id) => self.open_import(Some(id)),

@@ -69,10 +69,14 @@ impl App {
             // In the case view Enter follows the focused link.
             let links = s.links();
             match links.get(s.link.min(links.len().saturating_sub(1))) {
+                // The group link opens the group view (area 7); the member link finds the member.
+                Some(("group", key)) => {
+                    let key = key.clone();
+                    self.open_group(&key, super::group_view::GroupTab::Details);
+                }
                 Some((what, key)) => {
                     let (what, key) = (*what, key.clone());
-                    let filter = if what == "group" { format!("group:{key}") } else { key.clone() };
-                    self.set_filter(Area::Members, &filter);
+                    self.set_filter(Area::Members, &key);
                     self.say(format!("{what} {key}: Enter opens a member"));
                 }
                 None => self.complain("this case links to no member or group"),

@@ -42,6 +42,21 @@ pub trait Screen<C>: Any {
         let _ = id;
         Reported::NotMine(report)
     }
+
+    /// A read the screen needs now (its first load, a tab shown for the
+    /// first time, the next page, another year), as the request every
+    /// surface sends; the app runs it through `Ops::execute` and tells the
+    /// screen the task's id with `started`. Asked after the screen opens
+    /// and after each action it moved by; `None` when it has what it shows.
+    fn wants(&mut self) -> Option<crate::ops::request::Request> {
+        None
+    }
+
+    /// The task running the request `wants` gave last: its report
+    /// (`Report::Answer`) comes back through `on_report` with this id.
+    fn started(&mut self, id: TaskId) {
+        let _ = id;
+    }
 }
 
 /// What a screen did with a task's report.
@@ -73,6 +88,12 @@ impl<C: 'static> Stack<C> {
     /// area shows one record at a time, so opening another replaces it.
     pub fn open(&mut self, screen: Box<dyn Screen<C>>) {
         self.screens.clear();
+        self.screens.push(screen);
+    }
+
+    /// Shows `screen` above the one in front (a group opened from its
+    /// employer): Esc comes back to it.
+    pub fn push(&mut self, screen: Box<dyn Screen<C>>) {
         self.screens.push(screen);
     }
 
