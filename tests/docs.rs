@@ -240,6 +240,8 @@ fn example(placeholder: &str) -> Option<&'static [&'static str]> {
         "DATETIME" => &["2027-01-04 07:00"],
         "REPEAT" => &["weekly"],
         "NAME=VALUE…" => &["queue=billing"],
+        "YEAR" => &["2026"],
+        "STATUS" => &["active"],
         _ => return None,
     })
 }

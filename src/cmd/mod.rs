@@ -12,6 +12,7 @@ pub mod imports;
 pub mod info;
 pub mod json;
 pub mod json_examples;
+pub mod json_examples_employers;
 pub mod key;
 pub mod manual;
 pub mod member;

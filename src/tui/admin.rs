@@ -84,7 +84,7 @@ impl App {
     pub(super) fn open_broker_item(&mut self) {
         if let Some(b) = self.top::<BrokerScreen>().and_then(|s| s.book.as_ref()) {
             return match b.selected_group() {
-                Some(g) => self.open_group(&g, super::group_view::GroupTab::Details),
+                Some(g) => self.open_group_details(&g),
                 None => self.complain("no group is selected in the book of business"),
             };
         }

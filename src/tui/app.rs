@@ -1124,7 +1124,7 @@ impl App {
             Command::Broker(npn) => self.open_broker(Some(npn)),
             Command::Employers(q) => self.find_employers(&q),
             Command::Employer(q) => self.open_employer(&q),
-            Command::Group(g) => self.open_group(&g, super::group_view::GroupTab::Details),
+            Command::Group(g) => self.open_group_details(&g),
             Command::Book(f) => self.book_command(&f),
             Command::Staff => self.show_staff(),
             Command::Import(id) => match id.trim().parse::<i64>() {

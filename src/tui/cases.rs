@@ -72,7 +72,7 @@ impl App {
                 // The group link opens the group view (area 7); the member link finds the member.
                 Some(("group", key)) => {
                     let key = key.clone();
-                    self.open_group(&key, super::group_view::GroupTab::Details);
+                    self.open_group_details(&key);
                 }
                 Some((what, key)) => {
                     let (what, key) = (*what, key.clone());

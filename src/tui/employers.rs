@@ -57,11 +57,16 @@ impl App {
             return self.complain("a group number is one word, such as ABC101-01");
         }
         let screen = Box::new(GroupScreen::new(number, tab));
-        if self.area == Area::Employers && self.top::<EmployerScreen>().is_some() {
+        if self.top::<EmployerScreen>().is_some() {
             self.push_screen(Area::Employers, screen);
         } else {
             self.show_screen(Area::Employers, screen);
         }
+    }
+
+    /// `:group NUMBER`, a case's group link: the group's details.
+    pub(super) fn open_group_details(&mut self, number: &str) {
+        self.open_group(number, GroupTab::Details);
     }
 
     fn follow(&mut self, target: Target) {
