@@ -14,7 +14,7 @@ use super::app::App;
 use super::part::Part;
 use super::task::TaskId;
 use crate::action::Action;
-use crate::domain::text::{clip, sanitize};
+use crate::domain::text::{fit, sanitize};
 use crate::ops::employers::BookView;
 use crate::ops::request::{Outcome, Request};
 use crate::store::book::BookFilter;
@@ -124,7 +124,7 @@ pub fn draw_book(f: &mut Frame, app: &App, b: &BookTab, r: Rect) {
     let filter = if b.typed.is_empty() { "no filter".to_owned() } else { sanitize(&b.typed) };
     f.render_widget(
         Paragraph::new(Line::from(vec![
-            Span::styled(format!("Book of business: {}", clip(&filter, 40)), t.header),
+            Span::styled(format!("Book of business: {}", fit(&filter, 40)), t.header),
             Span::styled("  :book FILTERS · Tab grants · Enter group", t.dim),
         ])),
         head,
@@ -139,7 +139,7 @@ pub fn draw_book(f: &mut Frame, app: &App, b: &BookTab, r: Rect) {
         let msg = if b.typed.is_empty() {
             "No group is in this broker's book: no grant is in force.".to_owned()
         } else {
-            format!("No group of this broker's book matches {}: :book with nothing after it clears the filter.", clip(&filter, 40))
+            format!("No group of this broker's book matches {}: :book with nothing after it clears the filter.", fit(&filter, 40))
         };
         f.render_widget(Paragraph::new(msg).style(t.dim).wrap(ratatui::widgets::Wrap { trim: true }), table);
         return;

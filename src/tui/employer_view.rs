@@ -16,7 +16,7 @@ use super::part::Part;
 use super::screen::{Reported, Screen};
 use super::task::{Report, TaskId};
 use crate::action::Action;
-use crate::domain::text::{clip, sanitize};
+use crate::domain::text::{fit, sanitize};
 use crate::ops::employers::EmployerView;
 use crate::ops::request::{Outcome, Request};
 
@@ -101,7 +101,7 @@ fn entries(app: &App, v: &EmployerView) -> Vec<Entry> {
             format!(
                 "{indent}{:<11} {:<name_w$} {:<10} subs {:<5} renews {}",
                 sanitize(&g.group_number),
-                clip(&sanitize(&g.name), name_w),
+                fit(&sanitize(&g.name), name_w),
                 g.status,
                 g.subscribers,
                 app.day(g.renewal_date)
@@ -149,7 +149,7 @@ fn entries(app: &App, v: &EmployerView) -> Vec<Entry> {
                 c.queue,
                 c.status,
                 c.group_number,
-                clip(&c.subject, 30)
+                fit(&c.subject, 30)
             )),
         );
     }
@@ -168,7 +168,7 @@ fn entries(app: &App, v: &EmployerView) -> Vec<Entry> {
                 j.ok_rows,
                 j.failed_rows,
                 when(j.uploaded_at),
-                clip(&j.file_name, 24)
+                fit(&j.file_name, 24)
             )),
         );
     }
@@ -201,7 +201,7 @@ fn entries(app: &App, v: &EmployerView) -> Vec<Entry> {
                 "  {} {:<6} {}{}",
                 when(c.sent_at),
                 c.channel,
-                clip(&c.subject, 40),
+                fit(&c.subject, 40),
                 c.group_number.as_deref().map(|g| format!(" ({g})")).unwrap_or_default()
             )),
         );
@@ -213,7 +213,7 @@ fn entries(app: &App, v: &EmployerView) -> Vec<Entry> {
 pub fn draw_employer(f: &mut Frame, app: &App, s: &EmployerScreen, r: Rect) {
     let t = &app.theme;
     let Some(v) = s.file.shown() else {
-        let why = s.file.placeholder(&format!("employer {}", clip(&s.query, 30))).unwrap_or_default();
+        let why = s.file.placeholder(&format!("employer {}", fit(&s.query, 30))).unwrap_or_default();
         let style = if matches!(s.file, Part::Failed(_)) { t.error } else { t.dim };
         let text = vec![Line::styled(why, style), Line::styled("Esc goes back to the list.", t.dim)];
         f.render_widget(Paragraph::new(text), r);
@@ -238,7 +238,7 @@ impl Screen<App> for EmployerScreen {
     fn title(&self) -> String {
         match self.file.shown() {
             Some(v) => format!("EIN {}", v.file.employer.ein),
-            None => clip(&sanitize(&self.query), 30),
+            None => fit(&sanitize(&self.query), 30),
         }
     }
 

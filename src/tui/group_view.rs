@@ -18,7 +18,7 @@ use super::screen::{Reported, Screen};
 use super::task::{Report, TaskId};
 use crate::action::Action;
 use crate::domain::billing::{Alert, dollars, month_name, waiting_period};
-use crate::domain::text::{clip, sanitize};
+use crate::domain::text::{fit, sanitize};
 use crate::ops::employers::{GroupBilling, GroupFile, GroupPlans, SUBSCRIBER_STATUSES, SubscriberView};
 use crate::ops::request::{Outcome, Request};
 use crate::store::{Dir, Page};
@@ -185,10 +185,10 @@ fn icons(alerts: &[Alert]) -> String {
 fn pair(app: &App, a: (&str, String), b: Option<(&str, String)>) -> Line<'static> {
     let t = &app.theme;
     let mut spans =
-        vec![Span::styled(format!("{:<16}", a.0), t.header), Span::raw(format!("{:<24}", clip(&sanitize(&a.1), 23)))];
+        vec![Span::styled(format!("{:<16}", a.0), t.header), Span::raw(format!("{:<24}", fit(&sanitize(&a.1), 23)))];
     if let Some((l, v)) = b {
         spans.push(Span::styled(format!("{l:<15}"), t.header));
-        spans.push(Span::raw(clip(&sanitize(&v), 24)));
+        spans.push(Span::raw(fit(&sanitize(&v), 24)));
     }
     Line::from(spans)
 }
@@ -296,7 +296,7 @@ fn billing(app: &App, b: &GroupBilling) -> Vec<Line<'static>> {
     for i in 0..bills.len().max(pays.len()).min(12) {
         let l = bills.get(i).cloned().unwrap_or_default();
         let r = pays.get(i).cloned().unwrap_or_default();
-        out.push(Line::raw(format!("{:<40}{r}", clip(&l, 39))));
+        out.push(Line::raw(format!("{:<40}{r}", fit(&l, 39))));
     }
     out
 }
@@ -352,10 +352,10 @@ fn plans(app: &App, p: &GroupPlans) -> Vec<Line<'static>> {
     for r in &p.plans {
         out.push(Line::raw(sanitize(&format!(
             "{:<7}{:<15}{:<8}{:<9}{:>10}{:>10}{:>10}{:>10}",
-            clip(&r.plan_code, 6),
-            clip(&r.name, 14),
-            clip(&r.coverage_type, 7),
-            clip(r.carrier_code.as_deref().unwrap_or("—"), 8),
+            fit(&r.plan_code, 6),
+            fit(&r.name, 14),
+            fit(&r.coverage_type, 7),
+            fit(r.carrier_code.as_deref().unwrap_or("—"), 8),
             cents(r.employee_cents),
             cents(r.employee_spouse_cents),
             cents(r.employee_children_cents),
@@ -366,7 +366,7 @@ fn plans(app: &App, p: &GroupPlans) -> Vec<Line<'static>> {
     for r in &p.plans {
         out.push(Line::raw(sanitize(&format!(
             "{:<7}waiting {} days · COBRA fee {}% · {} · {}{}",
-            clip(&r.plan_code, 6),
+            fit(&r.plan_code, 6),
             r.waiting_period_days,
             r.cobra_admin_fee_pct,
             r.rating_type,
@@ -454,7 +454,7 @@ pub fn draw_group(f: &mut Frame, app: &App, s: &GroupScreen, r: Rect) {
         }
         None => s.number.clone(),
     };
-    f.render_widget(Paragraph::new(Line::styled(clip(&name, usize::from(r.width)), t.header)), head);
+    f.render_widget(Paragraph::new(Line::styled(fit(&name, usize::from(r.width)), t.header)), head);
     let mut spans = Vec::new();
     for tab in GroupTab::ALL {
         spans.push(Span::styled(format!(" {} ", tab.title()), if tab == s.tab { t.tab_active } else { t.tab }));
