@@ -629,7 +629,7 @@ pub enum BrokerCmd {
     Book {
         npn: String,
         #[command(flatten)]
-        filter: BookArgs,
+        filter: Box<BookArgs>,
         /// Write the whole book under the filters to this CSV file.
         #[arg(long, value_name = "FILE")]
         csv: Option<std::path::PathBuf>,

@@ -133,9 +133,7 @@ async fn run(mut cli: Cli) -> Result<u8, Fatal> {
             | Cmd::Account(_)
             | Cmd::Employer(_)
             | Cmd::Group(_)),
-        ) => {
-            with_ops(&ctx, c).await
-        }
+        ) => with_ops(&ctx, c).await,
         Some(
             c @ (Cmd::Staff(_) | Cmd::Code(_) | Cmd::Bench(_) | Cmd::Import(_) | Cmd::Report(_) | Cmd::Worker { .. }),
         ) => with_ops(&ctx, c).await,

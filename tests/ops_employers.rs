@@ -778,7 +778,11 @@ async fn the_employer_view_the_book_and_exports_run_through_execute() {
         );
         assert!(view.cases.is_empty() && view.imports.is_empty() && view.codes.is_empty(), "{}", db.label);
         let e = ops.execute(&env, Request::EmployerView { query: "zebra".into() }).await.unwrap_err();
-        assert!(matches!(&e, OpError::NotFound(m) if m.contains("no employer's name starts with")), "{}: {e}", db.label);
+        assert!(
+            matches!(&e, OpError::NotFound(m) if m.contains("no employer's name starts with")),
+            "{}: {e}",
+            db.label
+        );
 
         // The broker's book: its grants in force, filtered, through the one entry point.
         let book = |filter: BookFilter| Request::BrokerBook {
@@ -792,13 +796,17 @@ async fn the_employer_view_the_book_and_exports_run_through_execute() {
             o => panic!("{o:?}"),
         };
         assert_eq!(numbers(&rows), ["ACM101", "BIR200"], "{}", db.label);
-        let rows = match ops.execute(&env, book(BookFilter { status: Some("pending".into()), ..Default::default() })).await {
-            Ok(Outcome::Book(p)) => p.rows,
-            o => panic!("{o:?}"),
-        };
+        let rows =
+            match ops.execute(&env, book(BookFilter { status: Some("pending".into()), ..Default::default() })).await {
+                Ok(Outcome::Book(p)) => p.rows,
+                o => panic!("{o:?}"),
+            };
         assert_eq!(numbers(&rows), ["BIR200"], "{}", db.label);
         let e = ops
-            .execute(&env, Request::BrokerBook { npn: "7654321".into(), filter: Box::default(), dir: Dir::First, limit: 5 })
+            .execute(
+                &env,
+                Request::BrokerBook { npn: "7654321".into(), filter: Box::default(), dir: Dir::First, limit: 5 },
+            )
             .await
             .unwrap_err();
         assert!(matches!(&e, OpError::NotFound(m) if m.contains("no broker with NPN 7654321")), "{}: {e}", db.label);
@@ -820,7 +828,12 @@ async fn the_employer_view_the_book_and_exports_run_through_execute() {
         let groups: std::collections::BTreeSet<&str> =
             text.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
         assert_eq!(n, text.lines().count() - 1, "{}", db.label);
-        assert_eq!(groups.into_iter().collect::<Vec<_>>(), ["ACM001", "ACM101", "ACM101-01", "ACM101-02"], "{}", db.label);
+        assert_eq!(
+            groups.into_iter().collect::<Vec<_>>(),
+            ["ACM001", "ACM101", "ACM101-01", "ACM101-02"],
+            "{}",
+            db.label
+        );
         let one: usize = ops.ask(&env, req(false)).await.unwrap();
         assert!(one < n, "{}: the parent alone has fewer", db.label);
         let (audited,): (i64,) = db

@@ -1024,13 +1024,7 @@ async fn the_book_of_business_filters_and_opens_the_group_view() {
     h.press(&format!(":broker {npn}<Enter><Tab>")).await.unwrap();
     let s = h.screen();
     assert!(s.contains("Book of business: no filter") && s.contains("Alert"), "{s}");
-    let all = h
-        .app
-        .ops
-        .broker_book(&npn, &Default::default(), &portaldesk::store::Dir::First, 50)
-        .await
-        .unwrap()
-        .rows;
+    let all = h.app.ops.broker_book(&npn, &Default::default(), &portaldesk::store::Dir::First, 50).await.unwrap().rows;
     assert!(!all.is_empty());
     for g in &all {
         assert!(s.contains(&g.row.group_number), "{} missing:\n{s}", g.row.group_number);

@@ -73,10 +73,20 @@ fn employer_text(v: &EmployerView) -> String {
         out.push(format!("code        {} …{} {} expires {}", c.id, c.last4, c.status, c.expires_at.date_naive()));
     }
     for j in &v.imports {
-        out.push(sanitize(&format!("import      {} {} {} {} ({} ok, {} failed)", j.id, j.kind, j.status, j.file_name, j.ok_rows, j.failed_rows)));
+        out.push(sanitize(&format!(
+            "import      {} {} {} {} ({} ok, {} failed)",
+            j.id, j.kind, j.status, j.file_name, j.ok_rows, j.failed_rows
+        )));
     }
     for c in &v.cases {
-        out.push(sanitize(&format!("case        {} {} {} {} {}", c.case_number, c.queue, c.status, c.group_number, clip(&c.subject, 40))));
+        out.push(sanitize(&format!(
+            "case        {} {} {} {} {}",
+            c.case_number,
+            c.queue,
+            c.status,
+            c.group_number,
+            clip(&c.subject, 40)
+        )));
     }
     for c in &v.communications {
         out.push(sanitize(&format!(
@@ -225,7 +235,9 @@ pub async fn run(ops: &Ops, env: &Env<'_>, cmd: Cmd) -> Result<u8, Fatal> {
             report(json.json, r, |p| {
                 let Rows::Employers(rows) = &p.rows else { return String::new() };
                 rows.iter()
-                    .map(|e| crate::columns::cells(&ListItem::Employer(e.clone()), ops.now(), &Default::default()).join("  "))
+                    .map(|e| {
+                        crate::columns::cells(&ListItem::Employer(e.clone()), ops.now(), &Default::default()).join("  ")
+                    })
                     .collect::<Vec<_>>()
                     .join("\n")
             })
@@ -271,7 +283,11 @@ pub async fn run(ops: &Ops, env: &Env<'_>, cmd: Cmd) -> Result<u8, Fatal> {
             report(json.json, r, |s| {
                 let mut lines: Vec<String> = s.subscribers.iter().map(subscriber_line).collect();
                 if lines.is_empty() {
-                    lines.push(format!("{} has no subscribers{}", s.group, s.status.as_deref().map(|st| format!(" with status {st}")).unwrap_or_default()));
+                    lines.push(format!(
+                        "{} has no subscribers{}",
+                        s.group,
+                        s.status.as_deref().map(|st| format!(" with status {st}")).unwrap_or_default()
+                    ));
                 }
                 if s.more {
                     lines.push("… more: raise --limit or write them all with --csv FILE".into());

@@ -7,19 +7,29 @@ use chrono::NaiveDate;
 use super::json::{Book, ListPage, Rows, Subscribers};
 use super::json_examples::{Example, at, day, ex};
 use crate::domain::billing::{Aging, Alert};
-use crate::ops::employers::{BookView, EmployerFile, EmployerView, GroupBilling, GroupFile, GroupPlans, SubscriberView};
+use crate::ops::employers::{
+    BookView, EmployerFile, EmployerView, GroupBilling, GroupFile, GroupPlans, SubscriberView,
+};
 use crate::store::book::BookRow;
 use crate::store::employers::{
     CommunicationRow, EmployerCase, EmployerCode, EmployerContact, EmployerImport, EmployerRow, EmployerUser, GroupNode,
 };
-use crate::store::groups::{BillingFigures, BundlePlan, Contact, GroupDetail, Invoice, Payment, PlanYearRow, SubscriberRow};
+use crate::store::groups::{
+    BillingFigures, BundlePlan, Contact, GroupDetail, Invoice, Payment, PlanYearRow, SubscriberRow,
+};
 
 fn ymd(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("a valid example date")
 }
 
 fn employer() -> EmployerRow {
-    EmployerRow { id: 3, ein: "17-0000012".into(), legal_name: "Summit Trucking".into(), name_key: String::new(), groups: 2 }
+    EmployerRow {
+        id: 3,
+        ein: "17-0000012".into(),
+        legal_name: "Summit Trucking".into(),
+        name_key: String::new(),
+        groups: 2,
+    }
 }
 
 fn node(id: i64, number: &str, parent: Option<i64>, suffix: Option<&str>, name: &str) -> GroupNode {

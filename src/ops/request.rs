@@ -11,6 +11,7 @@ use super::access::Grantee;
 use super::accounts::Tools;
 use super::cases::{Changed, Claimed};
 use super::codes::{CodeFor, CodePolicy, Issued, Redeemed};
+use super::employers::{BookView, EmployerView, GroupBilling, GroupFile, GroupPlans, SubscriberView};
 use super::maintenance::{ChangeDone, ChangeRequest};
 use super::{OpError, Ops};
 use crate::action::Action;
@@ -21,9 +22,12 @@ use crate::domain::case::Queue;
 use crate::domain::case_change::CaseChange;
 use crate::domain::import_spec::ImportKind;
 use crate::domain::role::Role;
+use crate::store::Dir;
 use crate::store::accounts::AccountHead;
+use crate::store::book::BookFilter;
 use crate::store::brokers::BrokerFile;
 use crate::store::cases::CaseFile;
+use crate::store::employers::EmployerRow;
 use crate::store::imports::JobHead;
 use crate::store::key_rotation::Rotation;
 use crate::store::lists::{ListKind, ListRequest, ListRow};
@@ -31,10 +35,6 @@ use crate::store::maintenance::ChangeRow;
 use crate::store::members::{Coverage, MemberFile, MemberSearch};
 use crate::store::paging::Page;
 use crate::store::staff::Staff;
-use crate::store::book::BookFilter;
-use crate::store::employers::EmployerRow;
-use crate::store::Dir;
-use super::employers::{BookView, EmployerView, GroupBilling, GroupFile, GroupPlans, SubscriberView};
 
 /// A case as typed (`C-000123`, `c-123`, `123`): the ops layer checks it,
 /// so a bad one is refused exactly as from any other surface.
@@ -493,7 +493,9 @@ impl Request {
             | R::GroupBilling { group }
             | R::GroupPlans { group, .. }
             | R::GroupSubscribers { group, .. }
-            | R::GroupExport { group, .. } => format!("group:{}", crate::domain::text::clip(&group.trim().to_uppercase(), 20)),
+            | R::GroupExport { group, .. } => {
+                format!("group:{}", crate::domain::text::clip(&group.trim().to_uppercase(), 20))
+            }
             R::BrokerBook { npn, .. } | R::BrokerBookExport { npn, .. } => format!("broker:{}", npn.trim()),
         }
     }

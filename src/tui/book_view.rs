@@ -139,7 +139,10 @@ pub fn draw_book(f: &mut Frame, app: &App, b: &BookTab, r: Rect) {
         let msg = if b.typed.is_empty() {
             "No group is in this broker's book: no grant is in force.".to_owned()
         } else {
-            format!("No group of this broker's book matches {}: :book with nothing after it clears the filter.", fit(&filter, 40))
+            format!(
+                "No group of this broker's book matches {}: :book with nothing after it clears the filter.",
+                fit(&filter, 40)
+            )
         };
         f.render_widget(Paragraph::new(msg).style(t.dim).wrap(ratatui::widgets::Wrap { trim: true }), table);
         return;
@@ -155,11 +158,8 @@ pub fn draw_book(f: &mut Frame, app: &App, b: &BookTab, r: Rect) {
     let first = b.selected.saturating_sub(visible - 1);
     let rows = page.rows.iter().skip(first).take(visible).map(|v| {
         let g = &v.row;
-        let mut cells = vec![
-            Cell::from(sanitize(&g.group_number)),
-            Cell::from(sanitize(&g.name)),
-            Cell::from(g.status.clone()),
-        ];
+        let mut cells =
+            vec![Cell::from(sanitize(&g.group_number)), Cell::from(sanitize(&g.name)), Cell::from(g.status.clone())];
         if wide {
             cells.push(Cell::from(day(g.original_effective_date)));
         }

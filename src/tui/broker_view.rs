@@ -20,7 +20,8 @@ pub fn draw_broker(f: &mut Frame, app: &App, s: &BrokerScreen, r: Rect) {
     let t = &app.theme;
     if let Some(b) = &s.book {
         let [head, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(r);
-        let who = s.file.as_ref().map(|f| format!(", {} {}", f.broker.first_name, f.broker.last_name)).unwrap_or_default();
+        let who =
+            s.file.as_ref().map(|f| format!(", {} {}", f.broker.first_name, f.broker.last_name)).unwrap_or_default();
         f.render_widget(Paragraph::new(Span::styled(sanitize(&format!("NPN {}{who}", s.npn)), t.header)), head);
         return super::book_view::draw_book(f, app, b, rest);
     }

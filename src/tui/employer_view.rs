@@ -25,7 +25,10 @@ use crate::ops::request::{Outcome, Request};
 pub enum Target {
     Group(String),
     /// A portal user: its id, and the name the Accounts list is filtered by.
-    Account { id: i64, name: String },
+    Account {
+        id: i64,
+        name: String,
+    },
     Case(String),
     Import(i64),
 }
@@ -131,10 +134,7 @@ fn entries(app: &App, v: &EmployerView) -> Vec<Entry> {
     }
     for u in &v.portal_users {
         let last = u.last_login_at.map_or_else(|| "never signed in".to_owned(), |d| format!("last in {}", when(d)));
-        link(
-            &mut out,
-            sanitize(&format!("  {} {} <{}> · {} · {last}", u.first_name, u.last_name, u.email, u.status)),
-        );
+        link(&mut out, sanitize(&format!("  {} {} <{}> · {} · {last}", u.first_name, u.last_name, u.email, u.status)));
     }
     head(&mut out, "Cases (latest; Enter opens)".into());
     if v.cases.is_empty() {

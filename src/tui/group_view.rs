@@ -286,7 +286,14 @@ fn billing(app: &App, b: &GroupBilling) -> Vec<Line<'static>> {
         .invoices
         .iter()
         .rev()
-        .map(|i| format!("{} due {} {:>11}", app.day(i.period_start), app.day(i.due_date), dollars(i.amount_cents + i.adjustment_cents)))
+        .map(|i| {
+            format!(
+                "{} due {} {:>11}",
+                app.day(i.period_start),
+                app.day(i.due_date),
+                dollars(i.amount_cents + i.adjustment_cents)
+            )
+        })
         .collect();
     let pays: Vec<String> = b
         .payments
@@ -345,7 +352,10 @@ fn plans(app: &App, p: &GroupPlans) -> Vec<Line<'static>> {
             Span::styled(format!("  y switches current/prior · on file {}", years.join(", ")), t.dim),
         ]),
         Line::styled(
-            format!("{:<7}{:<15}{:<8}{:<9}{:>10}{:>10}{:>10}{:>10}", "Plan", "Name", "Type", "Carrier", "EE", "EE+Sp", "EE+Ch", "Family"),
+            format!(
+                "{:<7}{:<15}{:<8}{:<9}{:>10}{:>10}{:>10}{:>10}",
+                "Plan", "Name", "Type", "Carrier", "EE", "EE+Sp", "EE+Ch", "Family"
+            ),
             t.header,
         ),
     ];
