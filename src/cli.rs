@@ -217,6 +217,14 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 50)]
         samples: usize,
     },
+    /// The group view of a large group and its subscriber export beside the plain engine
+    /// (sets up, on the first run, a parent and a suffix of SUBSCRIBERS moved subscribers each).
+    Groups {
+        #[arg(long, default_value_t = 50_000)]
+        subscribers: usize,
+        #[arg(long, default_value_t = 50)]
+        samples: usize,
+    },
     /// Apply a demographic file of many rows, beside the plain engine loading it.
     Imports {
         #[arg(long, default_value_t = 100_000)]
