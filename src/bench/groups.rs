@@ -63,6 +63,8 @@ pub async fn groups(
     let config = crate::config::Config::load(None, std::iter::empty(), &Default::default())
         .map_err(|e| OpError::Invalid(e.to_string()))?;
     let env = Env::new(&config, Some(key), None);
+    let before = peak_mb().map_or_else(|| "not known".into(), |m| format!("{m} MB"));
+    out.push(("peak memory before the exports".into(), before));
     for family in [false, true] {
         let path = dir.join(if family { "family.csv" } else { "group.csv" });
         let start = Instant::now();
