@@ -206,6 +206,19 @@ mod tests {
     }
 
     #[test]
+    fn a_pushed_screen_returns_to_the_one_below_and_opening_clears_both() {
+        let mut stack = Stack::<()>::default();
+        stack.open(probe("employer", 1));
+        stack.push(probe("group", 2));
+        assert_eq!(stack.titles(), ["employer", "group"]);
+        assert!(stack.pop());
+        assert_eq!(stack.titles(), ["employer"]);
+        stack.push(probe("group", 3));
+        stack.open(probe("other group", 4));
+        assert_eq!(stack.titles(), ["other group"]);
+    }
+
+    #[test]
     fn a_report_goes_to_the_screen_waiting_for_it_and_a_gone_record_closes_its_screen() {
         let mut stack = Stack::<()>::default();
         stack.open(probe("job 7", 4));
