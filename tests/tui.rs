@@ -1045,3 +1045,41 @@ async fn the_book_of_business_filters_and_opens_the_group_view() {
     let s = h.screen();
     assert!(s.contains(&format!("Employers › {} · Details", first.group_number)), "{s}");
 }
+
+#[tokio::test]
+async fn the_subscribers_tab_pages_through_a_large_group_and_opens_a_member() {
+    let (db, mut h) = app(80, 24).await;
+    let (group, _) = family_group(&db).await;
+    // 80 subscribers in the group: two pages of 50.
+    db.store
+        .execute(
+            "UPDATE members SET group_id = (SELECT id FROM employer_groups WHERE group_number = $1) \
+             WHERE id IN (SELECT id FROM members WHERE relationship = 'self' ORDER BY id LIMIT 80)",
+            args![group.clone()],
+        )
+        .await
+        .unwrap();
+    let (n,): (i64,) = db
+        .store
+        .fetch_one(
+            "SELECT count(*) FROM members m JOIN employer_groups g ON g.id = m.group_id \
+             WHERE g.group_number = $1 AND m.relationship = 'self'",
+            args![group.clone()],
+        )
+        .await
+        .unwrap();
+    h.press(&format!(":group {group}<Enter><S-Tab>")).await.unwrap();
+    assert!(h.screen().contains("50 on this page · more after"), "{}", h.screen());
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..n {
+        seen.insert(h.app.top::<portaldesk::tui::group_view::GroupScreen>().unwrap().selected_member().unwrap());
+        h.press("j").await.unwrap();
+    }
+    assert_eq!(seen.len() as i64, n, "every subscriber once, across the pages");
+    assert!(h.screen().contains("more before"), "{}", h.screen());
+    h.press("g").await.unwrap();
+    assert!(h.screen().contains("50 on this page · more after"), "{}", h.screen());
+    let member = h.app.top::<portaldesk::tui::group_view::GroupScreen>().unwrap().selected_member().unwrap();
+    h.press("<Enter>").await.unwrap();
+    assert!(h.screen().contains(&member) && h.screen().contains("Members"), "{}", h.screen());
+}

@@ -57,7 +57,12 @@ impl BookTab {
             self.load(self.dir.clone(), self.selected);
             return true;
         }
-        let Some(p) = self.page.shown() else { return false };
+        let moves = matches!(
+            action,
+            Action::Down | Action::Up | Action::PageDown | Action::PageUp | Action::Top | Action::Bottom
+        );
+        // While the page is read, moving waits for it (the list below stays put).
+        let Some(p) = self.page.shown() else { return moves };
         let n = p.rows.len();
         let (first, last) = (p.rows.first().map(|r| r.row.cursor()), p.rows.last().map(|r| r.row.cursor()));
         let (before, after) = (p.more_before, p.more_after);

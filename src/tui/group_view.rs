@@ -551,6 +551,8 @@ impl Screen<App> for GroupScreen {
             Action::PageDown => self.scroll = self.scroll.saturating_add(10),
             Action::PageUp => self.scroll = self.scroll.saturating_sub(10),
             Action::Top => self.scroll = 0,
+            // The tabs are short: the end is where they stop.
+            Action::Bottom => {}
             _ => return false,
         }
         true
