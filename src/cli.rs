@@ -63,6 +63,12 @@ pub enum Cmd {
     /// Grant, change and revoke broker access to groups.
     #[command(subcommand)]
     Access(AccessCmd),
+    /// Find employers and show their groups, contacts, users and history (also `employers`).
+    #[command(subcommand, visible_alias = "employers")]
+    Employer(EmployerCmd),
+    /// A group's details, billing, plans and subscribers (also `groups`).
+    #[command(subcommand, visible_alias = "groups")]
+    Group(GroupCmd),
     /// Portal user accounts (also `accounts`).
     #[command(subcommand, visible_alias = "accounts")]
     Account(AccountCmd),
@@ -208,6 +214,14 @@ pub enum BenchCmd {
     Brokers {
         #[arg(long, default_value_t = 5000)]
         groups: usize,
+        #[arg(long, default_value_t = 50)]
+        samples: usize,
+    },
+    /// The group view of a large group and its subscriber export beside the plain engine
+    /// (sets up, on the first run, a parent and a suffix of SUBSCRIBERS moved subscribers each).
+    Groups {
+        #[arg(long, default_value_t = 50_000)]
+        subscribers: usize,
         #[arg(long, default_value_t = 50)]
         samples: usize,
     },
@@ -616,6 +630,119 @@ pub enum BrokerCmd {
     /// A broker with licences, office staff and book of business.
     Show {
         npn: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// The broker's book of business (broker.book): its groups with their alerts, filtered.
+    Book {
+        npn: String,
+        #[command(flatten)]
+        filter: Box<BookArgs>,
+        /// Write the whole book under the filters to this CSV file.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<std::path::PathBuf>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+/// The filters of the book of business.
+#[derive(Debug, Clone, Default, Args)]
+pub struct BookArgs {
+    /// Part of the group's name.
+    #[arg(long)]
+    pub name: Option<String>,
+    /// A parent group number: it and its suffixes.
+    #[arg(long, value_name = "GROUP")]
+    pub parent: Option<String>,
+    /// A suffix ID (01).
+    #[arg(long)]
+    pub suffix: Option<String>,
+    /// active, pending or terminated.
+    #[arg(long)]
+    pub status: Option<String>,
+    /// past_due, renewal, turning_65 or cancelled.
+    #[arg(long)]
+    pub alert: Option<String>,
+    /// Part of the name of one of its plans.
+    #[arg(long)]
+    pub plan: Option<String>,
+    /// medical, dental or vision.
+    #[arg(long, value_name = "TYPE")]
+    pub plan_type: Option<String>,
+    /// Original enrollment (effective) date from, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub enrolled_from: Option<String>,
+    #[arg(long, value_name = "DATE")]
+    pub enrolled_to: Option<String>,
+    /// Renewal date from, YYYY-MM-DD.
+    #[arg(long, value_name = "DATE")]
+    pub renewal_from: Option<String>,
+    #[arg(long, value_name = "DATE")]
+    pub renewal_to: Option<String>,
+}
+
+/// `portaldesk employer …`.
+#[derive(Debug, Subcommand)]
+pub enum EmployerCmd {
+    /// Find employers by name, EIN (NN-NNNNNNN) or group number.
+    Find {
+        #[arg(default_value = "")]
+        query: String,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// An employer (employer.view): its groups as a tree, contacts, portal users, codes, imports, cases.
+    Show {
+        /// A name, an EIN or one of its group numbers.
+        query: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+/// `portaldesk group …`.
+#[derive(Debug, Subcommand)]
+pub enum GroupCmd {
+    /// A group's details, key dates, contacts, renewal and alerts (group.view).
+    Show {
+        group: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Billing and payment figures with aging, bills and payments (group.billing, audited).
+    Billing {
+        group: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Plans with carrier, rates by tier and settings, and bundles, for a plan year (group.plans).
+    Plans {
+        group: String,
+        /// The plan year (default: the current one).
+        #[arg(long)]
+        year: Option<i64>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Subscribers with plan, status and alerts (group.subscribers); --csv writes them all, SSNs masked.
+    Subscribers {
+        group: String,
+        /// active, pending, terminated, cobra_elected or cobra_expired.
+        #[arg(long)]
+        status: Option<String>,
+        /// A parent's and every suffix's subscribers.
+        #[arg(long)]
+        family: bool,
+        /// Write every subscriber to this CSV file (SSNs masked; audited).
+        #[arg(long, value_name = "FILE")]
+        csv: Option<std::path::PathBuf>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
         #[command(flatten)]
         json: JsonFlag,
     },

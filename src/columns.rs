@@ -63,6 +63,7 @@ pub fn columns(kind: ListKind) -> &'static [Column] {
             ("Status", 7),
             ("Tries", 5),
         ],
+        ListKind::Employers => &[("Legal name", FILL), ("EIN", 10), ("Groups", 6)],
     }
 }
 
@@ -145,6 +146,7 @@ pub fn cells(item: &ListItem, now: DateTime<Utc>, format: &DateFormat) -> Vec<St
             c.status.clone(),
             c.attempts.to_string(),
         ],
+        ListItem::Employer(e) => vec![sanitize(&e.legal_name), e.ein.clone(), e.groups.to_string()],
     }
 }
 

@@ -44,6 +44,11 @@ pub enum Command {
     Export(String),
     Brokers(String),
     Broker(String),
+    /// `:employers [QUERY]`, `:employer QUERY`, `:group NUMBER`, `:book FILTERS`.
+    Employers(String),
+    Employer(String),
+    Group(String),
+    Book(String),
     Accounts(String),
     Staff,
     /// A broker, account or staff action with what was typed after its word.
@@ -219,6 +224,10 @@ fn action_args(action: Action, rest: &str, needs: &dyn Fn(&str) -> Result<String
         A::ListExport => Command::Export(needs("a file name, e.g. :export members.csv")?),
         A::AreaBrokers => Command::Brokers(typed()),
         A::BrokerView => Command::Broker(needs("an NPN")?),
+        A::AreaEmployers => Command::Employers(typed()),
+        A::EmployerView => Command::Employer(needs("an employer's name, EIN or group number")?),
+        A::GroupView => Command::Group(needs("a group number, e.g. ABC101-01")?),
+        A::BrokerBook => Command::Book(typed()),
         A::AreaAccounts => Command::Accounts(typed()),
         A::AccountTools => Command::Admin(action, needs("tools, e.g. eligibility,billing (or none)")?),
         A::StaffSetRole => Command::Admin(action, needs("LOGIN ROLE")?),

@@ -117,3 +117,66 @@ async fn subscribers_of_group(
     }
     Ok(n)
 }
+
+/// The columns of a book-of-business export.
+pub const BOOK_COLUMNS: [&str; 12] = [
+    "group",
+    "parent",
+    "suffix",
+    "name",
+    "status",
+    "original_effective_date",
+    "renewal_date",
+    "plan",
+    "subscribers",
+    "past_due",
+    "turning_65",
+    "alerts",
+];
+
+/// Writes the book of business under `filter` to `path`, a page of 1 000
+/// at a time: each group with its alerts as of `today`. Returns how many rows.
+pub async fn book_csv(
+    store: &Store,
+    filter: &crate::store::book::BookFilter,
+    today: chrono::NaiveDate,
+    path: &Path,
+) -> Result<usize, String> {
+    let mut out = csv::Writer::from_path(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    let fail = |e: csv::Error| format!("writing {} failed: {e}", path.display());
+    out.write_record(BOOK_COLUMNS).map_err(fail)?;
+    let mut dir = Dir::First;
+    let mut n = 0;
+    loop {
+        let page = crate::store::book::page(store, filter, today, &dir, 1000).await.map_err(|e| short_cause(&e))?;
+        for r in &page.rows {
+            let facts = crate::ops::employers::book_facts(r);
+            let alerts: Vec<&str> = crate::domain::billing::group_alerts(&facts, today)
+                .into_iter()
+                .map(crate::domain::billing::Alert::name)
+                .collect();
+            let cells = [
+                r.group_number.clone(),
+                r.parent_number.clone().unwrap_or_default(),
+                r.suffix.clone().unwrap_or_default(),
+                r.name.clone(),
+                r.status.clone(),
+                r.original_effective_date.to_string(),
+                r.renewal_date.to_string(),
+                r.plan.clone().unwrap_or_default(),
+                r.subscribers.to_string(),
+                crate::domain::billing::dollars(facts.past_due_cents),
+                r.turning_65.to_string(),
+                alerts.join(" "),
+            ];
+            out.write_record(cells.iter().map(|c| csv_safe(&crate::domain::text::sanitize(c)))).map_err(fail)?;
+        }
+        n += page.rows.len();
+        match page.rows.last() {
+            Some(last) if page.more_after => dir = Dir::After(last.cursor()),
+            _ => break,
+        }
+    }
+    out.flush().map_err(|e| format!("writing {} failed: {e}", path.display()))?;
+    Ok(n)
+}

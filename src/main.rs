@@ -88,6 +88,9 @@ async fn with_key(ops: &portaldesk::ops::Ops, env: &Env<'_>, c: Cmd) -> Result<u
         Cmd::Import(i) => cmd::imports::run(ops, env, i).await,
         Cmd::Report(r) => cmd::reports::run(ops, env, r).await,
         Cmd::Worker { once, name } => cmd::reports::worker(ops, once, name).await,
+        c @ (Cmd::Employer(_) | Cmd::Group(_) | Cmd::Broker(portaldesk::cli::BrokerCmd::Book { .. })) => {
+            cmd::employers::run(ops, env, c).await
+        }
         other => cmd::admin::run(ops, env, other).await,
     }
 }
@@ -122,9 +125,15 @@ async fn run(mut cli: Cli) -> Result<u8, Fatal> {
         Some(Cmd::Info(j)) => cmd::info::run(&ctx, j.json),
         Some(Cmd::Migrate) => cmd::demo::migrate(&ctx).await,
         Some(Cmd::Demo(a)) => cmd::demo::run(&ctx, &a).await,
-        Some(c @ (Cmd::Case(_) | Cmd::Member(_) | Cmd::Broker(_) | Cmd::Access(_) | Cmd::Account(_))) => {
-            with_ops(&ctx, c).await
-        }
+        Some(
+            c @ (Cmd::Case(_)
+            | Cmd::Member(_)
+            | Cmd::Broker(_)
+            | Cmd::Access(_)
+            | Cmd::Account(_)
+            | Cmd::Employer(_)
+            | Cmd::Group(_)),
+        ) => with_ops(&ctx, c).await,
         Some(
             c @ (Cmd::Staff(_) | Cmd::Code(_) | Cmd::Bench(_) | Cmd::Import(_) | Cmd::Report(_) | Cmd::Worker { .. }),
         ) => with_ops(&ctx, c).await,

@@ -740,3 +740,110 @@ async fn the_demos_groups_have_the_figures_the_domain_computes() {
         assert!(comms >= n, "{}: {comms}", db.label);
     }
 }
+
+#[tokio::test]
+async fn the_employer_view_the_book_and_exports_run_through_execute() {
+    use portaldesk::ops::request::{Env, Outcome, Request};
+    for db in common::all_backends().await {
+        fixture(&db.store).await;
+        {
+            // A portal user of Acme, for the view's users.
+            let mut tx = db.store.begin_write().await.unwrap();
+            tx.execute(
+                "INSERT INTO portal_users (email, kind, employer_id, first_name, last_name, name_key, status, created_at) \
+                 VALUES ('hr@acme.example', 'employer', 1, 'Hana', 'Ruiz', 'ruizhana', 'active', $1)",
+                args![t0()],
+            )
+            .await
+            .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let ops = ops(&db.store, false).await;
+        let env = Env::new(&common::seeded::config(), None, None);
+        let view: portaldesk::ops::employers::EmployerView =
+            ops.ask(&env, Request::EmployerView { query: "ACM101-01".into() }).await.unwrap();
+        assert_eq!(view.file.employer.legal_name, "Acme Tools", "{}", db.label);
+        assert_eq!(view.file.groups.len(), 5, "{}", db.label);
+        assert_eq!(
+            view.portal_users.iter().map(|u| u.email.as_str()).collect::<Vec<_>>(),
+            ["hr@acme.example"],
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            view.communications.iter().map(|c| c.subject.as_str()).collect::<Vec<_>>(),
+            ["Invoice mailed", "Renewal package sent", "Census received"],
+            "{}",
+            db.label
+        );
+        assert!(view.cases.is_empty() && view.imports.is_empty() && view.codes.is_empty(), "{}", db.label);
+        let e = ops.execute(&env, Request::EmployerView { query: "zebra".into() }).await.unwrap_err();
+        assert!(
+            matches!(&e, OpError::NotFound(m) if m.contains("no employer's name starts with")),
+            "{}: {e}",
+            db.label
+        );
+
+        // The broker's book: its grants in force, filtered, through the one entry point.
+        let book = |filter: BookFilter| Request::BrokerBook {
+            npn: "1234567".into(),
+            filter: Box::new(filter),
+            dir: Dir::First,
+            limit: 10,
+        };
+        let rows = match ops.execute(&env, book(BookFilter::default())).await.unwrap() {
+            Outcome::Book(p) => p.rows,
+            o => panic!("{o:?}"),
+        };
+        assert_eq!(numbers(&rows), ["ACM101", "BIR200"], "{}", db.label);
+        let rows =
+            match ops.execute(&env, book(BookFilter { status: Some("pending".into()), ..Default::default() })).await {
+                Ok(Outcome::Book(p)) => p.rows,
+                o => panic!("{o:?}"),
+            };
+        assert_eq!(numbers(&rows), ["BIR200"], "{}", db.label);
+        let e = ops
+            .execute(
+                &env,
+                Request::BrokerBook { npn: "7654321".into(), filter: Box::default(), dir: Dir::First, limit: 5 },
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(&e, OpError::NotFound(m) if m.contains("no broker with NPN 7654321")), "{}: {e}", db.label);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("book.csv");
+        let n: usize = ops
+            .ask(&env, Request::BrokerBookExport { npn: "1234567".into(), filter: Box::default(), path: path.clone() })
+            .await
+            .unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!((n, text.lines().count()), (2, 3), "{}: {text}", db.label);
+        assert!(text.lines().nth(1).unwrap().starts_with("ACM101,,,Acme Tools,active"), "{}: {text}", db.label);
+
+        // A parent's family export holds every child group's subscribers, audited first.
+        let path = dir.path().join("family.csv");
+        let req = |family| Request::GroupExport { group: "acm101".into(), family, status: None, path: path.clone() };
+        let n: usize = ops.ask(&env, req(true)).await.unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let groups: std::collections::BTreeSet<&str> =
+            text.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+        assert_eq!(n, text.lines().count() - 1, "{}", db.label);
+        assert_eq!(
+            groups.into_iter().collect::<Vec<_>>(),
+            ["ACM001", "ACM101", "ACM101-01", "ACM101-02"],
+            "{}",
+            db.label
+        );
+        let one: usize = ops.ask(&env, req(false)).await.unwrap();
+        assert!(one < n, "{}: the parent alone has fewer", db.label);
+        let (audited,): (i64,) = db
+            .store
+            .fetch_one(
+                "SELECT count(*) FROM audit_log WHERE action = 'list.export' AND entity = 'group:ACM101 (family)'",
+                args![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(audited, 1, "{}", db.label);
+    }
+}

@@ -955,3 +955,43 @@ fn the_mouse_wheel_moves_the_selection_only_when_ui_mouse_is_on() {
     assert!(s.contains("row 2 of"), "the wheel moved the selection with ui.mouse off:\n{s}");
     pty.quit_ok();
 }
+
+#[test]
+fn opens_a_cases_group_and_its_billing_tab_in_a_terminal() {
+    let home = demo_home();
+    let (rt, store) = demo_store(home.path());
+    // A case about a group (and about a member: then the group is the second link).
+    let (case, group, has_member): (String, String, bool) = rt
+        .block_on(store.fetch_one(
+            "SELECT c.case_number, g.group_number, c.member_id IS NOT NULL FROM cases c \
+             JOIN employer_groups g ON g.id = c.group_id ORDER BY c.member_id IS NOT NULL, c.case_number LIMIT 1",
+            portaldesk::args![],
+        ))
+        .unwrap();
+    let mut pty = Pty::shell(home.path(), "\"$0\"; echo \"EXIT=$?\"", 80, 24);
+    pty.wait_for("the case queue", |s| s.contains("1 Cases") && s.contains("7 Employers"));
+    pty.send(&format!(":case {case}\r"));
+    pty.wait_for("the case view", |s| s.contains(&format!("› {case}")) && s.contains("group"));
+    if has_member {
+        pty.send("\t");
+    }
+    pty.send("\r");
+    let crumb = format!("Employers › {group} · Details");
+    pty.wait_for("the group view", |s| s.contains(&crumb) && s.contains("Original eff."));
+    pty.send("\t");
+    let s = pty.wait_for("the billing tab", |s| s.contains(&format!("{group} · Billing")) && s.contains("Balance due"));
+    assert!(s.contains("Balance forward") && s.contains("Last payment") && s.contains('$'), "{s}");
+    // q closes the group view, then quits from the Employers list.
+    pty.send("q");
+    pty.wait_for("the employer list", |s| s.contains("Legal name"));
+    pty.send("q");
+    let s = pty.wait_for("the shell after exit", |s| s.contains("EXIT="));
+    assert!(s.contains("EXIT=0"), "{s}");
+    let _ = pty.child.wait();
+    // Opening the billing tab was audited against the group.
+    let audited = audited_since_seed(home.path());
+    assert!(
+        audited.iter().any(|(action, entity, _)| action == "group.billing" && *entity == format!("group:{group}")),
+        "{audited:?}"
+    );
+}

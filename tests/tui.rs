@@ -972,3 +972,190 @@ async fn each_area_s_list_is_the_bottom_screen_of_its_stack() {
     h.app.run(portaldesk::action::Action::MemberView);
     assert!(h.screen().contains(":member QUERY finds members"), "{}", h.screen());
 }
+
+/// The demo's first parent group that has suffixes, with its employer's EIN.
+async fn family_group(db: &common::TestDb) -> (String, String) {
+    db.store
+        .fetch_one(
+            "SELECT g.group_number, e.ein FROM employer_groups g JOIN employers e ON e.id = g.employer_id \
+             WHERE g.parent_group_id IS NULL AND EXISTS (SELECT 1 FROM employer_groups s WHERE s.parent_group_id = g.id) \
+             ORDER BY g.group_number LIMIT 1",
+            args![],
+        )
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn employer_view_and_every_group_tab_snapshots() {
+    let (db, mut h) = app(80, 24).await;
+    let (group, ein) = family_group(&db).await;
+    h.press("7").await.unwrap();
+    let s = h.screen();
+    assert!(s.contains("7 Employers") && s.contains("Legal name") && s.contains(&ein), "{s}");
+    // Found by EIN in the list, Enter opens the employer: its groups as a tree.
+    h.press(&format!("/{ein}<Enter><Enter>")).await.unwrap();
+    let s = stable(&h.screen(), &db);
+    assert!(s.contains(&format!("EIN {ein}")) && s.contains(&format!("  {group} ")), "{s}");
+    assert!(s.contains(&format!("└ {group}-01")), "the suffix sits under its parent:\n{s}");
+    insta::assert_snapshot!("employer_view_80x24", s);
+
+    // Enter on the parent (the first row) opens the group view above the employer.
+    h.press("<Enter>").await.unwrap();
+    let s = stable(&h.screen(), &db);
+    assert!(s.contains(&format!("EIN {ein} › {group} · Details")) && s.contains("Original eff."), "{s}");
+    insta::assert_snapshot!("group_details_80x24", s);
+
+    h.press("<Tab>").await.unwrap();
+    let s = stable(&h.screen(), &db);
+    let billing = h.app.ops.group_billing(&group).await.unwrap();
+    let due = portaldesk::domain::billing::dollars(billing.figures.balance_due_cents);
+    assert!(s.contains("Balance due") && s.contains(&due), "{due} not on the billing tab:\n{s}");
+    insta::assert_snapshot!("group_billing_80x24", s);
+
+    h.press("<Tab>").await.unwrap();
+    let s = stable(&h.screen(), &db);
+    assert!(s.contains("Renewal month") && s.contains("Waiting period"), "{s}");
+    insta::assert_snapshot!("group_renewal_80x24", s);
+
+    h.press("<Tab>").await.unwrap();
+    let s = stable(&h.screen(), &db);
+    let plans = h.app.ops.group_plans(&group, None).await.unwrap();
+    assert!(s.contains(&format!("Plan year {} (current)", plans.current_year)), "{s}");
+    insta::assert_snapshot!("group_plans_80x24", s);
+    // y: the prior year, with its own rates; y again: back to the current.
+    h.press("y").await.unwrap();
+    let s = stable(&h.screen(), &db);
+    let prior = h.app.ops.group_plans(&group, Some(plans.current_year - 1)).await.unwrap();
+    let rate = portaldesk::domain::billing::dollars(prior.plans[0].employee_cents.unwrap());
+    assert!(s.contains(&format!("Plan year {} (prior)", plans.current_year - 1)) && s.contains(&rate), "{s}");
+    insta::assert_snapshot!("group_plans_prior_80x24", s);
+    h.press("y").await.unwrap();
+    assert!(h.screen().contains("(current)"));
+
+    h.press("<Tab>").await.unwrap();
+    let s = stable(&h.screen(), &db);
+    assert!(s.contains("Subscriber") && s.contains("Status all"), "{s}");
+    insta::assert_snapshot!("group_subscribers_80x24", s);
+    // s: only active subscribers; every row shown says so.
+    h.press("s").await.unwrap();
+    let s = h.screen();
+    assert!(s.contains("Status active"), "{s}");
+    let rows: Vec<&str> = s.lines().skip(6).take(14).filter(|l| l.contains(" M0")).collect();
+    assert!(!rows.is_empty() && rows.iter().all(|l| l.contains("active")), "{s}");
+
+    // Esc goes back to the employer, then the list.
+    h.press("<Esc>").await.unwrap();
+    assert!(h.screen().contains("Groups (parents, then their suffixes)"));
+    h.press("<Esc>").await.unwrap();
+    assert!(h.screen().contains("Legal name"));
+}
+
+#[tokio::test]
+async fn bad_employer_and_group_input_is_said_in_words() {
+    let (db, mut h) = app(80, 24).await;
+    h.press("7/99-1111111<Enter>").await.unwrap();
+    assert!(h.screen().contains("No employer has EIN 99-1111111"), "{}", h.screen());
+    h.press(":employer ZZZ999<Enter>").await.unwrap();
+    assert!(h.screen().contains("no group ZZZ999"), "{}", h.screen());
+    h.press(":group NOPE1<Enter>").await.unwrap();
+    let s = h.screen();
+    assert!(s.contains("no group NOPE1") && s.contains("Esc goes back"), "{s}");
+
+    // A group never billed, with no plans: each tab says why it is empty.
+    let (group, _) = family_group(&db).await;
+    db.store
+        .execute(
+            "INSERT INTO employer_groups (employer_id, group_number, name, status, original_effective_date, renewal_date) \
+             SELECT employer_id, 'NEW900', 'New Group', 'pending', $1, $2 FROM employer_groups WHERE group_number = $3",
+            args![chrono::NaiveDate::from_ymd_opt(2026, 12, 1), chrono::NaiveDate::from_ymd_opt(2027, 12, 1), group.clone()],
+        )
+        .await
+        .unwrap();
+    h.press(":group new900<Enter><Tab>").await.unwrap();
+    assert!(h.screen().contains("NEW900 has no bills yet"), "{}", h.screen());
+    h.press("<Tab><Tab>").await.unwrap();
+    assert!(h.screen().contains("NEW900 has no plans on file"), "{}", h.screen());
+    h.press("<Tab>").await.unwrap();
+    assert!(h.screen().contains("NEW900 has no subscribers"), "{}", h.screen());
+    // A year with no plans says which years there are.
+    h.press(&format!(":group {group}<Enter><Tab><Tab><Tab>yy")).await.unwrap();
+    assert!(h.screen().contains("(current)"), "{}", h.screen());
+    h.press(":book renewal:2027-01-01..2026-01-01<Enter>").await.unwrap();
+    assert!(h.screen().contains("open a broker first"), "{}", h.screen());
+}
+
+#[tokio::test]
+async fn the_book_of_business_filters_and_opens_the_group_view() {
+    let (db, mut h) = app(120, 40).await;
+    let (npn,): (String,) = db
+        .store
+        .fetch_one(
+            "SELECT b.npn FROM brokers b JOIN broker_access_grants a ON a.broker_id = b.id \
+             WHERE a.ends_on IS NULL GROUP BY b.npn ORDER BY count(*) DESC, b.npn LIMIT 1",
+            args![],
+        )
+        .await
+        .unwrap();
+    h.press(&format!(":broker {npn}<Enter><Tab>")).await.unwrap();
+    let s = h.screen();
+    assert!(s.contains("Book of business: no filter") && s.contains("Alert"), "{s}");
+    let all = h.app.ops.broker_book(&npn, &Default::default(), &portaldesk::store::Dir::First, 50).await.unwrap().rows;
+    assert!(!all.is_empty());
+    for g in &all {
+        assert!(s.contains(&g.row.group_number), "{} missing:\n{s}", g.row.group_number);
+    }
+    // A filter that keeps nothing says so; one that runs backwards is refused in words.
+    h.press(":book status:terminated name:zzzz<Enter>").await.unwrap();
+    assert!(h.screen().contains("No group of this broker's book matches"), "{}", h.screen());
+    h.press(":book renewal:2027-01-01..2026-01-01<Enter>").await.unwrap();
+    assert!(h.screen().contains("renewal date range runs backwards"), "{}", h.screen());
+    h.press(":book colour:red<Enter>").await.unwrap();
+    assert!(h.screen().contains("no filter \"colour\""), "{}", h.screen());
+    // The first group's own name keeps it; Enter opens it in the group view (area 7).
+    let first = &all[0].row;
+    let word = first.name.split_whitespace().next().unwrap().to_owned();
+    h.press(&format!(":book name:{word}<Enter>")).await.unwrap();
+    assert!(h.screen().contains(&first.group_number), "{}", h.screen());
+    h.press("<Enter>").await.unwrap();
+    let s = h.screen();
+    assert!(s.contains(&format!("Employers › {} · Details", first.group_number)), "{s}");
+}
+
+#[tokio::test]
+async fn the_subscribers_tab_pages_through_a_large_group_and_opens_a_member() {
+    let (db, mut h) = app(80, 24).await;
+    let (group, _) = family_group(&db).await;
+    // 80 subscribers in the group: two pages of 50.
+    db.store
+        .execute(
+            "UPDATE members SET group_id = (SELECT id FROM employer_groups WHERE group_number = $1) \
+             WHERE id IN (SELECT id FROM members WHERE relationship = 'self' ORDER BY id LIMIT 80)",
+            args![group.clone()],
+        )
+        .await
+        .unwrap();
+    let (n,): (i64,) = db
+        .store
+        .fetch_one(
+            "SELECT count(*) FROM members m JOIN employer_groups g ON g.id = m.group_id \
+             WHERE g.group_number = $1 AND m.relationship = 'self'",
+            args![group.clone()],
+        )
+        .await
+        .unwrap();
+    h.press(&format!(":group {group}<Enter><S-Tab>")).await.unwrap();
+    assert!(h.screen().contains("50 on this page · more after"), "{}", h.screen());
+    let mut seen = std::collections::BTreeSet::new();
+    for _ in 0..n {
+        seen.insert(h.app.top::<portaldesk::tui::group_view::GroupScreen>().unwrap().selected_member().unwrap());
+        h.press("j").await.unwrap();
+    }
+    assert_eq!(seen.len() as i64, n, "every subscriber once, across the pages");
+    assert!(h.screen().contains("more before"), "{}", h.screen());
+    h.press("g").await.unwrap();
+    assert!(h.screen().contains("50 on this page · more after"), "{}", h.screen());
+    let member = h.app.top::<portaldesk::tui::group_view::GroupScreen>().unwrap().selected_member().unwrap();
+    h.press("<Enter>").await.unwrap();
+    assert!(h.screen().contains(&member) && h.screen().contains("Members"), "{}", h.screen());
+}

@@ -3,6 +3,7 @@
 
 mod brokers;
 mod cases;
+mod groups;
 mod imports;
 mod keys;
 mod maintenance;
@@ -11,6 +12,7 @@ mod script;
 
 pub use brokers::brokers;
 pub use cases::cases;
+pub use groups::groups;
 pub use imports::imports;
 pub use keys::keys;
 pub use maintenance::maintenance;

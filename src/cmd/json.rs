@@ -83,6 +83,7 @@ pub enum Rows {
     Staff(Vec<StaffItem>),
     Jobs(Vec<ImportItem>),
     Codes(Vec<CodeItem>),
+    Employers(Vec<crate::store::employers::EmployerRow>),
 }
 
 impl Rows {
@@ -109,6 +110,7 @@ impl Rows {
             ListKind::Staff => pick!(Staff, Staff),
             ListKind::Imports { .. } => pick!(Jobs, Import),
             ListKind::Codes => pick!(Codes, Code),
+            ListKind::Employers => pick!(Employers, Employer),
         }
     }
 }
@@ -244,4 +246,30 @@ pub struct Info {
 pub struct ConfigShown {
     pub config_file: std::path::PathBuf,
     pub settings: Vec<crate::config::Setting>,
+}
+
+/// `group subscribers`: one page of a group's (or a family's) subscribers with their alerts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Subscribers {
+    pub group: String,
+    pub family: bool,
+    /// The status kept, if filtered.
+    pub status: Option<String>,
+    pub subscribers: Vec<crate::ops::employers::SubscriberView>,
+    pub more: bool,
+}
+
+/// `broker book`: one page of a broker's book of business with each group's alerts.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Book {
+    pub npn: String,
+    pub groups: Vec<crate::ops::employers::BookView>,
+    pub more: bool,
+}
+
+/// `group subscribers --csv`, `broker book --csv`: the file written and its rows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Exported {
+    pub file: String,
+    pub rows: usize,
 }

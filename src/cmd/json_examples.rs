@@ -30,15 +30,15 @@ pub struct Example {
     pub json: String,
 }
 
-fn at(d: u32, h: u32) -> DateTime<Utc> {
+pub(super) fn at(d: u32, h: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, d, h, 30, 0).single().expect("a valid example time")
 }
 
-fn day(m: u32, d: u32) -> NaiveDate {
+pub(super) fn day(m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, m, d).expect("a valid example date")
 }
 
-fn ex(commands: &'static [&'static str], about: &'static str, result: &impl serde::Serialize) -> Example {
+pub(super) fn ex(commands: &'static [&'static str], about: &'static str, result: &impl serde::Serialize) -> Example {
     Example { commands, about, json: ok_text(result) }
 }
 
@@ -668,4 +668,7 @@ pub fn examples() -> Vec<Example> {
             &vec!["C-000007".to_owned(), "C-000019".to_owned()],
         ),
     ]
+    .into_iter()
+    .chain(super::json_examples_employers::examples())
+    .collect()
 }

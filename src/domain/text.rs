@@ -138,9 +138,22 @@ pub fn clip(s: &str, n: usize) -> String {
     }
 }
 
+/// `s` in at most `width` characters: cut with `…` as its last when longer,
+/// so a table's columns keep their gaps.
+pub fn fit(s: &str, width: usize) -> String {
+    if s.chars().count() <= width { s.to_owned() } else { clip(s, width.saturating_sub(1)) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fit_keeps_text_within_its_width() {
+        assert_eq!(fit("Acme", 4), "Acme");
+        assert_eq!(fit("Acme Tools", 5), "Acme…");
+        assert_eq!(fit("Acme Tools", 5).chars().count(), 5);
+    }
 
     #[test]
     fn sanitize_strips_escapes_and_controls() {

@@ -84,6 +84,70 @@ pub struct BookView {
     pub alerts: Vec<Alert>,
 }
 
+/// An employer as its view shows it: the groups as a tree and, beside them,
+/// the latest of each kind of thing on the account.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct EmployerView {
+    #[serde(flatten)]
+    pub file: EmployerFile,
+    pub contacts: Vec<employers::EmployerContact>,
+    pub portal_users: Vec<employers::EmployerUser>,
+    /// Registration codes, their status as shown (`expired` once past their time).
+    pub codes: Vec<employers::EmployerCode>,
+    pub imports: Vec<employers::EmployerImport>,
+    pub cases: Vec<employers::EmployerCase>,
+    /// The latest communications, with the groups'.
+    pub communications: Vec<CommunicationRow>,
+}
+
+/// Reads a book-of-business filter as typed on the `:book` line:
+/// `name:… parent:… suffix:… status:… alert:… plan:… type:…
+/// enrolled:FROM..TO renewal:FROM..TO` (either end of a range may be left
+/// out). Each word names its filter, so a typo is refused, not ignored.
+pub fn parse_book_filter(text: &str) -> Result<BookFilter, String> {
+    let mut f = BookFilter::default();
+    let date = |s: &str| -> Result<Option<NaiveDate>, String> {
+        let s = s.trim();
+        if s.is_empty() { Ok(None) } else { crate::domain::member_query::parse_date(s).map(Some) }
+    };
+    let range = |v: &str| -> Result<(Option<NaiveDate>, Option<NaiveDate>), String> {
+        match v.split_once("..") {
+            Some((a, b)) => Ok((date(a)?, date(b)?)),
+            None => Err(format!("a date range is FROM..TO, e.g. 2026-01-01..2026-12-31; got {:?}", clip(v, 30))),
+        }
+    };
+    for word in text.split_whitespace() {
+        let Some((name, value)) = word.split_once(':') else {
+            return Err(format!(
+                "{:?} names no filter: use name: parent: suffix: status: alert: plan: type: enrolled: renewal:",
+                clip(word, 20)
+            ));
+        };
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(format!("{name}: needs a value"));
+        }
+        match name.to_lowercase().as_str() {
+            "name" => f.group_name = Some(value.to_owned()),
+            "parent" => f.parent_number = Some(value.to_uppercase()),
+            "suffix" => f.suffix = Some(value.to_owned()),
+            "status" => f.status = Some(value.to_lowercase()),
+            "alert" => f.alert = Some(Alert::parse(value)?),
+            "plan" => f.plan_name = Some(value.to_owned()),
+            "type" => f.plan_type = Some(value.to_lowercase()),
+            "enrolled" => (f.original_from, f.original_to) = range(value)?,
+            "renewal" => (f.renewal_from, f.renewal_to) = range(value)?,
+            other => {
+                return Err(format!(
+                    "no filter {:?}: use name: parent: suffix: status: alert: plan: type: enrolled: renewal:",
+                    clip(other, 20)
+                ));
+            }
+        }
+    }
+    Ok(f)
+}
+
 /// The alert facts of a book row.
 pub fn book_facts(row: &BookRow) -> GroupFacts {
     GroupFacts {
@@ -128,6 +192,18 @@ fn scope_of(detail: &GroupDetail, family: bool) -> Result<SubscriberScope, OpErr
             "{} is a suffix: the whole family is its parent {parent}'s",
             detail.group_number
         ))),
+    }
+}
+
+/// Why a search for employers found none, in words: no employer has the
+/// EIN, no group has the number, no name starts so.
+pub fn no_match(text: &str) -> String {
+    match EmployerFind::parse(text) {
+        Ok(EmployerFind::Ein(e)) => format!("No employer has EIN {e}"),
+        Ok(EmployerFind::GroupNumber(g)) => format!("No group {} is on file", clip(&g, 20)),
+        Ok(EmployerFind::Name(_)) => format!("No employer's name starts with {:?}", clip(text.trim(), 30)),
+        Ok(EmployerFind::All) => "There are no employers yet".into(),
+        Err(e) => e,
     }
 }
 
@@ -347,6 +423,61 @@ impl Ops {
         Ok(page.map(|row| BookView { alerts: billing::group_alerts(&book_facts(&row), today), row }))
     }
 
+    /// `employer.view`: one employer (as `employer` finds it) with its
+    /// groups' tree, contacts, portal users, codes, import jobs, cases and
+    /// latest communications.
+    pub async fn employer_view(&self, text: &str) -> Result<EmployerView, OpError> {
+        let file = self.employer(text).await?;
+        let id = file.employer.id;
+        let store = self.store();
+        let now = self.now();
+        let mut codes = employers::codes(store, id).await?;
+        for c in &mut codes {
+            c.status = crate::domain::code::shown_status(&c.status, c.expires_at, now).to_owned();
+        }
+        let communications =
+            employers::communications(store, id, None, &Dir::First, employers::SECTION_ROWS as usize).await?.rows;
+        Ok(EmployerView {
+            contacts: employers::contacts(store, id).await?,
+            portal_users: employers::portal_users(store, id).await?,
+            codes,
+            imports: employers::imports(store, id).await?,
+            cases: employers::cases(store, id).await?,
+            communications,
+            file,
+        })
+    }
+
+    /// `broker.book`: a page of the book of business of the broker with
+    /// NPN `npn` (its grants in force, its agency's and downline's) under
+    /// `filter`. An unknown NPN is an error that says so.
+    pub async fn broker_book(
+        &self,
+        npn: &str,
+        filter: &BookFilter,
+        dir: &Dir,
+        limit: usize,
+    ) -> Result<Page<BookView>, OpError> {
+        self.check_read_role()?;
+        let npn = crate::domain::npn::parse_npn(npn).map_err(OpError::Invalid)?;
+        let broker = book::broker_of(self.store(), &npn)
+            .await?
+            .ok_or_else(|| OpError::NotFound(format!("no broker with NPN {npn}")))?;
+        let filter = BookFilter { broker: Some(broker), ..filter.clone() };
+        self.book(&filter, dir, limit).await
+    }
+
+    /// The whole book of business of broker `npn` under `filter` as CSV,
+    /// a page at a time; returns the rows written. No member data is in it.
+    pub async fn export_book(&self, npn: &str, filter: &BookFilter, path: &std::path::Path) -> Result<usize, OpError> {
+        // The first page checks the NPN, the role and the filter.
+        self.broker_book(npn, filter, &Dir::First, 1).await?;
+        let npn = crate::domain::npn::parse_npn(npn).map_err(OpError::Invalid)?;
+        let broker = book::broker_of(self.store(), &npn).await?;
+        let filter = BookFilter { broker, ..filter.clone() };
+        crate::export::book_csv(self.store(), &filter, self.today(), path).await.map_err(OpError::Invalid)
+    }
+
     /// A page of an employer's communications (all, or one group's), newest first.
     pub async fn communications(
         &self,
@@ -364,5 +495,35 @@ impl Ops {
             return Err(OpError::NotFound(format!("no employer {employer_id}")));
         }
         Ok(employers::communications(self.store(), employer_id, group_id, dir, limit).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_typed_book_filter_names_each_part_and_refuses_what_it_cannot_read() {
+        let f = parse_book_filter(
+            "name:acme parent:acm101 suffix:01 status:Active alert:past-due plan:gold type:Dental \
+             enrolled:2020-01-01..2021-12-31 renewal:..12/31/2026",
+        )
+        .unwrap();
+        assert_eq!(f.group_name.as_deref(), Some("acme"));
+        assert_eq!(f.parent_number.as_deref(), Some("ACM101"));
+        assert_eq!(f.suffix.as_deref(), Some("01"));
+        assert_eq!(f.status.as_deref(), Some("active"));
+        assert_eq!(f.alert, Some(Alert::PastDue));
+        assert_eq!(f.plan_name.as_deref(), Some("gold"));
+        assert_eq!(f.plan_type.as_deref(), Some("dental"));
+        assert_eq!(f.original_from, NaiveDate::from_ymd_opt(2020, 1, 1));
+        assert_eq!(f.original_to, NaiveDate::from_ymd_opt(2021, 12, 31));
+        assert_eq!((f.renewal_from, f.renewal_to), (None, NaiveDate::from_ymd_opt(2026, 12, 31)));
+        assert_eq!(parse_book_filter("  ").unwrap(), BookFilter::default());
+        assert!(parse_book_filter("acme").unwrap_err().contains("names no filter"));
+        assert!(parse_book_filter("colour:red").unwrap_err().contains("no filter \"colour\""));
+        assert!(parse_book_filter("alert:late").unwrap_err().contains("past_due"));
+        assert!(parse_book_filter("renewal:2026-01-01").unwrap_err().contains("FROM..TO"));
+        assert!(parse_book_filter("name:").unwrap_err().contains("needs a value"));
     }
 }

@@ -12,6 +12,7 @@ use super::access::Grantee;
 use super::accounts::Tools;
 use super::cases::{BulkLine, Changed, Claimed};
 use super::codes::{CodeFor, CodePolicy, Issued, Redeemed};
+use super::employers::{BookView, EmployerView, GroupBilling, GroupFile, GroupPlans, SubscriberView};
 use super::imports::Progress;
 use super::maintenance::{ChangeDone, ChangeRequest};
 use super::{OpError, Ops};
@@ -23,9 +24,12 @@ use crate::domain::case::Queue;
 use crate::domain::case_change::CaseChange;
 use crate::domain::import_spec::ImportKind;
 use crate::domain::role::Role;
+use crate::store::Dir;
 use crate::store::accounts::AccountHead;
+use crate::store::book::BookFilter;
 use crate::store::brokers::BrokerFile;
 use crate::store::cases::CaseFile;
+use crate::store::employers::EmployerRow;
 use crate::store::imports::JobHead;
 use crate::store::key_rotation::Rotation;
 use crate::store::lists::{ListKind, ListRequest, ListRow};
@@ -246,6 +250,55 @@ pub enum Request {
     ReportUnschedule {
         id: i64,
     },
+    /// Employers found by name, EIN or group number (an unknown EIN or
+    /// group number is refused in words, not an empty page).
+    EmployerFind {
+        query: String,
+        dir: Dir,
+        limit: usize,
+    },
+    EmployerView {
+        query: String,
+    },
+    GroupView {
+        group: String,
+    },
+    /// Audited (`group.billing`); refused in a read-only session.
+    GroupBilling {
+        group: String,
+    },
+    /// `year` none: the plan year today falls in.
+    GroupPlans {
+        group: String,
+        year: Option<i64>,
+    },
+    /// `family`: a parent's and every suffix's.
+    GroupSubscribers {
+        group: String,
+        family: bool,
+        status: Option<String>,
+        dir: Dir,
+        limit: usize,
+    },
+    /// The subscribers as CSV, SSNs masked: a `list.export`, audited first.
+    GroupExport {
+        group: String,
+        family: bool,
+        status: Option<String>,
+        path: PathBuf,
+    },
+    BrokerBook {
+        npn: String,
+        filter: Box<BookFilter>,
+        dir: Dir,
+        limit: usize,
+    },
+    /// The whole book under the filter as CSV.
+    BrokerBookExport {
+        npn: String,
+        filter: Box<BookFilter>,
+        path: PathBuf,
+    },
 }
 
 /// The change a bulk preview is for.
@@ -293,6 +346,13 @@ pub enum Outcome {
     /// A rotation's progress, and whether every row is under the new key.
     Rotated(Rotation, bool),
     Rotation(Option<Rotation>),
+    Employers(Page<EmployerRow>),
+    Employer(Box<EmployerView>),
+    Group(Box<GroupFile>),
+    Billing(Box<GroupBilling>),
+    Plans(Box<GroupPlans>),
+    Subscribers(Page<SubscriberView>),
+    Book(Page<BookView>),
     /// Done, with nothing more to say (a revocation, a grant changed).
     Done,
 }
@@ -327,6 +387,7 @@ fn area_of(kind: &ListKind) -> Action {
         ListKind::Accounts | ListKind::Staff => Action::AreaAccounts,
         ListKind::Imports { .. } => Action::AreaImports,
         ListKind::Codes => Action::AreaCodes,
+        ListKind::Employers => Action::AreaEmployers,
     }
 }
 
@@ -385,6 +446,14 @@ impl Request {
             R::ReportCancel { .. } => Action::ReportCancel,
             R::ReportSchedule { .. } => Action::ReportSchedule,
             R::ReportUnschedule { .. } => Action::ReportUnschedule,
+            R::EmployerFind { .. } => Action::AreaEmployers,
+            R::EmployerView { .. } => Action::EmployerView,
+            R::GroupView { .. } => Action::GroupView,
+            R::GroupBilling { .. } => Action::GroupBilling,
+            R::GroupPlans { .. } => Action::GroupPlans,
+            R::GroupSubscribers { .. } => Action::GroupSubscribers,
+            R::GroupExport { .. } => Action::ListExport,
+            R::BrokerBook { .. } | R::BrokerBookExport { .. } => Action::BrokerBook,
         }
     }
 
@@ -449,6 +518,17 @@ impl Request {
             R::ReportCancel { job } => format!("report-job:{job}"),
             R::ReportSchedule { report, .. } => format!("report:{}", report.trim()),
             R::ReportUnschedule { id } => format!("report-schedule:{id}"),
+            R::EmployerFind { query, .. } | R::EmployerView { query } => {
+                format!("employer:{}", crate::domain::text::clip(query.trim(), 30))
+            }
+            R::GroupView { group }
+            | R::GroupBilling { group }
+            | R::GroupPlans { group, .. }
+            | R::GroupSubscribers { group, .. }
+            | R::GroupExport { group, .. } => {
+                format!("group:{}", crate::domain::text::clip(&group.trim().to_uppercase(), 20))
+            }
+            R::BrokerBook { npn, .. } | R::BrokerBookExport { npn, .. } => format!("broker:{}", npn.trim()),
         }
     }
 }
@@ -580,6 +660,19 @@ impl Ops {
                 O::Queued(self.schedule_report(&report, &params, schedule).await?)
             }
             R::ReportUnschedule { id } => self.unschedule_report(id).await.map(|()| O::Done)?,
+            R::EmployerFind { query, dir, limit } => O::Employers(self.find_employers(&query, &dir, limit).await?),
+            R::EmployerView { query } => O::Employer(Box::new(self.employer_view(&query).await?)),
+            R::GroupView { group } => O::Group(Box::new(self.group(&group).await?)),
+            R::GroupBilling { group } => O::Billing(Box::new(self.group_billing(&group).await?)),
+            R::GroupPlans { group, year } => O::Plans(Box::new(self.group_plans(&group, year).await?)),
+            R::GroupSubscribers { group, family, status, dir, limit } => {
+                O::Subscribers(self.group_subscribers(&group, family, status.as_deref(), &dir, limit).await?)
+            }
+            R::GroupExport { group, family, status, path } => {
+                O::Exported(self.export_subscribers(&group, family, status.as_deref(), &path).await?)
+            }
+            R::BrokerBook { npn, filter, dir, limit } => O::Book(self.broker_book(&npn, &filter, &dir, limit).await?),
+            R::BrokerBookExport { npn, filter, path } => O::Exported(self.export_book(&npn, &filter, &path).await?),
         })
     }
 
@@ -647,6 +740,13 @@ outcome_into!(
     Broker(v) => Option<BrokerFile> = v.map(|b| *b),
     History(v) => Vec<ChangeRow> = v,
     Rotation(v) => Option<Rotation> = v,
+    Employers(v) => Page<EmployerRow> = v,
+    Employer(v) => EmployerView = *v,
+    Group(v) => GroupFile = *v,
+    Billing(v) => GroupBilling = *v,
+    Plans(v) => GroupPlans = *v,
+    Subscribers(v) => Page<SubscriberView> = v,
+    Book(v) => Page<BookView> = v,
 );
 
 impl TryFrom<Outcome> for () {

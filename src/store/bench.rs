@@ -230,3 +230,94 @@ pub async fn plain_engine_commands(
         }
     })
 }
+
+/// The group bench's parent group (and its suffix `-01`) by number: its id, if set up.
+pub async fn bench_group(store: &Store, number: &str) -> Result<Option<i64>, sqlx::Error> {
+    let have: Option<(i64,)> =
+        store.fetch_optional("SELECT id FROM employer_groups WHERE group_number = $1", args![number]).await?;
+    Ok(have.map(|(id,)| id))
+}
+
+/// Sets up the group bench: an employer with a parent group `number` and
+/// its suffix `number-01`, and `per_group` subscribers of the demo moved
+/// into each (the lowest ids first; their dependents stay where they were),
+/// with their bills copied from the first group's. Returns the parent's id.
+pub async fn insert_bench_groups(
+    store: &Store,
+    ein: &str,
+    number: &str,
+    per_group: i64,
+    now: DateTime<Utc>,
+) -> Result<i64, sqlx::Error> {
+    let mut tx = store.begin_write().await?;
+    let (employer,): (i64,) = tx
+        .fetch_one(
+            "INSERT INTO employers (ein, legal_name, name_key, created_at) \
+             VALUES ($1, 'Bench Large Group', 'benchlargegroup', $2) RETURNING id",
+            args![ein, now],
+        )
+        .await?;
+    let today: NaiveDate = now.date_naive();
+    let (parent,): (i64,) = tx
+        .fetch_one(
+            "INSERT INTO employer_groups (employer_id, group_number, name, status, original_effective_date, renewal_date, \
+             renewal_month) VALUES ($1, $2, 'Bench Large Group', 'active', $3, $3, 1) RETURNING id",
+            args![employer, number, today],
+        )
+        .await?;
+    let (suffix,): (i64,) = tx
+        .fetch_one(
+            "INSERT INTO employer_groups (employer_id, parent_group_id, group_number, suffix, name, status, \
+             original_effective_date, suffix_effective_date, renewal_date, renewal_month) \
+             VALUES ($1, $2, $3, '01', 'Bench Large Group West', 'active', $4, $4, $4, 1) RETURNING id",
+            args![employer, parent, format!("{number}-01"), today],
+        )
+        .await?;
+    for group in [parent, suffix] {
+        tx.execute(
+            "UPDATE members SET group_id = $1 WHERE id IN (SELECT id FROM members WHERE relationship = 'self' \
+             AND group_id NOT IN ($2, $3) ORDER BY id LIMIT $4)",
+            args![group, parent, suffix, per_group],
+        )
+        .await?;
+        tx.execute(
+            "INSERT INTO group_invoices (group_id, period_start, period_end, issued_on, due_date, amount_cents, \
+             adjustment_cents) SELECT $1, period_start, period_end, issued_on, due_date, amount_cents, adjustment_cents \
+             FROM group_invoices WHERE group_id = (SELECT MIN(id) FROM employer_groups)",
+            args![group],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(parent)
+}
+
+/// The plain engine writing the group bench's family export as CSV: the
+/// same rows and columns (SSNs masked, the plan named, by group and name),
+/// with `sqlite3 -csv` or `psql \copy (query) TO`, into `out`.
+pub fn plain_export_command(store: &Store, url: &str, parent: i64, out: &Path) -> Command {
+    // The parent's id is a number from the database: nothing typed is in it.
+    let query = format!(
+        "SELECT g.group_number, m.member_number, m.last_name, m.first_name, m.member_type, m.birth_date, \
+         '***-**-' || m.ssn_last4, (SELECT p.coverage_type || ' - ' || p.name FROM enrollments n \
+         JOIN plans p ON p.id = n.plan_id WHERE n.member_id = m.id \
+         ORDER BY CASE WHEN n.status = 'active' THEN 0 ELSE 1 END, p.id LIMIT 1), m.status \
+         FROM members m JOIN employer_groups g ON g.id = m.group_id \
+         WHERE m.relationship = 'self' AND (g.id = {parent} OR g.parent_group_id = {parent}) \
+         ORDER BY m.group_id, m.last_name_key, m.first_name_key, m.id"
+    );
+    match store.backend() {
+        Backend::Sqlite => {
+            let mut c = Command::new("sqlite3");
+            c.args(["-csv", "-header"]).arg(super::sqlite_path(url)).arg(format!(".output {}", out.display()));
+            c.arg(query);
+            c
+        }
+        Backend::Postgres => {
+            let mut c = Command::new("psql");
+            c.arg(url).args(["-q", "-v", "ON_ERROR_STOP=1", "-c"]);
+            c.arg(format!("\\copy ({query}) TO '{}' WITH (FORMAT csv, HEADER true)", out.display()));
+            c
+        }
+    }
+}

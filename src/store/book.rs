@@ -163,3 +163,8 @@ pub async fn page(
     let (sql, a) = q.into_parts();
     Ok(Page::from_fetched(store.fetch_all(sql, a).await?, limit, dir))
 }
+
+/// A broker's id and agency by NPN, for the book's `broker` filter.
+pub async fn broker_of(store: &Store, npn: &str) -> Result<Option<(i64, Option<i64>)>, sqlx::Error> {
+    store.fetch_optional("SELECT id, agency_id FROM brokers WHERE npn = $1", args![npn]).await
+}

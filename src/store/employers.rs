@@ -81,13 +81,9 @@ impl EmployerRow {
     }
 }
 
-/// One page of employers matching `find`, by name.
-pub async fn find(
-    store: &Store,
-    find: &EmployerFind,
-    dir: &Dir,
-    limit: usize,
-) -> Result<Page<EmployerRow>, sqlx::Error> {
+/// The search's statement before paging, and whether a WHERE is open: the
+/// Employers list (`store::lists`) and `find` share it, so they agree.
+pub(super) fn find_sql(find: &EmployerFind) -> (Sql, bool) {
     let mut q = Sql::new(
         "SELECT e.id, e.ein, e.legal_name, e.name_key, \
          (SELECT count(*) FROM employer_groups g WHERE g.employer_id = e.id) AS groups FROM employers e",
@@ -109,6 +105,17 @@ pub async fn find(
             true
         }
     };
+    (q, started)
+}
+
+/// One page of employers matching `find`, by name.
+pub async fn find(
+    store: &Store,
+    find: &EmployerFind,
+    dir: &Dir,
+    limit: usize,
+) -> Result<Page<EmployerRow>, sqlx::Error> {
+    let (mut q, started) = find_sql(find);
     q.keyset(&["e.name_key", "e.id"], false, dir, limit, started);
     let (sql, a) = q.into_parts();
     Ok(Page::from_fetched(store.fetch_all(sql, a).await?, limit, dir))
@@ -197,6 +204,124 @@ pub async fn communications(
     q.keyset(&["c.sent_at", "c.id"], true, dir, limit, true);
     let (sql, a) = q.into_parts();
     Ok(Page::from_fetched(store.fetch_all(sql, a).await?, limit, dir))
+}
+
+/// How many rows each section of the employer view holds (the latest).
+pub const SECTION_ROWS: i64 = 20;
+
+/// A contact of one of the employer's groups.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+pub struct EmployerContact {
+    pub group_number: String,
+    pub role: String,
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// The contacts of an employer's groups, by group then role.
+pub async fn contacts(store: &Store, employer_id: i64) -> Result<Vec<EmployerContact>, sqlx::Error> {
+    store
+        .fetch_all(
+            "SELECT g.group_number, c.role, c.name, c.phone, c.email FROM group_contacts c \
+             JOIN employer_groups g ON g.id = c.group_id WHERE g.employer_id = $1 \
+             ORDER BY g.group_number, CASE c.role WHEN 'admin' THEN 0 WHEN 'billing' THEN 1 WHEN 'hr' THEN 2 ELSE 3 END, \
+             c.id LIMIT $2",
+            args![employer_id, SECTION_ROWS * 3],
+        )
+        .await
+}
+
+/// A portal user of the employer (its staff on the employer portal).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+pub struct EmployerUser {
+    pub id: i64,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub status: String,
+    pub last_login_at: Option<DateTime<Utc>>,
+}
+
+/// An employer's portal users, by name.
+pub async fn portal_users(store: &Store, employer_id: i64) -> Result<Vec<EmployerUser>, sqlx::Error> {
+    store
+        .fetch_all(
+            "SELECT id, email, first_name, last_name, status, last_login_at FROM portal_users \
+             WHERE employer_id = $1 ORDER BY name_key, id LIMIT $2",
+            args![employer_id, SECTION_ROWS],
+        )
+        .await
+}
+
+/// A registration code issued to the employer (never the code: its last four).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+pub struct EmployerCode {
+    pub id: i64,
+    pub purpose: String,
+    pub last4: String,
+    pub issued_by: String,
+    pub issued_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// As stored; the ops layer shows `expired` once past `expires_at`.
+    pub status: String,
+}
+
+/// An employer's registration codes, newest first.
+pub async fn codes(store: &Store, employer_id: i64) -> Result<Vec<EmployerCode>, sqlx::Error> {
+    store
+        .fetch_all(
+            "SELECT id, purpose, last4, issued_by, issued_at, expires_at, status FROM one_time_codes \
+             WHERE subject_kind = 'employer' AND subject_id = $1 ORDER BY issued_at DESC, id DESC LIMIT $2",
+            args![employer_id, SECTION_ROWS],
+        )
+        .await
+}
+
+/// An import job the employer uploaded.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+pub struct EmployerImport {
+    pub id: i64,
+    pub kind: String,
+    pub file_name: String,
+    pub status: String,
+    pub uploaded_at: DateTime<Utc>,
+    pub ok_rows: i64,
+    pub failed_rows: i64,
+}
+
+/// An employer's import jobs, newest first.
+pub async fn imports(store: &Store, employer_id: i64) -> Result<Vec<EmployerImport>, sqlx::Error> {
+    store
+        .fetch_all(
+            "SELECT id, kind, file_name, status, uploaded_at, ok_rows, failed_rows FROM import_jobs \
+             WHERE employer_id = $1 ORDER BY uploaded_at DESC, id DESC LIMIT $2",
+            args![employer_id, SECTION_ROWS],
+        )
+        .await
+}
+
+/// A case filed about one of the employer's groups.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
+pub struct EmployerCase {
+    pub case_number: String,
+    pub queue: String,
+    pub status: String,
+    pub subject: String,
+    pub group_number: String,
+    pub submitted_at: DateTime<Utc>,
+}
+
+/// The cases about an employer's groups, newest first (each group's through `cases_group`).
+pub async fn cases(store: &Store, employer_id: i64) -> Result<Vec<EmployerCase>, sqlx::Error> {
+    store
+        .fetch_all(
+            "SELECT c.case_number, c.queue, c.status, c.subject, g.group_number, c.submitted_at FROM cases c \
+             JOIN employer_groups g ON g.id = c.group_id WHERE g.employer_id = $1 \
+             ORDER BY c.submitted_at DESC, c.id DESC LIMIT $2",
+            args![employer_id, SECTION_ROWS],
+        )
+        .await
 }
 
 #[cfg(test)]

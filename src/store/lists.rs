@@ -28,6 +28,8 @@ pub enum ListKind {
         failed_only: bool,
     },
     Codes,
+    /// Employers by name, EIN or group number (`:employers`, area 7).
+    Employers,
 }
 
 /// A request for one page of a list.
@@ -55,6 +57,7 @@ pub struct ListRequest {
 pub enum Search {
     Members(MemberSearch),
     Brokers(BrokerSearch),
+    Employers(super::employers::EmployerFind),
 }
 
 /// One row as the table shows it.
@@ -82,6 +85,7 @@ pub enum ListItem {
     Staff(StaffItem),
     Import(ImportItem),
     Code(CodeItem),
+    Employer(super::employers::EmployerRow),
 }
 
 impl ListItem {
@@ -97,6 +101,7 @@ impl ListItem {
             ListItem::Staff(s) => s.login.clone(),
             ListItem::Import(j) => j.id.to_string(),
             ListItem::Code(c) => c.id.to_string(),
+            ListItem::Employer(e) => e.ein.clone(),
         }
     }
 }
@@ -112,6 +117,7 @@ pub(super) fn unpaged(req: &ListRequest) -> Sql {
         ListKind::Staff => staff_sql(),
         ListKind::Imports { failed_only } => imports_sql(req, failed_only),
         ListKind::Codes => codes_sql(req).0,
+        ListKind::Employers => employers_sql(req).0,
     }
 }
 
@@ -125,6 +131,7 @@ pub async fn fetch(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sq
         ListKind::Staff => staff(store, req).await,
         ListKind::Imports { failed_only } => imports(store, req, failed_only).await,
         ListKind::Codes => codes(store, req).await,
+        ListKind::Employers => employers(store, req).await,
     }
 }
 
@@ -461,4 +468,20 @@ async fn codes(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::
             item: ListItem::Code(c),
         }
     }))
+}
+
+/// The Employers list's statement before paging, and whether a WHERE is open.
+fn employers_sql(req: &ListRequest) -> (Sql, bool) {
+    let find = match &req.search {
+        Some(Search::Employers(f)) => f.clone(),
+        _ => super::employers::EmployerFind::All,
+    };
+    super::employers::find_sql(&find)
+}
+
+async fn employers(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::Error> {
+    let (mut q, filtered) = employers_sql(req);
+    q.keyset(&["e.name_key", "e.id"], false, &req.dir, req.limit, filtered);
+    let page: Page<super::employers::EmployerRow> = run(store, q, req).await?;
+    Ok(page.map(|e| ListRow { id: e.id, version: None, key: e.cursor(), item: ListItem::Employer(e) }))
 }

@@ -24,6 +24,9 @@ pub struct BrokerScreen {
     pub loading: Option<TaskId>,
     /// The selected row of the book of business.
     pub selected: usize,
+    /// The filtered book of business with its alerts, while that tab shows
+    /// (Tab, or `:book FILTERS`); `None` shows the grants.
+    pub book: Option<Box<super::book_view::BookTab>>,
 }
 
 use crate::domain::role::parse_role;
@@ -35,7 +38,8 @@ impl App {
         if let Err(e) = crate::domain::npn::parse_npn(&npn) {
             return self.complain(e);
         }
-        self.open_screen(Area::Brokers, Box::new(BrokerScreen { npn, file: None, loading: None, selected: 0 }));
+        let screen = BrokerScreen { npn, file: None, loading: None, selected: 0, book: None };
+        self.open_screen(Area::Brokers, Box::new(screen));
         self.reload_broker();
     }
 
@@ -55,9 +59,16 @@ impl App {
         }
     }
 
-    /// Enter in the broker view: lists the selected group's members.
+    /// Enter in the broker view: on the book of business opens the selected
+    /// group; on the grants lists the selected group's members.
     pub(super) fn broker_group_members(&mut self) {
         let Some(s) = self.top::<BrokerScreen>() else { return };
+        if let Some(b) = s.book.as_ref() {
+            return match b.selected_group() {
+                Some(g) => self.open_group_details(&g),
+                None => self.complain("no group is selected in the book of business"),
+            };
+        }
         match s.file.as_ref().and_then(|f| f.book.get(s.selected)) {
             Some(g) => {
                 let filter = format!("group:{}", g.group_number);

@@ -400,6 +400,8 @@ impl App {
         let reopen = self.reopen.take_if(|(id, _)| *id == msg.id);
         let refusals = self.refusals;
         self.report(msg);
+        // A screen that took its answer may want the next read (a tab's, after the group's).
+        self.pump_screen();
         match reopen {
             Some((_, unsent)) if self.refusals != refusals && self.mode == Mode::Normal => {
                 self.restore_unsent(unsent);
@@ -475,6 +477,8 @@ impl App {
             Report::Info { title, lines } => self.on_info(title, lines),
             Report::Record(result) => self.on_record(msg.id, result),
             Report::Health(result) => self.on_health(msg.id, result),
+            // A screen's answer for a screen that was closed, or that asked again since.
+            Report::Answer(_) => {}
         }
     }
 
@@ -624,12 +628,16 @@ impl App {
 
     /// Runs an action (from a key, a command or a script).
     pub fn run(&mut self, action: Action) {
-        // The screen in front (the list, or what is open above it) acts first.
+        // The screen in front (the list, or what is open above it) acts first;
+        // what it shows then may need reading (another tab, page or year).
         if !matches!(action, Action::Quit | Action::Back | Action::Cancel) {
             match self.stack_mut(self.area).front_mut().act(action) {
                 Handled::Ignored => {}
-                Handled::Done => return,
-                Handled::Then(then) => return then(self),
+                Handled::Done => return self.pump_screen(),
+                Handled::Then(then) => {
+                    then(self);
+                    return self.pump_screen();
+                }
             }
         }
         match action {
@@ -677,13 +685,17 @@ impl App {
             | Action::Open => {}
             Action::MemberView => self.complain(":member QUERY finds members; Enter opens one"),
             Action::BrokerView => self.complain(":broker NPN opens a broker; Enter opens the selected one"),
+            Action::EmployerView => self.complain(":employer NAME|EIN|GROUP opens an employer"),
+            Action::GroupView => self.complain(":group NUMBER opens a group"),
+            Action::GroupPlans | Action::GroupSubscribers | Action::BrokerBook => self.group_key_elsewhere(action),
             Action::FocusNext | Action::FocusPrev => {}
             Action::AreaCases
             | Action::AreaMembers
             | Action::AreaBrokers
             | Action::AreaAccounts
             | Action::AreaImports
-            | Action::AreaCodes => {
+            | Action::AreaCodes
+            | Action::AreaEmployers => {
                 if let Some(a) = Area::of_action(action) {
                     self.switch_area(a);
                 }
@@ -992,6 +1004,10 @@ impl App {
             Command::Reveal(reason) => self.reveal(Some(reason)),
             Command::Export(file) => self.export(&file),
             Command::Broker(npn) => self.open_broker(Some(npn)),
+            Command::Employers(q) => self.find_employers(&q),
+            Command::Employer(q) => self.open_employer(&q),
+            Command::Group(g) => self.open_group_details(&g),
+            Command::Book(f) => self.book_command(&f),
             Command::Staff => self.show_staff(),
             Command::Import(id) => match id.trim().parse::<i64>() {
                 Ok(id) => self.open_import(Some(id)),

@@ -5,7 +5,7 @@ use crate::action::{Action, SPECS};
 use crate::domain::case::CaseView;
 use crate::store::lists::ListKind;
 
-/// The six areas, in the order of their number keys.
+/// The areas, in the order of their number keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Area {
     Cases,
@@ -14,11 +14,13 @@ pub enum Area {
     Accounts,
     Imports,
     Codes,
+    Employers,
 }
 
 impl Area {
     /// Every area, in tab order.
-    pub const ALL: [Area; 6] = [Area::Cases, Area::Members, Area::Brokers, Area::Accounts, Area::Imports, Area::Codes];
+    pub const ALL: [Area; 7] =
+        [Area::Cases, Area::Members, Area::Brokers, Area::Accounts, Area::Imports, Area::Codes, Area::Employers];
 
     /// The tab's title.
     pub fn title(self) -> &'static str {
@@ -29,6 +31,7 @@ impl Area {
             Area::Accounts => "Accounts",
             Area::Imports => "Imports",
             Area::Codes => "Codes",
+            Area::Employers => "Employers",
         }
     }
 
@@ -41,6 +44,7 @@ impl Area {
             Area::Accounts => Action::AreaAccounts,
             Area::Imports => Action::AreaImports,
             Area::Codes => Action::AreaCodes,
+            Area::Employers => Action::AreaEmployers,
         }
     }
 
@@ -58,6 +62,7 @@ impl Area {
             Area::Accounts => ListKind::Accounts,
             Area::Imports => ListKind::Imports { failed_only: false },
             Area::Codes => ListKind::Codes,
+            Area::Employers => ListKind::Employers,
         }
     }
 

@@ -18,6 +18,13 @@ use crate::domain::text::sanitize;
 /// Draws the open broker in the list's place.
 pub fn draw_broker(f: &mut Frame, app: &App, s: &BrokerScreen, r: Rect) {
     let t = &app.theme;
+    if let Some(b) = &s.book {
+        let [head, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(r);
+        let who =
+            s.file.as_ref().map(|f| format!(", {} {}", f.broker.first_name, f.broker.last_name)).unwrap_or_default();
+        f.render_widget(Paragraph::new(Span::styled(sanitize(&format!("NPN {}{who}", s.npn)), t.header)), head);
+        return super::book_view::draw_book(f, app, b, rest);
+    }
     let Some(file) = &s.file else {
         f.render_widget(Paragraph::new(format!("Loading broker {}…", s.npn)).style(t.dim), r);
         return;
@@ -75,7 +82,7 @@ pub fn draw_broker(f: &mut Frame, app: &App, s: &BrokerScreen, r: Rect) {
                 format!("Book of business: {in_book} group(s) in force, {} grant(s) in all", file.book.len()),
                 t.header,
             ),
-            Span::styled("  j/k select · Enter members · F grant · H perms · W revoke", t.dim),
+            Span::styled("  Enter members · Tab book · F grant · H perms · W revoke", t.dim),
         ])),
         title,
     );
@@ -139,7 +146,7 @@ impl Screen<App> for BrokerScreen {
     }
 
     fn loading(&self) -> bool {
-        self.loading.is_some()
+        self.loading.is_some() || self.book.as_ref().is_some_and(|b| b.page.loading())
     }
 
     fn act(&mut self, action: Action) -> Handled<App> {
@@ -151,6 +158,17 @@ impl Screen<App> for BrokerScreen {
     }
 
     fn handle(&mut self, action: Action) -> bool {
+        if matches!(action, Action::FocusNext | Action::FocusPrev) {
+            // Tab switches between the grants and the book of business.
+            self.book = match self.book.take() {
+                Some(_) => None,
+                None => Some(Box::new(super::book_view::BookTab::new("", Default::default()))),
+            };
+            return true;
+        }
+        if let Some(b) = &mut self.book {
+            return b.handle(action);
+        }
         let n = self.file.as_ref().map_or(0, |f| f.book.len());
         self.selected = match action {
             Action::Down => (self.selected + 1).min(n.saturating_sub(1)),
@@ -165,8 +183,19 @@ impl Screen<App> for BrokerScreen {
     }
 
     fn offers(&self) -> Vec<(Action, &'static str)> {
+        if self.book.is_some() {
+            return vec![
+                (Action::Back, "back"),
+                (Action::Open, "group"),
+                (Action::FocusNext, "grants"),
+                (Action::BrokerBook, "filter"),
+                (Action::CommandLine, "command"),
+                (Action::Help, "help"),
+            ];
+        }
         vec![
             (Action::Back, "back"),
+            (Action::FocusNext, "book"),
             (Action::Open, "members"),
             (Action::AccessGrant, "grant"),
             (Action::AccessChange, "perms"),
@@ -181,6 +210,15 @@ impl Screen<App> for BrokerScreen {
     }
 
     fn on_report(&mut self, id: TaskId, report: Report) -> Reported {
+        let report = match (report, &mut self.book) {
+            (Report::Answer(answer), Some(b)) if b.page.waits_for(id) => {
+                return match b.take(answer.map(|o| *o)) {
+                    Ok(()) => Reported::Shown,
+                    Err(why) => Reported::Failed(why),
+                };
+            }
+            (report, _) => report,
+        };
         if self.loading != Some(id) {
             return Reported::NotMine(report);
         }
@@ -197,6 +235,17 @@ impl Screen<App> for BrokerScreen {
             }
             Ok(None) => Reported::Gone(format!("no broker with NPN {}", self.npn)),
             Err(e) => Reported::Failed(e),
+        }
+    }
+
+    fn wants(&mut self) -> Option<crate::ops::request::Request> {
+        let npn = self.npn.clone();
+        self.book.as_mut().and_then(|b| b.wants(&npn))
+    }
+
+    fn started(&mut self, id: TaskId) {
+        if let Some(b) = &mut self.book {
+            b.started(id);
         }
     }
 }

@@ -64,15 +64,19 @@ impl App {
         p.rows.get(p.selected).map(|r| (r.item.handle(), r.version))
     }
 
-    /// Enter in the case view: follows the focused link (the member, the group).
+    /// Enter in the case view: follows the focused link; the group link
+    /// opens the group view (area 7), the member link finds the member.
     pub(super) fn follow_case_link(&mut self) {
         let Some(s) = self.top::<CaseScreen>() else { return };
         let links = s.links();
         match links.get(s.link.min(links.len().saturating_sub(1))) {
+            Some(("group", key)) => {
+                let key = key.clone();
+                self.open_group_details(&key);
+            }
             Some((what, key)) => {
                 let (what, key) = (*what, key.clone());
-                let filter = if what == "group" { format!("group:{key}") } else { key.clone() };
-                self.set_filter(Area::Members, &filter);
+                self.set_filter(Area::Members, &key);
                 self.say(format!("{what} {key}: Enter opens a member"));
             }
             None => self.complain("this case links to no member or group"),

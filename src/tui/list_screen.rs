@@ -43,6 +43,7 @@ impl ListScreen {
             ListKind::Brokers => Opens::Broker,
             ListKind::Imports { .. } => Opens::Import,
             ListKind::Accounts | ListKind::Staff | ListKind::Codes => Opens::Record,
+            ListKind::Employers => Opens::Employer,
         };
         match (opens, action) {
             (_, Action::Open) | (Opens::Member, Action::MemberView) | (Opens::Broker, Action::BrokerView) => {}
@@ -59,6 +60,7 @@ impl ListScreen {
             Opens::Broker => app.open_broker(Some(handle)),
             Opens::Import => app.open_import(Some(id)),
             Opens::Record => app.open_record(kind, id),
+            Opens::Employer => app.open_employer(&handle),
         }))
     }
 }
@@ -77,6 +79,7 @@ enum Opens {
     Import,
     /// The detail view of the row (accounts, staff, codes).
     Record,
+    Employer,
 }
 
 impl Screen<App> for ListScreen {
@@ -194,6 +197,8 @@ fn draw_list(f: &mut Frame, app: &App, pane: &Pane, r: Rect) {
     if pane.loaded && pane.rows.is_empty() && pane.loading.is_none() {
         let msg = if pane.filter.is_empty() {
             "Nothing here.".to_owned()
+        } else if pane.kind == ListKind::Employers {
+            format!("{} — Esc clears the search.", crate::ops::employers::no_match(&pane.filter))
         } else {
             format!("Nothing matches /{} — Esc clears the filter.", crate::domain::ssn::redact(&pane.filter))
         };
@@ -240,6 +245,9 @@ impl App {
                 &pane.filter,
                 self.key.as_ref(),
             )?)),
+            ListKind::Employers => {
+                Some(lists::Search::Employers(crate::store::employers::EmployerFind::parse(&pane.filter)?))
+            }
             _ => None,
         };
         Ok(ListRequest {

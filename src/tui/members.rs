@@ -216,6 +216,10 @@ impl App {
     /// `:export FILE`: every row of the current list (not just the page on
     /// screen) to CSV, cells neutralised against spreadsheet formulas.
     pub(super) fn export(&mut self, file: &str) {
+        // In a group's view, the export is its subscribers.
+        if self.export_group(file) {
+            return;
+        }
         let path = std::path::PathBuf::from(file.trim());
         match path.parent() {
             Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => {

@@ -87,6 +87,21 @@ pub trait Screen<C>: Any {
         let _ = id;
         Reported::NotMine(report)
     }
+
+    /// A read the screen needs now (its first load, a tab shown for the
+    /// first time, the next page, another year), as the request every
+    /// surface sends; the app runs it through `Ops::execute` and tells the
+    /// screen the task's id with `started`. Asked after the screen opens
+    /// and after each action it moved by; `None` when it has what it shows.
+    fn wants(&mut self) -> Option<crate::ops::request::Request> {
+        None
+    }
+
+    /// The task running the request `wants` gave last: its report
+    /// (`Report::Answer`) comes back through `on_report` with this id.
+    fn started(&mut self, id: TaskId) {
+        let _ = id;
+    }
 }
 
 /// What a screen did with a task's report.
@@ -118,6 +133,12 @@ impl<C: 'static> Stack<C> {
     /// area shows one record at a time, so opening another replaces it.
     pub fn open(&mut self, screen: Box<dyn Screen<C>>) {
         self.screens.truncate(1);
+        self.screens.push(screen);
+    }
+
+    /// Shows `screen` above the one in front (a group opened from its
+    /// employer): Esc comes back to it.
+    pub fn push(&mut self, screen: Box<dyn Screen<C>>) {
         self.screens.push(screen);
     }
 
@@ -253,6 +274,19 @@ mod tests {
         assert!(!stack.pop(), "only the list was left");
         assert_eq!(stack.front().title(), "list", "the list is never popped");
         assert!(!stack.front_mut().handle(Action::Up));
+    }
+
+    #[test]
+    fn a_pushed_screen_returns_to_the_one_below_and_opening_clears_both() {
+        let mut stack = Stack::<()>::new(probe("list", 0));
+        stack.open(probe("employer", 1));
+        stack.push(probe("group", 2));
+        assert_eq!(stack.titles(), ["employer", "group"]);
+        assert!(stack.pop());
+        assert_eq!(stack.titles(), ["employer"]);
+        stack.push(probe("group", 3));
+        stack.open(probe("other group", 4));
+        assert_eq!(stack.titles(), ["other group"]);
     }
 
     #[test]

@@ -52,6 +52,8 @@ pub enum Report {
     Preview { change: crate::ops::request::BulkChange, lines: Vec<BulkLine> },
     /// Whether the database answered a ping (the error when not).
     Health(Result<(), String>),
+    /// The answer of a request a screen asked for (`Screen::wants`), run by `Ops::execute`.
+    Answer(Result<Box<crate::ops::request::Outcome>, String>),
 }
 
 impl Report {
@@ -67,6 +69,7 @@ impl Report {
             | Report::Issued(Err(e))
             | Report::Revealed { result: Err(e), .. }
             | Report::Record(Err(e))
+            | Report::Answer(Err(e))
             | Report::Health(Err(e)) => lost(e),
             _ => false,
         }

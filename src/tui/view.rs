@@ -108,10 +108,14 @@ fn draw_banner(f: &mut Frame, app: &App, r: Rect) {
 fn draw_tabs(f: &mut Frame, app: &App, r: Rect) {
     let t = &app.theme;
     let mut spans = Vec::new();
-    for a in Area::ALL {
-        let label = format!(" {} {} ", app.keymap.label(a.action()), a.title());
+    let labels: Vec<String> =
+        Area::ALL.iter().map(|a| format!(" {} {} ", app.keymap.label(a.action()), a.title())).collect();
+    // The gaps between tabs go first when the tabs would not fit (80 columns).
+    let width: usize = labels.iter().map(|l| l.chars().count() + 1).sum();
+    let gap = if width > usize::from(r.width) { "" } else { " " };
+    for (a, label) in Area::ALL.into_iter().zip(labels) {
         spans.push(Span::styled(label, if a == app.area { t.tab_active } else { t.tab }));
-        spans.push(Span::raw(" "));
+        spans.push(Span::raw(gap));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), r);
 }
