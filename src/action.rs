@@ -92,7 +92,12 @@ pub enum Action {
     ReportCancel,
     ReportSchedule,
     ReportUnschedule,
+    ReportPause,
+    ReportResume,
     GroupBilling,
+    CommissionList,
+    CommissionGet,
+    CommissionPurge,
 }
 
 /// What is known about an action, for dispatch, permission and help.
@@ -782,11 +787,61 @@ pub const SPECS: &[ActionSpec] = &[
         None,
     ),
     spec(
+        Action::ReportPause,
+        "report.pause",
+        "Pause a report schedule: no run is queued until it is resumed",
+        Role::Supervisor,
+        true,
+        None,
+        Some("report pause ID"),
+        None,
+    ),
+    spec(
+        Action::ReportResume,
+        "report.resume",
+        "Resume a paused report schedule from its next run (runs skipped while paused are not made up)",
+        Role::Supervisor,
+        true,
+        None,
+        Some("report resume ID"),
+        None,
+    ),
+    spec(
         Action::GroupBilling,
         "group.billing",
         "Open a group's billing and payment figures (audited)",
         Role::Agent,
         false,
+        None,
+        None,
+        None,
+    ),
+    spec(
+        Action::CommissionList,
+        "commission.list",
+        "A broker's commission statements for a month (the latest by default; 18 months are kept)",
+        Role::Agent,
+        false,
+        None,
+        Some("commission list --npn NPN [--month MONTH]"),
+        None,
+    ),
+    spec(
+        Action::CommissionGet,
+        "commission.get",
+        "Write a commission statement's lines to a CSV file (audited)",
+        Role::Agent,
+        false,
+        None,
+        Some("commission get ID --out FILE"),
+        None,
+    ),
+    spec(
+        Action::CommissionPurge,
+        "commission.purge",
+        "Delete commission statements older than the 18 months kept (the report worker's own; audited)",
+        Role::Agent,
+        true,
         None,
         None,
         None,
@@ -835,8 +890,9 @@ mod tests {
         // key.rotate is shell-only (it replaces the key file); case.assign_me
         // is `:assign me`, case.assign's word with `me`; the report jobs are
         // shell-only until the Reports area (issue 25's TUI part).
+        // commission.purge is the report worker's housekeeping, run by no one.
         for s in SPECS.iter().filter(|s| s.writes) {
-            assert!(s.cli.is_some(), "{} lacks a CLI form", s.name);
+            assert!(s.cli.is_some() || s.action == Action::CommissionPurge, "{} lacks a CLI form", s.name);
             let elsewhere = [
                 Action::KeyRotate,
                 Action::CaseAssignMe,
@@ -844,6 +900,9 @@ mod tests {
                 Action::ReportCancel,
                 Action::ReportSchedule,
                 Action::ReportUnschedule,
+                Action::ReportPause,
+                Action::ReportResume,
+                Action::CommissionPurge,
             ];
             assert!(s.command.is_some() || elsewhere.contains(&s.action), "{} lacks a command", s.name);
         }

@@ -240,6 +240,7 @@ fn example(placeholder: &str) -> Option<&'static [&'static str]> {
         "DATETIME" => &["2027-01-04 07:00"],
         "REPEAT" => &["weekly"],
         "NAME=VALUE…" => &["queue=billing"],
+        "MONTH" => &["2026-10"],
         _ => return None,
     })
 }

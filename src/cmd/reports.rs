@@ -26,6 +26,13 @@ pub struct Schedules {
     pub schedules: Vec<crate::store::reports::ScheduleRow>,
 }
 
+/// `report resume --json`: the schedule and its next run (null: none).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Resumed {
+    pub id: i64,
+    pub next_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// One report of the catalogue, as scripts read it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CatalogueEntry {
@@ -63,6 +70,9 @@ pub fn entry(r: &ReportSpec) -> CatalogueEntry {
 
 fn job_text(j: &ReportJob) -> String {
     let mut line = format!("report job {}: {} · {} · {} rows", j.id, j.report, j.status, j.rows_written);
+    if j.status == "succeeded" && j.rows_written == 0 {
+        line.push_str(" (no rows: its file has the header only)");
+    }
     if let Some(w) = &j.worker {
         line.push_str(&format!(" · worker {w}, attempt {}", j.attempt));
     }
@@ -143,10 +153,30 @@ pub async fn run(ops: &Ops, env: &Env<'_>, cmd: ReportCmd) -> Result<u8, Fatal> 
                         let next = s
                             .next_at
                             .map_or("none".to_owned(), |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-                        format!("{:>4} {:<22} {} at {} {} · next {next}", s.id, s.report, s.repeat, s.at_time, s.zone)
+                        let state = if s.paused { "paused" } else { "active" };
+                        format!(
+                            "{:>4} {:<22} {state:<6} {} at {} {} · next {next}",
+                            s.id, s.report, s.repeat, s.at_time, s.zone
+                        )
                     })
                     .collect();
                 if lines.is_empty() { "no report schedules".to_owned() } else { lines.join("\n") }
+            })
+        }
+        ReportCmd::Pause { id, json } => {
+            let r = ops.ask::<()>(env, Request::ReportPause { id }).await;
+            report(json.json, r.map(|()| Id { id }), |_| {
+                format!("report schedule {id} paused (`portaldesk report resume {id}` resumes it)")
+            })
+        }
+        ReportCmd::Resume { id, json } => {
+            let r = ops.ask::<Option<chrono::DateTime<chrono::Utc>>>(env, Request::ReportResume { id }).await;
+            report(json.json, r.map(|next| Resumed { id, next_at: next }), |r| match r.next_at {
+                Some(t) => format!(
+                    "report schedule {id} resumed; next run {}",
+                    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ),
+                None => format!("report schedule {id} resumed, but its time passed while it was paused: it will not run"),
             })
         }
         ReportCmd::Unschedule { id, json } => {
@@ -171,7 +201,12 @@ pub async fn run(ops: &Ops, env: &Env<'_>, cmd: ReportCmd) -> Result<u8, Fatal> 
                 Ok(bytes) => {
                     std::fs::write(&out, &bytes)
                         .map_err(|e| Fatal::of(ErrorCode::Io, format!("{}: {e}", out.display())))?;
-                    eprintln!("report job {id} written to {} ({} bytes)", out.display(), bytes.len());
+                    let lines = bytes.iter().filter(|b| **b == b'\n').count();
+                    if lines <= 1 {
+                        eprintln!("report job {id} had no rows: {} holds the header only", out.display());
+                    } else {
+                        eprintln!("report job {id} written to {} ({} bytes)", out.display(), bytes.len());
+                    }
                     0
                 }
                 Err(e) => report(false, Err::<(), _>(e), |_| String::new()),
@@ -188,6 +223,9 @@ pub async fn worker(ops: &Ops, once: bool, name: Option<String>) -> Result<u8, F
     let mut failed = false;
     loop {
         match w.run_next().await {
+            Ok(Some(Ran::Succeeded { job, rows: 0 })) => {
+                println!("report job {job}: succeeded with no rows (its file has the header only)")
+            }
             Ok(Some(Ran::Succeeded { job, rows })) => println!("report job {job}: succeeded, {rows} rows"),
             Ok(Some(Ran::Failed { job, error })) => {
                 failed = true;

@@ -56,6 +56,8 @@ pub struct Param {
     pub required: bool,
     /// One line for the form and the docs.
     pub help: &'static str,
+    /// The words a text parameter takes, when only some do (empty: any text).
+    pub choices: &'static [&'static str],
 }
 
 /// One report of the catalogue.
@@ -72,10 +74,14 @@ pub struct ReportSpec {
 }
 
 const fn req(name: &'static str, ty: ParamType, help: &'static str) -> Param {
-    Param { name, ty, required: true, help }
+    Param { name, ty, required: true, help, choices: &[] }
 }
 const fn opt(name: &'static str, ty: ParamType, help: &'static str) -> Param {
-    Param { name, ty, required: false, help }
+    Param { name, ty, required: false, help, choices: &[] }
+}
+/// An optional text parameter that takes one of `choices`.
+const fn one_of(name: &'static str, help: &'static str, choices: &'static [&'static str]) -> Param {
+    Param { name, ty: ParamType::Text, required: false, help, choices }
 }
 
 const PERIOD: [Param; 2] = [
@@ -91,7 +97,14 @@ pub const REPORTS: &[ReportSpec] = &[
         title: "QB roster",
         kind: ReportKind::Standard,
         help: "qualified beneficiaries on file with their coverage and election state",
-        params: &[GROUP, opt("status", ParamType::Text, "active, terminated or all (default active)")],
+        params: &[
+            GROUP,
+            one_of(
+                "status",
+                "active (not terminated or expired; the default), terminated, or all",
+                &["active", "terminated", "all"],
+            ),
+        ],
         columns: &[
             "member_number",
             "name",
@@ -141,7 +154,11 @@ pub const REPORTS: &[ReportSpec] = &[
         title: "Case SLA",
         kind: ReportKind::Standard,
         help: "open and overdue cases by queue and assignee",
-        params: &[opt("queue", ParamType::Text, "eligibility, enrollment, billing or support; all when absent")],
+        params: &[one_of(
+            "queue",
+            "eligibility, enrollment, billing or support; all when absent",
+            &["eligibility", "enrollment", "billing", "support"],
+        )],
         columns: &["queue", "assignee", "open", "overdue", "oldest_due"],
     },
     ReportSpec {
@@ -180,9 +197,9 @@ pub const REPORTS: &[ReportSpec] = &[
         name: "payments-received",
         title: "Payments received",
         kind: ReportKind::Accounting,
-        help: "payments by method and month in the period",
+        help: "payments received in the period by month, source (group bills or members' premiums) and method",
         params: &[PERIOD[0], PERIOD[1]],
-        columns: &["month", "method", "payments", "amount_cents"],
+        columns: &["month", "source", "method", "payments", "amount_cents"],
     },
     ReportSpec {
         name: "commissions-by-broker",
@@ -315,7 +332,12 @@ pub fn markdown() -> String {
                 out.push_str("| Parameter | Type | Required | |\n|---|---|---|---|\n");
                 for p in r.params {
                     let need = if p.required { "yes" } else { "no" };
-                    out.push_str(&format!("| `{}` | {} | {need} | {} |\n", p.name, p.ty.as_str(), p.help));
+                    let ty = if p.choices.is_empty() {
+                        p.ty.as_str().to_owned()
+                    } else {
+                        format!("one of {}", p.choices.iter().map(|c| format!("`{c}`")).collect::<Vec<_>>().join(", "))
+                    };
+                    out.push_str(&format!("| `{}` | {ty} | {need} | {} |\n", p.name, p.help));
                 }
             }
             let cols: Vec<String> = r.columns.iter().map(|c| format!("`{c}`")).collect();
@@ -342,6 +364,9 @@ fn parse(p: &Param, v: &str) -> Result<Value, String> {
         }
         ParamType::Text => {
             super::text::check_visible(p.name, v)?;
+            if !p.choices.is_empty() && !p.choices.contains(&v) {
+                return Err(format!("{} takes one of {}; got {v:?}", p.name, p.choices.join(", ")));
+            }
             Value::Text(super::text::sanitize(v))
         }
     })
@@ -392,5 +417,9 @@ mod tests {
         let month = find("commissions-by-broker").unwrap();
         assert!(month.check(&pairs(&[("month", "2026-13")])).unwrap_err().contains("month (YYYY-MM)"));
         assert_eq!(month.check(&pairs(&[("month", "2026-11")])).unwrap().to_pairs(), pairs(&[("month", "2026-11")]));
+        let roster = find("qb-roster").unwrap();
+        let bad = roster.check(&pairs(&[("status", "gone")])).unwrap_err();
+        assert!(bad.contains("status takes one of active, terminated, all"), "{bad}");
+        assert_eq!(roster.check(&pairs(&[("status", "all")])).unwrap().text("status"), Some("all"));
     }
 }

@@ -8,6 +8,7 @@ pub mod access;
 pub mod accounts;
 pub mod cases;
 pub mod codes;
+pub mod commissions;
 pub mod employers;
 pub mod import_file;
 pub mod imports;

@@ -131,6 +131,47 @@ impl Ops {
     }
 }
 
+impl Ops {
+    /// `report.pause`: the worker queues none of the schedule's runs until
+    /// it is resumed.
+    pub async fn pause_schedule(&self, id: i64) -> Result<(), OpError> {
+        let entity = format!("report-schedule:{id}");
+        let mut change = self.begin(Action::ReportPause, &entity).await?;
+        let row = store::schedule_in(&mut change.tx, id)
+            .await?
+            .ok_or_else(|| OpError::NotFound(format!("no report schedule {id}")))?;
+        if row.paused {
+            return Err(OpError::Refused(format!("report schedule {id} is paused already")));
+        }
+        store::set_paused(&mut change.tx, id, true).await?;
+        self.finish(change, &entity, Some(json!({"paused": false})), Some(json!({"paused": true})), None).await
+    }
+
+    /// `report.resume`: the schedule runs again from its next slot after
+    /// now. Slots that passed while it was paused are skipped, not made up
+    /// (a pause is a decision; a worker that was down is not); a one-off
+    /// whose moment passed meanwhile will not run, and the answer says so.
+    pub async fn resume_schedule(&self, id: i64) -> Result<Option<DateTime<Utc>>, OpError> {
+        let entity = format!("report-schedule:{id}");
+        let mut change = self.begin(Action::ReportResume, &entity).await?;
+        let row = store::schedule_in(&mut change.tx, id)
+            .await?
+            .ok_or_else(|| OpError::NotFound(format!("no report schedule {id}")))?;
+        if !row.paused {
+            return Err(OpError::Refused(format!("report schedule {id} is not paused")));
+        }
+        let s = Schedule::stored(&row.repeat, row.repeat_on, row.start_date, &row.at_time, &row.zone)
+            .map_err(OpError::Invalid)?;
+        let due = s.due(row.last_slot_at, self.now());
+        store::set_paused(&mut change.tx, id, false).await?;
+        store::set_schedule_slot(&mut change.tx, id, due.run.or(row.last_slot_at), due.next).await?;
+        let before = json!({"paused": true, "next_at": row.next_at});
+        let after = json!({"paused": false, "next_at": due.next, "skipped": due.run});
+        self.finish(change, &entity, Some(before), Some(after), None).await?;
+        Ok(due.next)
+    }
+}
+
 impl Worker {
     /// Queues the runs that schedules owe at this moment: one job per
     /// schedule however many slots passed while no worker ran (for the
@@ -189,9 +230,11 @@ impl Worker {
         self
     }
 
-    /// Queues what schedules owe, then claims and runs the oldest runnable
-    /// job; None when there is none.
+    /// Purges commission statements past the 18 months kept, queues what
+    /// schedules owe, then claims and runs the oldest runnable job; None
+    /// when there is none.
     pub async fn run_next(&self) -> Result<Option<Ran>, OpError> {
+        self.ops.purge_statements().await?;
         self.queue_due().await?;
         let now = self.ops.now();
         let mut tx = self.store.begin_write().await?;
@@ -368,7 +411,72 @@ impl Output<'_> {
                     self.row(money_cells(&t.group_number, &cents)).await?;
                 }
             }
-            other => return Err(Stop::Failed(format!("the report {other} cannot be run yet: it comes with its data"))),
+            "qb-roster" => {
+                let status = params.text("status").unwrap_or("active");
+                let mut after = 0;
+                loop {
+                    let page = store::qb_roster(store, group, status, after, PAGE).await?;
+                    for m in &page {
+                        self.row(roster_cells(m)).await?;
+                    }
+                    match page.last() {
+                        Some(last) if page.len() as i64 == PAGE => after = last.id,
+                        _ => break,
+                    }
+                }
+            }
+            "enrollment-census" => {
+                let day = params.date("as_of").unwrap_or_else(|| now.date_naive());
+                for r in store::census(store, day, group).await? {
+                    self.row(vec![r.group_number, r.plan, r.tier, r.enrolled.to_string()]).await?;
+                }
+            }
+            "import-errors" => {
+                let (from, to) = (params.date("from").unwrap_or_default(), params.date("to").unwrap_or_default());
+                let start = |d: NaiveDate| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+                for r in store::import_errors(store, start(from), start(to) + Duration::days(1)).await? {
+                    let last = r.last_seen.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+                    self.row(vec![r.employer, r.ein, r.code, r.rows.to_string(), last]).await?;
+                }
+            }
+            "broker-book" => {
+                let npn = crate::domain::npn::parse_npn(params.text("npn").unwrap_or_default()).map_err(Stop::Failed)?;
+                let Some((broker, agency)) = store::broker_by_npn(store, &npn).await? else {
+                    return Err(Stop::Failed(format!("no broker with NPN {npn}")));
+                };
+                let grants = store::book_grants(store, broker, agency, now.date_naive()).await?;
+                for same in grants.chunk_by(|a, b| a.group_number == b.group_number) {
+                    self.row(book_cells(same)).await?;
+                }
+            }
+            "payments-received" => {
+                let (from, to) = (params.date("from").unwrap_or_default(), params.date("to").unwrap_or_default());
+                // Days fold into months; (month, source, method) is the order.
+                let mut months: std::collections::BTreeMap<(String, String, String), (i64, i64)> = Default::default();
+                for d in store::payments_by_day(store, from, to).await? {
+                    let key = (crate::domain::commission::month_text(d.received_on), d.source, d.method);
+                    let e = months.entry(key).or_default();
+                    e.0 += d.payments;
+                    e.1 += d.amount_cents;
+                }
+                for ((month, source, method), (n, cents)) in months {
+                    self.row(vec![month, source, method, n.to_string(), cents.to_string()]).await?;
+                }
+            }
+            "commissions-by-broker" => {
+                let month = params.date("month").unwrap_or_default();
+                for t in crate::store::commissions::totals_for_month(store, month, params.text("npn")).await? {
+                    let cells = vec![
+                        t.npn,
+                        t.broker,
+                        t.groups.to_string(),
+                        t.premium_cents.to_string(),
+                        t.commission_cents.to_string(),
+                    ];
+                    self.row(cells).await?;
+                }
+            }
+            other => return Err(Stop::Failed(format!("{other} is not a report of the catalogue"))),
         }
         Ok(())
     }
@@ -414,6 +522,57 @@ impl Output<'_> {
 /// A group's line of an accounting report: its number, then amounts in cents.
 fn money_cells(group: &str, cents: &[i64]) -> Vec<String> {
     std::iter::once(group.to_owned()).chain(cents.iter().map(i64::to_string)).collect()
+}
+
+/// A QB roster line: the member, its latest event with the deadline and
+/// coverage end it gives (blank without one), and its status.
+fn roster_cells(m: &store::RosterRow) -> Vec<String> {
+    let event = match (m.event_code, m.event_date, m.loss_of_coverage_date, m.notice_date) {
+        (Some(code), Some(date), Some(loss), Some(notice)) => {
+            let disabled = m.disability_extension.unwrap_or(false);
+            let f = cobra::event_facts(code, disabled, loss, notice, m.election_date);
+            [
+                cobra::event_name(code).to_owned(),
+                date.to_string(),
+                f.coverage_end.to_string(),
+                f.election_deadline.to_string(),
+            ]
+        }
+        _ => Default::default(),
+    };
+    let [event, date, end, deadline] = event;
+    vec![
+        m.member_number.clone(),
+        format!("{}, {}", m.last_name, m.first_name),
+        m.group_number.clone(),
+        event,
+        date,
+        end,
+        deadline,
+        m.status.clone(),
+    ]
+}
+
+/// A group of a broker's book from the grants in force that reach it:
+/// what they allow together (a downline agency's grant allows viewing only).
+fn book_cells(grants: &[store::BookGrant]) -> Vec<String> {
+    let g = &grants[0];
+    let own = |f: fn(&store::BookGrant) -> bool| grants.iter().any(|a| a.via != "downline" && f(a));
+    let mut access = vec!["view"];
+    if own(|a| a.can_enroll) {
+        access.push("enroll");
+    }
+    if own(|a| a.can_bill) {
+        access.push("bill");
+    }
+    vec![
+        g.group_number.clone(),
+        g.group_name.clone(),
+        g.status.clone(),
+        g.subscribers.to_string(),
+        g.renewal_month.map(|m| m.to_string()).unwrap_or_default(),
+        access.join("+"),
+    ]
 }
 
 /// An event's election deadline and coverage end.

@@ -231,6 +231,23 @@ pub enum Request {
     ReportUnschedule {
         id: i64,
     },
+    ReportPause {
+        id: i64,
+    },
+    ReportResume {
+        id: i64,
+    },
+    /// Broker `npn`'s commission statements for `month` as typed (`YYYY-MM`,
+    /// checked against the 18 months kept), else the latest month on file.
+    CommissionList {
+        npn: String,
+        month: Option<String>,
+    },
+    /// Statement `id`'s lines written to `out` as CSV.
+    CommissionGet {
+        id: i64,
+        out: PathBuf,
+    },
 }
 
 /// What a request answered, typed: the CLI prints it as text or JSON, a
@@ -267,6 +284,12 @@ pub enum Outcome {
     /// A rotation's progress, and whether every row is under the new key.
     Rotated(Rotation, bool),
     Rotation(Option<Rotation>),
+    /// A broker's commission statements for a month.
+    Statements(Box<super::commissions::Statements>),
+    /// A commission statement written to a file.
+    StatementWritten(Box<super::commissions::StatementWritten>),
+    /// A schedule resumed: its next run, if it has one.
+    Resumed(Option<chrono::DateTime<chrono::Utc>>),
     /// Done, with nothing more to say (a revocation, a grant changed).
     Done,
 }
@@ -357,6 +380,10 @@ impl Request {
             R::ReportCancel { .. } => Action::ReportCancel,
             R::ReportSchedule { .. } => Action::ReportSchedule,
             R::ReportUnschedule { .. } => Action::ReportUnschedule,
+            R::ReportPause { .. } => Action::ReportPause,
+            R::ReportResume { .. } => Action::ReportResume,
+            R::CommissionList { .. } => Action::CommissionList,
+            R::CommissionGet { .. } => Action::CommissionGet,
         }
     }
 
@@ -416,7 +443,11 @@ impl Request {
             R::ReportRun { report, .. } => format!("report:{}", report.trim()),
             R::ReportCancel { job } => format!("report-job:{job}"),
             R::ReportSchedule { report, .. } => format!("report:{}", report.trim()),
-            R::ReportUnschedule { id } => format!("report-schedule:{id}"),
+            R::ReportUnschedule { id } | R::ReportPause { id } | R::ReportResume { id } => {
+                format!("report-schedule:{id}")
+            }
+            R::CommissionList { npn, .. } => format!("broker:{}", npn.trim()),
+            R::CommissionGet { id, .. } => format!("commission-statement:{id}"),
         }
     }
 }
@@ -535,6 +566,12 @@ impl Ops {
                 O::Queued(self.schedule_report(&report, &params, schedule).await?)
             }
             R::ReportUnschedule { id } => self.unschedule_report(id).await.map(|()| O::Done)?,
+            R::ReportPause { id } => self.pause_schedule(id).await.map(|()| O::Done)?,
+            R::ReportResume { id } => O::Resumed(self.resume_schedule(id).await?),
+            R::CommissionList { npn, month } => {
+                O::Statements(Box::new(self.commission_statements(&npn, month.as_deref()).await?))
+            }
+            R::CommissionGet { id, out } => O::StatementWritten(Box::new(self.write_statement(id, &out).await?)),
         })
     }
 
@@ -592,6 +629,9 @@ outcome_into!(
     Broker(v) => Option<BrokerFile> = v.map(|b| *b),
     History(v) => Vec<ChangeRow> = v,
     Rotation(v) => Option<Rotation> = v,
+    Statements(v) => super::commissions::Statements = *v,
+    StatementWritten(v) => super::commissions::StatementWritten = *v,
+    Resumed(v) => Option<chrono::DateTime<chrono::Utc>> = v,
 );
 
 impl TryFrom<Outcome> for () {

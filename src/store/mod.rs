@@ -24,6 +24,7 @@ pub mod book;
 pub mod brokers;
 pub mod cases;
 pub mod codes;
+pub mod commissions;
 pub mod count;
 pub mod employers;
 pub mod groups;
