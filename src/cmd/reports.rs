@@ -176,7 +176,9 @@ pub async fn run(ops: &Ops, env: &Env<'_>, cmd: ReportCmd) -> Result<u8, Fatal> 
                     "report schedule {id} resumed; next run {}",
                     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
                 ),
-                None => format!("report schedule {id} resumed, but its time passed while it was paused: it will not run"),
+                None => {
+                    format!("report schedule {id} resumed, but its time passed while it was paused: it will not run")
+                }
             })
         }
         ReportCmd::Unschedule { id, json } => {

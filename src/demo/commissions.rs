@@ -36,17 +36,7 @@ pub async fn statements(
     by_broker.dedup();
     let mut st = Batch::new(
         "commission_statements",
-        &[
-            "id",
-            "broker_id",
-            "npn",
-            "month",
-            "issued_on",
-            "groups",
-            "premium_cents",
-            "commission_cents",
-            "created_at",
-        ],
+        &["id", "broker_id", "npn", "month", "issued_on", "groups", "premium_cents", "commission_cents", "created_at"],
     );
     let mut ln = Batch::new(
         "commission_statement_lines",
@@ -60,7 +50,9 @@ pub async fn statements(
         // Each group's subscribers and rate, steady; premiums move a little month to month.
         let lines: Vec<(i64, i64, i64, i64)> = same
             .iter()
-            .map(|(_, g)| (*g, rng.gen_range(2..80), RATES[rng.gen_range(0..RATES.len())], rng.gen_range(45_000..95_000)))
+            .map(|(_, g)| {
+                (*g, rng.gen_range(2..80), RATES[rng.gen_range(0..RATES.len())], rng.gen_range(45_000..95_000))
+            })
             .collect();
         for k in (0..MONTHS).rev() {
             let Some(month) = latest.checked_sub_months(Months::new(k)) else { continue };

@@ -440,7 +440,8 @@ impl Output<'_> {
                 }
             }
             "broker-book" => {
-                let npn = crate::domain::npn::parse_npn(params.text("npn").unwrap_or_default()).map_err(Stop::Failed)?;
+                let npn =
+                    crate::domain::npn::parse_npn(params.text("npn").unwrap_or_default()).map_err(Stop::Failed)?;
                 let Some((broker, agency)) = store::broker_by_npn(store, &npn).await? else {
                     return Err(Stop::Failed(format!("no broker with NPN {npn}")));
                 };

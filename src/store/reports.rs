@@ -257,10 +257,8 @@ pub async fn due_schedules(tx: &mut Tx, now: DateTime<Utc>) -> Result<Vec<Schedu
 /// One schedule, locked for a change (on PostgreSQL; SQLite's write
 /// transaction holds it already).
 pub async fn schedule_in(tx: &mut Tx, id: i64) -> Result<Option<ScheduleRow>, sqlx::Error> {
-    let sql = tx.pick(
-        concat!(schedule_select!(), "WHERE id = $1"),
-        concat!(schedule_select!(), "WHERE id = $1 FOR UPDATE"),
-    );
+    let sql =
+        tx.pick(concat!(schedule_select!(), "WHERE id = $1"), concat!(schedule_select!(), "WHERE id = $1 FOR UPDATE"));
     tx.fetch_optional(sql, args![id]).await
 }
 
