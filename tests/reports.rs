@@ -91,7 +91,9 @@ async fn a_killed_workers_job_completes_on_the_next_worker_as_an_uninterrupted_r
     }
 }
 
-#[tokio::test]
+/// Two workers as two processes would be: each with its own connection
+/// pool, on threads of their own, claiming side by side.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workers_run_each_of_200_jobs_exactly_once() {
     for db in common::all_backends().await {
         let s = &db.store;
@@ -100,26 +102,40 @@ async fn two_workers_run_each_of_200_jobs_exactly_once() {
         for _ in 0..200 {
             queued.push(enqueue(s, "case-sla", &[]).await);
         }
-        let run = |name: &'static str| async move {
-            let w = worker(s, name, now()).await;
-            let mut done = Vec::new();
-            while let Some(ran) = w.run_next().await.unwrap() {
-                match ran {
-                    Ran::Succeeded { job, .. } => done.push(job),
-                    other => panic!("{other:?}"),
+        let other = Store::open(s.url(), &portaldesk::store::OpenOptions::default()).await.unwrap();
+        let run = |store: Store, name: &'static str| {
+            tokio::spawn(async move {
+                let w = worker(&store, name, now()).await;
+                let mut done = Vec::new();
+                while let Some(ran) = w.run_next().await.unwrap() {
+                    match ran {
+                        Ran::Succeeded { job, .. } => done.push(job),
+                        other => panic!("{other:?}"),
+                    }
                 }
-            }
-            done
+                done
+            })
         };
-        let (a, b) = tokio::join!(run("a"), run("b"));
+        let (a, b) = (run(s.clone(), "a"), run(other.clone(), "b"));
+        let (a, b) = (a.await.unwrap(), b.await.unwrap());
+        other.close().await;
         let mut all: Vec<i64> = a.iter().chain(&b).copied().collect();
         all.sort_unstable();
         assert_eq!(all, queued, "{}: every job once ({} by a, {} by b)", db.label, a.len(), b.len());
+        if db.label == "postgres" {
+            assert!(!a.is_empty() && !b.is_empty(), "both claimed side by side: {} and {}", a.len(), b.len());
+        }
         let (twice,): (i64,) = s
             .fetch_one("SELECT count(*) FROM report_jobs WHERE attempt <> 1 OR status <> 'succeeded'", args![])
             .await
             .unwrap();
         assert_eq!(twice, 0, "{}", db.label);
+        let workers: Vec<(Option<String>, i64)> = s
+            .fetch_all("SELECT worker, count(*) FROM report_jobs GROUP BY worker ORDER BY worker", args![])
+            .await
+            .unwrap();
+        let counted: i64 = workers.iter().map(|w| w.1).sum();
+        assert_eq!(counted, 200, "{}: {workers:?}", db.label);
     }
 }
 
@@ -922,5 +938,72 @@ async fn commissions_by_broker_total_a_months_statements() {
         assert_eq!(got[0], format!("{header}1234567,\"Díaz, Rosa\",2,300000,13500\n{sam_line}"), "{}", db.label);
         assert_eq!(got[1], format!("{header}{sam_line}"), "{}", db.label);
         assert_eq!(got[2], header, "{}", db.label);
+    }
+}
+
+#[tokio::test]
+async fn a_paused_schedule_queues_nothing_and_resumes_from_its_next_run() {
+    use portaldesk::domain::schedule::Schedule;
+    for db in common::all_backends().await {
+        let s = &db.store;
+        tester(s).await;
+        let mut tx = s.begin_write().await.unwrap();
+        staff::insert(&mut tx, "ann", "Ann Agent", Role::Agent, "active", now()).await.unwrap();
+        tx.commit().await.unwrap();
+        // Daily at 02:00 New York from the 20th, paused on the 19th.
+        let made = now() - Duration::days(4);
+        let ops = Ops::for_operator(s.clone(), "tester", false, Clock::Fixed(made)).await.unwrap();
+        let daily = Schedule::typed("2026-11-20 02:00", "daily", "America/New_York", made).unwrap();
+        let id = ops.schedule_report("case-sla", &[], daily).await.unwrap();
+        let agent = Ops::for_operator(s.clone(), "ann", false, Clock::Fixed(made)).await.unwrap();
+        assert!(matches!(agent.pause_schedule(id).await, Err(OpError::RefusedRole(_))), "{}", db.label);
+        ops.pause_schedule(id).await.unwrap();
+        let again = ops.pause_schedule(id).await.unwrap_err();
+        assert!(again.to_string().contains("paused already"), "{again}");
+        assert!(matches!(ops.pause_schedule(999).await, Err(OpError::NotFound(_))));
+        assert!(reports::schedules(s).await.unwrap()[0].paused);
+
+        // Four slots pass while paused: the worker queues none.
+        assert_eq!(worker(s, "w", now()).await.run_next().await.unwrap(), None, "{}", db.label);
+        let (jobs,): (i64,) = s.fetch_one("SELECT count(*) FROM report_jobs", args![]).await.unwrap();
+        assert_eq!(jobs, 0, "{}", db.label);
+
+        // Resumed now (the 23rd, 04:30 in New York): those slots are skipped,
+        // the next is the 24th at 02:00 there.
+        let ops = Ops::for_operator(s.clone(), "tester", false, Clock::Fixed(now())).await.unwrap();
+        let skipped = Utc.with_ymd_and_hms(2026, 11, 23, 7, 0, 0).unwrap();
+        let next = skipped + Duration::days(1);
+        assert_eq!(ops.resume_schedule(id).await.unwrap(), Some(next), "{}", db.label);
+        let not_paused = ops.resume_schedule(id).await.unwrap_err();
+        assert!(not_paused.to_string().contains("is not paused"), "{not_paused}");
+        let row = reports::schedules(s).await.unwrap().remove(0);
+        assert_eq!((row.paused, row.last_slot_at, row.next_at), (false, Some(skipped), Some(next)), "{}", db.label);
+        assert_eq!(worker(s, "w", now()).await.run_next().await.unwrap(), None, "{}: nothing made up", db.label);
+        let ran = worker(s, "w", now() + Duration::days(1)).await.run_next().await.unwrap();
+        assert!(matches!(ran, Some(Ran::Succeeded { .. })), "{}: {ran:?}", db.label);
+        let slots: Vec<(Option<DateTime<Utc>>,)> =
+            s.fetch_all("SELECT slot_at FROM report_jobs", args![]).await.unwrap();
+        assert_eq!(slots, vec![(Some(next),)], "{}", db.label);
+
+        let audit: Vec<(String, String, String, Option<String>)> = s
+            .fetch_all(
+                "SELECT operator, action, outcome, after_json FROM audit_log \
+                 WHERE action IN ('report.pause','report.resume') ORDER BY id",
+                args![],
+            )
+            .await
+            .unwrap();
+        let got: Vec<(&str, &str, &str)> = audit.iter().map(|a| (a.0.as_str(), a.1.as_str(), a.2.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("ann", "report.pause", "refused"),
+                ("tester", "report.pause", "ok"),
+                ("tester", "report.resume", "ok")
+            ],
+            "{}",
+            db.label
+        );
+        assert!(audit[2].3.as_deref().unwrap_or_default().contains("\"paused\":false"), "{:?}", audit[2]);
     }
 }
