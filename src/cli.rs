@@ -214,6 +214,14 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 50)]
         samples: usize,
     },
+    /// A report to CSV beside the plain engine writing the same query's rows (qb-roster),
+    /// with peak memory.
+    Report {
+        /// The report: qb-roster.
+        name: String,
+        #[arg(long, default_value_t = 5)]
+        samples: usize,
+    },
     /// Apply a demographic file of many rows, beside the plain engine loading it.
     Imports {
         #[arg(long, default_value_t = 100_000)]

@@ -7,9 +7,8 @@ use super::report;
 use crate::action::Action;
 use crate::cli::ReportCmd;
 use crate::domain::report_catalogue::{REPORTS, ReportSpec};
-use crate::error_code::ErrorCode;
 use crate::fatal::Fatal;
-use crate::ops::reports::{Ran, Worker, output};
+use crate::ops::reports::{Ran, Worker};
 use crate::ops::request::{Env, Request};
 use crate::ops::{OpError, Ops};
 use crate::store::reports::{self as store, ReportJob};
@@ -186,7 +185,7 @@ pub async fn run(ops: &Ops, env: &Env<'_>, cmd: ReportCmd) -> Result<u8, Fatal> 
             report(json.json, r.map(|()| Id { id }), |_| format!("report schedule {id} removed"))
         }
         ReportCmd::Get { job: id, out } => {
-            let r: Result<Vec<u8>, OpError> = async {
+            let r: Result<(u64, u64), OpError> = async {
                 let j = job(ops, id).await?;
                 if j.status != "succeeded" {
                     return Err(OpError::Refused(format!(
@@ -196,18 +195,15 @@ pub async fn run(ops: &Ops, env: &Env<'_>, cmd: ReportCmd) -> Result<u8, Fatal> 
                 }
                 // Audited before the file is written, as every export is.
                 ops.audit_event(Action::ListExport, &format!("report-job:{id}")).await?;
-                output(ops.store(), id).await
+                crate::ops::reports::write_output(ops.store(), id, &out).await
             }
             .await;
             match r {
-                Ok(bytes) => {
-                    std::fs::write(&out, &bytes)
-                        .map_err(|e| Fatal::of(ErrorCode::Io, format!("{}: {e}", out.display())))?;
-                    let lines = bytes.iter().filter(|b| **b == b'\n').count();
+                Ok((bytes, lines)) => {
                     if lines <= 1 {
                         eprintln!("report job {id} had no rows: {} holds the header only", out.display());
                     } else {
-                        eprintln!("report job {id} written to {} ({} bytes)", out.display(), bytes.len());
+                        eprintln!("report job {id} written to {} ({bytes} bytes)", out.display());
                     }
                     0
                 }

@@ -15,7 +15,6 @@ use crate::domain::billing::{self, Charge};
 use crate::domain::cobra;
 use crate::domain::report_catalogue::{self, Params, ReportSpec};
 use crate::domain::schedule::{Due, Schedule};
-use crate::domain::text::csv_safe;
 use crate::store::Store;
 use crate::store::reports::{self as store, EventRow, ReportJob};
 
@@ -291,6 +290,23 @@ fn decode_params(stored: &str) -> Result<Vec<(String, String)>, String> {
     serde_json::from_str(stored).map_err(|e| format!("the job's stored parameters cannot be read: {e}"))
 }
 
+/// Writes a job's output to `out` a chunk at a time (memory holds one
+/// chunk, however long the report); returns the bytes and lines written.
+pub async fn write_output(store: &Store, job: i64, out: &std::path::Path) -> Result<(u64, u64), OpError> {
+    use std::io::Write;
+    let io = |e: std::io::Error| OpError::Invalid(format!("{}: {e}", out.display()));
+    let mut f = std::io::BufWriter::new(std::fs::File::create(out).map_err(io)?);
+    let (mut bytes, mut lines, mut seq) = (0_u64, 0_u64, 0);
+    while let Some(chunk) = store::chunk(store, job, seq).await? {
+        f.write_all(&chunk).map_err(io)?;
+        bytes += chunk.len() as u64;
+        lines += chunk.iter().filter(|b| **b == b'\n').count() as u64;
+        seq += 1;
+    }
+    f.flush().map_err(io)?;
+    Ok((bytes, lines))
+}
+
 /// A job's whole output, chunk by chunk in order.
 pub async fn output(store: &Store, job: i64) -> Result<Vec<u8>, OpError> {
     let mut all = Vec::new();
@@ -333,8 +349,18 @@ struct Output<'a> {
 impl Output<'_> {
     async fn report(&mut self, spec: &ReportSpec, params: &Params) -> Result<(), Stop> {
         self.line(spec.columns.iter().map(|c| (*c).to_owned()).collect())?;
+        let side = self.worker.store.streaming_reader().await?;
+        let store = side.clone().unwrap_or_else(|| self.worker.store.clone());
+        let made = self.report_on(&store, spec, params).await;
+        if let Some(side) = side {
+            side.close().await;
+        }
+        made
+    }
+
+    /// The report's rows, read through `store`.
+    async fn report_on(&mut self, store: &Store, spec: &ReportSpec, params: &Params) -> Result<(), Stop> {
         let group = params.text("group");
-        let store = &self.worker.store;
         let now = self.worker.ops.now();
         match spec.name {
             "qualifying-events" => {
@@ -483,12 +509,7 @@ impl Output<'_> {
     }
 
     fn line(&mut self, cells: Vec<String>) -> Result<(), Stop> {
-        let mut w = csv::Writer::from_writer(&mut self.buf);
-        // Text is made formula-safe; a whole number (a negative amount) is no
-        // formula and stays a number for the spreadsheet.
-        let safe = |c: &String| if c.parse::<i64>().is_ok() { c.clone() } else { csv_safe(c) };
-        w.write_record(cells.iter().map(safe)).map_err(|e| Stop::Failed(e.to_string()))?;
-        w.flush().map_err(|e| Stop::Failed(e.to_string()))?;
+        push_record(&mut self.buf, &cells);
         Ok(())
     }
 
@@ -518,6 +539,43 @@ impl Output<'_> {
         }
         Ok(held)
     }
+}
+
+/// Appends one CSV record to `buf`, as the `csv` crate writes it (a field
+/// quoted only when it holds a comma, quote or line break; a lone empty
+/// field quoted), written straight into the chunk being filled: a writer
+/// made per line allocated its 8 KB buffer for every row. Text is made
+/// formula-safe (`domain::text::csv_safe`); a whole number (a negative
+/// amount) is no formula and stays a number for the spreadsheet.
+fn push_record(buf: &mut Vec<u8>, cells: &[String]) {
+    if let [only] = cells
+        && only.is_empty()
+    {
+        buf.extend_from_slice(b"\"\"\n");
+        return;
+    }
+    for (i, cell) in cells.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        let risky = matches!(cell.as_bytes().first(), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'));
+        let prefix: &[u8] = if risky && cell.parse::<i64>().is_err() { b"'" } else { b"" };
+        if cell.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+            buf.push(b'"');
+            buf.extend_from_slice(prefix);
+            for b in cell.bytes() {
+                if b == b'"' {
+                    buf.push(b'"');
+                }
+                buf.push(b);
+            }
+            buf.push(b'"');
+        } else {
+            buf.extend_from_slice(prefix);
+            buf.extend_from_slice(cell.as_bytes());
+        }
+    }
+    buf.push(b'\n');
 }
 
 /// A group's line of an accounting report: its number, then amounts in cents.
@@ -593,4 +651,29 @@ fn event_cells(e: &EventRow, rest: Vec<String>) -> Vec<String> {
     ];
     cells.extend(rest);
     cells
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_record_is_written_as_the_csv_crate_writes_it_and_formula_safe() {
+        let rows: Vec<Vec<&str>> = vec![
+            vec!["plain", "with, comma", "say \"hi\"", "two\nlines", "", "-5000", "=SUM(A1)", "-x", "@me", "\rcr"],
+            vec![""],
+            vec!["", ""],
+            vec!["Díaz, Rosa", "+1", "\ttab"],
+        ];
+        for row in rows {
+            let cells: Vec<String> = row.iter().map(|c| (*c).to_owned()).collect();
+            let mut ours = Vec::new();
+            push_record(&mut ours, &cells);
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let safe = |c: &String| if c.parse::<i64>().is_ok() { c.clone() } else { crate::domain::text::csv_safe(c) };
+            w.write_record(cells.iter().map(safe)).unwrap();
+            let theirs = w.into_inner().unwrap();
+            assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(theirs).unwrap(), "{row:?}");
+        }
+    }
 }
