@@ -344,8 +344,50 @@ pub fn markdown() -> String {
             out.push_str(&format!("\nColumns: {}.\n", cols.join(", ")));
         }
     }
+    out.push_str(JOBS_AND_STATEMENTS);
     out
 }
+
+/// What `docs/reports.md` says after the catalogue: running, scheduling
+/// and fetching, and the commission statements.
+const JOBS_AND_STATEMENTS: &str = "
+## Jobs
+
+`portaldesk report run NAME --param NAME=VALUE` queues a job; `portaldesk worker` (or `worker --once`)
+claims jobs under a lease, so several workers never run one job twice, and a worker killed mid-report
+leaves its job to the next worker once the lease runs out, which writes it again from the start (the
+dead attempt's output is dropped and it can write nothing more). The CSV is stored in chunks as it is
+made; `portaldesk report get JOB --out FILE` writes it out. A report with no rows succeeds with a file
+holding the header alone, and `worker`, `report show` and `report get` say so.
+
+## Schedules
+
+`portaldesk report schedule NAME --at 'YYYY-MM-DD HH:MM' [--every daily|weekly|monthly] [--zone ZONE]`
+(supervisor) runs a report once or repeatedly; runs missed while no worker ran happen once on
+catch-up. `report pause ID` holds a schedule: the worker queues none of its runs. `report resume ID`
+starts it again from its next run after now: runs that fell while it was paused are skipped, not made
+up (a one-off whose moment passed while paused will not run, and resume says so). `report schedules`
+shows each schedule as active or paused with its next run.
+
+## Commission statements
+
+A broker has one statement per month, named by its NPN and broker ID, with a line per group
+(subscribers, premium, rate in basis points, commission; money in cents). Statements are kept 18 whole
+months before the current one; the report worker deletes older ones with their lines, audited as
+`system:worker` (`commission.purge`), each time it looks for work. `portaldesk commission list --npn N`
+shows the latest month on file; `--month YYYY-MM` searches any of the 18 months kept, and a month
+outside them is refused naming the window. `portaldesk commission get ID --out FILE` writes one
+statement's lines as CSV (audited as `commission.get`). The demo seeds 24 months of statements for the
+brokers granted groups of their own, so a fresh demo's first worker run purges six.
+
+## Benchmark
+
+`portaldesk bench report qb-roster [--samples N]` times the worker making the QB roster (all groups,
+active QBs) and then the file written, beside the plain engine writing the same query's rows as CSV
+(`sqlite3 -csv`, `psql \\copy (query) TO`), with medians, p99s and the process's peak memory. On
+SQLite a report reads through a connection of its own with an 8 MB page cache, so a scan of every member
+does not grow a pooled connection's 64 MB cache.
+";
 
 fn parse(p: &Param, v: &str) -> Result<Value, String> {
     let bad = || format!("{} takes a {}; got {v:?}", p.name, p.ty.as_str());
