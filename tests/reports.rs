@@ -709,9 +709,11 @@ async fn world(s: &Store) {
     .await;
 }
 
-/// Commission statements (id, broker, month, lines of (group, premium, rate)),
-/// their totals summed from the lines.
-async fn statements(s: &Store, list: &[(i64, i64, &str, &[(i64, i64, i64)])]) {
+/// A statement's lines: (group, premium cents, rate in basis points).
+type Lines<'a> = &'a [(i64, i64, i64)];
+
+/// Commission statements (id, broker, month, lines), their totals summed from the lines.
+async fn statements(s: &Store, list: &[(i64, i64, &str, Lines<'_>)]) {
     let mut tx = s.begin_write().await.unwrap();
     for (id, broker, month, lines) in list {
         let month: NaiveDate = month.parse().unwrap();
