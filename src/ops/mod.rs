@@ -16,6 +16,7 @@ pub mod key_rotation;
 mod locked_change;
 pub mod maintenance;
 pub mod members;
+mod report_rows;
 pub mod reports;
 pub mod request;
 pub mod staff_accounts;
