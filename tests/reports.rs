@@ -1009,3 +1009,25 @@ async fn a_paused_schedule_queues_nothing_and_resumes_from_its_next_run() {
         assert!(audit[2].3.as_deref().unwrap_or_default().contains("\"paused\":false"), "{:?}", audit[2]);
     }
 }
+
+#[tokio::test]
+async fn qualifying_events_in_a_period_with_their_deadlines() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        world(s).await;
+        let job =
+            enqueue(s, "qualifying-events", &[("from", "2024-01-01"), ("to", "2026-10-31"), ("group", "ACM100")]).await;
+        let got = outputs(s, &[job]).await;
+        // Bob's is BIR200's, Ed's after the period; Ada's 2025 event: Feb 1
+        // + 60 days is Apr 2; Cy's disability gives 29 months.
+        assert_eq!(
+            got[0],
+            "member_number,name,group,event,event_date,notice_date,election_deadline,coverage_end\n\
+             M0000001,\"Lovelace, Ada\",ACM100,termination,2026-09-30,2026-10-05,2026-12-04,2028-03-31\n\
+             M0000001,\"Lovelace, Ada\",ACM100,reduction of hours,2025-01-31,2025-02-01,2025-04-02,2026-07-31\n\
+             M0000003,\"Chen, Cy\",ACM100,termination,2024-01-31,2024-02-01,2024-04-01,2026-06-30\n",
+            "{}",
+            db.label
+        );
+    }
+}

@@ -225,7 +225,13 @@ fn book_cells(grants: &[store::BookGrant]) -> Vec<String> {
 
 /// An event's election deadline and coverage end.
 fn facts(e: &EventRow) -> (NaiveDate, NaiveDate) {
-    let f = cobra::event_facts(e.event_code, false, e.loss_of_coverage_date, e.notice_date, e.election_date);
+    let f = cobra::event_facts(
+        e.event_code,
+        e.disability_extension,
+        e.loss_of_coverage_date,
+        e.notice_date,
+        e.election_date,
+    );
     (f.election_deadline, f.coverage_end)
 }
 

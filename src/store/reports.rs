@@ -310,12 +310,14 @@ pub struct EventRow {
     pub loss_of_coverage_date: NaiveDate,
     pub notice_date: NaiveDate,
     pub election_date: Option<NaiveDate>,
+    /// A disability determination: 29 months instead of 18.
+    pub disability_extension: bool,
 }
 
 macro_rules! event_select {
     () => {
         "SELECT e.id, m.member_number, m.first_name, m.last_name, g.group_number, e.event_code, \
-                     e.event_date, e.loss_of_coverage_date, e.notice_date, e.election_date \
+                     e.event_date, e.loss_of_coverage_date, e.notice_date, e.election_date, e.disability_extension \
                      FROM qualifying_events e JOIN members m ON m.id = e.member_id \
                      JOIN employer_groups g ON g.id = m.group_id "
     };
