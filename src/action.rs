@@ -93,12 +93,17 @@ pub enum Action {
     ReportCancel,
     ReportSchedule,
     ReportUnschedule,
+    ReportPause,
+    ReportResume,
     GroupBilling,
     EmployerView,
     GroupView,
     GroupPlans,
     GroupSubscribers,
     BrokerBook,
+    CommissionList,
+    CommissionGet,
+    CommissionPurge,
 }
 
 /// What is known about an action, for dispatch, permission and help.
@@ -795,6 +800,26 @@ pub const SPECS: &[ActionSpec] = &[
         None,
     ),
     spec(
+        Action::ReportPause,
+        "report.pause",
+        "Pause a report schedule: no run is queued until it is resumed",
+        Role::Supervisor,
+        true,
+        None,
+        Some("report pause ID"),
+        None,
+    ),
+    spec(
+        Action::ReportResume,
+        "report.resume",
+        "Resume a paused report schedule from its next run (runs skipped while paused are not made up)",
+        Role::Supervisor,
+        true,
+        None,
+        Some("report resume ID"),
+        None,
+    ),
+    spec(
         Action::GroupBilling,
         "group.billing",
         "Open a group's billing and payment figures (audited)",
@@ -854,6 +879,36 @@ pub const SPECS: &[ActionSpec] = &[
         Some("broker book NPN --status STATUS"),
         None,
     ),
+    spec(
+        Action::CommissionList,
+        "commission.list",
+        "A broker's commission statements for a month (the latest by default; 18 months are kept)",
+        Role::Agent,
+        false,
+        None,
+        Some("commission list --npn NPN [--month MONTH]"),
+        None,
+    ),
+    spec(
+        Action::CommissionGet,
+        "commission.get",
+        "Write a commission statement's lines to a CSV file (audited)",
+        Role::Agent,
+        false,
+        None,
+        Some("commission get ID --out FILE"),
+        None,
+    ),
+    spec(
+        Action::CommissionPurge,
+        "commission.purge",
+        "Delete commission statements older than the 18 months kept (the report worker's own; audited)",
+        Role::Agent,
+        true,
+        None,
+        None,
+        None,
+    ),
 ];
 
 impl Action {
@@ -898,8 +953,9 @@ mod tests {
         // key.rotate is shell-only (it replaces the key file); case.assign_me
         // is `:assign me`, case.assign's word with `me`; the report jobs are
         // shell-only until the Reports area (issue 25's TUI part).
+        // commission.purge is the report worker's housekeeping, run by no one.
         for s in SPECS.iter().filter(|s| s.writes) {
-            assert!(s.cli.is_some(), "{} lacks a CLI form", s.name);
+            assert!(s.cli.is_some() || s.action == Action::CommissionPurge, "{} lacks a CLI form", s.name);
             let elsewhere = [
                 Action::KeyRotate,
                 Action::CaseAssignMe,
@@ -907,6 +963,9 @@ mod tests {
                 Action::ReportCancel,
                 Action::ReportSchedule,
                 Action::ReportUnschedule,
+                Action::ReportPause,
+                Action::ReportResume,
+                Action::CommissionPurge,
             ];
             assert!(s.command.is_some() || elsewhere.contains(&s.action), "{} lacks a command", s.name);
         }

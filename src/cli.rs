@@ -87,6 +87,9 @@ pub enum Cmd {
     /// Reports of the catalogue: queue one, follow it, fetch its file (also `reports`).
     #[command(subcommand, visible_alias = "reports")]
     Report(ReportCmd),
+    /// Brokers' commission statements (also `commissions`).
+    #[command(subcommand, visible_alias = "commissions")]
+    Commission(CommissionCmd),
     /// Run queued report jobs, each under a lease: several workers never run one job twice,
     /// and a killed worker's job is run again from the start by the next.
     Worker {
@@ -223,6 +226,14 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 50_000)]
         subscribers: usize,
         #[arg(long, default_value_t = 50)]
+        samples: usize,
+    },
+    /// A report to CSV beside the plain engine writing the same query's rows (qb-roster),
+    /// with peak memory.
+    Report {
+        /// The report: qb-roster.
+        name: String,
+        #[arg(long, default_value_t = 5)]
         samples: usize,
     },
     /// Apply a demographic file of many rows, beside the plain engine loading it.
@@ -1016,6 +1027,44 @@ pub enum ReportCmd {
     /// Remove a schedule (report.unschedule); the jobs it queued are kept.
     Unschedule {
         id: i64,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Pause a schedule (report.pause): the worker queues none of its runs until it is resumed.
+    Pause {
+        id: i64,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Resume a paused schedule (report.resume) from its next run; runs skipped while paused
+    /// are not made up.
+    Resume {
+        id: i64,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+}
+
+/// `portaldesk commission …`: brokers' commission statements.
+#[derive(Debug, Subcommand)]
+pub enum CommissionCmd {
+    /// A broker's statements for a month (commission.list): the latest month on file by
+    /// default; the last 18 months can be searched, as long as statements are kept.
+    List {
+        /// The broker's NPN.
+        #[arg(long)]
+        npn: String,
+        /// The statement month, YYYY-MM.
+        #[arg(long, value_name = "MONTH")]
+        month: Option<String>,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// Write a statement's lines to a CSV file (commission.get; audited as an export).
+    Get {
+        id: i64,
+        #[arg(long, value_name = "FILE")]
+        out: std::path::PathBuf,
         #[command(flatten)]
         json: JsonFlag,
     },

@@ -147,7 +147,12 @@ mod tests {
             Action::ReportCancel,
             Action::ReportSchedule,
             Action::ReportUnschedule,
+            Action::ReportPause,
+            Action::ReportResume,
             Action::GroupBilling,
+            Action::CommissionList,
+            Action::CommissionGet,
+            Action::CommissionPurge,
         ];
         for s in SPECS.iter().filter(|s| !elsewhere.contains(&s.action)) {
             assert!(!km.keys(s.action).is_empty() || s.command.is_some(), "{} has no key", s.name);

@@ -87,6 +87,7 @@ async fn with_key(ops: &portaldesk::ops::Ops, env: &Env<'_>, c: Cmd) -> Result<u
         Cmd::Code(c) => cmd::code::run(ops, env, c).await,
         Cmd::Import(i) => cmd::imports::run(ops, env, i).await,
         Cmd::Report(r) => cmd::reports::run(ops, env, r).await,
+        Cmd::Commission(c) => cmd::commissions::run(ops, env, c).await,
         Cmd::Worker { once, name } => cmd::reports::worker(ops, once, name).await,
         c @ (Cmd::Employer(_) | Cmd::Group(_) | Cmd::Broker(portaldesk::cli::BrokerCmd::Book { .. })) => {
             cmd::employers::run(ops, env, c).await
@@ -135,7 +136,13 @@ async fn run(mut cli: Cli) -> Result<u8, Fatal> {
             | Cmd::Group(_)),
         ) => with_ops(&ctx, c).await,
         Some(
-            c @ (Cmd::Staff(_) | Cmd::Code(_) | Cmd::Bench(_) | Cmd::Import(_) | Cmd::Report(_) | Cmd::Worker { .. }),
+            c @ (Cmd::Staff(_)
+            | Cmd::Code(_)
+            | Cmd::Bench(_)
+            | Cmd::Import(_)
+            | Cmd::Report(_)
+            | Cmd::Commission(_)
+            | Cmd::Worker { .. }),
         ) => with_ops(&ctx, c).await,
         Some(Cmd::Audit(a)) => cmd::audit::run(&ctx, a).await,
         Some(Cmd::Key(k)) => cmd::key::run(&ctx, k).await,

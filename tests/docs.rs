@@ -275,6 +275,7 @@ fn example(placeholder: &str) -> Option<&'static [&'static str]> {
         "NAME=VALUE…" => &["queue=billing"],
         "YEAR" => &["2026"],
         "STATUS" => &["active"],
+        "MONTH" => &["2026-10"],
         _ => return None,
     })
 }

@@ -91,7 +91,9 @@ async fn a_killed_workers_job_completes_on_the_next_worker_as_an_uninterrupted_r
     }
 }
 
-#[tokio::test]
+/// Two workers as two processes would be: each with its own connection
+/// pool, on threads of their own, claiming side by side.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_workers_run_each_of_200_jobs_exactly_once() {
     for db in common::all_backends().await {
         let s = &db.store;
@@ -100,26 +102,40 @@ async fn two_workers_run_each_of_200_jobs_exactly_once() {
         for _ in 0..200 {
             queued.push(enqueue(s, "case-sla", &[]).await);
         }
-        let run = |name: &'static str| async move {
-            let w = worker(s, name, now()).await;
-            let mut done = Vec::new();
-            while let Some(ran) = w.run_next().await.unwrap() {
-                match ran {
-                    Ran::Succeeded { job, .. } => done.push(job),
-                    other => panic!("{other:?}"),
+        let other = Store::open(s.url(), &db.options()).await.unwrap();
+        let run = |store: Store, name: &'static str| {
+            tokio::spawn(async move {
+                let w = worker(&store, name, now()).await;
+                let mut done = Vec::new();
+                while let Some(ran) = w.run_next().await.unwrap() {
+                    match ran {
+                        Ran::Succeeded { job, .. } => done.push(job),
+                        other => panic!("{other:?}"),
+                    }
                 }
-            }
-            done
+                done
+            })
         };
-        let (a, b) = tokio::join!(run("a"), run("b"));
+        let (a, b) = (run(s.clone(), "a"), run(other.clone(), "b"));
+        let (a, b) = (a.await.unwrap(), b.await.unwrap());
+        other.close().await;
         let mut all: Vec<i64> = a.iter().chain(&b).copied().collect();
         all.sort_unstable();
         assert_eq!(all, queued, "{}: every job once ({} by a, {} by b)", db.label, a.len(), b.len());
+        if db.label != "sqlite" {
+            assert!(!a.is_empty() && !b.is_empty(), "both claimed side by side: {} and {}", a.len(), b.len());
+        }
         let (twice,): (i64,) = s
             .fetch_one("SELECT count(*) FROM report_jobs WHERE attempt <> 1 OR status <> 'succeeded'", args![])
             .await
             .unwrap();
         assert_eq!(twice, 0, "{}", db.label);
+        let workers: Vec<(Option<String>, i64)> = s
+            .fetch_all("SELECT worker, count(*) FROM report_jobs GROUP BY worker ORDER BY worker", args![])
+            .await
+            .unwrap();
+        let counted: i64 = workers.iter().map(|w| w.1).sum();
+        assert_eq!(counted, 200, "{}: {workers:?}", db.label);
     }
 }
 
@@ -472,6 +488,544 @@ async fn premiums_billed_against_paid_against_hand_computed_groups() {
             text,
             "group,billed_cents,adjustments_cents,paid_cents,balance_cents\n\
              ACM100,300000,-5000,20000,275000\nBIR200,20000,0,20000,0\n",
+            "{}",
+            db.label
+        );
+    }
+}
+
+/// The billing fixture and, around it: a second employer, plans, members
+/// (QBs with events, subscribers with enrollments), members' payments,
+/// import jobs with row errors, agencies, brokers and grants, and
+/// commission statements. Each report's test below computes its expected
+/// lines from these by hand.
+async fn world(s: &Store) {
+    tester(s).await;
+    billing_fixture(s).await;
+    let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+    let t = |s: &str| s.parse::<DateTime<Utc>>().unwrap();
+    let mut tx = s.begin_write().await.unwrap();
+    tx.execute(
+        "INSERT INTO employers (id, ein, legal_name, name_key, created_at) VALUES (2, '98-7654321', 'Zephyr Ltd', 'zephyr ltd', $1)",
+        args![now()],
+    )
+    .await
+    .unwrap();
+    tx.execute("UPDATE employer_groups SET renewal_month = 1 WHERE id = 1", args![]).await.unwrap();
+    for (id, group, code, name, kind) in [
+        (1_i64, 1_i64, "MPPO", "Medical PPO", "medical"),
+        (2, 1, "DBAS", "Dental", "dental"),
+        (3, 2, "MPPO", "Medical PPO", "medical"),
+    ] {
+        tx.execute(
+            "INSERT INTO plans (id, group_id, plan_code, name, coverage_type) VALUES ($1, $2, $3, $4, $5)",
+            args![id, group, code, name, kind],
+        )
+        .await
+        .unwrap();
+    }
+    // (id, group, subscriber, type, relationship, first, last, status)
+    let people = [
+        (1_i64, 1_i64, None, "QB", "self", "Ada", "Lovelace", "active"),
+        (2, 2, None, "QB", "self", "Bob", "Brown", "cobra_elected"),
+        (3, 1, None, "QB", "self", "Cy", "Chen", "terminated"),
+        (4, 1, None, "QB", "self", "Di", "Dee", "active"),
+        (5, 1, None, "SUBSCRIBER", "self", "Ed", "Eng", "active"),
+        (6, 1, Some(5_i64), "DEPENDENT", "spouse", "Fay", "Eng", "active"),
+        (7, 2, None, "SUBSCRIBER", "self", "Gus", "Gray", "active"),
+    ];
+    for (id, group, sub, kind, rel, first, last, status) in people {
+        let fold = portaldesk::domain::text::fold_key;
+        tx.execute(
+            "INSERT INTO members (id, member_number, individual_id, group_id, subscriber_id, member_type, relationship, \
+             first_name, last_name, first_name_key, last_name_key, birth_date, gender, address_line, city, state, zip, \
+             language, ssn_last4, status, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'U', \
+             '1 Main St', 'Austin', 'TX', '78701', 'English', '1234', $13, $14)",
+            args![
+                id,
+                format!("M{id:07}"),
+                format!("I{:07}", id + 1_000_000),
+                group,
+                sub,
+                kind,
+                rel,
+                first,
+                last,
+                fold(first),
+                fold(last),
+                d("1980-05-05"),
+                status,
+                now()
+            ],
+        )
+        .await
+        .unwrap();
+    }
+    // (member, code, event, loss, notice, election, disability): Ada's
+    // older event comes second, so "latest" is by date, not by id.
+    let events = [
+        (1_i64, 1_i64, "2026-09-30", "2026-10-01", "2026-10-05", None, false),
+        (1, 2, "2025-01-31", "2025-02-01", "2025-02-01", None, false),
+        (2, 5, "2026-06-15", "2026-07-01", "2026-07-01", Some("2026-08-01"), false),
+        (3, 1, "2024-01-31", "2024-02-01", "2024-02-01", None, true),
+        (5, 1, "2026-11-01", "2026-11-01", "2026-11-01", None, false),
+    ];
+    for (member, code, on, loss, notice, elected, disabled) in events {
+        tx.execute(
+            "INSERT INTO qualifying_events (member_id, event_code, event_date, loss_of_coverage_date, notice_date, \
+             election_date, disability_extension, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            args![member, code, d(on), d(loss), d(notice), elected.map(d), disabled, now()],
+        )
+        .await
+        .unwrap();
+    }
+    // (member, plan, tier, start, end, status)
+    let enrollments = [
+        (5_i64, 1_i64, "family", "2024-01-01", None, "active"),
+        (6, 1, "family", "2024-01-01", None, "active"),
+        (5, 2, "family", "2024-01-01", Some("2026-10-31"), "terminated"),
+        (1, 1, "employee", "2026-10-01", None, "active"),
+        (4, 1, "employee", "2026-12-01", None, "pending"),
+        (7, 3, "employee", "2025-01-01", None, "active"),
+        (2, 3, "employee_spouse", "2026-07-01", None, "active"),
+    ];
+    for (member, plan, tier, start, end, status) in enrollments {
+        tx.execute(
+            "INSERT INTO enrollments (member_id, plan_id, tier, coverage_start, coverage_end, status) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+            args![member, plan, tier, d(start), end.map(d), status],
+        )
+        .await
+        .unwrap();
+    }
+    // Members' premiums paid (member, received, cents, method), and a wire from CED300.
+    for (member, on, cents, method) in [
+        (1_i64, "2026-11-05", 60_000_i64, "check"),
+        (2, "2026-11-06", 62_000, "check"),
+        (2, "2026-10-06", 62_000, "card"),
+        (1, "2026-12-01", 60_000, "ach"),
+    ] {
+        tx.execute(
+            "INSERT INTO payments (member_id, amount_cents, received_on, method) VALUES ($1, $2, $3, $4)",
+            args![member, cents, d(on), method],
+        )
+        .await
+        .unwrap();
+    }
+    tx.execute(
+        "INSERT INTO group_payments (group_id, received_on, amount_cents, method) VALUES (3, $1, 5000, 'wire')",
+        args![d("2026-11-18")],
+    )
+    .await
+    .unwrap();
+    // Import jobs (id, employer, uploaded) and their row errors (job, row, field, code).
+    for (id, employer, at) in [
+        (1_i64, 1_i64, "2026-11-02T10:00:00Z"),
+        (2, 1, "2026-11-10T15:00:00Z"),
+        (3, 2, "2026-11-20T08:00:00Z"),
+        (4, 2, "2026-10-01T08:00:00Z"),
+    ] {
+        tx.execute(
+            "INSERT INTO import_jobs (id, employer_id, kind, file_name, file_sha256, uploaded_at, uploaded_by, status) \
+             VALUES ($1, $2, 'demographic', 'f.csv', 'abc', $3, 'hr@acme.test', 'partial')",
+            args![id, employer, t(at)],
+        )
+        .await
+        .unwrap();
+    }
+    for (job, row, field, code) in [
+        (1_i64, 2_i64, "ssn", "invalid_ssn"),
+        (1, 2, "birth_date", "invalid_date"),
+        (1, 3, "ssn", "invalid_ssn"),
+        (1, 3, "subscriber_ssn", "invalid_ssn"),
+        (2, 5, "ssn", "invalid_ssn"),
+        (3, 2, "last_name", "missing_field"),
+        (4, 2, "ssn", "invalid_ssn"),
+    ] {
+        tx.execute(
+            "INSERT INTO import_row_errors (job_id, row_number, field, code, message, raw_values) \
+             VALUES ($1, $2, $3, $4, 'bad', '')",
+            args![job, row, field, code],
+        )
+        .await
+        .unwrap();
+    }
+    // Lone Star is upline of Downline Agency; Rosa is of Lone Star, Sam of Downline.
+    for (id, name, upline) in [(1_i64, "Lone Star", None), (2, "Downline Agency", Some(1_i64))] {
+        tx.execute(
+            "INSERT INTO agencies (id, name, upline_agency_id, tax_id_last4, created_at) VALUES ($1, $2, $3, '1111', $4)",
+            args![id, name, upline, now()],
+        )
+        .await
+        .unwrap();
+    }
+    for (id, npn, agency, first, last) in [(1_i64, "1234567", 1_i64, "Rosa", "Díaz"), (2, "7654321", 2, "Sam", "Ortiz")]
+    {
+        tx.execute(
+            "INSERT INTO brokers (id, npn, agency_id, first_name, last_name, last_name_key, email, tax_id_cipher, \
+             tax_id_index, tax_id_last4, states_appointed, status, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, 'b@agency.example', $7, $8, '6789', 'TX', 'active', $9)",
+            args![
+                id,
+                npn,
+                agency,
+                first,
+                last,
+                portaldesk::domain::text::fold_key(last),
+                vec![1u8],
+                vec![id as u8],
+                now()
+            ],
+        )
+        .await
+        .unwrap();
+    }
+    // (group, broker, agency, enroll, bill, ends)
+    let grants = [
+        (1_i64, Some(1_i64), None, true, false, None),
+        (1, None, Some(1_i64), false, true, None),
+        (2, None, Some(2), true, true, None),
+        (3, Some(1), None, true, true, Some("2026-01-01")),
+        (3, Some(2), None, false, false, None),
+    ];
+    for (group, broker, agency, enroll, bill, ends) in grants {
+        tx.execute(
+            "INSERT INTO broker_access_grants (employer_id, group_id, broker_id, agency_id, can_enroll, can_bill, \
+             starts_on, ends_on, granted_by, created_at) VALUES (1, $1, $2, $3, $4, $5, $6, $7, 'ann', $8)",
+            args![group, broker, agency, enroll, bill, d("2025-01-01"), ends.map(d), now()],
+        )
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    statements(
+        s,
+        &[
+            (1, 1, "2026-10-01", &[(1, 200_000, 450), (2, 100_000, 450)]),
+            (2, 2, "2026-10-01", &[(3, 100_000, 500)]),
+            (3, 1, "2026-09-01", &[(1, 50_000, 450)]),
+        ],
+    )
+    .await;
+}
+
+/// A statement's lines: (group, premium cents, rate in basis points).
+type Lines<'a> = &'a [(i64, i64, i64)];
+
+/// Commission statements (id, broker, month, lines), their totals summed from the lines.
+async fn statements(s: &Store, list: &[(i64, i64, &str, Lines<'_>)]) {
+    let mut tx = s.begin_write().await.unwrap();
+    for (id, broker, month, lines) in list {
+        let month: NaiveDate = month.parse().unwrap();
+        let npn = if *broker == 1 { "1234567" } else { "7654321" };
+        let premium: i64 = lines.iter().map(|l| l.1).sum();
+        let commission: i64 = lines.iter().map(|l| portaldesk::domain::commission::commission_cents(l.1, l.2)).sum();
+        tx.execute(
+            "INSERT INTO commission_statements (id, broker_id, npn, month, issued_on, groups, premium_cents, \
+             commission_cents, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            args![*id, *broker, npn, month, month + Duration::days(35), lines.len() as i64, premium, commission, now()],
+        )
+        .await
+        .unwrap();
+        for (group, premium, rate) in lines.iter() {
+            tx.execute(
+                "INSERT INTO commission_statement_lines (statement_id, group_id, subscribers, premium_cents, rate_bps, \
+                 commission_cents) VALUES ($1, $2, 3, $3, $4, $5)",
+                args![*id, *group, *premium, *rate, portaldesk::domain::commission::commission_cents(*premium, *rate)],
+            )
+            .await
+            .unwrap();
+        }
+    }
+    tx.commit().await.unwrap();
+}
+
+/// Runs every queued job and returns each one's CSV, in the order given.
+async fn outputs(s: &Store, jobs: &[i64]) -> Vec<String> {
+    let w = worker(s, "w", now()).await;
+    while let Some(ran) = w.run_next().await.unwrap() {
+        assert!(matches!(ran, Ran::Succeeded { .. }), "{ran:?}");
+    }
+    let mut out = Vec::new();
+    for j in jobs {
+        out.push(String::from_utf8(output(s, *j).await.unwrap()).unwrap());
+    }
+    out
+}
+
+#[tokio::test]
+async fn qb_roster_against_hand_computed_members() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        world(s).await;
+        let active = enqueue(s, "qb-roster", &[]).await;
+        let gone = enqueue(s, "qb-roster", &[("status", "terminated")]).await;
+        let one = enqueue(s, "qb-roster", &[("status", "all"), ("group", "BIR200")]).await;
+        let none = enqueue(s, "qb-roster", &[("group", "NOPE")]).await;
+        let got = outputs(s, &[active, gone, one, none]).await;
+        let header = "member_number,name,group,event,event_date,coverage_end,election_deadline,status\n";
+        // Ada: termination, loss Oct 1 → 18 months to 2028-03-31; elect by
+        // the notice (Oct 5) + 60 days. Bob: divorce, 36 months. Di: no event.
+        // Cy: disability extends his to 29 months (to 2026-06-30); leap February.
+        let bob = "M0000002,\"Brown, Bob\",BIR200,divorce,2026-06-15,2029-06-30,2026-08-30,cobra_elected\n";
+        assert_eq!(
+            got[0],
+            format!(
+                "{header}M0000001,\"Lovelace, Ada\",ACM100,termination,2026-09-30,2028-03-31,2026-12-04,active\n\
+                 {bob}M0000004,\"Dee, Di\",ACM100,,,,,active\n"
+            ),
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            got[1],
+            format!("{header}M0000003,\"Chen, Cy\",ACM100,termination,2024-01-31,2026-06-30,2024-04-01,terminated\n"),
+            "{}",
+            db.label
+        );
+        assert_eq!(got[2], format!("{header}{bob}"), "{}", db.label);
+        // No rows: the file is the header alone, and the job says 0 rows.
+        assert_eq!(got[3], header, "{}", db.label);
+        assert_eq!(reports::job(s, none).await.unwrap().unwrap().rows_written, 0);
+    }
+}
+
+#[tokio::test]
+async fn a_roster_longer_than_a_page_comes_whole_and_in_order() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        world(s).await;
+        // 4 500 more QBs: three pages of the worker's 2 000.
+        let mut tx = s.begin_write().await.unwrap();
+        for id in 100..4_600_i64 {
+            tx.execute(
+                "INSERT INTO members (id, member_number, individual_id, group_id, member_type, relationship, first_name, \
+                 last_name, first_name_key, last_name_key, birth_date, gender, address_line, city, state, zip, language, \
+                 status, created_at) VALUES ($1, $2, $3, 3, 'QB', 'self', 'Q', 'B', 'q', 'b', '1990-01-01', 'U', 'x', \
+                 'y', 'TX', '78701', 'English', 'active', $4)",
+                args![id, format!("M{id:07}"), format!("I{id:07}"), now()],
+            )
+            .await
+            .unwrap();
+        }
+        tx.commit().await.unwrap();
+        let job = enqueue(s, "qb-roster", &[("group", "CED300")]).await;
+        let text = outputs(s, &[job]).await.remove(0);
+        let numbers: Vec<&str> = text.lines().skip(1).map(|l| &l[..8]).collect();
+        let want: Vec<String> = (100..4_600).map(|id| format!("M{id:07}")).collect();
+        assert_eq!(numbers, want, "{}", db.label);
+    }
+}
+
+#[tokio::test]
+async fn enrollment_census_counts_by_group_plan_and_tier_on_a_day() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        world(s).await;
+        let nov = enqueue(s, "enrollment-census", &[("as_of", "2026-11-01")]).await;
+        let oct = enqueue(s, "enrollment-census", &[("as_of", "2026-10-15"), ("group", "ACM100")]).await;
+        let got = outputs(s, &[nov, oct]).await;
+        // On Nov 1 the dental enrollment had ended and Di's is pending; Ed
+        // and Fay share the family cell.
+        assert_eq!(
+            got[0],
+            "group,plan,tier,enrolled\nACM100,MPPO,employee,1\nACM100,MPPO,family,2\n\
+             BIR200,MPPO,employee,1\nBIR200,MPPO,employee_spouse,1\n",
+            "{}",
+            db.label
+        );
+        assert_eq!(
+            got[1], "group,plan,tier,enrolled\nACM100,DBAS,family,1\nACM100,MPPO,employee,1\nACM100,MPPO,family,2\n",
+            "{}",
+            db.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn import_errors_count_rows_by_employer_and_code_in_a_period() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        world(s).await;
+        let job = enqueue(s, "import-errors", &[("from", "2026-11-01"), ("to", "2026-11-20")]).await;
+        let got = outputs(s, &[job]).await;
+        // Row 3 of job 1 has two invalid SSNs: one row. Job 4 is before the
+        // period; job 3 is on its last day.
+        assert_eq!(
+            got[0],
+            "employer,ein,code,rows,last_seen\n\
+             Acme,12-3456789,invalid_date,1,2026-11-02T10:00:00Z\n\
+             Acme,12-3456789,invalid_ssn,3,2026-11-10T15:00:00Z\n\
+             Zephyr Ltd,98-7654321,missing_field,1,2026-11-20T08:00:00Z\n",
+            "{}",
+            db.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn broker_book_lists_the_groups_its_grants_in_force_reach() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        world(s).await;
+        let rosa = enqueue(s, "broker-book", &[("npn", "1234567")]).await;
+        let sam = enqueue(s, "broker-book", &[("npn", "7654321")]).await;
+        let nobody = enqueue(s, "broker-book", &[("npn", "1111111")]).await;
+        let w = worker(s, "w", now()).await;
+        let mut ran = Vec::new();
+        while let Some(r) = w.run_next().await.unwrap() {
+            ran.push(r);
+        }
+        // ACM100: her own grant (enroll) and her agency's (bill); BIR200 by
+        // a downline agency's grant: view only; CED300's grant has ended.
+        let rosa_csv = String::from_utf8(output(s, rosa).await.unwrap()).unwrap();
+        assert_eq!(
+            rosa_csv,
+            "group,group_name,status,subscribers,renewal_month,access\n\
+             ACM100,ACM100,active,4,1,view+enroll+bill\nBIR200,BIR200,active,2,,view\n",
+            "{}",
+            db.label
+        );
+        let sam_csv = String::from_utf8(output(s, sam).await.unwrap()).unwrap();
+        assert_eq!(
+            sam_csv,
+            "group,group_name,status,subscribers,renewal_month,access\n\
+             BIR200,BIR200,active,2,,view+enroll+bill\nCED300,CED300,active,0,,view\n",
+            "{}",
+            db.label
+        );
+        assert!(
+            ran.iter().any(
+                |r| matches!(r, Ran::Failed { job, error } if *job == nobody && error == "no broker with NPN 1111111")
+            ),
+            "{ran:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn payments_received_by_month_source_and_method() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        world(s).await;
+        let job = enqueue(s, "payments-received", &[("from", "2026-10-01"), ("to", "2026-11-30")]).await;
+        let got = outputs(s, &[job]).await;
+        // Groups: ACM100's Nov 30 and BIR200's Nov 18 by ACH, CED300's wire;
+        // the August payment and Ada's December one are outside.
+        assert_eq!(
+            got[0],
+            "month,source,method,payments,amount_cents\n\
+             2026-10,member,card,1,62000\n\
+             2026-11,group,ach,2,40000\n\
+             2026-11,group,wire,1,5000\n\
+             2026-11,member,check,2,122000\n",
+            "{}",
+            db.label
+        );
+    }
+}
+
+#[tokio::test]
+async fn commissions_by_broker_total_a_months_statements() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        world(s).await;
+        let all = enqueue(s, "commissions-by-broker", &[("month", "2026-10")]).await;
+        let sam = enqueue(s, "commissions-by-broker", &[("month", "2026-10"), ("npn", "7654321")]).await;
+        let empty = enqueue(s, "commissions-by-broker", &[("month", "2026-08")]).await;
+        let got = outputs(s, &[all, sam, empty]).await;
+        let header = "npn,broker,groups,premium_cents,commission_cents\n";
+        // Rosa: 4.5 % of 2 000.00 and 1 000.00; Sam: 5 % of 1 000.00.
+        let sam_line = "7654321,\"Ortiz, Sam\",1,100000,5000\n";
+        assert_eq!(got[0], format!("{header}1234567,\"Díaz, Rosa\",2,300000,13500\n{sam_line}"), "{}", db.label);
+        assert_eq!(got[1], format!("{header}{sam_line}"), "{}", db.label);
+        assert_eq!(got[2], header, "{}", db.label);
+    }
+}
+
+#[tokio::test]
+async fn a_paused_schedule_queues_nothing_and_resumes_from_its_next_run() {
+    use portaldesk::domain::schedule::Schedule;
+    for db in common::all_backends().await {
+        let s = &db.store;
+        tester(s).await;
+        let mut tx = s.begin_write().await.unwrap();
+        staff::insert(&mut tx, "ann", "Ann Agent", Role::Agent, "active", now()).await.unwrap();
+        tx.commit().await.unwrap();
+        // Daily at 02:00 New York from the 20th, paused on the 19th.
+        let made = now() - Duration::days(4);
+        let ops = Ops::for_operator(s.clone(), "tester", false, Clock::Fixed(made)).await.unwrap();
+        let daily = Schedule::typed("2026-11-20 02:00", "daily", "America/New_York", made).unwrap();
+        let id = ops.schedule_report("case-sla", &[], daily).await.unwrap();
+        let agent = Ops::for_operator(s.clone(), "ann", false, Clock::Fixed(made)).await.unwrap();
+        assert!(matches!(agent.pause_schedule(id).await, Err(OpError::RefusedRole(_))), "{}", db.label);
+        ops.pause_schedule(id).await.unwrap();
+        let again = ops.pause_schedule(id).await.unwrap_err();
+        assert!(again.to_string().contains("paused already"), "{again}");
+        assert!(matches!(ops.pause_schedule(999).await, Err(OpError::NotFound(_))));
+        assert!(reports::schedules(s).await.unwrap()[0].paused);
+
+        // Four slots pass while paused: the worker queues none.
+        assert_eq!(worker(s, "w", now()).await.run_next().await.unwrap(), None, "{}", db.label);
+        let (jobs,): (i64,) = s.fetch_one("SELECT count(*) FROM report_jobs", args![]).await.unwrap();
+        assert_eq!(jobs, 0, "{}", db.label);
+
+        // Resumed now (the 23rd, 04:30 in New York): those slots are skipped,
+        // the next is the 24th at 02:00 there.
+        let ops = Ops::for_operator(s.clone(), "tester", false, Clock::Fixed(now())).await.unwrap();
+        let skipped = Utc.with_ymd_and_hms(2026, 11, 23, 7, 0, 0).unwrap();
+        let next = skipped + Duration::days(1);
+        assert_eq!(ops.resume_schedule(id).await.unwrap(), Some(next), "{}", db.label);
+        let not_paused = ops.resume_schedule(id).await.unwrap_err();
+        assert!(not_paused.to_string().contains("is not paused"), "{not_paused}");
+        let row = reports::schedules(s).await.unwrap().remove(0);
+        assert_eq!((row.paused, row.last_slot_at, row.next_at), (false, Some(skipped), Some(next)), "{}", db.label);
+        assert_eq!(worker(s, "w", now()).await.run_next().await.unwrap(), None, "{}: nothing made up", db.label);
+        let ran = worker(s, "w", now() + Duration::days(1)).await.run_next().await.unwrap();
+        assert!(matches!(ran, Some(Ran::Succeeded { .. })), "{}: {ran:?}", db.label);
+        let slots: Vec<(Option<DateTime<Utc>>,)> =
+            s.fetch_all("SELECT slot_at FROM report_jobs", args![]).await.unwrap();
+        assert_eq!(slots, vec![(Some(next),)], "{}", db.label);
+
+        let audit: Vec<(String, String, String, Option<String>)> = s
+            .fetch_all(
+                "SELECT operator, action, outcome, after_json FROM audit_log \
+                 WHERE action IN ('report.pause','report.resume') ORDER BY id",
+                args![],
+            )
+            .await
+            .unwrap();
+        let got: Vec<(&str, &str, &str)> = audit.iter().map(|a| (a.0.as_str(), a.1.as_str(), a.2.as_str())).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("ann", "report.pause", "refused"),
+                ("tester", "report.pause", "ok"),
+                ("tester", "report.resume", "ok")
+            ],
+            "{}",
+            db.label
+        );
+        assert!(audit[2].3.as_deref().unwrap_or_default().contains("\"paused\":false"), "{:?}", audit[2]);
+    }
+}
+
+#[tokio::test]
+async fn qualifying_events_in_a_period_with_their_deadlines() {
+    for db in common::all_backends().await {
+        let s = &db.store;
+        world(s).await;
+        let job =
+            enqueue(s, "qualifying-events", &[("from", "2024-01-01"), ("to", "2026-10-31"), ("group", "ACM100")]).await;
+        let got = outputs(s, &[job]).await;
+        // Bob's is BIR200's, Ed's after the period; Ada's 2025 event: Feb 1
+        // + 60 days is Apr 2; Cy's disability gives 29 months.
+        assert_eq!(
+            got[0],
+            "member_number,name,group,event,event_date,notice_date,election_deadline,coverage_end\n\
+             M0000001,\"Lovelace, Ada\",ACM100,termination,2026-09-30,2026-10-05,2026-12-04,2028-03-31\n\
+             M0000001,\"Lovelace, Ada\",ACM100,reduction of hours,2025-01-31,2025-02-01,2025-04-02,2026-07-31\n\
+             M0000003,\"Chen, Cy\",ACM100,termination,2024-01-31,2024-02-01,2024-04-01,2026-06-30\n",
             "{}",
             db.label
         );

@@ -933,6 +933,32 @@ fn samples() -> Vec<(&'static str, Vec<(&'static str, Arg)>)> {
             ],
         ),
         ("report_output_chunks", vec![("id", int(1)), ("job_id", int(1)), ("seq", int(0)), ("bytes", bytes())]),
+        (
+            "commission_statements",
+            vec![
+                ("id", int(1)),
+                ("broker_id", int(1)),
+                ("npn", text("npn: Nguyễn O'Brien")),
+                ("month", date()),
+                ("issued_on", date()),
+                ("groups", int(2)),
+                ("premium_cents", int(5_000_000_000)),
+                ("commission_cents", int(-250)),
+                ("created_at", time()),
+            ],
+        ),
+        (
+            "commission_statement_lines",
+            vec![
+                ("id", int(1)),
+                ("statement_id", int(1)),
+                ("group_id", int(1)),
+                ("subscribers", int(12)),
+                ("premium_cents", int(5_000_000_000)),
+                ("rate_bps", int(450)),
+                ("commission_cents", int(-250)),
+            ],
+        ),
     ]
 }
 

@@ -44,7 +44,7 @@ pub async fn imports(ops: &Ops, key: &crate::crypto::DataKey, rows: usize, url: 
         format!("portaldesk import of {rows} rows (every row validated)"),
         format!("{secs:.2} s = {:.0} rows/s ({} in, {} failed)", rows as f64 / secs, job.ok_rows, job.failed_rows),
     ));
-    out.push(("peak memory of this process so far".into(), peak_memory()));
+    out.push(("peak memory of this process so far".into(), super::peak_memory()));
 
     for (what, t) in plain_engine(ops, &dir, &copy, &csv_path, url).await? {
         let figure = match t {
@@ -98,16 +98,6 @@ async fn fold_wal(store: &Store) -> Result<(), OpError> {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     Err(OpError::Db("the database's log could not be folded in".into()))
-}
-
-/// The process's peak resident memory (Linux; elsewhere not known).
-fn peak_memory() -> String {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let kb = status.lines().find_map(|l| l.strip_prefix("VmHWM:")).map(|v| v.trim().trim_end_matches(" kB").trim());
-    match kb.and_then(|k| k.parse::<u64>().ok()) {
-        Some(kb) => format!("{} MB", kb / 1024),
-        None => "not known on this system".into(),
-    }
 }
 
 /// The plain engine loading the bench's file, two ways: into the members

@@ -8,6 +8,7 @@ mod imports;
 mod keys;
 mod maintenance;
 mod members;
+mod reports;
 mod script;
 
 pub use brokers::brokers;
@@ -17,6 +18,7 @@ pub use imports::imports;
 pub use keys::keys;
 pub use maintenance::maintenance;
 pub use members::members;
+pub use reports::report;
 pub use script::script;
 
 use std::time::{Duration, Instant};
@@ -92,6 +94,16 @@ fn request(kind: ListKind, dir: Dir, ops: &Ops) -> ListRequest {
         backend_pid: Default::default(),
         date_format: Default::default(),
         search: None,
+    }
+}
+
+/// The process's peak resident memory (Linux; elsewhere not known).
+pub(crate) fn peak_memory() -> String {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let kb = status.lines().find_map(|l| l.strip_prefix("VmHWM:")).map(|v| v.trim().trim_end_matches(" kB").trim());
+    match kb.and_then(|k| k.parse::<u64>().ok()) {
+        Some(kb) => format!("{} MB", kb / 1024),
+        None => "not known on this system".into(),
     }
 }
 

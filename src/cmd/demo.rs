@@ -78,7 +78,7 @@ pub async fn create(ctx: &Context, members: u64, cases: Option<u64>, seed_value:
         .map_err(|e| Fatal::new(format!("seeding failed: {}", crate::store::short_cause(&e))))?;
     store.close().await;
     eprintln!(
-        "done in {:.1} s: {} employers, {} groups, {} members, {} cases, {} import jobs, {} brokers, {} portal users, {} codes, {} staff (you are {:?}, admin)",
+        "done in {:.1} s: {} employers, {} groups, {} members, {} cases, {} import jobs, {} brokers, {} commission statements, {} portal users, {} codes, {} staff (you are {:?}, admin)",
         started.elapsed().as_secs_f64(),
         s.employers,
         s.groups,
@@ -86,6 +86,7 @@ pub async fn create(ctx: &Context, members: u64, cases: Option<u64>, seed_value:
         s.cases,
         s.import_jobs,
         s.brokers,
+        s.commission_statements,
         s.portal_users,
         s.codes,
         s.staff,

@@ -42,6 +42,20 @@ pub(super) fn ex(commands: &'static [&'static str], about: &'static str, result:
     Example { commands, about, json: ok_text(result) }
 }
 
+fn statement() -> crate::store::commissions::StatementRow {
+    crate::store::commissions::StatementRow {
+        id: 81,
+        broker_id: 14,
+        npn: "1234567".into(),
+        broker: "Patel, Ananya".into(),
+        month: day(10, 1),
+        issued_on: day(11, 5),
+        groups: 3,
+        premium_cents: 1_284_000,
+        commission_cents: 57_780,
+    }
+}
+
 fn case_item() -> CaseItem {
     CaseItem {
         id: 42,
@@ -479,7 +493,37 @@ pub fn examples() -> Vec<Example> {
         ex(&["staff set-role", "staff disable", "staff enable"], "The staff account after the change.", &staff()),
         ex(&["import enqueue", "import abandon"], "The job queued or abandoned.", &Id { id: 5 }),
         ex(&["report run", "report cancel"], "The report job queued or cancelled.", &Id { id: 12 }),
-        ex(&["report schedule", "report unschedule"], "The report schedule stored or removed.", &Id { id: 3 }),
+        ex(
+            &["report schedule", "report unschedule", "report pause"],
+            "The report schedule stored, removed or paused.",
+            &Id { id: 3 },
+        ),
+        ex(
+            &["report resume"],
+            "The schedule resumed and its next run (null: a one-off whose time passed while it was paused).",
+            &super::reports::Resumed { id: 3, next_at: Some(Utc.with_ymd_and_hms(2026, 12, 7, 12, 0, 0).unwrap()) },
+        ),
+        ex(
+            &["commission list"],
+            "A broker's statements for the month shown (`month`: the one asked for, else the latest on file; \
+             null when there is none in the window), and the months that can be searched.",
+            &crate::ops::commissions::Statements {
+                npn: "1234567".into(),
+                month: Some("2026-10".into()),
+                searchable_from: "2025-05".into(),
+                searchable_to: "2026-10".into(),
+                statements: vec![statement()],
+            },
+        ),
+        ex(
+            &["commission get"],
+            "The statement written, how many lines (one per group) and the file.",
+            &crate::ops::commissions::StatementWritten {
+                statement: statement(),
+                lines: 3,
+                file: "statement-2026-10.csv".into(),
+            },
+        ),
         ex(
             &["report schedules"],
             "Each schedule: its report and parameters, how it repeats (`repeat_on`: the weekday 1–7 from \

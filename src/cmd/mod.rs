@@ -5,6 +5,7 @@ pub mod audit;
 pub mod bench;
 pub mod case;
 pub mod code;
+pub mod commissions;
 pub mod config;
 pub mod demo;
 pub mod employers;

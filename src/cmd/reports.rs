@@ -7,9 +7,8 @@ use super::report;
 use crate::action::Action;
 use crate::cli::ReportCmd;
 use crate::domain::report_catalogue::{REPORTS, ReportSpec};
-use crate::error_code::ErrorCode;
 use crate::fatal::Fatal;
-use crate::ops::reports::{Ran, Worker, output};
+use crate::ops::reports::{Ran, Worker};
 use crate::ops::request::{Env, Request};
 use crate::ops::{OpError, Ops};
 use crate::store::reports::{self as store, ReportJob};
@@ -24,6 +23,13 @@ pub struct Catalogue {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Schedules {
     pub schedules: Vec<crate::store::reports::ScheduleRow>,
+}
+
+/// `report resume --json`: the schedule and its next run (null: none).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Resumed {
+    pub id: i64,
+    pub next_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// One report of the catalogue, as scripts read it.
@@ -63,6 +69,9 @@ pub fn entry(r: &ReportSpec) -> CatalogueEntry {
 
 fn job_text(j: &ReportJob) -> String {
     let mut line = format!("report job {}: {} · {} · {} rows", j.id, j.report, j.status, j.rows_written);
+    if j.status == "succeeded" && j.rows_written == 0 {
+        line.push_str(" (no rows: its file has the header only)");
+    }
     if let Some(w) = &j.worker {
         line.push_str(&format!(" · worker {w}, attempt {}", j.attempt));
     }
@@ -143,10 +152,32 @@ pub async fn run(ops: &Ops, env: &Env<'_>, cmd: ReportCmd) -> Result<u8, Fatal> 
                         let next = s
                             .next_at
                             .map_or("none".to_owned(), |t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-                        format!("{:>4} {:<22} {} at {} {} · next {next}", s.id, s.report, s.repeat, s.at_time, s.zone)
+                        let state = if s.paused { "paused" } else { "active" };
+                        format!(
+                            "{:>4} {:<22} {state:<6} {} at {} {} · next {next}",
+                            s.id, s.report, s.repeat, s.at_time, s.zone
+                        )
                     })
                     .collect();
                 if lines.is_empty() { "no report schedules".to_owned() } else { lines.join("\n") }
+            })
+        }
+        ReportCmd::Pause { id, json } => {
+            let r = ops.ask::<()>(env, Request::ReportPause { id }).await;
+            report(json.json, r.map(|()| Id { id }), |_| {
+                format!("report schedule {id} paused (`portaldesk report resume {id}` resumes it)")
+            })
+        }
+        ReportCmd::Resume { id, json } => {
+            let r = ops.ask::<Option<chrono::DateTime<chrono::Utc>>>(env, Request::ReportResume { id }).await;
+            report(json.json, r.map(|next| Resumed { id, next_at: next }), |r| match r.next_at {
+                Some(t) => format!(
+                    "report schedule {id} resumed; next run {}",
+                    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                ),
+                None => {
+                    format!("report schedule {id} resumed, but its time passed while it was paused: it will not run")
+                }
             })
         }
         ReportCmd::Unschedule { id, json } => {
@@ -154,7 +185,7 @@ pub async fn run(ops: &Ops, env: &Env<'_>, cmd: ReportCmd) -> Result<u8, Fatal> 
             report(json.json, r.map(|()| Id { id }), |_| format!("report schedule {id} removed"))
         }
         ReportCmd::Get { job: id, out } => {
-            let r: Result<Vec<u8>, OpError> = async {
+            let r: Result<(u64, u64), OpError> = async {
                 let j = job(ops, id).await?;
                 if j.status != "succeeded" {
                     return Err(OpError::Refused(format!(
@@ -164,14 +195,16 @@ pub async fn run(ops: &Ops, env: &Env<'_>, cmd: ReportCmd) -> Result<u8, Fatal> 
                 }
                 // Audited before the file is written, as every export is.
                 ops.audit_event(Action::ListExport, &format!("report-job:{id}")).await?;
-                output(ops.store(), id).await
+                crate::ops::reports::write_output(ops.store(), id, &out).await
             }
             .await;
             match r {
-                Ok(bytes) => {
-                    std::fs::write(&out, &bytes)
-                        .map_err(|e| Fatal::of(ErrorCode::Io, format!("{}: {e}", out.display())))?;
-                    eprintln!("report job {id} written to {} ({} bytes)", out.display(), bytes.len());
+                Ok((bytes, lines)) => {
+                    if lines <= 1 {
+                        eprintln!("report job {id} had no rows: {} holds the header only", out.display());
+                    } else {
+                        eprintln!("report job {id} written to {} ({bytes} bytes)", out.display());
+                    }
                     0
                 }
                 Err(e) => report(false, Err::<(), _>(e), |_| String::new()),
@@ -188,6 +221,9 @@ pub async fn worker(ops: &Ops, once: bool, name: Option<String>) -> Result<u8, F
     let mut failed = false;
     loop {
         match w.run_next().await {
+            Ok(Some(Ran::Succeeded { job, rows: 0 })) => {
+                println!("report job {job}: succeeded with no rows (its file has the header only)")
+            }
             Ok(Some(Ran::Succeeded { job, rows })) => println!("report job {job}: succeeded, {rows} rows"),
             Ok(Some(Ran::Failed { job, error })) => {
                 failed = true;

@@ -10,6 +10,7 @@
 
 mod accounts;
 mod batch;
+mod commissions;
 mod names;
 mod people;
 mod work;
@@ -47,6 +48,8 @@ pub struct DemoSummary {
     pub cases: u64,
     pub import_jobs: u64,
     pub brokers: u64,
+    /// Commission statements, 24 months of them.
+    pub commission_statements: u64,
     pub portal_users: u64,
     pub codes: u64,
     pub staff: u64,
@@ -70,6 +73,7 @@ const EXPLICIT_IDS: &[&str] = &[
     "import_jobs",
     "agencies",
     "brokers",
+    "commission_statements",
 ];
 
 /// Fills an empty, migrated database.
@@ -104,9 +108,10 @@ pub async fn seed(store: &Store, key: &DataKey, opts: &DemoOptions) -> Result<De
     phase("cases");
     let import_jobs = work::imports(&mut tx, &mut rng, &groups, now).await?;
     let b = work::brokers(&mut tx, &mut rng, key, &groups, brokers, now).await?;
+    let statements = commissions::statements(&mut tx, opts.seed, &b.direct_grants, &b.npns, now).await?;
     let codes = work::codes(&mut tx, &mut rng, key, employers, brokers, now).await?;
     work::outbox_and_audit(&mut tx, now, &opts.admin_login).await?;
-    phase("imports, brokers, accounts, codes");
+    phase("imports, brokers, commission statements, accounts, codes");
     load::create_indexes(&mut tx, &indexes).await?;
     phase("indexes");
     load::sync_id_sequences(&mut tx, EXPLICIT_IDS).await?;
@@ -128,6 +133,7 @@ pub async fn seed(store: &Store, key: &DataKey, opts: &DemoOptions) -> Result<De
         cases,
         import_jobs,
         brokers: b.brokers,
+        commission_statements: statements,
         portal_users: b.portal_users,
         codes,
         staff,

@@ -436,6 +436,11 @@ fn mask_ssns(kind: &str, header: &str, line: &str) -> String {
 pub struct BrokerCounts {
     pub brokers: u64,
     pub portal_users: u64,
+    /// (broker id, group id) of every grant made to a broker itself: the
+    /// groups its commission statements are paid on.
+    pub direct_grants: Vec<(i64, i64)>,
+    /// Each broker's NPN, by broker id - 1.
+    pub npns: Vec<String>,
 }
 
 /// Agencies (some under an upline general agency), brokers with licences,
@@ -481,6 +486,7 @@ pub async fn brokers(
     );
     let mut lic = Batch::new("broker_licenses", &["broker_id", "state", "license_number", "expires_on"]);
     let states = ["CA", "TX", "AZ", "OR", "WA", "NY", "FL", "IL"];
+    let mut npns = Vec::with_capacity(n_brokers);
     for b in 1..=n_brokers as i64 {
         let first = FIRST.choose(rng).unwrap();
         let last = LAST.choose(rng).unwrap();
@@ -494,7 +500,11 @@ pub async fn brokers(
             tx,
             args![
                 b,
-                format!("{}", 1_000_000 + b * 7_919 + rng.gen_range(0..7_919)),
+                {
+                    let npn = format!("{}", 1_000_000 + b * 7_919 + rng.gen_range(0..7_919));
+                    npns.push(npn.clone());
+                    npn
+                },
                 rng.gen_range(1..=n_agencies) as i64,
                 *first,
                 *last,
@@ -540,6 +550,7 @@ pub async fn brokers(
             "created_at",
         ],
     );
+    let mut direct_grants = Vec::new();
     for (group_id, employer_id, _) in &groups.all {
         for _ in 0..rng.gen_range(0..3) {
             let to_agency = rng.gen_bool(0.15);
@@ -551,6 +562,9 @@ pub async fn brokers(
             let start =
                 date_between(rng, now.date_naive() - Duration::days(1500), now.date_naive() - Duration::days(10));
             let ended = rng.gen_bool(0.15).then(|| start + Duration::days(rng.gen_range(5..300)));
+            if let Some(b) = broker {
+                direct_grants.push((b, *group_id));
+            }
             gr.push(
                 tx,
                 args![
@@ -645,7 +659,7 @@ pub async fn brokers(
         }
     }
     pu.flush(tx).await?;
-    Ok(BrokerCounts { brokers: br.count, portal_users: pu.count })
+    Ok(BrokerCounts { brokers: br.count, portal_users: pu.count, direct_grants, npns })
 }
 
 /// Registration codes in every state. The codes themselves are random and

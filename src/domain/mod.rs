@@ -8,6 +8,7 @@ pub mod case;
 pub mod case_change;
 pub mod cobra;
 pub mod code;
+pub mod commission;
 pub mod date_format;
 pub mod ein;
 pub mod import_spec;

@@ -6,21 +6,15 @@
 //! job to another, never adds output: the next attempt starts clean and
 //! writes what an uninterrupted run would have.
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 
 use super::{OpError, Ops};
 use crate::action::Action;
-use crate::domain::billing::{self, Charge};
-use crate::domain::cobra;
 use crate::domain::report_catalogue::{self, Params, ReportSpec};
 use crate::domain::schedule::{Due, Schedule};
-use crate::domain::text::csv_safe;
 use crate::store::Store;
-use crate::store::reports::{self as store, EventRow, ReportJob};
-
-/// Rows read per query: a page, never the whole report.
-const PAGE: i64 = 2_000;
+use crate::store::reports::{self as store, ReportJob};
 
 /// How one claimed job ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,6 +125,47 @@ impl Ops {
     }
 }
 
+impl Ops {
+    /// `report.pause`: the worker queues none of the schedule's runs until
+    /// it is resumed.
+    pub async fn pause_schedule(&self, id: i64) -> Result<(), OpError> {
+        let entity = format!("report-schedule:{id}");
+        let mut change = self.begin(Action::ReportPause, &entity).await?;
+        let row = store::schedule_in(&mut change.tx, id)
+            .await?
+            .ok_or_else(|| OpError::NotFound(format!("no report schedule {id}")))?;
+        if row.paused {
+            return Err(OpError::Refused(format!("report schedule {id} is paused already")));
+        }
+        store::set_paused(&mut change.tx, id, true).await?;
+        self.finish(change, &entity, Some(json!({"paused": false})), Some(json!({"paused": true})), None).await
+    }
+
+    /// `report.resume`: the schedule runs again from its next slot after
+    /// now. Slots that passed while it was paused are skipped, not made up
+    /// (a pause is a decision; a worker that was down is not); a one-off
+    /// whose moment passed meanwhile will not run, and the answer says so.
+    pub async fn resume_schedule(&self, id: i64) -> Result<Option<DateTime<Utc>>, OpError> {
+        let entity = format!("report-schedule:{id}");
+        let mut change = self.begin(Action::ReportResume, &entity).await?;
+        let row = store::schedule_in(&mut change.tx, id)
+            .await?
+            .ok_or_else(|| OpError::NotFound(format!("no report schedule {id}")))?;
+        if !row.paused {
+            return Err(OpError::Refused(format!("report schedule {id} is not paused")));
+        }
+        let s = Schedule::stored(&row.repeat, row.repeat_on, row.start_date, &row.at_time, &row.zone)
+            .map_err(OpError::Invalid)?;
+        let due = s.due(row.last_slot_at, self.now());
+        store::set_paused(&mut change.tx, id, false).await?;
+        store::set_schedule_slot(&mut change.tx, id, due.run.or(row.last_slot_at), due.next).await?;
+        let before = json!({"paused": true, "next_at": row.next_at});
+        let after = json!({"paused": false, "next_at": due.next, "skipped": due.run});
+        self.finish(change, &entity, Some(before), Some(after), None).await?;
+        Ok(due.next)
+    }
+}
+
 impl Worker {
     /// Queues the runs that schedules owe at this moment: one job per
     /// schedule however many slots passed while no worker ran (for the
@@ -189,9 +224,11 @@ impl Worker {
         self
     }
 
-    /// Queues what schedules owe, then claims and runs the oldest runnable
-    /// job; None when there is none.
+    /// Purges commission statements past the 18 months kept, queues what
+    /// schedules owe, then claims and runs the oldest runnable job; None
+    /// when there is none.
     pub async fn run_next(&self) -> Result<Option<Ran>, OpError> {
+        self.ops.purge_statements().await?;
         self.queue_due().await?;
         let now = self.ops.now();
         let mut tx = self.store.begin_write().await?;
@@ -248,6 +285,23 @@ fn decode_params(stored: &str) -> Result<Vec<(String, String)>, String> {
     serde_json::from_str(stored).map_err(|e| format!("the job's stored parameters cannot be read: {e}"))
 }
 
+/// Writes a job's output to `out` a chunk at a time (memory holds one
+/// chunk, however long the report); returns the bytes and lines written.
+pub async fn write_output(store: &Store, job: i64, out: &std::path::Path) -> Result<(u64, u64), OpError> {
+    use std::io::Write;
+    let io = |e: std::io::Error| OpError::Invalid(format!("{}: {e}", out.display()));
+    let mut f = std::io::BufWriter::new(std::fs::File::create(out).map_err(io)?);
+    let (mut bytes, mut lines, mut seq) = (0_u64, 0_u64, 0);
+    while let Some(chunk) = store::chunk(store, job, seq).await? {
+        f.write_all(&chunk).map_err(io)?;
+        bytes += chunk.len() as u64;
+        lines += chunk.iter().filter(|b| **b == b'\n').count() as u64;
+        seq += 1;
+    }
+    f.flush().map_err(io)?;
+    Ok((bytes, lines))
+}
+
 /// A job's whole output, chunk by chunk in order.
 pub async fn output(store: &Store, job: i64) -> Result<Vec<u8>, OpError> {
     let mut all = Vec::new();
@@ -259,7 +313,8 @@ pub async fn output(store: &Store, job: i64) -> Result<Vec<u8>, OpError> {
     Ok(all)
 }
 
-enum Stop {
+/// Why making a report stopped early.
+pub(super) enum Stop {
     Failed(String),
     Lost,
     Db(OpError),
@@ -278,7 +333,7 @@ impl From<OpError> for Stop {
 }
 
 /// The CSV of one attempt, written out a chunk at a time.
-struct Output<'a> {
+pub(super) struct Output<'a> {
     worker: &'a Worker,
     job: i64,
     attempt: i64,
@@ -290,100 +345,27 @@ struct Output<'a> {
 impl Output<'_> {
     async fn report(&mut self, spec: &ReportSpec, params: &Params) -> Result<(), Stop> {
         self.line(spec.columns.iter().map(|c| (*c).to_owned()).collect())?;
-        let group = params.text("group");
-        let store = &self.worker.store;
-        let now = self.worker.ops.now();
-        match spec.name {
-            "qualifying-events" => {
-                let (from, to) = (params.date("from").unwrap_or_default(), params.date("to").unwrap_or_default());
-                let mut after = 0;
-                loop {
-                    let page = store::events_in_period(store, from, to, group, after, PAGE).await?;
-                    for e in &page {
-                        let f = facts(e);
-                        self.row(event_cells(e, vec![e.notice_date.to_string(), f.0.to_string(), f.1.to_string()]))
-                            .await?;
-                    }
-                    match page.last() {
-                        Some(last) if page.len() as i64 == PAGE => after = last.id,
-                        _ => break,
-                    }
-                }
-            }
-            "election-deadlines" => {
-                let days = params.days("days").unwrap_or(30);
-                let today = now.date_naive();
-                // deadline = the later of loss and notice + 60 days, so a
-                // deadline in today..=today+days is a later date in this window.
-                let (from, to) = (today - Duration::days(60), today + Duration::days(days - 60));
-                let mut after = 0;
-                loop {
-                    let page = store::unelected_events(store, from, to, group, after, PAGE).await?;
-                    for e in &page {
-                        let deadline = facts(e).0;
-                        let left = (deadline - today).num_days();
-                        self.row(event_cells(e, vec![deadline.to_string(), left.to_string()])).await?;
-                    }
-                    match page.last() {
-                        Some(last) if page.len() as i64 == PAGE => after = last.id,
-                        _ => break,
-                    }
-                }
-            }
-            "case-sla" => {
-                for r in store::case_sla(store, params.text("queue"), now).await? {
-                    let cells = vec![
-                        r.queue,
-                        r.assignee.unwrap_or_else(|| "(unassigned)".into()),
-                        r.open.to_string(),
-                        r.overdue.to_string(),
-                        r.oldest_due.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                    ];
-                    self.row(cells).await?;
-                }
-            }
-            "delinquency-aging" => {
-                // A group's bills arrive together (ordered by group); its
-                // payments settle its oldest bills first (domain::billing).
-                let as_of = params.date("as_of").unwrap_or_else(|| now.date_naive());
-                let paid: std::collections::HashMap<String, i64> =
-                    store::paid_by_group(store, as_of, group).await?.into_iter().collect();
-                let bills = store::bills_by_group(store, as_of, group).await?;
-                for chunk in bills.chunk_by(|a, b| a.group_number == b.group_number) {
-                    let number = &chunk[0].group_number;
-                    let charges: Vec<Charge> =
-                        chunk.iter().map(|b| Charge { due_date: b.due_date, cents: b.cents }).collect();
-                    let a = billing::aging(&charges, paid.get(number).copied().unwrap_or(0), as_of);
-                    if a.past_due() > 0 {
-                        let cents = [a.days_0_30, a.days_31_60, a.days_61_90, a.over_90, a.past_due()];
-                        self.row(money_cells(number, &cents)).await?;
-                    }
-                }
-            }
-            "premiums-billed-paid" => {
-                let (from, to) = (params.date("from").unwrap_or_default(), params.date("to").unwrap_or_default());
-                for t in store::premiums_in_period(store, from, to, group).await? {
-                    let balance = t.billed_cents + t.adjustments_cents - t.paid_cents;
-                    let cents = [t.billed_cents, t.adjustments_cents, t.paid_cents, balance];
-                    self.row(money_cells(&t.group_number, &cents)).await?;
-                }
-            }
-            other => return Err(Stop::Failed(format!("the report {other} cannot be run yet: it comes with its data"))),
+        let side = self.worker.store.streaming_reader().await?;
+        let store = side.clone().unwrap_or_else(|| self.worker.store.clone());
+        let made = self.report_on(&store, spec, params).await;
+        if let Some(side) = side {
+            side.close().await;
         }
-        Ok(())
+        made
+    }
+
+    /// The time by the worker's clock.
+    pub(super) fn now(&self) -> DateTime<Utc> {
+        self.worker.ops.now()
     }
 
     fn line(&mut self, cells: Vec<String>) -> Result<(), Stop> {
-        let mut w = csv::Writer::from_writer(&mut self.buf);
-        // Text is made formula-safe; a whole number (a negative amount) is no
-        // formula and stays a number for the spreadsheet.
-        let safe = |c: &String| if c.parse::<i64>().is_ok() { c.clone() } else { csv_safe(c) };
-        w.write_record(cells.iter().map(safe)).map_err(|e| Stop::Failed(e.to_string()))?;
-        w.flush().map_err(|e| Stop::Failed(e.to_string()))?;
+        push_record(&mut self.buf, &cells);
         Ok(())
     }
 
-    async fn row(&mut self, cells: Vec<String>) -> Result<(), Stop> {
+    /// Writes a line of the report, storing a chunk when one is full.
+    pub(super) async fn row(&mut self, cells: Vec<String>) -> Result<(), Stop> {
         self.line(cells)?;
         self.rows += 1;
         if self.buf.len() >= self.worker.chunk_bytes && !self.flush().await? {
@@ -411,26 +393,64 @@ impl Output<'_> {
     }
 }
 
-/// A group's line of an accounting report: its number, then amounts in cents.
-fn money_cells(group: &str, cents: &[i64]) -> Vec<String> {
-    std::iter::once(group.to_owned()).chain(cents.iter().map(i64::to_string)).collect()
+/// Appends one CSV record to `buf`, as the `csv` crate writes it (a field
+/// quoted only when it holds a comma, quote or line break; a lone empty
+/// field quoted), written straight into the chunk being filled: a writer
+/// made per line allocated its 8 KB buffer for every row. Text is made
+/// formula-safe (`domain::text::csv_safe`); a whole number (a negative
+/// amount) is no formula and stays a number for the spreadsheet.
+fn push_record(buf: &mut Vec<u8>, cells: &[String]) {
+    if let [only] = cells
+        && only.is_empty()
+    {
+        buf.extend_from_slice(b"\"\"\n");
+        return;
+    }
+    for (i, cell) in cells.iter().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        let risky = matches!(cell.as_bytes().first(), Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r'));
+        let prefix: &[u8] = if risky && cell.parse::<i64>().is_err() { b"'" } else { b"" };
+        if cell.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+            buf.push(b'"');
+            buf.extend_from_slice(prefix);
+            for b in cell.bytes() {
+                if b == b'"' {
+                    buf.push(b'"');
+                }
+                buf.push(b);
+            }
+            buf.push(b'"');
+        } else {
+            buf.extend_from_slice(prefix);
+            buf.extend_from_slice(cell.as_bytes());
+        }
+    }
+    buf.push(b'\n');
 }
 
-/// An event's election deadline and coverage end.
-fn facts(e: &EventRow) -> (NaiveDate, NaiveDate) {
-    let f = cobra::event_facts(e.event_code, false, e.loss_of_coverage_date, e.notice_date, e.election_date);
-    (f.election_deadline, f.coverage_end)
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// The member and event columns the event reports share, then `rest`.
-fn event_cells(e: &EventRow, rest: Vec<String>) -> Vec<String> {
-    let mut cells = vec![
-        e.member_number.clone(),
-        format!("{}, {}", e.last_name, e.first_name),
-        e.group_number.clone(),
-        cobra::event_name(e.event_code).to_owned(),
-        e.event_date.to_string(),
-    ];
-    cells.extend(rest);
-    cells
+    #[test]
+    fn a_record_is_written_as_the_csv_crate_writes_it_and_formula_safe() {
+        let rows: Vec<Vec<&str>> = vec![
+            vec!["plain", "with, comma", "say \"hi\"", "two\nlines", "", "-5000", "=SUM(A1)", "-x", "@me", "\rcr"],
+            vec![""],
+            vec!["", ""],
+            vec!["Díaz, Rosa", "+1", "\ttab"],
+        ];
+        for row in rows {
+            let cells: Vec<String> = row.iter().map(|c| (*c).to_owned()).collect();
+            let mut ours = Vec::new();
+            push_record(&mut ours, &cells);
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let safe = |c: &String| if c.parse::<i64>().is_ok() { c.clone() } else { crate::domain::text::csv_safe(c) };
+            w.write_record(cells.iter().map(safe)).unwrap();
+            let theirs = w.into_inner().unwrap();
+            assert_eq!(String::from_utf8(ours).unwrap(), String::from_utf8(theirs).unwrap(), "{row:?}");
+        }
+    }
 }

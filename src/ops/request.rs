@@ -299,6 +299,23 @@ pub enum Request {
         filter: Box<BookFilter>,
         path: PathBuf,
     },
+    ReportPause {
+        id: i64,
+    },
+    ReportResume {
+        id: i64,
+    },
+    /// Broker `npn`'s commission statements for `month` as typed (`YYYY-MM`,
+    /// checked against the 18 months kept), else the latest month on file.
+    CommissionList {
+        npn: String,
+        month: Option<String>,
+    },
+    /// Statement `id`'s lines written to `out` as CSV.
+    CommissionGet {
+        id: i64,
+        out: PathBuf,
+    },
 }
 
 /// The change a bulk preview is for.
@@ -353,6 +370,12 @@ pub enum Outcome {
     Plans(Box<GroupPlans>),
     Subscribers(Page<SubscriberView>),
     Book(Page<BookView>),
+    /// A broker's commission statements for a month.
+    Statements(Box<super::commissions::Statements>),
+    /// A commission statement written to a file.
+    StatementWritten(Box<super::commissions::StatementWritten>),
+    /// A schedule resumed: its next run, if it has one.
+    Resumed(Option<chrono::DateTime<chrono::Utc>>),
     /// Done, with nothing more to say (a revocation, a grant changed).
     Done,
 }
@@ -454,6 +477,10 @@ impl Request {
             R::GroupSubscribers { .. } => Action::GroupSubscribers,
             R::GroupExport { .. } => Action::ListExport,
             R::BrokerBook { .. } | R::BrokerBookExport { .. } => Action::BrokerBook,
+            R::ReportPause { .. } => Action::ReportPause,
+            R::ReportResume { .. } => Action::ReportResume,
+            R::CommissionList { .. } => Action::CommissionList,
+            R::CommissionGet { .. } => Action::CommissionGet,
         }
     }
 
@@ -517,7 +544,6 @@ impl Request {
             R::ReportRun { report, .. } => format!("report:{}", report.trim()),
             R::ReportCancel { job } => format!("report-job:{job}"),
             R::ReportSchedule { report, .. } => format!("report:{}", report.trim()),
-            R::ReportUnschedule { id } => format!("report-schedule:{id}"),
             R::EmployerFind { query, .. } | R::EmployerView { query } => {
                 format!("employer:{}", crate::domain::text::clip(query.trim(), 30))
             }
@@ -529,6 +555,11 @@ impl Request {
                 format!("group:{}", crate::domain::text::clip(&group.trim().to_uppercase(), 20))
             }
             R::BrokerBook { npn, .. } | R::BrokerBookExport { npn, .. } => format!("broker:{}", npn.trim()),
+            R::ReportUnschedule { id } | R::ReportPause { id } | R::ReportResume { id } => {
+                format!("report-schedule:{id}")
+            }
+            R::CommissionList { npn, .. } => format!("broker:{}", npn.trim()),
+            R::CommissionGet { id, .. } => format!("commission-statement:{id}"),
         }
     }
 }
@@ -673,6 +704,12 @@ impl Ops {
             }
             R::BrokerBook { npn, filter, dir, limit } => O::Book(self.broker_book(&npn, &filter, &dir, limit).await?),
             R::BrokerBookExport { npn, filter, path } => O::Exported(self.export_book(&npn, &filter, &path).await?),
+            R::ReportPause { id } => self.pause_schedule(id).await.map(|()| O::Done)?,
+            R::ReportResume { id } => O::Resumed(self.resume_schedule(id).await?),
+            R::CommissionList { npn, month } => {
+                O::Statements(Box::new(self.commission_statements(&npn, month.as_deref()).await?))
+            }
+            R::CommissionGet { id, out } => O::StatementWritten(Box::new(self.write_statement(id, &out).await?)),
         })
     }
 
@@ -747,6 +784,9 @@ outcome_into!(
     Plans(v) => GroupPlans = *v,
     Subscribers(v) => Page<SubscriberView> = v,
     Book(v) => Page<BookView> = v,
+    Statements(v) => super::commissions::Statements = *v,
+    StatementWritten(v) => super::commissions::StatementWritten = *v,
+    Resumed(v) => Option<chrono::DateTime<chrono::Utc>> = v,
 );
 
 impl TryFrom<Outcome> for () {

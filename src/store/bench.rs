@@ -321,3 +321,39 @@ pub fn plain_export_command(store: &Store, url: &str, parent: i64, out: &Path) -
         }
     }
 }
+
+/// The plain engine writing the QB roster's rows (`reports::QB_ROSTER_PLAIN`)
+/// as CSV with a header to `out`: `sqlite3 -csv` on the database file, or
+/// `psql` with `\copy (query) TO`.
+pub fn qb_roster_plain_command(store: &Store, url: &str, out: &Path) -> Command {
+    let query = super::reports::QB_ROSTER_PLAIN;
+    match store.backend() {
+        Backend::Sqlite => {
+            let mut c = Command::new("sqlite3");
+            c.args(["-csv", "-header", "-readonly"]).arg(super::sqlite_path(url)).arg(query);
+            c
+        }
+        Backend::Postgres => {
+            let mut c = Command::new("psql");
+            c.arg(url).args(["-q", "-v", "ON_ERROR_STOP=1", "-c"]);
+            c.arg(format!("\\copy ({query}) TO '{}' WITH (FORMAT csv, HEADER true)", out.display()));
+            c
+        }
+    }
+}
+
+/// Report jobs queued or running (the bench runs its own jobs alone).
+pub async fn report_jobs_waiting(store: &Store) -> Result<i64, sqlx::Error> {
+    let (n,): (i64,) =
+        store.fetch_one("SELECT count(*) FROM report_jobs WHERE status IN ('queued','running')", args![]).await?;
+    Ok(n)
+}
+
+/// Deletes one of the bench's report jobs and its output, so repeated
+/// runs do not fill the database.
+pub async fn delete_report_job(store: &Store, job: i64) -> Result<(), sqlx::Error> {
+    let mut tx = store.begin_write().await?;
+    tx.execute("DELETE FROM report_output_chunks WHERE job_id = $1", args![job]).await?;
+    tx.execute("DELETE FROM report_jobs WHERE id = $1", args![job]).await?;
+    tx.commit().await
+}

@@ -24,6 +24,7 @@ pub mod book;
 pub mod brokers;
 pub mod cases;
 pub mod codes;
+pub mod commissions;
 pub mod count;
 pub mod employers;
 pub mod groups;
@@ -432,6 +433,23 @@ impl Store {
                 Ok(Store { pool: Pool::Sqlite(pool), ..self.clone() })
             }
             _ => Ok(self.clone()),
+        }
+    }
+
+    /// A store for reading a whole table a page at a time (a report): on
+    /// SQLite one connection of its own with an 8 MB page cache, so a scan
+    /// of a million members does not grow a pool connection's cache to its
+    /// 64 MB and keep it (the report's memory stays bounded), closed by the
+    /// caller when the run ends; None on PostgreSQL (the server keeps the
+    /// cache: read through this store).
+    pub async fn streaming_reader(&self) -> Result<Option<Store>, sqlx::Error> {
+        match &self.pool {
+            Pool::Sqlite(_) if sqlite_path(&self.raw_url) != ":memory:" => {
+                let co = sqlite_options(&self.raw_url, "-8192")?;
+                let pool = SqlitePoolOptions::new().max_connections(1).connect_with(co).await?;
+                Ok(Some(Store { pool: Pool::Sqlite(pool), ..self.clone() }))
+            }
+            _ => Ok(None),
         }
     }
 

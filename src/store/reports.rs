@@ -254,7 +254,16 @@ pub async fn due_schedules(tx: &mut Tx, now: DateTime<Utc>) -> Result<Vec<Schedu
     tx.fetch_all(sql, args![false, now]).await
 }
 
-/// Records the slot a schedule last ran for and when it runs next.
+/// One schedule, locked for a change (on PostgreSQL; SQLite's write
+/// transaction holds it already).
+pub async fn schedule_in(tx: &mut Tx, id: i64) -> Result<Option<ScheduleRow>, sqlx::Error> {
+    let sql =
+        tx.pick(concat!(schedule_select!(), "WHERE id = $1"), concat!(schedule_select!(), "WHERE id = $1 FOR UPDATE"));
+    tx.fetch_optional(sql, args![id]).await
+}
+
+/// Records the slot a schedule last ran for (or skipped, resumed after a
+/// pause) and when it runs next.
 pub async fn set_schedule_slot(
     tx: &mut Tx,
     id: i64,
@@ -301,12 +310,14 @@ pub struct EventRow {
     pub loss_of_coverage_date: NaiveDate,
     pub notice_date: NaiveDate,
     pub election_date: Option<NaiveDate>,
+    /// A disability determination: 29 months instead of 18.
+    pub disability_extension: bool,
 }
 
 macro_rules! event_select {
     () => {
         "SELECT e.id, m.member_number, m.first_name, m.last_name, g.group_number, e.event_code, \
-                     e.event_date, e.loss_of_coverage_date, e.notice_date, e.election_date \
+                     e.event_date, e.loss_of_coverage_date, e.notice_date, e.election_date, e.disability_extension \
                      FROM qualifying_events e JOIN members m ON m.id = e.member_id \
                      JOIN employer_groups g ON g.id = m.group_id "
     };
@@ -453,6 +464,189 @@ pub async fn premiums_in_period(
                OR EXISTS (SELECT 1 FROM group_payments p WHERE p.group_id = g.id AND p.received_on >= $1 AND p.received_on <= $2)) \
              ORDER BY g.group_number",
             args![from, to, group],
+        )
+        .await
+}
+
+/// A qualified beneficiary with its latest qualifying event (if any), as
+/// the QB roster reads it.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct RosterRow {
+    pub id: i64,
+    pub member_number: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub group_number: String,
+    pub status: String,
+    pub event_code: Option<i64>,
+    pub event_date: Option<NaiveDate>,
+    pub loss_of_coverage_date: Option<NaiveDate>,
+    pub notice_date: Option<NaiveDate>,
+    pub election_date: Option<NaiveDate>,
+    pub disability_extension: Option<bool>,
+}
+
+/// The QB roster's query, with nothing bound: what the benchmark gives
+/// the plain engine (`sqlite3 -csv`, `psql \copy`) to write, the same rows
+/// the worker writes for `status=active` across all groups.
+pub const QB_ROSTER_PLAIN: &str = "SELECT m.id, m.member_number, m.first_name, m.last_name, g.group_number, m.status, \
+     e.event_code, e.event_date, e.loss_of_coverage_date, e.notice_date, e.election_date, e.disability_extension \
+     FROM members m JOIN employer_groups g ON g.id = m.group_id \
+     LEFT JOIN qualifying_events e ON e.id = (SELECT q.id FROM qualifying_events q WHERE q.member_id = m.id \
+       ORDER BY q.event_date DESC, q.id DESC LIMIT 1) \
+     WHERE m.member_type = 'QB' AND m.status NOT IN ('terminated','cobra_expired') ORDER BY m.id";
+
+/// A page of the QB roster after member id `after`: QBs (of one group if
+/// given) whose status is `status` (`active`: not terminated or expired;
+/// `terminated`; `all`), each with its latest event.
+pub async fn qb_roster(
+    store: &Store,
+    group: Option<&str>,
+    status: &str,
+    after: i64,
+    limit: i64,
+) -> Result<Vec<RosterRow>, sqlx::Error> {
+    store
+        .fetch_all(
+            "SELECT m.id, m.member_number, m.first_name, m.last_name, g.group_number, m.status, \
+             e.event_code, e.event_date, e.loss_of_coverage_date, e.notice_date, e.election_date, e.disability_extension \
+             FROM members m JOIN employer_groups g ON g.id = m.group_id \
+             LEFT JOIN qualifying_events e ON e.id = (SELECT q.id FROM qualifying_events q WHERE q.member_id = m.id \
+               ORDER BY q.event_date DESC, q.id DESC LIMIT 1) \
+             WHERE m.id > $1 AND m.member_type = 'QB' AND ($2 IS NULL OR g.group_number = $2) \
+             AND ($3 = 'all' OR ($3 = 'active' AND m.status NOT IN ('terminated','cobra_expired')) \
+               OR ($3 = 'terminated' AND m.status IN ('terminated','cobra_expired'))) \
+             ORDER BY m.id LIMIT $4",
+            args![after, group, status, limit],
+        )
+        .await
+}
+
+/// Enrollments in force on a day counted by group, plan and tier.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct CensusRow {
+    pub group_number: String,
+    pub plan: String,
+    pub tier: String,
+    pub enrolled: i64,
+}
+
+/// The enrollment census on `day`: enrollments begun by then and not ended
+/// before it (pending ones left out), of one group if given.
+pub async fn census(store: &Store, day: NaiveDate, group: Option<&str>) -> Result<Vec<CensusRow>, sqlx::Error> {
+    store
+        .fetch_all(
+            "SELECT g.group_number, p.plan_code AS plan, e.tier, CAST(COUNT(*) AS BIGINT) AS enrolled \
+             FROM enrollments e JOIN plans p ON p.id = e.plan_id JOIN employer_groups g ON g.id = p.group_id \
+             WHERE e.coverage_start <= $1 AND (e.coverage_end IS NULL OR e.coverage_end >= $1) \
+             AND e.status <> 'pending' AND ($2 IS NULL OR g.group_number = $2) \
+             GROUP BY g.group_number, p.plan_code, e.tier ORDER BY g.group_number, p.plan_code, e.tier",
+            args![day, group],
+        )
+        .await
+}
+
+/// Failed import rows counted by employer and error code.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ImportErrorRow {
+    pub employer: String,
+    pub ein: String,
+    pub code: String,
+    /// Rows with an error of this code (a row with two such errors counts once).
+    pub rows: i64,
+    /// The upload time of the latest job with one.
+    pub last_seen: DateTime<Utc>,
+}
+
+/// Import errors of jobs uploaded in `from`..`until` by employer and code.
+pub async fn import_errors(
+    store: &Store,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+) -> Result<Vec<ImportErrorRow>, sqlx::Error> {
+    store
+        .fetch_all(
+            "SELECT em.legal_name AS employer, em.ein, x.code, CAST(COUNT(*) AS BIGINT) AS rows, \
+             MAX(x.uploaded_at) AS last_seen FROM \
+             (SELECT DISTINCT j.employer_id, r.code, r.job_id, r.row_number, j.uploaded_at \
+              FROM import_row_errors r JOIN import_jobs j ON j.id = r.job_id \
+              WHERE j.uploaded_at >= $1 AND j.uploaded_at < $2) x \
+             JOIN employers em ON em.id = x.employer_id \
+             GROUP BY em.legal_name, em.ein, x.code ORDER BY em.legal_name, em.ein, x.code",
+            args![from, until],
+        )
+        .await
+}
+
+/// A broker's id and agency by NPN.
+pub async fn broker_by_npn(store: &Store, npn: &str) -> Result<Option<(i64, Option<i64>)>, sqlx::Error> {
+    store.fetch_optional("SELECT id, agency_id FROM brokers WHERE npn = $1", args![npn]).await
+}
+
+/// A grant in force reaching a broker, with its group, as the book of
+/// business report reads it (a group reached by several grants comes once
+/// per grant, together).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct BookGrant {
+    pub group_number: String,
+    pub group_name: String,
+    pub status: String,
+    pub subscribers: i64,
+    pub renewal_month: Option<i64>,
+    pub can_view: bool,
+    pub can_enroll: bool,
+    pub can_bill: bool,
+    /// `direct`, `agency` or `downline` (an agency its agency is upline of: view only).
+    pub via: String,
+}
+
+/// The grants in force on `day` reaching broker `broker_id` of `agency_id`,
+/// by group number.
+pub async fn book_grants(
+    store: &Store,
+    broker_id: i64,
+    agency_id: Option<i64>,
+    day: NaiveDate,
+) -> Result<Vec<BookGrant>, sqlx::Error> {
+    store
+        .fetch_all(
+            "SELECT g.group_number, g.name AS group_name, g.status, \
+             (SELECT count(*) FROM members m WHERE m.group_id = g.id AND m.relationship = 'self') AS subscribers, \
+             g.renewal_month, a.can_view, a.can_enroll, a.can_bill, \
+             CASE WHEN a.broker_id = $1 THEN 'direct' WHEN a.agency_id = $2 THEN 'agency' ELSE 'downline' END AS via \
+             FROM broker_access_grants a JOIN employer_groups g ON g.id = a.group_id \
+             WHERE (a.broker_id = $1 OR a.agency_id = $2 OR a.agency_id IN (SELECT id FROM agencies WHERE upline_agency_id = $2)) \
+             AND a.starts_on <= $3 AND (a.ends_on IS NULL OR a.ends_on > $3) ORDER BY g.group_number, a.id",
+            args![broker_id, agency_id, day],
+        )
+        .await
+}
+
+/// Payments received on one day by one method, from groups' bills
+/// (`group`) or members' premiums (`member`).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct PaymentDay {
+    pub source: String,
+    pub received_on: NaiveDate,
+    pub method: String,
+    pub payments: i64,
+    pub amount_cents: i64,
+}
+
+/// Payments received in `from`..=`to`, counted per day, source and method
+/// (the report folds days into months: no date function differs by engine).
+pub async fn payments_by_day(store: &Store, from: NaiveDate, to: NaiveDate) -> Result<Vec<PaymentDay>, sqlx::Error> {
+    store
+        .fetch_all(
+            "SELECT 'group' AS source, received_on, method, CAST(COUNT(*) AS BIGINT) AS payments, \
+             CAST(SUM(amount_cents) AS BIGINT) AS amount_cents FROM group_payments \
+             WHERE received_on >= $1 AND received_on <= $2 GROUP BY received_on, method \
+             UNION ALL \
+             SELECT 'member' AS source, received_on, method, CAST(COUNT(*) AS BIGINT) AS payments, \
+             CAST(SUM(amount_cents) AS BIGINT) AS amount_cents FROM payments \
+             WHERE received_on >= $1 AND received_on <= $2 GROUP BY received_on, method \
+             ORDER BY 2, 1, 3",
+            args![from, to],
         )
         .await
 }

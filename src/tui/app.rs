@@ -764,7 +764,12 @@ impl App {
             | Action::ReportCancel
             | Action::ReportSchedule
             | Action::ReportUnschedule
-            | Action::GroupBilling => {
+            | Action::ReportPause
+            | Action::ReportResume
+            | Action::GroupBilling
+            | Action::CommissionList
+            | Action::CommissionGet
+            | Action::CommissionPurge => {
                 self.complain(format!("run `portaldesk {}` from a shell", action.spec().cli.unwrap_or("key status")))
             }
             Action::ImportEnqueue | Action::ImportRun | Action::ImportAbandon => {

@@ -42,6 +42,11 @@ impl Drop for TestDb {
 }
 
 impl TestDb {
+    /// How to open this database again (a second process's store).
+    pub fn options(&self) -> OpenOptions {
+        OpenOptions { pooler: self.label == "pgbouncer", ..OpenOptions::default() }
+    }
+
     /// Writes the config file a `portaldesk` run against this store needs
     /// in `home` (`PORTALDESK_HOME`): the pooler, when behind PgBouncer.
     pub fn write_config(&self, home: &std::path::Path) {
