@@ -19,6 +19,10 @@ use crate::domain::ssn::Ssn;
 use crate::store::Tx;
 use crate::store::maintenance::{self as store, MemberFields, MemberState};
 
+/// Why a change that would change nothing is refused (a file's change
+/// that finds the member already so is `unchanged` instead).
+const NOTHING_TO_CHANGE: &str = "nothing to change: what was typed is what is on file";
+
 /// A change as the CLI, a form or a file asks for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeRequest {
@@ -341,6 +345,79 @@ impl Ops {
             change_id: Some(id),
             version: version.map(|v| v + 1),
         })
+    }
+
+    /// A maintenance change an import file asks for (an 834 member loop),
+    /// made inside the file's batch transaction `tx`: the same field checks,
+    /// cross-record rules, writes, `member_changes` row (History) and audit
+    /// row as a form's change. A file has no case, so no Exception Request
+    /// Form: the retro rule is not judged, as for CSV rows (the job's
+    /// operator and file are audited with it). `Ok(None)` when the member is
+    /// already as the change would make it.
+    pub(crate) async fn file_change(
+        &self,
+        tx: &mut Tx,
+        key: &DataKey,
+        kind: ChangeKind,
+        member: Option<&str>,
+        typed: &[(&'static str, String)],
+        source: &str,
+    ) -> Result<Option<ChangeDone>, OpError> {
+        let today = self.now().date_naive();
+        let typed: Vec<(&str, &str)> = typed.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let values = Values(rules::check_fields(kind, &typed, today).map_err(|errs| {
+            OpError::Invalid(errs.iter().map(|e| format!("{}: {}", e.column, e.message)).collect::<Vec<_>>().join("; "))
+        })?);
+        let worked = match (kind, member) {
+            (ChangeKind::AddMember, _) => self.add_member(tx, key, &values).await?,
+            (_, Some(n)) => {
+                let s = store::member(tx, n).await?.ok_or_else(|| missing(&format!("no member {n}")))?;
+                match self.change_of(tx, key, kind, &values, s).await {
+                    Err(OpError::Invalid(m)) if m == NOTHING_TO_CHANGE => return Ok(None),
+                    r => r?,
+                }
+            }
+            (_, None) => return Err(OpError::Invalid("name the member: a member ID, M and digits".into())),
+        };
+        let summary = rules::timeline_line(&worked.member_number, kind, &worked.changes, &worked.who);
+        let changes_json = serde_json::to_string(&worked.changes).unwrap_or_else(|_| "[]".into());
+        let restore = worked.restore.as_ref().and_then(|r| serde_json::to_string(r).ok());
+        let login = self.operator().login.clone();
+        let effective = kind.effective_field().and_then(|f| values.date(f));
+        let id = store::insert_change(
+            tx,
+            store::NewChange {
+                member_id: worked.member_id,
+                case_id: None,
+                kind: kind.as_str(),
+                operator: &login,
+                at: self.now(),
+                effective_on: effective,
+                summary: &summary,
+                changes: &changes_json,
+                restore,
+            },
+        )
+        .await?;
+        let side = |pick: fn(&FieldChange) -> &Option<String>| {
+            serde_json::Value::Object(
+                worked.changes.iter().map(|c| (c.field.clone(), serde_json::json!(pick(c)))).collect(),
+            )
+        };
+        let mut e = self.entry(action_of(kind), &format!("member:{}", worked.member_number), true);
+        (e.before, e.after) = (Some(side(|c| &c.before)), Some(side(|c| &c.after)));
+        e.reason = Some(source.to_owned());
+        crate::store::audit::write(tx, &e, self.now()).await?;
+        Ok(Some(ChangeDone {
+            member_number: worked.member_number,
+            kind: kind.as_str(),
+            summary,
+            changes: worked.changes,
+            case_number: None,
+            applied: true,
+            change_id: Some(id),
+            version: None,
+        }))
     }
 
     async fn add_member(&self, tx: &mut Tx, key: &DataKey, v: &Values) -> Result<Worked, OpError> {
@@ -670,7 +747,7 @@ impl Ops {
         let mut changes = rules::diff(&shown(&s.fields), &shown(&after));
         changes.extend(extra);
         if changes.is_empty() {
-            return Err(OpError::Invalid("nothing to change: what was typed is what is on file".into()));
+            return Err(OpError::Invalid(NOTHING_TO_CHANGE.into()));
         }
         if !store::set_fields(tx, s.id, s.row_version, &after).await? {
             return Err(OpError::Conflict(format!("{} was changed by someone else meanwhile", s.member_number)));

@@ -4,11 +4,13 @@
 //! retry whole or failed rows only, abandon.
 //!
 //! `jobs` holds a job's lifecycle, `pipeline` the scheduler of a run,
-//! `apply` what each kind of row does, `values` a checked row's values.
+//! `apply` what each kind of row does, `x12` what an 834 member loop does,
+//! `values` a checked row's values.
 
 mod apply;
 mod jobs;
 mod pipeline;
 mod values;
+mod x12;
 
 pub use pipeline::{BATCH, Progress};
