@@ -75,6 +75,7 @@ pub enum Action {
     ImportRun,
     ImportRetry,
     ImportAbandon,
+    ImportTerminateMissing,
     MemberAdd,
     MemberAddDependent,
     MemberUpdate,
@@ -632,6 +633,14 @@ pub const SPECS: &[ActionSpec] = &[
         "import abandon JOB --reason TEXT",
     ),
     admin_write(
+        Action::ImportTerminateMissing,
+        "import.terminate_missing",
+        "Terminate the subscribers a full 834 file left out (previewed; confirmed with the count shown)",
+        Role::Supervisor,
+        None,
+        "import terminations JOB [--on DATE] [--confirm COUNT]",
+    ),
+    admin_write(
         Action::MemberAdd,
         "member.add",
         "Add a member (subscriber, QB or direct bill) to a group",
@@ -834,7 +843,9 @@ mod tests {
     fn every_writing_action_has_a_command_and_cli_form() {
         // key.rotate is shell-only (it replaces the key file); case.assign_me
         // is `:assign me`, case.assign's word with `me`; the report jobs are
-        // shell-only until the Reports area (issue 25's TUI part).
+        // shell-only until the Reports area (issue 25's TUI part); a full
+        // 834 file's terminations are shell-only (previewed, then confirmed
+        // with the count the preview showed).
         for s in SPECS.iter().filter(|s| s.writes) {
             assert!(s.cli.is_some(), "{} lacks a CLI form", s.name);
             let elsewhere = [
@@ -844,6 +855,7 @@ mod tests {
                 Action::ReportCancel,
                 Action::ReportSchedule,
                 Action::ReportUnschedule,
+                Action::ImportTerminateMissing,
             ];
             assert!(s.command.is_some() || elsewhere.contains(&s.action), "{} lacks a command", s.name);
         }

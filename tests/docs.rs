@@ -270,6 +270,7 @@ fn example(placeholder: &str) -> Option<&'static [&'static str]> {
         "DATETIME" => &["2027-01-04 07:00"],
         "REPEAT" => &["weekly"],
         "NAME=VALUE…" => &["queue=billing"],
+        "COUNT" => &["3"],
         _ => return None,
     })
 }
@@ -313,6 +314,7 @@ const NOT_ACTIONS: &[&str] = &[
     "staff list",
     "import show",
     "import errors",
+    "import ack",
     "report list",
     "report show",
     "report get",

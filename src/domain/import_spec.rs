@@ -26,6 +26,9 @@ impl ImportKind {
     pub const ALL: [ImportKind; 5] =
         [ImportKind::Demographic, ImportKind::Dependent, ImportKind::Event, ImportKind::Plan, ImportKind::X12_834];
 
+    /// The kinds' names, for a message that lists them.
+    pub const NAMES: &'static str = "demographic, dependent, event, plan or x12-834";
+
     /// The kinds read as CSV, with a header row.
     pub const CSV: [ImportKind; 4] =
         [ImportKind::Demographic, ImportKind::Dependent, ImportKind::Event, ImportKind::Plan];

@@ -825,7 +825,8 @@ impl App {
             | Action::ReportCancel
             | Action::ReportSchedule
             | Action::ReportUnschedule
-            | Action::GroupBilling => {
+            | Action::GroupBilling
+            | Action::ImportTerminateMissing => {
                 self.complain(format!("run `portaldesk {}` from a shell", action.spec().cli.unwrap_or("key status")))
             }
             Action::ImportEnqueue | Action::ImportRun | Action::ImportAbandon => {

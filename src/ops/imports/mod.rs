@@ -7,10 +7,14 @@
 //! `apply` what each kind of row does, `x12` what an 834 member loop does,
 //! `values` a checked row's values.
 
+mod ack;
 mod apply;
+mod full_file;
 mod jobs;
 mod pipeline;
 mod values;
 mod x12;
 
+pub use ack::{Ack, SetAck};
+pub use full_file::Terminations;
 pub use pipeline::{BATCH, Progress};
