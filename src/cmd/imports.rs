@@ -28,8 +28,8 @@ fn job_text(j: &JobHead) -> String {
 pub async fn run(ops: &Ops, env: &Env<'_>, cmd: ImportCmd) -> Result<u8, Fatal> {
     Ok(match cmd {
         ImportCmd::Enqueue { file, employer, kind, force, parent, json } => {
-            let kind = ImportKind::parse(&kind)
-                .ok_or_else(|| Fatal::new(format!("--kind is {}", ImportKind::NAMES)))?;
+            let kind =
+                ImportKind::parse(&kind).ok_or_else(|| Fatal::new(format!("--kind is {}", ImportKind::NAMES)))?;
             // A file that is not there is a usage error (exit 2), not a refusal.
             std::fs::metadata(&file).map_err(|e| Fatal::new(format!("cannot read {}: {e}", file.display())))?;
             let r = ops.execute(env, Request::ImportEnqueue { file, employer, kind, force, parent }).await;
@@ -143,7 +143,9 @@ fn terminations_text(t: &crate::ops::imports::Terminations) -> String {
             t.end_date
         )
     }];
-    out.extend(t.members.iter().map(|m| format!("  {} {} {}", m.member_number, clean(&m.first_name), clean(&m.last_name))));
+    out.extend(
+        t.members.iter().map(|m| format!("  {} {} {}", m.member_number, clean(&m.first_name), clean(&m.last_name))),
+    );
     if !t.applied && !t.members.is_empty() {
         out.push(format!("to terminate them: portaldesk import terminations {} --confirm {}", t.job, t.members.len()));
     }

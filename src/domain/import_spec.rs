@@ -590,7 +590,7 @@ fn x12_markdown() -> String {
          other sets are applied.\n\n\
          Each member loop (from an INS to the next INS or the SE) is a row, numbered by the position of its INS\n\
          segment in the file (the ISA is segment 1); an error names the segment and element, e.g.\n\
-         `segment 14 (DMG02): 19801301 is not a date (CCYYMMDD)`. A loop is applied whole or not at all.\n\
+         `segment 14 (DMG02): \"19801301\" is not a date (CCYYMMDD)`. A loop is applied whole or not at all.\n\
          Members are found by the subscriber identifier (REF\\*0F: an SSN, or a member ID) in the employer's\n\
          groups; a dependent by its subscriber, first name and birth date. A dependent's loop comes after its\n\
          subscriber's (or the subscriber is on file): otherwise it fails (`subscriber_unknown`).\n\n\

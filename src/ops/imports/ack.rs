@@ -66,13 +66,13 @@ impl Ops {
 
     /// `import ack JOB`: the acknowledgment of an 834 job that has run.
     pub async fn import_ack(&self, id: i64) -> Result<Ack, OpError> {
-        let job = store::job(self.store(), id).await?.ok_or_else(|| OpError::NotFound(format!("no import job {id}")))?;
+        let job =
+            store::job(self.store(), id).await?.ok_or_else(|| OpError::NotFound(format!("no import job {id}")))?;
         if matches!(job.status.as_str(), "queued" | "running") {
             return Err(OpError::Refused(format!("import job {id} is {}: run it before acknowledging it", job.status)));
         }
-        let checked = self
-            .read_834(&job, |head, first, _| envelope::check(&head, std::io::BufReader::new(first)))
-            .await?;
+        let checked =
+            self.read_834(&job, |head, first, _| envelope::check(&head, std::io::BufReader::new(first))).await?;
         let env: Envelope = match checked {
             Ok(env) => env,
             Err(e) => {
@@ -110,7 +110,14 @@ impl Ops {
             };
             let error = s.rejected.as_ref().map(|r| r.1.clone());
             let loops_rejected = if s.rejected.is_some() { s.loops } else { rejected };
-            sets.push(SetAck { control: s.control.clone(), segment: s.position, status, loops: s.loops, loops_rejected, error });
+            sets.push(SetAck {
+                control: s.control.clone(),
+                segment: s.position,
+                status,
+                loops: s.loops,
+                loops_rejected,
+                error,
+            });
         }
         let rejected_sets = sets.iter().filter(|s| s.status == "rejected").count();
         let loops: u64 = sets.iter().map(|s| s.loops).sum();

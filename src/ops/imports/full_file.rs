@@ -38,7 +38,8 @@ impl Ops {
         on: Option<NaiveDate>,
         confirm: Option<usize>,
     ) -> Result<Terminations, OpError> {
-        let job = store::job(self.store(), id).await?.ok_or_else(|| OpError::NotFound(format!("no import job {id}")))?;
+        let job =
+            store::job(self.store(), id).await?.ok_or_else(|| OpError::NotFound(format!("no import job {id}")))?;
         if !matches!(job.status.as_str(), "succeeded" | "partial") {
             return Err(OpError::Refused(format!(
                 "import job {id} is {}: a full file's terminations follow its run",

@@ -188,15 +188,21 @@ impl Ops {
                         changed = true;
                     }
                 }
-                let Some(m) = self.loop_member(tx, &member, &subscriber, &relationship, v).await? else {
+                let Some(m) = self.loop_member(tx, key, employer, &member, &subscriber, v).await? else {
                     return Ok(Ok(changed));
                 };
-                changed |= self.coverage(tx, key, &m, v, &source, at).await?;
+                match self.coverage(tx, key, &m, v, &source, at).await? {
+                    Ok(c) => changed |= c,
+                    Err(f) => return Ok(Err(f)),
+                }
             }
             "001" => {
                 let Some(m) = &member else { return Ok(Err(unknown(at, &relationship))) };
                 changed |= self.demographics(tx, key, m, v, &source).await?;
-                changed |= self.coverage(tx, key, m, v, &source, at).await?;
+                match self.coverage(tx, key, m, v, &source, at).await? {
+                    Ok(c) => changed |= c,
+                    Err(f) => return Ok(Err(f)),
+                }
             }
             "024" => {
                 let Some(m) = &member else { return Ok(Err(unknown(at, &relationship))) };
@@ -235,25 +241,30 @@ impl Ops {
         Ok(Ok(changed))
     }
 
-    /// The member a loop is about once its addition is made.
+    /// The member a loop is about once its addition is made: a subscriber
+    /// just added is found by its SSN, a dependent under its subscriber.
     async fn loop_member(
         &self,
         tx: &mut Tx,
+        key: &DataKey,
+        employer: i64,
         member: &Option<String>,
         subscriber: &Option<String>,
-        relationship: &str,
         v: &[Option<Value>],
     ) -> Result<Option<String>, OpError> {
         if member.is_some() {
             return Ok(member.clone());
         }
+        if text(KIND, v, "relationship").as_deref() == Some("self") {
+            let ssn = match value(KIND, v, "ssn") {
+                Some(Value::Ssn(s)) => s.digits().to_owned(),
+                _ => text(KIND, v, "subscriber_id").unwrap_or_default(),
+            };
+            return Ok(lookups::number_by_ssn(tx, employer, &key.blind_index("ssn", &ssn)).await?);
+        }
         let Some(sub) = subscriber else {
             return Ok(None);
         };
-        // A subscriber just added is found by its SSN, a dependent under it.
-        if relationship == "self" {
-            return Ok(subscriber.clone());
-        }
         let first = text(KIND, v, "first_name").unwrap_or_default();
         Ok(lookups::dependent_number(tx, sub, &first, date(KIND, v, "birth_date")).await?)
     }
@@ -275,7 +286,8 @@ impl Ops {
     }
 
     /// The loop's HD: an enrollment in its plan from DTP*348 when none is
-    /// active, or its tier when the coverage level differs.
+    /// active, or its tier when the coverage level differs; whether it
+    /// changed anything, or why the loop is refused.
     async fn coverage(
         &self,
         tx: &mut Tx,
@@ -284,33 +296,44 @@ impl Ops {
         v: &[Option<Value>],
         source: &str,
         at: u64,
-    ) -> Result<bool, OpError> {
-        let Some(plan) = text(KIND, v, "plan_code") else { return Ok(false) };
+    ) -> Result<Result<bool, RowFault>, OpError> {
+        let Some(plan) = text(KIND, v, "plan_code") else { return Ok(Ok(false)) };
         let s = members::member(tx, member).await?.ok_or_else(|| OpError::NotFound(member.to_owned()))?;
+        let Some(plan_ref) = members::plan(tx, s.group_id, &plan).await?.filter(|p| p.group_id == s.group_id) else {
+            return Ok(Err(fault(
+                "HD04",
+                "plan_unknown",
+                format!("member loop at segment {at} (HD04): plan {plan} does not exist for the member's group"),
+            )));
+        };
         let active = members::active_enrollments(tx, s.id).await?;
         let tier = text(KIND, v, "tier");
         if let Some(e) = active.iter().find(|e| e.plan_code == plan) {
-            let Some(tier) = tier.filter(|t| *t != e.tier) else { return Ok(false) };
+            let Some(tier) = tier.filter(|t| *t != e.tier) else { return Ok(Ok(false)) };
             let on =
                 date(KIND, v, "effective_date").or(date(KIND, v, "coverage_start")).unwrap_or(self.now().date_naive());
             let f = vec![("plan_code", plan), ("tier", tier), ("effective_date", on.to_string())];
-            return Ok(self.file_change(tx, key, ChangeKind::ChangeTier, Some(member), &f, source).await?.is_some());
+            return Ok(Ok(self
+                .file_change(tx, key, ChangeKind::ChangeTier, Some(member), &f, source)
+                .await?
+                .is_some()));
         }
         // An enrollment of this plan from this day, ended since, is not made again.
         if let Some(start) = date(KIND, v, "coverage_start")
-            && let Some(p) = members::plan(tx, s.group_id, &plan).await?
-            && store::enrollment_exists(tx, s.id, p.id, Some(start)).await?
+            && store::enrollment_exists(tx, s.id, plan_ref.id, Some(start)).await?
         {
-            return Ok(false);
+            return Ok(Ok(false));
         }
         let Some(tier) = tier else {
-            return Err(OpError::Invalid(format!(
-                "tier: segment {at}: an HD with a plan needs its coverage level (HD05)"
+            return Ok(Err(fault(
+                "HD05",
+                "required",
+                format!("member loop at segment {at} (HD05): an HD with a plan needs its coverage level"),
             )));
         };
         let mut f = vec![("plan_code", plan), ("tier", tier)];
         f.extend(start(v));
-        Ok(self.file_change(tx, key, ChangeKind::Enroll, Some(member), &f, source).await?.is_some())
+        Ok(Ok(self.file_change(tx, key, ChangeKind::Enroll, Some(member), &f, source).await?.is_some()))
     }
 }
 
