@@ -624,7 +624,7 @@ fn x12_markdown() -> String {
          - `025` reinstatement: `reinstate` on DTP\\*303 (or DTP\\*348); one already active is unchanged.\n\
          - `030` audit or full file: as `021`. Members of the employer's groups that a full file does not name\n\
            are not terminated by the run: `portaldesk import terminations JOB` previews them, and only\n\
-           `--confirm` terminates them.\n\n\
+           `--confirm COUNT`, with the number the preview showed, terminates them (a supervisor's action).\n\n\
          An HD with a plan code (HD04) enrolls the member in that plan of its group from DTP\\*348 (`enroll`)\n\
          unless an enrollment in it from that day is on file. One HD per member loop is taken.\n",
     );
