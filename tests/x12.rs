@@ -128,7 +128,8 @@ async fn fixture(store: &Store) -> Ops {
         .unwrap();
     }
     tx.execute(
-        "INSERT INTO plans (id, group_id, plan_code, name, coverage_type) VALUES (1, 1, 'MPPO', 'Medical', 'medical')",
+        "INSERT INTO plans (id, group_id, plan_code, name, coverage_type) VALUES (1, 1, 'MPPO', 'Medical', 'medical'), \
+         (3, 1, 'DEN1', 'Dental', 'dental')",
         args![],
     )
     .await
@@ -167,7 +168,10 @@ async fn a_subscriber_with_dependents_is_added_and_running_again_changes_nothing
     for db in common::all_backends().await {
         let s = &db.store;
         let ops = fixture(s).await;
-        let j = run(&ops, "add.834", &interchange(&[family()])).await;
+        // Ana takes dental too: a second HD in her loop, with its own begin date.
+        let mut loops = family();
+        loops.splice(11..11, ["HD*021**DEN*DEN1*EMP".to_owned(), "DTP*348*D8*20270101".to_owned()]);
+        let j = run(&ops, "add.834", &interchange(&[loops.clone()])).await;
         assert_eq!((j.status.as_str(), j.total_rows, j.ok_rows, j.failed_rows), ("succeeded", 3, 3, 0), "{}", db.label);
         let m = members(s).await;
         let who: Vec<(&str, &str)> = m.iter().map(|m| (m.1.as_str(), m.2.as_str())).collect();
@@ -183,17 +187,35 @@ async fn a_subscriber_with_dependents_is_added_and_running_again_changes_nothing
             .unwrap();
         assert_eq!(found, 1);
         // The same changes as the forms: each member enrolled in its family tier, each change in the History.
-        let tiers: Vec<(String,)> =
-            s.fetch_all("SELECT tier FROM enrollments ORDER BY member_id", args![]).await.unwrap();
-        assert_eq!(tiers, vec![("family".to_owned(),); 3], "{}", db.label);
+        let tiers: Vec<(String, String, NaiveDate)> = s
+            .fetch_all(
+                "SELECT p.plan_code, e.tier, e.coverage_start FROM enrollments e JOIN plans p ON p.id = e.plan_id \
+                 ORDER BY e.member_id, p.plan_code",
+                args![],
+            )
+            .await
+            .unwrap();
+        let dec1 = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
+        let jan1 = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
+        assert_eq!(
+            tiers,
+            vec![
+                ("DEN1".to_owned(), "employee".to_owned(), jan1),
+                ("MPPO".to_owned(), "family".to_owned(), dec1),
+                ("MPPO".to_owned(), "family".to_owned(), dec1),
+                ("MPPO".to_owned(), "family".to_owned(), dec1),
+            ],
+            "{}",
+            db.label
+        );
         let kinds: Vec<(String,)> = s.fetch_all("SELECT kind FROM member_changes ORDER BY id", args![]).await.unwrap();
         let kinds: Vec<&str> = kinds.iter().map(|k| k.0.as_str()).collect();
-        assert_eq!(kinds, ["add_member", "enroll", "add_dependent", "enroll", "add_dependent", "enroll"]);
+        assert_eq!(kinds, ["add_member", "enroll", "enroll", "add_dependent", "enroll", "add_dependent", "enroll"]);
         let audited = count(s, "SELECT count(*) FROM audit_log WHERE action LIKE 'member.%'").await;
-        assert_eq!(audited, 6, "{}", db.label);
+        assert_eq!(audited, 7, "{}", db.label);
 
         // The same file again (and the job retried whole): every loop unchanged.
-        let again = run(&ops, "add-again.834", &interchange(&[family()])).await;
+        let again = run(&ops, "add-again.834", &interchange(&[loops])).await;
         assert_eq!((again.status.as_str(), again.ok_rows), ("succeeded", 3));
         let (unchanged,): (i64,) = s
             .fetch_one(
@@ -206,8 +228,8 @@ async fn a_subscriber_with_dependents_is_added_and_running_again_changes_nothing
         assert_eq!(unchanged, 3, "{}", db.label);
         ops.retry_import(&key(), again.id, false).await.unwrap();
         assert_eq!(members(s).await, m, "{}: running again changed members", db.label);
-        assert_eq!(count(s, "SELECT count(*) FROM member_changes").await, 6);
-        assert_eq!(count(s, "SELECT count(*) FROM enrollments").await, 3);
+        assert_eq!(count(s, "SELECT count(*) FROM member_changes").await, 7);
+        assert_eq!(count(s, "SELECT count(*) FROM enrollments").await, 4);
 
         let ack = ops.import_ack(j.id).await.unwrap();
         assert_eq!(ack.interchange.as_deref(), Some("000000905"));

@@ -320,8 +320,13 @@ pub const X12_MAINTENANCE: &[(&str, &str)] = &[
 pub const X12_RELATIONSHIP: &[(&str, &str)] = &[("18", "self"), ("01", "spouse"), ("19", "child")];
 
 /// 834 coverage level codes (HD05) taken, as our tiers.
-pub const X12_LEVEL: &[(&str, &str)] =
-    &[("EMP", "employee"), ("ESP", "employee_spouse"), ("ECH", "employee_children"), ("FAM", "family")];
+pub const X12_LEVEL: &[(&str, &str)] = &[
+    ("EMP", "employee"),
+    ("IND", "employee"),
+    ("ESP", "employee_spouse"),
+    ("ECH", "employee_children"),
+    ("FAM", "family"),
+];
 
 const STATES: &[&str] = &[
     "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "DC", "FL", "GA", "HI", "ID", "IL", "IN", "IA", "KS", "KY", "LA",
@@ -626,7 +631,8 @@ fn x12_markdown() -> String {
            are not terminated by the run: `portaldesk import terminations JOB` previews them, and only\n\
            `--confirm COUNT`, with the number the preview showed, terminates them (a supervisor's action).\n\n\
          An HD with a plan code (HD04) enrolls the member in that plan of its group from DTP\\*348 (`enroll`)\n\
-         unless an enrollment in it from that day is on file. One HD per member loop is taken.\n",
+         unless an enrollment in it from that day is on file; each further HD of the loop (dental beside\n\
+         medical) likewise, with its own DTP\\*348. An HD without a plan code enrolls in nothing.\n",
     );
     out
 }

@@ -23,12 +23,17 @@ fn d8(raw: &str) -> Option<String> {
     Some(d.to_string())
 }
 
-/// The raw values of a loop by column, and the loop-level faults found while
-/// gathering them (a second HD, a DTP or DMG not in `D8`, INS01 against INS02).
-fn gather(segs: &[Segment]) -> (Vec<Found>, Vec<CellError>) {
+/// The values of a further HD of a loop: plan, level, begin and end dates.
+const EXTRA_HD: [&str; 4] = ["plan_code", "tier", "coverage_start", "coverage_end"];
+
+/// The raw values of a loop by column, those of its HDs after the first (in
+/// `EXTRA_HD` order), and the loop-level faults found while gathering them
+/// (a DTP or DMG not in `D8`, INS01 against INS02).
+fn gather(segs: &[Segment]) -> (Vec<Found>, Vec<[Found; 4]>, Vec<CellError>) {
     let names: Vec<&str> = X12_SOURCES.iter().map(|s| s.name).collect();
     let mut found: Vec<Found> = vec![None; names.len()];
     let mut faults = Vec::new();
+    let mut extra: Vec<[Found; 4]> = Vec::new();
     let mut set = |name: &str, position: u64, raw: &str| {
         if let Some(i) = names.iter().position(|n| *n == name)
             && found[i].is_none()
@@ -109,13 +114,20 @@ fn gather(segs: &[Segment]) -> (Vec<Found>, Vec<CellError>) {
             }
             "HD" => {
                 own_name = false;
-                if let Some(first) = hd_at {
-                    faults.push(cell_error(
-                        "HD",
-                        "coverage_repeated",
-                        p,
-                        format!("a second coverage in one member loop (the first at segment {first}): send each coverage of a member in a loop of its own"),
-                    ));
+                // A further coverage of the member (dental beside medical):
+                // its plan, level and dates come after the loop's columns.
+                if hd_at.is_some() {
+                    extra.push([
+                        Some((p, s.el(4).trim().to_owned())),
+                        Some((p, s.el(5).trim().to_owned())),
+                        None,
+                        None,
+                    ]);
+                    extra.last_mut().into_iter().flatten().for_each(|f| {
+                        if f.as_ref().is_some_and(|(_, raw)| raw.is_empty()) {
+                            *f = None;
+                        }
+                    });
                     continue;
                 }
                 hd_at = Some(p);
@@ -123,10 +135,10 @@ fn gather(segs: &[Segment]) -> (Vec<Found>, Vec<CellError>) {
                 set("tier", p, s.el(5));
             }
             "DTP" => {
-                let name = match s.el(1) {
-                    "348" => "coverage_start",
-                    "349" => "coverage_end",
-                    "303" => "effective_date",
+                let (name, slot) = match s.el(1) {
+                    "348" => ("coverage_start", 2),
+                    "349" => ("coverage_end", 3),
+                    "303" => ("effective_date", 0),
                     _ => continue,
                 };
                 if s.el(2) != "D8" {
@@ -134,53 +146,79 @@ fn gather(segs: &[Segment]) -> (Vec<Found>, Vec<CellError>) {
                     continue;
                 }
                 let raw = s.el(3).trim();
-                set(name, p, &d8(raw).unwrap_or_else(|| format!("\u{0}{raw}")));
+                let value = d8(raw).unwrap_or_else(|| format!("\u{0}{raw}"));
+                match extra.last_mut() {
+                    Some(hd) if slot > 0 => {
+                        hd[slot].get_or_insert((p, value));
+                    }
+                    _ => set(name, p, &value),
+                }
             }
             // Providers, other coverage and the like are not maintained here.
             "LX" | "COB" => own_name = false,
             _ => {}
         }
     }
-    (found, faults)
+    (found, extra, faults)
+}
+
+/// One value checked against its column, any error named by the segment's
+/// position (the INS's when the value is missing) and element.
+fn check_one(
+    col: &crate::domain::import_spec::Column,
+    source: &crate::domain::import_spec::X12Source,
+    f: &Found,
+    ins_at: u64,
+    today: NaiveDate,
+    errors: &mut Vec<CellError>,
+) -> Option<crate::domain::import_spec::Value> {
+    let (position, raw) = match f {
+        Some((p, raw)) => (*p, raw.as_str()),
+        None => (ins_at, ""),
+    };
+    // A date that is not CCYYMMDD is marked by a NUL ahead of it (no file holds one).
+    if let Some(bad) = raw.strip_prefix('\u{0}') {
+        errors.push(cell_error(
+            source.element,
+            "date_invalid",
+            position,
+            format!("{:?} is not a date (CCYYMMDD)", crate::domain::text::clip(bad, 12)),
+        ));
+        return None;
+    }
+    match check_cell(col, raw, today) {
+        Ok(v) => v,
+        Err(e) if f.is_none() => {
+            errors.push(cell_error(
+                source.element,
+                e.code,
+                position,
+                format!("the member loop has no {} {} ({})", source.segment, source.element, col.name),
+            ));
+            None
+        }
+        Err(e) => {
+            errors.push(cell_error(source.element, e.code, position, e.message));
+            None
+        }
+    }
 }
 
 /// The checked values of a loop, or every fault in it.
 pub fn check_loop(segs: &[Segment], today: NaiveDate) -> Result<Checked, Vec<CellError>> {
     let ins_at = segs.first().map_or(0, |s| s.position);
-    let (found, mut errors) = gather(segs);
+    let (found, extra, mut errors) = gather(segs);
     let cols = ImportKind::X12_834.columns();
-    let mut values = Vec::with_capacity(cols.len());
+    let mut values = Vec::with_capacity(cols.len() + extra.len() * EXTRA_HD.len());
     for ((col, source), f) in cols.iter().zip(X12_SOURCES).zip(&found) {
-        let (position, raw) = match f {
-            Some((p, raw)) => (*p, raw.as_str()),
-            None => (ins_at, ""),
-        };
-        // A date that is not CCYYMMDD is marked by a NUL ahead of it (no file holds one).
-        if let Some(bad) = raw.strip_prefix('\u{0}') {
-            errors.push(cell_error(
-                source.element,
-                "date_invalid",
-                position,
-                format!("{:?} is not a date (CCYYMMDD)", crate::domain::text::clip(bad, 12)),
-            ));
-            values.push(None);
-            continue;
-        }
-        match check_cell(col, raw, today) {
-            Ok(v) => values.push(v),
-            Err(e) if f.is_none() => {
-                errors.push(cell_error(
-                    source.element,
-                    e.code,
-                    position,
-                    format!("the member loop has no {} {} ({})", source.segment, source.element, col.name),
-                ));
-                values.push(None);
-            }
-            Err(e) => {
-                errors.push(cell_error(source.element, e.code, position, e.message));
-                values.push(None);
-            }
+        values.push(check_one(col, source, f, ins_at, today, &mut errors));
+    }
+    // Further HDs with a plan, four values each after the columns (see
+    // `extra_coverage`); one without a plan has nothing to enroll in.
+    for hd in extra.iter().filter(|hd| hd[0].is_some()) {
+        for (name, f) in EXTRA_HD.iter().zip(hd) {
+            let at = cols.iter().position(|c| c.name == *name).unwrap_or(0);
+            values.push(check_one(&cols[at], &X12_SOURCES[at], f, ins_at, today, &mut errors));
         }
     }
     if !errors.is_empty() {
@@ -199,6 +237,14 @@ pub fn check_loop(segs: &[Segment], today: NaiveDate) -> Result<Checked, Vec<Cel
         if id.starts_with('m') { id.to_uppercase() } else { format!("ssn…{}", &id[id.len().saturating_sub(4)..]) };
     let natural_key = format!("{shown}|{}|{}|{}", text("relationship"), text("first_name"), text("maintenance_type"));
     Ok(Checked { values, natural_key })
+}
+
+/// The further coverages of a checked loop (its HDs after the first, with a
+/// plan): plan, level, begin and end for each.
+pub fn extra_coverage(
+    values: &[Option<crate::domain::import_spec::Value>],
+) -> impl Iterator<Item = &[Option<crate::domain::import_spec::Value>]> {
+    values.get(ImportKind::X12_834.columns().len()..).unwrap_or_default().chunks(EXTRA_HD.len())
 }
 
 /// A loop as a row: numbered by its INS segment's position, its segments
@@ -308,9 +354,18 @@ mod tests {
         assert_eq!(missing.message, "segment 10 (REF02): the member loop has no REF*0F REF02 (subscriber_id)");
 
         let mut lines = SUBSCRIBER.to_vec();
-        lines.push("HD*021**DEN*DPPO*EMP");
+        lines.extend(["HD*021**DEN*DPPO*EMP", "DTP*348*D8*20270101", "HD*021**VIS", "DTP*348*D8*20270101"]);
+        let c = check_loop(&segs(&lines), today()).unwrap();
+        let more: Vec<_> = extra_coverage(&c.values).collect();
+        assert_eq!(more.len(), 1, "a further HD without a plan has nothing to enroll in");
+        assert_eq!(more[0][0], Some(Value::Text("DPPO".into())));
+        assert_eq!(more[0][1], Some(Value::Text("employee".into())));
+        assert_eq!(more[0][2], Some(Value::Date(NaiveDate::from_ymd_opt(2027, 1, 1).unwrap())));
+        // The first HD keeps its own begin date.
+        assert_eq!(value(&c, "coverage_start"), Some(&Value::Date(NaiveDate::from_ymd_opt(2026, 12, 1).unwrap())));
+        lines.push("HD*021**DEN*DPPO*XYZ");
         let e = check_loop(&segs(&lines), today()).unwrap_err();
-        assert_eq!(e[0].code, "coverage_repeated");
-        assert!(e[0].message.starts_with("segment 23 (HD)"), "{}", e[0].message);
+        assert_eq!((e[0].column, e[0].code), ("HD05", "coverage_level_unknown"));
+        assert!(e[0].message.starts_with("segment 27 (HD05)"), "{}", e[0].message);
     }
 }

@@ -285,9 +285,9 @@ impl Ops {
         Ok(self.file_change(tx, key, ChangeKind::Demographics, Some(member), &f, source).await?.is_some())
     }
 
-    /// The loop's HD: an enrollment in its plan from DTP*348 when none is
-    /// active, or its tier when the coverage level differs; whether it
-    /// changed anything, or why the loop is refused.
+    /// The loop's HDs: for each with a plan, an enrollment in it from its
+    /// DTP*348 when none is active, or its tier when the coverage level
+    /// differs; whether they changed anything, or why the loop is refused.
     async fn coverage(
         &self,
         tx: &mut Tx,
@@ -297,7 +297,51 @@ impl Ops {
         source: &str,
         at: u64,
     ) -> Result<Result<bool, RowFault>, OpError> {
-        let Some(plan) = text(KIND, v, "plan_code") else { return Ok(Ok(false)) };
+        let when = |d: Option<&Option<Value>>| match d {
+            Some(Some(Value::Date(d))) => Some(*d),
+            _ => None,
+        };
+        let word = |t: Option<&Option<Value>>| match t {
+            Some(Some(Value::Text(t))) => Some(t.clone()),
+            _ => None,
+        };
+        let mut hds = Vec::new();
+        if let Some(plan) = text(KIND, v, "plan_code") {
+            let start = date(KIND, v, "coverage_start").or(date(KIND, v, "effective_date"));
+            hds.push((plan, text(KIND, v, "tier"), start));
+        }
+        for hd in crate::import::x12::members::extra_coverage(v) {
+            let Some(plan) = word(hd.first()) else { continue };
+            let start = when(hd.get(2)).or(date(KIND, v, "effective_date"));
+            hds.push((plan, word(hd.get(1)), start));
+        }
+        let mut changed = false;
+        for (plan, tier, start) in hds {
+            match self
+                .one_coverage(tx, key, member, plan, tier, start, date(KIND, v, "effective_date"), source, at)
+                .await?
+            {
+                Ok(c) => changed |= c,
+                Err(f) => return Ok(Err(f)),
+            }
+        }
+        Ok(Ok(changed))
+    }
+
+    /// One HD's coverage (see `coverage`).
+    #[allow(clippy::too_many_arguments)]
+    async fn one_coverage(
+        &self,
+        tx: &mut Tx,
+        key: &DataKey,
+        member: &str,
+        plan: String,
+        tier: Option<String>,
+        start: Option<chrono::NaiveDate>,
+        effective: Option<chrono::NaiveDate>,
+        source: &str,
+        at: u64,
+    ) -> Result<Result<bool, RowFault>, OpError> {
         let s = members::member(tx, member).await?.ok_or_else(|| OpError::NotFound(member.to_owned()))?;
         let Some(plan_ref) = members::plan(tx, s.group_id, &plan).await?.filter(|p| p.group_id == s.group_id) else {
             return Ok(Err(fault(
@@ -307,11 +351,9 @@ impl Ops {
             )));
         };
         let active = members::active_enrollments(tx, s.id).await?;
-        let tier = text(KIND, v, "tier");
         if let Some(e) = active.iter().find(|e| e.plan_code == plan) {
             let Some(tier) = tier.filter(|t| *t != e.tier) else { return Ok(Ok(false)) };
-            let on =
-                date(KIND, v, "effective_date").or(date(KIND, v, "coverage_start")).unwrap_or(self.now().date_naive());
+            let on = effective.or(start).unwrap_or(self.now().date_naive());
             let f = vec![("plan_code", plan), ("tier", tier), ("effective_date", on.to_string())];
             return Ok(Ok(self
                 .file_change(tx, key, ChangeKind::ChangeTier, Some(member), &f, source)
@@ -319,7 +361,7 @@ impl Ops {
                 .is_some()));
         }
         // An enrollment of this plan from this day, ended since, is not made again.
-        if let Some(start) = date(KIND, v, "coverage_start")
+        if let Some(start) = start
             && store::enrollment_exists(tx, s.id, plan_ref.id, Some(start)).await?
         {
             return Ok(Ok(false));
@@ -332,7 +374,7 @@ impl Ops {
             )));
         };
         let mut f = vec![("plan_code", plan), ("tier", tier)];
-        f.extend(start(v));
+        f.extend(start.map(|d| ("coverage_start", d.to_string())));
         Ok(Ok(self.file_change(tx, key, ChangeKind::Enroll, Some(member), &f, source).await?.is_some()))
     }
 }
