@@ -216,6 +216,12 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 100_000)]
         rows: usize,
     },
+    /// Apply an 834 file of many member loops, beside a CSV demographic file of as many rows.
+    #[command(name = "import-834")]
+    Import834 {
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+    },
     /// A headless script of many steps on this database.
     Script {
         #[arg(long, default_value_t = 1000)]

@@ -11,7 +11,7 @@ mod script;
 
 pub use brokers::brokers;
 pub use cases::cases;
-pub use imports::imports;
+pub use imports::{import_834, imports};
 pub use keys::keys;
 pub use maintenance::maintenance;
 pub use members::members;
