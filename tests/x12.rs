@@ -171,7 +171,7 @@ async fn a_subscriber_with_dependents_is_added_and_running_again_changes_nothing
         // Ana takes dental too: a second HD in her loop, with its own begin date.
         let mut loops = family();
         loops.splice(11..11, ["HD*021**DEN*DEN1*EMP".to_owned(), "DTP*348*D8*20270101".to_owned()]);
-        let j = run(&ops, "add.834", &interchange(&[loops.clone()])).await;
+        let j = run(&ops, "add.834", &interchange(std::slice::from_ref(&loops))).await;
         assert_eq!((j.status.as_str(), j.total_rows, j.ok_rows, j.failed_rows), ("succeeded", 3, 3, 0), "{}", db.label);
         let m = members(s).await;
         let who: Vec<(&str, &str)> = m.iter().map(|m| (m.1.as_str(), m.2.as_str())).collect();
@@ -247,7 +247,7 @@ async fn an_address_change_a_termination_and_a_reinstatement_apply_once() {
         run(&ops, "add.834", &interchange(&[family()])).await;
         let moved =
             member("001", "18", "112345678", &["NM1*IL*1*PARK*ANA", "N3*9 ELM ST*UNIT 2", "N4*DALLAS*TX*752010000"]);
-        let j = run(&ops, "move.834", &interchange(&[moved.clone()])).await;
+        let j = run(&ops, "move.834", &interchange(std::slice::from_ref(&moved))).await;
         assert_eq!((j.status.as_str(), j.ok_rows), ("succeeded", 1), "{}: {:?}", db.label, errors(s, j.id).await);
         let (line, city, zip): (String, String, String) = s
             .fetch_one("SELECT address_line, city, zip FROM members WHERE id = (SELECT min(id) FROM members)", args![])
@@ -262,7 +262,7 @@ async fn an_address_change_a_termination_and_a_reinstatement_apply_once() {
         assert_eq!(members(s).await, before, "{}: the same change twice changed the member", db.label);
 
         let end = member("024", "18", "112345678", &["NM1*IL*1*PARK*ANA", "DTP*349*D8*20261231"]);
-        let j = run(&ops, "term.834", &interchange(&[end.clone()])).await;
+        let j = run(&ops, "term.834", &interchange(std::slice::from_ref(&end))).await;
         assert_eq!((j.status.as_str(), j.ok_rows), ("succeeded", 1), "{}: {:?}", db.label, errors(s, j.id).await);
         let (status, on): (String, Option<NaiveDate>) =
             s.fetch_one("SELECT status, terminated_on FROM members ORDER BY id LIMIT 1", args![]).await.unwrap();
@@ -274,7 +274,7 @@ async fn an_address_change_a_termination_and_a_reinstatement_apply_once() {
         assert_eq!(members(s).await, before);
 
         let back = member("025", "18", "112345678", &["NM1*IL*1*PARK*ANA", "DTP*303*D8*20270101"]);
-        let j = run(&ops, "back.834", &interchange(&[back.clone()])).await;
+        let j = run(&ops, "back.834", &interchange(std::slice::from_ref(&back))).await;
         assert_eq!((j.status.as_str(), j.ok_rows), ("succeeded", 1), "{}: {:?}", db.label, errors(s, j.id).await);
         let status: (String,) = s.fetch_one("SELECT status FROM members ORDER BY id LIMIT 1", args![]).await.unwrap();
         assert_eq!(status.0, "active");

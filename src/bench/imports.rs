@@ -104,9 +104,9 @@ pub async fn import_834(ops: &Ops, key: &crate::crypto::DataKey, rows: usize) ->
 fn write_834(path: &std::path::Path, group: &str, seed: usize, rows: usize) -> std::io::Result<()> {
     use std::io::Write;
     let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
-    write!(
+    writeln!(
         f,
-        "ISA*00*{:10}*00*{:10}*ZZ*{:15}*ZZ*{:15}*261201*1200*^*00501*000000001*0*P*:~\n",
+        "ISA*00*{:10}*00*{:10}*ZZ*{:15}*ZZ*{:15}*261201*1200*^*00501*000000001*0*P*:~",
         "", "", "BENCH", "PORTALDESK"
     )?;
     write!(f, "GS*BE*BENCH*PORTALDESK*20261201*1200*1*X*005010X220A1~\nST*834*0001*005010X220A1~\n")?;
