@@ -448,3 +448,49 @@ async fn bad_member_loops_are_refused_whole_and_retried_once_fixed() {
         assert_eq!((ack.sets[0].status, ack.loops_accepted, ack.loops_rejected), ("partially_accepted", 3, 4));
     }
 }
+
+#[tokio::test]
+async fn a_killed_834_run_resumes_after_its_last_whole_batch() {
+    use portaldesk::ops::imports::BATCH;
+    for db in common::all_backends().await {
+        let s = &db.store;
+        let ops = fixture(s).await;
+        let rows = BATCH + 5;
+        let loops: Vec<String> = (0..rows)
+            .flat_map(|i| {
+                let ssn = format!("2{:02}{:02}{:04}", 10 + i % 89, 1 + (i / 89) % 99, 1 + i % 9999);
+                member(
+                    "021",
+                    "18",
+                    &ssn,
+                    &[
+                        "REF*1L*ACM101",
+                        &format!("NM1*IL*1*LAST*FIRST{i}****34*{ssn}"),
+                        "N3*1 MAIN ST",
+                        "N4*AUSTIN*TX*78701",
+                        "DMG*D8*19800101*F",
+                        "DTP*348*D8*20261201",
+                    ],
+                )
+            })
+            .collect();
+        let text = interchange(&[loops]);
+        let id = ops
+            .enqueue_import("12-3456789", ImportKind::X12_834, "big.834", text.as_bytes(), true, None)
+            .await
+            .unwrap();
+        // Stopped after one batch, as a killed process would be: one whole batch in, nothing of the next.
+        let j = ops.run_import(&key(), id, Some(1)).await.unwrap();
+        assert_eq!(j.status, "running", "{}", db.label);
+        assert_eq!(count(s, "SELECT count(*) FROM members").await, BATCH as i64, "{}", db.label);
+        let j = ops.run_import(&key(), id, None).await.unwrap();
+        assert_eq!(
+            (j.status.as_str(), j.total_rows, j.ok_rows),
+            ("succeeded", rows as i64, rows as i64),
+            "{}",
+            db.label
+        );
+        assert_eq!(count(s, "SELECT count(*) FROM members").await, rows as i64, "{}", db.label);
+        assert_eq!(count(s, "SELECT count(*) FROM member_changes").await, rows as i64, "{}", db.label);
+    }
+}
