@@ -492,5 +492,17 @@ async fn a_killed_834_run_resumes_after_its_last_whole_batch() {
         );
         assert_eq!(count(s, "SELECT count(*) FROM members").await, rows as i64, "{}", db.label);
         assert_eq!(count(s, "SELECT count(*) FROM member_changes").await, rows as i64, "{}", db.label);
+        // New subscribers go in a run at a time: each still with its History
+        // row and its audit row, chained as one at a time would be.
+        let added = count(s, "SELECT count(*) FROM audit_log WHERE action = 'member.add'").await;
+        assert_eq!(added, rows as i64, "{}", db.label);
+        let (summary, kind, restore): (String, String, Option<String>) = s
+            .fetch_one("SELECT summary, kind, restore FROM member_changes ORDER BY id LIMIT 1", args![])
+            .await
+            .unwrap();
+        assert!(summary.ends_with(": added") && kind == "add_member", "{summary} {kind}");
+        assert!(restore.unwrap_or_default().contains("\"added_member\":"), "an undo can take the addition back");
+        let v = portaldesk::store::audit::verify(s, None).await.unwrap();
+        assert!(v.broken.is_none() && v.checked >= rows as u64, "{}: {v:?}", db.label);
     }
 }

@@ -162,6 +162,69 @@ fn seal_ssn(f: &mut MemberFields, key: &DataKey, ssn: &Ssn) {
     f.ssn_last4 = Some(ssn.last4().to_owned());
 }
 
+/// A new member's fields from an addition's checked values (a form's or a
+/// file's: see `ChangeKind::AddMember`), its SSN sealed.
+pub(crate) fn added_fields(v: &[(&'static str, Value)], key: &DataKey) -> MemberFields {
+    let v = Values(v.to_vec());
+    let mut f = MemberFields {
+        member_type: v.text("member_type").unwrap_or_else(|| "SUBSCRIBER".into()),
+        first_name: v.text("first_name").unwrap_or_default(),
+        last_name: v.text("last_name").unwrap_or_default(),
+        birth_date: v.date("birth_date").unwrap_or_default(),
+        gender: v.text("gender").unwrap_or_else(|| "U".into()),
+        address_line: v.text("address_line").unwrap_or_default(),
+        city: v.text("city").unwrap_or_default(),
+        state: v.text("state").unwrap_or_default(),
+        zip: v.text("zip").unwrap_or_default(),
+        phone: v.text("phone"),
+        email: v.text("email"),
+        language: v.text("language").unwrap_or_else(|| "English".into()),
+        ssn_cipher: None,
+        ssn_index: None,
+        ssn_last4: None,
+        status: "active".into(),
+        disabled: false,
+        terminated_on: None,
+        termination_reason: None,
+    };
+    if let Some(ssn) = v.ssn("ssn") {
+        seal_ssn(&mut f, key, ssn);
+    }
+    f
+}
+
+/// What an addition's History row holds: the fields it set (SSN masked)
+/// with the coverage start, and what an undo puts back (JSON).
+fn added_record(f: &MemberFields, start: NaiveDate, id: i64) -> (Vec<FieldChange>, Restore) {
+    let mut changes = rules::diff(&[], &shown(f));
+    changes.push(FieldChange { field: "coverage_start".into(), before: None, after: Some(start.to_string()) });
+    (changes, Restore { added_member: Some(id), ..Restore::default() })
+}
+
+/// An addition's History row and audit values, as JSON: the changes, what
+/// an undo puts back, and the audit row's before and after sides (as a
+/// form's addition writes them).
+pub(crate) fn added_json(f: &MemberFields, start: NaiveDate, id: i64) -> AddedJson {
+    let (changes, restore) = added_record(f, start, id);
+    let side = |pick: fn(&FieldChange) -> &Option<String>| {
+        serde_json::Value::Object(changes.iter().map(|c| (c.field.clone(), serde_json::json!(pick(c)))).collect())
+    };
+    AddedJson {
+        before: side(|c| &c.before),
+        after: side(|c| &c.after),
+        changes: serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into()),
+        restore: serde_json::to_string(&restore).ok(),
+    }
+}
+
+/// See `added_json`.
+pub(crate) struct AddedJson {
+    pub(crate) changes: String,
+    pub(crate) restore: Option<String>,
+    pub(crate) before: serde_json::Value,
+    pub(crate) after: serde_json::Value,
+}
+
 /// A change worked out inside its transaction, ready to be recorded.
 struct Worked {
     member_id: i64,
@@ -428,32 +491,11 @@ impl Ops {
         let birth = v.date("birth_date").unwrap_or_default();
         rules::inside_group_period(start, group.original_effective_date, None).map_err(rule)?;
         rules::born_by_coverage(birth, start).map_err(rule)?;
-        let mut f = MemberFields {
-            member_type: v.text("member_type").unwrap_or_else(|| "SUBSCRIBER".into()),
-            first_name: v.text("first_name").unwrap_or_default(),
-            last_name: v.text("last_name").unwrap_or_default(),
-            birth_date: birth,
-            gender: v.text("gender").unwrap_or_else(|| "U".into()),
-            address_line: v.text("address_line").unwrap_or_default(),
-            city: v.text("city").unwrap_or_default(),
-            state: v.text("state").unwrap_or_default(),
-            zip: v.text("zip").unwrap_or_default(),
-            phone: v.text("phone"),
-            email: v.text("email"),
-            language: v.text("language").unwrap_or_else(|| "English".into()),
-            ssn_cipher: None,
-            ssn_index: None,
-            ssn_last4: None,
-            status: "active".into(),
-            disabled: false,
-            terminated_on: None,
-            termination_reason: None,
-        };
         if let Some(ssn) = v.ssn("ssn") {
             let holder = ssn_holder(tx, key, ssn).await?;
             rules::ssn_unused(holder.as_deref(), None).map_err(rule)?;
-            seal_ssn(&mut f, key, ssn);
         }
+        let f = added_fields(&v.0, key);
         let id = store::new_member_id(tx).await?;
         let who = format!("{} {}", f.first_name, f.last_name);
         let number = store::insert(
@@ -468,9 +510,7 @@ impl Ops {
             },
         )
         .await?;
-        let mut changes = rules::diff(&[], &shown(&f));
-        changes.push(FieldChange { field: "coverage_start".into(), before: None, after: Some(start.to_string()) });
-        let restore = Restore { added_member: Some(id), ..Restore::default() };
+        let (changes, restore) = added_record(&f, start, id);
         Ok(Worked { member_id: id, member_number: number, changes, restore: Some(restore), who, undoes: None })
     }
 

@@ -14,6 +14,7 @@ mod jobs;
 mod pipeline;
 mod values;
 mod x12;
+mod x12_bulk;
 
 pub use ack::{Ack, SetAck};
 pub use full_file::Terminations;

@@ -471,9 +471,7 @@ impl Ops {
         if kind == ImportKind::Demographic {
             self.apply_demographic_batch(tx, job, &read.rows, groups, on_file).await?;
         } else if kind == ImportKind::X12_834 {
-            for p in &read.rows {
-                self.apply_834_row(tx, key, job, groups, &p.row).await?;
-            }
+            self.apply_834_batch(tx, key, job, groups, &read.rows).await?;
         } else {
             for p in &read.rows {
                 self.apply_row(tx, key, job, kind, &p.row).await?;
