@@ -456,24 +456,23 @@ async fn a_killed_834_run_resumes_after_its_last_whole_batch() {
         let s = &db.store;
         let ops = fixture(s).await;
         let rows = BATCH + 5;
-        let loops: Vec<String> = (0..rows)
-            .flat_map(|i| {
-                let ssn = format!("2{:02}{:02}{:04}", 10 + i % 89, 1 + (i / 89) % 99, 1 + i % 9999);
-                member(
-                    "021",
-                    "18",
-                    &ssn,
-                    &[
-                        "REF*1L*ACM101",
-                        &format!("NM1*IL*1*LAST*FIRST{i}****34*{ssn}"),
-                        "N3*1 MAIN ST",
-                        "N4*AUSTIN*TX*78701",
-                        "DMG*D8*19800101*F",
-                        "DTP*348*D8*20261201",
-                    ],
-                )
-            })
-            .collect();
+        let loop_of = |i: usize| {
+            let ssn = format!("2{:02}{:02}{:04}", 10 + i % 89, 1 + (i / 89) % 99, 1 + i % 9999);
+            member(
+                "021",
+                "18",
+                &ssn,
+                &[
+                    "REF*1L*ACM101",
+                    &format!("NM1*IL*1*LAST*FIRST{i}****34*{ssn}"),
+                    "N3*1 MAIN ST",
+                    "N4*AUSTIN*TX*78701",
+                    "DMG*D8*19800101*F",
+                    "DTP*348*D8*20261201",
+                ],
+            )
+        };
+        let loops: Vec<String> = (0..rows).flat_map(loop_of).collect();
         let text = interchange(&[loops]);
         let id = ops
             .enqueue_import("12-3456789", ImportKind::X12_834, "big.834", text.as_bytes(), true, None)
@@ -504,5 +503,19 @@ async fn a_killed_834_run_resumes_after_its_last_whole_batch() {
         assert!(restore.unwrap_or_default().contains("\"added_member\":"), "an undo can take the addition back");
         let v = portaldesk::store::audit::verify(s, None).await.unwrap();
         assert!(v.broken.is_none() && v.checked >= rows as u64, "{}: {v:?}", db.label);
+        // A run with subscribers on file among new ones: those on file are found unchanged.
+        let again: Vec<String> = [0, 1, rows, 2].into_iter().flat_map(loop_of).collect();
+        let j = run(&ops, "again.834", &interchange(&[again])).await;
+        assert_eq!((j.status.as_str(), j.ok_rows), ("succeeded", 4), "{}", db.label);
+        let (unchanged,): (i64,) = s
+            .fetch_one(
+                "SELECT CAST(sum(last_row_number - row_number + 1) AS BIGINT) FROM import_rows WHERE job_id = $1 \
+                 AND status = 'unchanged'",
+                args![j.id],
+            )
+            .await
+            .unwrap();
+        assert_eq!(unchanged, 3, "{}", db.label);
+        assert_eq!(count(s, "SELECT count(*) FROM members").await, rows as i64 + 1, "{}", db.label);
     }
 }

@@ -74,3 +74,32 @@ pub async fn active_subscribers(store: &Store, employer: i64) -> Result<Vec<Subs
         )
         .await
 }
+
+/// Which of these SSN blind indexes a member holds already, in any group:
+/// an addition's SSN must be nobody's. SQLite steps one prepared lookup per
+/// SSN in-process (`Tx::direct`); PostgreSQL takes them in one statement.
+pub async fn ssns_held(tx: &mut Tx, ssns: &[&[u8]]) -> Result<std::collections::HashSet<Vec<u8>>, sqlx::Error> {
+    use super::Cell;
+    let mut held = std::collections::HashSet::new();
+    if let Tx::Postgres(t) = tx {
+        let rows: Vec<(Vec<u8>,)> = sqlx::query_as("SELECT ssn_index FROM members WHERE ssn_index = ANY($1)")
+            .bind(ssns)
+            .fetch_all(&mut **t)
+            .await?;
+        held.extend(rows.into_iter().map(|r| r.0));
+        return Ok(held);
+    }
+    tx.direct(|db| {
+        let mut find = db.prepare::<1>("SELECT id FROM members WHERE ssn_index = ?1 LIMIT 1")?;
+        for ssn in ssns {
+            let mut found = false;
+            find.run(&[Cell::Blob(ssn)], |_| found = true)?;
+            if found {
+                held.insert(ssn.to_vec());
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(held)
+}

@@ -17,13 +17,15 @@ use super::values::*;
 use crate::crypto::DataKey;
 use crate::domain::import_spec::{ImportKind, Value};
 use crate::domain::maintenance::{self as rules, ChangeKind};
+use crate::domain::text::fold_key;
 use crate::import::Row;
 use crate::ops::maintenance::{added_fields, added_json};
 use crate::ops::{OpError, Ops};
-use crate::store::Tx;
 use crate::store::audit::{self, AuditEntry};
 use crate::store::imports::{self as store, JobHead};
-use crate::store::maintenance::{self as members, MemberFields, NewChange, NewMember};
+use crate::store::maintenance::{self as members, MemberFields, NewChange};
+use crate::store::x12 as lookups;
+use crate::store::{Cell, Tx};
 
 const KIND: ImportKind = ImportKind::X12_834;
 
@@ -70,13 +72,13 @@ impl Ops {
                 Some(a) if a.fields.ssn_index.as_ref().is_some_and(|i| ssns.insert(i.clone())) => run.push(a),
                 _ => {
                     // The run first: this loop may be about one of its members.
-                    self.add_run(tx, job, std::mem::take(&mut run)).await?;
+                    self.add_run(tx, key, job, groups, std::mem::take(&mut run)).await?;
                     ssns.clear();
                     self.apply_834_row(tx, key, job, groups, &p.row).await?;
                 }
             }
         }
-        self.add_run(tx, job, run).await
+        self.add_run(tx, key, job, groups, run).await
     }
 
     /// The loop as a new subscriber to add, when it is one whose every check
@@ -136,37 +138,61 @@ impl Ops {
         {
             return Ok(None);
         }
-        // On file already (under any loaded key): a change, not an addition.
-        for index in key.blind_indexes("ssn", &ssn) {
-            if members::ssn_holder(tx, &index).await?.is_some() {
-                return Ok(None);
-            }
-        }
+        // Whether a member holds the SSN already is asked for the whole run (`add_run`).
         Ok(Some(Addition { row, natural_key: &checked.natural_key, group_id, start, fields }))
     }
 
     /// Adds a run of new subscribers with their History rows, audit rows and
-    /// row records.
-    async fn add_run(&self, tx: &mut Tx, job: &JobHead, run: Vec<Addition<'_>>) -> Result<(), OpError> {
+    /// row records, in bulk; those whose SSN a member holds already (the
+    /// run's SSNs are looked up together) take the per-loop path after it,
+    /// which finds them on file. Members of one run are independent of one
+    /// another (subscribers, SSNs apart), so that order does not matter.
+    async fn add_run(
+        &self,
+        tx: &mut Tx,
+        key: &DataKey,
+        job: &JobHead,
+        groups: &HashMap<String, i64>,
+        run: Vec<Addition<'_>>,
+    ) -> Result<(), OpError> {
         if run.is_empty() {
             return Ok(());
         }
+        let indexes: Vec<&[u8]> = run.iter().map(|a| a.fields.ssn_index.as_deref().unwrap_or_default()).collect();
+        let held = lookups::ssns_held(tx, &indexes).await?;
+        let (on_file, new): (Vec<_>, Vec<_>) =
+            run.into_iter().partition(|a| a.fields.ssn_index.as_ref().is_some_and(|i| held.contains(i)));
+        if !new.is_empty() {
+            self.insert_run(tx, job, &new).await?;
+        }
+        for a in on_file {
+            self.apply_834_row(tx, key, job, groups, a.row).await?;
+        }
+        Ok(())
+    }
+
+    /// Writes a run of new subscribers: the members in bulk, then their
+    /// History rows, audit rows and row records.
+    async fn insert_run(&self, tx: &mut Tx, job: &JobHead, run: &[Addition<'_>]) -> Result<(), OpError> {
         let now = self.now();
+        let at = crate::store::sqlite_time(&now);
         let login = self.operator().login.clone();
         let ids = store::member_ids(tx, run.len() as i64).await?;
+        let numbers: Vec<(String, String)> = ids.iter().map(|id| crate::store::members::numbers(*id)).collect();
+        let keys: Vec<(String, String)> =
+            run.iter().map(|a| (fold_key(&a.fields.first_name), fold_key(&a.fields.last_name))).collect();
+        let cells: Vec<[Cell<'_>; 25]> = run
+            .iter()
+            .zip(&ids)
+            .zip(&numbers)
+            .zip(&keys)
+            .map(|(((a, id), n), k)| member_cells(a, *id, n, k, &at))
+            .collect();
+        tx.insert_cells("members", crate::store::members::INSERT_COLUMNS, &cells).await?;
         let (mut changes, mut entries, mut outcomes) = (Vec::new(), Vec::new(), Vec::new());
-        for (a, id) in run.iter().zip(ids) {
-            let new = NewMember {
-                id,
-                group_id: a.group_id,
-                subscriber_id: None,
-                relationship: "self",
-                fields: &a.fields,
-                created_at: now,
-            };
-            let number = members::insert(tx, new).await?;
+        for ((a, id), (number, _)) in run.iter().zip(ids).zip(&numbers) {
             let json = added_json(&a.fields, a.start, id);
-            let summary = rules::timeline_line(&number, ChangeKind::AddMember, &[], "");
+            let summary = rules::timeline_line(number, ChangeKind::AddMember, &[], "");
             changes.extend(members::change_values(NewChange {
                 member_id: id,
                 case_id: None,
@@ -189,4 +215,45 @@ impl Ops {
         tx.insert_rows("import_rows", store::ROW_COLUMNS, runs(job.id, outcomes)).await?;
         Ok(())
     }
+}
+
+/// A new subscriber's values in `members::INSERT_COLUMNS` order, as
+/// `store::maintenance::insert` writes a form's addition.
+fn member_cells<'a>(
+    a: &'a Addition<'_>,
+    id: i64,
+    numbers: &'a (String, String),
+    keys: &'a (String, String),
+    at: &'a str,
+) -> [Cell<'a>; 25] {
+    let f = &a.fields;
+    let opt = |v: &'a Option<String>| v.as_deref().map_or(Cell::Null, Cell::Text);
+    let blob = |v: &'a Option<Vec<u8>>| v.as_deref().map_or(Cell::Null, Cell::Blob);
+    [
+        Cell::Int(id),
+        Cell::Text(&numbers.0),
+        Cell::Text(&numbers.1),
+        Cell::Int(a.group_id),
+        Cell::Null,
+        Cell::Text(&f.member_type),
+        Cell::Text("self"),
+        Cell::Text(&f.first_name),
+        Cell::Text(&f.last_name),
+        Cell::Text(&keys.0),
+        Cell::Text(&keys.1),
+        Cell::Date(f.birth_date),
+        Cell::Text(&f.gender),
+        Cell::Text(&f.address_line),
+        Cell::Text(&f.city),
+        Cell::Text(&f.state),
+        Cell::Text(&f.zip),
+        opt(&f.phone),
+        opt(&f.email),
+        Cell::Text(&f.language),
+        blob(&f.ssn_cipher),
+        blob(&f.ssn_index),
+        opt(&f.ssn_last4),
+        Cell::Text(&f.status),
+        Cell::Text(at),
+    ]
 }
