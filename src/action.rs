@@ -76,6 +76,7 @@ pub enum Action {
     ImportRun,
     ImportRetry,
     ImportAbandon,
+    ImportTerminateMissing,
     MemberAdd,
     MemberAddDependent,
     MemberUpdate,
@@ -650,6 +651,14 @@ pub const SPECS: &[ActionSpec] = &[
         "import abandon JOB --reason TEXT",
     ),
     admin_write(
+        Action::ImportTerminateMissing,
+        "import.terminate_missing",
+        "Terminate the subscribers a full 834 file left out (previewed; confirmed with the count shown)",
+        Role::Supervisor,
+        None,
+        "import terminations JOB [--on DATE] [--confirm COUNT]",
+    ),
+    admin_write(
         Action::MemberAdd,
         "member.add",
         "Add a member (subscriber, QB or direct bill) to a group",
@@ -953,7 +962,9 @@ mod tests {
         // key.rotate is shell-only (it replaces the key file); case.assign_me
         // is `:assign me`, case.assign's word with `me`; the report jobs are
         // shell-only until the Reports area (issue 25's TUI part).
-        // commission.purge is the report worker's housekeeping, run by no one.
+        // commission.purge is the report worker's housekeeping, run by no one;
+        // a full 834 file's terminations are shell-only (previewed, then
+        // confirmed with the count the preview showed).
         for s in SPECS.iter().filter(|s| s.writes) {
             assert!(s.cli.is_some() || s.action == Action::CommissionPurge, "{} lacks a CLI form", s.name);
             let elsewhere = [
@@ -966,6 +977,7 @@ mod tests {
                 Action::ReportPause,
                 Action::ReportResume,
                 Action::CommissionPurge,
+                Action::ImportTerminateMissing,
             ];
             assert!(s.command.is_some() || elsewhere.contains(&s.action), "{} lacks a command", s.name);
         }

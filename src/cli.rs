@@ -241,6 +241,12 @@ pub enum BenchCmd {
         #[arg(long, default_value_t = 100_000)]
         rows: usize,
     },
+    /// Apply an 834 file of many member loops, beside a CSV demographic file of as many rows.
+    #[command(name = "import-834")]
+    Import834 {
+        #[arg(long, default_value_t = 100_000)]
+        rows: usize,
+    },
     /// A headless script of many steps on this database.
     Script {
         #[arg(long, default_value_t = 1000)]
@@ -910,7 +916,7 @@ pub enum ImportCmd {
         file: std::path::PathBuf,
         #[arg(long, value_name = "EIN")]
         employer: String,
-        /// demographic, dependent, event or plan
+        /// demographic, dependent, event, plan or x12-834 (an ASC X12 834 enrollment file)
         #[arg(long)]
         kind: String,
         #[arg(long)]
@@ -965,6 +971,26 @@ pub enum ImportCmd {
         job: i64,
         #[arg(long)]
         reason: String,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// An 834 job's TA1/999-style acknowledgment: the interchange, each
+    /// transaction set accepted, partially accepted or rejected, its member loops.
+    Ack {
+        job: i64,
+        #[command(flatten)]
+        json: JsonFlag,
+    },
+    /// The subscribers a full 834 file (030) left out (import.terminate_missing):
+    /// previewed; terminated only with --confirm and the count the preview showed.
+    Terminations {
+        job: i64,
+        /// The day their coverage ends (default today).
+        #[arg(long, value_name = "DATE")]
+        on: Option<String>,
+        /// The number of members the preview listed.
+        #[arg(long, value_name = "COUNT")]
+        confirm: Option<usize>,
         #[command(flatten)]
         json: JsonFlag,
     },

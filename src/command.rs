@@ -442,7 +442,7 @@ pub fn request(cmd: &Command, on: &Selected, now: DateTime<Utc>, info_days: u32)
             [file, ein, kind] => Request::ImportEnqueue {
                 file: (*file).into(),
                 employer: (*ein).to_owned(),
-                kind: ImportKind::parse(kind).ok_or("KIND is demographic, dependent, event or plan")?,
+                kind: ImportKind::parse(kind).ok_or_else(|| format!("KIND is {}", ImportKind::NAMES))?,
                 force: false,
                 parent: None,
             },

@@ -137,7 +137,8 @@ mod tests {
         // data key's rotation and status are shell-only (`portaldesk key …`); a member's
         // record opens with Enter on its row (`:member` finds members: area.members);
         // report jobs are shell-only until the Reports area (`portaldesk report …`), and a
-        // group's billing has neither key nor word until the group view (issue 24).
+        // group's billing has neither key nor word until the group view (issue 24); a full
+        // 834 file's terminations are shell-only (`portaldesk import terminations`).
         let elsewhere = [
             Action::SessionUnlock,
             Action::KeyRotate,
@@ -153,6 +154,7 @@ mod tests {
             Action::CommissionList,
             Action::CommissionGet,
             Action::CommissionPurge,
+            Action::ImportTerminateMissing,
         ];
         for s in SPECS.iter().filter(|s| !elsewhere.contains(&s.action)) {
             assert!(!km.keys(s.action).is_empty() || s.command.is_some(), "{} has no key", s.name);

@@ -276,6 +276,7 @@ fn example(placeholder: &str) -> Option<&'static [&'static str]> {
         "YEAR" => &["2026"],
         "STATUS" => &["active"],
         "MONTH" => &["2026-10"],
+        "COUNT" => &["3"],
         _ => return None,
     })
 }
@@ -319,6 +320,7 @@ const NOT_ACTIONS: &[&str] = &[
     "staff list",
     "import show",
     "import errors",
+    "import ack",
     "report list",
     "report show",
     "report get",

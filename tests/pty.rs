@@ -491,6 +491,106 @@ fn retries_a_failed_import_in_a_terminal() {
     });
 }
 
+#[test]
+fn retries_a_failed_834_member_loop_in_a_terminal() {
+    let home = demo_home();
+    let url = format!("sqlite://{}", home.path().join("data/demo.sqlite").display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    // A subscriber with no vision coverage yet, and its group and employer.
+    let (member, first, last, group, ein): (String, String, String, i64, String) = rt.block_on(async {
+        let store = portaldesk::store::Store::open(&url, &Default::default()).await.unwrap();
+        store
+            .fetch_one(
+                "SELECT m.member_number, m.first_name, m.last_name, m.group_id, e.ein FROM members m \
+                 JOIN employer_groups g ON g.id = m.group_id JOIN employers e ON e.id = g.employer_id \
+                 WHERE m.relationship = 'self' AND m.status = 'active' AND NOT EXISTS (SELECT 1 FROM enrollments n \
+                 JOIN plans p ON p.id = n.plan_id WHERE n.member_id = m.id AND p.coverage_type = 'vision') \
+                 ORDER BY m.id LIMIT 1",
+                portaldesk::args![],
+            )
+            .await
+            .unwrap()
+    });
+    // A change loop (001) whose HD names a plan the group does not have yet.
+    let segments = [
+        "ST*834*0001*005010X220A1".to_owned(),
+        "BGN*00*PTY1*20261201*1200****2".to_owned(),
+        "N1*P5*EMPLOYER*FI*123456789".to_owned(),
+        "N1*IN*CARRIER*FI*987654321".to_owned(),
+        "INS*Y*18*001*XN*A***FT".to_owned(),
+        format!("REF*0F*{member}"),
+        format!("NM1*IL*1*{last}*{first}"),
+        "HD*001**VIS*XVIS*FAM".to_owned(),
+        "DTP*348*D8*20270101".to_owned(),
+        "SE*10*0001".to_owned(),
+    ];
+    let text = format!(
+        "ISA*00*{:10}*00*{:10}*ZZ*{:15}*ZZ*{:15}*261201*1200*^*00501*000000042*0*P*:~\n\
+         GS*BE*EMPLOYER*PORTALDESK*20261201*1200*42*X*005010X220A1~\n{}~\nGE*1*42~\nIEA*1*000000042~\n",
+        "",
+        "",
+        "EMPLOYER",
+        "PORTALDESK",
+        segments.join("~\n")
+    );
+    let file = home.path().join("vision.834");
+    std::fs::write(&file, text).unwrap();
+    let out = run(
+        home.path(),
+        &["import", "enqueue", file.to_str().unwrap(), "--employer", &ein, "--kind", "x12-834", "--json"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let job = v["result"]["id"].as_i64().unwrap().to_string();
+    let out = run(home.path(), &["import", "run", &job]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("partial"), "{}", String::from_utf8_lossy(&out.stdout));
+    let out = run(home.path(), &["import", "ack", &job]);
+    let ack = String::from_utf8_lossy(&out.stdout);
+    assert!(ack.contains("999 set 0001 (segment 3): rejected · 1 member loops, 1 rejected"), "{ack}");
+    // The plan is set up now; the failed loop can go in.
+    rt.block_on(async {
+        let store = portaldesk::store::Store::open(&url, &Default::default()).await.unwrap();
+        store
+            .execute(
+                "INSERT INTO plans (group_id, plan_code, name, coverage_type) VALUES ($1, 'XVIS', 'Vision', 'vision')",
+                portaldesk::args![group],
+            )
+            .await
+            .unwrap();
+    });
+    let mut pty = Pty::shell(home.path(), "\"$0\"; echo \"EXIT=$?\"", 80, 24);
+    pty.wait_for("the app", |s| s.contains("1 Cases"));
+    pty.send(&format!(":import {job}\r"));
+    pty.wait_for("the job view", |s| s.contains(&format!("Import job {job}")) && s.contains("plan_unknown"));
+    pty.send("Q");
+    pty.wait_for("the retry", |s| s.contains(&format!("import job {job}: succeeded")));
+    pty.send("q");
+    pty.quit_ok();
+    rt.block_on(async {
+        let store = portaldesk::store::Store::open(&url, &Default::default()).await.unwrap();
+        let (status, failed): (String, i64) = store
+            .fetch_one(
+                "SELECT status, failed_rows FROM import_jobs WHERE id = $1",
+                portaldesk::args![job.parse::<i64>().unwrap()],
+            )
+            .await
+            .unwrap();
+        assert_eq!((status.as_str(), failed), ("succeeded", 0));
+        // The loop enrolled the member, as the form would: its History says so.
+        let (tier, summary): (String, String) = store
+            .fetch_one(
+                "SELECT e.tier, c.summary FROM enrollments e JOIN plans p ON p.id = e.plan_id \
+                 JOIN members m ON m.id = e.member_id JOIN member_changes c ON c.member_id = m.id AND c.kind = 'enroll' \
+                 WHERE m.member_number = $1 AND p.plan_code = 'XVIS'",
+                portaldesk::args![member.clone()],
+            )
+            .await
+            .unwrap();
+        assert_eq!(tier, "family");
+        assert_eq!(summary, format!("{member}: enrolled"));
+    });
+}
+
 /// Opens the store of a test home's demo database.
 fn demo_store(home: &std::path::Path) -> (tokio::runtime::Runtime, portaldesk::store::Store) {
     let url = format!("sqlite://{}", home.join("data/demo.sqlite").display());

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::Line;
+use super::{Line, peak_memory};
 use crate::ops::{OpError, Ops};
 use crate::store::bench;
 use crate::store::{Backend, Store};
@@ -44,7 +44,7 @@ pub async fn imports(ops: &Ops, key: &crate::crypto::DataKey, rows: usize, url: 
         format!("portaldesk import of {rows} rows (every row validated)"),
         format!("{secs:.2} s = {:.0} rows/s ({} in, {} failed)", rows as f64 / secs, job.ok_rows, job.failed_rows),
     ));
-    out.push(("peak memory of this process so far".into(), super::peak_memory()));
+    out.push(("peak memory of this process so far".into(), peak_memory()));
 
     for (what, t) in plain_engine(ops, &dir, &copy, &csv_path, url).await? {
         let figure = match t {
@@ -55,6 +55,76 @@ pub async fn imports(ops: &Ops, key: &crate::crypto::DataKey, rows: usize, url: 
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(out)
+}
+
+/// Applies an 834 file of `rows` member loops (each a new subscriber of the
+/// first group, maintenance type 021) and then a CSV demographic file of as
+/// many other new members, on the same database: the two import paths'
+/// rates side by side.
+pub async fn import_834(ops: &Ops, key: &crate::crypto::DataKey, rows: usize) -> Result<Vec<Line>, OpError> {
+    use crate::domain::import_spec::ImportKind;
+    let store = ops.store();
+    let Some((group, ein)) = bench::first_group(store).await? else {
+        return Err(OpError::NotFound("no employer group on file: seed the database first (`portaldesk demo`)".into()));
+    };
+    let seed = bench::member_count(store).await? as usize;
+    let dir = std::env::temp_dir().join(format!("portaldesk-bench-834-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| OpError::Db(e.to_string()))?;
+    let (x12_path, csv_path) = (dir.join("enrollment.834"), dir.join("demographic.csv"));
+    let io = |e: std::io::Error| OpError::Db(e.to_string());
+    write_834(&x12_path, &group, seed, rows).map_err(io)?;
+    write_demographic(&csv_path, &group, seed + rows, rows).map_err(io)?;
+    let mut out: Vec<Line> = vec![("members already in the database".into(), seed.to_string())];
+    let mut rates = Vec::new();
+    for (what, kind, path) in [
+        ("834 member loops (021 additions)", ImportKind::X12_834, &x12_path),
+        ("CSV demographic rows", ImportKind::Demographic, &csv_path),
+    ] {
+        let id = ops.enqueue_import_file(&ein, kind, path, true, None).await?;
+        let start = Instant::now();
+        let job = ops.run_import(key, id, None).await?;
+        if store.backend() == Backend::Sqlite {
+            fold_wal(store).await?;
+        }
+        let secs = start.elapsed().as_secs_f64();
+        rates.push(rows as f64 / secs);
+        out.push((
+            format!("{what}: {rows}"),
+            format!("{secs:.2} s = {:.0} rows/s ({} in, {} failed)", rows as f64 / secs, job.ok_rows, job.failed_rows),
+        ));
+    }
+    out.push(("834 rate / CSV demographic rate".into(), format!("{:.2}", rates[0] / rates[1].max(f64::MIN_POSITIVE))));
+    out.push(("peak memory of this process so far".into(), peak_memory()));
+    let _ = std::fs::remove_dir_all(&dir);
+    Ok(out)
+}
+
+/// Writes the bench's 834 file: one transaction set of `rows` subscriber
+/// additions to `group`, SSNs numbered as `write_demographic`'s from `seed`.
+fn write_834(path: &std::path::Path, group: &str, seed: usize, rows: usize) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
+    writeln!(
+        f,
+        "ISA*00*{:10}*00*{:10}*ZZ*{:15}*ZZ*{:15}*261201*1200*^*00501*000000001*0*P*:~",
+        "", "", "BENCH", "PORTALDESK"
+    )?;
+    write!(f, "GS*BE*BENCH*PORTALDESK*20261201*1200*1*X*005010X220A1~\nST*834*0001*005010X220A1~\n")?;
+    write!(f, "BGN*00*BENCH*20261201*1200****2~\nN1*P5*BENCH*FI*123456789~\nN1*IN*CARRIER*FI*987654321~\n")?;
+    for i in 0..rows {
+        let n = (seed + i) % 89_999_999;
+        let ssn = format!("8{:02}{:02}{:04}", 10 + n % 89, 1 + (n / 89) % 99, 1 + (n / 8811) % 9999);
+        write!(
+            f,
+            "INS*Y*18*021*28*A***FT~\nREF*0F*{ssn}~\nREF*1L*{group}~\nNM1*IL*1*LAST{}*FIRST{i}****34*{ssn}~\n\
+             N3*{i} MAIN ST~\nN4*AUSTIN*TX*78701~\nDMG*D8*198001{:02}*F~\nHD*021**HLT~\nDTP*348*D8*20261201~\n",
+            i % 5000,
+            1 + i % 28
+        )?;
+    }
+    // ST, BGN, two N1 and SE, and nine segments a loop.
+    write!(f, "SE*{}*0001~\nGE*1*1~\nIEA*1*000000001~\n", 5 + 9 * rows)?;
+    f.flush()
 }
 
 /// Writes the bench's demographic file: `rows` new members of `group`,

@@ -14,7 +14,7 @@ mod script;
 pub use brokers::brokers;
 pub use cases::cases;
 pub use groups::groups;
-pub use imports::imports;
+pub use imports::{import_834, imports};
 pub use keys::keys;
 pub use maintenance::maintenance;
 pub use members::members;

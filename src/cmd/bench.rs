@@ -15,6 +15,7 @@ pub async fn run(ops: &Ops, key: &crate::crypto::DataKey, cmd: BenchCmd) -> Resu
         BenchCmd::Script { steps } => bench::script(ops, key, steps.max(1)).await,
         BenchCmd::Imports { rows } => bench::imports(ops, key, rows.max(1), ops.store().url()).await,
         BenchCmd::Report { name, samples } => bench::report(ops, &name, samples.max(1), ops.store().url()).await,
+        BenchCmd::Import834 { rows } => bench::import_834(ops, key, rows.max(1)).await,
         BenchCmd::Brokers { groups, samples } => bench::brokers(ops, key, groups.max(1), samples.max(1)).await,
         BenchCmd::Groups { subscribers, samples } => bench::groups(ops, key, subscribers.max(1), samples.max(1)).await,
     }

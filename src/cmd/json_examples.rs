@@ -614,6 +614,27 @@ pub fn examples() -> Vec<Example> {
             },
         ),
         ex(&["import run", "import retry"], "The job after the run.", &job()),
+        ex(
+            &["import ack"],
+            "An 834 job's acknowledgment: the interchange (TA1), each transaction set (999: `accepted`, \
+             `partially_accepted`, `rejected`) and its member loops.",
+            &portaldesk_ack(),
+        ),
+        ex(
+            &["import terminations"],
+            "The subscribers a full 834 file left out: `applied` is false for a preview.",
+            &crate::ops::imports::Terminations {
+                job: 6,
+                end_date: chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap_or_default(),
+                members: vec![crate::store::x12::Subscriber {
+                    member_number: "M0000031".into(),
+                    first_name: "Dana".into(),
+                    last_name: "Whitfield".into(),
+                    ssn_index: None,
+                }],
+                applied: false,
+            },
+        ),
         ex(&["code issue", "code reissue"], "The code, shown this once, with the notice and where it went.", &issued()),
         ex(
             &["code list"],
@@ -715,4 +736,36 @@ pub fn examples() -> Vec<Example> {
     .into_iter()
     .chain(super::json_examples_employers::examples())
     .collect()
+}
+
+fn portaldesk_ack() -> crate::ops::imports::Ack {
+    use crate::ops::imports::{Ack, SetAck};
+    Ack {
+        job: 6,
+        interchange: Some("000000905".into()),
+        interchange_accepted: true,
+        note: None,
+        sets: vec![
+            SetAck {
+                control: "0001".into(),
+                segment: 3,
+                status: "partially_accepted",
+                loops: 120,
+                loops_rejected: 1,
+                error: None,
+            },
+            SetAck {
+                control: "0002".into(),
+                segment: 1604,
+                status: "rejected",
+                loops: 3,
+                loops_rejected: 3,
+                error: Some("segment 1642 (SE01): the set counts 40 segments; it has 39 (ST to SE)".into()),
+            },
+        ],
+        sets_accepted: 1,
+        sets_rejected: 1,
+        loops_accepted: 119,
+        loops_rejected: 4,
+    }
 }

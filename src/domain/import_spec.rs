@@ -17,11 +17,20 @@ pub enum ImportKind {
     Dependent,
     Event,
     Plan,
+    /// An ASC X12 834 enrollment file (005010X220A1): each member loop is a row.
+    X12_834,
 }
 
 impl ImportKind {
     /// Every kind, in the order the portal lists them.
-    pub const ALL: [ImportKind; 4] =
+    pub const ALL: [ImportKind; 5] =
+        [ImportKind::Demographic, ImportKind::Dependent, ImportKind::Event, ImportKind::Plan, ImportKind::X12_834];
+
+    /// The kinds' names, for a message that lists them.
+    pub const NAMES: &'static str = "demographic, dependent, event, plan or x12-834";
+
+    /// The kinds read as CSV, with a header row.
+    pub const CSV: [ImportKind; 4] =
         [ImportKind::Demographic, ImportKind::Dependent, ImportKind::Event, ImportKind::Plan];
 
     /// The stored and typed name.
@@ -31,6 +40,7 @@ impl ImportKind {
             ImportKind::Dependent => "dependent",
             ImportKind::Event => "event",
             ImportKind::Plan => "plan",
+            ImportKind::X12_834 => "x12-834",
         }
     }
 
@@ -46,6 +56,9 @@ impl ImportKind {
             ImportKind::Dependent => "adds or updates dependents of a subscriber on file",
             ImportKind::Event => "records COBRA qualifying events of members on file",
             ImportKind::Plan => "enrolls members on file in plans of their group",
+            ImportKind::X12_834 => {
+                "adds, changes, terminates and reinstates members and their coverage, one member loop (INS) at a time"
+            }
         }
     }
 
@@ -56,6 +69,7 @@ impl ImportKind {
             ImportKind::Dependent => DEPENDENT,
             ImportKind::Event => EVENT,
             ImportKind::Plan => PLAN,
+            ImportKind::X12_834 => X12_834,
         }
     }
 
@@ -67,6 +81,7 @@ impl ImportKind {
             ImportKind::Dependent => &["subscriber_ssn", "first_name", "birth_date"],
             ImportKind::Event => &["member_id", "event_code", "event_date"],
             ImportKind::Plan => &["member_id", "plan_code", "coverage_start"],
+            ImportKind::X12_834 => &["subscriber_id", "relationship", "first_name"],
         }
     }
 }
@@ -105,6 +120,14 @@ pub enum Format {
     Tier,
     /// `Y` or `N`.
     YesNo,
+    /// An 834 maintenance type code (INS03): `021`, `001`, `024`, `025` or `030`.
+    X12Maintenance,
+    /// An 834 relationship code (INS02): `18` self, `01` spouse, `19` child.
+    X12Relationship,
+    /// An 834 coverage level code (HD05): `EMP`, `ESP`, `ECH` or `FAM`, read as our tiers.
+    X12Level,
+    /// A subscriber identifier: an SSN (9 digits) or a member ID (`M` and digits).
+    SubscriberId,
 }
 
 impl Format {
@@ -126,6 +149,22 @@ impl Format {
             Format::PlanCode => "a plan code of the member's group, e.g. `MPPO`".into(),
             Format::Tier => "`employee`, `employee_spouse`, `employee_children` or `family`".into(),
             Format::YesNo => "`Y` or `N`".into(),
+            Format::X12Maintenance => X12_MAINTENANCE
+                .iter()
+                .map(|(c, what)| format!("`{c}` {what}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Format::X12Relationship => X12_RELATIONSHIP
+                .iter()
+                .map(|(c, what)| format!("`{c}` {what}"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Format::X12Level => X12_LEVEL
+                .iter()
+                .map(|(c, tier)| format!("`{c}` → `{tier}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            Format::SubscriberId => "the subscriber's SSN (9 digits) or member ID (`M` and digits)".into(),
         }
     }
 }
@@ -189,6 +228,104 @@ const PLAN: &[Column] = &[
     req("tier", Format::Tier),
     req("coverage_start", Format::Date),
     opt("coverage_end", Format::Date),
+];
+
+/// An 834 member loop's values, in this order; where each comes from is
+/// `X12_SOURCES`, in the same order (a test keeps them together).
+const X12_834: &[Column] = &[
+    req("maintenance_type", Format::X12Maintenance),
+    req("relationship", Format::X12Relationship),
+    req("subscriber_id", Format::SubscriberId),
+    opt("group_number", Format::Group),
+    req("last_name", Format::Text(60)),
+    req("first_name", Format::Text(60)),
+    opt("ssn", Format::Ssn),
+    opt("address_line", Format::Text(120)),
+    opt("city", Format::Text(60)),
+    opt("state", Format::State),
+    opt("zip", Format::Zip),
+    opt("phone", Format::Text(30)),
+    opt("email", Format::Text(254)),
+    opt("birth_date", Format::BirthDate),
+    opt("gender", Format::Gender),
+    opt("plan_code", Format::PlanCode),
+    opt("tier", Format::X12Level),
+    opt("coverage_start", Format::Date),
+    opt("coverage_end", Format::Date),
+    opt("effective_date", Format::Date),
+];
+
+/// Where an 834 member loop's value is read: the segment (with its
+/// qualifier) and the element an error names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct X12Source {
+    /// The column of `ImportKind::X12_834` it fills.
+    pub name: &'static str,
+    /// The segment as the implementation guide names it, e.g. `REF*0F`.
+    pub segment: &'static str,
+    /// The element an error names, e.g. `REF02`.
+    pub element: &'static str,
+    /// How it is written in the file, for the documentation.
+    pub written: &'static str,
+}
+
+const fn src(name: &'static str, segment: &'static str, element: &'static str, written: &'static str) -> X12Source {
+    X12Source { name, segment, element, written }
+}
+
+/// Where each value of an 834 member loop comes from, in column order.
+pub const X12_SOURCES: &[X12Source] = &[
+    src("maintenance_type", "INS", "INS03", "maintenance type code"),
+    src(
+        "relationship",
+        "INS",
+        "INS02",
+        "individual relationship code; INS01 is `Y` for the subscriber (18), `N` for a dependent",
+    ),
+    src("subscriber_id", "REF*0F", "REF02", "subscriber identifier, in every loop of the subscriber's family"),
+    src(
+        "group_number",
+        "REF*1L",
+        "REF02",
+        "group or policy number; needed to add a subscriber, and must be one of the employer's groups",
+    ),
+    src("last_name", "NM1*IL", "NM103", "member last name"),
+    src("first_name", "NM1*IL", "NM104", "member first name"),
+    src("ssn", "NM1*IL", "NM109", "SSN, when NM108 is `34`"),
+    src("address_line", "N3", "N301", "address line (N302, if any, is added after a space)"),
+    src("city", "N4", "N401", "city"),
+    src("state", "N4", "N402", "state code"),
+    src("zip", "N4", "N403", "ZIP: `NNNNN` or `NNNNNNNNN`"),
+    src("phone", "PER*IP", "PER04", "the number after `TE` (or `HP`, `WP`, `CP`) in PER03–PER08"),
+    src("email", "PER*IP", "PER04", "the address after `EM` in PER03–PER08"),
+    src("birth_date", "DMG", "DMG02", "birth date, `CCYYMMDD` with DMG01 `D8`"),
+    src("gender", "DMG", "DMG03", "`F`, `M` or `U`"),
+    src("plan_code", "HD", "HD04", "plan coverage description: a plan code of the member's group"),
+    src("tier", "HD", "HD05", "coverage level code"),
+    src("coverage_start", "DTP*348", "DTP03", "benefit begin date, `CCYYMMDD` (DTP02 `D8`)"),
+    src("coverage_end", "DTP*349", "DTP03", "benefit end date, `CCYYMMDD`"),
+    src("effective_date", "DTP*303", "DTP03", "maintenance effective date, `CCYYMMDD`"),
+];
+
+/// 834 maintenance type codes (INS03) taken, and what each does.
+pub const X12_MAINTENANCE: &[(&str, &str)] = &[
+    ("021", "addition"),
+    ("001", "change"),
+    ("024", "cancellation or termination"),
+    ("025", "reinstatement"),
+    ("030", "audit or full file"),
+];
+
+/// 834 relationship codes (INS02) taken, as our relationships.
+pub const X12_RELATIONSHIP: &[(&str, &str)] = &[("18", "self"), ("01", "spouse"), ("19", "child")];
+
+/// 834 coverage level codes (HD05) taken, as our tiers.
+pub const X12_LEVEL: &[(&str, &str)] = &[
+    ("EMP", "employee"),
+    ("IND", "employee"),
+    ("ESP", "employee_spouse"),
+    ("ECH", "employee_children"),
+    ("FAM", "family"),
 ];
 
 const STATES: &[&str] = &[
@@ -325,6 +462,40 @@ pub fn check_cell(col: &Column, raw: &str, today: NaiveDate) -> Result<Option<Va
                 Err(err("plan_invalid", format!("{:?} is not a plan code", super::text::clip(v, 20))))
             }
         }
+        Format::X12Maintenance | Format::X12Relationship | Format::X12Level => {
+            let (list, code, what): (&[(&str, &str)], &'static str, &str) = match col.format {
+                Format::X12Maintenance => (X12_MAINTENANCE, "maintenance_type_unknown", "maintenance type"),
+                Format::X12Relationship => (X12_RELATIONSHIP, "relationship_unknown", "relationship"),
+                _ => (X12_LEVEL, "coverage_level_unknown", "coverage level"),
+            };
+            match list.iter().find(|(c, _)| c.eq_ignore_ascii_case(v)) {
+                // A maintenance type keeps its code; the others read as ours.
+                Some((c, _)) if col.format == Format::X12Maintenance => Ok(Some(Value::Text((*c).to_owned()))),
+                Some((_, ours)) => Ok(Some(Value::Text((*ours).to_owned()))),
+                None => Err(err(
+                    code,
+                    format!(
+                        "{:?} is not a {what} code taken here ({})",
+                        super::text::clip(v, 10),
+                        list.iter().map(|(c, _)| *c).collect::<Vec<_>>().join(", ")
+                    ),
+                )),
+            }
+        }
+        Format::SubscriberId => {
+            let digits: String = v.chars().filter(|c| *c != '-').collect();
+            let member = v.len() > 1 && v[..1].eq_ignore_ascii_case("M") && v[1..].bytes().all(|b| b.is_ascii_digit());
+            if member && v.len() <= 13 {
+                Ok(Some(Value::Text(v.to_uppercase())))
+            } else if digits.len() == 9 && digits.bytes().all(|b| b.is_ascii_digit()) {
+                Ok(Some(Value::Text(digits)))
+            } else {
+                Err(err(
+                    "subscriber_id_invalid",
+                    format!("{:?} is neither an SSN nor a member ID", super::text::clip(v, 20)),
+                ))
+            }
+        }
         Format::YesNo => match v.to_ascii_uppercase().as_str() {
             "Y" | "YES" => Ok(Some(Value::Bool(true))),
             "N" | "NO" => Ok(Some(Value::Bool(false))),
@@ -387,7 +558,7 @@ pub fn markdown() -> String {
          ago would need someone to confirm it, which a file cannot do, so its row fails too\n\
          (`birth_date_unconfirmed`): check the date with the employer and correct the file.\n",
     );
-    for kind in ImportKind::ALL {
+    for kind in ImportKind::CSV {
         out.push_str(&format!(
             "\n## {} files\n\nThis file {}. Rows are applied by their natural key: {}.\n\n",
             kind.as_str(),
@@ -404,6 +575,65 @@ pub fn markdown() -> String {
             ));
         }
     }
+    out.push_str(&x12_markdown());
+    out
+}
+
+/// The 834 section of the specification: how a member loop's segments
+/// become a row, and what each maintenance type does with it.
+fn x12_markdown() -> String {
+    let mut out = String::from(
+        "\n## x12-834 files\n\n\
+         An ASC X12 834 Benefit Enrollment and Maintenance file, version 005010X220A1. The separators are the\n\
+         file's own: the element separator is the ISA's fourth character, the component separator ISA16 and the\n\
+         segment terminator the character after it (line breaks after a terminator are fine). The envelope is\n\
+         checked before any member loop is applied: the ISA is 106 characters with its elements at their fixed\n\
+         widths; IEA02 = ISA13 and IEA01 = the number of GS; GE02 = GS06 and GE01 = the number of ST; SE02 =\n\
+         ST02 and SE01 = the number of segments from ST to SE, both included. A fault in the ISA, a terminator\n\
+         that changes midway, a GS/GE or ISA/IEA mismatch fails the whole file; a transaction set whose SE does\n\
+         not match (or that is not an 834) is rejected whole and recorded as one failed row at its ST, and the\n\
+         other sets are applied.\n\n\
+         Each member loop (from an INS to the next INS or the SE) is a row, numbered by the position of its INS\n\
+         segment in the file (the ISA is segment 1); an error names the segment and element, e.g.\n\
+         `segment 14 (DMG02): \"19801301\" is not a date (CCYYMMDD)`. A loop is applied whole or not at all.\n\
+         Members are found by the subscriber identifier (REF\\*0F: an SSN, or a member ID) in the employer's\n\
+         groups; a dependent by its subscriber, first name and birth date. A dependent's loop comes after its\n\
+         subscriber's (or the subscriber is on file): otherwise it fails (`subscriber_unknown`).\n\n\
+         | Value | Segment | Element | Required | Written as |\n|---|---|---|---|---|\n",
+    );
+    for (c, s) in X12_834.iter().zip(X12_SOURCES) {
+        out.push_str(&format!(
+            "| `{}` | `{}` | {} | {} | {}{} |\n",
+            c.name,
+            s.segment,
+            s.element,
+            if c.required { "yes" } else { "no" },
+            s.written,
+            match c.format {
+                Format::X12Maintenance | Format::X12Relationship | Format::X12Level =>
+                    format!(": {}", c.format.describe()),
+                _ => String::new(),
+            }
+        ));
+    }
+    out.push_str(
+        "\nWhat each maintenance type does, through the same changes (and rules) as the member forms:\n\n\
+         - `021` addition: a subscriber not on file is added (`add_member`: group, SSN, name, birth date,\n\
+           gender, address and DTP\\*348 coverage begin are needed); a dependent is added under its subscriber\n\
+           (`add_dependent`). One already on file gets the loop's demographics instead, so a file sent twice\n\
+           changes nothing.\n\
+         - `001` change: the member's demographics as the loop gives them (`demographics`); an HD with another\n\
+           coverage level changes the tier (`change_tier`).\n\
+         - `024` cancellation or termination: `terminate` on DTP\\*349 (or DTP\\*303); one already terminated\n\
+           on that day is unchanged.\n\
+         - `025` reinstatement: `reinstate` on DTP\\*303 (or DTP\\*348); one already active is unchanged.\n\
+         - `030` audit or full file: as `021`. Members of the employer's groups that a full file does not name\n\
+           are not terminated by the run: `portaldesk import terminations JOB` previews them, and only\n\
+           `--confirm COUNT`, with the number the preview showed, terminates them (a supervisor's action).\n\n\
+         An HD with a plan code (HD04) enrolls the member in that plan of its group from DTP\\*348 (`enroll`)\n\
+         unless an enrollment in it from that day is on file; each further HD of the loop (dental beside\n\
+         medical) likewise, with its own DTP\\*348. An HD without a plan code enrolls in nothing.\n",
+    );
     out
 }
 
@@ -497,6 +727,10 @@ mod tests {
 
     #[test]
     fn every_kind_keys_by_required_columns() {
+        assert_eq!(X12_834.len(), X12_SOURCES.len());
+        for (c, s) in X12_834.iter().zip(X12_SOURCES) {
+            assert_eq!(c.name, s.name);
+        }
         for kind in ImportKind::ALL {
             for k in kind.natural_key() {
                 assert!(kind.columns().iter().any(|c| c.name == *k && c.required), "{}: {k}", kind.as_str());

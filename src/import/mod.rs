@@ -3,6 +3,8 @@
 //! specification, streamed row by row so memory does not grow with the
 //! file. Applying the rows to the database is the importer's next step.
 
+pub mod x12;
+
 use sha2::Digest;
 use std::collections::HashSet;
 use std::io::Read;

@@ -19,6 +19,10 @@ use crate::domain::ssn::Ssn;
 use crate::store::Tx;
 use crate::store::maintenance::{self as store, MemberFields, MemberState};
 
+/// Why a change that would change nothing is refused (a file's change
+/// that finds the member already so is `unchanged` instead).
+const NOTHING_TO_CHANGE: &str = "nothing to change: what was typed is what is on file";
+
 /// A change as the CLI, a form or a file asks for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChangeRequest {
@@ -156,6 +160,69 @@ fn seal_ssn(f: &mut MemberFields, key: &DataKey, ssn: &Ssn) {
     f.ssn_cipher = Some(key.encrypt(ssn.digits()));
     f.ssn_index = Some(key.blind_index("ssn", ssn.digits()));
     f.ssn_last4 = Some(ssn.last4().to_owned());
+}
+
+/// A new member's fields from an addition's checked values (a form's or a
+/// file's: see `ChangeKind::AddMember`), its SSN sealed.
+pub(crate) fn added_fields(v: &[(&'static str, Value)], key: &DataKey) -> MemberFields {
+    let v = Values(v.to_vec());
+    let mut f = MemberFields {
+        member_type: v.text("member_type").unwrap_or_else(|| "SUBSCRIBER".into()),
+        first_name: v.text("first_name").unwrap_or_default(),
+        last_name: v.text("last_name").unwrap_or_default(),
+        birth_date: v.date("birth_date").unwrap_or_default(),
+        gender: v.text("gender").unwrap_or_else(|| "U".into()),
+        address_line: v.text("address_line").unwrap_or_default(),
+        city: v.text("city").unwrap_or_default(),
+        state: v.text("state").unwrap_or_default(),
+        zip: v.text("zip").unwrap_or_default(),
+        phone: v.text("phone"),
+        email: v.text("email"),
+        language: v.text("language").unwrap_or_else(|| "English".into()),
+        ssn_cipher: None,
+        ssn_index: None,
+        ssn_last4: None,
+        status: "active".into(),
+        disabled: false,
+        terminated_on: None,
+        termination_reason: None,
+    };
+    if let Some(ssn) = v.ssn("ssn") {
+        seal_ssn(&mut f, key, ssn);
+    }
+    f
+}
+
+/// What an addition's History row holds: the fields it set (SSN masked)
+/// with the coverage start, and what an undo puts back (JSON).
+fn added_record(f: &MemberFields, start: NaiveDate, id: i64) -> (Vec<FieldChange>, Restore) {
+    let mut changes = rules::diff(&[], &shown(f));
+    changes.push(FieldChange { field: "coverage_start".into(), before: None, after: Some(start.to_string()) });
+    (changes, Restore { added_member: Some(id), ..Restore::default() })
+}
+
+/// An addition's History row and audit values, as JSON: the changes, what
+/// an undo puts back, and the audit row's before and after sides (as a
+/// form's addition writes them).
+pub(crate) fn added_json(f: &MemberFields, start: NaiveDate, id: i64) -> AddedJson {
+    let (changes, restore) = added_record(f, start, id);
+    let side = |pick: fn(&FieldChange) -> &Option<String>| {
+        serde_json::Value::Object(changes.iter().map(|c| (c.field.clone(), serde_json::json!(pick(c)))).collect())
+    };
+    AddedJson {
+        before: side(|c| &c.before),
+        after: side(|c| &c.after),
+        changes: serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into()),
+        restore: serde_json::to_string(&restore).ok(),
+    }
+}
+
+/// See `added_json`.
+pub(crate) struct AddedJson {
+    pub(crate) changes: String,
+    pub(crate) restore: Option<String>,
+    pub(crate) before: serde_json::Value,
+    pub(crate) after: serde_json::Value,
 }
 
 /// A change worked out inside its transaction, ready to be recorded.
@@ -343,6 +410,79 @@ impl Ops {
         })
     }
 
+    /// A maintenance change an import file asks for (an 834 member loop),
+    /// made inside the file's batch transaction `tx`: the same field checks,
+    /// cross-record rules, writes, `member_changes` row (History) and audit
+    /// row as a form's change. A file has no case, so no Exception Request
+    /// Form: the retro rule is not judged, as for CSV rows (the job's
+    /// operator and file are audited with it). `Ok(None)` when the member is
+    /// already as the change would make it.
+    pub(crate) async fn file_change(
+        &self,
+        tx: &mut Tx,
+        key: &DataKey,
+        kind: ChangeKind,
+        member: Option<&str>,
+        typed: &[(&'static str, String)],
+        source: &str,
+    ) -> Result<Option<ChangeDone>, OpError> {
+        let today = self.now().date_naive();
+        let typed: Vec<(&str, &str)> = typed.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let values = Values(rules::check_fields(kind, &typed, today).map_err(|errs| {
+            OpError::Invalid(errs.iter().map(|e| format!("{}: {}", e.column, e.message)).collect::<Vec<_>>().join("; "))
+        })?);
+        let worked = match (kind, member) {
+            (ChangeKind::AddMember, _) => self.add_member(tx, key, &values).await?,
+            (_, Some(n)) => {
+                let s = store::member(tx, n).await?.ok_or_else(|| missing(&format!("no member {n}")))?;
+                match self.change_of(tx, key, kind, &values, s).await {
+                    Err(OpError::Invalid(m)) if m == NOTHING_TO_CHANGE => return Ok(None),
+                    r => r?,
+                }
+            }
+            (_, None) => return Err(OpError::Invalid("name the member: a member ID, M and digits".into())),
+        };
+        let summary = rules::timeline_line(&worked.member_number, kind, &worked.changes, &worked.who);
+        let changes_json = serde_json::to_string(&worked.changes).unwrap_or_else(|_| "[]".into());
+        let restore = worked.restore.as_ref().and_then(|r| serde_json::to_string(r).ok());
+        let login = self.operator().login.clone();
+        let effective = kind.effective_field().and_then(|f| values.date(f));
+        let id = store::insert_change(
+            tx,
+            store::NewChange {
+                member_id: worked.member_id,
+                case_id: None,
+                kind: kind.as_str(),
+                operator: &login,
+                at: self.now(),
+                effective_on: effective,
+                summary: &summary,
+                changes: &changes_json,
+                restore,
+            },
+        )
+        .await?;
+        let side = |pick: fn(&FieldChange) -> &Option<String>| {
+            serde_json::Value::Object(
+                worked.changes.iter().map(|c| (c.field.clone(), serde_json::json!(pick(c)))).collect(),
+            )
+        };
+        let mut e = self.entry(action_of(kind), &format!("member:{}", worked.member_number), true);
+        (e.before, e.after) = (Some(side(|c| &c.before)), Some(side(|c| &c.after)));
+        e.reason = Some(source.to_owned());
+        crate::store::audit::write(tx, &e, self.now()).await?;
+        Ok(Some(ChangeDone {
+            member_number: worked.member_number,
+            kind: kind.as_str(),
+            summary,
+            changes: worked.changes,
+            case_number: None,
+            applied: true,
+            change_id: Some(id),
+            version: None,
+        }))
+    }
+
     async fn add_member(&self, tx: &mut Tx, key: &DataKey, v: &Values) -> Result<Worked, OpError> {
         let group_number = v.text("group_number").unwrap_or_default();
         let group =
@@ -351,32 +491,11 @@ impl Ops {
         let birth = v.date("birth_date").unwrap_or_default();
         rules::inside_group_period(start, group.original_effective_date, None).map_err(rule)?;
         rules::born_by_coverage(birth, start).map_err(rule)?;
-        let mut f = MemberFields {
-            member_type: v.text("member_type").unwrap_or_else(|| "SUBSCRIBER".into()),
-            first_name: v.text("first_name").unwrap_or_default(),
-            last_name: v.text("last_name").unwrap_or_default(),
-            birth_date: birth,
-            gender: v.text("gender").unwrap_or_else(|| "U".into()),
-            address_line: v.text("address_line").unwrap_or_default(),
-            city: v.text("city").unwrap_or_default(),
-            state: v.text("state").unwrap_or_default(),
-            zip: v.text("zip").unwrap_or_default(),
-            phone: v.text("phone"),
-            email: v.text("email"),
-            language: v.text("language").unwrap_or_else(|| "English".into()),
-            ssn_cipher: None,
-            ssn_index: None,
-            ssn_last4: None,
-            status: "active".into(),
-            disabled: false,
-            terminated_on: None,
-            termination_reason: None,
-        };
         if let Some(ssn) = v.ssn("ssn") {
             let holder = ssn_holder(tx, key, ssn).await?;
             rules::ssn_unused(holder.as_deref(), None).map_err(rule)?;
-            seal_ssn(&mut f, key, ssn);
         }
+        let f = added_fields(&v.0, key);
         let id = store::new_member_id(tx).await?;
         let who = format!("{} {}", f.first_name, f.last_name);
         let number = store::insert(
@@ -391,9 +510,7 @@ impl Ops {
             },
         )
         .await?;
-        let mut changes = rules::diff(&[], &shown(&f));
-        changes.push(FieldChange { field: "coverage_start".into(), before: None, after: Some(start.to_string()) });
-        let restore = Restore { added_member: Some(id), ..Restore::default() };
+        let (changes, restore) = added_record(&f, start, id);
         Ok(Worked { member_id: id, member_number: number, changes, restore: Some(restore), who, undoes: None })
     }
 
@@ -670,7 +787,7 @@ impl Ops {
         let mut changes = rules::diff(&shown(&s.fields), &shown(&after));
         changes.extend(extra);
         if changes.is_empty() {
-            return Err(OpError::Invalid("nothing to change: what was typed is what is on file".into()));
+            return Err(OpError::Invalid(NOTHING_TO_CHANGE.into()));
         }
         if !store::set_fields(tx, s.id, s.row_version, &after).await? {
             return Err(OpError::Conflict(format!("{} was changed by someone else meanwhile", s.member_number)));

@@ -207,6 +207,13 @@ pub enum Request {
         job: i64,
         reason: String,
     },
+    /// A full 834 file's left-out subscribers: previewed, or terminated on
+    /// `on` when `confirm` is the number the preview showed.
+    ImportTerminations {
+        job: i64,
+        on: Option<chrono::NaiveDate>,
+        confirm: Option<usize>,
+    },
     /// Starts (or resumes) a rotation from `old` to `new` and runs at most
     /// `batches` batches; the key files around it are the CLI's.
     KeyRotate {
@@ -356,6 +363,8 @@ pub enum Outcome {
     /// A new import or report job's id, or a new report schedule's.
     Queued(i64),
     Job(JobHead),
+    /// A full 834 file's left-out subscribers, previewed or terminated.
+    Terminations(Box<crate::ops::imports::Terminations>),
     Page(Page<ListRow>),
     Case(Option<Box<CaseFile>>),
     Broker(Option<Box<BrokerFile>>),
@@ -459,6 +468,7 @@ impl Request {
             R::ImportRun { .. } => Action::ImportRun,
             R::ImportRetry { .. } => Action::ImportRetry,
             R::ImportAbandon { .. } => Action::ImportAbandon,
+            R::ImportTerminations { .. } => Action::ImportTerminateMissing,
             R::List(l) => area_of(&l.kind),
             R::CaseShow { .. } => Action::AreaCases,
             R::BrokerView { .. } => Action::BrokerView,
@@ -533,7 +543,10 @@ impl Request {
             | R::StaffDisable { login }
             | R::StaffEnable { login } => format!("staff:{}", login.trim()),
             R::ImportEnqueue { employer, .. } => format!("employer:{}", employer.trim()),
-            R::ImportRun { job, .. } | R::ImportRetry { job, .. } | R::ImportAbandon { job, .. } => {
+            R::ImportRun { job, .. }
+            | R::ImportRetry { job, .. }
+            | R::ImportAbandon { job, .. }
+            | R::ImportTerminations { job, .. } => {
                 format!("import:{job}")
             }
             R::List(_) => "list".into(),
@@ -668,6 +681,9 @@ impl Ops {
                 O::Job(self.run_import_with(env.key()?, job, Some(failed_only), &p).await?)
             }
             R::ImportAbandon { job, reason } => self.abandon_import(job, &reason).await.map(|()| O::Done)?,
+            R::ImportTerminations { job, on, confirm } => {
+                O::Terminations(Box::new(self.full_file_terminations(env.key()?, job, on, confirm).await?))
+            }
             R::List(list) => O::Page(crate::store::lists::fetch(self.store(), &list).await?),
             R::CaseShow { case } => {
                 let number = super::cases::normalize_number(&case)?;

@@ -112,6 +112,63 @@ pub async fn write(tx: &mut Tx, e: &AuditEntry, at: DateTime<Utc>) -> Result<i64
     Ok(row.id)
 }
 
+/// The audit log's columns, as `write_many` inserts them.
+const LOG_COLUMNS: &[&str] =
+    &["id", "at", "operator", "action", "entity", "outcome", "reason", "before_json", "after_json", "script", "hash"];
+
+/// Writes many audit rows in the caller's transaction, chained in order
+/// as `write` would chain them one by one, by the engine's bulk path: the
+/// chain head is read and moved once (an import's many changes).
+pub async fn write_many(tx: &mut Tx, entries: &[AuditEntry], at: DateTime<Utc>) -> Result<(), sqlx::Error> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let head = tx.pick(
+        "SELECT last_id, last_hash FROM audit_chain_head WHERE id = 1",
+        "SELECT last_id, last_hash FROM audit_chain_head WHERE id = 1 FOR UPDATE",
+    );
+    let (last_id, mut prev): (i64, String) = tx.fetch_one(head, args![]).await?;
+    if last_id == 0 {
+        prev = fold_before_chain(tx).await?;
+    }
+    let (max_id,): (i64,) = tx.fetch_one("SELECT COALESCE(MAX(id), 0) FROM audit_log", args![]).await?;
+    let mut values = Vec::with_capacity(entries.len() * LOG_COLUMNS.len());
+    let mut id = max_id;
+    for e in entries {
+        id += 1;
+        let row = AuditRow {
+            id,
+            at: audit_chain::chain_time(at),
+            operator: e.operator.clone(),
+            action: e.action.clone(),
+            entity: e.entity.clone(),
+            outcome: if e.ok { "ok" } else { "refused" }.to_owned(),
+            reason: e.reason.clone(),
+            before_json: e.before.as_ref().map(|v| v.to_string()),
+            after_json: e.after.as_ref().map(|v| v.to_string()),
+            script: e.script.clone(),
+            hash: None,
+        };
+        prev = audit_chain::link(&prev, &row.content());
+        values.extend(args![
+            row.id,
+            row.at,
+            row.operator,
+            row.action,
+            row.entity,
+            row.outcome,
+            row.reason,
+            row.before_json,
+            row.after_json,
+            row.script,
+            prev.as_str()
+        ]);
+    }
+    tx.insert_rows("audit_log", LOG_COLUMNS, values).await?;
+    tx.execute("UPDATE audit_chain_head SET last_id = $1, last_hash = $2 WHERE id = 1", args![id, prev]).await?;
+    Ok(())
+}
+
 /// A page of the log after a row, in id order: what the chain is walked in.
 const ROWS_AFTER: &str = "SELECT id, at, operator, action, entity, outcome, reason, before_json, after_json, script, hash \
                           FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2";

@@ -348,6 +348,16 @@ pub struct NewChange<'a> {
     pub restore: Option<String>,
 }
 
+/// The columns of a change record, as an import inserts many at once
+/// (`Tx::insert_rows`, in `NewChange`'s order).
+pub const CHANGE_COLUMNS: &[&str] =
+    &["member_id", "case_id", "kind", "operator", "at", "effective_on", "summary", "changes", "restore"];
+
+/// A change record's values in `CHANGE_COLUMNS` order.
+pub fn change_values(c: NewChange<'_>) -> Vec<crate::store::Arg> {
+    args![c.member_id, c.case_id, c.kind, c.operator, c.at, c.effective_on, c.summary, c.changes, c.restore]
+}
+
 /// Records a change; its id.
 pub async fn insert_change(tx: &mut Tx, c: NewChange<'_>) -> Result<i64, sqlx::Error> {
     let (id,): (i64,) = tx

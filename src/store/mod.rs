@@ -35,6 +35,7 @@ pub mod load;
 pub mod maintenance;
 pub mod members;
 pub mod staff;
+pub mod x12;
 
 pub use arg::{Arg, Cell, sqlite_time};
 pub use direct::start_process;

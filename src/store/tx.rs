@@ -114,3 +114,22 @@ executor_methods!(Tx as [fetch_all, fetch_optional, fetch_one, execute], [&mut s
     Tx::Sqlite(t) => sqlite(&mut **t),
     Tx::Postgres(t, named) => pg(&mut **t, *named),
 });
+
+impl Tx {
+    /// Marks where one import row's writes begin, so a row refused halfway
+    /// is undone alone (`rollback_to_savepoint`) and the batch goes on.
+    pub async fn savepoint(&mut self) -> Result<(), sqlx::Error> {
+        self.execute("SAVEPOINT import_row", vec![]).await.map(drop)
+    }
+
+    /// Keeps the row's writes: the savepoint is let go.
+    pub async fn release_savepoint(&mut self) -> Result<(), sqlx::Error> {
+        self.execute("RELEASE SAVEPOINT import_row", vec![]).await.map(drop)
+    }
+
+    /// Undoes the row's writes since `savepoint` and lets it go.
+    pub async fn rollback_to_savepoint(&mut self) -> Result<(), sqlx::Error> {
+        self.execute("ROLLBACK TO SAVEPOINT import_row", vec![]).await?;
+        self.execute("RELEASE SAVEPOINT import_row", vec![]).await.map(drop)
+    }
+}

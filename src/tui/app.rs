@@ -769,7 +769,8 @@ impl App {
             | Action::GroupBilling
             | Action::CommissionList
             | Action::CommissionGet
-            | Action::CommissionPurge => {
+            | Action::CommissionPurge
+            | Action::ImportTerminateMissing => {
                 self.complain(format!("run `portaldesk {}` from a shell", action.spec().cli.unwrap_or("key status")))
             }
             Action::ImportEnqueue | Action::ImportRun | Action::ImportAbandon => {

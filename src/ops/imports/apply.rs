@@ -265,6 +265,8 @@ impl Ops {
         match kind {
             // Demographic rows are applied a batch at a time (`apply_demographic_batch`).
             ImportKind::Demographic => Err(OpError::Db("demographic rows are applied in batches".into())),
+            // 834 loops are applied by `apply_834_row`, with the employer's groups.
+            ImportKind::X12_834 => Err(OpError::Db("834 member loops are applied by apply_834_row".into())),
             ImportKind::Dependent => {
                 let Some(sub_ssn) = ssn(kind, v, "subscriber_ssn") else {
                     return Ok(Err(fault("subscriber_ssn", "ssn_invalid", "no SSN".into())));

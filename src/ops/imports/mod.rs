@@ -4,11 +4,18 @@
 //! retry whole or failed rows only, abandon.
 //!
 //! `jobs` holds a job's lifecycle, `pipeline` the scheduler of a run,
-//! `apply` what each kind of row does, `values` a checked row's values.
+//! `apply` what each kind of row does, `x12` what an 834 member loop does,
+//! `values` a checked row's values.
 
+mod ack;
 mod apply;
+mod full_file;
 mod jobs;
 mod pipeline;
 mod values;
+mod x12;
+mod x12_bulk;
 
+pub use ack::{Ack, SetAck};
+pub use full_file::Terminations;
 pub use pipeline::{BATCH, Progress};

@@ -15,6 +15,7 @@ use crate::action::Action;
 use crate::crypto::DataKey;
 use crate::domain::import_spec::{ImportKind, Value};
 use crate::domain::text::fold_key;
+use crate::import::x12::LoopReader;
 use crate::import::{Row, RowReader, check_bytes};
 use crate::ops::import_file::StoredFile;
 use crate::ops::{OpError, Ops};
@@ -128,9 +129,47 @@ impl Done {
 /// applied come back by `spent` to be freed here, where their rows were
 /// made: the applying thread has better to do, and a free on the thread
 /// that allocated is the allocator's cheap case.
+/// A file's rows, as its kind is read: CSV rows, or an 834's member loops
+/// (its envelope checked first, in a pass of its own over `again`, the
+/// same file from its start).
+enum Rows {
+    Csv(RowReader<StoredFile>),
+    X12(LoopReader<StoredFile>),
+}
+
+impl Rows {
+    fn open(
+        kind: ImportKind,
+        source: StoredFile,
+        again: Option<(Vec<u8>, StoredFile)>,
+        today: chrono::NaiveDate,
+    ) -> Result<Rows, crate::import::FileError> {
+        match again {
+            Some((head, again)) => Ok(Rows::X12(LoopReader::new(&head, source, again, today)?)),
+            None => Ok(Rows::Csv(RowReader::new(kind, source)?.judged_on(today))),
+        }
+    }
+
+    fn next_row(&mut self) -> Result<Option<Row>, crate::import::FileError> {
+        match self {
+            Rows::Csv(r) => r.next_row(),
+            Rows::X12(r) => r.next_row(),
+        }
+    }
+
+    fn bytes_read(&self) -> u64 {
+        match self {
+            Rows::Csv(r) => r.bytes_read(),
+            Rows::X12(r) => r.bytes_read(),
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 pub(super) fn read_ahead(
     kind: ImportKind,
     source: StoredFile,
+    again: Option<(Vec<u8>, StoredFile)>,
     mut done: Done,
     key: DataKey,
     spent: std::sync::mpsc::Receiver<Vec<Prepared>>,
@@ -138,8 +177,8 @@ pub(super) fn read_ahead(
 ) -> tokio::sync::mpsc::Receiver<Result<ReadBatch, crate::import::FileError>> {
     let (send, receive) = tokio::sync::mpsc::channel(1);
     tokio::task::spawn_blocking(move || {
-        let mut reader = match RowReader::new(kind, source) {
-            Ok(r) => r.judged_on(today),
+        let mut reader = match Rows::open(kind, source, again, today) {
+            Ok(r) => r,
             Err(e) => {
                 let _ = send.blocking_send(Err(e));
                 return;
@@ -277,9 +316,12 @@ impl Ops {
         // Demographic rows name a group of the employer's and no other
         // parent: each transaction checks the groups instead (see `bulk_writer`).
         let writer = self.store().bulk_writer(kind != ImportKind::Demographic).await?;
+        // An 834 is read twice: its envelope first, then its loops.
+        let again = (kind == ImportKind::X12_834)
+            .then(|| (head.clone(), StoredFile::open(self.store().clone(), id, size, head.clone())));
         let source = StoredFile::open(self.store().clone(), id, size, head);
         let (spent, freeing) = std::sync::mpsc::channel();
-        let mut read_ahead = read_ahead(kind, source, done, key.clone(), freeing, self.now().date_naive());
+        let mut read_ahead = read_ahead(kind, source, again, done, key.clone(), freeing, self.now().date_naive());
         let mut applying = futures::stream::FuturesUnordered::new();
         // SQLite's transaction between batches, and the SSNs on file when
         // no transaction is open.
@@ -428,6 +470,8 @@ impl Ops {
     ) -> Result<Vec<Prepared>, OpError> {
         if kind == ImportKind::Demographic {
             self.apply_demographic_batch(tx, job, &read.rows, groups, on_file).await?;
+        } else if kind == ImportKind::X12_834 {
+            self.apply_834_batch(tx, key, job, groups, &read.rows).await?;
         } else {
             for p in &read.rows {
                 self.apply_row(tx, key, job, kind, &p.row).await?;
