@@ -204,6 +204,18 @@ pub struct DemoArgs {
 /// `portaldesk bench …`.
 #[derive(Debug, Subcommand)]
 pub enum BenchCmd {
+    /// Many staff at once: SESSIONS headless terminals as agents doing a day's mix for
+    /// MINUTES (browse, take, note, resolve, member lookup and view); throughput, p50/p99
+    /// per action, errors and the server connections in use.
+    Staff {
+        #[arg(long, default_value_t = 20)]
+        sessions: usize,
+        #[arg(long, default_value_t = 1.0)]
+        minutes: f64,
+        /// Milliseconds each session waits between steps.
+        #[arg(long, default_value_t = 1000)]
+        think_ms: u64,
+    },
     /// Case queue pages at page 1, 10 000 and last; take; concurrent takers on PostgreSQL.
     Cases {
         /// Timed runs of each measurement.

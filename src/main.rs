@@ -61,7 +61,14 @@ fn fail(f: &Fatal, json: bool) -> ExitCode {
 /// Runs a subcommand that works as the operator: data key, store and ops
 /// opened here, the store closed after.
 async fn with_ops(ctx: &startup::Context, c: Cmd) -> Result<u8, Fatal> {
-    let store = startup::open_store(ctx, startup::COMMAND_CONNECTIONS).await?;
+    // A command does one thing at a time, but a job (an import's pipeline
+    // reads the next batch while one is written, a worker, a bench) overlaps
+    // its reads and writes.
+    let connections = match &c {
+        Cmd::Import(_) | Cmd::Worker { .. } | Cmd::Bench(_) => startup::JOB_CONNECTIONS,
+        _ => startup::COMMAND_CONNECTIONS,
+    };
+    let store = startup::open_store(ctx, connections).await?;
     let ops = startup::ops(ctx, store.clone()).await?;
     // Cases need no data key; everything else may meet an SSN, tax ID or code.
     let key = match &c {

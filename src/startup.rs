@@ -60,6 +60,8 @@ pub fn data_key(ctx: &Context) -> Result<DataKey, Fatal> {
 pub const TERMINAL_CONNECTIONS: u32 = 2;
 /// The connections a CLI command holds: it does one thing at a time.
 pub const COMMAND_CONNECTIONS: u32 = 1;
+/// The connections a command that runs a job holds (import, worker, bench).
+pub const JOB_CONNECTIONS: u32 = 4;
 
 /// Opens the configured store with at most `connections` (unless
 /// `database.max_connections` says otherwise).

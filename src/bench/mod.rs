@@ -10,6 +10,7 @@ mod maintenance;
 mod members;
 mod reports;
 mod script;
+mod staff;
 
 pub use brokers::brokers;
 pub use cases::cases;
@@ -20,6 +21,7 @@ pub use maintenance::maintenance;
 pub use members::members;
 pub use reports::report;
 pub use script::script;
+pub use staff::staff;
 
 use std::time::{Duration, Instant};
 

@@ -8,6 +8,9 @@ use crate::ops::Ops;
 /// Runs a benchmark and prints one line per figure.
 pub async fn run(ops: &Ops, key: &crate::crypto::DataKey, cmd: BenchCmd) -> Result<u8, Fatal> {
     let lines = match cmd {
+        BenchCmd::Staff { sessions, minutes, think_ms } => {
+            bench::staff(ops, key, sessions.max(1), minutes.max(0.05), std::time::Duration::from_millis(think_ms)).await
+        }
         BenchCmd::Cases { samples, takers } => bench::cases(ops, samples.max(1), takers).await,
         BenchCmd::Members { samples } => bench::members(ops, key, samples.max(1)).await,
         BenchCmd::Keys { samples } => bench::keys(ops, key, samples.max(1)).await,

@@ -28,6 +28,21 @@ pub async fn case_count(store: &Store) -> Result<i64, sqlx::Error> {
     Ok(n)
 }
 
+/// The server connections serving this database now (PostgreSQL; this
+/// one's included), for the staff load bench; none on SQLite.
+pub async fn server_connections(store: &Store) -> Result<Option<i64>, sqlx::Error> {
+    if store.backend() == Backend::Sqlite {
+        return Ok(None);
+    }
+    let (n,): (i64,) = store
+        .fetch_one(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND backend_type = 'client backend'",
+            args![],
+        )
+        .await?;
+    Ok(Some(n))
+}
+
 /// How many members are on file.
 pub async fn member_count(store: &Store) -> Result<i64, sqlx::Error> {
     let (n,): (i64,) = store.fetch_one("SELECT count(*) FROM members", args![]).await?;

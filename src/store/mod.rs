@@ -281,6 +281,26 @@ impl Store {
         Ok(store)
     }
 
+    /// The same database on a pool of its own of at most `max_connections`,
+    /// as another portaldesk would open it (the staff load bench's sessions).
+    pub async fn reopen(&self, max_connections: u32) -> Result<Store, OpenError> {
+        let opts = OpenOptions { read_only: self.read_only, create: false, max_connections, pooler: self.pooler };
+        let pool = match &self.pool {
+            Pool::Sqlite(_) => {
+                let co = sqlite_options(&self.raw_url, "-65536").map_err(|_| OpenError::BadUrl(self.url.clone()))?;
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(max_connections.max(1))
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(co.read_only(self.read_only))
+                    .await
+                    .map_err(|e| classify_sqlite(&self.url, e))?;
+                Pool::Sqlite(pool)
+            }
+            Pool::Postgres(_) => return Store::open(&self.raw_url, &opts).await,
+        };
+        Ok(Store { pool, ..self.clone() })
+    }
+
     /// Applies pending migrations; running it again is a no-op.
     pub async fn migrate(&self) -> Result<(), OpenError> {
         if self.pooler {
