@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::app::App;
-use super::part::Part;
+use super::part::{PageEdges, Part, page_move};
 use super::task::TaskId;
 use crate::action::Action;
 use crate::domain::text::{fit, sanitize};
@@ -63,29 +63,21 @@ impl BookTab {
         );
         // While the page is read, moving waits for it (the list below stays put).
         let Some(p) = self.page.shown() else { return moves };
-        let n = p.rows.len();
-        let (first, last) = (p.rows.first().map(|r| r.row.cursor()), p.rows.last().map(|r| r.row.cursor()));
-        let (before, after) = (p.more_before, p.more_after);
-        match action {
-            Action::Down if self.selected + 1 < n => self.selected += 1,
-            Action::Down | Action::PageDown if after => {
-                if let Some(k) = last {
-                    self.load(Dir::After(k), 0);
-                }
+        let edges = PageEdges {
+            rows: p.rows.len(),
+            first: p.rows.first().map(|r| r.row.cursor()),
+            last: p.rows.last().map(|r| r.row.cursor()),
+            more_before: p.more_before,
+            more_after: p.more_after,
+        };
+        match page_move(action, &mut self.selected, edges, BOOK_PAGE) {
+            None => false,
+            Some(Some((dir, select))) => {
+                self.load(dir, select);
+                true
             }
-            Action::Up if self.selected > 0 => self.selected -= 1,
-            Action::Up | Action::PageUp if before => {
-                if let Some(k) = first {
-                    self.load(Dir::Before(k), BOOK_PAGE - 1);
-                }
-            }
-            Action::Down | Action::PageDown => self.selected = n.saturating_sub(1),
-            Action::Up | Action::PageUp => self.selected = 0,
-            Action::Top => self.load(Dir::First, 0),
-            Action::Bottom => self.load(Dir::Last, BOOK_PAGE - 1),
-            _ => return false,
+            Some(None) => true,
         }
-        true
     }
 
     /// The page to read now, for broker `npn`.

@@ -13,7 +13,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::app::App;
-use super::part::Part;
+use super::part::{PageEdges, Part, page_move};
 use super::screen::{Handled, Reported, Screen};
 use super::task::{Report, TaskId};
 use crate::action::Action;
@@ -119,29 +119,21 @@ impl GroupScreen {
     /// Moves in the subscribers' page, reading the next or previous page at its ends.
     fn move_subscribers(&mut self, action: Action) -> bool {
         let Some(p) = self.subscribers.shown() else { return true };
-        let n = p.rows.len();
-        let (first, last) = (p.rows.first().map(|r| r.row.cursor()), p.rows.last().map(|r| r.row.cursor()));
-        let (before, after) = (p.more_before, p.more_after);
-        match action {
-            Action::Down if self.selected + 1 < n => self.selected += 1,
-            Action::Down | Action::PageDown if after => {
-                if let Some(k) = last {
-                    self.load_subscribers(Dir::After(k), 0);
-                }
+        let edges = PageEdges {
+            rows: p.rows.len(),
+            first: p.rows.first().map(|r| r.row.cursor()),
+            last: p.rows.last().map(|r| r.row.cursor()),
+            more_before: p.more_before,
+            more_after: p.more_after,
+        };
+        match page_move(action, &mut self.selected, edges, SUBSCRIBER_PAGE) {
+            None => false,
+            Some(Some((dir, select))) => {
+                self.load_subscribers(dir, select);
+                true
             }
-            Action::Up if self.selected > 0 => self.selected -= 1,
-            Action::Up | Action::PageUp if before => {
-                if let Some(k) = first {
-                    self.load_subscribers(Dir::Before(k), SUBSCRIBER_PAGE - 1);
-                }
-            }
-            Action::PageDown | Action::Down => self.selected = n.saturating_sub(1),
-            Action::PageUp | Action::Up => self.selected = 0,
-            Action::Top => self.load_subscribers(Dir::First, 0),
-            Action::Bottom => self.load_subscribers(Dir::Last, SUBSCRIBER_PAGE - 1),
-            _ => return false,
+            Some(None) => true,
         }
-        true
     }
 
     /// `y` on the Plans tab: the prior plan year, or back to the current.

@@ -2,6 +2,8 @@
 //! being read by a task, shown, or failed with the reason to show in its place.
 
 use super::task::TaskId;
+use crate::action::Action;
+use crate::store::{Cursor, Dir};
 
 /// What a screen holds of one read.
 #[derive(Debug, Clone, Default)]
@@ -58,6 +60,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_move_stays_in_the_page_until_an_edge_with_more_beyond_it() {
+        let edges = |before, after| PageEdges {
+            rows: 3,
+            first: Some(vec![crate::store::Arg::I64(Some(1))]),
+            last: Some(vec![crate::store::Arg::I64(Some(3))]),
+            more_before: before,
+            more_after: after,
+        };
+        let mut at = 1;
+        assert_eq!(page_move(Action::Down, &mut at, edges(false, true), 50), Some(None));
+        assert_eq!(at, 2);
+        // At the last row with more after: the next page, its first row.
+        let next = page_move(Action::Down, &mut at, edges(false, true), 50);
+        assert!(matches!(next, Some(Some((Dir::After(_), 0)))), "{next:?}");
+        // With nothing after, the last row stays.
+        assert_eq!(page_move(Action::PageDown, &mut at, edges(false, false), 50), Some(None));
+        assert_eq!(at, 2);
+        at = 0;
+        let back = page_move(Action::Up, &mut at, edges(true, false), 50);
+        assert!(matches!(back, Some(Some((Dir::Before(_), 49)))), "{back:?}");
+        assert!(matches!(page_move(Action::Bottom, &mut at, edges(false, false), 50), Some(Some((Dir::Last, 49)))));
+        assert_eq!(page_move(Action::Open, &mut at, edges(false, false), 50), None);
+    }
+
+    #[test]
     fn a_part_waits_for_its_own_task_and_says_why_it_is_not_shown() {
         let mut p: Part<u8> = Part::Loading(3);
         assert!(p.waits_for(3) && !p.waits_for(4) && p.loading());
@@ -68,4 +95,42 @@ mod tests {
         assert_eq!(p.shown(), Some(&7));
         assert_eq!(p.placeholder("billing"), None);
     }
+}
+
+/// A page of a keyset-paged part as a move sees it: its rows' count, the
+/// keys of its first and last rows, and whether pages lie before and after.
+pub struct PageEdges {
+    pub rows: usize,
+    pub first: Option<Cursor>,
+    pub last: Option<Cursor>,
+    pub more_before: bool,
+    pub more_after: bool,
+}
+
+/// Moves `selected` within a page of `page_len` rows; at an edge with more
+/// beyond it, the page to read and the row to select in it. `None` when the
+/// action is no movement.
+pub fn page_move(
+    action: Action,
+    selected: &mut usize,
+    page: PageEdges,
+    page_len: usize,
+) -> Option<Option<(Dir, usize)>> {
+    let load = |dir: Dir, at: usize| Some(Some((dir, at)));
+    match action {
+        Action::Down if *selected + 1 < page.rows => *selected += 1,
+        Action::Down | Action::PageDown if page.more_after => {
+            return page.last.map_or(Some(None), |k| load(Dir::After(k), 0));
+        }
+        Action::Up if *selected > 0 => *selected -= 1,
+        Action::Up | Action::PageUp if page.more_before => {
+            return page.first.map_or(Some(None), |k| load(Dir::Before(k), page_len - 1));
+        }
+        Action::Down | Action::PageDown => *selected = page.rows.saturating_sub(1),
+        Action::Up | Action::PageUp => *selected = 0,
+        Action::Top => return load(Dir::First, 0),
+        Action::Bottom => return load(Dir::Last, page_len - 1),
+        _ => return None,
+    }
+    Some(None)
 }
