@@ -114,7 +114,12 @@ impl Keymap {
 
     /// The first key of an action as text, for footers and help (`-` if unbound).
     pub fn label(&self, action: Action) -> String {
-        self.keys(action).first().map(|k| k.to_string()).unwrap_or_else(|| "-".into())
+        // An action with no key shows the `:` word that runs it.
+        self.keys(action)
+            .first()
+            .map(|k| k.to_string())
+            .or_else(|| action.spec().command.map(|w| format!(":{w}")))
+            .unwrap_or_else(|| "-".into())
     }
 
     /// Every action with its keys, in table order (help, docs, `actions`).

@@ -38,13 +38,22 @@ pub enum ParamType {
 }
 
 impl ParamType {
-    fn as_str(self) -> &'static str {
+    /// What the parameter takes, in words (`date (YYYY-MM-DD)`).
+    pub fn as_str(self) -> &'static str {
         match self {
             ParamType::Date => "date (YYYY-MM-DD)",
             ParamType::Month => "month (YYYY-MM)",
             ParamType::Days => "days (1–3650)",
             ParamType::Text => "text",
         }
+    }
+}
+
+impl Param {
+    /// Checks one typed value as `ReportSpec::check` does (the form checks
+    /// each field with it as it is typed); an empty value is not checked here.
+    pub fn check_value(&self, value: &str) -> Result<(), String> {
+        parse(self, value).map(drop)
     }
 }
 

@@ -28,6 +28,8 @@ pub mod pane;
 pub mod part;
 pub mod record;
 pub mod record_view;
+pub mod report_pager;
+pub mod reports;
 pub mod requests;
 pub mod screen;
 pub mod task;
