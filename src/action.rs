@@ -800,7 +800,7 @@ pub const SPECS: &[ActionSpec] = &[
         "Cancel a report job that has not finished",
         Role::Agent,
         true,
-        colon!("cancel-job", "  (the selected report job; confirmed)"),
+        colon!("stop-job", "  (the selected report job; confirmed)"),
         Some("report cancel JOB"),
         None,
     ),

@@ -52,7 +52,7 @@ pub enum Command {
     /// `:reports [catalogue|jobs|schedules]`, `:report NAME` (its form).
     Reports(String),
     Report(String),
-    /// A report job or schedule action on the selected row (`:cancel-job`, `:pause` …).
+    /// A report job or schedule action on the selected row (`:stop-job`, `:pause` …).
     ReportRow(crate::action::Action),
     /// `:commissions [YYYY-MM]`, `:statement ID FILE` in a broker's view.
     Commissions(String),

@@ -1289,25 +1289,32 @@ async fn a_failed_or_empty_job_says_so_and_a_queued_one_can_be_cancelled() {
     let (db, mut h) = app(80, 24).await;
     let ops = &h.app.ops;
     let pairs = |v: &[(&str, &str)]| v.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<Vec<_>>();
-    let empty = ops.enqueue_report("broker-book", &pairs(&[("npn", "9999999999")])).await.unwrap();
+    let failed = ops.enqueue_report("broker-book", &pairs(&[("npn", "9999999999")])).await.unwrap();
+    let empty =
+        ops.enqueue_report("import-errors", &pairs(&[("from", "1990-01-01"), ("to", "1990-01-31")])).await.unwrap();
     run_worker(&db).await;
     let waiting = ops.enqueue_report("case-sla", &[]).await.unwrap();
     h.press(":reports jobs<Enter>").await.unwrap();
     let s = h.screen();
     assert!(s.contains("Reports › jobs") && s.contains("cancel"), "the footer offers cancel:\n{s}");
-    // Newest first: the queued job is selected; :cancel-job asks, y cancels.
-    h.press(":cancel-job<Enter>").await.unwrap();
+    // Newest first: the queued job is selected; :stop-job asks, y cancels.
+    h.press(":stop-job<Enter>").await.unwrap();
     assert!(h.screen().contains(&format!("Cancel report job {waiting}")), "{}", h.screen());
     h.press("y").await.unwrap();
     let (status,): (String,) =
         db.store.fetch_one("SELECT status FROM report_jobs WHERE id = $1", args![waiting]).await.unwrap();
     assert_eq!(status, "cancelled");
-    h.press(":cancel-job<Enter>").await.unwrap();
-    assert!(h.screen().contains("only a queued or running job is cancelled"), "{}", h.screen());
-    // The job with no rows says so.
+    h.press(":stop-job<Enter>").await.unwrap();
+    assert!(h.screen().contains("only a queued or running job stops"), "{}", h.screen());
+    // The job with no rows says so; the failed one shows its error.
     h.press("j<Enter>").await.unwrap();
     let s = h.screen();
     assert!(s.contains(&format!("report job {empty}")) && s.contains("No rows"), "{s}");
+    h.press("<Esc>jj<Enter>").await.unwrap();
+    let s = h.screen();
+    let (error,): (String,) =
+        db.store.fetch_one("SELECT error FROM report_jobs WHERE id = $1", args![failed]).await.unwrap();
+    assert!(s.contains(&format!("report job {failed}")) && s.contains("It failed") && s.contains(&error[..20.min(error.len())]), "{s}");
 }
 
 #[tokio::test]

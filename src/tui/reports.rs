@@ -1,7 +1,7 @@
 //! Reports in the TUI (area 8): the catalogue (a screen over the area's
 //! list, Enter opens a report's parameter form), the job queue and the
 //! schedules (the area's list, `:reports jobs|schedules`), the actions on
-//! their selected row (`:cancel-job`, `:pause`, `:resume`, `:unschedule`),
+//! their selected row (`:stop-job`, `:pause`, `:resume`, `:unschedule`),
 //! and a broker's commission statements (`:commissions`, `:statement`).
 //! Every read and change is a `Request` through `App::runner()`.
 
@@ -215,21 +215,20 @@ impl App {
 
     /// The selected row of the Reports list, when it is of `kind`.
     fn selected_report_row(&self, kind: ListKind) -> Option<ListItem> {
-        let p = self.pane_of(Area::Reports);
-        (self.area == Area::Reports && self.front().is_none() && p.kind == kind)
-            .then(|| p.rows.get(p.selected).map(|r| r.item.clone()))
-            .flatten()
+        // The kinds of the Reports list are its own: in front, it is that list.
+        let p = self.list_in_front().filter(|p| p.kind == kind)?;
+        p.rows.get(p.selected).map(|r| r.item.clone())
     }
 
-    /// `:cancel-job`, `:pause`, `:resume`, `:unschedule` on the selected
+    /// `:stop-job`, `:pause`, `:resume`, `:unschedule` on the selected
     /// job or schedule; cancel and unschedule ask first.
     pub(super) fn report_row_action(&mut self, action: Action) {
         if action == Action::ReportCancel {
             let Some(ListItem::ReportJob(j)) = self.selected_report_row(ListKind::ReportJobs) else {
-                return self.complain("select a report job first (:reports jobs), then :cancel-job");
+                return self.complain("select a report job first (:reports jobs), then :stop-job");
             };
             if !matches!(j.status.as_str(), "queued" | "running") {
-                return self.complain(format!("report job {} is {}: only a queued or running job is cancelled", j.id, j.status));
+                return self.complain(format!("job {} is {}: only a queued or running job stops", j.id, j.status));
             }
             return self.confirm(Confirm {
                 title: format!("Cancel report job {} ({})?", j.id, j.report),
