@@ -67,15 +67,9 @@ pub fn columns(kind: ListKind) -> &'static [Column] {
         ListKind::ReportJobs => {
             &[("Job", 5), ("Report", FILL), ("Status", 9), ("Rows", 8), ("Queued by", 10), ("Queued", 16)]
         }
-        ListKind::ReportSchedules => &[
-            ("Id", 4),
-            ("Report", FILL),
-            ("State", 6),
-            ("Repeat", 7),
-            ("At", 5),
-            ("Zone", 16),
-            ("Next run", 16),
-        ],
+        ListKind::ReportSchedules => {
+            &[("Id", 4), ("Report", FILL), ("State", 6), ("Repeat", 7), ("At", 5), ("Zone", 16), ("Next run", 16)]
+        }
     }
 }
 

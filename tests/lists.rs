@@ -245,6 +245,11 @@ async fn the_report_jobs_and_schedules_lists_page_newest_first_on_both_engines()
         let cells: Vec<Vec<String>> =
             page.rows.iter().map(|r| portaldesk::columns::cells(&r.item, now(), &Default::default())).collect();
         assert_eq!(cells.len(), 1, "{}", db.label);
-        assert_eq!(cells[0][..4], [id.to_string(), "case-sla".into(), "paused".into(), "weekly".into()], "{}", db.label);
+        assert_eq!(
+            cells[0][..4],
+            [id.to_string(), "case-sla".into(), "paused".into(), "weekly".into()],
+            "{}",
+            db.label
+        );
     }
 }

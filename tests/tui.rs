@@ -1197,7 +1197,10 @@ async fn a_report_runs_from_its_form_and_its_result_opens_in_the_pager() {
     assert!(matches!(h.app.mode, Mode::Form(_)), "{}", h.screen());
     h.press("2025-13-40").await.unwrap();
     let s = stable(&h.screen(), &db);
-    assert!(s.contains("Qualifying events in a period") && s.contains("*from") && s.contains("from takes a date"), "{s}");
+    assert!(
+        s.contains("Qualifying events in a period") && s.contains("*from") && s.contains("from takes a date"),
+        "{s}"
+    );
     insta::assert_snapshot!("report_form_field_error_80x24", s);
 
     // A period that runs backwards passes each field but the catalogue refuses
@@ -1214,18 +1217,15 @@ async fn a_report_runs_from_its_form_and_its_result_opens_in_the_pager() {
     assert_eq!(queued, 0, "nothing queued by a refusal");
 
     // Fixed, it is queued; the job queue shows it.
-    h.press(&"<S-Tab>".to_owned()).await.unwrap();
+    h.press("<S-Tab>").await.unwrap();
     h.press(&"<BS>".repeat(10)).await.unwrap();
     h.press("2000-01-01<Tab>").await.unwrap();
     h.press(&"<BS>".repeat(10)).await.unwrap();
     h.press("2030-12-31<Enter>").await.unwrap();
     let s = h.screen();
     assert!(s.contains("queued as report job"), "{s}");
-    let (job, params, by): (i64, String, String) = db
-        .store
-        .fetch_one("SELECT id, params, requested_by FROM report_jobs", args![])
-        .await
-        .unwrap();
+    let (job, params, by): (i64, String, String) =
+        db.store.fetch_one("SELECT id, params, requested_by FROM report_jobs", args![]).await.unwrap();
     assert!(params.contains("2000-01-01") && params.contains("2030-12-31") && by == "tester", "{params} {by}");
     assert!(s.contains("Reports › jobs") && s.contains("queued"), "{s}");
 
@@ -1314,7 +1314,12 @@ async fn a_failed_or_empty_job_says_so_and_a_queued_one_can_be_cancelled() {
     let s = h.screen();
     let (error,): (String,) =
         db.store.fetch_one("SELECT error FROM report_jobs WHERE id = $1", args![failed]).await.unwrap();
-    assert!(s.contains(&format!("report job {failed}")) && s.contains("It failed") && s.contains(&error[..20.min(error.len())]), "{s}");
+    assert!(
+        s.contains(&format!("report job {failed}"))
+            && s.contains("It failed")
+            && s.contains(&error[..20.min(error.len())]),
+        "{s}"
+    );
 }
 
 #[tokio::test]
@@ -1364,8 +1369,11 @@ async fn a_schedule_pauses_resumes_and_is_deleted_from_the_reports_area() {
 #[tokio::test]
 async fn an_agent_may_not_pause_a_schedule_and_is_told_so() {
     let (db, _) = app(80, 24).await;
-    let (agent,): (String,) =
-        db.store.fetch_one("SELECT login FROM staff WHERE role = 'agent' AND status = 'active' ORDER BY login LIMIT 1", args![]).await.unwrap();
+    let (agent,): (String,) = db
+        .store
+        .fetch_one("SELECT login FROM staff WHERE role = 'agent' AND status = 'active' ORDER BY login LIMIT 1", args![])
+        .await
+        .unwrap();
     let mut h = Headless::start(session(&db, &agent, Keymap::from_texts(None).unwrap()).await, 120, 40).await.unwrap();
     let now = h.app.ops.now();
     let at = (now + chrono::Duration::days(2)).format("%Y-%m-%d 07:00").to_string();

@@ -319,7 +319,8 @@ pub struct ReportResult {
 impl Ops {
     /// A report job and the start of its output (none until it succeeded).
     pub async fn report_result(&self, job: i64) -> Result<ReportResult, OpError> {
-        let j = store::job(self.store(), job).await?.ok_or_else(|| OpError::NotFound(format!("no report job {job}")))?;
+        let j =
+            store::job(self.store(), job).await?.ok_or_else(|| OpError::NotFound(format!("no report job {job}")))?;
         let (mut all, mut seq, mut truncated) = (Vec::new(), 0, false);
         if j.status == "succeeded" {
             while let Some(bytes) = store::chunk(self.store(), job, seq).await? {
@@ -340,7 +341,8 @@ impl Ops {
     /// (`list.export`) before the file is written, as every export is.
     /// Answers the bytes and lines written (one line: the header only).
     pub async fn get_report(&self, job: i64, out: &std::path::Path) -> Result<(u64, u64), OpError> {
-        let j = store::job(self.store(), job).await?.ok_or_else(|| OpError::NotFound(format!("no report job {job}")))?;
+        let j =
+            store::job(self.store(), job).await?.ok_or_else(|| OpError::NotFound(format!("no report job {job}")))?;
         if j.status != "succeeded" {
             return Err(OpError::Refused(format!("report job {job} is {}: only a finished job has a file", j.status)));
         }

@@ -573,5 +573,10 @@ async fn report_schedules(store: &Store, req: &ListRequest) -> Result<Page<ListR
     let mut q = report_schedules_sql(req);
     q.keyset(&["s.id"], false, &req.dir, req.limit, true);
     let page: Page<ReportScheduleItem> = run(store, q, req).await?;
-    Ok(page.map(|s| ListRow { id: s.id, version: Some(s.row_version), key: vec![s.id.into()], item: ListItem::ReportSchedule(s) }))
+    Ok(page.map(|s| ListRow {
+        id: s.id,
+        version: Some(s.row_version),
+        key: vec![s.id.into()],
+        item: ListItem::ReportSchedule(s),
+    }))
 }

@@ -689,7 +689,9 @@ impl App {
             Action::GroupView => self.complain(":group NUMBER opens a group"),
             Action::GroupPlans | Action::GroupSubscribers | Action::BrokerBook => self.group_key_elsewhere(action),
             Action::FocusNext | Action::FocusPrev => {}
-            Action::SearchNext | Action::SearchPrev => self.complain("n and p step through a search in a report's result"),
+            Action::SearchNext | Action::SearchPrev => {
+                self.complain("n and p step through a search in a report's result")
+            }
             Action::ScrollLeft | Action::ScrollRight => {}
             Action::AreaCases
             | Action::AreaMembers

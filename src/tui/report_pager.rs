@@ -104,11 +104,8 @@ impl ReportPager {
 /// column starts.
 pub fn align(csv_text: &str) -> (Vec<String>, Vec<usize>) {
     let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(csv_text.as_bytes());
-    let records: Vec<Vec<String>> = reader
-        .records()
-        .map_while(Result::ok)
-        .map(|r| r.iter().map(|c| sanitize(c)).collect())
-        .collect();
+    let records: Vec<Vec<String>> =
+        reader.records().map_while(Result::ok).map(|r| r.iter().map(sanitize).collect()).collect();
     let mut widths: Vec<usize> = Vec::new();
     for r in &records {
         for (i, c) in r.iter().enumerate() {
@@ -217,9 +214,12 @@ impl Screen<App> for ReportPager {
             return;
         };
         let j = &res.job;
-        let mut head = format!("report job {} · {} · {} · queued by {}", j.id, j.report, j.status, sanitize(&j.requested_by));
+        let mut head =
+            format!("report job {} · {} · {} · queued by {}", j.id, j.report, j.status, sanitize(&j.requested_by));
         let said = match j.status.as_str() {
-            "succeeded" if j.rows_written == 0 => Some("No rows: the report found nothing for these parameters (its file has the header only).".to_owned()),
+            "succeeded" if j.rows_written == 0 => Some(
+                "No rows: the report found nothing for these parameters (its file has the header only).".to_owned(),
+            ),
             "succeeded" => {
                 head.push_str(&format!(" · {} rows", j.rows_written));
                 None

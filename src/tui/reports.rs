@@ -244,10 +244,7 @@ impl App {
             Action::ReportResume => self.run_admin_job(Request::ReportResume { id: s.id }),
             _ => self.confirm(Confirm {
                 title: format!("Delete report schedule {} ({})?", s.id, s.report),
-                lines: vec![format!(
-                    "{} at {} {} → removed; the jobs it queued are kept",
-                    s.repeat, s.at_time, s.zone
-                )],
+                lines: vec![format!("{} at {} {} → removed; the jobs it queued are kept", s.repeat, s.at_time, s.zone)],
                 pending: Pending::Admin(Waiting(Box::new(Request::ReportUnschedule { id: s.id }))),
             }),
         }
