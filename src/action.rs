@@ -920,7 +920,7 @@ pub const SPECS: &[ActionSpec] = &[
         "Write a commission statement's lines to a CSV file (audited)",
         Role::Agent,
         false,
-        colon!("statement", " ID FILE.csv  (in a broker's view)"),
+        colon!("statement", " [ID] FILE.csv  (the selected statement in a broker's view)"),
         Some("commission get ID --out FILE"),
         None,
     ),

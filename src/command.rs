@@ -243,7 +243,7 @@ fn action_args(action: Action, rest: &str, needs: &dyn Fn(&str) -> Result<String
         A::ReportRun => Command::Report(needs("a report's name, e.g. :report qb_roster")?),
         A::ReportCancel | A::ReportPause | A::ReportResume | A::ReportUnschedule => Command::ReportRow(action),
         A::CommissionList => Command::Commissions(typed()),
-        A::CommissionGet => Command::Statement(needs("a statement ID and a file, e.g. :statement 12 may.csv")?),
+        A::CommissionGet => Command::Statement(needs("a file, e.g. :statement may.csv (or :statement ID may.csv)")?),
         A::AreaAccounts => Command::Accounts(typed()),
         A::AccountTools => Command::Admin(action, needs("tools, e.g. eligibility,billing (or none)")?),
         A::StaffSetRole => Command::Admin(action, needs("LOGIN ROLE")?),

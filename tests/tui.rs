@@ -1414,27 +1414,36 @@ async fn the_broker_view_shows_commission_statements_by_month_and_writes_one() {
     h.press(&format!(":broker {npn}<Enter>")).await.unwrap();
     let latest = h.app.ops.commission_statements(&npn, None).await.unwrap();
     let month = latest.month.clone().unwrap();
-    h.press(":commissions<Enter>").await.unwrap();
+    // Tab: the book of business; Tab again: the statements of the latest month.
+    h.press("<Tab><Tab>").await.unwrap();
     let s = h.screen();
-    assert!(s.contains(&format!("Commission statements of NPN {npn}, {month}")), "{s}");
+    assert!(s.contains(&format!("Commission statements, {month}")), "{s}");
+    assert!(s.contains("[ earlier") && s.contains(":statement write"), "the footer offers them:\n{s}");
+    insta::assert_snapshot!("broker_statements_120x40", stable(&s, &db));
     let st = &latest.statements[0];
     assert!(s.contains(&portaldesk::domain::billing::dollars(st.commission_cents)), "{s}");
-    h.press("<Esc>").await.unwrap();
-    // The month before: another statement.
+    // [: the month before, with its own statements.
     let first = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").unwrap();
     let prev = (first - chrono::Duration::days(1)).format("%Y-%m").to_string();
-    h.press(&format!(":commissions {prev}<Enter>")).await.unwrap();
+    h.press("[").await.unwrap();
+    let earlier = h.app.ops.commission_statements(&npn, Some(&prev)).await.unwrap();
     let s = h.screen();
-    assert!(s.contains(&format!("NPN {npn}, {prev}")), "{s}");
-    h.press("<Esc>").await.unwrap();
-    // Older than the 18 months kept: refused in words.
+    assert!(s.contains(&format!("Commission statements, {prev}")), "{s}");
+    assert!(s.contains(&portaldesk::domain::billing::dollars(earlier.statements[0].commission_cents)), "{s}");
+    // ] past the latest month kept is refused in words; so is a month long gone.
+    h.press("]]").await.unwrap();
+    assert!(h.screen().contains("is outside them"), "{}", h.screen());
     h.press(":commissions 2001-01<Enter>").await.unwrap();
     assert!(h.screen().contains("2001-01"), "{}", h.screen());
-    // :statement writes one to a file.
+    // :statement writes the selected statement of the month shown.
+    h.press(&format!(":commissions {month}<Enter>")).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("statement.csv");
-    h.press(&format!(":statement {} {}<Enter>", st.id, file.display())).await.unwrap();
+    h.press(&format!(":statement {}<Enter>", file.display())).await.unwrap();
     assert!(h.screen().contains(&format!("statement {} written", st.id)), "{}", h.screen());
+    // Tab: back to the grants.
+    h.press("<Tab>").await.unwrap();
+    assert!(h.screen().contains("Book of business:"), "{}", h.screen());
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.lines().count() > 1, "{text}");
 }

@@ -411,9 +411,11 @@ The schedules list shows each schedule as active or paused, its repeat, time, zo
 `:pause`, `:resume` and `:unschedule` (after a `y`) act on the selected one; they are supervisors'
 actions, and an agent is told so. New schedules are made with `portaldesk report schedule`.
 
-In a broker's view (area 3), `:commissions` shows the broker's statements for the latest month on file,
-`:commissions YYYY-MM` another of the 18 months kept, and `:statement ID FILE.csv` writes one
-statement's lines (`commission.get`).
+A broker's view (area 3) has a statements tab (`Tab` from the book of business, or `:commissions
+[YYYY-MM]`): the broker's statements for the latest month on file, `[` and `]` stepping to the month
+before or after within the 18 kept (a month outside them is refused in words), and `:statement
+FILE.csv` writing the selected statement's lines (`commission.get`; `:statement ID FILE.csv` names
+one).
 
 ## Benchmark
 

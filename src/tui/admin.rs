@@ -27,6 +27,9 @@ pub struct BrokerScreen {
     /// The filtered book of business with its alerts, while that tab shows
     /// (Tab, or `:book FILTERS`); `None` shows the grants.
     pub book: Option<Box<super::book_view::BookTab>>,
+    /// The commission statements, while that tab shows (Tab from the book,
+    /// or `:commissions [YYYY-MM]`).
+    pub commissions: Option<Box<super::commission_tab::CommissionTab>>,
 }
 
 use crate::domain::role::parse_role;
@@ -38,7 +41,7 @@ impl App {
         if let Err(e) = crate::domain::npn::parse_npn(&npn) {
             return self.complain(e);
         }
-        let screen = BrokerScreen { npn, file: None, loading: None, selected: 0, book: None };
+        let screen = BrokerScreen { npn, file: None, loading: None, selected: 0, book: None, commissions: None };
         self.open_screen(Area::Brokers, Box::new(screen));
         self.reload_broker();
     }

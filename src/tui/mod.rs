@@ -9,6 +9,7 @@ pub mod broker_view;
 pub mod case_view;
 pub mod cases;
 pub mod codes;
+pub mod commission_tab;
 pub mod dialog;
 pub mod employer_view;
 pub mod employers;

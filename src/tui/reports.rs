@@ -276,37 +276,35 @@ impl App {
         true
     }
 
-    /// `:commissions [YYYY-MM]` in a broker's view: the broker's statements
-    /// for the month (the latest on file by default), in a popup.
+    /// `:commissions [YYYY-MM]`: the open broker's statements tab on that
+    /// month (the latest on file by default).
     pub(super) fn commissions(&mut self, month: &str) {
-        let Some(b) = self.screen::<super::admin::BrokerScreen>() else {
+        let month = (!month.trim().is_empty()).then(|| month.trim().to_owned());
+        let Some(b) = self.screen_mut::<super::admin::BrokerScreen>() else {
             return self.complain("open a broker first (3, then Enter, or :broker NPN), then :commissions [YYYY-MM]");
         };
-        let npn = b.npn.clone();
-        let month = (!month.trim().is_empty()).then(|| month.trim().to_owned());
-        let req = Request::CommissionList { npn: npn.clone(), month };
-        let run = self.runner();
-        self.spawn_op(format!("reading the commission statements of {npn}…"), async move {
-            match run.execute(req).await {
-                Ok(Outcome::Statements(s)) => Report::Info {
-                    title: match &s.month {
-                        Some(m) => format!("Commission statements of NPN {npn}, {m}"),
-                        None => format!("Commission statements of NPN {npn}"),
-                    },
-                    lines: statement_lines(&s),
-                },
-                Ok(other) => Report::Op(Err(other.unexpected().to_string())),
-                Err(e) => Report::Op(Err(e.to_string())),
-            }
-        });
+        b.book = None;
+        b.commissions = Some(Box::new(super::commission_tab::CommissionTab::new(month)));
+        self.area = Area::Brokers;
+        self.pump_screen();
     }
 
-    /// `:statement ID FILE`: a commission statement's lines written to FILE.
+    /// `:statement FILE.csv` (the statement selected in a broker's
+    /// statements tab) or `:statement ID FILE.csv`: its lines written to FILE.
     pub(super) fn statement_command(&mut self, args: &str) {
         let words: Vec<&str> = args.split_whitespace().collect();
-        let (Some(id), Some(file), 2) = (words.first().and_then(|w| w.parse::<i64>().ok()), words.get(1), words.len())
-        else {
-            return self.complain("type :statement ID FILE.csv (the ID is the first column of :commissions)");
+        let selected = self
+            .screen::<super::admin::BrokerScreen>()
+            .and_then(|b| b.commissions.as_ref())
+            .and_then(|c| c.selected_statement());
+        let (id, file) = match (words.as_slice(), selected) {
+            ([file], Some(id)) => (id, *file),
+            ([id, file], _) if id.parse::<i64>().is_ok() => (id.parse::<i64>().unwrap_or_default(), *file),
+            _ => {
+                return self.complain(
+                    "type :statement FILE.csv in a broker's statements tab (Tab, or :commissions), or :statement ID FILE.csv",
+                );
+            }
         };
         let req = Request::CommissionGet { id, out: std::path::PathBuf::from(file) };
         let run = self.runner();
@@ -320,33 +318,4 @@ impl App {
             })
         });
     }
-}
-
-/// A broker's statements for a month as the popup's lines, with the
-/// months that can be asked for.
-fn statement_lines(s: &crate::ops::commissions::Statements) -> Vec<String> {
-    use crate::domain::billing::dollars;
-    let mut out = Vec::new();
-    if s.statements.is_empty() {
-        out.push(match &s.month {
-            Some(m) => format!("No statement for {m}."),
-            None => "No statement in the last 18 months.".to_owned(),
-        });
-    }
-    for st in &s.statements {
-        out.push(crate::domain::text::sanitize(&format!(
-            "{:>5}  broker ID {}  {}  {} groups  premium {}  commission {}",
-            st.id,
-            st.broker_id,
-            fit(&st.broker, 18),
-            st.groups,
-            dollars(st.premium_cents),
-            dollars(st.commission_cents)
-        )));
-    }
-    out.push(format!(
-        ":commissions YYYY-MM shows another month ({} to {}); :statement ID FILE.csv writes one",
-        s.searchable_from, s.searchable_to
-    ));
-    out
 }
