@@ -1348,6 +1348,7 @@ async fn a_schedule_pauses_resumes_and_is_deleted_from_the_reports_area() {
     assert!(h.screen().contains("paused already"), "{}", h.screen());
     h.press(":resume<Enter>").await.unwrap();
     assert!(!paused(&db).await);
+    assert!(h.screen().contains(&format!("report schedule {id} resumed; next run")), "{}", h.screen());
     // Delete asks first; n keeps it, y deletes it.
     h.press(":unschedule<Enter>n").await.unwrap();
     let (n,): (i64,) = db.store.fetch_one("SELECT count(*) FROM report_schedules", args![]).await.unwrap();

@@ -264,6 +264,15 @@ fn done_text(job: &Request, out: &Outcome) -> String {
         (Request::StaffSetRole { login, role }, _) => format!("{login} is now {}", role.as_str()),
         (Request::StaffDisable { login }, _) => format!("{login} disabled"),
         (Request::StaffEnable { login }, _) => format!("{login} enabled"),
+        (Request::ReportCancel { job }, _) => format!("report job {job} cancelled"),
+        (Request::ReportPause { id }, _) => format!("report schedule {id} paused: :resume starts it again"),
+        (Request::ReportResume { id }, Outcome::Resumed(Some(next))) => {
+            format!("report schedule {id} resumed; next run {}", next.format("%Y-%m-%d %H:%M UTC"))
+        }
+        (Request::ReportResume { id }, _) => {
+            format!("report schedule {id} resumed, but its time passed while it was paused: it will not run")
+        }
+        (Request::ReportUnschedule { id }, _) => format!("report schedule {id} deleted; its jobs are kept"),
         (_, out) => format!("done ({out:?})"),
     }
 }
