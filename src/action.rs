@@ -28,6 +28,11 @@ pub enum Action {
     AreaImports,
     AreaCodes,
     AreaEmployers,
+    AreaReports,
+    SearchNext,
+    SearchPrev,
+    ScrollLeft,
+    ScrollRight,
     CommandLine,
     Filter,
     Help,
@@ -288,7 +293,18 @@ pub const SPECS: &[ActionSpec] = &[
         colon!("employers", " [NAME|EIN|GROUP]"),
         "employer find QUERY",
     ),
+    area(
+        Action::AreaReports,
+        "area.reports",
+        "Reports: the catalogue, the job queue and the schedules",
+        colon!("reports", " [catalogue|jobs|schedules]"),
+        "report list",
+    ),
     ui(Action::CommandLine, "ui.command", "Open the : command line", None, Some("command")),
+    ui(Action::SearchNext, "nav.search_next", "In a report's result, the next row matching the search", None, None),
+    ui(Action::SearchPrev, "nav.search_prev", "In a report's result, the previous row matching the search", None, None),
+    ui(Action::ScrollLeft, "nav.left", "In a report's result, show the columns to the left", None, None),
+    ui(Action::ScrollRight, "nav.right", "In a report's result, show the columns to the right", None, None),
     ui(Action::Filter, "ui.filter", "Filter the current list", None, Some("filter")),
     ui(Action::Help, "ui.help", "Show every key and command", colon!("help", ""), Some("help")),
     ui(Action::Refresh, "ui.refresh", "Reload the current list", colon!("refresh", ""), None),
@@ -774,7 +790,7 @@ pub const SPECS: &[ActionSpec] = &[
         "Queue a report of the catalogue with its parameters (a worker runs it)",
         Role::Agent,
         true,
-        None,
+        colon!("report", " NAME  (its parameter form)"),
         Some("report run NAME [--param NAME=VALUE…]"),
         None,
     ),
@@ -784,7 +800,7 @@ pub const SPECS: &[ActionSpec] = &[
         "Cancel a report job that has not finished",
         Role::Agent,
         true,
-        None,
+        colon!("stop-job", "  (the selected report job; confirmed)"),
         Some("report cancel JOB"),
         None,
     ),
@@ -804,7 +820,7 @@ pub const SPECS: &[ActionSpec] = &[
         "Stop a report schedule (its jobs so far are kept)",
         Role::Supervisor,
         true,
-        None,
+        colon!("unschedule", "  (the selected schedule; confirmed)"),
         Some("report unschedule ID"),
         None,
     ),
@@ -814,7 +830,7 @@ pub const SPECS: &[ActionSpec] = &[
         "Pause a report schedule: no run is queued until it is resumed",
         Role::Supervisor,
         true,
-        None,
+        colon!("pause", "  (the selected schedule)"),
         Some("report pause ID"),
         None,
     ),
@@ -824,7 +840,7 @@ pub const SPECS: &[ActionSpec] = &[
         "Resume a paused report schedule from its next run (runs skipped while paused are not made up)",
         Role::Supervisor,
         true,
-        None,
+        colon!("resume", "  (the selected schedule)"),
         Some("report resume ID"),
         None,
     ),
@@ -894,7 +910,7 @@ pub const SPECS: &[ActionSpec] = &[
         "A broker's commission statements for a month (the latest by default; 18 months are kept)",
         Role::Agent,
         false,
-        None,
+        colon!("commissions", " [YYYY-MM]  (in a broker's view)"),
         Some("commission list --npn NPN [--month MONTH]"),
         None,
     ),
@@ -904,7 +920,7 @@ pub const SPECS: &[ActionSpec] = &[
         "Write a commission statement's lines to a CSV file (audited)",
         Role::Agent,
         false,
-        None,
+        colon!("statement", " [ID] FILE.csv  (the selected statement in a broker's view)"),
         Some("commission get ID --out FILE"),
         None,
     ),
@@ -960,8 +976,8 @@ mod tests {
     #[test]
     fn every_writing_action_has_a_command_and_cli_form() {
         // key.rotate is shell-only (it replaces the key file); case.assign_me
-        // is `:assign me`, case.assign's word with `me`; the report jobs are
-        // shell-only until the Reports area (issue 25's TUI part).
+        // is `:assign me`, case.assign's word with `me`; a report schedule is
+        // made from the shell (its repeat, time and zone are a CLI's flags).
         // commission.purge is the report worker's housekeeping, run by no one;
         // a full 834 file's terminations are shell-only (previewed, then
         // confirmed with the count the preview showed).
@@ -970,12 +986,7 @@ mod tests {
             let elsewhere = [
                 Action::KeyRotate,
                 Action::CaseAssignMe,
-                Action::ReportRun,
-                Action::ReportCancel,
                 Action::ReportSchedule,
-                Action::ReportUnschedule,
-                Action::ReportPause,
-                Action::ReportResume,
                 Action::CommissionPurge,
                 Action::ImportTerminateMissing,
             ];

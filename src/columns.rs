@@ -64,7 +64,18 @@ pub fn columns(kind: ListKind) -> &'static [Column] {
             ("Tries", 5),
         ],
         ListKind::Employers => &[("Legal name", FILL), ("EIN", 10), ("Groups", 6)],
+        ListKind::ReportJobs => {
+            &[("Job", 5), ("Report", FILL), ("Status", 9), ("Rows", 8), ("Queued by", 10), ("Queued", 16)]
+        }
+        ListKind::ReportSchedules => {
+            &[("Id", 4), ("Report", FILL), ("State", 6), ("Repeat", 7), ("At", 5), ("Zone", 16), ("Next run", 16)]
+        }
     }
+}
+
+/// A moment as a list shows it: the day as `format` shows it, and the UTC time.
+fn moment(t: DateTime<Utc>, format: &DateFormat) -> String {
+    format!("{} {}", format.show(t.date_naive()), t.format("%H:%M"))
 }
 
 /// A row's cells in its list's column order, ages and due times as of
@@ -147,6 +158,23 @@ pub fn cells(item: &ListItem, now: DateTime<Utc>, format: &DateFormat) -> Vec<St
             c.attempts.to_string(),
         ],
         ListItem::Employer(e) => vec![sanitize(&e.legal_name), e.ein.clone(), e.groups.to_string()],
+        ListItem::ReportJob(j) => vec![
+            j.id.to_string(),
+            sanitize(&j.report),
+            j.status.clone(),
+            j.rows_written.to_string(),
+            sanitize(&j.requested_by),
+            moment(j.requested_at, format),
+        ],
+        ListItem::ReportSchedule(s) => vec![
+            s.id.to_string(),
+            sanitize(&s.report),
+            if s.paused { "paused" } else { "active" }.to_owned(),
+            s.repeat.clone(),
+            sanitize(&s.at_time),
+            sanitize(&s.zone),
+            s.next_at.map_or_else(|| "none".to_owned(), |t| moment(t, format)),
+        ],
     }
 }
 

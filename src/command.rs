@@ -49,6 +49,14 @@ pub enum Command {
     Employer(String),
     Group(String),
     Book(String),
+    /// `:reports [catalogue|jobs|schedules]`, `:report NAME` (its form).
+    Reports(String),
+    Report(String),
+    /// A report job or schedule action on the selected row (`:stop-job`, `:pause` …).
+    ReportRow(crate::action::Action),
+    /// `:commissions [YYYY-MM]`, `:statement ID FILE` in a broker's view.
+    Commissions(String),
+    Statement(String),
     Accounts(String),
     Staff,
     /// A broker, account or staff action with what was typed after its word.
@@ -228,6 +236,14 @@ fn action_args(action: Action, rest: &str, needs: &dyn Fn(&str) -> Result<String
         A::EmployerView => Command::Employer(needs("an employer's name, EIN or group number")?),
         A::GroupView => Command::Group(needs("a group number, e.g. ABC101-01")?),
         A::BrokerBook => Command::Book(typed()),
+        A::AreaReports => match rest {
+            "" | "catalogue" | "jobs" | "schedules" => Command::Reports(typed()),
+            _ => return Err(":reports takes catalogue, jobs or schedules".into()),
+        },
+        A::ReportRun => Command::Report(needs("a report's name, e.g. :report qb_roster")?),
+        A::ReportCancel | A::ReportPause | A::ReportResume | A::ReportUnschedule => Command::ReportRow(action),
+        A::CommissionList => Command::Commissions(typed()),
+        A::CommissionGet => Command::Statement(needs("a file, e.g. :statement may.csv (or :statement ID may.csv)")?),
         A::AreaAccounts => Command::Accounts(typed()),
         A::AccountTools => Command::Admin(action, needs("tools, e.g. eligibility,billing (or none)")?),
         A::StaffSetRole => Command::Admin(action, needs("LOGIN ROLE")?),
@@ -303,6 +319,10 @@ pub fn complete(line: &str) -> Vec<String> {
             let options: Vec<&str> = match target(word) {
                 Some(Target::Action(Action::AreaCases)) => CaseView::ALL.iter().map(|v| v.name()).collect(),
                 Some(Target::Action(Action::AreaImports)) => vec!["failed", "all"],
+                Some(Target::Action(Action::AreaReports)) => vec!["catalogue", "jobs", "schedules"],
+                Some(Target::Action(Action::ReportRun)) => {
+                    crate::domain::report_catalogue::REPORTS.iter().map(|r| r.name).collect()
+                }
                 _ => vec![],
             };
             options.into_iter().filter(|o| o.starts_with(arg.trim_start())).map(|o| format!("{word} {o}")).collect()

@@ -114,7 +114,12 @@ impl Keymap {
 
     /// The first key of an action as text, for footers and help (`-` if unbound).
     pub fn label(&self, action: Action) -> String {
-        self.keys(action).first().map(|k| k.to_string()).unwrap_or_else(|| "-".into())
+        // An action with no key shows the `:` word that runs it.
+        self.keys(action)
+            .first()
+            .map(|k| k.to_string())
+            .or_else(|| action.spec().command.map(|w| format!(":{w}")))
+            .unwrap_or_else(|| "-".into())
     }
 
     /// Every action with its keys, in table order (help, docs, `actions`).
@@ -163,8 +168,8 @@ mod tests {
 
     #[test]
     fn user_file_replaces_an_actions_keys() {
-        let km = Keymap::from_texts(Some(("[keys]\n\"nav.down\" = [\"n\"]\n", "user"))).unwrap();
-        assert_eq!(km.action(Key::parse("n").unwrap()), Some(Action::Down));
+        let km = Keymap::from_texts(Some(("[keys]\n\"nav.down\" = [\"x\"]\n", "user"))).unwrap();
+        assert_eq!(km.action(Key::parse("x").unwrap()), Some(Action::Down));
         assert_eq!(km.action(Key::parse("j").unwrap()), None);
     }
 

@@ -321,7 +321,6 @@ const NOT_ACTIONS: &[&str] = &[
     "import show",
     "import errors",
     "import ack",
-    "report list",
     "report show",
     "report get",
     "report schedules",

@@ -172,6 +172,8 @@ async fn every_list_counts_its_whole_filtered_length_up_to_a_cap() {
             (ListKind::Imports { failed_only: false }, "", None),
             (ListKind::Imports { failed_only: true }, "", None),
             (ListKind::Codes, "", None),
+            (ListKind::ReportJobs, "", None),
+            (ListKind::ReportSchedules, "", None),
         ];
         for (kind, filter, search) in kinds {
             let walked = walk_filtered(s, kind, filter, search.clone(), me).await as u64;
@@ -193,5 +195,61 @@ async fn every_list_counts_its_whole_filtered_length_up_to_a_cap() {
         // The member list of the demo is the seeded 300 and a few dependants: more than a page.
         let all = count_list(s, &request(ListKind::Members, Dir::First, "", me), 1_000_000).await.unwrap();
         assert!(all.exact().unwrap() >= 300, "{}: {all:?}", db.label);
+    }
+}
+
+#[tokio::test]
+async fn the_report_jobs_and_schedules_lists_page_newest_first_on_both_engines() {
+    use portaldesk::ops::{Clock, Ops};
+    use portaldesk::store::lists::ListItem;
+    for db in common::all_backends().await {
+        let s = &db.store;
+        seed_small(&db).await;
+        let me = staff::by_login(s, "tester").await.unwrap().unwrap().id;
+        let ops = Ops::for_operator(s.clone(), "tester", false, Clock::Fixed(now())).await.unwrap();
+        // 30 jobs, more than a page of 25, queued one minute apart.
+        let mut ids = Vec::new();
+        for i in 0..30 {
+            let o = Ops::for_operator(s.clone(), "tester", false, Clock::Fixed(now() + chrono::Duration::minutes(i)))
+                .await
+                .unwrap();
+            let report = if i % 2 == 0 { "case-sla" } else { "qb-roster" };
+            ids.push(o.enqueue_report(report, &[]).await.unwrap());
+        }
+        let mut seen = Vec::new();
+        let mut dir = Dir::First;
+        loop {
+            let page = fetch(s, &request(ListKind::ReportJobs, dir, "", me)).await.unwrap();
+            seen.extend(page.rows.iter().map(|r| match &r.item {
+                ListItem::ReportJob(j) => (j.id, j.status.clone(), j.requested_by.clone()),
+                other => panic!("{other:?}"),
+            }));
+            match page.rows.last() {
+                Some(last) if page.more_after => dir = Dir::After(last.key.clone()),
+                _ => break,
+            }
+        }
+        let newest_first: Vec<i64> = ids.iter().rev().copied().collect();
+        assert_eq!(seen.iter().map(|(id, ..)| *id).collect::<Vec<_>>(), newest_first, "{}", db.label);
+        assert!(seen.iter().all(|(_, st, by)| st == "queued" && by == "tester"), "{}", db.label);
+        // The filter: a report's name, or status:…
+        assert_eq!(walk_filtered(s, ListKind::ReportJobs, "qb-", None, me).await, 15, "{}", db.label);
+        assert_eq!(walk_filtered(s, ListKind::ReportJobs, "status:queued", None, me).await, 30, "{}", db.label);
+        assert_eq!(walk_filtered(s, ListKind::ReportJobs, "status:failed", None, me).await, 0, "{}", db.label);
+
+        let at = (now() + chrono::Duration::days(1)).format("%Y-%m-%d 06:00").to_string();
+        let sched = portaldesk::domain::schedule::Schedule::typed(&at, "weekly", "UTC", now()).unwrap();
+        let id = ops.schedule_report("case-sla", &[], sched).await.unwrap();
+        ops.pause_schedule(id).await.unwrap();
+        let page = fetch(s, &request(ListKind::ReportSchedules, Dir::First, "", me)).await.unwrap();
+        let cells: Vec<Vec<String>> =
+            page.rows.iter().map(|r| portaldesk::columns::cells(&r.item, now(), &Default::default())).collect();
+        assert_eq!(cells.len(), 1, "{}", db.label);
+        assert_eq!(
+            cells[0][..4],
+            [id.to_string(), "case-sla".into(), "paused".into(), "weekly".into()],
+            "{}",
+            db.label
+        );
     }
 }

@@ -1031,3 +1031,47 @@ async fn qualifying_events_in_a_period_with_their_deadlines() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_jobs_result_is_read_for_a_screen_and_written_whole_through_its_request() {
+    use portaldesk::ops::request::{Env, Outcome, Request};
+    for db in common::all_backends().await {
+        let s = &db.store;
+        tester(s).await;
+        let ops = Ops::for_operator(s.clone(), "tester", false, Clock::Fixed(now())).await.unwrap();
+        let job = enqueue(s, "case-sla", &[]).await;
+        // Not finished: the result says its state and holds no output; get refuses.
+        let waiting = ops.report_result(job).await.unwrap();
+        assert_eq!((waiting.job.status.as_str(), waiting.text.as_str()), ("queued", ""), "{}", db.label);
+        let config = common::seeded::config();
+        let env = Env::new(&config, None, None);
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("sla.csv");
+        let refused = ops.execute(&env, Request::ReportGet { job, out: out.clone() }).await.unwrap_err();
+        assert!(refused.to_string().contains("only a finished job has a file"), "{}: {refused}", db.label);
+        assert!(!out.exists());
+
+        assert!(matches!(worker(s, "w", now()).await.run_next().await.unwrap(), Some(Ran::Succeeded { .. })));
+        let whole = output(s, job).await.unwrap();
+        let shown = ops.report_result(job).await.unwrap();
+        assert_eq!(shown.text.as_bytes(), whole.as_slice(), "{}", db.label);
+        assert!(!shown.truncated && shown.job.status == "succeeded");
+        match ops.execute(&env, Request::ReportGet { job, out: out.clone() }).await.unwrap() {
+            Outcome::Written(bytes, lines) => {
+                assert_eq!(bytes as usize, whole.len());
+                assert_eq!(lines as usize, whole.iter().filter(|b| **b == b'\n').count());
+            }
+            o => panic!("{o:?}"),
+        }
+        assert_eq!(std::fs::read(&out).unwrap(), whole, "{}", db.label);
+        let (exports,): (i64,) = s
+            .fetch_one(
+                "SELECT count(*) FROM audit_log WHERE action = 'list.export' AND entity = $1",
+                args![format!("report-job:{job}")],
+            )
+            .await
+            .unwrap();
+        assert_eq!(exports, 1, "{}: the export is audited once", db.label);
+        assert!(matches!(ops.report_result(999).await.unwrap_err(), OpError::NotFound(_)));
+    }
+}

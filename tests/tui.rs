@@ -121,11 +121,11 @@ async fn filter_narrows_the_member_list_and_esc_restores_it() {
 async fn help_is_generated_from_the_live_keymap() {
     let db = common::sqlite().await;
     seed_small(&db).await;
-    let km = Keymap::from_texts(Some(("[keys]\n\"nav.down\" = [\"n\"]\n", "test"))).unwrap();
+    let km = Keymap::from_texts(Some(("[keys]\n\"nav.down\" = [\"x\"]\n", "test"))).unwrap();
     let mut h = Headless::start(session(&db, "tester", km).await, 120, 40).await.unwrap();
     h.press("?").await.unwrap();
     let s = h.screen();
-    assert!(s.lines().any(|l| l.contains(" n ") && l.contains("nav.down")), "{s}");
+    assert!(s.lines().any(|l| l.contains(" x ") && l.contains("nav.down")), "{s}");
     h.press("<Esc>").await.unwrap();
     assert!(!h.screen().contains("Help —"));
 }
@@ -1158,4 +1158,293 @@ async fn the_subscribers_tab_pages_through_a_large_group_and_opens_a_member() {
     let member = h.app.top::<portaldesk::tui::group_view::GroupScreen>().unwrap().selected_member().unwrap();
     h.press("<Enter>").await.unwrap();
     assert!(h.screen().contains(&member) && h.screen().contains("Members"), "{}", h.screen());
+}
+
+/// Runs every queued report job with a worker in tester's session.
+async fn run_worker(db: &common::TestDb) -> Vec<portaldesk::ops::reports::Ran> {
+    let ops = portaldesk::ops::Ops::for_operator(
+        db.store.clone(),
+        "tester",
+        false,
+        portaldesk::ops::Clock::Fixed(common::seeded::now()),
+    )
+    .await
+    .unwrap();
+    let w = portaldesk::ops::reports::Worker::new(&ops, "w-test");
+    let mut ran = Vec::new();
+    while let Some(r) = w.run_next().await.unwrap() {
+        ran.push(r);
+    }
+    ran
+}
+
+#[tokio::test]
+async fn a_report_runs_from_its_form_and_its_result_opens_in_the_pager() {
+    use portaldesk::tui::app::Mode;
+    use portaldesk::tui::report_pager::ReportPager;
+    let (db, mut h) = app(80, 24).await;
+    // 8: the catalogue, over the job queue.
+    h.press("8").await.unwrap();
+    let s = stable(&h.screen(), &db);
+    assert!(s.contains("8 Reports") && s.contains("Reports › jobs › catalogue"), "{s}");
+    assert!(s.contains("qb-roster") && s.contains("accounting") && s.contains("standard"), "{s}");
+    insta::assert_snapshot!("reports_catalogue_80x24", s);
+
+    // Enter on qualifying-events: its form, each field checked as typed.
+    let i = portaldesk::domain::report_catalogue::REPORTS.iter().position(|r| r.name == "qualifying-events").unwrap();
+    h.press(&"j".repeat(i)).await.unwrap();
+    h.press("<Enter>").await.unwrap();
+    assert!(matches!(h.app.mode, Mode::Form(_)), "{}", h.screen());
+    h.press("2025-13-40").await.unwrap();
+    let s = stable(&h.screen(), &db);
+    assert!(
+        s.contains("Qualifying events in a period") && s.contains("*from") && s.contains("from takes a date"),
+        "{s}"
+    );
+    insta::assert_snapshot!("report_form_field_error_80x24", s);
+
+    // A period that runs backwards passes each field but the catalogue refuses
+    // it whole: the form stays with every field as typed.
+    h.press(&"<BS>".repeat(10)).await.unwrap();
+    h.press("2030-12-31<Tab>2000-01-01<Enter>").await.unwrap();
+    let s = h.screen();
+    assert!(s.contains("runs backwards"), "{s}");
+    match &h.app.mode {
+        Mode::Form(f) => assert_eq!(f.values(), ["2030-12-31", "2000-01-01", ""]),
+        m => panic!("the form closed on a refusal: {m:?}\n{s}"),
+    }
+    let (queued,): (i64,) = db.store.fetch_one("SELECT count(*) FROM report_jobs", args![]).await.unwrap();
+    assert_eq!(queued, 0, "nothing queued by a refusal");
+
+    // Fixed, it is queued; the job queue shows it.
+    h.press("<S-Tab>").await.unwrap();
+    h.press(&"<BS>".repeat(10)).await.unwrap();
+    h.press("2000-01-01<Tab>").await.unwrap();
+    h.press(&"<BS>".repeat(10)).await.unwrap();
+    h.press("2030-12-31<Enter>").await.unwrap();
+    let s = h.screen();
+    assert!(s.contains("queued as report job"), "{s}");
+    let (job, params, by): (i64, String, String) =
+        db.store.fetch_one("SELECT id, params, requested_by FROM report_jobs", args![]).await.unwrap();
+    assert!(params.contains("2000-01-01") && params.contains("2030-12-31") && by == "tester", "{params} {by}");
+    assert!(s.contains("Reports › jobs") && s.contains("queued"), "{s}");
+
+    // The worker runs it; Ctrl-R shows it done, Enter opens its result.
+    let ran = run_worker(&db).await;
+    let rows = match ran.as_slice() {
+        [portaldesk::ops::reports::Ran::Succeeded { job: j, rows }] if *j == job => *rows,
+        r => panic!("the worker ran {r:?}"),
+    };
+    assert!(rows > 10, "the fixture's events fill more than a page: {rows}");
+    h.press("<C-r>").await.unwrap();
+    assert!(h.screen().contains("succeeded"), "{}", h.screen());
+    h.press("<Enter>").await.unwrap();
+    let s = stable(&h.screen(), &db);
+    assert!(s.contains(&format!("report job {job}")) && s.contains("member_number") && s.contains("event"), "{s}");
+    assert!(s.contains(&format!("of {rows}")), "{s}");
+    insta::assert_snapshot!("report_result_80x24", s);
+    // l shows the columns cut at the right; h comes back.
+    h.press("lll").await.unwrap();
+    let s = h.screen();
+    assert!(s.contains("election_deadline") && !s.contains("member_number"), "{s}");
+    assert!(s.lines().nth(4).is_some_and(|l| l.starts_with("event ")), "a column starts the line:\n{s}");
+    h.press("hhh").await.unwrap();
+    assert!(h.screen().contains("member_number"));
+
+    // G, then g: the last and first rows.
+    let output = portaldesk::ops::reports::output(&db.store, job).await.unwrap();
+    let text = String::from_utf8(output.clone()).unwrap();
+    let last_member = text.lines().last().unwrap().split(',').next().unwrap().to_owned();
+    h.press("G").await.unwrap();
+    assert!(h.screen().contains(&last_member), "{}", h.screen());
+    h.press("g").await.unwrap();
+    assert_eq!(h.app.top::<ReportPager>().unwrap().top, 0);
+
+    // / finds the last member's row; n wraps round to it again.
+    h.press(&format!("/{last_member}<Enter>")).await.unwrap();
+    let p = h.app.top::<ReportPager>().unwrap();
+    assert_eq!(p.matches.len(), 1, "{}", h.screen());
+    assert_eq!(p.top, rows as usize - 1);
+    assert!(h.screen().contains("1 matching rows"), "{}", h.screen());
+    h.press("g").await.unwrap();
+    h.press("n").await.unwrap();
+    assert_eq!(h.app.top::<ReportPager>().unwrap().top, rows as usize - 1);
+    h.press("/zzzz-nothing<Enter>").await.unwrap();
+    assert!(h.screen().contains("nothing in this report matches"), "{}", h.screen());
+    h.press("<Esc>").await.unwrap();
+
+    // :export writes the stored output whole.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("events.csv");
+    h.press(&format!(":export {}<Enter>", file.display())).await.unwrap();
+    assert!(h.screen().contains(&format!("{rows} rows")), "{}", h.screen());
+    assert_eq!(std::fs::read(&file).unwrap(), output);
+    // Esc: back to the job queue.
+    h.press("<Esc>").await.unwrap();
+    assert!(h.screen().contains("Reports › jobs") && h.app.front().is_none(), "{}", h.screen());
+}
+
+#[tokio::test]
+async fn a_failed_or_empty_job_says_so_and_a_queued_one_can_be_cancelled() {
+    let (db, mut h) = app(80, 24).await;
+    let ops = &h.app.ops;
+    let pairs = |v: &[(&str, &str)]| v.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<Vec<_>>();
+    let failed = ops.enqueue_report("broker-book", &pairs(&[("npn", "9999999999")])).await.unwrap();
+    let empty =
+        ops.enqueue_report("import-errors", &pairs(&[("from", "1990-01-01"), ("to", "1990-01-31")])).await.unwrap();
+    run_worker(&db).await;
+    let waiting = ops.enqueue_report("case-sla", &[]).await.unwrap();
+    h.press(":reports jobs<Enter>").await.unwrap();
+    let s = h.screen();
+    assert!(s.contains("Reports › jobs") && s.contains("cancel"), "the footer offers cancel:\n{s}");
+    // Newest first: the queued job is selected; :stop-job asks, y cancels.
+    h.press(":stop-job<Enter>").await.unwrap();
+    assert!(h.screen().contains(&format!("Cancel report job {waiting}")), "{}", h.screen());
+    h.press("y").await.unwrap();
+    let (status,): (String,) =
+        db.store.fetch_one("SELECT status FROM report_jobs WHERE id = $1", args![waiting]).await.unwrap();
+    assert_eq!(status, "cancelled");
+    h.press(":stop-job<Enter>").await.unwrap();
+    assert!(h.screen().contains("only a queued or running job stops"), "{}", h.screen());
+    // The job with no rows says so; the failed one shows its error.
+    h.press("j<Enter>").await.unwrap();
+    let s = h.screen();
+    assert!(s.contains(&format!("report job {empty}")) && s.contains("No rows"), "{s}");
+    h.press("<Esc>jj<Enter>").await.unwrap();
+    let s = h.screen();
+    let (error,): (String,) =
+        db.store.fetch_one("SELECT error FROM report_jobs WHERE id = $1", args![failed]).await.unwrap();
+    assert!(
+        s.contains(&format!("report job {failed}"))
+            && s.contains("It failed")
+            && s.contains(&error[..20.min(error.len())]),
+        "{s}"
+    );
+}
+
+#[tokio::test]
+async fn a_schedule_pauses_resumes_and_is_deleted_from_the_reports_area() {
+    let (db, mut h) = app(120, 40).await;
+    let now = h.app.ops.now();
+    let at = (now + chrono::Duration::days(2)).format("%Y-%m-%d 07:00").to_string();
+    let schedule = portaldesk::domain::schedule::Schedule::typed(&at, "daily", "America/New_York", now).unwrap();
+    let id = h.app.ops.schedule_report("case-sla", &[], schedule).await.unwrap();
+    let paused = |db: &common::TestDb| {
+        let store = db.store.clone();
+        async move {
+            let (p,): (bool,) =
+                store.fetch_one("SELECT paused FROM report_schedules WHERE id = $1", args![id]).await.unwrap();
+            p
+        }
+    };
+    h.press("8<Tab><Tab>").await.unwrap();
+    let s = h.screen();
+    assert!(s.contains("Reports › schedules") && s.contains("case-sla") && s.contains("active"), "{s}");
+    assert!(s.contains(":pause pause") && s.contains(":unschedule delete"), "the footer offers them:\n{s}");
+    h.press(":pause<Enter>").await.unwrap();
+    assert!(paused(&db).await);
+    assert!(h.screen().contains("paused"), "{}", h.screen());
+    h.press(":pause<Enter>").await.unwrap();
+    assert!(h.screen().contains("paused already"), "{}", h.screen());
+    h.press(":resume<Enter>").await.unwrap();
+    assert!(!paused(&db).await);
+    assert!(h.screen().contains(&format!("report schedule {id} resumed; next run")), "{}", h.screen());
+    // Delete asks first; n keeps it, y deletes it.
+    h.press(":unschedule<Enter>n").await.unwrap();
+    let (n,): (i64,) = db.store.fetch_one("SELECT count(*) FROM report_schedules", args![]).await.unwrap();
+    assert_eq!(n, 1);
+    h.press(":unschedule<Enter>").await.unwrap();
+    assert!(h.screen().contains(&format!("Delete report schedule {id}")), "{}", h.screen());
+    h.press("y").await.unwrap();
+    let (n,): (i64,) = db.store.fetch_one("SELECT count(*) FROM report_schedules", args![]).await.unwrap();
+    assert_eq!(n, 0);
+    let audit: Vec<(String,)> = db
+        .store
+        .fetch_all("SELECT action FROM audit_log WHERE entity = $1 ORDER BY id", args![format!("report-schedule:{id}")])
+        .await
+        .unwrap();
+    let audit: Vec<&str> = audit.iter().map(|(a,)| a.as_str()).collect();
+    assert_eq!(audit, ["report.pause", "report.resume", "report.unschedule"]);
+}
+
+#[tokio::test]
+async fn an_agent_may_not_pause_a_schedule_and_is_told_so() {
+    let (db, _) = app(80, 24).await;
+    let (agent,): (String,) = db
+        .store
+        .fetch_one("SELECT login FROM staff WHERE role = 'agent' AND status = 'active' ORDER BY login LIMIT 1", args![])
+        .await
+        .unwrap();
+    let mut h = Headless::start(session(&db, &agent, Keymap::from_texts(None).unwrap()).await, 120, 40).await.unwrap();
+    let now = h.app.ops.now();
+    let at = (now + chrono::Duration::days(2)).format("%Y-%m-%d 07:00").to_string();
+    let schedule = portaldesk::domain::schedule::Schedule::typed(&at, "once", "UTC", now).unwrap();
+    let sup = portaldesk::ops::Ops::for_operator(
+        db.store.clone(),
+        "tester",
+        false,
+        portaldesk::ops::Clock::Fixed(common::seeded::now()),
+    )
+    .await
+    .unwrap();
+    sup.schedule_report("case-sla", &[], schedule).await.unwrap();
+    h.press(":reports schedules<Enter>").await.unwrap();
+    let s = h.screen();
+    assert!(s.contains("case-sla") && !s.contains(":pause pause"), "an agent is not offered pause:\n{s}");
+    h.press(":pause<Enter>").await.unwrap();
+    let s = h.screen();
+    assert!(s.contains("supervisor"), "the refusal is said in words:\n{s}");
+    let (p,): (bool,) = db.store.fetch_one("SELECT paused FROM report_schedules", args![]).await.unwrap();
+    assert!(!p);
+}
+
+#[tokio::test]
+async fn the_broker_view_shows_commission_statements_by_month_and_writes_one() {
+    let (db, mut h) = app(120, 40).await;
+    let (npn, months): (String, i64) = db
+        .store
+        .fetch_one(
+            "SELECT npn, count(DISTINCT month) FROM commission_statements GROUP BY npn ORDER BY count(*) DESC, npn LIMIT 1",
+            args![],
+        )
+        .await
+        .unwrap();
+    assert!(months > 2, "the demo seeds months of statements");
+    h.press(":commissions<Enter>").await.unwrap();
+    assert!(h.screen().contains("open a broker first"), "{}", h.screen());
+    h.press(&format!(":broker {npn}<Enter>")).await.unwrap();
+    let latest = h.app.ops.commission_statements(&npn, None).await.unwrap();
+    let month = latest.month.clone().unwrap();
+    // Tab: the book of business; Tab again: the statements of the latest month.
+    h.press("<Tab><Tab>").await.unwrap();
+    let s = h.screen();
+    assert!(s.contains(&format!("Commission statements, {month}")), "{s}");
+    assert!(s.contains("[ earlier") && s.contains(":statement write"), "the footer offers them:\n{s}");
+    insta::assert_snapshot!("broker_statements_120x40", stable(&s, &db));
+    let st = &latest.statements[0];
+    assert!(s.contains(&portaldesk::domain::billing::dollars(st.commission_cents)), "{s}");
+    // [: the month before, with its own statements.
+    let first = chrono::NaiveDate::parse_from_str(&format!("{month}-01"), "%Y-%m-%d").unwrap();
+    let prev = (first - chrono::Duration::days(1)).format("%Y-%m").to_string();
+    h.press("[").await.unwrap();
+    let earlier = h.app.ops.commission_statements(&npn, Some(&prev)).await.unwrap();
+    let s = h.screen();
+    assert!(s.contains(&format!("Commission statements, {prev}")), "{s}");
+    assert!(s.contains(&portaldesk::domain::billing::dollars(earlier.statements[0].commission_cents)), "{s}");
+    // ] past the latest month kept is refused in words; so is a month long gone.
+    h.press("]]").await.unwrap();
+    assert!(h.screen().contains("is outside them"), "{}", h.screen());
+    h.press(":commissions 2001-01<Enter>").await.unwrap();
+    assert!(h.screen().contains("2001-01"), "{}", h.screen());
+    // :statement writes the selected statement of the month shown.
+    h.press(&format!(":commissions {month}<Enter>")).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("statement.csv");
+    h.press(&format!(":statement {}<Enter>", file.display())).await.unwrap();
+    assert!(h.screen().contains(&format!("statement {} written", st.id)), "{}", h.screen());
+    // Tab: back to the grants.
+    h.press("<Tab>").await.unwrap();
+    assert!(h.screen().contains("Book of business:"), "{}", h.screen());
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(text.lines().count() > 1, "{text}");
 }

@@ -84,6 +84,8 @@ pub enum Rows {
     Jobs(Vec<ImportItem>),
     Codes(Vec<CodeItem>),
     Employers(Vec<crate::store::employers::EmployerRow>),
+    ReportJobs(Vec<crate::store::lists::ReportJobItem>),
+    ReportSchedules(Vec<crate::store::lists::ReportScheduleItem>),
 }
 
 impl Rows {
@@ -111,6 +113,8 @@ impl Rows {
             ListKind::Imports { .. } => pick!(Jobs, Import),
             ListKind::Codes => pick!(Codes, Code),
             ListKind::Employers => pick!(Employers, Employer),
+            ListKind::ReportJobs => pick!(ReportJobs, ReportJob),
+            ListKind::ReportSchedules => pick!(ReportSchedules, ReportSchedule),
         }
     }
 }

@@ -4,7 +4,6 @@ use serde::Serialize;
 
 use super::json::Id;
 use super::report;
-use crate::action::Action;
 use crate::cli::ReportCmd;
 use crate::domain::report_catalogue::{REPORTS, ReportSpec};
 use crate::fatal::Fatal;
@@ -185,19 +184,10 @@ pub async fn run(ops: &Ops, env: &Env<'_>, cmd: ReportCmd) -> Result<u8, Fatal> 
             report(json.json, r.map(|()| Id { id }), |_| format!("report schedule {id} removed"))
         }
         ReportCmd::Get { job: id, out } => {
-            let r: Result<(u64, u64), OpError> = async {
-                let j = job(ops, id).await?;
-                if j.status != "succeeded" {
-                    return Err(OpError::Refused(format!(
-                        "report job {id} is {}: only a finished job has a file",
-                        j.status
-                    )));
-                }
-                // Audited before the file is written, as every export is.
-                ops.audit_event(Action::ListExport, &format!("report-job:{id}")).await?;
-                crate::ops::reports::write_output(ops.store(), id, &out).await
-            }
-            .await;
+            let r = ops.execute(env, Request::ReportGet { job: id, out: out.clone() }).await.and_then(|o| match o {
+                crate::ops::request::Outcome::Written(bytes, lines) => Ok((bytes, lines)),
+                o => Err(o.unexpected()),
+            });
             match r {
                 Ok((bytes, lines)) => {
                     if lines <= 1 {

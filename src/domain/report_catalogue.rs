@@ -38,13 +38,22 @@ pub enum ParamType {
 }
 
 impl ParamType {
-    fn as_str(self) -> &'static str {
+    /// What the parameter takes, in words (`date (YYYY-MM-DD)`).
+    pub fn as_str(self) -> &'static str {
         match self {
             ParamType::Date => "date (YYYY-MM-DD)",
             ParamType::Month => "month (YYYY-MM)",
             ParamType::Days => "days (1–3650)",
             ParamType::Text => "text",
         }
+    }
+}
+
+impl Param {
+    /// Checks one typed value as `ReportSpec::check` does (the form checks
+    /// each field with it as it is typed); an empty value is not checked here.
+    pub fn check_value(&self, value: &str) -> Result<(), String> {
+        parse(self, value).map(drop)
     }
 }
 
@@ -379,6 +388,34 @@ shows the latest month on file; `--month YYYY-MM` searches any of the 18 months 
 outside them is refused naming the window. `portaldesk commission get ID --out FILE` writes one
 statement's lines as CSV (audited as `commission.get`). The demo seeds 24 months of statements for the
 brokers granted groups of their own, so a fresh demo's first worker run purges six.
+
+## In the TUI (area 8)
+
+`8` shows the Reports area: the catalogue (name, kind, what it lists; the selected report's parameters
+and columns below it), over the job queue. `Enter` on a report (or `:report NAME`) opens its parameter
+form: one field per parameter, `*` marking the required ones, each checked as it is typed by the
+catalogue's own parsing; `Enter` or `Ctrl-S` queues the job (`report.run`), and a refusal (a period
+running backwards) keeps every field. `Tab` (or `:reports catalogue|jobs|schedules`) steps between the
+catalogue, the job queue and the schedules.
+
+The job queue lists every report job newest first: status, rows written so far (a running job's
+progress; `Ctrl-R` reads it again), who queued it and when; `/` narrows it by report name or
+`status:failed`. `:stop-job` cancels the selected queued or running job, after a `y`. `Enter` opens a
+job in the pager: a finished job's CSV as aligned columns (`j`/`k`, PgUp/PgDn, `g`/`G` scroll, `h`/`l`
+move a column sideways), `/` finds rows (`n` next, `p` previous match), and `:export FILE` writes the
+stored output whole, as `report get` does (audited as `list.export`). A failed job shows its error, a
+job with no rows says so, a job still queued or running says what it is doing. The pager reads the
+first 1 MB of a result; `:export` writes it all.
+
+The schedules list shows each schedule as active or paused, its repeat, time, zone and next run.
+`:pause`, `:resume` and `:unschedule` (after a `y`) act on the selected one; they are supervisors'
+actions, and an agent is told so. New schedules are made with `portaldesk report schedule`.
+
+A broker's view (area 3) has a statements tab (`Tab` from the book of business, or `:commissions
+[YYYY-MM]`): the broker's statements for the latest month on file, `[` and `]` stepping to the month
+before or after within the 18 kept (a month outside them is refused in words), and `:statement
+FILE.csv` writing the selected statement's lines (`commission.get`; `:statement ID FILE.csv` names
+one).
 
 ## Benchmark
 

@@ -302,6 +302,55 @@ pub async fn write_output(store: &Store, job: i64, out: &std::path::Path) -> Res
     Ok((bytes, lines))
 }
 
+/// How much of a report's output a screen reads at most: the pager shows
+/// this much and says the rest is in the file `:export` writes.
+pub const RESULT_BYTES: usize = 1 << 20;
+
+/// A report job with the start of its output, as a screen shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportResult {
+    pub job: ReportJob,
+    /// The output's first `RESULT_BYTES` at most, cut at a line's end.
+    pub text: String,
+    /// Whether more output follows what `text` holds.
+    pub truncated: bool,
+}
+
+impl Ops {
+    /// A report job and the start of its output (none until it succeeded).
+    pub async fn report_result(&self, job: i64) -> Result<ReportResult, OpError> {
+        let j =
+            store::job(self.store(), job).await?.ok_or_else(|| OpError::NotFound(format!("no report job {job}")))?;
+        let (mut all, mut seq, mut truncated) = (Vec::new(), 0, false);
+        if j.status == "succeeded" {
+            while let Some(bytes) = store::chunk(self.store(), job, seq).await? {
+                all.extend_from_slice(&bytes);
+                seq += 1;
+                if all.len() > RESULT_BYTES {
+                    let cut = all[..RESULT_BYTES].iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+                    all.truncate(cut);
+                    truncated = true;
+                    break;
+                }
+            }
+        }
+        Ok(ReportResult { job: j, text: String::from_utf8_lossy(&all).into_owned(), truncated })
+    }
+
+    /// `report get`: a finished job's output written to `out`, audited
+    /// (`list.export`) before the file is written, as every export is.
+    /// Answers the bytes and lines written (one line: the header only).
+    pub async fn get_report(&self, job: i64, out: &std::path::Path) -> Result<(u64, u64), OpError> {
+        let j =
+            store::job(self.store(), job).await?.ok_or_else(|| OpError::NotFound(format!("no report job {job}")))?;
+        if j.status != "succeeded" {
+            return Err(OpError::Refused(format!("report job {job} is {}: only a finished job has a file", j.status)));
+        }
+        self.audit_event(Action::ListExport, &format!("report-job:{job}")).await?;
+        write_output(self.store(), job, out).await
+    }
+}
+
 /// A job's whole output, chunk by chunk in order.
 pub async fn output(store: &Store, job: i64) -> Result<Vec<u8>, OpError> {
     let mut all = Vec::new();

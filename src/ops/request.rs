@@ -323,6 +323,15 @@ pub enum Request {
         id: i64,
         out: PathBuf,
     },
+    /// A report job and the start of its output, for a screen to show.
+    ReportResult {
+        job: i64,
+    },
+    /// A finished report job's output written to `out` (a `list.export`, audited first).
+    ReportGet {
+        job: i64,
+        out: PathBuf,
+    },
 }
 
 /// The change a bulk preview is for.
@@ -385,6 +394,10 @@ pub enum Outcome {
     StatementWritten(Box<super::commissions::StatementWritten>),
     /// A schedule resumed: its next run, if it has one.
     Resumed(Option<chrono::DateTime<chrono::Utc>>),
+    /// A report job and the start of its output.
+    ReportResult(Box<super::reports::ReportResult>),
+    /// A report's output written to a file: its bytes and lines (the header included).
+    Written(u64, u64),
     /// Done, with nothing more to say (a revocation, a grant changed).
     Done,
 }
@@ -420,6 +433,7 @@ fn area_of(kind: &ListKind) -> Action {
         ListKind::Imports { .. } => Action::AreaImports,
         ListKind::Codes => Action::AreaCodes,
         ListKind::Employers => Action::AreaEmployers,
+        ListKind::ReportJobs | ListKind::ReportSchedules => Action::AreaReports,
     }
 }
 
@@ -491,6 +505,8 @@ impl Request {
             R::ReportResume { .. } => Action::ReportResume,
             R::CommissionList { .. } => Action::CommissionList,
             R::CommissionGet { .. } => Action::CommissionGet,
+            R::ReportResult { .. } => Action::AreaReports,
+            R::ReportGet { .. } => Action::ListExport,
         }
     }
 
@@ -573,6 +589,7 @@ impl Request {
             }
             R::CommissionList { npn, .. } => format!("broker:{}", npn.trim()),
             R::CommissionGet { id, .. } => format!("commission-statement:{id}"),
+            R::ReportResult { job } | R::ReportGet { job, .. } => format!("report-job:{job}"),
         }
     }
 }
@@ -726,6 +743,11 @@ impl Ops {
                 O::Statements(Box::new(self.commission_statements(&npn, month.as_deref()).await?))
             }
             R::CommissionGet { id, out } => O::StatementWritten(Box::new(self.write_statement(id, &out).await?)),
+            R::ReportResult { job } => O::ReportResult(Box::new(self.report_result(job).await?)),
+            R::ReportGet { job, out } => {
+                let (bytes, lines) = self.get_report(job, &out).await?;
+                O::Written(bytes, lines)
+            }
         })
     }
 
@@ -788,6 +810,7 @@ outcome_into!(
     StaffCreated(v) => i64 = v,
     Staff(v) => Staff = v,
     Job(v) => JobHead = v,
+    ReportResult(v) => super::reports::ReportResult = *v,
     Page(v) => Page<ListRow> = v,
     Case(v) => Option<CaseFile> = v.map(|b| *b),
     Broker(v) => Option<BrokerFile> = v.map(|b| *b),

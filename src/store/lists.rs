@@ -30,6 +30,10 @@ pub enum ListKind {
     Codes,
     /// Employers by name, EIN or group number (`:employers`, area 7).
     Employers,
+    /// Report jobs, newest first (`:reports jobs`, area 8).
+    ReportJobs,
+    /// Report schedules by id (`:reports schedules`, area 8).
+    ReportSchedules,
 }
 
 /// A request for one page of a list.
@@ -86,6 +90,8 @@ pub enum ListItem {
     Import(ImportItem),
     Code(CodeItem),
     Employer(super::employers::EmployerRow),
+    ReportJob(ReportJobItem),
+    ReportSchedule(ReportScheduleItem),
 }
 
 impl ListItem {
@@ -102,6 +108,8 @@ impl ListItem {
             ListItem::Import(j) => j.id.to_string(),
             ListItem::Code(c) => c.id.to_string(),
             ListItem::Employer(e) => e.ein.clone(),
+            ListItem::ReportJob(j) => j.id.to_string(),
+            ListItem::ReportSchedule(s) => s.id.to_string(),
         }
     }
 }
@@ -118,6 +126,8 @@ pub(super) fn unpaged(req: &ListRequest) -> Sql {
         ListKind::Imports { failed_only } => imports_sql(req, failed_only),
         ListKind::Codes => codes_sql(req).0,
         ListKind::Employers => employers_sql(req).0,
+        ListKind::ReportJobs => report_jobs_sql(req),
+        ListKind::ReportSchedules => report_schedules_sql(req),
     }
 }
 
@@ -132,6 +142,8 @@ pub async fn fetch(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sq
         ListKind::Imports { failed_only } => imports(store, req, failed_only).await,
         ListKind::Codes => codes(store, req).await,
         ListKind::Employers => employers(store, req).await,
+        ListKind::ReportJobs => report_jobs(store, req).await,
+        ListKind::ReportSchedules => report_schedules(store, req).await,
     }
 }
 
@@ -484,4 +496,87 @@ async fn employers(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sq
     q.keyset(&["e.name_key", "e.id"], false, &req.dir, req.limit, filtered);
     let page: Page<super::employers::EmployerRow> = run(store, q, req).await?;
     Ok(page.map(|e| ListRow { id: e.id, version: None, key: e.cursor(), item: ListItem::Employer(e) }))
+}
+
+/// A report job in the Reports area's job queue.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct ReportJobItem {
+    pub id: i64,
+    pub report: String,
+    pub status: String,
+    /// Rows written so far: the progress of a running job.
+    pub rows_written: i64,
+    pub requested_by: String,
+    pub requested_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
+}
+
+fn report_jobs_sql(req: &ListRequest) -> Sql {
+    let mut q = Sql::new(
+        "SELECT j.id, j.report, j.status, j.rows_written, j.requested_by, j.requested_at, j.finished_at, j.error \
+         FROM report_jobs j WHERE 1 = 1",
+    );
+    let f = req.filter.trim().to_lowercase();
+    // `status:failed` narrows by status; other text matches the report's name.
+    if let Some(status) = f.strip_prefix("status:") {
+        q.push(" AND j.status = ").bind(status.trim().to_owned());
+    } else if !f.is_empty() {
+        q.push(" AND j.report LIKE ").bind(format!("%{}%", escape_like(&f))).push(" ESCAPE '\\'");
+    }
+    q
+}
+
+async fn report_jobs(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::Error> {
+    let mut q = report_jobs_sql(req);
+    // Newest first.
+    q.keyset(&["j.requested_at", "j.id"], true, &req.dir, req.limit, true);
+    let page: Page<ReportJobItem> = run(store, q, req).await?;
+    Ok(page.map(|j| ListRow {
+        id: j.id,
+        version: None,
+        key: vec![Arg::Time(Some(j.requested_at)), j.id.into()],
+        item: ListItem::ReportJob(j),
+    }))
+}
+
+/// A report schedule in the Reports area's schedules list.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, sqlx::FromRow)]
+pub struct ReportScheduleItem {
+    pub id: i64,
+    pub report: String,
+    /// `once`, `daily`, `weekly` or `monthly`.
+    pub repeat: String,
+    pub at_time: String,
+    pub zone: String,
+    pub paused: bool,
+    /// None: a one-off that ran, or whose moment passed.
+    pub next_at: Option<DateTime<Utc>>,
+    pub created_by: String,
+    pub row_version: i64,
+}
+
+fn report_schedules_sql(req: &ListRequest) -> Sql {
+    let mut q = Sql::new(
+        "SELECT s.id, s.report, s.repeat, s.at_time, s.zone, s.paused, s.next_at, s.created_by, s.row_version \
+         FROM report_schedules s WHERE 1 = 1",
+    );
+    let f = req.filter.trim().to_lowercase();
+    if !f.is_empty() {
+        q.push(" AND s.report LIKE ").bind(format!("%{}%", escape_like(&f))).push(" ESCAPE '\\'");
+    }
+    q
+}
+
+async fn report_schedules(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::Error> {
+    let mut q = report_schedules_sql(req);
+    q.keyset(&["s.id"], false, &req.dir, req.limit, true);
+    let page: Page<ReportScheduleItem> = run(store, q, req).await?;
+    Ok(page.map(|s| ListRow {
+        id: s.id,
+        version: Some(s.row_version),
+        key: vec![s.id.into()],
+        item: ListItem::ReportSchedule(s),
+    }))
 }

@@ -27,6 +27,9 @@ pub struct BrokerScreen {
     /// The filtered book of business with its alerts, while that tab shows
     /// (Tab, or `:book FILTERS`); `None` shows the grants.
     pub book: Option<Box<super::book_view::BookTab>>,
+    /// The commission statements, while that tab shows (Tab from the book,
+    /// or `:commissions [YYYY-MM]`).
+    pub commissions: Option<Box<super::commission_tab::CommissionTab>>,
 }
 
 use crate::domain::role::parse_role;
@@ -38,7 +41,7 @@ impl App {
         if let Err(e) = crate::domain::npn::parse_npn(&npn) {
             return self.complain(e);
         }
-        let screen = BrokerScreen { npn, file: None, loading: None, selected: 0, book: None };
+        let screen = BrokerScreen { npn, file: None, loading: None, selected: 0, book: None, commissions: None };
         self.open_screen(Area::Brokers, Box::new(screen));
         self.reload_broker();
     }
@@ -261,6 +264,15 @@ fn done_text(job: &Request, out: &Outcome) -> String {
         (Request::StaffSetRole { login, role }, _) => format!("{login} is now {}", role.as_str()),
         (Request::StaffDisable { login }, _) => format!("{login} disabled"),
         (Request::StaffEnable { login }, _) => format!("{login} enabled"),
+        (Request::ReportCancel { job }, _) => format!("report job {job} cancelled"),
+        (Request::ReportPause { id }, _) => format!("report schedule {id} paused: :resume starts it again"),
+        (Request::ReportResume { id }, Outcome::Resumed(Some(next))) => {
+            format!("report schedule {id} resumed; next run {}", next.format("%Y-%m-%d %H:%M UTC"))
+        }
+        (Request::ReportResume { id }, _) => {
+            format!("report schedule {id} resumed, but its time passed while it was paused: it will not run")
+        }
+        (Request::ReportUnschedule { id }, _) => format!("report schedule {id} deleted; its jobs are kept"),
         (_, out) => format!("done ({out:?})"),
     }
 }

@@ -159,7 +159,7 @@ impl App {
             theme: Theme::named(&config.ui.theme, no_color),
             environment: config.environment.clone(),
             area: Area::Cases,
-            stacks: Area::ALL.iter().map(|a| Stack::new(App::list_screen(*a))).collect(),
+            stacks: App::initial_stacks(),
             counts: Vec::new(),
             count_cap: crate::store::count::CAP,
             date_format: crate::domain::date_format::DateFormat::parse(&config.ui.date_format).unwrap_or_default(),
@@ -689,13 +689,18 @@ impl App {
             Action::GroupView => self.complain(":group NUMBER opens a group"),
             Action::GroupPlans | Action::GroupSubscribers | Action::BrokerBook => self.group_key_elsewhere(action),
             Action::FocusNext | Action::FocusPrev => {}
+            Action::SearchNext | Action::SearchPrev => {
+                self.complain("n and p step through a search in a report's result")
+            }
+            Action::ScrollLeft | Action::ScrollRight => {}
             Action::AreaCases
             | Action::AreaMembers
             | Action::AreaBrokers
             | Action::AreaAccounts
             | Action::AreaImports
             | Action::AreaCodes
-            | Action::AreaEmployers => {
+            | Action::AreaEmployers
+            | Action::AreaReports => {
                 if let Some(a) = Area::of_action(action) {
                     self.switch_area(a);
                 }
@@ -760,19 +765,18 @@ impl App {
             | Action::MemberUndo => self.maintain(action, String::new()),
             Action::KeyRotate
             | Action::KeyStatus
-            | Action::ReportRun
-            | Action::ReportCancel
             | Action::ReportSchedule
-            | Action::ReportUnschedule
-            | Action::ReportPause
-            | Action::ReportResume
             | Action::GroupBilling
-            | Action::CommissionList
-            | Action::CommissionGet
             | Action::CommissionPurge
             | Action::ImportTerminateMissing => {
                 self.complain(format!("run `portaldesk {}` from a shell", action.spec().cli.unwrap_or("key status")))
             }
+            Action::ReportRun => self.show_reports("catalogue"),
+            Action::ReportCancel | Action::ReportPause | Action::ReportResume | Action::ReportUnschedule => {
+                self.report_row_action(action)
+            }
+            Action::CommissionList => self.commissions(""),
+            Action::CommissionGet => self.complain("type :statement ID FILE.csv in a broker's view"),
             Action::ImportEnqueue | Action::ImportRun | Action::ImportAbandon => {
                 self.complain(format!("type :{}", action.spec().command.unwrap_or("imports")))
             }
@@ -1015,6 +1019,11 @@ impl App {
             Command::Group(g) => self.open_group_details(&g),
             Command::Book(f) => self.book_command(&f),
             Command::Staff => self.show_staff(),
+            Command::Reports(view) => self.show_reports(&view),
+            Command::Report(name) => self.report_command(&name),
+            Command::ReportRow(action) => self.report_row_action(action),
+            Command::Commissions(month) => self.commissions(&month),
+            Command::Statement(args) => self.statement_command(&args),
             Command::Import(id) => match id.trim().parse::<i64>() {
                 Ok(id) => self.open_import(Some(id)),
                 Err(_) => self.complain(":import takes a job number, e.g. :import 12"),

@@ -15,12 +15,21 @@ pub enum Area {
     Imports,
     Codes,
     Employers,
+    Reports,
 }
 
 impl Area {
     /// Every area, in tab order.
-    pub const ALL: [Area; 7] =
-        [Area::Cases, Area::Members, Area::Brokers, Area::Accounts, Area::Imports, Area::Codes, Area::Employers];
+    pub const ALL: [Area; 8] = [
+        Area::Cases,
+        Area::Members,
+        Area::Brokers,
+        Area::Accounts,
+        Area::Imports,
+        Area::Codes,
+        Area::Employers,
+        Area::Reports,
+    ];
 
     /// The tab's title.
     pub fn title(self) -> &'static str {
@@ -32,6 +41,7 @@ impl Area {
             Area::Imports => "Imports",
             Area::Codes => "Codes",
             Area::Employers => "Employers",
+            Area::Reports => "Reports",
         }
     }
 
@@ -45,6 +55,7 @@ impl Area {
             Area::Imports => Action::AreaImports,
             Area::Codes => Action::AreaCodes,
             Area::Employers => Action::AreaEmployers,
+            Area::Reports => Action::AreaReports,
         }
     }
 
@@ -63,6 +74,7 @@ impl Area {
             Area::Imports => ListKind::Imports { failed_only: false },
             Area::Codes => ListKind::Codes,
             Area::Employers => ListKind::Employers,
+            Area::Reports => ListKind::ReportJobs,
         }
     }
 
@@ -78,6 +90,7 @@ impl Area {
             Area::Cases => Some("case."),
             Area::Members => Some("member."),
             Area::Codes => Some("code."),
+            Area::Reports => Some("report."),
             _ => None,
         }
     }

@@ -18,6 +18,13 @@ use crate::domain::text::sanitize;
 /// Draws the open broker in the list's place.
 pub fn draw_broker(f: &mut Frame, app: &App, s: &BrokerScreen, r: Rect) {
     let t = &app.theme;
+    if let Some(c) = &s.commissions {
+        let [head, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(r);
+        let who =
+            s.file.as_ref().map(|f| format!(", {} {}", f.broker.first_name, f.broker.last_name)).unwrap_or_default();
+        f.render_widget(Paragraph::new(Span::styled(sanitize(&format!("NPN {}{who}", s.npn)), t.header)), head);
+        return super::commission_tab::draw_commissions(f, app, c, rest);
+    }
     if let Some(b) = &s.book {
         let [head, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(r);
         let who =
@@ -146,11 +153,24 @@ impl Screen<App> for BrokerScreen {
     }
 
     fn loading(&self) -> bool {
-        self.loading.is_some() || self.book.as_ref().is_some_and(|b| b.page.loading())
+        self.loading.is_some()
+            || self.book.as_ref().is_some_and(|b| b.page.loading())
+            || self.commissions.as_ref().is_some_and(|c| c.part.loading())
     }
 
     fn act(&mut self, action: Action) -> Handled<App> {
+        if let Some(c) = &mut self.commissions
+            && let Some(done) = c.handle(action)
+        {
+            return match done {
+                Ok(()) => Handled::Done,
+                Err(why) => Handled::Then(Box::new(move |app: &mut App| app.complain(why))),
+            };
+        }
         match action {
+            Action::Open if self.commissions.is_some() => Handled::Then(Box::new(|app: &mut App| {
+                app.complain(":statement FILE.csv writes the selected statement")
+            })),
             Action::Open | Action::BrokerView => Handled::Then(Box::new(|app: &mut App| app.broker_group_members())),
             _ if self.handle(action) => Handled::Done,
             _ => Handled::Ignored,
@@ -159,11 +179,13 @@ impl Screen<App> for BrokerScreen {
 
     fn handle(&mut self, action: Action) -> bool {
         if matches!(action, Action::FocusNext | Action::FocusPrev) {
-            // Tab switches between the grants and the book of business.
-            self.book = match self.book.take() {
-                Some(_) => None,
-                None => Some(Box::new(super::book_view::BookTab::new("", Default::default()))),
-            };
+            // Tab steps grants → book of business → commission statements → grants.
+            let (book, commissions) = (self.book.take(), self.commissions.take());
+            match (book, commissions) {
+                (None, None) => self.book = Some(Box::new(super::book_view::BookTab::new("", Default::default()))),
+                (Some(_), _) => self.commissions = Some(Box::new(super::commission_tab::CommissionTab::new(None))),
+                (None, Some(_)) => {}
+            }
             return true;
         }
         if let Some(b) = &mut self.book {
@@ -183,11 +205,22 @@ impl Screen<App> for BrokerScreen {
     }
 
     fn offers(&self) -> Vec<(Action, &'static str)> {
+        if self.commissions.is_some() {
+            return vec![
+                (Action::Back, "back"),
+                (Action::FocusNext, "grants"),
+                (Action::CasePrevQueue, "earlier"),
+                (Action::CaseNextQueue, "later"),
+                (Action::CommissionGet, "write"),
+                (Action::CommandLine, "command"),
+                (Action::Help, "help"),
+            ];
+        }
         if self.book.is_some() {
             return vec![
                 (Action::Back, "back"),
                 (Action::Open, "group"),
-                (Action::FocusNext, "grants"),
+                (Action::FocusNext, "statements"),
                 (Action::BrokerBook, "filter"),
                 (Action::CommandLine, "command"),
                 (Action::Help, "help"),
@@ -210,6 +243,13 @@ impl Screen<App> for BrokerScreen {
     }
 
     fn on_report(&mut self, id: TaskId, report: Report) -> Reported {
+        let report = match (report, &mut self.commissions) {
+            (Report::Answer(answer), Some(c)) if c.part.waits_for(id) => {
+                c.take(answer.map(|o| *o));
+                return Reported::Shown;
+            }
+            (report, _) => report,
+        };
         let report = match (report, &mut self.book) {
             (Report::Answer(answer), Some(b)) if b.page.waits_for(id) => {
                 return match b.take(answer.map(|o| *o)) {
@@ -240,12 +280,18 @@ impl Screen<App> for BrokerScreen {
 
     fn wants(&mut self) -> Option<crate::ops::request::Request> {
         let npn = self.npn.clone();
+        if let Some(c) = &mut self.commissions {
+            return c.wants(&npn);
+        }
         self.book.as_mut().and_then(|b| b.wants(&npn))
     }
 
     fn started(&mut self, id: TaskId) {
         if let Some(b) = &mut self.book {
             b.started(id);
+        }
+        if let Some(c) = &mut self.commissions {
+            c.started(id);
         }
     }
 }

@@ -205,6 +205,7 @@ impl App {
             PromptKind::IssueCode | PromptKind::RevokeCode(_) => return self.submit_code_prompt(&kind, text),
             PromptKind::RevealReason => return self.submit_reveal(text),
             PromptKind::MacroName => return self.save_macro(text),
+            PromptKind::Search => return self.search_report(text),
             PromptKind::Grant | PromptKind::Perms(_) | PromptKind::Tools => {
                 return self.submit_admin_prompt(&kind, &number, text);
             }

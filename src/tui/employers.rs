@@ -103,6 +103,7 @@ impl App {
             return self.complain("open a broker first (3, then Enter, or :broker NPN), then :book FILTERS");
         };
         s.book = Some(Box::new(BookTab::new(typed, filter)));
+        s.commissions = None;
         self.area = Area::Brokers;
         self.pump_screen();
     }

@@ -10,6 +10,7 @@ use tui_input::Input;
 
 use crate::domain::import_spec::{Column, check_cell};
 use crate::domain::maintenance::ChangeKind;
+use crate::domain::report_catalogue::{Param, REPORTS};
 use crate::domain::role::{check_login, check_staff_name, parse_role};
 
 /// A field's rule: the domain's check of what was typed.
@@ -22,6 +23,8 @@ pub type Check = fn(&str) -> Result<(), String>;
 enum Rule {
     Fn(Check),
     Column(&'static Column, NaiveDate),
+    /// A report's parameter, checked as the catalogue checks it.
+    Param(&'static Param),
 }
 
 /// One labelled input and its rule.
@@ -54,6 +57,22 @@ impl Field {
         }
     }
 
+    fn param(p: &'static Param) -> Field {
+        Field {
+            label: p.name,
+            hint: p.help,
+            input: Input::default(),
+            rule: Rule::Param(p),
+            required: p.required,
+            error: None,
+        }
+    }
+
+    /// Whether the field must be filled (the form marks it with `*`).
+    pub fn required(&self) -> bool {
+        self.required
+    }
+
     pub(super) fn recheck(&mut self, submitting: bool) {
         let value = self.input.value();
         self.error = if value.trim().is_empty() && (!submitting || !self.required) {
@@ -64,6 +83,7 @@ impl Field {
             match self.rule {
                 Rule::Fn(check) => check(value).err(),
                 Rule::Column(col, today) => check_cell(col, value, today).err().map(|e| e.message),
+                Rule::Param(p) => p.check_value(value.trim()).err(),
             }
         };
     }
@@ -76,6 +96,8 @@ pub enum FormKind {
     StaffCreate,
     /// A member change (its fields are the change kind's).
     Change(ChangeKind),
+    /// A report's parameters: the catalogue's report at this index.
+    Report(usize),
 }
 
 /// An open form.
@@ -107,10 +129,12 @@ impl Form {
                 Field::new("Role", "agent, supervisor or admin", |s| parse_role(s).map(drop)),
             ],
             FormKind::Change(k) => k.fields().iter().map(|c| Field::column(c, today)).collect(),
+            FormKind::Report(i) => REPORTS.get(i).map_or(&[][..], |r| r.params).iter().map(Field::param).collect(),
         };
         let title = match kind {
             FormKind::StaffCreate => "New staff account",
             FormKind::Change(k) => change_title(k),
+            FormKind::Report(i) => REPORTS.get(i).map_or("Run a report", |r| r.title),
         };
         let prefilled = vec![String::new(); fields.len()];
         Form { kind, title, fields, focus: 0, prefilled }

@@ -106,6 +106,15 @@ impl App {
                 }
                 self.check_change(kind, fields);
             }
+            FormKind::Report(i) => {
+                let params: Vec<(String, String)> = form
+                    .fields
+                    .iter()
+                    .filter(|f| !f.input.value().trim().is_empty())
+                    .map(|f| (f.label.to_owned(), f.input.value().trim().to_owned()))
+                    .collect();
+                self.run_report(i, params);
+            }
         }
         self.keep_for_refusal(before, refusals, Unsent::Form(form));
     }
@@ -117,7 +126,8 @@ pub fn draw_form(f: &mut Frame, app: &App, form: &Form, body: Rect) {
     let t = &app.theme;
     let w = body.width.saturating_sub(4).min(90);
     let inner_w = usize::from(w.saturating_sub(2)).max(1);
-    let label_w = form.fields.iter().map(|f| f.label.len()).max().unwrap_or(0) + 2;
+    let star_w = usize::from(matches!(form.kind, FormKind::Report(_)));
+    let label_w = form.fields.iter().map(|f| f.label.len()).max().unwrap_or(0) + 2 + star_w;
     let input_w = inner_w.saturating_sub(label_w + 1);
     let mut lines = Vec::new();
     // The focused field's row and the cursor's column in it.
@@ -138,7 +148,9 @@ pub fn draw_form(f: &mut Frame, app: &App, form: &Form, body: Rect) {
         } else {
             ratatui::style::Style::new()
         };
-        let label = format!("{:>w$} ", field.label, w = label_w - 1);
+        // A report's required parameters carry a `*` (other forms need every field).
+        let star = if matches!(form.kind, FormKind::Report(_)) && field.required() { "*" } else { "" };
+        let label = format!("{:>w$} ", format!("{star}{}", field.label), w = label_w - 1);
         lines.push(Line::from(vec![Span::styled(label, t.header), Span::styled(shown, style)]));
         if focused {
             let x = field.input.visual_cursor().saturating_sub(scroll);

@@ -44,6 +44,8 @@ impl ListScreen {
             ListKind::Imports { .. } => Opens::Import,
             ListKind::Accounts | ListKind::Staff | ListKind::Codes => Opens::Record,
             ListKind::Employers => Opens::Employer,
+            ListKind::ReportJobs => Opens::ReportJob,
+            ListKind::ReportSchedules => Opens::Schedule,
         };
         match (opens, action) {
             (_, Action::Open) | (Opens::Member, Action::MemberView) | (Opens::Broker, Action::BrokerView) => {}
@@ -61,6 +63,8 @@ impl ListScreen {
             Opens::Import => app.open_import(Some(id)),
             Opens::Record => app.open_record(kind, id),
             Opens::Employer => app.open_employer(&handle),
+            Opens::ReportJob => app.open_report_job(id),
+            Opens::Schedule => app.schedule_help(),
         }))
     }
 }
@@ -80,6 +84,10 @@ enum Opens {
     /// The detail view of the row (accounts, staff, codes).
     Record,
     Employer,
+    /// A report job's result, in the pager.
+    ReportJob,
+    /// A schedule: its actions are `:` words on the selected row.
+    Schedule,
 }
 
 impl Screen<App> for ListScreen {
@@ -90,6 +98,8 @@ impl Screen<App> for ListScreen {
             ListKind::Cases(v) => parts.push(v.name().to_owned()),
             ListKind::Imports { failed_only: true } => parts.push("failed".into()),
             ListKind::Staff => parts.push("staff".into()),
+            ListKind::ReportJobs => parts.push("jobs".into()),
+            ListKind::ReportSchedules => parts.push("schedules".into()),
             _ => {}
         }
         if !self.pane.filter.is_empty() {
@@ -120,6 +130,10 @@ impl Screen<App> for ListScreen {
                 return load(area, Dir::Before(p.rows[p.rows.len() - 1].key.clone()), Select::First);
             }
             Action::Down | Action::Up => {}
+            // Tab steps the Reports area through its views: jobs, schedules, the catalogue.
+            Action::FocusNext if matches!(p.kind, ListKind::ReportJobs | ListKind::ReportSchedules) => {
+                return Handled::Then(Box::new(|app: &mut App| app.next_reports_view()));
+            }
             Action::Top => return load(area, Dir::First, Select::First),
             Action::Bottom => return load(area, Dir::Last, Select::Last),
             Action::PageDown => match p.rows.last() {
@@ -143,8 +157,29 @@ impl Screen<App> for ListScreen {
     /// The action table's footer entries for this area's list; the
     /// accounts list offers the portal user actions.
     fn offers(&self) -> Vec<(Action, &'static str)> {
-        if self.pane.kind != ListKind::Accounts {
-            return self.area.list_offers();
+        match self.pane.kind {
+            ListKind::ReportJobs => {
+                return vec![
+                    (Action::Open, "result"),
+                    (Action::ReportCancel, "cancel"),
+                    (Action::FocusNext, "schedules"),
+                    (Action::Filter, "filter"),
+                    (Action::CommandLine, "command"),
+                    (Action::Help, "help"),
+                ];
+            }
+            ListKind::ReportSchedules => {
+                return vec![
+                    (Action::ReportPause, "pause"),
+                    (Action::ReportResume, "resume"),
+                    (Action::ReportUnschedule, "delete"),
+                    (Action::FocusNext, "catalogue"),
+                    (Action::CommandLine, "command"),
+                    (Action::Help, "help"),
+                ];
+            }
+            ListKind::Accounts => {}
+            _ => return self.area.list_offers(),
         }
         vec![
             (Action::AccountUnlock, "unlock"),

@@ -217,7 +217,7 @@ impl App {
     /// screen) to CSV, cells neutralised against spreadsheet formulas.
     pub(super) fn export(&mut self, file: &str) {
         // In a group's view, the export is its subscribers.
-        if self.export_group(file) {
+        if self.export_group(file) || self.export_report(file) {
             return;
         }
         let path = std::path::PathBuf::from(file.trim());

@@ -62,6 +62,8 @@ pub enum PromptKind {
     Tools,
     /// The name to save a recorded macro under.
     MacroName,
+    /// Text to find in a report's result (the pager).
+    Search,
 }
 
 /// A prompt for one case (or, for bulk kinds, the marked cases).
@@ -99,6 +101,7 @@ impl Prompt {
             PromptKind::Perms(id) => format!("New permissions of grant {id}: view,enrollment,billing"),
             PromptKind::Tools => format!("Tools for {n}: eligibility,billing,commissions,book (or none)"),
             PromptKind::MacroName => "Save the recorded macro as (a-z, 0-9, - _)".into(),
+            PromptKind::Search => "Find in the report (n next, p previous)".into(),
         }
     }
 }

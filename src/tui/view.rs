@@ -108,13 +108,24 @@ fn draw_banner(f: &mut Frame, app: &App, r: Rect) {
 fn draw_tabs(f: &mut Frame, app: &App, r: Rect) {
     let t = &app.theme;
     let mut spans = Vec::new();
-    let labels: Vec<String> =
-        Area::ALL.iter().map(|a| format!(" {} {} ", app.keymap.label(a.action()), a.title())).collect();
-    // The gaps between tabs go first when the tabs would not fit (80 columns).
-    let width: usize = labels.iter().map(|l| l.chars().count() + 1).sum();
-    let gap = if width > usize::from(r.width) { "" } else { " " };
-    for (a, label) in Area::ALL.into_iter().zip(labels) {
-        spans.push(Span::styled(label, if a == app.area { t.tab_active } else { t.tab }));
+    // Padded tabs with gaps; at 80 columns (eight areas) the padding goes,
+    // a single space between tabs is left, and the active tab stands out by colour.
+    let label = |a: &Area, pad: &str| format!("{pad}{} {}{pad}", app.keymap.label(a.action()), a.title());
+    let fits = |pad: &str, gap: usize| {
+        Area::ALL.iter().map(|a| label(a, pad).chars().count() + gap).sum::<usize>() <= usize::from(r.width)
+    };
+    let (pad, gap) = if fits(" ", 1) {
+        (" ", " ")
+    } else if fits(" ", 0) {
+        (" ", "")
+    } else {
+        ("", " ")
+    };
+    if pad.is_empty() {
+        spans.push(Span::raw(" "));
+    }
+    for a in Area::ALL {
+        spans.push(Span::styled(label(&a, pad), if a == app.area { t.tab_active } else { t.tab }));
         spans.push(Span::raw(gap));
     }
     f.render_widget(Paragraph::new(Line::from(spans)), r);
