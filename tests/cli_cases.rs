@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::pty::run;
+use common::pty::{keyed_home, run};
 use portaldesk::store::testing::StoreSql;
 
 fn json(out: &std::process::Output) -> serde_json::Value {
@@ -360,15 +360,6 @@ fn every_failure_under_json_has_an_error_code() {
     let out = run(h, &["case", "take", "--queue", "billing", "--json"]);
     let v = json(&out);
     assert_eq!(v["ok"], true, "{v}");
-}
-
-/// A home whose data key is the seeded demo's, for the binary to open a
-/// database the test seeded through the library.
-fn keyed_home() -> tempfile::TempDir {
-    let home = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(home.path().join("data")).unwrap();
-    portaldesk::crypto::write_private(&home.path().join("data/data.key"), &"2a".repeat(32)).unwrap();
-    home
 }
 
 /// The list and show commands' JSON on a demo seeded with a fixed seed and

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::pty::run;
+use common::pty::{keyed_home, run};
 use portaldesk::args;
 use portaldesk::domain::billing::Alert;
 use portaldesk::ops::{Clock, Ops};
@@ -21,14 +21,6 @@ fn json(out: &std::process::Output) -> serde_json::Value {
 
 fn code(out: &std::process::Output) -> i32 {
     out.status.code().unwrap_or(-1)
-}
-
-/// A home whose data key is the seeded demo's.
-fn keyed_home() -> tempfile::TempDir {
-    let home = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(home.path().join("data")).unwrap();
-    portaldesk::crypto::write_private(&home.path().join("data/data.key"), &"2a".repeat(32)).unwrap();
-    home
 }
 
 fn numbers(v: &serde_json::Value) -> Vec<String> {

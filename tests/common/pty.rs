@@ -24,6 +24,15 @@ pub fn run(home: &Path, args: &[&str]) -> std::process::Output {
         .expect("run portaldesk")
 }
 
+/// A home whose data key is the seeded demo's, for the binary to open a
+/// database a test seeded through the library (given by `--db`).
+pub fn keyed_home() -> tempfile::TempDir {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(home.path().join("data")).unwrap();
+    portaldesk::crypto::write_private(&home.path().join("data/data.key"), &"2a".repeat(32)).unwrap();
+    home
+}
+
 /// A home with a fresh 300-member demo database in it.
 pub fn demo_home() -> tempfile::TempDir {
     let home = tempfile::tempdir().unwrap();
