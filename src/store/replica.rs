@@ -108,8 +108,12 @@ pub struct Replica {
     pub(super) store: Store,
     max_lag: Duration,
     health: Mutex<Health>,
-    /// A check is running (one at a time).
-    checking: AtomicBool,
+    /// Held while a check runs: one at a time, and a caller that asks for
+    /// one while another runs waits for it and then measures anew (a
+    /// result from before its call could predate what it must know).
+    checking: tokio::sync::Mutex<()>,
+    /// A background check was started by a read and has not ended.
+    spawned: AtomicBool,
     /// Reads the replica served.
     served: AtomicU64,
 }
@@ -125,7 +129,8 @@ impl Replica {
                 caught_up_at: None,
                 last_write: None,
             }),
-            checking: AtomicBool::new(false),
+            checking: tokio::sync::Mutex::new(()),
+            spawned: AtomicBool::new(false),
             served: AtomicU64::new(0),
         }
     }
@@ -180,10 +185,17 @@ impl Store {
     pub(in crate::store) fn reads(&self) -> &Store {
         let Some(r) = self.replica.as_ref().filter(|_| !self.pinned) else { return self };
         let (use_replica, check) = r.usable();
-        if check && !r.checking.load(Ordering::Relaxed) {
-            if let Ok(rt) = tokio::runtime::Handle::try_current() {
-                let me = self.clone();
-                rt.spawn(async move { me.check_replica().await });
+        if check && !r.spawned.swap(true, Ordering::AcqRel) {
+            match tokio::runtime::Handle::try_current() {
+                Ok(rt) => {
+                    let me = self.clone();
+                    let shared = Arc::clone(r);
+                    rt.spawn(async move {
+                        me.check_replica().await;
+                        shared.spawned.store(false, Ordering::Release);
+                    });
+                }
+                Err(_) => r.spawned.store(false, Ordering::Release),
             }
         }
         if use_replica {
@@ -225,13 +237,11 @@ impl Store {
     }
 
     /// Measures the replica's lag now and keeps what it found (one check at
-    /// a time: a second caller gets the last result). `None` without a
-    /// replica. Never fails: an unreachable replica is a status.
+    /// a time: a caller waits for the one running, then measures). `None`
+    /// without a replica. Never fails: an unreachable replica is a status.
     pub async fn check_replica(&self) -> Option<ReplicaStatus> {
         let r = self.replica.as_ref()?;
-        if r.checking.swap(true, Ordering::AcqRel) {
-            return Some(r.health().status.clone());
-        }
+        let _one = r.checking.lock().await;
         let at = Instant::now();
         let found = match tokio::time::timeout(CHECK_TIMEOUT, self.measure(r)).await {
             Ok(Ok(m)) => Some(m),
@@ -260,7 +270,6 @@ impl Store {
             }
             h.status.clone()
         };
-        r.checking.store(false, Ordering::Release);
         Some(status)
     }
 
