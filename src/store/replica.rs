@@ -245,9 +245,7 @@ impl Store {
         let at = Instant::now();
         let found = match tokio::time::timeout(CHECK_TIMEOUT, self.measure(r)).await {
             Ok(Ok(m)) => Some(m),
-            Ok(Err(Side::Replica(e))) => {
-                Some((ReplicaStatus::Unreachable { cause: super::short_cause(&e) }, false))
-            }
+            Ok(Err(Side::Replica(e))) => Some((ReplicaStatus::Unreachable { cause: super::short_cause(&e) }, false)),
             Err(_) => Some((ReplicaStatus::Unreachable { cause: "no answer in 2 s".into() }, false)),
             // The primary did not answer: that is the health ping's to say;
             // the last measurement grows old and reads go to the primary.
@@ -260,7 +258,10 @@ impl Store {
             let mut h = r.health();
             if let Some((status, caught_up)) = found {
                 if status != h.status {
-                    tracing::info!("read replica: {}", if status.note().is_empty() { "?".into() } else { status.note() });
+                    tracing::info!(
+                        "read replica: {}",
+                        if status.note().is_empty() { "?".into() } else { status.note() }
+                    );
                 }
                 h.status = status;
                 h.at = Some(at);
@@ -276,10 +277,8 @@ impl Store {
     /// Reads the primary's WAL position, then asks the standby how far it
     /// has replayed; the status and whether it had replayed everything.
     async fn measure(&self, r: &Replica) -> Result<(ReplicaStatus, bool), Side> {
-        let (lsn,): (String,) = self
-            .fetch_one("SELECT CAST(pg_current_wal_lsn() AS TEXT)", vec![])
-            .await
-            .map_err(Side::Primary)?;
+        let (lsn,): (String,) =
+            self.fetch_one("SELECT CAST(pg_current_wal_lsn() AS TEXT)", vec![]).await.map_err(Side::Primary)?;
         let row: Replay = r
             .store
             .fetch_one(

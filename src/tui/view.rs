@@ -89,7 +89,9 @@ fn draw_banner(f: &mut Frame, app: &App, r: Rect) {
     let base = " portaldesk ".len() + env.chars().count() + who.chars().count() + ro.chars().count();
     // The long note where it leaves the database 20 columns, else the short one.
     let replica_note = match &replica {
-        Some(s) if !s.note().is_empty() && base + s.note().chars().count() + 2 + 20 <= width => format!(" {} ", s.note()),
+        Some(s) if !s.note().is_empty() && base + s.note().chars().count() + 2 + 20 <= width => {
+            format!(" {} ", s.note())
+        }
         Some(s) if !s.note().is_empty() => format!(" {} ", s.short_note()),
         _ => String::new(),
     };
