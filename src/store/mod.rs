@@ -554,11 +554,14 @@ impl Store {
         }
     }
 
-    /// Closes the pools (waits for connections to be returned).
+    /// Closes the pools, the replica's too (waits for connections to be returned).
     pub async fn close(&self) {
         match &self.pool {
             Pool::Sqlite(p) => p.close().await,
             Pool::Postgres(p) => p.close().await,
+        }
+        if let Some(r) = &self.replica {
+            Box::pin(r.store.close()).await;
         }
     }
 
