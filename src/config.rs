@@ -35,6 +35,10 @@ pub struct DatabaseConfig {
     pub max_connections: u32,
     /// What sits between portaldesk and the server.
     pub pooler: Pooler,
+    /// A hot standby that lists and lookups read from (empty: none).
+    pub replica_url: String,
+    /// How far behind (ms) the replica may be and still be read.
+    pub replica_max_lag_ms: u64,
 }
 
 /// A connection pooler in front of the server.
@@ -349,7 +353,7 @@ impl Config {
         for (key, path) in keys(&defaults) {
             let value = path.iter().fold(&effective, |v, k| &v[k.as_str()]).clone();
             let value = match (key.as_str(), value) {
-                ("database_url", serde_json::Value::String(u)) => {
+                ("database_url" | "database.replica_url", serde_json::Value::String(u)) => {
                     serde_json::Value::String(crate::store::redact_url(&u))
                 }
                 (_, v) => v,

@@ -72,6 +72,8 @@ pub async fn open_store(ctx: &Context, connections: u32) -> Result<Store, Fatal>
         create: false,
         max_connections: db.connections(connections),
         pooler: db.pooler == crate::config::Pooler::Transaction,
+        replica_url: db.replica_url.clone(),
+        replica_max_lag_ms: db.replica_max_lag_ms,
     };
     Ok(Store::open(&ctx.url, &opts).await?)
 }

@@ -77,6 +77,7 @@ pub async fn page(
     dir: &Dir,
     limit: usize,
 ) -> Result<Page<BookRow>, sqlx::Error> {
+    let store = store.reads();
     let (born_from, born_to) = turning_65_births(today);
     let mut q = Sql::new(
         "SELECT g.id, g.group_number, p.group_number AS parent_number, g.suffix, g.name, g.status, \
@@ -166,5 +167,6 @@ pub async fn page(
 
 /// A broker's id and agency by NPN, for the book's `broker` filter.
 pub async fn broker_of(store: &Store, npn: &str) -> Result<Option<(i64, Option<i64>)>, sqlx::Error> {
+    let store = store.reads();
     store.fetch_optional("SELECT id, agency_id FROM brokers WHERE npn = $1", args![npn]).await
 }

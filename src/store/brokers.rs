@@ -152,6 +152,7 @@ macro_rules! grant_from {
 
 /// A broker by NPN with licences, office staff and book of business.
 pub async fn file_by_npn(store: &Store, npn: &str, today: NaiveDate) -> Result<Option<BrokerFile>, sqlx::Error> {
+    let store = store.reads();
     let broker: Option<BrokerDetail> = store
         .fetch_optional(
             "SELECT b.id, b.npn, b.first_name, b.last_name, b.email, b.tax_id_last4, b.states_appointed, b.status, \
@@ -185,6 +186,7 @@ pub async fn book(
     agency_id: Option<i64>,
     today: NaiveDate,
 ) -> Result<Vec<GrantRow>, sqlx::Error> {
+    let store = store.reads();
     store
         .fetch_all(
             concat!(
@@ -203,6 +205,7 @@ pub async fn book(
 
 /// Every grant ever made on a group: which brokers can see it, with what, and since when.
 pub async fn grants_for_group(store: &Store, group_number: &str) -> Result<Vec<GrantRow>, sqlx::Error> {
+    let store = store.reads();
     store
         .fetch_all(
             concat!(

@@ -93,7 +93,7 @@ impl Tx {
 
     /// Sends rows written beforehand by PostgreSQL's COPY; the number inserted.
     pub(in crate::store) async fn copy_in(&mut self, rows: CopyRows) -> Result<u64, sqlx::Error> {
-        let Tx::Postgres(t, _) = self else {
+        let Tx::Postgres(t, ..) = self else {
             return Err(sqlx::Error::Protocol("COPY is PostgreSQL's".into()));
         };
         if rows.data.is_empty() {

@@ -220,6 +220,7 @@ impl CaseFile {
 
 /// Reads a case with everything the case view shows.
 pub async fn file_by_number(store: &Store, number: &str) -> Result<Option<CaseFile>, sqlx::Error> {
+    let store = store.reads();
     let case: Option<CaseDetail> = store
         .fetch_optional(
             "SELECT c.id, c.case_number, c.queue, c.status, c.priority, c.subject, c.description, c.company_name, \
@@ -254,6 +255,7 @@ pub struct CaseEvent {
 /// A case's timeline, oldest first: its own events and the member
 /// changes made from it (kind `member_change`).
 pub async fn events(store: &Store, case_id: i64) -> Result<Vec<CaseEvent>, sqlx::Error> {
+    let store = store.reads();
     store
         .fetch_all(
             "SELECT at, staff_login, kind, body FROM (\
@@ -268,6 +270,7 @@ pub async fn events(store: &Store, case_id: i64) -> Result<Vec<CaseEvent>, sqlx:
 
 /// How many cases a view holds: shown beside each queue's name.
 pub async fn count(store: &Store, view: CaseView, me: i64) -> Result<i64, sqlx::Error> {
+    let store = store.reads();
     let (n,): (i64,) =
         match view {
             CaseView::Queue(q) => {

@@ -52,6 +52,7 @@ pub fn grouped(n: u64) -> String {
 /// search; its page and direction are ignored), stopping past `cap`. The
 /// query is cancellable through `req.backend_pid` like a page's.
 pub async fn count(store: &Store, req: &ListRequest, cap: u64) -> Result<ListCount, sqlx::Error> {
+    let store = store.reads();
     let mut q = unpaged(req);
     q.prepend("SELECT COUNT(*) AS n FROM (");
     // Reading one row past the cap tells "exactly the cap" from "more".

@@ -115,6 +115,7 @@ pub async fn find(
     dir: &Dir,
     limit: usize,
 ) -> Result<Page<EmployerRow>, sqlx::Error> {
+    let store = store.reads();
     let (mut q, started) = find_sql(find);
     q.keyset(&["e.name_key", "e.id"], false, dir, limit, started);
     let (sql, a) = q.into_parts();
@@ -123,6 +124,7 @@ pub async fn find(
 
 /// An employer by id.
 pub async fn by_id(store: &Store, id: i64) -> Result<Option<EmployerRow>, sqlx::Error> {
+    let store = store.reads();
     store
         .fetch_optional(
             "SELECT e.id, e.ein, e.legal_name, e.name_key, \
@@ -150,6 +152,7 @@ pub struct GroupNode {
 /// An employer's groups: each parent (a group with no parent) followed by
 /// its suffixes, parents by number and suffixes by number within them.
 pub async fn group_tree(store: &Store, employer_id: i64) -> Result<Vec<GroupNode>, sqlx::Error> {
+    let store = store.reads();
     store
         .fetch_all(
             "SELECT g.id, g.group_number, g.parent_group_id, g.suffix, g.name, g.status, g.original_effective_date, \
@@ -193,6 +196,7 @@ pub async fn communications(
     dir: &Dir,
     limit: usize,
 ) -> Result<Page<CommunicationRow>, sqlx::Error> {
+    let store = store.reads();
     let mut q = Sql::new(
         "SELECT c.id, c.sent_at, c.channel, c.subject, c.body, c.sent_by, g.group_number \
          FROM account_communications c LEFT JOIN employer_groups g ON g.id = c.group_id WHERE ",
@@ -221,6 +225,7 @@ pub struct EmployerContact {
 
 /// The contacts of an employer's groups, by group then role.
 pub async fn contacts(store: &Store, employer_id: i64) -> Result<Vec<EmployerContact>, sqlx::Error> {
+    let store = store.reads();
     store
         .fetch_all(
             "SELECT g.group_number, c.role, c.name, c.phone, c.email FROM group_contacts c \
@@ -245,6 +250,7 @@ pub struct EmployerUser {
 
 /// An employer's portal users, by name.
 pub async fn portal_users(store: &Store, employer_id: i64) -> Result<Vec<EmployerUser>, sqlx::Error> {
+    let store = store.reads();
     store
         .fetch_all(
             "SELECT id, email, first_name, last_name, status, last_login_at FROM portal_users \
@@ -269,6 +275,7 @@ pub struct EmployerCode {
 
 /// An employer's registration codes, newest first.
 pub async fn codes(store: &Store, employer_id: i64) -> Result<Vec<EmployerCode>, sqlx::Error> {
+    let store = store.reads();
     store
         .fetch_all(
             "SELECT id, purpose, last4, issued_by, issued_at, expires_at, status FROM one_time_codes \
@@ -292,6 +299,7 @@ pub struct EmployerImport {
 
 /// An employer's import jobs, newest first.
 pub async fn imports(store: &Store, employer_id: i64) -> Result<Vec<EmployerImport>, sqlx::Error> {
+    let store = store.reads();
     store
         .fetch_all(
             "SELECT id, kind, file_name, status, uploaded_at, ok_rows, failed_rows FROM import_jobs \
@@ -314,6 +322,7 @@ pub struct EmployerCase {
 
 /// The cases about an employer's groups, newest first (each group's through `cases_group`).
 pub async fn cases(store: &Store, employer_id: i64) -> Result<Vec<EmployerCase>, sqlx::Error> {
+    let store = store.reads();
     store
         .fetch_all(
             "SELECT c.case_number, c.queue, c.status, c.subject, g.group_number, c.submitted_at FROM cases c \

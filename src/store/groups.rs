@@ -54,6 +54,7 @@ pub struct GroupDetail {
 /// their own read a 30 000-subscriber group three times: 120 ms against 20
 /// with `sqlite3`).
 pub async fn detail(store: &Store, number: &str) -> Result<Option<GroupDetail>, sqlx::Error> {
+    let store = store.reads();
     store
         .fetch_optional(
             "SELECT g.id, g.employer_id, e.legal_name AS employer, e.ein, g.group_number, g.suffix, g.name, g.status, \
@@ -85,6 +86,7 @@ pub async fn detail(store: &Store, number: &str) -> Result<Option<GroupDetail>, 
 /// Covered members of a group whose 65th birthday is within the alert's
 /// window (`domain::billing::turning_65_births`): a range of `members_group_birth`.
 pub async fn turning_65(store: &Store, group_id: i64, today: NaiveDate) -> Result<i64, sqlx::Error> {
+    let store = store.reads();
     let (from, to) = crate::domain::billing::turning_65_births(today);
     let (n,): (i64,) = store
         .fetch_one(
@@ -111,6 +113,7 @@ pub struct Contact {
 
 /// A group's contacts, group administrator first.
 pub async fn contacts(store: &Store, group_id: i64) -> Result<Vec<Contact>, sqlx::Error> {
+    let store = store.reads();
     store
         .fetch_all(
             "SELECT role, name, phone, email, address_line, city, state, zip FROM group_contacts WHERE group_id = $1 \
@@ -149,6 +152,7 @@ pub struct BillingFigures {
 /// The billing figures of a group on `today`, in one statement over its
 /// invoices and payments (PostgreSQL's SUM of BIGINT is NUMERIC: cast back).
 pub async fn billing(store: &Store, group_id: i64, today: NaiveDate) -> Result<BillingFigures, sqlx::Error> {
+    let store = store.reads();
     store
         .fetch_one(
             "WITH cur AS (SELECT period_start, issued_on, due_date, amount_cents, adjustment_cents FROM group_invoices \
@@ -208,6 +212,7 @@ pub struct Payment {
 /// The bills issued to a group by `today`, oldest first (the aging of the
 /// balance needs all of them: a group has one a month).
 pub async fn invoices(store: &Store, group_id: i64, today: NaiveDate) -> Result<Vec<Invoice>, sqlx::Error> {
+    let store = store.reads();
     store
         .fetch_all(
             "SELECT id, period_start, period_end, issued_on, due_date, amount_cents, adjustment_cents FROM group_invoices \
@@ -224,6 +229,7 @@ pub async fn recent_payments(
     today: NaiveDate,
     limit: i64,
 ) -> Result<Vec<Payment>, sqlx::Error> {
+    let store = store.reads();
     store
         .fetch_all(
             "SELECT id, received_on, amount_cents, method, reference FROM group_payments \
@@ -273,6 +279,7 @@ impl SubscriberRow {
 
 /// The groups a scope covers, by id: the group, or the parent and its suffixes.
 pub async fn scope_groups(store: &Store, scope: SubscriberScope) -> Result<Vec<i64>, sqlx::Error> {
+    let store = store.reads();
     let rows: Vec<(i64,)> = match scope {
         SubscriberScope::Group(id) => return Ok(vec![id]),
         SubscriberScope::Family(id) => {
@@ -300,6 +307,7 @@ pub async fn subscribers(
     dir: &Dir,
     limit: usize,
 ) -> Result<Page<SubscriberRow>, sqlx::Error> {
+    let store = store.reads();
     let mut q = Sql::new(
         "SELECT m.id, m.group_id, g.group_number, m.member_number, m.first_name, m.last_name, m.first_name_key, \
          m.last_name_key, m.member_type, m.birth_date, m.ssn_last4, m.status, \
@@ -364,6 +372,7 @@ pub struct PlanYearRow {
 /// A group's plans in plan year `year`, by coverage then code. Rates are
 /// the plan's `plan_rates` dated the plan year's first day.
 pub async fn plans(store: &Store, group_id: i64, year: i64) -> Result<Vec<PlanYearRow>, sqlx::Error> {
+    let store = store.reads();
     store
         .fetch_all(
             "SELECT p.id AS plan_id, p.plan_code, p.name, p.coverage_type, c.code AS carrier_code, c.name AS carrier, \
@@ -387,6 +396,7 @@ pub async fn plans(store: &Store, group_id: i64, year: i64) -> Result<Vec<PlanYe
 
 /// The plan years a group has plans in, with their first and last days, newest first.
 pub async fn plan_years(store: &Store, group_id: i64) -> Result<Vec<(i64, NaiveDate, NaiveDate)>, sqlx::Error> {
+    let store = store.reads();
     store
         .fetch_all(
             "SELECT y.year, MIN(y.starts_on), MAX(y.ends_on) FROM plan_years y JOIN plans p ON p.id = y.plan_id \
@@ -410,6 +420,7 @@ pub struct BundlePlan {
 
 /// A group's bundles, each with its plans (one row per plan), by code.
 pub async fn bundles(store: &Store, group_id: i64) -> Result<Vec<BundlePlan>, sqlx::Error> {
+    let store = store.reads();
     store
         .fetch_all(
             "SELECT b.id AS bundle_id, b.code, b.name, b.offered_to, p.plan_code, p.name AS plan_name \

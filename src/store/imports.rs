@@ -253,7 +253,7 @@ pub async fn members_by_ssn(tx: &mut Tx, ssns: &[&[u8]], groups: &[i64]) -> Resu
             found.entry(ssn.to_vec()).or_insert(id);
         }
     };
-    if let Tx::Postgres(t, named) = tx {
+    if let Tx::Postgres(t, named, _) = tx {
         // One array rather than a parameter per SSN (as fast, measured, and
         // no chunking). By the SSN index alone, the groups filtered here:
         // with the groups in the statement, the planner may walk a group's

@@ -133,6 +133,7 @@ pub(super) fn unpaged(req: &ListRequest) -> Sql {
 
 /// Fetches one page of a list.
 pub async fn fetch(store: &Store, req: &ListRequest) -> Result<Page<ListRow>, sqlx::Error> {
+    let store = store.reads();
     match req.kind {
         ListKind::Cases(view) => cases(store, req, view).await,
         ListKind::Members => members(store, req).await,

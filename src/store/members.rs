@@ -275,6 +275,7 @@ pub struct MemberFile {
 
 /// Reads a member by member ID with everything its view shows.
 pub async fn file_by_number(store: &Store, number: &str) -> Result<Option<MemberFile>, sqlx::Error> {
+    let store = store.reads();
     let member: Option<MemberDetail> = store
         .fetch_optional(
             "SELECT m.id, m.member_number, m.individual_id, g.group_number, e.legal_name AS employer, m.member_type, \

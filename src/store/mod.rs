@@ -10,6 +10,7 @@ mod bulk;
 mod direct;
 pub mod paging;
 pub mod records;
+pub mod replica;
 pub mod reports;
 mod sql;
 mod ssns_on_file;
@@ -40,6 +41,7 @@ pub mod x12;
 pub use arg::{Arg, Cell, sqlite_time};
 pub use direct::start_process;
 pub use paging::{Cursor, Dir, Page};
+pub use replica::ReplicaStatus;
 use sql::Sql;
 pub use ssns_on_file::{SsnsOnFile, prefix as ssn_prefix};
 pub use tx::Tx;
@@ -94,7 +96,17 @@ pub struct OpenOptions {
     /// no statement kept by name, no session lock (so no migration: the
     /// schema is migrated against the server directly).
     pub pooler: bool,
+    /// A hot standby to read lists and lookups from (PostgreSQL; empty:
+    /// none). Opened lazily with the same budget and pooler rules: a
+    /// replica that is down fails nothing, reads go to the primary.
+    pub replica_url: String,
+    /// How far behind (ms) the replica may be and still be read; 0 is the
+    /// default of 2 000.
+    pub replica_max_lag_ms: u64,
 }
+
+/// The replica lag allowed when `OpenOptions::replica_max_lag_ms` is 0.
+pub const DEFAULT_REPLICA_MAX_LAG_MS: u64 = 2000;
 
 /// The handle every query goes through. Cheap to clone (pools are shared).
 #[derive(Clone, Debug)]
@@ -110,6 +122,13 @@ pub struct Store {
     named: bool,
     /// Behind a transaction pooler (`OpenOptions::pooler`).
     pooler: bool,
+    /// The read replica beside this primary, shared by the clones.
+    replica: Option<replica::Shared>,
+    /// Every read on the primary (`Store::primary`).
+    pinned: bool,
+    /// This is a replica's store: the process ids it publishes for a cancel
+    /// are negative, so the cancel goes to the replica.
+    on_replica: bool,
 }
 
 /// Why a store could not be opened, phrased for the person at the terminal.
@@ -204,6 +223,31 @@ pub fn sqlite_path(url: &str) -> &str {
     p.split('?').next().unwrap_or(p)
 }
 
+/// How a PostgreSQL connection is opened (the primary's and the replica's).
+fn pg_options(url: &str, opts: &OpenOptions) -> Result<PgConnectOptions, sqlx::Error> {
+    // JIT compilation pays off for long analytical queries; for an
+    // interactive tool it adds 100+ ms to any query the planner
+    // costs high (a broker's 5 000-grant book), so it is off.
+    let mut co = PgConnectOptions::from_str(url)?.application_name("portaldesk");
+    if opts.pooler {
+        // PgBouncer passes no startup option on: settings such as
+        // `jit = off` belong to the role (ALTER ROLE … SET), and a
+        // read-only session's transactions begin READ ONLY.
+        co = co.extra_float_digits(None).statement_cache_capacity(0);
+    } else {
+        co = co.options([("jit", "off")]);
+        if opts.read_only {
+            co = co.options([("default_transaction_read_only", "on")]);
+        }
+    }
+    Ok(co)
+}
+
+/// The PostgreSQL connections a pool may hold (0 asks for the default of 8).
+fn pg_connections(opts: &OpenOptions) -> u32 {
+    if opts.max_connections == 0 { 8 } else { opts.max_connections }
+}
+
 impl Store {
     /// Opens (and, unless read-only, migrates) the database at `url`.
     pub async fn open(url: &str, opts: &OpenOptions) -> Result<Store, OpenError> {
@@ -234,26 +278,9 @@ impl Store {
             }
             Pool::Sqlite(pool)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            // JIT compilation pays off for long analytical queries; for an
-            // interactive tool it adds 100+ ms to any query the planner
-            // costs high (a broker's 5 000-grant book), so it is off.
-            let mut co = PgConnectOptions::from_str(url)
-                .map_err(|_| OpenError::BadUrl(shown.clone()))?
-                .application_name("portaldesk");
-            if opts.pooler {
-                // PgBouncer passes no startup option on: settings such as
-                // `jit = off` belong to the role (ALTER ROLE … SET), and a
-                // read-only session's transactions begin READ ONLY.
-                co = co.extra_float_digits(None).statement_cache_capacity(0);
-            } else {
-                co = co.options([("jit", "off")]);
-                if opts.read_only {
-                    co = co.options([("default_transaction_read_only", "on")]);
-                }
-            }
-            let max = if opts.max_connections == 0 { 8 } else { opts.max_connections };
+            let co = pg_options(url, opts).map_err(|_| OpenError::BadUrl(shown.clone()))?;
             let pool = PgPoolOptions::new()
-                .max_connections(max)
+                .max_connections(pg_connections(opts))
                 .acquire_timeout(Duration::from_secs(5))
                 .connect_with(co)
                 .await
@@ -263,6 +290,25 @@ impl Store {
             return Err(OpenError::BadUrl(shown));
         };
         let pooled = opts.pooler && matches!(pool, Pool::Postgres(_));
+        let replica = match opts.replica_url.trim() {
+            "" => None,
+            _ if !matches!(pool, Pool::Postgres(_)) => {
+                return Err(OpenError::Other {
+                    url: shown,
+                    cause: "database.replica_url is set, but a read replica needs PostgreSQL as the primary \
+                            (SQLite has none): leave it empty"
+                        .into(),
+                });
+            }
+            r => {
+                let lag = match opts.replica_max_lag_ms {
+                    0 => DEFAULT_REPLICA_MAX_LAG_MS,
+                    ms => ms,
+                };
+                let standby = replica::open(r, opts)?;
+                Some(std::sync::Arc::new(replica::Replica::new(standby, Duration::from_millis(lag))))
+            }
+        };
         let store = Store {
             pool,
             url: shown,
@@ -270,6 +316,9 @@ impl Store {
             read_only: opts.read_only,
             named: !pooled,
             pooler: pooled,
+            replica,
+            pinned: false,
+            on_replica: false,
         };
         if pooled {
             store.check_migrated().await?;
@@ -278,6 +327,9 @@ impl Store {
         } else {
             store.migrate().await?;
         }
+        // The first lag check now (2 s at most), so that a command's one
+        // read can already go to the replica.
+        store.check_replica().await;
         Ok(store)
     }
 
@@ -405,6 +457,16 @@ impl Store {
         }
     }
 
+    /// A transaction for one statement of a read behind a pooler: its
+    /// commit is no change of this session's (see `wrote`).
+    async fn begin_read(&self) -> Result<Tx, sqlx::Error> {
+        let mut tx = self.begin().await?;
+        if let Tx::Postgres(_, _, replica) = &mut tx {
+            *replica = None;
+        }
+        Ok(tx)
+    }
+
     /// Starts a transaction; `Tx::commit` ends it, dropping it rolls back.
     pub async fn begin(&self) -> Result<Tx, sqlx::Error> {
         Ok(match &self.pool {
@@ -417,7 +479,7 @@ impl Store {
     /// pooler, which cannot make the whole session read-only.
     async fn begin_pg(&self, p: &PgPool) -> Result<Tx, sqlx::Error> {
         let tx = if self.read_only && self.pooler { p.begin_with("BEGIN READ ONLY").await? } else { p.begin().await? };
-        Ok(Tx::Postgres(tx, self.named))
+        Ok(Tx::Postgres(tx, self.named, self.replica.clone()))
     }
 
     /// Starts a SQLite write transaction that takes the write lock at once
@@ -512,11 +574,14 @@ impl Store {
         }
     }
 
-    /// Closes the pools (waits for connections to be returned).
+    /// Closes the pools, the replica's too (waits for connections to be returned).
     pub async fn close(&self) {
         match &self.pool {
             Pool::Sqlite(p) => p.close().await,
             Pool::Postgres(p) => p.close().await,
+        }
+        if let Some(r) = &self.replica {
+            Box::pin(r.store.close()).await;
         }
     }
 
@@ -542,6 +607,13 @@ impl Store {
     /// Runs `pg_cancel_backend` for a query that the user cancelled, so the
     /// server stops working on it too (dropping the future alone does not).
     pub async fn cancel_backend(&self, pid: i32) {
+        if pid < 0 {
+            // A read the replica served (`fetch_all_cancellable` on it).
+            if let Some(r) = &self.replica {
+                Box::pin(r.store.cancel_backend(-pid)).await;
+            }
+            return;
+        }
         if self.backend() == Backend::Postgres {
             // Best effort: the query may have finished meanwhile.
             let sql = "SELECT pg_cancel_backend(CAST($1 AS INTEGER))";
@@ -567,7 +639,7 @@ impl Store {
                 let mut tx = p.begin().await?;
                 let (id,): (i32,) =
                     sqlx::query_as("SELECT pg_backend_pid()").persistent(self.named).fetch_one(&mut *tx).await?;
-                pid.store(id, Ordering::SeqCst);
+                pid.store(if self.on_replica { -id } else { id }, Ordering::SeqCst);
                 let rows = arg::bind_pg(sqlx::query_as(sql).persistent(self.named), args).fetch_all(&mut *tx).await;
                 pid.store(0, Ordering::SeqCst);
                 let rows = rows?;
@@ -588,11 +660,11 @@ tx::executor_methods!(Store as [pool_fetch_all, pool_fetch_optional, pool_fetch_
 /// parameters, syncs, then binds it; outside a transaction the pooler may
 /// hand the bind to another server connection, where nothing was parsed.
 macro_rules! pooled {
-    ($self:ident, $method:ident, $pool_method:ident, $sql:ident, $args:ident) => {
+    ($self:ident, $begin:ident, $method:ident, $pool_method:ident, $sql:ident, $args:ident) => {
         if $self.pooler {
             // Boxed: the callers' futures stay as small as without a pooler.
             Box::pin(async move {
-                let mut tx = $self.begin().await?;
+                let mut tx = $self.$begin().await?;
                 let out = tx.$method($sql, $args).await?;
                 tx.commit().await?;
                 Ok(out)
@@ -611,7 +683,7 @@ impl Store {
         sql: impl sqlx::SqlSafeStr,
         args: Vec<Arg>,
     ) -> Result<Vec<T>, sqlx::Error> {
-        pooled!(self, fetch_all, pool_fetch_all, sql, args)
+        pooled!(self, begin_read, fetch_all, pool_fetch_all, sql, args)
     }
 
     /// Runs a query and decodes the first row, if any.
@@ -620,7 +692,7 @@ impl Store {
         sql: impl sqlx::SqlSafeStr,
         args: Vec<Arg>,
     ) -> Result<Option<T>, sqlx::Error> {
-        pooled!(self, fetch_optional, pool_fetch_optional, sql, args)
+        pooled!(self, begin_read, fetch_optional, pool_fetch_optional, sql, args)
     }
 
     /// Runs a query that must return a row.
@@ -629,7 +701,7 @@ impl Store {
         sql: impl sqlx::SqlSafeStr,
         args: Vec<Arg>,
     ) -> Result<T, sqlx::Error> {
-        pooled!(self, fetch_one, pool_fetch_one, sql, args)
+        pooled!(self, begin_read, fetch_one, pool_fetch_one, sql, args)
     }
 
     /// Runs a statement and returns the number of rows it touched.
@@ -638,7 +710,9 @@ impl Store {
         sql: impl sqlx::SqlSafeStr,
         args: Vec<Arg>,
     ) -> Result<u64, sqlx::Error> {
-        pooled!(self, execute, pool_execute, sql, args)
+        let n = pooled!(self, begin_read, execute, pool_execute, sql, args)?;
+        self.wrote();
+        Ok(n)
     }
 }
 

@@ -30,6 +30,7 @@ pub struct AccountRecord {
 
 /// The portal user `id`, if there is one.
 pub async fn account(store: &Store, id: i64) -> Result<Option<AccountRecord>, sqlx::Error> {
+    let store = store.reads();
     store
         .fetch_optional(
             "SELECT u.email, u.first_name, u.last_name, u.kind, e.legal_name AS employer, \
@@ -56,6 +57,7 @@ pub struct CodeRecord {
 
 /// The code `id`, if there is one.
 pub async fn code(store: &Store, id: i64) -> Result<Option<CodeRecord>, sqlx::Error> {
+    let store = store.reads();
     store
         .fetch_optional(
             concat!(

@@ -116,3 +116,11 @@ impl TxSql for Tx {
         Tx::pick(self, sqlite, postgres)
     }
 }
+
+/// Whether the server `Store::reads` picks now is a hot standby (asked on
+/// the connection that serves the read): the tests' proof that a read went
+/// to the replica.
+pub async fn reads_in_recovery(store: &Store) -> Result<bool, sqlx::Error> {
+    let (r,): (bool,) = store.reads().fetch_one("SELECT pg_is_in_recovery()", vec![]).await?;
+    Ok(r)
+}

@@ -6,8 +6,10 @@ use sqlx::{Postgres, Sqlite, Transaction};
 pub enum Tx {
     Sqlite(Transaction<'static, Sqlite>),
     /// With whether statements are prepared under a name the connection
-    /// keeps (not behind a transaction pooler, which keeps none).
-    Postgres(Transaction<'static, Postgres>, bool),
+    /// keeps (not behind a transaction pooler, which keeps none), and the
+    /// primary's read replica, told of the commit (reads go to the primary
+    /// until the replica has replayed it).
+    Postgres(Transaction<'static, Postgres>, bool, Option<super::replica::Shared>),
 }
 
 impl Tx {
@@ -15,7 +17,13 @@ impl Tx {
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self {
             Tx::Sqlite(t) => t.commit().await,
-            Tx::Postgres(t, _) => t.commit().await,
+            Tx::Postgres(t, _, replica) => {
+                t.commit().await?;
+                if let Some(r) = replica {
+                    r.wrote();
+                }
+                Ok(())
+            }
         }
     }
 
@@ -23,7 +31,7 @@ impl Tx {
     pub async fn rollback(self) -> Result<(), sqlx::Error> {
         match self {
             Tx::Sqlite(t) => t.rollback().await,
-            Tx::Postgres(t, _) => t.rollback().await,
+            Tx::Postgres(t, ..) => t.rollback().await,
         }
     }
 
@@ -112,7 +120,7 @@ pub(crate) use executor_methods;
 
 executor_methods!(Tx as [fetch_all, fetch_optional, fetch_one, execute], [&mut self], match self => {
     Tx::Sqlite(t) => sqlite(&mut **t),
-    Tx::Postgres(t, named) => pg(&mut **t, *named),
+    Tx::Postgres(t, named, _) => pg(&mut **t, *named),
 });
 
 impl Tx {

@@ -81,7 +81,7 @@ pub async fn active_subscribers(store: &Store, employer: i64) -> Result<Vec<Subs
 pub async fn ssns_held(tx: &mut Tx, ssns: &[&[u8]]) -> Result<std::collections::HashSet<Vec<u8>>, sqlx::Error> {
     use super::Cell;
     let mut held = std::collections::HashSet::new();
-    if let Tx::Postgres(t, named) = tx {
+    if let Tx::Postgres(t, named, _) = tx {
         let rows: Vec<(Vec<u8>,)> = sqlx::query_as("SELECT ssn_index FROM members WHERE ssn_index = ANY($1)")
             .persistent(*named)
             .bind(ssns)

@@ -500,7 +500,9 @@ impl App {
 
     /// Pings the database now and then on PostgreSQL (a server that
     /// restarts is noticed even while nobody types), and often while
-    /// reconnecting. A ping that hangs counts as a lost connection.
+    /// reconnecting. A ping that hangs counts as a lost connection. With a
+    /// read replica, its lag is measured too (the store keeps it: reads
+    /// route by it and the banner shows it).
     fn health_tick(&mut self) {
         let every = if self.reconnecting { RECONNECT_EVERY } else { HEALTH_EVERY };
         if self.health_task.is_some()
@@ -512,10 +514,13 @@ impl App {
         let store = self.ops.store().clone();
         self.health_task = Some(self.tasks.spawn_background(async move {
             let wait = std::time::Duration::from_secs(2);
-            Report::Health(match tokio::time::timeout(wait, store.ping()).await {
+            let pinged = match tokio::time::timeout(wait, store.ping()).await {
                 Ok(r) => r.map_err(|e| short_cause(&e)),
                 Err(_) => Err(format!("{} (no answer in 2 s)", crate::store::CONNECTION_LOST)),
-            })
+            };
+            // Bounded by its own 2 s; an unreachable replica is a status, not an error.
+            store.check_replica().await;
+            Report::Health(pinged)
         }));
     }
 

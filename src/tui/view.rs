@@ -83,9 +83,21 @@ fn draw_banner(f: &mut Frame, app: &App, r: Rect) {
         (false, true) => " READ-ONLY ",
         (false, false) => "",
     };
-    let clock = app.ops.now().format(" %H:%M UTC ").to_string();
-    let fixed = " portaldesk ".len() + env.chars().count() + who.chars().count() + ro.chars().count();
+    // The read replica's lag, or why reads go to the primary.
+    let replica = app.ops.store().replica_status();
     let width = usize::from(r.width);
+    let base = " portaldesk ".len() + env.chars().count() + who.chars().count() + ro.chars().count();
+    // The long note where it leaves the database 20 columns, else the short one.
+    let replica_note = match &replica {
+        Some(s) if !s.note().is_empty() && base + s.note().chars().count() + 2 + 20 <= width => {
+            format!(" {} ", s.note())
+        }
+        Some(s) if !s.note().is_empty() => format!(" {} ", s.short_note()),
+        _ => String::new(),
+    };
+    let replica_style = if replica.is_some_and(|s| s.readable()) { t.banner } else { t.env };
+    let clock = app.ops.now().format(" %H:%M UTC ").to_string();
+    let fixed = base + replica_note.chars().count();
     // The database gets what is left; the clock goes first when space is short.
     let show_clock = width >= fixed + clock.len() + 30;
     let room = width.saturating_sub(fixed + if show_clock { clock.len() } else { 0 } + 2);
@@ -96,6 +108,7 @@ fn draw_banner(f: &mut Frame, app: &App, r: Rect) {
         Span::styled(db, t.banner),
         Span::styled(who, t.banner),
         Span::styled(ro, t.env),
+        Span::styled(replica_note, replica_style),
     ];
     let used: usize = spans.iter().map(|s| s.width()).sum();
     if show_clock {

@@ -106,6 +106,38 @@ pub async fn postgres() -> Option<TestDb> {
     Some(TestDb { store, label: "postgres", _dir: None, database: None })
 }
 
+/// The hot standby of the test server (`PORTALDESK_TEST_PG_REPLICA_URL`,
+/// the same database as `PORTALDESK_TEST_PG_URL` on the replica `.ci/replica`
+/// makes), or `None` with a note. With `PORTALDESK_REQUIRE_PG` set, a
+/// missing one fails rather than skips.
+pub fn pg_replica_url() -> Option<String> {
+    pg_url()?;
+    match std::env::var("PORTALDESK_TEST_PG_REPLICA_URL") {
+        Ok(u) if !u.trim().is_empty() => Some(u),
+        _ => {
+            assert!(
+                std::env::var_os("PORTALDESK_REQUIRE_PG").is_none(),
+                "PORTALDESK_REQUIRE_PG is set but PORTALDESK_TEST_PG_REPLICA_URL is not: start one with \
+                 `bash .ci/replica` and set it to postgres://postgres@127.0.0.1:5433/DB (DB as in PORTALDESK_TEST_PG_URL)"
+            );
+            eprintln!("PORTALDESK_TEST_PG_REPLICA_URL is not set: skipped the replica");
+            None
+        }
+    }
+}
+
+/// A fresh, migrated PostgreSQL schema opened with `replica` (a base URL
+/// such as `pg_replica_url()`, or a closed port) as its read replica, the
+/// same schema on it; `None` when no test server is configured.
+pub async fn postgres_with_replica(replica: &str, max_lag_ms: u64) -> Option<TestDb> {
+    let base = pg_url()?;
+    let url = pg_schema_url(&base).await;
+    let replica_url = format!("{replica}{}", &url[base.len()..]);
+    let opts = OpenOptions { replica_url, replica_max_lag_ms: max_lag_ms, ..OpenOptions::default() };
+    let store = Store::open(&url, &opts).await.expect("open postgres schema with a replica");
+    Some(TestDb { store, label: "postgres+replica", _dir: None, database: None })
+}
+
 /// A fresh database behind PgBouncer in transaction mode, when
 /// `PORTALDESK_TEST_PGBOUNCER_URL` names one (`.ci/run` starts it in front
 /// of the test server): migrated on the server directly, as production
