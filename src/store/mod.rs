@@ -336,7 +336,14 @@ impl Store {
     /// The same database on a pool of its own of at most `max_connections`,
     /// as another portaldesk would open it (the staff load bench's sessions).
     pub async fn reopen(&self, max_connections: u32) -> Result<Store, OpenError> {
-        let opts = OpenOptions { read_only: self.read_only, create: false, max_connections, pooler: self.pooler };
+        let opts = OpenOptions {
+            read_only: self.read_only,
+            create: false,
+            max_connections,
+            pooler: self.pooler,
+            replica_url: self.replica.as_ref().map(|r| r.store.raw_url.clone()).unwrap_or_default(),
+            replica_max_lag_ms: self.replica.as_ref().map_or(0, |r| r.max_lag_ms()),
+        };
         let pool = match &self.pool {
             Pool::Sqlite(_) => {
                 let co = sqlite_options(&self.raw_url, "-65536").map_err(|_| OpenError::BadUrl(self.url.clone()))?;

@@ -119,6 +119,11 @@ pub struct Replica {
 }
 
 impl Replica {
+    /// The lag allowed, in milliseconds (for a store opened like this one).
+    pub(super) fn max_lag_ms(&self) -> u64 {
+        self.max_lag.as_millis() as u64
+    }
+
     pub(super) fn new(store: Store, max_lag: Duration) -> Replica {
         Replica {
             store,
