@@ -55,6 +55,44 @@ impl<T> Part<T> {
     }
 }
 
+/// A page of a keyset-paged part as a move sees it: its rows' count, the
+/// keys of its first and last rows, and whether pages lie before and after.
+pub struct PageEdges {
+    pub rows: usize,
+    pub first: Option<Cursor>,
+    pub last: Option<Cursor>,
+    pub more_before: bool,
+    pub more_after: bool,
+}
+
+/// Moves `selected` within a page of `page_len` rows; at an edge with more
+/// beyond it, the page to read and the row to select in it. `None` when the
+/// action is no movement.
+pub fn page_move(
+    action: Action,
+    selected: &mut usize,
+    page: PageEdges,
+    page_len: usize,
+) -> Option<Option<(Dir, usize)>> {
+    let load = |dir: Dir, at: usize| Some(Some((dir, at)));
+    match action {
+        Action::Down if *selected + 1 < page.rows => *selected += 1,
+        Action::Down | Action::PageDown if page.more_after => {
+            return page.last.map_or(Some(None), |k| load(Dir::After(k), 0));
+        }
+        Action::Up if *selected > 0 => *selected -= 1,
+        Action::Up | Action::PageUp if page.more_before => {
+            return page.first.map_or(Some(None), |k| load(Dir::Before(k), page_len - 1));
+        }
+        Action::Down | Action::PageDown => *selected = page.rows.saturating_sub(1),
+        Action::Up | Action::PageUp => *selected = 0,
+        Action::Top => return load(Dir::First, 0),
+        Action::Bottom => return load(Dir::Last, page_len - 1),
+        _ => return None,
+    }
+    Some(None)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,42 +133,4 @@ mod tests {
         assert_eq!(p.shown(), Some(&7));
         assert_eq!(p.placeholder("billing"), None);
     }
-}
-
-/// A page of a keyset-paged part as a move sees it: its rows' count, the
-/// keys of its first and last rows, and whether pages lie before and after.
-pub struct PageEdges {
-    pub rows: usize,
-    pub first: Option<Cursor>,
-    pub last: Option<Cursor>,
-    pub more_before: bool,
-    pub more_after: bool,
-}
-
-/// Moves `selected` within a page of `page_len` rows; at an edge with more
-/// beyond it, the page to read and the row to select in it. `None` when the
-/// action is no movement.
-pub fn page_move(
-    action: Action,
-    selected: &mut usize,
-    page: PageEdges,
-    page_len: usize,
-) -> Option<Option<(Dir, usize)>> {
-    let load = |dir: Dir, at: usize| Some(Some((dir, at)));
-    match action {
-        Action::Down if *selected + 1 < page.rows => *selected += 1,
-        Action::Down | Action::PageDown if page.more_after => {
-            return page.last.map_or(Some(None), |k| load(Dir::After(k), 0));
-        }
-        Action::Up if *selected > 0 => *selected -= 1,
-        Action::Up | Action::PageUp if page.more_before => {
-            return page.first.map_or(Some(None), |k| load(Dir::Before(k), page_len - 1));
-        }
-        Action::Down | Action::PageDown => *selected = page.rows.saturating_sub(1),
-        Action::Up | Action::PageUp => *selected = 0,
-        Action::Top => return load(Dir::First, 0),
-        Action::Bottom => return load(Dir::Last, page_len - 1),
-        _ => return None,
-    }
-    Some(None)
 }
