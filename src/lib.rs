@@ -7,6 +7,10 @@
 //! `unsafe` is denied everywhere but `store::direct`, SQLite's C interface.
 #![deny(unsafe_code)]
 
+// Linked into every binary of the crate: `store::direct::start_process`
+// sets mimalloc's options through its C interface.
+extern crate mimalloc as _;
+
 pub mod action;
 pub mod bench;
 pub mod cli;
