@@ -53,8 +53,9 @@ pub const SUBSCRIBER_COLUMNS: [&str; 10] =
     ["group", "subscriber_id", "last_name", "first_name", "type", "birth_date", "ssn", "plan", "status", "alerts"];
 
 /// Writes every subscriber of `scope` (one group, or a parent's family) to
-/// `path`, a page of 1 000 at a time so memory does not grow with the
-/// group: SSNs masked, alerts as of `today` by name. Returns how many rows.
+/// `path`, a page at a time on a reader of its own (on SQLite one
+/// connection with a small cache) so memory does not grow with the group:
+/// SSNs masked, alerts as of `today` by name. Returns how many rows.
 pub async fn subscribers_csv(
     store: &Store,
     scope: crate::store::groups::SubscriberScope,
@@ -66,10 +67,12 @@ pub async fn subscribers_csv(
     let fail = |e: csv::Error| format!("writing {} failed: {e}", path.display());
     out.write_record(SUBSCRIBER_COLUMNS).map_err(fail)?;
     let groups = crate::store::groups::scope_groups(store, scope).await.map_err(|e| short_cause(&e))?;
+    let reader = store.streaming_reader().await.map_err(|e| short_cause(&e))?;
+    let read = reader.as_ref().unwrap_or(store);
     let mut n = 0;
     // Group by group (a range scan each), in the order the family's list has.
     for group in groups {
-        n += subscribers_of_group(store, &mut out, group, status, today, path).await?;
+        n += subscribers_of_group(read, &mut out, group, status, today, path).await?;
     }
     out.flush().map_err(|e| format!("writing {} failed: {e}", path.display()))?;
     Ok(n)
