@@ -60,13 +60,10 @@ impl AuditRow {
 /// Rows read at a time while walking the chain.
 const PAGE: i64 = 2000;
 
-/// Writes an audit row in the caller's transaction, so it lands with the
-/// change or not at all. It locks the chain head (`FOR UPDATE` on
-/// PostgreSQL; SQLite's write transaction already excludes other writers)
-/// until the transaction ends, so concurrent appends queue and each links to
-/// the one committed before it; the row's id is the next after the log's
-/// last, taken under that lock.
-pub async fn write(tx: &mut Tx, e: &AuditEntry, at: DateTime<Utc>) -> Result<i64, sqlx::Error> {
+/// The hash the next row links to and the log's last id, with the chain
+/// head locked until the transaction ends (`FOR UPDATE` on PostgreSQL;
+/// SQLite's write transaction already excludes other writers).
+async fn chain_end(tx: &mut Tx) -> Result<(String, i64), sqlx::Error> {
     let head = tx.pick(
         "SELECT last_id, last_hash FROM audit_chain_head WHERE id = 1",
         "SELECT last_id, last_hash FROM audit_chain_head WHERE id = 1 FOR UPDATE",
@@ -76,8 +73,13 @@ pub async fn write(tx: &mut Tx, e: &AuditEntry, at: DateTime<Utc>) -> Result<i64
         prev = fold_before_chain(tx).await?;
     }
     let (max_id,): (i64,) = tx.fetch_one("SELECT COALESCE(MAX(id), 0) FROM audit_log", args![]).await?;
-    let row = AuditRow {
-        id: max_id + 1,
+    Ok((prev, max_id))
+}
+
+/// Entry `e` as the log's row `id`, written at `at` (its hash still to link).
+fn row_of(e: &AuditEntry, id: i64, at: DateTime<Utc>) -> AuditRow {
+    AuditRow {
+        id,
         at: audit_chain::chain_time(at),
         operator: e.operator.clone(),
         action: e.action.clone(),
@@ -88,7 +90,18 @@ pub async fn write(tx: &mut Tx, e: &AuditEntry, at: DateTime<Utc>) -> Result<i64
         after_json: e.after.as_ref().map(|v| v.to_string()),
         script: e.script.clone(),
         hash: None,
-    };
+    }
+}
+
+/// Writes an audit row in the caller's transaction, so it lands with the
+/// change or not at all. It locks the chain head (`FOR UPDATE` on
+/// PostgreSQL; SQLite's write transaction already excludes other writers)
+/// until the transaction ends, so concurrent appends queue and each links to
+/// the one committed before it; the row's id is the next after the log's
+/// last, taken under that lock.
+pub async fn write(tx: &mut Tx, e: &AuditEntry, at: DateTime<Utc>) -> Result<i64, sqlx::Error> {
+    let (prev, max_id) = chain_end(tx).await?;
+    let row = row_of(e, max_id + 1, at);
     let hash = audit_chain::link(&prev, &row.content());
     tx.execute(
         "INSERT INTO audit_log (id, at, operator, action, entity, outcome, reason, before_json, after_json, script, hash) \
@@ -123,32 +136,12 @@ pub async fn write_many(tx: &mut Tx, entries: &[AuditEntry], at: DateTime<Utc>) 
     if entries.is_empty() {
         return Ok(());
     }
-    let head = tx.pick(
-        "SELECT last_id, last_hash FROM audit_chain_head WHERE id = 1",
-        "SELECT last_id, last_hash FROM audit_chain_head WHERE id = 1 FOR UPDATE",
-    );
-    let (last_id, mut prev): (i64, String) = tx.fetch_one(head, args![]).await?;
-    if last_id == 0 {
-        prev = fold_before_chain(tx).await?;
-    }
-    let (max_id,): (i64,) = tx.fetch_one("SELECT COALESCE(MAX(id), 0) FROM audit_log", args![]).await?;
+    let (mut prev, max_id) = chain_end(tx).await?;
     let mut values = Vec::with_capacity(entries.len() * LOG_COLUMNS.len());
     let mut id = max_id;
     for e in entries {
         id += 1;
-        let row = AuditRow {
-            id,
-            at: audit_chain::chain_time(at),
-            operator: e.operator.clone(),
-            action: e.action.clone(),
-            entity: e.entity.clone(),
-            outcome: if e.ok { "ok" } else { "refused" }.to_owned(),
-            reason: e.reason.clone(),
-            before_json: e.before.as_ref().map(|v| v.to_string()),
-            after_json: e.after.as_ref().map(|v| v.to_string()),
-            script: e.script.clone(),
-            hash: None,
-        };
+        let row = row_of(e, id, at);
         prev = audit_chain::link(&prev, &row.content());
         values.extend(args![
             row.id,
