@@ -333,8 +333,9 @@ impl Store {
         Ok(store)
     }
 
-    /// The same database on a pool of its own of at most `max_connections`,
-    /// as another portaldesk would open it (the staff load bench's sessions).
+    /// The same database on a pool of its own of at most `max_connections`
+    /// (PostgreSQL; SQLite keeps its small pool), opened as another
+    /// portaldesk would open it (the staff load bench's sessions).
     pub async fn reopen(&self, max_connections: u32) -> Result<Store, OpenError> {
         let opts = OpenOptions {
             read_only: self.read_only,
@@ -344,20 +345,7 @@ impl Store {
             replica_url: self.replica.as_ref().map(|r| r.store.raw_url.clone()).unwrap_or_default(),
             replica_max_lag_ms: self.replica.as_ref().map_or(0, |r| r.max_lag_ms()),
         };
-        let pool = match &self.pool {
-            Pool::Sqlite(_) => {
-                let co = sqlite_options(&self.raw_url, "-65536").map_err(|_| OpenError::BadUrl(self.url.clone()))?;
-                let pool = SqlitePoolOptions::new()
-                    .max_connections(max_connections.max(1))
-                    .acquire_timeout(Duration::from_secs(10))
-                    .connect_with(co.read_only(self.read_only))
-                    .await
-                    .map_err(|e| classify_sqlite(&self.url, e))?;
-                Pool::Sqlite(pool)
-            }
-            Pool::Postgres(_) => return Store::open(&self.raw_url, &opts).await,
-        };
-        Ok(Store { pool, ..self.clone() })
+        Store::open(&self.raw_url, &opts).await
     }
 
     /// Applies pending migrations; running it again is a no-op.
