@@ -11,7 +11,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::app::App;
-use super::part::{PageEdges, Part, page_move};
+use super::part::{Part, page_move};
 use super::task::TaskId;
 use crate::action::Action;
 use crate::domain::text::{fit, sanitize};
@@ -63,14 +63,7 @@ impl BookTab {
         );
         // While the page is read, moving waits for it (the list below stays put).
         let Some(p) = self.page.shown() else { return moves };
-        let edges = PageEdges {
-            rows: p.rows.len(),
-            first: p.rows.first().map(|r| r.row.cursor()),
-            last: p.rows.last().map(|r| r.row.cursor()),
-            more_before: p.more_before,
-            more_after: p.more_after,
-        };
-        match page_move(action, &mut self.selected, edges, BOOK_PAGE) {
+        match page_move(action, &mut self.selected, p, |r| r.row.cursor(), BOOK_PAGE) {
             None => false,
             Some(Some((dir, select))) => {
                 self.load(dir, select);

@@ -13,7 +13,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use super::app::App;
-use super::part::{PageEdges, Part, page_move};
+use super::part::{Part, page_move};
 use super::screen::{Handled, Reported, Screen};
 use super::task::{Report, TaskId};
 use crate::action::Action;
@@ -119,14 +119,7 @@ impl GroupScreen {
     /// Moves in the subscribers' page, reading the next or previous page at its ends.
     fn move_subscribers(&mut self, action: Action) -> bool {
         let Some(p) = self.subscribers.shown() else { return true };
-        let edges = PageEdges {
-            rows: p.rows.len(),
-            first: p.rows.first().map(|r| r.row.cursor()),
-            last: p.rows.last().map(|r| r.row.cursor()),
-            more_before: p.more_before,
-            more_after: p.more_after,
-        };
-        match page_move(action, &mut self.selected, edges, SUBSCRIBER_PAGE) {
+        match page_move(action, &mut self.selected, p, |r| r.row.cursor(), SUBSCRIBER_PAGE) {
             None => false,
             Some(Some((dir, select))) => {
                 self.load_subscribers(dir, select);

@@ -3,7 +3,7 @@
 
 use super::task::TaskId;
 use crate::action::Action;
-use crate::store::{Cursor, Dir};
+use crate::store::{Cursor, Dir, Page};
 
 /// What a screen holds of one read.
 #[derive(Debug, Clone, Default)]
@@ -55,36 +55,28 @@ impl<T> Part<T> {
     }
 }
 
-/// A page of a keyset-paged part as a move sees it: its rows' count, the
-/// keys of its first and last rows, and whether pages lie before and after.
-pub struct PageEdges {
-    pub rows: usize,
-    pub first: Option<Cursor>,
-    pub last: Option<Cursor>,
-    pub more_before: bool,
-    pub more_after: bool,
-}
-
-/// Moves `selected` within a page of `page_len` rows; at an edge with more
-/// beyond it, the page to read and the row to select in it. `None` when the
-/// action is no movement.
-pub fn page_move(
+/// Moves `selected` within `page` (`page_len` rows when full, each row's
+/// key read by `key`); at an edge with more beyond it, the page to read and
+/// the row to select in it. `None` when the action is no movement.
+pub fn page_move<R>(
     action: Action,
     selected: &mut usize,
-    page: PageEdges,
+    page: &Page<R>,
+    key: impl Fn(&R) -> Cursor,
     page_len: usize,
 ) -> Option<Option<(Dir, usize)>> {
+    let rows = page.rows.len();
     let load = |dir: Dir, at: usize| Some(Some((dir, at)));
     match action {
-        Action::Down if *selected + 1 < page.rows => *selected += 1,
+        Action::Down if *selected + 1 < rows => *selected += 1,
         Action::Down | Action::PageDown if page.more_after => {
-            return page.last.map_or(Some(None), |k| load(Dir::After(k), 0));
+            return page.rows.last().map_or(Some(None), |r| load(Dir::After(key(r)), 0));
         }
         Action::Up if *selected > 0 => *selected -= 1,
         Action::Up | Action::PageUp if page.more_before => {
-            return page.first.map_or(Some(None), |k| load(Dir::Before(k), page_len - 1));
+            return page.rows.first().map_or(Some(None), |r| load(Dir::Before(key(r)), page_len - 1));
         }
-        Action::Down | Action::PageDown => *selected = page.rows.saturating_sub(1),
+        Action::Down | Action::PageDown => *selected = rows.saturating_sub(1),
         Action::Up | Action::PageUp => *selected = 0,
         Action::Top => return load(Dir::First, 0),
         Action::Bottom => return load(Dir::Last, page_len - 1),
@@ -99,27 +91,25 @@ mod tests {
 
     #[test]
     fn a_move_stays_in_the_page_until_an_edge_with_more_beyond_it() {
-        let edges = |before, after| PageEdges {
-            rows: 3,
-            first: Some(vec![crate::store::Arg::I64(Some(1))]),
-            last: Some(vec![crate::store::Arg::I64(Some(3))]),
-            more_before: before,
-            more_after: after,
-        };
+        let edges = |more_before, more_after| Page { rows: vec![1i64, 2, 3], more_before, more_after };
+        let key = |n: &i64| vec![crate::store::Arg::I64(Some(*n))];
         let mut at = 1;
-        assert_eq!(page_move(Action::Down, &mut at, edges(false, true), 50), Some(None));
+        assert_eq!(page_move(Action::Down, &mut at, &edges(false, true), key, 50), Some(None));
         assert_eq!(at, 2);
         // At the last row with more after: the next page, its first row.
-        let next = page_move(Action::Down, &mut at, edges(false, true), 50);
+        let next = page_move(Action::Down, &mut at, &edges(false, true), key, 50);
         assert!(matches!(next, Some(Some((Dir::After(_), 0)))), "{next:?}");
         // With nothing after, the last row stays.
-        assert_eq!(page_move(Action::PageDown, &mut at, edges(false, false), 50), Some(None));
+        assert_eq!(page_move(Action::PageDown, &mut at, &edges(false, false), key, 50), Some(None));
         assert_eq!(at, 2);
         at = 0;
-        let back = page_move(Action::Up, &mut at, edges(true, false), 50);
+        let back = page_move(Action::Up, &mut at, &edges(true, false), key, 50);
         assert!(matches!(back, Some(Some((Dir::Before(_), 49)))), "{back:?}");
-        assert!(matches!(page_move(Action::Bottom, &mut at, edges(false, false), 50), Some(Some((Dir::Last, 49)))));
-        assert_eq!(page_move(Action::Open, &mut at, edges(false, false), 50), None);
+        assert!(matches!(
+            page_move(Action::Bottom, &mut at, &edges(false, false), key, 50),
+            Some(Some((Dir::Last, 49)))
+        ));
+        assert_eq!(page_move(Action::Open, &mut at, &edges(false, false), key, 50), None);
     }
 
     #[test]
