@@ -19,7 +19,7 @@ use portaldesk::domain::case::{CaseView, Queue};
 use portaldesk::domain::role::Role;
 use portaldesk::ops::{Clock, Ops};
 use portaldesk::store::lists::{ListKind, ListRequest, fetch};
-use portaldesk::store::testing::{StoreSql, reads_in_recovery};
+use portaldesk::store::testing::{StoreSql, lose_replica, reads_in_recovery};
 use portaldesk::store::{Dir, OpenOptions, ReplicaStatus, Store, cases, staff};
 
 fn t0() -> DateTime<Utc> {
@@ -155,6 +155,38 @@ async fn lists_read_from_the_replica_once_it_has_replayed() {
     let before = store.replica_reads();
     assert_eq!(case_numbers(store).await.len(), 4, "replayed, the replica's list shows case 4");
     assert_eq!(store.replica_reads(), before + 1);
+    other.close().await;
+}
+
+#[tokio::test]
+async fn a_replica_dying_between_checks_loses_no_read() {
+    let Some(replica) = common::pg_replica_url() else { return };
+    let _one = STANDBY.lock().await;
+    let db = common::postgres_with_replica(&replica, 2000).await.unwrap();
+    let store = &db.store;
+    let other = colleague(store).await;
+    fixture(&other, 3).await;
+    wait_replayed(store).await;
+    // Replay paused, a colleague's fourth case is on the primary alone:
+    // a list that shows it was read there.
+    let paused = Paused::new(&replica).await;
+    insert_case(&other, 4).await;
+    store.check_replica().await;
+    assert!(store.replica_status().unwrap().readable(), "{:?}", store.replica_status());
+    assert_eq!(case_numbers(store).await.len(), 3, "read on the replica");
+
+    // The replica dies with its last check still fresh: the next read is
+    // lost there, runs again on the primary, and does not fail.
+    lose_replica(store).await;
+    assert_eq!(case_numbers(store).await.len(), 4, "read again on the primary");
+    let status = store.replica_status().unwrap();
+    assert!(matches!(status, ReplicaStatus::Unreachable { .. }), "{status:?}");
+    assert_eq!(status.note(), "replica unreachable: reading from the primary");
+    // Later reads go to the primary straight away.
+    let before = store.replica_reads();
+    assert!(cases::file_by_number(store, "C-000004").await.unwrap().is_some());
+    assert_eq!(store.replica_reads(), before);
+    drop(paused);
     other.close().await;
 }
 

@@ -129,6 +129,9 @@ pub struct Store {
     /// This is a replica's store: the process ids it publishes for a cancel
     /// are negative, so the cancel goes to the replica.
     on_replica: bool,
+    /// On a replica's store: where a read goes when the replica loses it
+    /// (the replica died between two lag checks).
+    fallback: Option<std::sync::Arc<replica::Fallback>>,
 }
 
 /// Why a store could not be opened, phrased for the person at the terminal.
@@ -305,21 +308,24 @@ impl Store {
                     0 => DEFAULT_REPLICA_MAX_LAG_MS,
                     ms => ms,
                 };
-                let standby = replica::open(r, opts)?;
-                Some(std::sync::Arc::new(replica::Replica::new(standby, Duration::from_millis(lag))))
+                Some((replica::open(r, opts)?, Duration::from_millis(lag)))
             }
         };
-        let store = Store {
+        let mut store = Store {
             pool,
             url: shown,
             raw_url: url.to_owned(),
             read_only: opts.read_only,
             named: !pooled,
             pooler: pooled,
-            replica,
+            replica: None,
             pinned: false,
             on_replica: false,
+            fallback: None,
         };
+        if let Some((standby, max_lag)) = replica {
+            store.replica = Some(replica::attach(&store, standby, max_lag));
+        }
         if pooled {
             store.check_migrated().await?;
         } else if opts.read_only {
@@ -624,6 +630,24 @@ impl Store {
         args: Vec<Arg>,
         pid: &std::sync::atomic::AtomicI32,
     ) -> Result<Vec<T>, sqlx::Error> {
+        let Some(fallback) = &self.fallback else { return self.fetch_all_cancellable_here(sql, args, pid).await };
+        let sql = sql.into_sql_str();
+        let again = (sql.clone(), args.clone());
+        match self.fetch_all_cancellable_here(sql, args, pid).await {
+            Err(e) if fault(&e) == Some(Fault::ConnectionLost) => {
+                fallback.replica_lost(&e);
+                Box::pin(fallback.primary.fetch_all_cancellable(again.0, again.1, pid)).await
+            }
+            done => done,
+        }
+    }
+
+    async fn fetch_all_cancellable_here<T: Record>(
+        &self,
+        sql: impl sqlx::SqlSafeStr,
+        args: Vec<Arg>,
+        pid: &std::sync::atomic::AtomicI32,
+    ) -> Result<Vec<T>, sqlx::Error> {
         use std::sync::atomic::Ordering;
         match &self.pool {
             Pool::Sqlite(_) => self.fetch_all(sql, args).await,
@@ -654,8 +678,25 @@ tx::executor_methods!(Store as [pool_fetch_all, pool_fetch_optional, pool_fetch_
 /// pooler inside a transaction of its own. sqlx parses a statement with
 /// parameters, syncs, then binds it; outside a transaction the pooler may
 /// hand the bind to another server connection, where nothing was parsed.
+/// On a replica's store, a read the replica loses runs again on the primary.
 macro_rules! pooled {
     ($self:ident, $begin:ident, $method:ident, $pool_method:ident, $sql:ident, $args:ident) => {
+        match &$self.fallback {
+            None => pooled!(@here $self, $begin, $method, $pool_method, $sql, $args),
+            Some(fallback) => {
+                let $sql = sqlx::SqlSafeStr::into_sql_str($sql);
+                let again = ($sql.clone(), $args.clone());
+                match pooled!(@here $self, $begin, $method, $pool_method, $sql, $args) {
+                    Err(e) if fault(&e) == Some(Fault::ConnectionLost) => {
+                        fallback.replica_lost(&e);
+                        Box::pin(fallback.primary.$method(again.0, again.1)).await
+                    }
+                    done => done,
+                }
+            }
+        }
+    };
+    (@here $self:ident, $begin:ident, $method:ident, $pool_method:ident, $sql:ident, $args:ident) => {
         if $self.pooler {
             // Boxed: the callers' futures stay as small as without a pooler.
             Box::pin(async move {

@@ -352,7 +352,41 @@ pub(super) fn open(url: &str, opts: &super::OpenOptions) -> Result<Store, super:
         replica: None,
         pinned: false,
         on_replica: true,
+        fallback: None,
     })
+}
+
+/// Puts `standby` beside `primary`: its reads fall back to the primary
+/// when the replica loses them.
+pub(super) fn attach(primary: &Store, mut standby: Store, max_lag: Duration) -> Shared {
+    Arc::new_cyclic(|me| {
+        let primary = Store { replica: None, pinned: true, ..primary.clone() };
+        standby.fallback = Some(Arc::new(Fallback { primary, replica: me.clone() }));
+        Replica::new(standby, max_lag)
+    })
+}
+
+/// Where a replica's read goes when the replica dies between two lag
+/// checks: run again on the primary, and the replica counted unreachable
+/// until the next check finds it back, so the read does not fail and the
+/// banner says why reads moved.
+#[derive(Debug)]
+pub struct Fallback {
+    /// The primary, without the replica (so no read goes round again).
+    pub(super) primary: Store,
+    /// Weak: the replica owns this.
+    replica: std::sync::Weak<Replica>,
+}
+
+impl Fallback {
+    /// Notes that the replica lost a read.
+    pub(super) fn replica_lost(&self, e: &sqlx::Error) {
+        let Some(r) = self.replica.upgrade() else { return };
+        tracing::info!("read replica: lost a read ({}): reading from the primary", super::short_cause(e));
+        let mut h = r.health();
+        h.status = ReplicaStatus::Unreachable { cause: super::short_cause(e) };
+        h.at = Some(Instant::now());
+    }
 }
 
 /// Shared, for `Store` clones.

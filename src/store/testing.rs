@@ -117,6 +117,15 @@ impl TxSql for Tx {
     }
 }
 
+/// Closes the replica's pool under a running store: to the store, what a
+/// standby dying between two lag checks looks like (every read on it is
+/// lost), while the shared test standby stays up.
+pub async fn lose_replica(store: &Store) {
+    if let Some(r) = &store.replica {
+        r.store.close().await;
+    }
+}
+
 /// Whether the server `Store::reads` picks now is a hot standby (asked on
 /// the connection that serves the read): the tests' proof that a read went
 /// to the replica.
