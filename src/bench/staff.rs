@@ -151,7 +151,7 @@ pub async fn staff(
                 }
                 // Back to a known place: no prompt, confirm or popup left open.
                 let _ = h.press("<Esc><Esc>").await;
-                tokio::time::sleep(think).await;
+                idle(&mut h, think).await;
             }
             tally
         }));
@@ -204,4 +204,19 @@ pub async fn staff(
         (None, _) => out.push(("server connections".into(), "not counted (SQLite)".into())),
     }
     Ok(out)
+}
+
+/// The think time between steps, with the terminal's ticks in it (its
+/// presence heartbeats, its health pings), their reports applied as they
+/// come, as an open terminal's event loop would.
+async fn idle(h: &mut crate::tui::Headless, think: Duration) {
+    let tick = Duration::from_millis(h.app.tick_ms);
+    let until = Instant::now() + think;
+    while Instant::now() + tick <= until {
+        tokio::time::sleep(tick).await;
+        h.app.on_tick();
+        h.apply_ready();
+    }
+    tokio::time::sleep(until.saturating_duration_since(Instant::now())).await;
+    h.apply_ready();
 }
