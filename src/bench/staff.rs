@@ -149,9 +149,15 @@ pub async fn staff(
                     }
                     Err(e) => tally.errors.push(format!("{}: {e}", step.name())),
                 }
-                // Back to a known place: no prompt, confirm or popup left open.
-                let _ = h.press("<Esc><Esc>").await;
+                // The operator reads what the step showed (an open case or
+                // member beats its presence meanwhile), then goes back to a
+                // known place: no prompt, confirm or popup left open.
                 idle(&mut h, think).await;
+                let _ = h.press("<Esc><Esc>").await;
+            }
+            // As the terminal does when it quits: its presence row goes now.
+            if let Some(leave) = h.app.presence_leave() {
+                leave.await;
             }
             tally
         }));
