@@ -1504,6 +1504,10 @@ async fn two_sessions_see_who_is_viewing_and_editing_a_case() {
         beat(&mut b).await;
         let s = b.screen();
         assert!(s.contains(&format!("● {a_login} is editing this case")), "{label}: B sees A editing:\n{s}");
+        if label == "sqlite" {
+            // One line above the case at 80x24; the rest of the frame as it was.
+            insta::assert_snapshot!("case_with_a_colleague_editing_80x24", stable(&s, &db));
+        }
 
         // B starts a change: warned first; n changes nothing.
         let events = |db: &common::TestDb, case: String| {
@@ -1563,5 +1567,20 @@ async fn two_sessions_see_who_is_viewing_and_editing_a_case() {
         let (n,): (i64,) =
             db.store.fetch_one("SELECT count(*) FROM presence WHERE session_id = 'killed'", args![]).await.unwrap();
         assert_eq!(n, 0, "{label}: the reader purged it");
+
+        // A member: the same line, above its tabs; an edit form open is "editing".
+        let number = rich_member(&db).await;
+        let open = format!(":member {number}<Enter><Enter>");
+        b.press("<Esc><Esc>").await.unwrap();
+        a.press(&open).await.unwrap();
+        a.press(":edit<Enter>").await.unwrap();
+        beat(&mut a).await;
+        b.press(&open).await.unwrap();
+        beat(&mut b).await;
+        let s = b.screen();
+        assert!(
+            s.contains(&format!("● {a_login} is editing this member")),
+            "{label}: B sees A editing the member:\n{s}"
+        );
     }
 }
