@@ -478,3 +478,79 @@ async fn execute_checks_the_tables_role_and_answers_typed_outcomes() {
         assert!(matches!(shown, Outcome::Case(Some(ref f)) if f.case.case_number == "C-000003"), "{}", db.label);
     }
 }
+
+/// Presence heartbeats through `Ops::execute`: a beat writes the session's
+/// row and answers the others alive on the same entity; moving to another
+/// entity moves the row; a row three beats old is not shown and is purged
+/// by the reader; a read-only session writes nothing and still sees the
+/// others; leaving deletes the row. No audit row for any of it.
+#[tokio::test]
+async fn presence_beats_show_the_others_and_expire() {
+    use portaldesk::domain::presence::{EntityKind, Here, Mode, Present};
+    use portaldesk::ops::presence::Beat;
+    use portaldesk::ops::request::{Env, Request};
+    let config = portaldesk::config::Config::load(None, std::iter::empty(), &Default::default()).unwrap();
+    let env = Env::new(&config, None, None);
+    let here = |kind, key: &str, mode| Some(Here { kind, key: key.into(), mode });
+    let beat = |session: &str, h: Option<Here>| Request::Presence(Beat { session: session.into(), here: h });
+    let rows = |s: Store| async move {
+        let r: Vec<(String, String, String, String)> = s
+            .fetch_all("SELECT session_id, entity_kind, entity_key, mode FROM presence ORDER BY session_id", args![])
+            .await
+            .unwrap();
+        r
+    };
+    for db in common::all_backends().await {
+        let (s, l) = (&db.store, db.label);
+        fixture(s, 2).await;
+        let (ann, sam) = (ops(s, "ann").await, ops(s, "sam").await);
+        let audit_before: Vec<(i64,)> = s.fetch_all("SELECT count(*) FROM audit_log", args![]).await.unwrap();
+
+        let seen: Vec<Present> =
+            ann.ask(&env, beat("a1", here(EntityKind::Case, "C-000001", Mode::Viewing))).await.unwrap();
+        assert!(seen.is_empty(), "{l}: nobody else yet");
+        let seen: Vec<Present> =
+            sam.ask(&env, beat("s1", here(EntityKind::Case, "C-000001", Mode::Editing))).await.unwrap();
+        assert_eq!(seen, [Present { login: "ann".into(), mode: Mode::Viewing }], "{l}");
+        let seen: Vec<Present> =
+            ann.ask(&env, beat("a1", here(EntityKind::Case, "C-000001", Mode::Viewing))).await.unwrap();
+        assert_eq!(seen, [Present { login: "sam".into(), mode: Mode::Editing }], "{l}: ann sees sam editing");
+
+        // One row per session: sam moving to a member moves its row.
+        let seen: Vec<Present> =
+            sam.ask(&env, beat("s1", here(EntityKind::Member, "M000001", Mode::Viewing))).await.unwrap();
+        assert!(seen.is_empty(), "{l}");
+        assert_eq!(
+            rows(s.clone()).await,
+            [
+                ("a1".into(), "case".into(), "C-000001".into(), "viewing".into()),
+                ("s1".into(), "member".into(), "M000001".into(), "viewing".into())
+            ],
+            "{l}"
+        );
+
+        // A row last beaten 20 s ago (a killed terminal) is not shown, and goes.
+        let late = ops_at(s, "sam", t0() - Duration::seconds(20)).await;
+        let _: Vec<Present> =
+            late.ask(&env, beat("s2", here(EntityKind::Case, "C-000001", Mode::Editing))).await.unwrap();
+        let seen: Vec<Present> =
+            ann.ask(&env, beat("a1", here(EntityKind::Case, "C-000001", Mode::Viewing))).await.unwrap();
+        assert!(seen.is_empty(), "{l}: an expired heartbeat is not shown: {seen:?}");
+        assert_eq!(rows(s.clone()).await.len(), 2, "{l}: and the reader purged it");
+
+        // A read-only session writes nothing, and sees the others.
+        let ro = Ops::for_operator(s.clone(), "sam", true, Clock::Fixed(t0())).await.unwrap();
+        let seen: Vec<Present> =
+            ro.ask(&env, beat("r1", here(EntityKind::Case, "C-000001", Mode::Viewing))).await.unwrap();
+        assert_eq!(seen, [Present { login: "ann".into(), mode: Mode::Viewing }], "{l}");
+        let _: Vec<Present> = ro.ask(&env, beat("r1", None)).await.unwrap();
+        assert_eq!(rows(s.clone()).await.len(), 2, "{l}: a read-only session wrote no row");
+
+        // Leaving deletes the row.
+        let _: Vec<Present> = ann.ask(&env, beat("a1", None)).await.unwrap();
+        let _: Vec<Present> = sam.ask(&env, beat("s1", None)).await.unwrap();
+        assert!(rows(s.clone()).await.is_empty(), "{l}");
+        let audit_after: Vec<(i64,)> = s.fetch_all("SELECT count(*) FROM audit_log", args![]).await.unwrap();
+        assert_eq!(audit_after, audit_before, "{l}: heartbeats write no audit row");
+    }
+}

@@ -959,6 +959,18 @@ fn samples() -> Vec<(&'static str, Vec<(&'static str, Arg)>)> {
                 ("commission_cents", int(-250)),
             ],
         ),
+        (
+            "presence",
+            vec![
+                ("id", int(1)),
+                ("session_id", text("session_id: Nguyễn O'Brien")),
+                ("staff_id", int(1)),
+                ("entity_kind", text("case")),
+                ("entity_key", text("entity_key: Nguyễn O'Brien")),
+                ("mode", text("editing")),
+                ("seen_at", time()),
+            ],
+        ),
     ]
 }
 

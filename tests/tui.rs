@@ -1448,3 +1448,139 @@ async fn the_broker_view_shows_commission_statements_by_month_and_writes_one() {
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.lines().count() > 1, "{text}");
 }
+
+/// Ticks `h` until its next presence heartbeat has run (a beat every few
+/// seconds; a test ticks rather than waits).
+async fn beat(h: &mut Headless) {
+    for _ in 0..h.app.presence_every() {
+        h.app.on_tick();
+    }
+    h.settle(std::time::Duration::from_secs(30)).await.unwrap();
+}
+
+/// Presence with two sessions on one database (SQLite, PostgreSQL, and
+/// PostgreSQL through PgBouncer in transaction mode): A opens a case and B
+/// sees "A is viewing"; A starts a note and B sees "is editing this case";
+/// B starting a change is warned first, and n leaves everything as it was
+/// (its typed text too); A leaves and B's line goes; a heartbeat three
+/// beats old is not shown, and is purged by the reader.
+#[tokio::test]
+async fn two_sessions_see_who_is_viewing_and_editing_a_case() {
+    for db in common::all_backends().await {
+        let label = db.label;
+        seed_small(&db).await;
+        let (a_login,): (String,) = db
+            .store
+            .fetch_one(
+                "SELECT login FROM staff WHERE role = 'agent' AND status = 'active' ORDER BY login LIMIT 1",
+                args![],
+            )
+            .await
+            .unwrap();
+        let km = || Keymap::from_texts(None).unwrap();
+        let mut a = Headless::start(session(&db, &a_login, km()).await, 80, 24).await.unwrap();
+        let mut b = Headless::start(session(&db, "tester", km()).await, 80, 24).await.unwrap();
+        let (case,): (String,) = db
+            .store
+            .fetch_one("SELECT case_number FROM cases WHERE status = 'open' ORDER BY case_number LIMIT 1", args![])
+            .await
+            .unwrap();
+        let open = format!(":case {case}<Enter>");
+
+        a.press(&open).await.unwrap();
+        beat(&mut a).await;
+        b.press(&open).await.unwrap();
+        beat(&mut b).await;
+        let s = b.screen();
+        assert!(s.contains(&format!("● {a_login} is viewing")), "{label}: B sees A viewing:\n{s}");
+        beat(&mut a).await;
+        let s = a.screen();
+        assert!(s.contains("● tester is viewing"), "{label}: and A sees B at its next beat:\n{s}");
+
+        // A starts a note: B sees A editing at its next beat.
+        a.press("N").await.unwrap();
+        a.press("half a note").await.unwrap();
+        beat(&mut a).await;
+        beat(&mut b).await;
+        let s = b.screen();
+        assert!(s.contains(&format!("● {a_login} is editing this case")), "{label}: B sees A editing:\n{s}");
+        if label == "sqlite" {
+            // One line above the case at 80x24; the rest of the frame as it was.
+            insta::assert_snapshot!("case_with_a_colleague_editing_80x24", stable(&s, &db));
+        }
+
+        // B starts a change: warned first; n changes nothing.
+        let events = |db: &common::TestDb, case: String| {
+            let store = db.store.clone();
+            async move {
+                let (n,): (i64,) = store
+                    .fetch_one(
+                        "SELECT count(*) FROM case_events e JOIN cases c ON c.id = e.case_id WHERE c.case_number = $1",
+                        args![case],
+                    )
+                    .await
+                    .unwrap();
+                n
+            }
+        };
+        let before = events(&db, case.clone()).await;
+        b.press("N").await.unwrap();
+        let s = b.screen();
+        assert!(s.contains(&format!("{a_login} is editing this case — change it anyway?")), "{label}: warned:\n{s}");
+        b.press("n").await.unwrap();
+        assert_eq!(b.app.mode, portaldesk::tui::app::Mode::Normal, "{label}: n leaves no prompt open");
+        // A note typed on the command line: the warning comes over it, and n gives the text back.
+        b.press(":note from B<Enter>").await.unwrap();
+        assert!(b.screen().contains("change it anyway?"), "{label}");
+        b.press("<Esc>").await.unwrap();
+        assert_eq!(b.app.input.value(), "from B", "{label}: the typed text is still there");
+        assert!(matches!(b.app.mode, portaldesk::tui::app::Mode::Prompt(_)), "{label}");
+        b.press("<Esc>").await.unwrap();
+        assert_eq!(events(&db, case.clone()).await, before, "{label}: nothing was changed");
+        // y goes on: the prompt opens and the note is saved.
+        b.press("N").await.unwrap();
+        b.press("y").await.unwrap();
+        b.press("ok from B<Enter>").await.unwrap();
+        let s = b.screen();
+        assert_eq!(events(&db, case.clone()).await, before + 1, "{label}: the note after y is saved:\n{s}");
+
+        // A leaves the case: its row goes, and B's line with it.
+        a.press("<Esc><Esc>").await.unwrap();
+        beat(&mut a).await;
+        beat(&mut b).await;
+        let s = b.screen();
+        assert!(!s.contains('●'), "{label}: nobody else is shown once A left:\n{s}");
+
+        // A heartbeat three beats old (a killed terminal) is not shown, and goes.
+        let old = common::seeded::now() - chrono::Duration::seconds(60);
+        db.store
+            .execute(
+                "INSERT INTO presence (session_id, staff_id, entity_kind, entity_key, mode, seen_at) \
+                 SELECT 'killed', id, 'case', $1, 'editing', $2 FROM staff WHERE login = $3",
+                args![case.clone(), old, a_login.clone()],
+            )
+            .await
+            .unwrap();
+        beat(&mut b).await;
+        let s = b.screen();
+        assert!(!s.contains('●'), "{label}: an expired heartbeat is not shown:\n{s}");
+        let (n,): (i64,) =
+            db.store.fetch_one("SELECT count(*) FROM presence WHERE session_id = 'killed'", args![]).await.unwrap();
+        assert_eq!(n, 0, "{label}: the reader purged it");
+
+        // A member: the same line, above its tabs; an edit form open is "editing".
+        let number = rich_member(&db).await;
+        let open = format!(":member {number}<Enter><Enter>");
+        b.press("<Esc><Esc>").await.unwrap();
+        a.press(&open).await.unwrap();
+        a.press(":edit<Enter>").await.unwrap();
+        beat(&mut a).await;
+        b.press(&open).await.unwrap();
+        beat(&mut b).await;
+        let s = b.screen();
+        assert!(
+            s.contains(&format!("● {a_login} is editing this member")),
+            "{label}: B sees A editing the member:\n{s}"
+        );
+    }
+}

@@ -149,9 +149,15 @@ pub async fn staff(
                     }
                     Err(e) => tally.errors.push(format!("{}: {e}", step.name())),
                 }
-                // Back to a known place: no prompt, confirm or popup left open.
+                // The operator reads what the step showed (an open case or
+                // member beats its presence meanwhile), then goes back to a
+                // known place: no prompt, confirm or popup left open.
+                idle(&mut h, think).await;
                 let _ = h.press("<Esc><Esc>").await;
-                tokio::time::sleep(think).await;
+            }
+            // As the terminal does when it quits: its presence row goes now.
+            if let Some(leave) = h.app.presence_leave() {
+                leave.await;
             }
             tally
         }));
@@ -204,4 +210,19 @@ pub async fn staff(
         (None, _) => out.push(("server connections".into(), "not counted (SQLite)".into())),
     }
     Ok(out)
+}
+
+/// The think time between steps, with the terminal's ticks in it (its
+/// presence heartbeats, its health pings), their reports applied as they
+/// come, as an open terminal's event loop would.
+async fn idle(h: &mut crate::tui::Headless, think: Duration) {
+    let tick = Duration::from_millis(h.app.tick_ms);
+    let until = Instant::now() + think;
+    while Instant::now() + tick <= until {
+        tokio::time::sleep(tick).await;
+        h.app.on_tick();
+        h.apply_ready();
+    }
+    tokio::time::sleep(until.saturating_duration_since(Instant::now())).await;
+    h.apply_ready();
 }

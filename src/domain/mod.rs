@@ -15,6 +15,7 @@ pub mod import_spec;
 pub mod maintenance;
 pub mod member_query;
 pub mod npn;
+pub mod presence;
 pub mod report_catalogue;
 pub mod role;
 pub mod schedule;

@@ -16,6 +16,7 @@ pub mod key_rotation;
 mod locked_change;
 pub mod maintenance;
 pub mod members;
+pub mod presence;
 mod report_rows;
 pub mod reports;
 pub mod request;

@@ -23,6 +23,7 @@ use crate::domain::access::Perms;
 use crate::domain::case::Queue;
 use crate::domain::case_change::CaseChange;
 use crate::domain::import_spec::ImportKind;
+use crate::domain::presence::EntityKind;
 use crate::domain::role::Role;
 use crate::store::Dir;
 use crate::store::accounts::AccountHead;
@@ -332,6 +333,9 @@ pub enum Request {
         job: i64,
         out: PathBuf,
     },
+    /// A heartbeat of an open case or member view (presence): no Action of
+    /// its own, permitted as reading the entity's area, never audited.
+    Presence(super::presence::Beat),
 }
 
 /// The change a bulk preview is for.
@@ -398,6 +402,8 @@ pub enum Outcome {
     ReportResult(Box<super::reports::ReportResult>),
     /// A report's output written to a file: its bytes and lines (the header included).
     Written(u64, u64),
+    /// Who else is on the entity a presence heartbeat was about.
+    Present(Vec<crate::domain::presence::Present>),
     /// Done, with nothing more to say (a revocation, a grant changed).
     Done,
 }
@@ -507,6 +513,10 @@ impl Request {
             R::CommissionGet { .. } => Action::CommissionGet,
             R::ReportResult { .. } => Action::AreaReports,
             R::ReportGet { .. } => Action::ListExport,
+            R::Presence(b) => match b.here.as_ref().map(|h| h.kind) {
+                Some(EntityKind::Member) => Action::AreaMembers,
+                _ => Action::AreaCases,
+            },
         }
     }
 
@@ -590,6 +600,9 @@ impl Request {
             R::CommissionList { npn, .. } => format!("broker:{}", npn.trim()),
             R::CommissionGet { id, .. } => format!("commission-statement:{id}"),
             R::ReportResult { job } | R::ReportGet { job, .. } => format!("report-job:{job}"),
+            R::Presence(b) => {
+                b.here.as_ref().map_or_else(|| "presence".into(), |h| format!("{}:{}", h.kind.as_str(), h.key))
+            }
         }
     }
 }
@@ -748,6 +761,7 @@ impl Ops {
                 let (bytes, lines) = self.get_report(job, &out).await?;
                 O::Written(bytes, lines)
             }
+            R::Presence(beat) => O::Present(self.beat(beat).await?),
         })
     }
 
@@ -826,6 +840,7 @@ outcome_into!(
     Statements(v) => super::commissions::Statements = *v,
     StatementWritten(v) => super::commissions::StatementWritten = *v,
     Resumed(v) => Option<chrono::DateTime<chrono::Utc>> = v,
+    Present(v) => Vec<crate::domain::presence::Present> = v,
 );
 
 impl TryFrom<Outcome> for () {

@@ -35,6 +35,7 @@ pub mod lists;
 pub mod load;
 pub mod maintenance;
 pub mod members;
+pub mod presence;
 pub mod staff;
 pub mod x12;
 

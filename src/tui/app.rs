@@ -128,6 +128,8 @@ pub struct App {
     pub reconnecting: bool,
     /// The health ping in flight.
     health_task: Option<TaskId>,
+    /// Who else has the open case or member, and this session's heartbeat.
+    pub(super) presence: super::presence::Presence,
 }
 
 /// Ticks between health pings on PostgreSQL, and while reconnecting.
@@ -203,6 +205,7 @@ impl App {
             messages: std::collections::VecDeque::new(),
             reconnecting: false,
             health_task: None,
+            presence: super::presence::Presence::new(config.ui.tick_ms),
             locked: None,
             lock_error: None,
             idle_lock_ticks: (config.ui.idle_lock_minutes * 60_000).checked_div(config.ui.tick_ms.max(1)).unwrap_or(0),
@@ -439,7 +442,8 @@ impl App {
             tracing::warn!("database connection lost; reconnecting");
         }
         // The screen that asked for it takes its report.
-        let Some(report) = self.route_to_screens(msg.id, msg.report) else { return };
+        let Some(report) = self.presence_report(msg.id, msg.report) else { return };
+        let Some(report) = self.route_to_screens(msg.id, report) else { return };
         match report {
             // A page or a count of a list that loads another since.
             Report::List(_) | Report::ListCount(_) => {}
@@ -562,6 +566,7 @@ impl App {
         self.idle_tick();
         self.show_import_progress();
         self.health_tick();
+        self.presence_tick();
         if self.sweep_every > 0 && self.tick.is_multiple_of(self.sweep_every) && !self.ops.read_only() {
             self.sweep(true);
         }

@@ -11,6 +11,7 @@ use super::screen::{Handled, Reported, Screen};
 use super::task::{Report, TaskId};
 use crate::action::Action;
 use crate::columns::due;
+use crate::domain::presence::EntityKind;
 use crate::domain::text::sanitize;
 use crate::store::cases::CaseFile;
 
@@ -132,6 +133,7 @@ pub fn draw_case(f: &mut Frame, app: &App, s: &CaseScreen, r: Rect) {
         return;
     };
     let lines = case_lines(app, s, file);
+    let r = super::widgets::presence_line(f, app.presence_line(EntityKind::Case, &file.case.case_number), t.key, r);
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((s.scroll, 0)), r);
 }
 

@@ -3,13 +3,14 @@
 //! and the sweep timer. Every change is a task calling the ops layer.
 
 use super::app::App;
-use super::modal::{Confirm, Pending, Prompt, PromptKind};
+use super::modal::{Confirm, Draft, Pending, Prompt, PromptKind};
 use super::screen::Area;
 use super::task::{Report, TaskId};
 use crate::action::Action;
 use crate::command::Command;
 use crate::domain::case_change::{CaseChange, clean_text, default_info_due, end_of_day};
 use crate::domain::member_query::parse_date;
+use crate::domain::presence::EntityKind;
 use crate::ops::cases::{BulkLine, Changed};
 use crate::ops::request::{BulkChange, Request};
 use crate::store::cases::{self as store, CaseFile};
@@ -133,13 +134,20 @@ impl App {
             return self.complain("open or select a case first (1 shows the case queues)");
         };
         let me = self.ops.operator();
-        let (kind, initial) = match action {
-            Action::CaseAssignMe => {
-                let change = CaseChange::Assign { to: me.id, login: me.login.clone() };
-                return self.submit(number, seen, change);
+        let at_once = match action {
+            Action::CaseAssignMe => Some(CaseChange::Assign { to: me.id, login: me.login.clone() }),
+            Action::CaseInfoReceived => Some(CaseChange::InfoReceived),
+            Action::CaseReopen => Some(CaseChange::Reopen),
+            _ => None,
+        };
+        if let Some(change) = at_once {
+            if let Some(who) = self.presence_editors(EntityKind::Case, &number) {
+                let pending = Pending::Case { number, seen, change };
+                return self.confirm(collision(&who, pending));
             }
-            Action::CaseInfoReceived => return self.submit(number, seen, CaseChange::InfoReceived),
-            Action::CaseReopen => return self.submit(number, seen, CaseChange::Reopen),
+            return self.submit(number, seen, change);
+        }
+        let (kind, initial) = match action {
             Action::CaseAssign => (PromptKind::Assign, String::new()),
             Action::CaseNote => (PromptKind::Note { to_submitter: false }, String::new()),
             Action::CaseRequestInfo => {
@@ -150,6 +158,11 @@ impl App {
             Action::CasePriority => (PromptKind::Priority, String::new()),
             _ => return,
         };
+        if let Some(who) = self.presence_editors(EntityKind::Case, &number) {
+            let cursor = initial.chars().count();
+            let draft = Draft { prompt: Prompt { kind, number, seen }, text: initial, cursor };
+            return self.confirm(collision(&who, Pending::Prompt { draft, submit: false }));
+        }
         self.prompt(Prompt { kind, number, seen }, initial);
     }
 
@@ -192,6 +205,14 @@ impl App {
         let Some((number, seen)) = target else {
             return self.complain("open or select a case first (1 shows the case queues)");
         };
+        if !bulk && let Some(who) = self.presence_editors(EntityKind::Case, &number) {
+            // The typed text waits in its prompt under the warning: n shows it again.
+            let p = Prompt { kind, number, seen };
+            let submit = !text.trim().is_empty();
+            self.prompt(p.clone(), text.clone());
+            let draft = Draft { prompt: p, cursor: text.chars().count(), text };
+            return self.confirm(collision(&who, Pending::Prompt { draft, submit }));
+        }
         if let Err(e) = self.submit_prompt(Prompt { kind, number, seen }, &text) {
             self.complain(e);
         }
@@ -313,6 +334,13 @@ impl App {
             Pending::Member(req) => self.run_member_change(*req),
             Pending::Quit => self.quit = true,
             Pending::Nothing => {}
+            Pending::Prompt { draft, submit: false } => self.restore(draft),
+            Pending::Prompt { draft, submit: true } => {
+                if let Err(e) = self.submit_prompt(draft.prompt.clone(), &draft.text) {
+                    self.restore(draft);
+                    self.complain(e);
+                }
+            }
         }
     }
 
@@ -375,6 +403,15 @@ impl App {
             self.spawn_op("sweeping…".into(), work);
         }
     }
+}
+
+/// The warning before changing a case someone else is editing (presence).
+fn collision(who: &str, pending: Pending) -> Confirm {
+    let lines = vec![
+        "They have a change of it open now; yours may cross theirs.".into(),
+        "A change saved in between is refused, never overwritten.".into(),
+    ];
+    Confirm { title: format!("{who} is editing this case — change it anyway? y/n"), lines, pending }
 }
 
 fn non_empty_login(text: &str) -> Result<String, String> {

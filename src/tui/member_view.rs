@@ -11,6 +11,7 @@ use super::screen::{Handled, Reported, Screen};
 use super::task::{Report, TaskId};
 use crate::action::Action;
 use crate::domain::cobra::{event_facts, event_name, next_due, payment_standing};
+use crate::domain::presence::EntityKind;
 use crate::domain::ssn::mask;
 use crate::domain::text::sanitize;
 use crate::store::members::MemberFile;
@@ -235,6 +236,7 @@ pub fn draw_member(f: &mut Frame, app: &App, s: &MemberScreen, r: Rect) {
     }
     f.render_widget(Paragraph::new(Line::from(spans)), tabs);
     let lines = tab_lines(app, s, file);
+    let body = super::widgets::presence_line(f, app.presence_line(EntityKind::Member, &s.number), t.key, body);
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((s.scroll, 0)), body);
 }
 

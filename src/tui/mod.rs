@@ -9,6 +9,7 @@ pub mod broker_view;
 pub mod case_view;
 pub mod cases;
 pub mod codes;
+pub mod colleagues;
 pub mod commission_tab;
 pub mod dialog;
 pub mod employer_view;
@@ -27,6 +28,7 @@ pub mod members;
 pub mod modal;
 pub mod pane;
 pub mod part;
+pub mod presence;
 pub mod record;
 pub mod record_view;
 pub mod report_pager;
@@ -212,6 +214,10 @@ async fn event_loop(
         }
     }
     app.tasks.cancel_all();
+    // This session's presence row goes now, not when it expires (bounded: quitting never hangs on it).
+    if let Some(leave) = app.presence_leave() {
+        let _ = tokio::time::timeout(Duration::from_secs(1), leave).await;
+    }
     Ok(())
 }
 

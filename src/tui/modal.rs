@@ -176,6 +176,13 @@ pub enum Pending {
     Member(Box<crate::ops::maintenance::ChangeRequest>),
     /// Quitting while a change still runs.
     Quit,
+    /// A change of a case someone else is editing, asked about first
+    /// (presence's collision warning): on y its prompt opens with the text
+    /// (`submit`: the text came typed with a `:` command, and is sent).
+    Prompt {
+        draft: Draft,
+        submit: bool,
+    },
 }
 
 /// A confirmation dialog. The prompt or form it came from waits under it
@@ -262,6 +269,11 @@ impl Modals {
     /// Forgets them all (the operator went elsewhere).
     pub fn clear(&mut self) {
         self.0.clear();
+    }
+
+    /// Those waiting, bottom first.
+    pub fn iter(&self) -> impl Iterator<Item = &Layer> {
+        self.0.iter()
     }
 
     /// How many wait under the one in front.

@@ -24,3 +24,14 @@ pub fn wrap(line: &str, width: usize, indent: usize) -> Vec<String> {
     rows.push(rest);
     rows
 }
+
+/// Draws `text` (who else is here: presence) on the first row of `r`, in
+/// `style`, and returns the rest of `r` for the view; with no text, all of
+/// `r`, so a view nobody else has open looks as it always did.
+pub fn presence_line(f: &mut ratatui::Frame, text: Option<String>, style: ratatui::style::Style, r: Rect) -> Rect {
+    let Some(text) = text.filter(|_| r.height > 1) else { return r };
+    let top = Rect { height: 1, ..r };
+    let line = crate::domain::text::clip(&format!("● {text}"), usize::from(r.width));
+    f.render_widget(ratatui::widgets::Paragraph::new(line).style(style), top);
+    Rect { y: r.y + 1, height: r.height - 1, ..r }
+}
