@@ -5,7 +5,9 @@ mod common;
 
 use common::seeded::{headless, seed_small, session, stable};
 use portaldesk::args;
+use portaldesk::domain::case::CaseView;
 use portaldesk::keymap::Keymap;
+use portaldesk::store::lists::ListItem;
 use portaldesk::store::testing::StoreSql;
 use portaldesk::tui::Headless;
 
@@ -1447,4 +1449,42 @@ async fn the_broker_view_shows_commission_statements_by_month_and_writes_one() {
     assert!(h.screen().contains("Book of business:"), "{}", h.screen());
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.lines().count() > 1, "{text}");
+}
+
+#[tokio::test]
+async fn a_case_a_colleague_takes_leaves_the_other_sessions_queue_without_a_key() {
+    use std::time::Duration;
+    for db in common::all_backends().await {
+        seed_small(&db).await;
+        let keymap = || Keymap::from_texts(None).unwrap();
+        let mut a = Headless::start(session(&db, "agarcia", keymap()).await, 120, 40).await.unwrap();
+        let mut b = Headless::start(session(&db, "kokafor", keymap()).await, 120, 40).await.unwrap();
+        assert!(b.until_watching(Duration::from_secs(10)).await, "{}: B watches", db.label);
+        b.press(":cases unassigned<Enter>jj").await.unwrap();
+        let unassigned = |h: &Headless| h.app.counts.iter().find(|(v, _)| *v == CaseView::Unassigned).map(|c| c.1);
+        let before = unassigned(&b).expect("counted");
+        let number = |h: &Headless, i: usize| match &h.app.pane().rows[i].item {
+            ListItem::Case(c) => c.case_number.clone(),
+            other => panic!("not a case: {other:?}"),
+        };
+        let kept = number(&b, b.app.pane().selected);
+        assert_eq!(b.app.pane().selected, 2);
+
+        // A takes the top case of the eligibility queue.
+        a.press(":take<Enter>").await.unwrap();
+        let said = a.app.message.clone().expect("a message").text;
+        let taken = said.split_whitespace().nth(1).expect("took C-…").to_owned();
+        assert!(said.starts_with("took C-") && taken != kept, "{}: {said}", db.label);
+        assert!(b.screen().contains(&taken), "{}: B shows it before", db.label);
+
+        // B, no key pressed, drops it within a second; its count follows.
+        b.until_shown(Duration::from_secs(1), |s| !s.contains(&taken))
+            .await
+            .unwrap_or_else(|e| panic!("{}: B still shows {taken}: {e}", db.label));
+        b.settle(Duration::from_secs(1)).await.unwrap();
+        assert_eq!(unassigned(&b), Some(before - 1), "{}: the unassigned count", db.label);
+        assert!(b.screen().contains(&format!("unassigned {}", before - 1)), "{}", db.label);
+        // B's selection stayed on its case.
+        assert_eq!(number(&b, b.app.pane().selected), kept, "{}: B's selection", db.label);
+    }
 }

@@ -128,6 +128,14 @@ pub struct App {
     pub reconnecting: bool,
     /// The health ping in flight.
     health_task: Option<TaskId>,
+    /// Live queues (`ui.live`): follow other sessions' changes; and how
+    /// often the watcher polls, the least time between two live reloads.
+    live: Option<std::time::Duration>,
+    /// The areas whose list missed a live change while hidden or covered
+    /// (a screen above it, a modal in front): read again once shown.
+    live_stale: BTreeSet<usize>,
+    /// The queue counts missed a live change while the Cases area was hidden.
+    counts_stale: bool,
 }
 
 /// Ticks between health pings on PostgreSQL, and while reconnecting.
@@ -203,6 +211,9 @@ impl App {
             messages: std::collections::VecDeque::new(),
             reconnecting: false,
             health_task: None,
+            live: config.ui.live.then(|| std::time::Duration::from_millis(config.ui.live_poll_ms)),
+            live_stale: BTreeSet::new(),
+            counts_stale: false,
             locked: None,
             lock_error: None,
             idle_lock_ticks: (config.ui.idle_lock_minutes * 60_000).checked_div(config.ui.tick_ms.max(1)).unwrap_or(0),
@@ -214,6 +225,9 @@ impl App {
     pub fn start(&mut self) {
         self.load(self.area, Dir::First, Select::First);
         self.load_counts();
+        if let Some(poll) = self.live {
+            self.tasks.watch(self.ops.origin().to_owned(), poll, poll);
+        }
     }
 
     /// Rows a page holds at the current size: the screen less banner, tabs,
@@ -426,6 +440,7 @@ impl App {
             _ => {}
         }
         self.drain_typeahead();
+        self.live_catch_up();
     }
 
     fn report(&mut self, msg: Msg) {
@@ -479,6 +494,7 @@ impl App {
             Report::Health(result) => self.on_health(msg.id, result),
             // A screen's answer for a screen that was closed, or that asked again since.
             Report::Answer(_) => {}
+            Report::Live(signal) => self.on_live(signal),
         }
     }
 
@@ -553,6 +569,45 @@ impl App {
         self.reload_broker();
         self.reload_import();
         self.load_counts();
+    }
+
+    /// Another session committed changes (or the watcher's connection came
+    /// back, `Signal::Resync`: anything may have changed). Every list is
+    /// stale; what is on screen is read again now, the rest when shown.
+    fn on_live(&mut self, signal: crate::store::live::Signal) {
+        tracing::trace!("live queues: {signal:?}");
+        self.live_stale = (0..self.stacks.len()).collect();
+        self.counts_stale = true;
+        self.live_catch_up();
+    }
+
+    /// Reads again what a live change left stale and is on screen now: the
+    /// list in front, when no screen and no modal covers it (a prompt's
+    /// text or a confirm refers to the selected row, which a reload could
+    /// move), with the selection kept on its row; the queue counts, when
+    /// the Cases area shows them. Run after each key and report, so that a
+    /// list shown again catches up.
+    pub(super) fn live_catch_up(&mut self) {
+        if self.live_stale.is_empty() && !self.counts_stale {
+            return;
+        }
+        if self.counts_stale && self.area.has_queue_strip() && self.locked.is_none() {
+            self.counts_stale = false;
+            self.load_counts();
+        }
+        let i = self.area.index();
+        if !self.live_stale.contains(&i) || self.mode != Mode::Normal || self.locked.is_some() || self.front().is_some()
+        {
+            return;
+        }
+        let pane = self.pane();
+        // Not loaded yet, or loading now: what arrives is fresh.
+        if !pane.loaded || pane.loading.is_some() {
+            self.live_stale.remove(&i);
+            return;
+        }
+        self.live_stale.remove(&i);
+        self.reload_keeping(self.area);
     }
 
     /// Advances clocks and the spinner.
@@ -1136,6 +1191,7 @@ impl App {
             }
             Typed::Paste(text) => self.paste(&text),
         }
+        self.live_catch_up();
     }
 
     /// Keys that wait, for the spinner in the status line.

@@ -292,6 +292,30 @@ impl<B: ratatui::backend::Backend> Driver<B> {
         Ok(())
     }
 
+    /// Waits (at most `limit`) until the live-queue watcher sees changes:
+    /// a test then knows a colleague's change made from now on reaches
+    /// this app. False when it did not start in time (or `ui.live` is off).
+    pub async fn until_watching(&mut self, limit: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        while !self.app.tasks.watching() {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        true
+    }
+
+    /// Lets `time` pass as a terminal would while nobody types: task
+    /// reports (live-queue reloads among them) are applied as they arrive.
+    pub async fn idle(&mut self, time: Duration) {
+        let deadline = tokio::time::Instant::now() + time;
+        while let Ok(Some(msg)) = tokio::time::timeout_at(deadline, self.rx.recv()).await {
+            self.app.on_msg(msg);
+            while self.app.run_queued_step() {}
+        }
+    }
+
     /// Draws a frame, as the terminal does after each key (for timing).
     pub fn draw(&mut self) {
         let app = &self.app;
