@@ -72,6 +72,8 @@ fn ordinary(message: &str) -> bool {
 struct Tally {
     times: BTreeMap<Step, Vec<Duration>>,
     errors: Vec<String>,
+    /// Lists and counts read again because colleagues changed cases (live queues).
+    live_reloads: u64,
 }
 
 /// Runs `sessions` simulated staff for `minutes`, each waiting `think` between steps.
@@ -129,7 +131,7 @@ pub async fn staff(
         handles.push(local.spawn_local(async move {
             let mut tally = Tally::default();
             // Sessions start spread over the first think time, not in step.
-            tokio::time::sleep(think.mul_f64(i as f64 / sessions.max(1) as f64)).await;
+            h.idle(think.mul_f64(i as f64 / sessions.max(1) as f64)).await;
             let mut n = i;
             while Instant::now() < deadline {
                 let step = MIX[n % MIX.len()];
@@ -151,8 +153,12 @@ pub async fn staff(
                 }
                 // Back to a known place: no prompt, confirm or popup left open.
                 let _ = h.press("<Esc><Esc>").await;
-                tokio::time::sleep(think).await;
+                // Thinking, as an operator does: the screen meanwhile follows
+                // colleagues' changes (live queues), as a terminal's would,
+                // rather than all at once in the next timed key.
+                h.idle(think).await;
             }
+            tally.live_reloads = h.app.live_reloads;
             tally
         }));
     }
@@ -172,6 +178,7 @@ pub async fn staff(
             all.times.entry(step).or_default().extend(times);
         }
         all.errors.extend(t.errors);
+        all.live_reloads += t.live_reloads;
     }
     let connections = sampler.await.map_err(|e| OpError::Db(e.to_string()))?;
     let ran = started.elapsed() - set_up;
@@ -188,6 +195,14 @@ pub async fn staff(
     for (step, times) in all.times {
         out.push((step.name().into(), Figures::of(times).to_string()));
     }
+    out.push((
+        "live reloads (colleagues' changes)".into(),
+        format!(
+            "{} in all, {:.2}/s per session",
+            all.live_reloads,
+            all.live_reloads as f64 / sessions.max(1) as f64 / ran.as_secs_f64()
+        ),
+    ));
     out.push(("errors".into(), all.errors.len().to_string()));
     let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
     for e in &all.errors {
