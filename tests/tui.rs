@@ -1486,5 +1486,20 @@ async fn a_case_a_colleague_takes_leaves_the_other_sessions_queue_without_a_key(
         assert!(b.screen().contains(&format!("unassigned {}", before - 1)), "{}", db.label);
         // B's selection stayed on its case.
         assert_eq!(number(&b, b.app.pane().selected), kept, "{}: B's selection", db.label);
+
+        // While B types a command, nothing moves under it; the list catches up once it closes.
+        b.press(":note half typed").await.unwrap();
+        a.press(":take<Enter>").await.unwrap();
+        let said = a.app.message.clone().expect("a message").text;
+        let second = said.split_whitespace().nth(1).expect("took C-…").to_owned();
+        assert!(said.starts_with("took C-") && second != kept, "{}: {said}", db.label);
+        b.idle(Duration::from_millis(1500)).await;
+        let s = b.screen();
+        assert!(s.contains(&second) && s.contains(":note half typed"), "{}: B's list waits: {s}", db.label);
+        b.press("<Esc>").await.unwrap();
+        b.settle(Duration::from_secs(5)).await.unwrap();
+        let s = b.screen();
+        assert!(!s.contains(&second), "{}: caught up once the command line closed: {s}", db.label);
+        assert_eq!(number(&b, b.app.pane().selected), kept, "{}: B's selection", db.label);
     }
 }
