@@ -1503,3 +1503,30 @@ async fn a_case_a_colleague_takes_leaves_the_other_sessions_queue_without_a_key(
         assert_eq!(number(&b, b.app.pane().selected), kept, "{}: B's selection", db.label);
     }
 }
+
+#[tokio::test]
+async fn an_open_import_job_follows_its_status_without_a_key() {
+    use std::time::Duration;
+    let mut dbs = vec![common::sqlite().await];
+    // Through a pooler the timeline poll sees case changes only: not tested there.
+    dbs.extend(common::postgres().await);
+    for db in dbs {
+        seed_small(&db).await;
+        let (id,): (i64,) = db
+            .store
+            .fetch_one("SELECT id FROM import_jobs WHERE status = 'queued' ORDER BY id LIMIT 1", args![])
+            .await
+            .unwrap();
+        let mut b = headless(&db, 120, 40).await;
+        assert!(b.until_watching(Duration::from_secs(10)).await, "{}: B watches", db.label);
+        b.press(&format!(":import {id}<Enter>")).await.unwrap();
+        assert!(!b.screen().contains("abandoned"), "{}: {}", db.label, b.screen());
+        let a = portaldesk::ops::Ops::for_operator(db.store.clone(), "tester", false, portaldesk::ops::Clock::System)
+            .await
+            .unwrap();
+        a.abandon_import(id, "sent again by the employer").await.unwrap();
+        b.until_shown(Duration::from_secs(2), |s| s.contains("abandoned"))
+            .await
+            .unwrap_or_else(|e| panic!("{}: the job screen did not follow: {e}", db.label));
+    }
+}

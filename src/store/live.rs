@@ -29,7 +29,7 @@ use super::{Pool, Store, Tx, sqlite_options, sqlite_path};
 use crate::args;
 
 /// The notification channel's name before the schema's (PostgreSQL).
-const CHANNEL: &str = "portaldesk_cases_";
+const CHANNEL: &str = "portaldesk_live_";
 
 /// How many timeline ids the pooled poll counts above its low-water mark
 /// before it moves the mark up.
@@ -88,8 +88,9 @@ impl Method {
 }
 
 /// Tells the sessions watching this database that the transaction changed
-/// a case; `origin` names the session that made it, so that it can skip
-/// its own change. Sent at commit, never for a rollback. PostgreSQL only
+/// a case (or an import job's status); `origin` names the session that
+/// made it, so that it can skip its own change (empty: every session hears
+/// it). Sent at commit, never for a rollback. PostgreSQL only
 /// (the polls need nothing written); the same payload twice in a
 /// transaction is delivered once, so a bulk change announces itself once.
 pub async fn announce(tx: &mut Tx, origin: &str) -> Result<(), sqlx::Error> {

@@ -585,6 +585,11 @@ impl App {
         tracing::trace!("live queues: {signal:?}");
         self.live_stale = (0..self.stacks.len()).collect();
         self.counts_stale = true;
+        // An import job open in front follows its job's progress.
+        if self.mode == Mode::Normal && self.top::<super::import_view::ImportScreen>().is_some() {
+            self.live_reloads += 1;
+            self.reload_import();
+        }
         self.live_catch_up();
     }
 
