@@ -586,9 +586,8 @@ impl App {
         self.live_stale = (0..self.stacks.len()).collect();
         self.counts_stale = true;
         // An import job open in front follows its job's progress.
-        if self.mode == Mode::Normal && self.top::<super::import_view::ImportScreen>().is_some() {
-            self.live_reloads += 1;
-            self.reload_import();
+        if self.mode == Mode::Normal {
+            self.follow_import();
         }
         self.live_catch_up();
     }
