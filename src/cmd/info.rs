@@ -47,7 +47,8 @@ pub fn run(ctx: &Context, json_out: bool) -> Result<u8, Fatal> {
         println!("environment   {}{}", ctx.config.environment, if ctx.config.read_only { " (read-only)" } else { "" });
         if postgres {
             let via = if pooler { ", through a transaction pooler" } else { "" };
-            println!("connections   a terminal holds {terminal} at most, a command 1{via}");
+            let command = db.connections(crate::startup::COMMAND_CONNECTIONS);
+            println!("connections   a terminal holds {terminal} at most, a command {command}{via}");
         }
         println!("live queues   {live}");
     }
