@@ -72,6 +72,10 @@ pub struct UiConfig {
     pub date_format: String,
     /// Mouse wheel scrolling (the terminal's mouse capture is on while the app runs).
     pub mouse: bool,
+    /// Live queues: lists and counts follow other sessions' case changes.
+    pub live: bool,
+    /// How often live queues poll (SQLite, a pooler), and the least time between live reloads.
+    pub live_poll_ms: u64,
 }
 
 /// `[cases]`: the information-request clock and the sweep.
@@ -304,6 +308,9 @@ impl Config {
         }
         if self.ui.tick_ms < 16 || self.ui.tick_ms > 5000 {
             return bad("ui.tick_ms", "must be between 16 and 5000");
+        }
+        if self.ui.live_poll_ms < 100 || self.ui.live_poll_ms > 10_000 {
+            return bad("ui.live_poll_ms", "must be between 100 and 10000");
         }
         if let Err(m) = crate::domain::date_format::DateFormat::parse(&self.ui.date_format) {
             return bad("ui.date_format", &m);

@@ -183,6 +183,8 @@ fn the_terminal_changes_nothing_but_through_requests() {
         "now",
         "role",
         "operator",
+        // The session's name in live-queue announcements, for its watcher.
+        "origin",
         "read_only",
         "as_system",
         "with_script",

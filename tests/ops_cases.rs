@@ -10,6 +10,7 @@ use portaldesk::domain::case::{Queue, case_number};
 use portaldesk::domain::case_change::CaseChange;
 use portaldesk::domain::role::Role;
 use portaldesk::ops::{Clock, OpError, Ops};
+use portaldesk::store::live::{self, Method, Signal, Watcher};
 use portaldesk::store::testing::{StoreSql, TxSql};
 use portaldesk::store::{Store, audit, cases, staff};
 
@@ -552,5 +553,65 @@ async fn presence_beats_show_the_others_and_expire() {
         assert!(rows(s.clone()).await.is_empty(), "{l}");
         let audit_after: Vec<(i64,)> = s.fetch_all("SELECT count(*) FROM audit_log", args![]).await.unwrap();
         assert_eq!(audit_after, audit_before, "{l}: heartbeats write no audit row");
+    }
+}
+
+/// Waits at most `limit` for the watcher's next signal.
+async fn signal_within(w: &mut Watcher, limit: std::time::Duration) -> Option<Signal> {
+    tokio::time::timeout(limit, w.next()).await.ok().map(|r| r.expect("the watch goes on"))
+}
+
+#[tokio::test]
+async fn the_live_watcher_hears_committed_case_changes_only_and_listens_again_after_a_lost_connection() {
+    use std::time::Duration as Span;
+    for db in common::all_backends().await {
+        let s = &db.store;
+        fixture(s, 3).await;
+        let poll = Span::from_millis(100);
+        let mut w = Watcher::open(s, "the watching session", poll).await.unwrap().expect("a file database is watched");
+        let expected = match (db.label, s.backend()) {
+            ("pgbouncer", _) => Method::PollTimeline,
+            (_, portaldesk::store::Backend::Postgres) => Method::Listen,
+            _ => Method::DataVersion,
+        };
+        assert_eq!(Method::of(s), Some(expected), "{}", db.label);
+
+        // A change rolled back is never announced (nor seen by a poll).
+        let mut tx = s.begin_write().await.unwrap();
+        live::announce(&mut tx, "another session").await.unwrap();
+        tx.execute(
+            "INSERT INTO case_events (case_id, at, staff_id, kind, body) VALUES (1, $1, NULL, 'note_internal', 'undone')",
+            args![t0()],
+        )
+        .await
+        .unwrap();
+        tx.rollback().await.unwrap();
+        assert_eq!(signal_within(&mut w, Span::from_millis(600)).await, None, "{}: a rollback", db.label);
+
+        // A committed change is, once committed.
+        let ann = staff::by_login(s, "ann").await.unwrap().unwrap();
+        let o = ops(s, "ann").await;
+        o.change_case(&case_number(2), None, assign_change(ann.id, "ann")).await.unwrap();
+        assert_eq!(signal_within(&mut w, Span::from_secs(5)).await, Some(Signal::Changed), "{}", db.label);
+        // Drained: the same changes are not reported twice.
+        while signal_within(&mut w, Span::from_millis(300)).await.is_some() {}
+
+        // The session's own announcements are skipped where they can be told apart (LISTEN).
+        if expected == Method::Listen {
+            let mut own = Watcher::open(s, o.origin(), poll).await.unwrap().unwrap();
+            o.change_case(&case_number(3), None, assign_change(ann.id, "ann")).await.unwrap();
+            assert_eq!(signal_within(&mut own, Span::from_millis(600)).await, None, "its own change");
+            assert_eq!(signal_within(&mut w, Span::from_secs(5)).await, Some(Signal::Changed), "a colleague's");
+
+            // The listener's server process ends: the watcher listens again,
+            // says anything may have changed, and hears the next change.
+            let pid = w.backend_pid();
+            assert!(pid > 0);
+            s.execute("SELECT pg_terminate_backend(CAST($1 AS INTEGER))", args![i64::from(pid)]).await.unwrap();
+            assert_eq!(signal_within(&mut w, Span::from_secs(10)).await, Some(Signal::Resync));
+            assert_ne!(w.backend_pid(), pid, "a new listening connection");
+            o.change_case(&case_number(3), None, CaseChange::Priority(1)).await.unwrap();
+            assert_eq!(signal_within(&mut w, Span::from_secs(5)).await, Some(Signal::Changed), "heard again");
+        }
     }
 }

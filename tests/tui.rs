@@ -5,7 +5,9 @@ mod common;
 
 use common::seeded::{headless, seed_small, session, stable};
 use portaldesk::args;
+use portaldesk::domain::case::CaseView;
 use portaldesk::keymap::Keymap;
+use portaldesk::store::lists::ListItem;
 use portaldesk::store::testing::StoreSql;
 use portaldesk::tui::Headless;
 
@@ -1582,5 +1584,85 @@ async fn two_sessions_see_who_is_viewing_and_editing_a_case() {
             s.contains(&format!("● {a_login} is editing this member")),
             "{label}: B sees A editing the member:\n{s}"
         );
+    }
+}
+
+#[tokio::test]
+async fn a_case_a_colleague_takes_leaves_the_other_sessions_queue_without_a_key() {
+    use std::time::Duration;
+    for db in common::all_backends().await {
+        seed_small(&db).await;
+        let keymap = || Keymap::from_texts(None).unwrap();
+        let mut a = Headless::start(session(&db, "agarcia", keymap()).await, 120, 40).await.unwrap();
+        let mut b = Headless::start(session(&db, "kokafor", keymap()).await, 120, 40).await.unwrap();
+        assert!(b.until_watching(Duration::from_secs(10)).await, "{}: B watches", db.label);
+        b.press(":cases unassigned<Enter>jj").await.unwrap();
+        let unassigned = |h: &Headless| h.app.counts.iter().find(|(v, _)| *v == CaseView::Unassigned).map(|c| c.1);
+        let before = unassigned(&b).expect("counted");
+        let number = |h: &Headless, i: usize| match &h.app.pane().rows[i].item {
+            ListItem::Case(c) => c.case_number.clone(),
+            other => panic!("not a case: {other:?}"),
+        };
+        let kept = number(&b, b.app.pane().selected);
+        assert_eq!(b.app.pane().selected, 2);
+
+        // A takes the top case of the eligibility queue.
+        a.press(":take<Enter>").await.unwrap();
+        let said = a.app.message.clone().expect("a message").text;
+        let taken = said.split_whitespace().nth(1).expect("took C-…").to_owned();
+        assert!(said.starts_with("took C-") && taken != kept, "{}: {said}", db.label);
+        assert!(b.screen().contains(&taken), "{}: B shows it before", db.label);
+
+        // B, no key pressed, drops it within a second; its count follows.
+        b.until_shown(Duration::from_secs(1), |s| !s.contains(&taken))
+            .await
+            .unwrap_or_else(|e| panic!("{}: B still shows {taken}: {e}", db.label));
+        b.settle(Duration::from_secs(1)).await.unwrap();
+        assert_eq!(unassigned(&b), Some(before - 1), "{}: the unassigned count", db.label);
+        assert!(b.screen().contains(&format!("unassigned {}", before - 1)), "{}", db.label);
+        // B's selection stayed on its case.
+        assert_eq!(number(&b, b.app.pane().selected), kept, "{}: B's selection", db.label);
+
+        // While B types a command, nothing moves under it; the list catches up once it closes.
+        b.press(":note half typed").await.unwrap();
+        a.press(":take<Enter>").await.unwrap();
+        let said = a.app.message.clone().expect("a message").text;
+        let second = said.split_whitespace().nth(1).expect("took C-…").to_owned();
+        assert!(said.starts_with("took C-") && second != kept, "{}: {said}", db.label);
+        b.idle(Duration::from_millis(1500)).await;
+        let s = b.screen();
+        assert!(s.contains(&second) && s.contains(":note half typed"), "{}: B's list waits: {s}", db.label);
+        b.press("<Esc>").await.unwrap();
+        b.settle(Duration::from_secs(5)).await.unwrap();
+        let s = b.screen();
+        assert!(!s.contains(&second), "{}: caught up once the command line closed: {s}", db.label);
+        assert_eq!(number(&b, b.app.pane().selected), kept, "{}: B's selection", db.label);
+    }
+}
+
+#[tokio::test]
+async fn an_open_import_job_follows_its_status_without_a_key() {
+    use std::time::Duration;
+    let mut dbs = vec![common::sqlite().await];
+    // Through a pooler the timeline poll sees case changes only: not tested there.
+    dbs.extend(common::postgres().await);
+    for db in dbs {
+        seed_small(&db).await;
+        let (id,): (i64,) = db
+            .store
+            .fetch_one("SELECT id FROM import_jobs WHERE status = 'queued' ORDER BY id LIMIT 1", args![])
+            .await
+            .unwrap();
+        let mut b = headless(&db, 120, 40).await;
+        assert!(b.until_watching(Duration::from_secs(10)).await, "{}: B watches", db.label);
+        b.press(&format!(":import {id}<Enter>")).await.unwrap();
+        assert!(!b.screen().contains("abandoned"), "{}: {}", db.label, b.screen());
+        let a = portaldesk::ops::Ops::for_operator(db.store.clone(), "tester", false, portaldesk::ops::Clock::System)
+            .await
+            .unwrap();
+        a.abandon_import(id, "sent again by the employer").await.unwrap();
+        b.until_shown(Duration::from_secs(2), |s| s.contains("abandoned"))
+            .await
+            .unwrap_or_else(|e| panic!("{}: the job screen did not follow: {e}", db.label));
     }
 }

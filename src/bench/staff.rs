@@ -72,6 +72,8 @@ fn ordinary(message: &str) -> bool {
 struct Tally {
     times: BTreeMap<Step, Vec<Duration>>,
     errors: Vec<String>,
+    /// Lists and counts read again because colleagues changed cases (live queues).
+    live_reloads: u64,
 }
 
 /// Runs `sessions` simulated staff for `minutes`, each waiting `think` between steps.
@@ -129,7 +131,7 @@ pub async fn staff(
         handles.push(local.spawn_local(async move {
             let mut tally = Tally::default();
             // Sessions start spread over the first think time, not in step.
-            tokio::time::sleep(think.mul_f64(i as f64 / sessions.max(1) as f64)).await;
+            h.idle(think.mul_f64(i as f64 / sessions.max(1) as f64)).await;
             let mut n = i;
             while Instant::now() < deadline {
                 let step = MIX[n % MIX.len()];
@@ -152,13 +154,14 @@ pub async fn staff(
                 // The operator reads what the step showed (an open case or
                 // member beats its presence meanwhile), then goes back to a
                 // known place: no prompt, confirm or popup left open.
-                idle(&mut h, think).await;
+                h.idle(think).await;
                 let _ = h.press("<Esc><Esc>").await;
             }
             // As the terminal does when it quits: its presence row goes now.
             if let Some(leave) = h.app.presence_leave() {
                 leave.await;
             }
+            tally.live_reloads = h.app.live_reloads;
             tally
         }));
     }
@@ -178,6 +181,7 @@ pub async fn staff(
             all.times.entry(step).or_default().extend(times);
         }
         all.errors.extend(t.errors);
+        all.live_reloads += t.live_reloads;
     }
     let connections = sampler.await.map_err(|e| OpError::Db(e.to_string()))?;
     let ran = started.elapsed() - set_up;
@@ -194,6 +198,14 @@ pub async fn staff(
     for (step, times) in all.times {
         out.push((step.name().into(), Figures::of(times).to_string()));
     }
+    out.push((
+        "live reloads (colleagues' changes)".into(),
+        format!(
+            "{} in all, {:.2}/s per session",
+            all.live_reloads,
+            all.live_reloads as f64 / sessions.max(1) as f64 / ran.as_secs_f64()
+        ),
+    ));
     out.push(("errors".into(), all.errors.len().to_string()));
     let mut kinds: BTreeMap<String, usize> = BTreeMap::new();
     for e in &all.errors {
@@ -210,19 +222,4 @@ pub async fn staff(
         (None, _) => out.push(("server connections".into(), "not counted (SQLite)".into())),
     }
     Ok(out)
-}
-
-/// The think time between steps, with the terminal's ticks in it (its
-/// presence heartbeats, its health pings), their reports applied as they
-/// come, as an open terminal's event loop would.
-async fn idle(h: &mut crate::tui::Headless, think: Duration) {
-    let tick = Duration::from_millis(h.app.tick_ms);
-    let until = Instant::now() + think;
-    while Instant::now() + tick <= until {
-        tokio::time::sleep(tick).await;
-        h.app.on_tick();
-        h.apply_ready();
-    }
-    tokio::time::sleep(until.saturating_duration_since(Instant::now())).await;
-    h.apply_ready();
 }

@@ -12,6 +12,15 @@ pub fn run(ctx: &Context, json_out: bool) -> Result<u8, Fatal> {
     } else {
         ctx.paths.key_file().display().to_string()
     };
+    let db = &ctx.config.database;
+    let pooler = db.pooler == crate::config::Pooler::Transaction;
+    let postgres = !ctx.url.starts_with("sqlite:");
+    let terminal = if postgres { db.connections(crate::startup::TERMINAL_CONNECTIONS) } else { 0 };
+    let live = match crate::store::live::Method::planned(&ctx.url, pooler, terminal) {
+        _ if !ctx.config.ui.live => "off (ui.live = false)".to_owned(),
+        Some(m) => m.describe().to_owned(),
+        None => "none (an in-memory database)".to_owned(),
+    };
     if json_out {
         super::json::print_ok(&super::json::Info {
             config_file: ctx.paths.config_file.clone(),
@@ -23,6 +32,8 @@ pub fn run(ctx: &Context, json_out: bool) -> Result<u8, Fatal> {
             operator: ctx.config.operator_login(),
             environment: ctx.config.environment.clone(),
             read_only: ctx.config.read_only,
+            terminal_connections: terminal,
+            live_queues: live,
         });
     } else {
         println!("config file   {}{}", ctx.paths.config_file.display(), exists(&ctx.paths.config_file));
@@ -34,6 +45,12 @@ pub fn run(ctx: &Context, json_out: bool) -> Result<u8, Fatal> {
         println!("data key      {key_source}");
         println!("operator      {}", ctx.config.operator_login());
         println!("environment   {}{}", ctx.config.environment, if ctx.config.read_only { " (read-only)" } else { "" });
+        if postgres {
+            let via = if pooler { ", through a transaction pooler" } else { "" };
+            let command = db.connections(crate::startup::COMMAND_CONNECTIONS);
+            println!("connections   a terminal holds {terminal} at most, a command {command}{via}");
+        }
+        println!("live queues   {live}");
     }
     Ok(0)
 }

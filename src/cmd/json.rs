@@ -243,6 +243,11 @@ pub struct Info {
     pub operator: String,
     pub environment: String,
     pub read_only: bool,
+    /// The PostgreSQL connections a terminal holds at most (0 on SQLite).
+    pub terminal_connections: u32,
+    /// How the terminal's lists follow other sessions (`ui.live`), and
+    /// what it costs; "off" when turned off.
+    pub live_queues: String,
 }
 
 /// `config show`: the file read and every setting with where it came from.

@@ -245,6 +245,8 @@ pub fn examples() -> Vec<Example> {
                 operator: "ana".into(),
                 environment: "production".into(),
                 read_only: false,
+                terminal_connections: 2,
+                live_queues: "LISTEN/NOTIFY (holds one of the session's connections)".into(),
             },
         ),
         ex(

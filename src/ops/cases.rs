@@ -121,6 +121,8 @@ impl Ops {
             CaseChange::Resolve { comment } => Some(crate::domain::text::clip(comment, 200)),
             _ => None,
         };
+        // Sessions watching the queues hear of it at commit (PostgreSQL).
+        crate::store::live::announce(&mut change.tx, self.origin()).await?;
         let entity = format!("case:{}", head.case_number);
         let (b, a) = (snapshot(&before, head.row_version), snapshot(&after, head.row_version + 1));
         self.record(change, &entity, Some(b), Some(a), reason).await?;

@@ -110,7 +110,14 @@ pub struct Ops {
     clock: Clock,
     /// `system:TASK` when the session's background work acts, not the operator.
     system: Option<String>,
+    /// Names this session in its live-queue announcements
+    /// (`store::live::announce`), so that its own watcher skips them: the
+    /// process id and a number of the process's sessions.
+    origin: std::sync::Arc<str>,
 }
+
+/// Numbers the sessions of this process (`Ops::origin`).
+static SESSIONS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// A change under way: holds the transaction until `finish` writes the audit row and commits.
 pub struct Change {
@@ -129,7 +136,9 @@ impl Ops {
             return Err(OperatorError::Disabled(login.to_owned()));
         }
         let role = staff.role().ok_or_else(|| OperatorError::Unknown(login.to_owned()))?;
-        Ok(Ops { store, operator: staff, role, read_only, script: None, clock, system: None })
+        let n = SESSIONS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let origin = format!("{}:{n}", std::process::id()).into();
+        Ok(Ops { store, operator: staff, role, read_only, script: None, clock, system: None, origin })
     }
 
     /// Marks every change from here on as made by this script (audited).
@@ -144,6 +153,11 @@ impl Ops {
     /// say a person did what a timer did. Permissions stay the session's.
     pub fn as_system(&self, task: &str) -> Ops {
         Ops { system: Some(format!("system:{task}")), ..self.clone() }
+    }
+
+    /// This session's name in live-queue announcements (`store::live`).
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 
     /// The store, for reads.

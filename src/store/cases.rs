@@ -268,6 +268,29 @@ pub async fn events(store: &Store, case_id: i64) -> Result<Vec<CaseEvent>, sqlx:
         .await
 }
 
+/// How many cases each view holds, in `CaseView::ALL`'s order, in one
+/// statement (one round trip, one transaction behind a pooler): the queue
+/// strip's counts, read again on every live change. Each count is the same
+/// query `count` runs, so each keeps its index.
+pub async fn counts(store: &Store, me: i64) -> Result<Vec<(CaseView, i64)>, sqlx::Error> {
+    let (el, en, bi, su, mine, un, aw, all): (i64, i64, i64, i64, i64, i64, i64, i64) = store
+        .reads()
+        .fetch_one(
+            "SELECT \
+             (SELECT count(*) FROM cases WHERE queue = 'eligibility' AND status IN ('new','open','awaiting_info')), \
+             (SELECT count(*) FROM cases WHERE queue = 'enrollment' AND status IN ('new','open','awaiting_info')), \
+             (SELECT count(*) FROM cases WHERE queue = 'billing' AND status IN ('new','open','awaiting_info')), \
+             (SELECT count(*) FROM cases WHERE queue = 'support' AND status IN ('new','open','awaiting_info')), \
+             (SELECT count(*) FROM cases WHERE assignee_id = $1 AND status IN ('new','open','awaiting_info')), \
+             (SELECT count(*) FROM cases WHERE assignee_id IS NULL AND status IN ('new','open','awaiting_info')), \
+             (SELECT count(*) FROM cases WHERE status = 'awaiting_info'), \
+             (SELECT count(*) FROM cases)",
+            args![me],
+        )
+        .await?;
+    Ok(CaseView::ALL.into_iter().zip([el, en, bi, su, mine, un, aw, all]).collect())
+}
+
 /// How many cases a view holds: shown beside each queue's name.
 pub async fn count(store: &Store, view: CaseView, me: i64) -> Result<i64, sqlx::Error> {
     let store = store.reads();

@@ -101,6 +101,8 @@ pub async fn insert_job(tx: &mut Tx, j: NewJob<'_>, now: DateTime<Utc>) -> Resul
             args![j.employer_id, j.parent, j.kind, j.file_name, now, j.uploaded_by],
         )
         .await?;
+    // The import job queue on other screens follows (live queues), this session's too.
+    super::live::announce(tx, "").await?;
     Ok(id)
 }
 
@@ -123,6 +125,9 @@ pub async fn set_job(
             args![status, j.total_rows, j.ok_rows, j.failed_rows, file_error, started, finished, abandoned, j.id, j.row_version],
         )
         .await?;
+    // A job's progress (queued, running, done, failed) reaches the screens
+    // that show it (live queues), the session's own included: no origin.
+    super::live::announce(tx, "").await?;
     Ok(n == 1)
 }
 

@@ -32,6 +32,7 @@ pub mod groups;
 pub mod imports;
 pub mod key_rotation;
 pub mod lists;
+pub mod live;
 pub mod load;
 pub mod maintenance;
 pub mod members;

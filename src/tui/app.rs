@@ -130,11 +130,27 @@ pub struct App {
     health_task: Option<TaskId>,
     /// Who else has the open case or member, and this session's heartbeat.
     pub(super) presence: super::presence::Presence,
+    /// Live queues (`ui.live`): follow other sessions' changes; and how
+    /// often the watcher polls, the least time between two live reloads.
+    live: Option<std::time::Duration>,
+    /// The areas whose list missed a live change while hidden or covered
+    /// (a screen above it, a modal in front): read again once shown.
+    live_stale: BTreeSet<usize>,
+    /// The queue counts missed a live change while the Cases area was hidden.
+    counts_stale: bool,
+    /// How many reloads live changes caused (lists and counts), for the staff bench.
+    pub live_reloads: u64,
 }
 
 /// Ticks between health pings on PostgreSQL, and while reconnecting.
 const HEALTH_EVERY: u64 = 8;
 const RECONNECT_EVERY: u64 = 2;
+
+/// The least time between two live reloads of one terminal: under a
+/// steady stream of colleagues' changes its lists and counts are read
+/// again once a second, not once per change (200 terminals each reloading
+/// on every change of the 199 others would load the server for nothing).
+const LIVE_GAP: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// How many messages `:messages` keeps.
 const MESSAGE_LOG: usize = 50;
@@ -206,6 +222,10 @@ impl App {
             reconnecting: false,
             health_task: None,
             presence: super::presence::Presence::new(config.ui.tick_ms),
+            live: config.ui.live.then(|| std::time::Duration::from_millis(config.ui.live_poll_ms)),
+            live_stale: BTreeSet::new(),
+            counts_stale: false,
+            live_reloads: 0,
             locked: None,
             lock_error: None,
             idle_lock_ticks: (config.ui.idle_lock_minutes * 60_000).checked_div(config.ui.tick_ms.max(1)).unwrap_or(0),
@@ -217,6 +237,9 @@ impl App {
     pub fn start(&mut self) {
         self.load(self.area, Dir::First, Select::First);
         self.load_counts();
+        if let Some(poll) = self.live {
+            self.tasks.watch(self.ops.origin().to_owned(), poll, poll.max(LIVE_GAP));
+        }
     }
 
     /// Rows a page holds at the current size: the screen less banner, tabs,
@@ -387,13 +410,8 @@ impl App {
         let store = self.ops.store().clone();
         let me = self.ops.operator().id;
         self.counts_task = Some(self.tasks.spawn_background(async move {
-            let mut out = Vec::new();
-            for v in CaseView::ALL {
-                if let Ok(n) = crate::store::cases::count(&store, v, me).await {
-                    out.push((v, n));
-                }
-            }
-            Report::Counts(out)
+            // A failed count leaves the strip as it was ("…" before the first).
+            Report::Counts(crate::store::cases::counts(&store, me).await.unwrap_or_default())
         }));
     }
 
@@ -429,6 +447,7 @@ impl App {
             _ => {}
         }
         self.drain_typeahead();
+        self.live_catch_up();
     }
 
     fn report(&mut self, msg: Msg) {
@@ -450,7 +469,10 @@ impl App {
             Report::Counts(c) => {
                 if self.counts_task == Some(msg.id) {
                     self.counts_task = None;
-                    self.counts = c;
+                    // A count that failed keeps the last ones ("…" before the first).
+                    if !c.is_empty() {
+                        self.counts = c;
+                    }
                 }
             }
             Report::Op(result) => {
@@ -483,6 +505,7 @@ impl App {
             Report::Health(result) => self.on_health(msg.id, result),
             // A screen's answer for a screen that was closed, or that asked again since.
             Report::Answer(_) => {}
+            Report::Live(signal) => self.on_live(signal),
         }
     }
 
@@ -557,6 +580,51 @@ impl App {
         self.reload_broker();
         self.reload_import();
         self.load_counts();
+    }
+
+    /// Another session committed changes (or the watcher's connection came
+    /// back, `Signal::Resync`: anything may have changed). Every list is
+    /// stale; what is on screen is read again now, the rest when shown.
+    fn on_live(&mut self, signal: crate::store::live::Signal) {
+        tracing::trace!("live queues: {signal:?}");
+        self.live_stale = (0..self.stacks.len()).collect();
+        self.counts_stale = true;
+        // An import job open in front follows its job's progress.
+        if self.mode == Mode::Normal {
+            self.follow_import();
+        }
+        self.live_catch_up();
+    }
+
+    /// Reads again what a live change left stale and is on screen now: the
+    /// list in front, when no screen and no modal covers it (a prompt's
+    /// text or a confirm refers to the selected row, which a reload could
+    /// move), with the selection kept on its row; the queue counts, when
+    /// the Cases area shows them. Run after each key and report, so that a
+    /// list shown again catches up.
+    pub(super) fn live_catch_up(&mut self) {
+        if self.live_stale.is_empty() && !self.counts_stale {
+            return;
+        }
+        if self.counts_stale && self.area.has_queue_strip() && self.locked.is_none() {
+            self.counts_stale = false;
+            self.live_reloads += 1;
+            self.load_counts();
+        }
+        let i = self.area.index();
+        if !self.live_stale.contains(&i) || self.mode != Mode::Normal || self.locked.is_some() || self.front().is_some()
+        {
+            return;
+        }
+        let pane = self.pane();
+        // Not loaded yet, or loading now: what arrives is fresh.
+        if !pane.loaded || pane.loading.is_some() {
+            self.live_stale.remove(&i);
+            return;
+        }
+        self.live_stale.remove(&i);
+        self.live_reloads += 1;
+        self.reload_keeping(self.area);
     }
 
     /// Advances clocks and the spinner.
@@ -1141,6 +1209,7 @@ impl App {
             }
             Typed::Paste(text) => self.paste(&text),
         }
+        self.live_catch_up();
     }
 
     /// Keys that wait, for the spinner in the status line.

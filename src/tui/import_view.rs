@@ -54,6 +54,15 @@ impl App {
         self.reload_import();
     }
 
+    /// Reads the import job in front again after a live change (its run
+    /// moved on in another session, or in this one's background task).
+    pub(super) fn follow_import(&mut self) {
+        if self.top::<ImportScreen>().is_some() {
+            self.live_reloads += 1;
+            self.reload_import();
+        }
+    }
+
     /// Loads (again) the open job.
     pub(super) fn reload_import(&mut self) {
         let Some(id) = self.screen::<ImportScreen>().map(|s| s.id) else { return };

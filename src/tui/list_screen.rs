@@ -357,6 +357,22 @@ impl App {
         self.load(area, dir, select);
     }
 
+    /// Reloads area `area`'s list where it stands after another session's
+    /// change (live queues): the selection stays on the same row by its id,
+    /// or, if that row left the list, on the row now in its place.
+    pub(super) fn reload_keeping(&mut self, area: Area) {
+        let pane = self.pane_of(area);
+        let dir = match pane.rows.first() {
+            Some(first) if pane.more_before => Dir::From(first.key.clone()),
+            _ => Dir::First,
+        };
+        let select = match pane.rows.get(pane.selected) {
+            Some(r) => Select::Keep { id: r.id, index: pane.selected },
+            None => Select::First,
+        };
+        self.load(area, dir, select);
+    }
+
     /// The case list's view (a queue, mine, unassigned…): its kind.
     pub fn case_view(&self) -> CaseView {
         match self.pane_of(Area::Cases).kind {

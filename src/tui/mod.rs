@@ -298,6 +298,43 @@ impl<B: ratatui::backend::Backend> Driver<B> {
         Ok(())
     }
 
+    /// Waits (at most `limit`) until the live-queue watcher sees changes:
+    /// a test then knows a colleague's change made from now on reaches
+    /// this app. False when it did not start in time (or `ui.live` is off).
+    pub async fn until_watching(&mut self, limit: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + limit;
+        while !self.app.tasks.watching() {
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        true
+    }
+
+    /// Lets `time` pass as a terminal would while nobody types: its ticks
+    /// (presence heartbeats, health pings) at the app's tick rate, and task
+    /// reports (live-queue reloads among them) applied as they arrive.
+    pub async fn idle(&mut self, time: Duration) {
+        use tokio::time::{Instant, timeout_at};
+        let deadline = Instant::now() + time;
+        let tick = Duration::from_millis(self.app.tick_ms.max(1));
+        let mut next_tick = Instant::now() + tick;
+        loop {
+            match timeout_at(next_tick.min(deadline), self.rx.recv()).await {
+                Ok(Some(msg)) => self.app.on_msg(msg),
+                Ok(None) => break,
+                Err(_) if Instant::now() >= deadline => break,
+                Err(_) => {
+                    self.app.on_tick();
+                    self.app.drain_typeahead();
+                    next_tick += tick;
+                }
+            }
+            while self.app.run_queued_step() {}
+        }
+    }
+
     /// Draws a frame, as the terminal does after each key (for timing).
     pub fn draw(&mut self) {
         let app = &self.app;

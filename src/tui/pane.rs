@@ -13,6 +13,13 @@ pub enum Select {
     First,
     Last,
     Index(usize),
+    /// The row of this id, wherever it is now; if it left the page, the
+    /// row now at this index (the nearest): a reload another session's
+    /// change caused keeps the operator's selection.
+    Keep {
+        id: i64,
+        index: usize,
+    },
 }
 
 /// One area's list: the rows on screen and how to fetch their neighbours.
@@ -123,6 +130,7 @@ impl Pane {
             Select::First => 0,
             Select::Last => last,
             Select::Index(i) => i.min(last),
+            Select::Keep { id, index } => self.rows.iter().position(|r| r.id == id).unwrap_or(index.min(last)),
         };
     }
 

@@ -7,6 +7,8 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI32, Ordering};
 
+use std::time::Duration;
+
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -54,7 +56,18 @@ pub enum Report {
     Health(Result<(), String>),
     /// The answer of a request a screen asked for (`Screen::wants`), run by `Ops::execute`.
     Answer(Result<Box<crate::ops::request::Outcome>, String>),
+    /// Another session committed changes (live queues, `Tasks::watch`):
+    /// what is on screen is read again. Comes with id `LIVE`, from no task
+    /// that counts as running.
+    Live(crate::store::live::Signal),
 }
+
+/// The id of the live-queue watcher's reports: no task has it (ids start at 1).
+pub const LIVE: TaskId = 0;
+
+/// How long the watcher gathers signals before it reports them as one:
+/// a burst of changes (a bulk assignment, a sweep) costs one reload.
+const DEBOUNCE: Duration = Duration::from_millis(100);
 
 impl Report {
     /// Whether the report is a failure because the database connection
@@ -129,12 +142,83 @@ pub struct Tasks {
     store: Store,
     running: HashMap<TaskId, Running>,
     next: TaskId,
+    /// The live-queue watcher's two tasks (reader and debouncer), ended with the app.
+    watch: Vec<JoinHandle<()>>,
+    /// Set once the watcher listens (or took its first look): changes
+    /// committed from then on are seen.
+    watch_ready: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Drop for Tasks {
+    /// The watcher holds a connection (PostgreSQL `LISTEN`, SQLite's
+    /// `data_version`) and would poll on: it ends with the app.
+    fn drop(&mut self) {
+        for h in self.watch.drain(..) {
+            h.abort();
+        }
+    }
 }
 
 impl Tasks {
     /// Tasks on `store` that report into `tx`.
     pub fn new(tx: mpsc::UnboundedSender<Msg>, store: Store) -> Tasks {
-        Tasks { tx, store, running: HashMap::new(), next: 1 }
+        Tasks { tx, store, running: HashMap::new(), next: 1, watch: Vec::new(), watch_ready: Arc::default() }
+    }
+
+    /// Starts watching the store for changes other sessions commit (live
+    /// queues): a reader task waits on `store::live::Watcher`, and a
+    /// debouncer turns what it saw into at most one `Report::Live` per
+    /// `gap` (the first after `DEBOUNCE`), a resync winning over a change.
+    /// Neither counts as running: the app stays idle while they wait.
+    pub fn watch(&mut self, origin: String, poll: Duration, gap: Duration) {
+        use crate::store::live::{Signal, Watcher};
+        let (raw_tx, mut raw_rx) = mpsc::unbounded_channel::<Signal>();
+        let store = self.store.clone();
+        let ready = Arc::clone(&self.watch_ready);
+        let reader = tokio::spawn(async move {
+            let mut watcher = loop {
+                match Watcher::open(&store, &origin, poll).await {
+                    Ok(Some(w)) => break w,
+                    Ok(None) | Err(sqlx::Error::PoolClosed) => return,
+                    Err(e) => {
+                        // The server may be restarting: the health ping says so; try again.
+                        tracing::debug!("live queues: the watcher did not start: {e}");
+                        tokio::time::sleep(Duration::from_secs(2)).await;
+                    }
+                }
+            };
+            tracing::debug!("live queues: watching");
+            ready.store(true, Ordering::SeqCst);
+            while let Ok(s) = watcher.next().await {
+                if raw_tx.send(s).is_err() {
+                    return;
+                }
+            }
+        });
+        let tx = self.tx.clone();
+        let debouncer = tokio::spawn(async move {
+            while let Some(first) = raw_rx.recv().await {
+                tokio::time::sleep(DEBOUNCE).await;
+                let mut signal = first;
+                while let Ok(s) = raw_rx.try_recv() {
+                    if s == Signal::Resync {
+                        signal = s;
+                    }
+                }
+                if tx.send(Msg { id: LIVE, report: Report::Live(signal) }).is_err() {
+                    return;
+                }
+                tokio::time::sleep(gap.saturating_sub(DEBOUNCE)).await;
+            }
+        });
+        self.watch = vec![reader, debouncer];
+    }
+
+    /// Whether the live-queue watcher sees changes yet: it starts in the
+    /// background, and a change committed before it listens (or took its
+    /// first look) is not reported.
+    pub fn watching(&self) -> bool {
+        self.watch_ready.load(Ordering::SeqCst)
     }
 
     /// Spawns `work`; its report arrives as a `Msg` with the returned id.
