@@ -92,7 +92,7 @@ async fn subscribers_of_group(
 ) -> Result<usize, String> {
     let fail = |e: csv::Error| format!("writing {} failed: {e}", path.display());
     let mut birth = String::new();
-    let read = crate::store::groups::each_subscriber(store, group, status, |s| {
+    crate::store::groups::each_subscriber(store, group, status, |s| {
         use std::fmt::Write;
         let alerts = crate::domain::billing::subscriber_alerts(s.birth_date, s.status, today);
         let alerts: std::borrow::Cow<'_, str> = match alerts.as_slice() {
@@ -118,8 +118,7 @@ async fn subscribers_of_group(
         out.write_record(cells.map(|c| safe_cell(c)).iter().map(|c| c.as_bytes())).map_err(fail)
     })
     .await
-    .map_err(|e| short_cause(&e))?;
-    read
+    .map_err(|e| short_cause(&e))?
 }
 
 /// A cell as an export writes it: the screen's text (`sanitize`), made

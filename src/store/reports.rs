@@ -968,3 +968,16 @@ pub async fn payments_by_day(store: &Store, from: NaiveDate, to: NaiveDate) -> R
         )
         .await
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_copy_field_is_read_as_postgresql_wrote_it() {
+        assert_eq!(super::copy_field(b"\\N"), None);
+        assert_eq!(super::copy_field(b"").as_deref(), Some(""));
+        assert_eq!(super::copy_field(b"O'Brien, Ann").as_deref(), Some("O'Brien, Ann"));
+        assert_eq!(super::copy_field(b"a\\tb\\nc\\\\d\\re").as_deref(), Some("a\tb\nc\\d\re"));
+        assert_eq!(super::copy_field("D\u{ed}az".as_bytes()).as_deref(), Some("D\u{ed}az"));
+        assert_eq!(super::copy_field(b"\\\\N").as_deref(), Some("\\N"));
+    }
+}
