@@ -63,7 +63,11 @@ pub async fn subscribers_csv(
     today: chrono::NaiveDate,
     path: &Path,
 ) -> Result<usize, String> {
-    let mut out = csv::Writer::from_path(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    // A 256 KB buffer: a write to the file per few thousand rows.
+    let mut out = csv::WriterBuilder::new()
+        .buffer_capacity(256 * 1024)
+        .from_path(path)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     let fail = |e: csv::Error| format!("writing {} failed: {e}", path.display());
     out.write_record(SUBSCRIBER_COLUMNS).map_err(fail)?;
     let groups = crate::store::groups::scope_groups(store, scope).await.map_err(|e| short_cause(&e))?;
@@ -87,41 +91,44 @@ async fn subscribers_of_group(
     path: &Path,
 ) -> Result<usize, String> {
     let fail = |e: csv::Error| format!("writing {} failed: {e}", path.display());
-    let scope = crate::store::groups::SubscriberScope::Group(group);
-    let mut dir = Dir::First;
-    let mut n = 0;
-    loop {
-        // Pages of 5 000 rows (about 1 MB): a page is a statement and a
-        // hand-off to the connection's thread, each costing what a few
-        // hundred rows do.
-        let page =
-            crate::store::groups::subscribers(store, scope, status, &dir, 5000).await.map_err(|e| short_cause(&e))?;
-        for s in &page.rows {
-            let alerts: Vec<&str> = crate::domain::billing::subscriber_alerts(s.birth_date, &s.status, today)
-                .into_iter()
-                .map(crate::domain::billing::Alert::name)
-                .collect();
-            let cells = [
-                s.group_number.clone(),
-                s.member_number.clone(),
-                s.last_name.clone(),
-                s.first_name.clone(),
-                s.member_type.clone(),
-                s.birth_date.to_string(),
-                crate::domain::ssn::mask(s.ssn_last4.as_deref()),
-                s.plan.clone().unwrap_or_default(),
-                s.status.clone(),
-                alerts.join(" "),
-            ];
-            out.write_record(cells.iter().map(|c| csv_safe(&crate::domain::text::sanitize(c)))).map_err(fail)?;
-        }
-        n += page.rows.len();
-        match page.rows.last() {
-            Some(last) if page.more_after => dir = Dir::After(last.cursor()),
-            _ => break,
-        }
+    let mut birth = String::new();
+    crate::store::groups::each_subscriber(store, group, status, |s| {
+        use std::fmt::Write;
+        let alerts = crate::domain::billing::subscriber_alerts(s.birth_date, s.status, today);
+        let alerts: std::borrow::Cow<'_, str> = match alerts.as_slice() {
+            [] => "".into(),
+            [one] => one.name().into(),
+            all => all.iter().map(|a| a.name()).collect::<Vec<_>>().join(" ").into(),
+        };
+        birth.clear();
+        let _ = write!(birth, "{}", s.birth_date);
+        let ssn = crate::domain::ssn::mask(s.ssn_last4);
+        let cells: [&str; 10] = [
+            s.group_number,
+            s.member_number,
+            s.last_name,
+            s.first_name,
+            s.member_type,
+            &birth,
+            &ssn,
+            s.plan.unwrap_or_default(),
+            s.status,
+            &alerts,
+        ];
+        out.write_record(cells.map(|c| safe_cell(c)).iter().map(|c| c.as_bytes())).map_err(fail)
+    })
+    .await
+    .map_err(|e| short_cause(&e))?
+}
+
+/// A cell as an export writes it: the screen's text (`sanitize`), made
+/// formula-safe (`csv_safe`), borrowed when neither changes it.
+fn safe_cell(cell: &str) -> std::borrow::Cow<'_, str> {
+    use crate::domain::text::{csv_safe_cow, sanitize_cow};
+    match sanitize_cow(cell) {
+        std::borrow::Cow::Borrowed(c) => csv_safe_cow(c),
+        std::borrow::Cow::Owned(c) => std::borrow::Cow::Owned(csv_safe_cow(&c).into_owned()),
     }
-    Ok(n)
 }
 
 /// The columns of a book-of-business export.

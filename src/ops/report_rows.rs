@@ -98,14 +98,49 @@ impl Output<'_> {
             "qb-roster" => {
                 let status = params.text("status").unwrap_or("active");
                 let mut after = 0;
-                loop {
-                    let page = store::qb_roster(store, group, status, after, PAGE).await?;
-                    for m in &page {
-                        self.row(roster_cells(m)).await?;
+                let mut cells = RosterCells::default();
+                if store.backend() == crate::store::Backend::Sqlite {
+                    // Rows stepped straight into the chunk being filled, a
+                    // chunk stored each time one is full, all in one read
+                    // transaction (see `qb_roster_each`).
+                    let mut snapshot = store.begin().await?;
+                    loop {
+                        let read = store::qb_roster_each(&mut snapshot, group, status, after, |m| {
+                            cells.fill(m);
+                            self.push_row(&cells.as_array())
+                        })
+                        .await?;
+                        after = read.last_id;
+                        if read.ended {
+                            break;
+                        }
+                        self.flush_full().await?;
                     }
-                    match page.last() {
-                        Some(last) if page.len() as i64 == PAGE => after = last.id,
-                        _ => break,
+                    snapshot.rollback().await?;
+                } else if let Some(mut copy) = store::qb_roster_copy(store, group, status).await? {
+                    loop {
+                        let ended = copy
+                            .each(|m| {
+                                cells.fill(m);
+                                self.push_row(&cells.as_array())
+                            })
+                            .await?;
+                        if ended {
+                            break;
+                        }
+                        self.flush_full().await?;
+                    }
+                } else if store.backend() == crate::store::Backend::Postgres {
+                    loop {
+                        let page = store::qb_roster(store, group, status, after, PAGE).await?;
+                        for m in &page {
+                            cells.fill(&m.line());
+                            self.row_of(&cells.as_array()).await?;
+                        }
+                        match page.last() {
+                            Some(last) if page.len() as i64 == PAGE => after = last.id,
+                            _ => break,
+                        }
                     }
                 }
             }
@@ -173,32 +208,52 @@ fn money_cells(group: &str, cents: &[i64]) -> Vec<String> {
 }
 
 /// A QB roster line: the member, its latest event with the deadline and
-/// coverage end it gives (blank without one), and its status.
-fn roster_cells(m: &store::RosterRow) -> Vec<String> {
-    let event = match (m.event_code, m.event_date, m.loss_of_coverage_date, m.notice_date) {
-        (Some(code), Some(date), Some(loss), Some(notice)) => {
+/// coverage end it gives (blank without one), and its status. Its texts
+/// are kept from row to row, so a line copies its cells into buffers
+/// already grown rather than into new strings.
+#[derive(Debug, Default)]
+struct RosterCells {
+    member: String,
+    name: String,
+    group: String,
+    event: &'static str,
+    date: String,
+    end: String,
+    deadline: String,
+    status: String,
+}
+
+impl RosterCells {
+    fn fill(&mut self, m: &store::RosterLine<'_>) {
+        use std::fmt::Write;
+        let set = |to: &mut String, from: &str| {
+            to.clear();
+            to.push_str(from);
+        };
+        set(&mut self.member, m.member_number);
+        self.name.clear();
+        let _ = write!(self.name, "{}, {}", m.last_name, m.first_name);
+        set(&mut self.group, m.group_number);
+        set(&mut self.status, m.status);
+        self.event = "";
+        self.date.clear();
+        self.end.clear();
+        self.deadline.clear();
+        if let (Some(code), Some(date), Some(loss), Some(notice)) =
+            (m.event_code, m.event_date, m.loss_of_coverage_date, m.notice_date)
+        {
             let disabled = m.disability_extension.unwrap_or(false);
             let f = cobra::event_facts(code, disabled, loss, notice, m.election_date);
-            [
-                cobra::event_name(code).to_owned(),
-                date.to_string(),
-                f.coverage_end.to_string(),
-                f.election_deadline.to_string(),
-            ]
+            self.event = cobra::event_name(code);
+            let _ = write!(self.date, "{date}");
+            let _ = write!(self.end, "{}", f.coverage_end);
+            let _ = write!(self.deadline, "{}", f.election_deadline);
         }
-        _ => Default::default(),
-    };
-    let [event, date, end, deadline] = event;
-    vec![
-        m.member_number.clone(),
-        format!("{}, {}", m.last_name, m.first_name),
-        m.group_number.clone(),
-        event,
-        date,
-        end,
-        deadline,
-        m.status.clone(),
-    ]
+    }
+
+    fn as_array(&self) -> [&str; 8] {
+        [&self.member, &self.name, &self.group, self.event, &self.date, &self.end, &self.deadline, &self.status]
+    }
 }
 
 /// A group of a broker's book from the grants in force that reach it:

@@ -393,7 +393,7 @@ pub(super) struct Output<'a> {
 
 impl Output<'_> {
     async fn report(&mut self, spec: &ReportSpec, params: &Params) -> Result<(), Stop> {
-        self.line(spec.columns.iter().map(|c| (*c).to_owned()).collect())?;
+        self.line(spec.columns)?;
         let side = self.worker.store.streaming_reader().await?;
         let store = side.clone().unwrap_or_else(|| self.worker.store.clone());
         let made = self.report_on(&store, spec, params).await;
@@ -408,15 +408,34 @@ impl Output<'_> {
         self.worker.ops.now()
     }
 
-    fn line(&mut self, cells: Vec<String>) -> Result<(), Stop> {
-        push_record(&mut self.buf, &cells);
+    fn line<S: AsRef<str>>(&mut self, cells: &[S]) -> Result<(), Stop> {
+        push_record(&mut self.buf, cells);
         Ok(())
     }
 
     /// Writes a line of the report, storing a chunk when one is full.
     pub(super) async fn row(&mut self, cells: Vec<String>) -> Result<(), Stop> {
+        self.row_of(&cells).await
+    }
+
+    /// As `row`, for cells borrowed.
+    pub(super) async fn row_of<S: AsRef<str>>(&mut self, cells: &[S]) -> Result<(), Stop> {
         self.line(cells)?;
         self.rows += 1;
+        self.flush_full().await
+    }
+
+    /// Writes a line of the report without storing anything (for a reader
+    /// stepping rows on its thread); false once a chunk is full, when
+    /// `flush_full` should store it before the next line.
+    pub(super) fn push_row<S: AsRef<str>>(&mut self, cells: &[S]) -> bool {
+        push_record(&mut self.buf, cells);
+        self.rows += 1;
+        self.buf.len() < self.worker.chunk_bytes
+    }
+
+    /// Stores the chunk being filled if it is full.
+    pub(super) async fn flush_full(&mut self) -> Result<(), Stop> {
         if self.buf.len() >= self.worker.chunk_bytes && !self.flush().await? {
             return Err(Stop::Lost);
         }
@@ -448,14 +467,15 @@ impl Output<'_> {
 /// made per line allocated its 8 KB buffer for every row. Text is made
 /// formula-safe (`domain::text::csv_safe`); a whole number (a negative
 /// amount) is no formula and stays a number for the spreadsheet.
-fn push_record(buf: &mut Vec<u8>, cells: &[String]) {
+fn push_record<S: AsRef<str>>(buf: &mut Vec<u8>, cells: &[S]) {
     if let [only] = cells
-        && only.is_empty()
+        && only.as_ref().is_empty()
     {
         buf.extend_from_slice(b"\"\"\n");
         return;
     }
     for (i, cell) in cells.iter().enumerate() {
+        let cell = cell.as_ref();
         if i > 0 {
             buf.push(b',');
         }

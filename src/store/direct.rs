@@ -271,14 +271,23 @@ fn insert_sql(table: &str, cols: &[&str], rows: usize) -> String {
 impl<const N: usize> Stmt<'_, N> {
     /// Runs the statement once with `cells` bound to its parameters in
     /// order, handing each row it returns to `each`; the rows it changed.
-    pub fn run(&mut self, cells: &[Cell<'_>; N], each: impl FnMut(&Row<'_>)) -> Result<u64, sqlx::Error> {
+    pub fn run(&mut self, cells: &[Cell<'_>; N], mut each: impl FnMut(&Row<'_>)) -> Result<u64, sqlx::Error> {
+        self.0.run(cells, |r| {
+            each(r);
+            true
+        })
+    }
+
+    /// As `run`, but stops stepping as soon as `each` answers false (a
+    /// reader whose output is full, or failed): rows after it are never read.
+    pub fn run_while(&mut self, cells: &[Cell<'_>; N], each: impl FnMut(&Row<'_>) -> bool) -> Result<u64, sqlx::Error> {
         self.0.run(cells, each)
     }
 
     /// Runs a statement that returns no rows; the rows it changed (for tests).
     #[cfg(feature = "test-sql")]
     pub fn execute(&mut self, cells: &[Cell<'_>; N]) -> Result<u64, sqlx::Error> {
-        self.0.run(cells, |_| {})
+        self.0.run(cells, |_| true)
     }
 }
 
@@ -286,7 +295,7 @@ impl Prepared<'_> {
     /// Runs the statement once with `cells` bound to its parameters in
     /// order, one for each (an error otherwise, before any is bound),
     /// handing each row it returns to `each`; the rows it changed.
-    fn run(&mut self, cells: &[Cell<'_>], mut each: impl FnMut(&Row<'_>)) -> Result<u64, sqlx::Error> {
+    fn run(&mut self, cells: &[Cell<'_>], mut each: impl FnMut(&Row<'_>) -> bool) -> Result<u64, sqlx::Error> {
         let stmt = self.raw.as_ptr();
         if cells.len() != self.params {
             return Err(sqlx::Error::Protocol(format!("{} values for {} parameters", cells.len(), self.params)));
@@ -329,7 +338,11 @@ impl Prepared<'_> {
             // SAFETY: as above; a row is read through `Row` before the next step.
             let rc = unsafe { ffi::sqlite3_step(stmt) };
             match rc {
-                ffi::SQLITE_ROW => each(&Row { raw: self.raw, _stmt: PhantomData }),
+                ffi::SQLITE_ROW => {
+                    if !each(&Row { raw: self.raw, _stmt: PhantomData }) {
+                        break;
+                    }
+                }
                 ffi::SQLITE_DONE => break,
                 rc => return Err(self.reset_after(rc)),
             }
@@ -347,7 +360,7 @@ impl Prepared<'_> {
 
     /// Runs a statement that returns no rows; the rows it changed.
     fn execute(&mut self, cells: &[Cell<'_>]) -> Result<u64, sqlx::Error> {
-        self.run(cells, |_| {})
+        self.run(cells, |_| true)
     }
 
     /// The error `rc`, read before the statement is reset for its next use.
@@ -375,6 +388,25 @@ impl Row<'_> {
     pub fn int(&self, i: usize) -> i64 {
         // SAFETY: the statement is on this row until it steps again.
         unsafe { ffi::sqlite3_column_int64(self.raw.as_ptr(), i as c_int) }
+    }
+
+    /// Column `i` as text, none when NULL: borrowed from SQLite's row when
+    /// it is valid UTF-8 (what every text this crate stores is), else with
+    /// the invalid bytes replaced, so a reader never fails on one cell.
+    pub fn text(&self, i: usize) -> Option<std::borrow::Cow<'_, str>> {
+        // SAFETY: the statement is on this row until it steps again.
+        let kind = unsafe { ffi::sqlite3_column_type(self.raw.as_ptr(), i as c_int) };
+        if kind == ffi::SQLITE_NULL {
+            return None;
+        }
+        // SAFETY: as above; asked as text, SQLite converts a number to its
+        // text first, and the bytes live until the next step.
+        let bytes = unsafe {
+            let p = ffi::sqlite3_column_text(self.raw.as_ptr(), i as c_int);
+            let n = ffi::sqlite3_column_bytes(self.raw.as_ptr(), i as c_int);
+            if p.is_null() || n <= 0 { &[][..] } else { std::slice::from_raw_parts(p.cast::<u8>(), n as usize) }
+        };
+        Some(String::from_utf8_lossy(bytes))
     }
 
     /// Column `i` as bytes (NULL reads as none).

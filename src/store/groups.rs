@@ -347,6 +347,125 @@ pub async fn subscribers(
     Ok(Page::from_fetched(store.fetch_all(sql, a).await?, limit, dir))
 }
 
+/// A subscriber's fields as an export writes them, borrowed from the row
+/// being read (nothing is copied per cell).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SubscriberLine<'r> {
+    pub group_number: &'r str,
+    pub member_number: &'r str,
+    pub last_name: &'r str,
+    pub first_name: &'r str,
+    pub member_type: &'r str,
+    pub birth_date: NaiveDate,
+    pub ssn_last4: Option<&'r str>,
+    pub plan: Option<&'r str>,
+    pub status: &'r str,
+}
+
+impl SubscriberRow {
+    /// The row as an export writes it.
+    pub fn line(&self) -> SubscriberLine<'_> {
+        SubscriberLine {
+            group_number: &self.group_number,
+            member_number: &self.member_number,
+            last_name: &self.last_name,
+            first_name: &self.first_name,
+            member_type: &self.member_type,
+            birth_date: self.birth_date,
+            ssn_last4: self.ssn_last4.as_deref(),
+            plan: self.plan.as_deref(),
+            status: &self.status,
+        }
+    }
+}
+
+/// Hands every subscriber of group `group` (of `status` if given) to
+/// `each`, in the list's order (name, then id), until `each` fails; the
+/// rows handed. On SQLite one statement stepped on this thread
+/// (`direct`): through sqlx pages of 5 000 the export ran at 0.4–0.7x of
+/// `sqlite3 -csv`, its time going to copying every cell into owned rows on
+/// sqlx's worker thread and handing them over; memory holds one row. On
+/// PostgreSQL pages of 5 000 (`subscribers`).
+pub async fn each_subscriber<E>(
+    store: &Store,
+    group: i64,
+    status: Option<&str>,
+    mut each: impl FnMut(&SubscriberLine<'_>) -> Result<(), E>,
+) -> Result<Result<usize, E>, sqlx::Error> {
+    if store.backend() == super::Backend::Sqlite {
+        let mut tx = store.reads().begin().await?;
+        let read = tx
+            .direct(|db| {
+                let mut stmt = db.prepare::<2>(
+                    "SELECT g.group_number, m.member_number, m.last_name, m.first_name, m.member_type, \
+                     m.birth_date, m.ssn_last4, \
+                     (SELECT p.coverage_type || ' - ' || p.name FROM enrollments n JOIN plans p ON p.id = n.plan_id \
+                      WHERE n.member_id = m.id ORDER BY CASE WHEN n.status = 'active' THEN 0 ELSE 1 END, p.id LIMIT 1), \
+                     m.status \
+                     FROM members m JOIN employer_groups g ON g.id = m.group_id \
+                     WHERE m.relationship = 'self' AND m.group_id = ?1 AND (?2 IS NULL OR m.status = ?2) \
+                     ORDER BY m.last_name_key, m.first_name_key, m.id",
+                )?;
+                let (mut n, mut failed, mut bad) = (0, None, None);
+                let status = status.map_or(super::arg::Cell::Null, super::arg::Cell::Text);
+                stmt.run_while(&[super::arg::Cell::Int(group), status], |r| {
+                    let text = |i| r.text(i).unwrap_or_default();
+                    let birth = text(5);
+                    let Ok(birth_date) = birth.parse::<NaiveDate>() else {
+                        bad = Some(format!("a subscriber's birth date {birth:?} is no date"));
+                        return false;
+                    };
+                    let (last4, plan) = (r.text(6), r.text(7));
+                    let line = SubscriberLine {
+                        group_number: &text(0),
+                        member_number: &text(1),
+                        last_name: &text(2),
+                        first_name: &text(3),
+                        member_type: &text(4),
+                        birth_date,
+                        ssn_last4: last4.as_deref(),
+                        plan: plan.as_deref(),
+                        status: &text(8),
+                    };
+                    match each(&line) {
+                        Ok(()) => {
+                            n += 1;
+                            true
+                        }
+                        Err(e) => {
+                            failed = Some(e);
+                            false
+                        }
+                    }
+                })?;
+                if let Some(bad) = bad {
+                    return Err(sqlx::Error::Decode(bad.into()));
+                }
+                Ok(failed.map_or(Ok(n), Err))
+            })
+            .await?;
+        tx.commit().await?;
+        return Ok(read);
+    }
+    let scope = SubscriberScope::Group(group);
+    let (mut dir, mut n) = (Dir::First, 0);
+    loop {
+        // Pages of 5 000 rows (about 1 MB): a page is a statement and a
+        // round trip, each costing what a few hundred rows do.
+        let page = subscribers(store, scope, status, &dir, 5000).await?;
+        for s in &page.rows {
+            if let Err(e) = each(&s.line()) {
+                return Ok(Err(e));
+            }
+        }
+        n += page.rows.len();
+        match page.rows.last() {
+            Some(last) if page.more_after => dir = Dir::After(last.cursor()),
+            _ => return Ok(Ok(n)),
+        }
+    }
+}
+
 /// A plan in one plan year: carrier, settings and monthly rates by tier.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, sqlx::FromRow)]
 pub struct PlanYearRow {
