@@ -525,5 +525,35 @@ async fn a_killed_834_run_resumes_after_its_last_whole_batch() {
             .unwrap();
         assert_eq!(unchanged, 3, "{}", db.label);
         assert_eq!(count(s, "SELECT count(*) FROM members").await, rows as i64 + 1, "{}", db.label);
+        // One job adding a subscriber in its first batch and the same SSN
+        // again in its second (a new city): on SQLite one transaction holds
+        // both batches, and the SSNs read at its start lack the first one's
+        // additions; the second batch looks its SSNs up, finds the member
+        // and changes it, never adding it twice.
+        let first = rows + 1;
+        let mut loops: Vec<String> = (first..first + BATCH).flat_map(loop_of).collect();
+        let ssn = format!("2{:02}{:02}{:04}", 10 + first % 89, 1 + (first / 89) % 99, 1 + first % 9999);
+        loops.extend(member(
+            "021",
+            "18",
+            &ssn,
+            &[
+                "REF*1L*ACM101",
+                &format!("NM1*IL*1*LAST*FIRST{first}****34*{ssn}"),
+                "N3*1 MAIN ST",
+                "N4*DALLAS*TX*75201",
+                "DMG*D8*19800101*F",
+                "DTP*348*D8*20261201",
+            ],
+        ));
+        let j = run(&ops, "twice.834", &interchange(&[loops])).await;
+        assert_eq!((j.status.as_str(), j.ok_rows), ("succeeded", BATCH as i64 + 1), "{}", db.label);
+        let total = count(s, "SELECT count(*) FROM members").await;
+        assert_eq!(total, (rows + 1 + BATCH) as i64, "{}: an SSN met again added twice", db.label);
+        let (city,): (String,) = s
+            .fetch_one("SELECT city FROM members WHERE first_name = $1", args![format!("FIRST{first}")])
+            .await
+            .unwrap();
+        assert_eq!(city, "DALLAS", "{}", db.label);
     }
 }
