@@ -491,10 +491,18 @@ async fn a_killed_834_run_resumes_after_its_last_whole_batch() {
         );
         assert_eq!(count(s, "SELECT count(*) FROM members").await, rows as i64, "{}", db.label);
         assert_eq!(count(s, "SELECT count(*) FROM member_changes").await, rows as i64, "{}", db.label);
-        // New subscribers go in a run at a time: each still with its History
-        // row and its audit row, chained as one at a time would be.
-        let added = count(s, "SELECT count(*) FROM audit_log WHERE action = 'member.add'").await;
-        assert_eq!(added, rows as i64, "{}", db.label);
+        // New subscribers go in a run at a time: each with its History row,
+        // each run with one audit row naming its loops' members (a run per
+        // batch here: the first run's, then the resumed run's).
+        let audited: Vec<(String, Option<String>)> = s
+            .fetch_all("SELECT entity, after_json FROM audit_log WHERE action = 'member.add' ORDER BY id", args![])
+            .await
+            .unwrap();
+        assert_eq!(audited.len(), 2, "{}", db.label);
+        assert!(audited.iter().all(|(entity, _)| *entity == format!("import:{id}")), "{audited:?}");
+        let named: usize =
+            audited.iter().map(|(_, after)| after.as_deref().unwrap_or_default().matches("\"member\":").count()).sum();
+        assert_eq!(named, rows, "{}: every added member named by its run's audit row", db.label);
         let (summary, kind, restore): (String, String, Option<String>) = s
             .fetch_one("SELECT summary, kind, restore FROM member_changes ORDER BY id LIMIT 1", args![])
             .await
@@ -502,7 +510,7 @@ async fn a_killed_834_run_resumes_after_its_last_whole_batch() {
         assert!(summary.ends_with(": added") && kind == "add_member", "{summary} {kind}");
         assert!(restore.unwrap_or_default().contains("\"added_member\":"), "an undo can take the addition back");
         let v = portaldesk::store::audit::verify(s, None).await.unwrap();
-        assert!(v.broken.is_none() && v.checked >= rows as u64, "{}: {v:?}", db.label);
+        assert!(v.broken.is_none() && v.checked >= 2, "{}: {v:?}", db.label);
         // A run with subscribers on file among new ones: those on file are found unchanged.
         let again: Vec<String> = [0, 1, rows, 2].into_iter().flat_map(loop_of).collect();
         let j = run(&ops, "again.834", &interchange(&[again])).await;
@@ -517,5 +525,35 @@ async fn a_killed_834_run_resumes_after_its_last_whole_batch() {
             .unwrap();
         assert_eq!(unchanged, 3, "{}", db.label);
         assert_eq!(count(s, "SELECT count(*) FROM members").await, rows as i64 + 1, "{}", db.label);
+        // One job adding a subscriber in its first batch and the same SSN
+        // again in its second (a new city): on SQLite one transaction holds
+        // both batches, and the SSNs read at its start lack the first one's
+        // additions; the second batch looks its SSNs up, finds the member
+        // and changes it, never adding it twice.
+        let first = rows + 1;
+        let mut loops: Vec<String> = (first..first + BATCH).flat_map(loop_of).collect();
+        let ssn = format!("2{:02}{:02}{:04}", 10 + first % 89, 1 + (first / 89) % 99, 1 + first % 9999);
+        loops.extend(member(
+            "021",
+            "18",
+            &ssn,
+            &[
+                "REF*1L*ACM101",
+                &format!("NM1*IL*1*LAST*FIRST{first}****34*{ssn}"),
+                "N3*1 MAIN ST",
+                "N4*DALLAS*TX*75201",
+                "DMG*D8*19800101*F",
+                "DTP*348*D8*20261201",
+            ],
+        ));
+        let j = run(&ops, "twice.834", &interchange(&[loops])).await;
+        assert_eq!((j.status.as_str(), j.ok_rows), ("succeeded", BATCH as i64 + 1), "{}", db.label);
+        let total = count(s, "SELECT count(*) FROM members").await;
+        assert_eq!(total, (rows + 1 + BATCH) as i64, "{}: an SSN met again added twice", db.label);
+        let (city,): (String,) = s
+            .fetch_one("SELECT city FROM members WHERE first_name = $1", args![format!("FIRST{first}")])
+            .await
+            .unwrap();
+        assert_eq!(city, "DALLAS", "{}", db.label);
     }
 }

@@ -201,28 +201,12 @@ fn added_record(f: &MemberFields, start: NaiveDate, id: i64) -> (Vec<FieldChange
     (changes, Restore { added_member: Some(id), ..Restore::default() })
 }
 
-/// An addition's History row and audit values, as JSON: the changes, what
-/// an undo puts back, and the audit row's before and after sides (as a
-/// form's addition writes them).
-pub(crate) fn added_json(f: &MemberFields, start: NaiveDate, id: i64) -> AddedJson {
+/// An addition's History row values, as JSON: the fields it set (SSN
+/// masked) with the coverage start, and what an undo puts back (an 834
+/// run's additions, written in bulk, as `add_member` records one).
+pub(crate) fn added_history(f: &MemberFields, start: NaiveDate, id: i64) -> (String, Option<String>) {
     let (changes, restore) = added_record(f, start, id);
-    let side = |pick: fn(&FieldChange) -> &Option<String>| {
-        serde_json::Value::Object(changes.iter().map(|c| (c.field.clone(), serde_json::json!(pick(c)))).collect())
-    };
-    AddedJson {
-        before: side(|c| &c.before),
-        after: side(|c| &c.after),
-        changes: serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into()),
-        restore: serde_json::to_string(&restore).ok(),
-    }
-}
-
-/// See `added_json`.
-pub(crate) struct AddedJson {
-    pub(crate) changes: String,
-    pub(crate) restore: Option<String>,
-    pub(crate) before: serde_json::Value,
-    pub(crate) after: serde_json::Value,
+    (serde_json::to_string(&changes).unwrap_or_else(|_| "[]".into()), serde_json::to_string(&restore).ok())
 }
 
 /// A change worked out inside its transaction, ready to be recorded.

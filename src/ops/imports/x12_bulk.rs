@@ -1,9 +1,10 @@
 //! An 834's additions of new subscribers, a run of consecutive ones at a
 //! time: each checked by the same field rules and cross-record rules as the
 //! form's (and the per-loop path's) addition, then the run's members, their
-//! History rows, audit rows and row records written together (one statement
-//! a member, and one for all of each of the rest) instead of a dozen
-//! statements and a savepoint a loop. A loop that is anything else (a
+//! History rows and row records written together (one statement a member,
+//! and one for all of each of the rest), with one audit row for the run
+//! naming its loops' members, instead of a dozen statements and a savepoint
+//! a loop. A loop that is anything else (a
 //! dependent, a change, a member on file, an HD with a plan) ends the run
 //! and takes the per-loop path, so loops still apply in file order.
 
@@ -19,13 +20,13 @@ use crate::domain::import_spec::{ImportKind, Value};
 use crate::domain::maintenance::{self as rules, ChangeKind};
 use crate::domain::text::fold_key;
 use crate::import::Row;
-use crate::ops::maintenance::{added_fields, added_json};
+use crate::ops::maintenance::{added_fields, added_history};
 use crate::ops::{OpError, Ops};
 use crate::store::audit::{self, AuditEntry};
 use crate::store::imports::{self as store, JobHead};
 use crate::store::maintenance::{self as members, MemberFields, NewChange};
 use crate::store::x12 as lookups;
-use crate::store::{Cell, Tx};
+use crate::store::{Cell, SsnsOnFile, Tx};
 
 const KIND: ImportKind = ImportKind::X12_834;
 
@@ -63,6 +64,7 @@ impl Ops {
         job: &JobHead,
         groups: &HashMap<String, i64>,
         rows: &[Prepared],
+        on_file: Option<&SsnsOnFile>,
     ) -> Result<(), OpError> {
         let mut effective: HashMap<i64, NaiveDate> = HashMap::new();
         let mut run: Vec<Addition<'_>> = Vec::new();
@@ -72,13 +74,13 @@ impl Ops {
                 Some(a) if a.fields.ssn_index.as_ref().is_some_and(|i| ssns.insert(i.clone())) => run.push(a),
                 _ => {
                     // The run first: this loop may be about one of its members.
-                    self.add_run(tx, key, job, groups, std::mem::take(&mut run)).await?;
+                    self.add_run(tx, key, job, groups, std::mem::take(&mut run), on_file).await?;
                     ssns.clear();
                     self.apply_834_row(tx, key, job, groups, &p.row).await?;
                 }
             }
         }
-        self.add_run(tx, key, job, groups, run).await
+        self.add_run(tx, key, job, groups, run, on_file).await
     }
 
     /// The loop as a new subscriber to add, when it is one whose every check
@@ -142,8 +144,8 @@ impl Ops {
         Ok(Some(Addition { row, natural_key: &checked.natural_key, group_id, start, fields }))
     }
 
-    /// Adds a run of new subscribers with their History rows, audit rows and
-    /// row records, in bulk; those whose SSN a member holds already (the
+    /// Adds a run of new subscribers with their History rows, the run's
+    /// audit row and row records, in bulk; those whose SSN a member holds already (the
     /// run's SSNs are looked up together) take the per-loop path after it,
     /// which finds them on file. Members of one run are independent of one
     /// another (subscribers, SSNs apart), so that order does not matter.
@@ -154,25 +156,34 @@ impl Ops {
         job: &JobHead,
         groups: &HashMap<String, i64>,
         run: Vec<Addition<'_>>,
+        on_file: Option<&SsnsOnFile>,
     ) -> Result<(), OpError> {
         if run.is_empty() {
             return Ok(());
         }
-        let indexes: Vec<&[u8]> = run.iter().map(|a| a.fields.ssn_index.as_deref().unwrap_or_default()).collect();
-        let held = lookups::ssns_held(tx, &indexes).await?;
-        let (on_file, new): (Vec<_>, Vec<_>) =
+        // Only the SSNs that may be on file, when `on_file` says which.
+        let indexes: Vec<&[u8]> = run
+            .iter()
+            .map(|a| a.fields.ssn_index.as_deref().unwrap_or_default())
+            .filter(|i| on_file.is_none_or(|f| f.may_hold(i)))
+            .collect();
+        let held = match indexes.is_empty() {
+            true => Default::default(),
+            false => lookups::ssns_held(tx, &indexes).await?,
+        };
+        let (found, new): (Vec<_>, Vec<_>) =
             run.into_iter().partition(|a| a.fields.ssn_index.as_ref().is_some_and(|i| held.contains(i)));
         if !new.is_empty() {
             self.insert_run(tx, job, &new).await?;
         }
-        for a in on_file {
+        for a in found {
             self.apply_834_row(tx, key, job, groups, a.row).await?;
         }
         Ok(())
     }
 
     /// Writes a run of new subscribers: the members in bulk, then their
-    /// History rows, audit rows and row records.
+    /// History rows, the run's audit row (`run_audit`) and row records.
     async fn insert_run(&self, tx: &mut Tx, job: &JobHead, run: &[Addition<'_>]) -> Result<(), OpError> {
         let now = self.now();
         let at = crate::store::sqlite_time(&now);
@@ -189,9 +200,9 @@ impl Ops {
             .map(|(((a, id), n), k)| member_cells(a, *id, n, k, &at))
             .collect();
         tx.insert_cells("members", crate::store::members::INSERT_COLUMNS, &cells).await?;
-        let (mut changes, mut entries, mut outcomes) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut changes, mut outcomes) = (Vec::new(), Vec::new());
         for ((a, id), (number, _)) in run.iter().zip(ids).zip(&numbers) {
-            let json = added_json(&a.fields, a.start, id);
+            let (json, restore) = added_history(&a.fields, a.start, id);
             let summary = rules::timeline_line(number, ChangeKind::AddMember, &[], "");
             changes.extend(members::change_values(NewChange {
                 member_id: id,
@@ -201,19 +212,39 @@ impl Ops {
                 at: now,
                 effective_on: Some(a.start),
                 summary: &summary,
-                changes: &json.changes,
-                restore: json.restore,
+                changes: &json,
+                restore,
             }));
-            let mut e: AuditEntry = self.entry(crate::action::Action::MemberAdd, &format!("member:{number}"), true);
-            (e.before, e.after) = (Some(json.before), Some(json.after));
-            e.reason = Some(format!("import job {} (x12-834), member loop at segment {}", job.id, a.row.number));
-            entries.push(e);
             outcomes.push((a.row.number as i64, a.natural_key.to_owned(), "applied"));
         }
         tx.insert_rows("member_changes", members::CHANGE_COLUMNS, changes).await?;
-        audit::write_many(tx, &entries, now).await?;
+        audit::write(tx, &self.run_audit(job, run, &numbers), now).await?;
         tx.insert_rows("import_rows", store::ROW_COLUMNS, runs(job.id, outcomes)).await?;
         Ok(())
+    }
+}
+
+impl Ops {
+    /// The one audit row of a run of additions: which loops added which
+    /// members (their details are in their History rows). A CSV import
+    /// audits its job, not each row; an 834 run records no less than that,
+    /// and each member's History row records what the form's would (see
+    /// docs/imports.md, "What an 834 records").
+    fn run_audit(&self, job: &JobHead, run: &[Addition<'_>], numbers: &[(String, String)]) -> AuditEntry {
+        let mut e = self.entry(crate::action::Action::MemberAdd, &format!("import:{}", job.id), true);
+        let (first, last) = (run.first().map_or(0, |a| a.row.number), run.last().map_or(0, |a| a.row.number));
+        e.reason = Some(format!(
+            "import job {} (x12-834), member loops at segments {first}–{last}: {} new subscribers",
+            job.id,
+            run.len()
+        ));
+        let added: Vec<serde_json::Value> = run
+            .iter()
+            .zip(numbers)
+            .map(|(a, (number, _))| serde_json::json!({"loop": a.row.number, "member": number}))
+            .collect();
+        e.after = Some(serde_json::json!({ "added": added }));
+        e
     }
 }
 
