@@ -615,3 +615,43 @@ async fn the_live_watcher_hears_committed_case_changes_only_and_listens_again_af
         }
     }
 }
+
+/// The queue strip's counts are kept by triggers (migration 0012), not
+/// counted: after a take, a request for information, a resolution, a bulk
+/// assignment, the sweep, a new case and a deleted one, each kept count
+/// equals the view counted afresh, and the list's own count agrees.
+#[tokio::test]
+async fn the_kept_queue_counts_follow_every_kind_of_case_change() {
+    use portaldesk::domain::case::CaseView;
+    for db in common::all_backends().await {
+        let (s, l) = (&db.store, db.label);
+        fixture(s, 6).await;
+        let (ann, sam) = (ops(s, "ann").await, ops(s, "sam").await);
+        let me = staff::by_login(s, "ann").await.unwrap().unwrap().id;
+        let check = |step: &'static str| async move {
+            for (view, kept) in cases::counts(s, me).await.unwrap() {
+                let counted = cases::count(s, view, me).await.unwrap();
+                assert_eq!(kept, counted, "{l}, after {step}: {view:?}");
+            }
+        };
+        check("the fixture").await;
+        assert_eq!(cases::kept_count(s, CaseView::Unassigned).await.unwrap(), Some(6), "{l}");
+        ann.change_case("C-000001", None, assign_change(me, "ann")).await.unwrap();
+        check("a take").await;
+        ann.change_case("C-000002", None, CaseChange::RequestInfo { due: t0() + Duration::hours(1) }).await.unwrap();
+        check("a request for information").await;
+        ann.change_case("C-000001", None, CaseChange::Resolve { comment: "done".into() }).await.unwrap();
+        check("a resolution").await;
+        let to_ann = sam.assignment("ann").await.unwrap();
+        let lines = sam.preview_bulk(&["C-000003".into(), "C-000004".into()], &to_ann).await.unwrap();
+        sam.apply_bulk(&lines, &to_ann).await.unwrap();
+        check("a bulk assignment").await;
+        let later = ops_at(s, "ann", t0() + Duration::hours(2)).await.as_system("sweep");
+        assert_eq!(later.sweep().await.unwrap(), ["C-000002"], "{l}");
+        check("the sweep").await;
+        s.execute("DELETE FROM cases WHERE case_number = 'C-000006'", args![]).await.unwrap();
+        check("a deleted case").await;
+        assert_eq!(cases::kept_count(s, CaseView::All).await.unwrap(), Some(5), "{l}");
+        assert_eq!(cases::kept_count(s, CaseView::Queue(Queue::Billing)).await.unwrap(), Some(3), "{l}");
+    }
+}

@@ -47,10 +47,11 @@ async fn read_row(store: &Store, table: &'static str, col: &'static str, like: &
     }
 }
 
-/// Removes the one row the migrations seed (the audit chain's head), so
-/// the samples' own row of that table can be written.
+/// Removes the rows the migrations seed (the audit chain's head, the kept
+/// case counts), so the samples' own rows of those tables can be written.
 async fn clear_seeded(store: &Store) {
     store.execute("DELETE FROM audit_chain_head", args![]).await.unwrap();
+    store.execute("DELETE FROM case_counts", args![]).await.unwrap();
 }
 
 async fn insert(store: &Store, table: &'static str, cols: &[(&'static str, Arg)]) {
@@ -959,6 +960,7 @@ fn samples() -> Vec<(&'static str, Vec<(&'static str, Arg)>)> {
                 ("commission_cents", int(-250)),
             ],
         ),
+        ("case_counts", vec![("id", int(1)), ("view_name", text("view_name: Nguyễn O'Brien")), ("n", int(42))]),
         (
             "presence",
             vec![

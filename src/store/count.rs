@@ -3,7 +3,8 @@
 //! members costs what a list of ten thousand costs.
 
 use super::Store;
-use super::lists::{ListRequest, unpaged};
+use super::lists::{ListKind, ListRequest, unpaged};
+use crate::domain::case::CaseView;
 
 /// Where counting stops by default: past it the footer says "10 000+".
 pub const CAP: u64 = 10_000;
@@ -52,6 +53,16 @@ pub fn grouped(n: u64) -> String {
 /// search; its page and direction are ignored), stopping past `cap`. The
 /// query is cancellable through `req.backend_pid` like a page's.
 pub async fn count(store: &Store, req: &ListRequest, cap: u64) -> Result<ListCount, sqlx::Error> {
+    // A shared case view unfiltered: its count is kept (`case_counts`).
+    if let ListKind::Cases(view) = req.kind
+        && view != CaseView::Mine
+        && req.filter.trim().is_empty()
+        && req.search.is_none()
+        && let Some(n) = super::cases::kept_count(store, view).await?
+    {
+        let n = u64::try_from(n).unwrap_or(0);
+        return Ok(if n > cap { ListCount::Over(cap) } else { ListCount::Exact(n) });
+    }
     let store = store.reads();
     let mut q = unpaged(req);
     q.prepend("SELECT COUNT(*) AS n FROM (");
