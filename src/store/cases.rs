@@ -295,10 +295,8 @@ pub async fn counts(store: &Store, me: i64) -> Result<Vec<(CaseView, i64)>, sqlx
 
 /// How many cases a shared view (not "mine") holds, as its triggers keep it.
 pub async fn kept_count(store: &Store, view: CaseView) -> Result<Option<i64>, sqlx::Error> {
-    let row: Option<(i64,)> = store
-        .reads()
-        .fetch_optional("SELECT n FROM case_counts WHERE view_name = $1", args![view.name()])
-        .await?;
+    let row: Option<(i64,)> =
+        store.reads().fetch_optional("SELECT n FROM case_counts WHERE view_name = $1", args![view.name()]).await?;
     Ok(row.map(|r| r.0))
 }
 
