@@ -229,22 +229,16 @@ impl Ops {
             return Err(OpError::Invalid("no cases are marked: mark some with Space first".into()));
         }
         let mut change = self.begin(action, &format!("cases:{}", lines.len())).await?;
-        // Every case locked first, then the kept counts (`lock_counts`).
-        let mut heads = Vec::with_capacity(lines.len());
+        let mut done = Vec::with_capacity(lines.len());
         for line in lines {
             let head = store::lock_by_number(&mut change.tx, &line.case_number)
                 .await?
                 .ok_or_else(|| OpError::NotFound(format!("no case {}", line.case_number)))?;
-            heads.push(head);
-        }
-        store::lock_counts(&mut change.tx).await?;
-        let mut done = Vec::with_capacity(lines.len());
-        for (line, head) in lines.iter().zip(&heads) {
-            if unchanged(head, what) && head.row_version == line.row_version {
+            if unchanged(&head, what) && head.row_version == line.row_version {
                 continue;
             }
             // The bulk action's own name goes in the audit, per case.
-            done.push(self.apply_locked(&mut change, head, Some(line.row_version), what).await?);
+            done.push(self.apply_locked(&mut change, &head, Some(line.row_version), what).await?);
         }
         change.tx.commit().await?;
         Ok(done)
@@ -271,7 +265,6 @@ impl Ops {
                 change.tx.rollback().await?;
                 return Ok(closed);
             }
-            store::lock_counts(&mut change.tx).await?;
             for head in &heads {
                 let done = self.apply_locked(&mut change, head, None, &CaseChange::CloseNoResponse).await?;
                 closed.push(done.case_number);

@@ -300,18 +300,6 @@ pub async fn kept_count(store: &Store, view: CaseView) -> Result<Option<i64>, sq
     Ok(row.map(|r| r.0))
 }
 
-/// Locks the kept counts (PostgreSQL) for a transaction that changes many
-/// cases: taken after its case rows and before the first change, so it
-/// and a one-case change (case row, then counts in the trigger, then the
-/// audit chain's head) take their locks in one order and never deadlock.
-/// SQLite's write lock already admits one writer at a time.
-pub async fn lock_counts(tx: &mut Tx) -> Result<(), sqlx::Error> {
-    if tx.backend() == super::Backend::Postgres {
-        let _: Vec<(i64,)> = tx.fetch_all("SELECT id FROM case_counts ORDER BY id FOR UPDATE", args![]).await?;
-    }
-    Ok(())
-}
-
 /// How many cases a view holds: shown beside each queue's name.
 pub async fn count(store: &Store, view: CaseView, me: i64) -> Result<i64, sqlx::Error> {
     let store = store.reads();
