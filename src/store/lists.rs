@@ -4,7 +4,7 @@
 //! Each list sorts by an indexed key ending in `id` and pages by keyset.
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicI32;
+use std::sync::atomic::AtomicI64;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
@@ -49,7 +49,7 @@ pub struct ListRequest {
     /// The clock for ages and due times.
     pub now: DateTime<Utc>,
     /// Where the PostgreSQL backend running the query is published, for cancelling.
-    pub backend_pid: Arc<AtomicI32>,
+    pub backend_pid: Arc<AtomicI64>,
     /// The Members or Brokers list's search (from `:member`, `:brokers` or `/`); `None` lists everyone.
     pub search: Option<Search>,
     /// How dates in the cells read (`ui.date_format`).

@@ -609,28 +609,35 @@ impl Store {
 
     /// Runs `pg_cancel_backend` for a query that the user cancelled, so the
     /// server stops working on it too (dropping the future alone does not).
-    pub async fn cancel_backend(&self, pid: i32) {
-        if pid < 0 {
+    /// `running` is what `fetch_all_cancellable` published: the server
+    /// process and the token its transaction carries as `application_name`;
+    /// the cancel reaches that process only while it is still in that
+    /// transaction, so a late cancel never stops the next transaction the
+    /// process runs (behind a pooler, a colleague's note).
+    pub async fn cancel_backend(&self, running: i64) {
+        if running < 0 {
             // A read the replica served (`fetch_all_cancellable` on it).
             if let Some(r) = &self.replica {
-                Box::pin(r.store.cancel_backend(-pid)).await;
+                Box::pin(r.store.cancel_backend(-running)).await;
             }
             return;
         }
         if self.backend() == Backend::Postgres {
             // Best effort: the query may have finished meanwhile.
-            let sql = "SELECT pg_cancel_backend(CAST($1 AS INTEGER))";
-            let _ = self.execute(sql, crate::args![i64::from(pid)]).await;
+            let sql = "SELECT pg_cancel_backend(pid) FROM pg_stat_activity \
+                       WHERE pid = CAST($1 AS INTEGER) AND application_name = $2";
+            let (pid, token) = (backend_of(running), running >> 32);
+            let _ = self.execute(sql, crate::args![i64::from(pid), cancel_token(token)]).await;
         }
     }
 
-    /// As `fetch_all`, but on PostgreSQL publishes the server process id
-    /// running the query in `pid` (0 when none) so it can be cancelled.
+    /// As `fetch_all`, but on PostgreSQL publishes the query in `running`
+    /// (0 when none: see `cancel_backend`) so it can be cancelled.
     pub(in crate::store) async fn fetch_all_cancellable<T: Record>(
         &self,
         sql: impl sqlx::SqlSafeStr,
         args: Vec<Arg>,
-        pid: &std::sync::atomic::AtomicI32,
+        pid: &std::sync::atomic::AtomicI64,
     ) -> Result<Vec<T>, sqlx::Error> {
         let Some(fallback) = &self.fallback else { return self.fetch_all_cancellable_here(sql, args, pid).await };
         let sql = sql.into_sql_str();
@@ -648,7 +655,7 @@ impl Store {
         &self,
         sql: impl sqlx::SqlSafeStr,
         args: Vec<Arg>,
-        pid: &std::sync::atomic::AtomicI32,
+        pid: &std::sync::atomic::AtomicI64,
     ) -> Result<Vec<T>, sqlx::Error> {
         use std::sync::atomic::Ordering;
         match &self.pool {
@@ -657,10 +664,18 @@ impl Store {
                 // One transaction, so that behind a pooler the process id
                 // read is the one that runs the query (a cancel must never
                 // reach a colleague's query on a shared server connection).
+                // The transaction carries a token of its own as its
+                // application_name (reset at commit), which the cancel checks.
                 let mut tx = p.begin().await?;
-                let (id,): (i32,) =
-                    sqlx::query_as("SELECT pg_backend_pid()").persistent(self.named).fetch_one(&mut *tx).await?;
-                pid.store(if self.on_replica { -id } else { id }, Ordering::SeqCst);
+                let token = i64::from(rand::random::<u32>() >> 1) + 1;
+                let (id, _): (i32, String) =
+                    sqlx::query_as("SELECT pg_backend_pid(), set_config('application_name', $1, true)")
+                        .persistent(self.named)
+                        .bind(cancel_token(token))
+                        .fetch_one(&mut *tx)
+                        .await?;
+                let running = (token << 32) | i64::from(id as u32);
+                pid.store(if self.on_replica { -running } else { running }, Ordering::SeqCst);
                 let rows = arg::bind_pg(sqlx::query_as(sql).persistent(self.named), args).fetch_all(&mut *tx).await;
                 pid.store(0, Ordering::SeqCst);
                 let rows = rows?;
@@ -752,6 +767,16 @@ impl Store {
         self.wrote();
         Ok(n)
     }
+}
+
+/// The server process of a query `fetch_all_cancellable` published.
+pub fn backend_of(running: i64) -> i32 {
+    (running.unsigned_abs() & 0xffff_ffff) as u32 as i32
+}
+
+/// The `application_name` a cancellable query's transaction carries.
+fn cancel_token(token: i64) -> String {
+    format!("portaldesk cancel {token}")
 }
 
 /// The start of the message of an error that lost the database connection:

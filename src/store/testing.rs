@@ -30,7 +30,7 @@ pub trait StoreSql {
         &self,
         sql: impl sqlx::SqlSafeStr,
         args: Vec<Arg>,
-        pid: &std::sync::atomic::AtomicI32,
+        pid: &std::sync::atomic::AtomicI64,
     ) -> Result<Vec<T>, sqlx::Error>;
     /// Chooses the statement for this dialect.
     fn pick(&self, sqlite: &'static str, postgres: &'static str) -> &'static str;
@@ -57,7 +57,7 @@ impl StoreSql for Store {
         &self,
         sql: impl sqlx::SqlSafeStr,
         args: Vec<Arg>,
-        pid: &std::sync::atomic::AtomicI32,
+        pid: &std::sync::atomic::AtomicI64,
     ) -> Result<Vec<T>, sqlx::Error> {
         Store::fetch_all_cancellable(self, sql, args, pid).await
     }

@@ -5,7 +5,7 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use std::time::Duration;
 
@@ -130,7 +130,7 @@ pub struct Msg {
 struct Running {
     handle: JoinHandle<()>,
     /// The PostgreSQL backend running the task's query, 0 when none.
-    backend_pid: Arc<AtomicI32>,
+    backend_pid: Arc<AtomicI64>,
     /// Work the operator did not just ask for (counts, timers, a long import):
     /// typed keys do not wait for it.
     background: bool,
@@ -230,7 +230,7 @@ impl Tasks {
     /// `backend_pid`, so that cancelling it also cancels it on the server.
     pub fn spawn_tracked(
         &mut self,
-        backend_pid: Arc<AtomicI32>,
+        backend_pid: Arc<AtomicI64>,
         work: impl Future<Output = Report> + Send + 'static,
     ) -> TaskId {
         let id = self.next;
