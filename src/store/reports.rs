@@ -662,11 +662,11 @@ pub async fn qb_roster_each(
         };
         match group {
             None => db
-                .prepare::<2>(concat!(roster_direct!(), "WHERE m.id > ?1 AND ", roster_direct_rest!()))?
+                .prepare::<2>(concat!(roster_select!(), "WHERE m.id > ?1 AND ", roster_direct_rest!()))?
                 .run_while(&[Cell::Int(after), Cell::Text(status)], &mut step)?,
             Some(g) => db
                 .prepare::<3>(concat!(
-                    roster_direct!(),
+                    roster_select!(),
                     "WHERE m.group_id = (SELECT id FROM employer_groups WHERE group_number = ?3) AND m.id > ?1 AND ",
                     roster_direct_rest!()
                 ))?
@@ -816,18 +816,6 @@ macro_rules! roster_copy {
     };
 }
 use roster_copy;
-
-/// `roster_select!` with SQLite's numbered parameters (`qb_roster_each`).
-macro_rules! roster_direct {
-    () => {
-        "SELECT m.id, m.member_number, m.first_name, m.last_name, g.group_number, m.status, \
-         e.event_code, e.event_date, e.loss_of_coverage_date, e.notice_date, e.election_date, e.disability_extension \
-         FROM members m JOIN employer_groups g ON g.id = m.group_id \
-         LEFT JOIN qualifying_events e ON e.id = (SELECT q.id FROM qualifying_events q WHERE q.member_id = m.id \
-           ORDER BY q.event_date DESC, q.id DESC LIMIT 1) "
-    };
-}
-use roster_direct;
 
 /// `roster_rest!` with SQLite's numbered parameters and no page size.
 macro_rules! roster_direct_rest {
