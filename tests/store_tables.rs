@@ -287,6 +287,27 @@ async fn both_migrations_define_the_same_schema_and_the_samples_cover_it() {
     }
 }
 
+/// Two processes opening a new SQLite file at once (staff starting
+/// together after an upgrade) both get a migrated database; neither fails
+/// on what the other created.
+#[tokio::test]
+async fn two_opens_migrating_one_sqlite_file_at_once_both_succeed() {
+    for round in 0..5 {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("race.sqlite").display());
+        let opts = portaldesk::store::OpenOptions { create: true, ..Default::default() };
+        let (a, b) = tokio::join!(Store::open(&url, &opts), Store::open(&url, &opts));
+        let (a, b) =
+            (a.unwrap_or_else(|e| panic!("round {round}: {e}")), b.unwrap_or_else(|e| panic!("round {round}: {e}")));
+        let (n,): (i64,) = a.fetch_one("SELECT count(*) FROM _sqlx_migrations", args![]).await.unwrap();
+        let (m,): (i64,) = b.fetch_one("SELECT count(*) FROM _sqlx_migrations", args![]).await.unwrap();
+        let known = std::fs::read_dir("migrations/sqlite").unwrap().count() as i64;
+        assert_eq!((n, m), (known, known), "round {round}");
+        a.close().await;
+        b.close().await;
+    }
+}
+
 #[tokio::test]
 async fn migrating_again_changes_nothing() {
     for db in common::all_backends().await {

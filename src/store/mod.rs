@@ -369,10 +369,28 @@ impl Store {
             });
         }
         let before = self.migrations_applied().await;
-        let r = match &self.pool {
-            Pool::Sqlite(p) => SQLITE_MIGRATOR.run(p).await,
-            Pool::Postgres(p) => PG_MIGRATOR.run(p).await,
+        let run = || async {
+            match &self.pool {
+                Pool::Sqlite(p) => SQLITE_MIGRATOR.run(p).await,
+                Pool::Postgres(p) => PG_MIGRATOR.run(p).await,
+            }
         };
+        let mut r = run().await;
+        // Another process migrating the same SQLite file at once (staff
+        // starting together after an upgrade: SQLite has no migration
+        // lock) makes ours fail on what it created; its progress shows as
+        // migrations applied meanwhile. Run again, skipping those, while it
+        // moves on.
+        let mut seen = before;
+        while r.is_err() && self.backend() == Backend::Sqlite {
+            let now = self.migrations_applied().await;
+            if now <= seen {
+                break;
+            }
+            seen = now;
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            r = run().await;
+        }
         r.map_err(|e| match e {
             sqlx::migrate::MigrateError::Execute(db) => self.classify(db),
             other => OpenError::Migrate { url: self.url.clone(), cause: other.to_string() },
