@@ -161,7 +161,12 @@ pub async fn pgbouncer() -> Option<TestDb> {
     let server = &server[..server.rfind('/').expect("a database in PORTALDESK_TEST_PG_URL")];
     let direct = Store::open(&format!("{server}/{name}"), &OpenOptions::default()).await.expect("migrate directly");
     direct.close().await;
-    let url = format!("{}/{name}", bouncer.trim_end_matches('/'));
+    // The pooler's address: `postgres://user@host:port`, with any database
+    // named after it (`…/test`, as the server's URL has) left out.
+    let bouncer = bouncer.trim();
+    let host_end = bouncer.find("://").map_or(0, |i| i + 3);
+    let address = bouncer[host_end..].find(['/', '?']).map_or(bouncer, |i| &bouncer[..host_end + i]);
+    let url = format!("{address}/{name}");
     let store = Store::open(&url, &OpenOptions { pooler: true, max_connections: 4, ..OpenOptions::default() })
         .await
         .expect("open through pgbouncer");
