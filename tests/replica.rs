@@ -78,6 +78,16 @@ async fn colleague(store: &Store) -> Store {
     Store::open(store.url(), &OpenOptions::default()).await.expect("a second handle")
 }
 
+/// The store under test, with the replica allowed `max_lag_ms` behind, and
+/// a colleague who has written cases 1..=n on the primary, replayed.
+async fn replayed_cases(replica: &str, max_lag_ms: u64, n: i64) -> (common::TestDb, Store) {
+    let db = common::postgres_with_replica(replica, max_lag_ms).await.unwrap();
+    let other = colleague(&db.store).await;
+    fixture(&other, n).await;
+    wait_replayed(&db.store).await;
+    (db, other)
+}
+
 /// Polls lag checks until the replica has replayed everything the primary
 /// had (so the schema the test made on the primary is there too).
 async fn wait_replayed(store: &Store) {
@@ -127,11 +137,8 @@ impl Drop for Paused {
 async fn lists_read_from_the_replica_once_it_has_replayed() {
     let Some(replica) = common::pg_replica_url() else { return };
     let _one = STANDBY.lock().await;
-    let db = common::postgres_with_replica(&replica, 2000).await.unwrap();
+    let (db, other) = replayed_cases(&replica, 2000, 3).await;
     let store = &db.store;
-    let other = colleague(store).await;
-    fixture(&other, 3).await;
-    wait_replayed(store).await;
 
     // The list is read on a standby, and the replica counted it.
     assert!(reads_in_recovery(store).await.unwrap(), "reads should go to the standby");
@@ -162,11 +169,8 @@ async fn lists_read_from_the_replica_once_it_has_replayed() {
 async fn a_replica_dying_between_checks_loses_no_read() {
     let Some(replica) = common::pg_replica_url() else { return };
     let _one = STANDBY.lock().await;
-    let db = common::postgres_with_replica(&replica, 2000).await.unwrap();
+    let (db, other) = replayed_cases(&replica, 2000, 3).await;
     let store = &db.store;
-    let other = colleague(store).await;
-    fixture(&other, 3).await;
-    wait_replayed(store).await;
     // Replay paused, a colleague's fourth case is on the primary alone:
     // a list that shows it was read there.
     let paused = Paused::new(&replica).await;
@@ -241,11 +245,8 @@ async fn a_change_then_its_view_reads_the_primary() {
 async fn a_replica_further_behind_than_allowed_is_not_read() {
     let Some(replica) = common::pg_replica_url() else { return };
     let _one = STANDBY.lock().await;
-    let db = common::postgres_with_replica(&replica, 300).await.unwrap();
+    let (db, other) = replayed_cases(&replica, 300, 1).await;
     let store = &db.store;
-    let other = colleague(store).await;
-    fixture(&other, 1).await;
-    wait_replayed(store).await;
     assert!(reads_in_recovery(store).await.unwrap());
 
     let paused = Paused::new(&replica).await;
