@@ -616,6 +616,40 @@ async fn the_live_watcher_hears_committed_case_changes_only_and_listens_again_af
     }
 }
 
+/// How many cases a view holds, counted from the cases themselves (the
+/// list's own conditions), for the kept counts to be checked against.
+async fn counted_afresh(s: &Store, view: portaldesk::domain::case::CaseView, me: i64) -> i64 {
+    use portaldesk::domain::case::CaseView;
+    let (n,): (i64,) = match view {
+        CaseView::Queue(q) => s
+            .fetch_one(
+                "SELECT count(*) FROM cases WHERE queue = $1 AND status IN ('new','open','awaiting_info')",
+                args![q.as_str()],
+            )
+            .await
+            .unwrap(),
+        CaseView::Mine => s
+            .fetch_one(
+                "SELECT count(*) FROM cases WHERE assignee_id = $1 AND status IN ('new','open','awaiting_info')",
+                args![me],
+            )
+            .await
+            .unwrap(),
+        CaseView::Unassigned => s
+            .fetch_one(
+                "SELECT count(*) FROM cases WHERE assignee_id IS NULL AND status IN ('new','open','awaiting_info')",
+                args![],
+            )
+            .await
+            .unwrap(),
+        CaseView::Awaiting => {
+            s.fetch_one("SELECT count(*) FROM cases WHERE status = 'awaiting_info'", args![]).await.unwrap()
+        }
+        CaseView::All => s.fetch_one("SELECT count(*) FROM cases", args![]).await.unwrap(),
+    };
+    n
+}
+
 /// The queue strip's counts are kept by triggers (migration 0012), not
 /// counted: after a take, a request for information, a resolution, a bulk
 /// assignment, the sweep, a new case and a deleted one, each kept count
@@ -630,7 +664,7 @@ async fn the_kept_queue_counts_follow_every_kind_of_case_change() {
         let me = staff::by_login(s, "ann").await.unwrap().unwrap().id;
         let check = |step: &'static str| async move {
             for (view, kept) in cases::counts(s, me).await.unwrap() {
-                let counted = cases::count(s, view, me).await.unwrap();
+                let counted = counted_afresh(s, view, me).await;
                 assert_eq!(kept, counted, "{l}, after {step}: {view:?}");
             }
         };

@@ -299,36 +299,3 @@ pub async fn kept_count(store: &Store, view: CaseView) -> Result<Option<i64>, sq
         store.reads().fetch_optional("SELECT n FROM case_counts WHERE view_name = $1", args![view.name()]).await?;
     Ok(row.map(|r| r.0))
 }
-
-/// How many cases a view holds: shown beside each queue's name.
-pub async fn count(store: &Store, view: CaseView, me: i64) -> Result<i64, sqlx::Error> {
-    let store = store.reads();
-    let (n,): (i64,) =
-        match view {
-            CaseView::Queue(q) => {
-                store
-                    .fetch_one(
-                        "SELECT count(*) FROM cases WHERE queue = $1 AND status IN ('new','open','awaiting_info')",
-                        args![q.as_str()],
-                    )
-                    .await?
-            }
-            CaseView::Mine => store
-                .fetch_one(
-                    "SELECT count(*) FROM cases WHERE assignee_id = $1 AND status IN ('new','open','awaiting_info')",
-                    args![me],
-                )
-                .await?,
-            CaseView::Unassigned => store
-                .fetch_one(
-                    "SELECT count(*) FROM cases WHERE assignee_id IS NULL AND status IN ('new','open','awaiting_info')",
-                    args![],
-                )
-                .await?,
-            CaseView::Awaiting => {
-                store.fetch_one("SELECT count(*) FROM cases WHERE status = 'awaiting_info'", args![]).await?
-            }
-            CaseView::All => store.fetch_one("SELECT count(*) FROM cases", args![]).await?,
-        };
-    Ok(n)
-}
